@@ -1,0 +1,3 @@
+"""ipdash: a terminal dashboard for email sending IPs."""
+
+__version__ = "0.1.0"

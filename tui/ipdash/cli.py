@@ -1,0 +1,106 @@
+"""The `ipdash` command.
+
+A bare `ipdash` opens the TUI. Headless subcommands live one per module in
+``ipdash.commands`` and are imported only when invoked, so `ipdash --help`,
+`report` and `check` never load Textual.
+
+Exit codes (the public contract): 0 all good; 1 a finding (critical breach,
+listing); 2 usage or input error; 3 incomplete (some checks could not be made).
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+from pathlib import Path
+
+import click
+
+EXIT_OK = 0
+EXIT_FINDING = 1
+EXIT_USAGE = 2
+EXIT_INCOMPLETE = 3
+
+#: subcommand name -> "module:attribute" of its click command, inside ipdash.commands.
+SUBCOMMANDS: dict[str, str] = {
+    "report": "report:report",
+    "check": "check:check",
+    "warmup": "warmup:warmup",
+    "recommend": "recommend:recommend",
+    "poll": "poll:poll",
+    "sources": "sources_cmd:sources",
+    "locate": "locate:locate",
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        available = [
+            name
+            for name, target in SUBCOMMANDS.items()
+            if importlib.util.find_spec(f"ipdash.commands.{target.split(':')[0]}") is not None
+        ]
+        return sorted(available)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = SUBCOMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module_name, attribute = target.split(":")
+        try:
+            module = importlib.import_module(f"ipdash.commands.{module_name}")
+        except ModuleNotFoundError as error:
+            if error.name == f"ipdash.commands.{module_name}":
+                return None
+            raise
+        command: click.Command = getattr(module, attribute)
+        return command
+
+
+@click.group(
+    cls=LazyGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]}
+)
+@click.option(
+    "--csv",
+    "csv_files",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Stats or SNDS CSV file(s); re-read when they change.",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path),
+    envvar="IPDASH_CONFIG",
+    help="TOML config (default: the platform config dir).",
+)
+@click.option("--demo", is_flag=True, help="Replay the bundled sample data as a live feed.")
+@click.option("--theme", "theme", default=None, help="Theme name (see `ipdash locate themes`).")
+@click.version_option(package_name="ipdash")
+@click.pass_context
+def main_group(
+    ctx: click.Context,
+    csv_files: tuple[Path, ...],
+    config_path: Path | None,
+    demo: bool,
+    theme: str | None,
+) -> None:
+    """ipdash: is each sending IP healthy, is the new one warming up, shared or dedicated?
+
+    With no arguments it opens the dashboard on the bundled sample data, offline.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from ipdash.commands.tui import run_tui
+
+    ctx.exit(run_tui(csv_files=csv_files, config_path=config_path, demo=demo, theme=theme))
+
+
+def main() -> None:
+    try:
+        main_group(standalone_mode=True)
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,1 @@
+"""Pure domain logic: stdlib and pydantic only (checked by import-linter)."""

@@ -1,0 +1,178 @@
+"""Core records: what every source normalises into and every panel reads.
+
+The unit of sending data is a daily count per (date, IP, mailbox provider).
+Counts a source does not report are ``None`` (unknown), never 0.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Literal
+
+IpKind = Literal["dedicated", "shared"]
+
+#: Name of the mailbox-provider scope when a source has no per-provider split.
+ALL_PROVIDERS = "all"
+
+
+def canonical_ip(text: str) -> str:
+    """Return the canonical text form of an IP address, or raise ValueError.
+
+    IPv6 is compressed and lower-case; an IPv4-mapped IPv6 address is unmapped,
+    since it is the same sender.
+    """
+    address = ipaddress.ip_address(text.strip())
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return str(address.ipv4_mapped)
+    return str(address)
+
+
+class Provenance(StrEnum):
+    """How a shown value came to be."""
+
+    MEASURED = "measured"  # counted by a source
+    DERIVED = "derived"  # computed from measured values (rates, scores)
+    STALE = "stale"  # last known value; its source is failing
+    UNAVAILABLE = "unavailable"  # could not be loaded: never shown as 0
+
+
+@dataclass(frozen=True, slots=True)
+class DailyStat:
+    """One day of sending from one IP to one mailbox provider."""
+
+    day: date
+    ip: str
+    mailbox_provider: str
+    sent: int
+    delivered: int | None = None
+    bounced: int | None = None
+    hard_bounced: int | None = None
+    soft_bounced: int | None = None
+    complaints: int | None = None
+    unsubscribes: int | None = None
+    opens: int | None = None
+    clicks: int | None = None
+    source: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class IpFacts:
+    """What we know about an IP apart from its counts."""
+
+    ip: str
+    pool: str | None = None
+    provider: str | None = None
+    kind: IpKind | None = None
+    stream: str | None = None  # transactional / marketing / mixed
+    warmup_start: date | None = None
+    warmup_plan: str | None = None
+    rdns: str | None = None
+    sending_domains: tuple[str, ...] = ()
+    source: str = ""
+
+
+SndsColour = Literal["GREEN", "YELLOW", "RED"]
+
+
+@dataclass(frozen=True, slots=True)
+class SndsDay:
+    """One row of the Microsoft SNDS data feed: one IP's activity over one day."""
+
+    ip: str
+    day: date
+    activity_start: datetime | None
+    activity_end: datetime | None
+    rcpt_commands: int
+    data_commands: int
+    recipients: int
+    filter_result: SndsColour
+    complaint_rate_text: str
+    #: Upper bound of the complaint rate as a fraction: "< 0.1%" gives 0.001.
+    complaint_rate_max: float | None
+    trap_hits: int
+    sample_helo: str = ""
+    sample_mail_from: str = ""
+    comments: str = ""
+    source: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    """A row that could not be used, and why. It was skipped; the rest loaded."""
+
+    file: str
+    line: int | None
+    column: int | None
+    message: str
+    column_name: str | None = None
+
+    def location(self) -> str:
+        parts = [self.file]
+        if self.line is not None:
+            parts.append(str(self.line))
+            if self.column is not None:
+                parts.append(str(self.column))
+        return ":".join(parts)
+
+    def __str__(self) -> str:
+        return f"{self.location()}: {self.message}"
+
+
+class SourceState(StrEnum):
+    FRESH = "fresh"
+    LOADING = "loading"
+    STALE = "stale"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class SourceInfo:
+    """Provenance of one loaded source: what, when, how it went."""
+
+    name: str
+    kind: str
+    state: SourceState
+    fetched_at: datetime | None = None
+    rows: int = 0
+    row_errors: int = 0
+    detail: str = ""
+
+
+@dataclass(slots=True)
+class Dataset:
+    """Everything loaded from all sources, merged.
+
+    ``stats`` is keyed by (day, ip, mailbox provider); a later source replaces
+    an earlier one's record for the same key (re-reading a file, re-polling a day).
+    """
+
+    stats: dict[tuple[date, str, str], DailyStat] = field(default_factory=dict)
+    facts: dict[str, IpFacts] = field(default_factory=dict)
+    snds: dict[tuple[str, date], SndsDay] = field(default_factory=dict)
+    errors: list[RowError] = field(default_factory=list)
+    sources: list[SourceInfo] = field(default_factory=list)
+
+    def ips(self) -> list[str]:
+        """Every IP any source knows, sorted: IPv4 before IPv6, numerically."""
+        known = {key[1] for key in self.stats} | set(self.facts) | {k[0] for k in self.snds}
+        return sorted(known, key=ip_sort_key)
+
+    def latest_day(self) -> date | None:
+        days = [key[0] for key in self.stats]
+        return max(days) if days else None
+
+    def merge(self, other: Dataset) -> None:
+        self.stats.update(other.stats)
+        for ip, facts in other.facts.items():
+            self.facts[ip] = facts
+        self.snds.update(other.snds)
+        self.errors.extend(other.errors)
+        self.sources.extend(other.sources)
+
+
+def ip_sort_key(ip: str) -> tuple[int, int]:
+    address = ipaddress.ip_address(ip)
+    return (address.version, int(address))
