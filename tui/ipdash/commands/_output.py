@@ -1,0 +1,65 @@
+"""Shared output helpers for headless commands: JSON for machines, tables for people."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, is_dataclass
+from datetime import date, datetime
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+import click
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise TypeError("naive datetime in JSON output: timestamps must carry an offset")
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, Path):
+        return str(value)
+    if is_dataclass(value) and not isinstance(value, type):
+        return asdict(value)
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json")
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def dumps_json(data: Any) -> str:
+    return json.dumps(data, indent=2, default=_default, ensure_ascii=False)
+
+
+def emit_json(data: Any) -> None:
+    click.echo(dumps_json(data))
+
+
+def render_table(
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    title: str | None = None,
+    right_align: Sequence[str] = (),
+) -> None:
+    """Print a plain-text table to stdout (rich, no colour needed to read it)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title, box=None, pad_edge=False, header_style="bold")
+    for column in columns:
+        table.add_column(column, justify="right" if column in right_align else "left", overflow="fold")
+    for row in rows:
+        table.add_row(*("—" if cell is None else str(cell) for cell in row))
+    Console(file=sys.stdout, soft_wrap=False, width=max(100, Console().width)).print(table)
+
+
+def fail_usage(message: str) -> None:
+    """One-line usage/input error on stderr, exit 2."""
+    click.echo(f"ipdash: {message}", err=True)
+    raise SystemExit(2)
