@@ -154,6 +154,7 @@ class Dataset:
     snds: dict[tuple[str, date], SndsDay] = field(default_factory=dict)
     errors: list[RowError] = field(default_factory=list)
     sources: list[SourceInfo] = field(default_factory=list)
+    warmups: dict[str, ProviderWarmup] = field(default_factory=dict)
 
     def ips(self) -> list[str]:
         """Every IP any source knows, sorted: IPv4 before IPv6, numerically."""
@@ -169,6 +170,7 @@ class Dataset:
         for ip, facts in other.facts.items():
             self.facts[ip] = facts
         self.snds.update(other.snds)
+        self.warmups.update(other.warmups)
         self.errors.extend(other.errors)
         self.sources.extend(other.sources)
 
@@ -176,3 +178,50 @@ class Dataset:
 def ip_sort_key(ip: str) -> tuple[int, int]:
     address = ipaddress.ip_address(ip)
     return (address.version, int(address))
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderWarmup:
+    """Warm-up state as a provider reports it (preferred over ipdash's estimate)."""
+
+    ip: str
+    provider: str  # "ses", "sendgrid", "mailgun", "sparkpost", …
+    active: bool
+    #: Fraction 0..1 of the provider's warm-up done, when it says so.
+    progress: float | None = None
+    stage: int | None = None
+    total_stages: int | None = None
+    started_on: date | None = None
+    status_text: str = ""
+    source: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class BlocklistSignal:
+    """What the score needs from blocklist results for one IP (see domain.score)."""
+
+    spamhaus_listed: bool
+    major_listings: int  # Barracuda, SpamCop, Cloudmark, CBL, …
+    minor_listings: int  # SORBS, UCEPROTECT, PSBL, Lashback, …
+    important_unknown: int  # important lists that could not be checked
+    checked_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PollResult:
+    """One poll of one source: normalised records, or a typed failure. Never raises for
+    expected failures (auth, rate limit, unavailable, bad payload)."""
+
+    source: str
+    kind: str
+    fetched_at: datetime
+    stats: tuple[DailyStat, ...] = ()
+    facts: tuple[IpFacts, ...] = ()
+    snds: tuple[SndsDay, ...] = ()
+    warmups: tuple[ProviderWarmup, ...] = ()
+    failure: str | None = None  # "auth" | "rate_limited" | "unavailable" | "bad_payload" | "config"
+    detail: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.failure is None
