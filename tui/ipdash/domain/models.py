@@ -155,6 +155,10 @@ class Dataset:
     errors: list[RowError] = field(default_factory=list)
     sources: list[SourceInfo] = field(default_factory=list)
     warmups: dict[str, ProviderWarmup] = field(default_factory=dict)
+    #: Provider-reported listings keyed by (source, ip, list name).
+    listings: dict[tuple[str, str, str], ProviderListing] = field(default_factory=dict)
+    #: Account/domain-level days keyed by (source, scope, day).
+    accounts: dict[tuple[str, str, date], AccountDay] = field(default_factory=dict)
 
     def ips(self) -> list[str]:
         """Every IP any source knows, sorted: IPv4 before IPv6, numerically."""
@@ -171,6 +175,8 @@ class Dataset:
             self.facts[ip] = facts
         self.snds.update(other.snds)
         self.warmups.update(other.warmups)
+        self.listings.update(other.listings)
+        self.accounts.update(other.accounts)
         self.errors.extend(other.errors)
         self.sources.extend(other.sources)
 
@@ -208,6 +214,41 @@ class BlocklistSignal:
 
 
 @dataclass(frozen=True, slots=True)
+class ProviderListing:
+    """A block or listing a provider reports for one IP (SNDS ipStatus, Mailgun Optimize, SES)."""
+
+    ip: str
+    list_name: str  # "snds-blocked", "cbl.abuseat.org", …
+    listed: bool
+    reason: str = ""
+    first_seen: datetime | None = None
+    source: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AccountDay:
+    """One day of account- or domain-level signal from a provider with no per-IP split
+    (Postmark stats, SES reputation metrics, Google Postmaster domain stats).
+    Rates are fractions 0..1 as the provider reports them; None means not reported."""
+
+    day: date
+    scope: str  # "account", or a sending domain
+    provider: str
+    sent: int | None = None
+    delivered: int | None = None
+    bounced: int | None = None
+    hard_bounced: int | None = None
+    soft_bounced: int | None = None
+    complaints: int | None = None
+    opens: int | None = None
+    clicks: int | None = None
+    bounce_rate: float | None = None
+    complaint_rate: float | None = None
+    status: str = ""  # e.g. SES enforcement status HEALTHY / PROBATION / SHUTDOWN
+    source: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class PollResult:
     """One poll of one source: normalised records, or a typed failure. Never raises for
     expected failures (auth, rate limit, unavailable, bad payload)."""
@@ -219,6 +260,8 @@ class PollResult:
     facts: tuple[IpFacts, ...] = ()
     snds: tuple[SndsDay, ...] = ()
     warmups: tuple[ProviderWarmup, ...] = ()
+    listings: tuple[ProviderListing, ...] = ()
+    account_days: tuple[AccountDay, ...] = ()
     failure: str | None = None  # "auth" | "rate_limited" | "unavailable" | "bad_payload" | "config"
     detail: str = ""
 
