@@ -7,10 +7,13 @@ further by that feature's own model; this schema only guarantees they are tables
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from ipdash.domain.models import IpFacts, canonical_ip
 
 
 class StrictModel(BaseModel):
@@ -81,10 +84,29 @@ class IpFactsEntry(StrictModel):
     provider: str | None = None
     kind: str | None = Field(default=None, pattern="^(dedicated|shared)$")
     stream: str | None = None
-    warmup_start: str | None = None
+    warmup_start: date | None = None
     warmup_plan: str | None = None
     rdns: str | None = None
     sending_domains: list[str] = Field(default_factory=list)
+
+    def to_facts(self, source: str) -> IpFacts:
+        return IpFacts(
+            ip=canonical_ip(self.ip),
+            pool=self.pool,
+            provider=self.provider,
+            kind=self.kind,  # type: ignore[arg-type]
+            stream=self.stream,
+            warmup_start=self.warmup_start,
+            warmup_plan=self.warmup_plan,
+            rdns=self.rdns,
+            sending_domains=tuple(self.sending_domains),
+            source=source,
+        )
+
+    @field_validator("ip")
+    @classmethod
+    def _valid_ip(cls, value: str) -> str:
+        return canonical_ip(value)
 
 
 class Config(StrictModel):

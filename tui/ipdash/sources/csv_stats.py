@@ -1,0 +1,294 @@
+"""Streaming reader for sending-stats CSV files (and SNDS data files, recognised by shape).
+
+Rows are folded into per-(day, IP, mailbox provider) aggregates as they stream,
+so memory grows with the number of distinct keys, not with the file. A bad
+row is reported as file:line:column with its reason and skipped; a file that
+cannot be read at all raises :class:`CsvReadError` with one clear message.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+from ipdash.domain.mailbox_providers import normalise_mailbox_provider
+from ipdash.domain.models import ALL_PROVIDERS, DailyStat, RowError, SndsDay, canonical_ip
+from ipdash.sources.csv_format import COUNT_FIELDS, looks_like_snds_row, map_columns, sniff_delimiter
+
+#: Row errors kept in full per file; beyond this they are only counted.
+MAX_KEPT_ERRORS = 1000
+PROGRESS_EVERY_ROWS = 50_000
+_CACHE_LIMIT = 100_000
+_SNIFF_BYTES = 64 * 1024
+
+ProgressCallback = Callable[[int, int], None]  # (bytes read, total bytes)
+Key = tuple[date, str, str]
+
+
+class CsvReadError(Exception):
+    """The file cannot be read at all. The message names the file."""
+
+
+@dataclass(slots=True)
+class CsvLoadResult:
+    path: Path
+    kind: str  # "stats" | "snds"
+    stats: dict[Key, DailyStat] = field(default_factory=dict)
+    snds: dict[tuple[str, date], SndsDay] = field(default_factory=dict)
+    errors: list[RowError] = field(default_factory=list)
+    error_count: int = 0
+    rows: int = 0
+
+    def add_error(self, error: RowError) -> None:
+        self.error_count += 1
+        if len(self.errors) < MAX_KEPT_ERRORS:
+            self.errors.append(error)
+
+
+def read_csv_file(
+    path: Path,
+    *,
+    columns: Mapping[str, str] | None = None,
+    delimiter: str | None = None,
+    date_format: str | None = None,
+    source: str | None = None,
+    progress: ProgressCallback | None = None,
+) -> CsvLoadResult:
+    """Read a stats CSV or an SNDS data CSV, whichever the file is."""
+    raw, total = _open_checked(path)
+    with raw:
+        text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline="")
+        first_line = text.readline()
+        if not first_line.strip():
+            raise CsvReadError(f"{path}: no header row (the first line is empty)")
+        first_cells = next(csv.reader([first_line]), [])
+        source_name = source or path.name
+        if looks_like_snds_row(first_cells):
+            from ipdash.sources.snds_csv import parse_snds_lines
+
+            result = CsvLoadResult(path=path, kind="snds")
+            records, errors = parse_snds_lines(_chain(first_line, text), source_name, file_label=str(path))
+            result.snds = {(record.ip, record.day): record for record in records}
+            result.rows = len(records) + len(errors)
+            for error in errors:
+                result.add_error(error)
+            return result
+        separator = delimiter or sniff_delimiter(first_line, columns)
+        header = next(csv.reader([first_line], delimiter=separator), [])
+        column_map = map_columns(header, columns)
+        missing = column_map.missing_required()
+        if missing:
+            shown = ", ".join(_printable(cell) for cell in header[:12]) or "nothing"
+            raise CsvReadError(
+                f"{path}: no recognisable header: missing {', '.join(missing)} column(s) "
+                f"(found: {shown}); map them in the config's [[csv]] columns table"
+            )
+        reader = csv.reader(text, delimiter=separator)
+        parser = _RowParser(path, column_map.positions, date_format, source_name)
+        parser.run(reader, raw, total, progress)
+        return parser.result
+
+
+def _open_checked(path: Path) -> tuple[io.BufferedReader, int]:
+    try:
+        raw = open(path, "rb")  # noqa: SIM115 - closed by the caller's with-block
+    except FileNotFoundError as error:
+        raise CsvReadError(f"{path}: file not found") from error
+    except IsADirectoryError as error:
+        raise CsvReadError(f"{path}: is a directory, not a CSV file") from error
+    except OSError as error:
+        raise CsvReadError(f"{path}: cannot open: {error.strerror or error}") from error
+    try:
+        total = path.stat().st_size
+        head = raw.read(_SNIFF_BYTES)
+        raw.seek(0)
+    except OSError as error:
+        raw.close()
+        raise CsvReadError(f"{path}: cannot read: {error.strerror or error}") from error
+    if not head.strip():
+        raw.close()
+        raise CsvReadError(f"{path}: file is empty")
+    if b"\x00" in head or not _is_utf8_prefix(head):
+        raw.close()
+        raise CsvReadError(f"{path}: not a text CSV file (binary or not UTF-8)")
+    return raw, total
+
+
+def _is_utf8_prefix(head: bytes) -> bool:
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return error.start >= len(head) - 3  # a character cut at the sniff boundary
+    return True
+
+
+def _chain(first: str, rest: io.TextIOWrapper):  # type: ignore[no-untyped-def]
+    yield first
+    yield from rest
+
+
+def _printable(cell: str) -> str:
+    cleaned = "".join(ch if ch.isprintable() else "?" for ch in cell.strip())
+    return repr(cleaned[:40])
+
+
+class _RowParser:
+    """The hot loop, kept apart so its caches and positions are plain attributes."""
+
+    def __init__(self, path: Path, positions: Mapping[str, int], date_format: str | None, source: str):
+        self.result = CsvLoadResult(path=path, kind="stats")
+        self.path = str(path)
+        self.source = source
+        self.date_format = date_format
+        self.i_date = positions["date"]
+        self.i_ip = positions["ip"]
+        self.i_mbp = positions.get("mailbox_provider")
+        self.count_fields = [name for name in COUNT_FIELDS if name in positions]
+        self.count_positions = [positions[name] for name in self.count_fields]
+        self.i_delivered = self.count_fields.index("delivered") if "delivered" in positions else None
+        self.width = max(positions.values()) + 1
+        self.aggregates: dict[Key, list[int | None]] = {}
+        self.dates: dict[str, date] = {}
+        self.ips: dict[str, str] = {}
+
+    def run(self, reader, raw: io.BufferedReader, total: int, progress: ProgressCallback | None) -> None:  # type: ignore[no-untyped-def]
+        aggregates = self.aggregates
+        dates, ips = self.dates, self.ips
+        i_date, i_ip, i_mbp = self.i_date, self.i_ip, self.i_mbp
+        count_positions = self.count_positions
+        width = self.width
+        rows = 0
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as error:
+                self._error(reader.line_num + 1, None, f"malformed CSV: {error}")
+                continue
+            rows += 1
+            if progress is not None and rows % PROGRESS_EVERY_ROWS == 0:
+                progress(raw.tell(), total)
+            if len(row) < width:
+                if not any(cell.strip() for cell in row):
+                    rows -= 1  # blank line
+                    continue
+                self._error(
+                    reader.line_num + 1, len(row) + 1, f"missing column (row has {len(row)} of {width})"
+                )
+                continue
+            day = dates.get(row[i_date])
+            ip = ips.get(row[i_ip])
+            try:
+                counts: list[int | None] = [int(row[i]) for i in count_positions]
+            except ValueError:
+                counts = None  # type: ignore[assignment]
+            if day is None or ip is None or counts is None or min(counts) < 0:  # type: ignore[type-var]
+                parsed = self._slow_row(row, reader.line_num + 1)
+                if parsed is None:
+                    continue
+                day, ip, counts = parsed
+            elif self.i_delivered is not None and counts[self.i_delivered] > counts[0]:  # type: ignore[operator]
+                self._error(
+                    reader.line_num + 1,
+                    count_positions[self.i_delivered] + 1,
+                    f"delivered ({counts[self.i_delivered]}) is more than sent ({counts[0]})",
+                )
+                continue
+            key = (day, ip, normalise_mailbox_provider(row[i_mbp]) if i_mbp is not None else ALL_PROVIDERS)
+            previous = aggregates.get(key)
+            if previous is None:
+                aggregates[key] = counts
+            else:
+                aggregates[key] = [_add(a, b) for a, b in zip(previous, counts, strict=True)]
+        if progress is not None:
+            progress(total, total)
+        self.result.rows = rows
+        self._finish()
+
+    def _slow_row(self, row: list[str], line: int) -> tuple[date, str, list[int | None]] | None:
+        """Parse one row field by field to say exactly what is wrong (or to cache new values)."""
+        cell = row[self.i_date]
+        day = self.dates.get(cell)
+        if day is None:
+            try:
+                day = self._parse_date(cell)
+            except ValueError:
+                return self._error(line, self.i_date + 1, f"not a date: {_printable(cell)}")
+            if len(self.dates) < _CACHE_LIMIT:
+                self.dates[cell] = day
+        cell = row[self.i_ip]
+        ip = self.ips.get(cell)
+        if ip is None:
+            try:
+                ip = canonical_ip(cell)
+            except ValueError:
+                return self._error(line, self.i_ip + 1, f"not an IP address: {_printable(cell)}")
+            if len(self.ips) < _CACHE_LIMIT:
+                self.ips[cell] = ip
+        counts: list[int | None] = []
+        for name, position in zip(self.count_fields, self.count_positions, strict=True):
+            cell = row[position].strip().replace(",", "").replace("_", "")
+            if not cell and name != "sent":
+                counts.append(None)  # not reported in this row: unknown, not zero
+                continue
+            try:
+                value = int(cell) if "." not in cell else _whole_float(cell)
+            except ValueError:
+                return self._error(
+                    line, position + 1, f"{name} is not a whole number: {_printable(row[position])}"
+                )
+            if value < 0:
+                return self._error(line, position + 1, f"{name} is negative ({value})")
+            counts.append(value)
+        if self.i_delivered is not None:
+            delivered, sent = counts[self.i_delivered], counts[0]
+            if delivered is not None and sent is not None and delivered > sent:
+                position = self.count_positions[self.i_delivered]
+                return self._error(line, position + 1, f"delivered ({delivered}) is more than sent ({sent})")
+        return day, ip, counts
+
+    def _parse_date(self, cell: str) -> date:
+        text = cell.strip()
+        if self.date_format:
+            return datetime.strptime(text, self.date_format).date()
+        if len(text) >= 10 and text[4] in "-/" and text[7] in "-/":
+            return date(int(text[0:4]), int(text[5:7]), int(text[8:10]))
+        raise ValueError(text)
+
+    def _error(self, line: int, column: int | None, message: str) -> None:
+        self.result.add_error(RowError(file=self.path, line=line, column=column, message=message))
+        return None
+
+    def _finish(self) -> None:
+        fields = self.count_fields
+        stats: dict[Key, DailyStat] = {}
+        for key, counts in self.aggregates.items():
+            values = dict(zip(fields, counts, strict=True))
+            if values.get("bounced") is None and (
+                values.get("hard_bounced") is not None or values.get("soft_bounced") is not None
+            ):
+                values["bounced"] = (values.get("hard_bounced") or 0) + (values.get("soft_bounced") or 0)
+            stats[key] = DailyStat(
+                day=key[0], ip=key[1], mailbox_provider=key[2], source=self.source, **values
+            )  # type: ignore[arg-type]
+        self.result.stats = stats
+
+
+def _add(a: int | None, b: int | None) -> int | None:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return a + b
+
+
+def _whole_float(cell: str) -> int:
+    value = float(cell)
+    if not value.is_integer():
+        raise ValueError(cell)
+    return int(value)
