@@ -86,6 +86,7 @@ class IpFactsEntry(StrictModel):
     stream: str | None = None
     warmup_start: date | None = None
     warmup_plan: str | None = None
+    warmup_target_daily: int | None = Field(default=None, gt=0)
     rdns: str | None = None
     sending_domains: list[str] = Field(default_factory=list)
 
@@ -98,6 +99,7 @@ class IpFactsEntry(StrictModel):
             stream=self.stream,
             warmup_start=self.warmup_start,
             warmup_plan=self.warmup_plan,
+            warmup_target_daily=self.warmup_target_daily,
             rdns=self.rdns,
             sending_domains=tuple(self.sending_domains),
             source=source,

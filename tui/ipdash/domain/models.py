@@ -69,6 +69,7 @@ class IpFacts:
     stream: str | None = None  # transactional / marketing / mixed
     warmup_start: date | None = None
     warmup_plan: str | None = None
+    warmup_target_daily: int | None = None
     rdns: str | None = None
     sending_domains: tuple[str, ...] = ()
     source: str = ""

@@ -1,0 +1,131 @@
+"""Turn the user's choice of inputs (CSV files, config, sample data) into one Dataset.
+
+Each file is its own source: one that cannot be read is marked failed with its
+reason while the others load.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ipdash.domain.config import Config, CsvFile
+from ipdash.domain.models import Dataset, SourceInfo, SourceState
+from ipdash.sources.config_file import load_config
+from ipdash.sources.csv_stats import CsvReadError, ProgressCallback, read_csv_file
+from ipdash.sources.facts_file import read_facts_file
+from ipdash.sources.paths import sample_data_dir
+
+#: (file label, bytes read, total bytes)
+LoadProgress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class LoadPlan:
+    """What to load. Built once from the command line and config; reloaded on change."""
+
+    csv: tuple[CsvFile, ...] = ()
+    facts_files: tuple[Path, ...] = ()
+    config: Config = field(default_factory=Config)
+    is_sample: bool = False
+
+    def watched_paths(self) -> list[Path]:
+        return [spec.path for spec in self.csv] + list(self.facts_files)
+
+
+def sample_plan(config: Config | None = None) -> LoadPlan:
+    folder = sample_data_dir()
+    return LoadPlan(
+        csv=(CsvFile(path=folder / "stats.csv"), CsvFile(path=folder / "snds.csv")),
+        facts_files=(folder / "ips.toml",),
+        config=config or Config(),
+        is_sample=True,
+    )
+
+
+def plan_from_inputs(csv_files: Sequence[Path], config: Config, demo: bool = False) -> LoadPlan:
+    """--csv files win; then the config's files; with neither (or --demo), the sample data."""
+    if demo:
+        return sample_plan(config)
+    if csv_files:
+        return LoadPlan(
+            csv=tuple(CsvFile(path=p) for p in csv_files),
+            facts_files=tuple(config.facts_files),
+            config=config,
+        )
+    config_files = [*config.csv, *(CsvFile(path=p) for p in config.snds_files)]
+    if config_files or config.facts_files or config.ips or config.sources:
+        return LoadPlan(csv=tuple(config_files), facts_files=tuple(config.facts_files), config=config)
+    return sample_plan(config)
+
+
+def load_dataset(
+    plan: LoadPlan, progress: LoadProgress | None = None, *, now: datetime | None = None
+) -> Dataset:
+    """Load every file in the plan. Never raises for a bad file: it becomes a failed source."""
+    dataset = Dataset()
+    fetched_at = now or datetime.now(UTC)
+    for spec in plan.csv:
+        label = spec.path.name
+        file_progress: ProgressCallback | None = None
+        if progress is not None:
+            file_progress = lambda done, total, _label=label: progress(_label, done, total)  # noqa: E731
+        try:
+            result = read_csv_file(
+                spec.path,
+                columns=spec.columns.explicit(),
+                delimiter=spec.delimiter,
+                date_format=spec.date_format,
+                progress=file_progress,
+            )
+        except CsvReadError as error:
+            dataset.sources.append(
+                SourceInfo(label, "csv", SourceState.FAILED, fetched_at, detail=str(error))
+            )
+            continue
+        dataset.stats.update(result.stats)
+        dataset.snds.update(result.snds)
+        dataset.errors.extend(result.errors)
+        detail = "header only: no data rows" if result.rows == 0 else ""
+        dataset.sources.append(
+            SourceInfo(
+                label, result.kind, SourceState.FRESH, fetched_at, result.rows, result.error_count, detail
+            )
+        )
+    for path in plan.facts_files:
+        try:
+            dataset.facts.update(read_facts_file(path))
+        except CsvReadError as error:
+            dataset.sources.append(
+                SourceInfo(path.name, "facts", SourceState.FAILED, fetched_at, detail=str(error))
+            )
+            continue
+        dataset.sources.append(
+            SourceInfo(path.name, "facts", SourceState.FRESH, fetched_at, rows=len(dataset.facts))
+        )
+    for entry in plan.config.ips:
+        dataset.facts[entry.ip] = entry.to_facts(source="config")
+    return dataset
+
+
+def failed_sources(dataset: Dataset) -> list[SourceInfo]:
+    return [info for info in dataset.sources if info.state is SourceState.FAILED]
+
+
+def load_dataset_for_cli(
+    csv_files: Sequence[Path], config_path: Path | None, demo: bool = False
+) -> tuple[Config, Dataset]:
+    """For headless commands: load everything now.
+
+    Raises ConfigError or CsvReadError (the caller exits 2 with the message) when
+    the config or any input file cannot be read at all.
+    """
+    config, _ = load_config(config_path)
+    plan = plan_from_inputs(csv_files, config, demo)
+    dataset = load_dataset(plan)
+    failures = failed_sources(dataset)
+    if failures:
+        raise CsvReadError("\n".join(info.detail for info in failures))
+    return config, dataset
