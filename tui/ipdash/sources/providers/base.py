@@ -1,0 +1,222 @@
+"""The source protocol, typed failures, and the base every provider source builds on.
+
+A source never raises for an expected failure: :meth:`ProviderSource.fetch` turns a
+:class:`ProviderError` into a :class:`PollResult` whose ``failure`` names the kind
+(auth, rate_limited, unavailable, bad_payload, config) and whose ``detail`` says why,
+with every secret the source holds masked.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from functools import cache
+from typing import Any, ClassVar, Literal, Protocol, TypeVar, runtime_checkable
+
+import httpx
+from pydantic import BaseModel, ValidationError
+
+from ipdash.domain.models import (
+    AccountDay,
+    DailyStat,
+    IpFacts,
+    PollResult,
+    ProviderListing,
+    ProviderWarmup,
+    SndsDay,
+    canonical_ip,
+)
+from ipdash.sources.paths import package_data_dir
+
+FailureKind = Literal["auth", "rate_limited", "unavailable", "bad_payload", "config"]
+FAILURE_KINDS: tuple[FailureKind, ...] = ("auth", "rate_limited", "unavailable", "bad_payload", "config")
+
+Clock = Callable[[], datetime]
+Sleep = Callable[[float], Awaitable[None]]
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class ProviderError(Exception):
+    """An expected failure of one source: it goes stale with this reason, the others go on."""
+
+    def __init__(self, kind: FailureKind, detail: str) -> None:
+        super().__init__(detail)
+        self.kind: FailureKind = kind
+        self.detail = detail
+
+
+def missing_extra(kind: str, extra: str, module: str) -> ProviderError:
+    return ProviderError(
+        "config", f"the {kind} source needs {module}, which is not installed: pip install 'ipdash[{extra}]'"
+    )
+
+
+@runtime_checkable
+class Source(Protocol):
+    """What the poller needs from a source."""
+
+    name: str
+    kind: str
+    interval: timedelta
+
+    async def fetch(self, client: httpx.AsyncClient, *, since: date, until: date) -> PollResult: ...
+
+
+@dataclass(slots=True)
+class Collected:
+    """Records one fetch gathered, before they become a PollResult."""
+
+    stats: list[DailyStat] = field(default_factory=list)
+    facts: list[IpFacts] = field(default_factory=list)
+    snds: list[SndsDay] = field(default_factory=list)
+    warmups: list[ProviderWarmup] = field(default_factory=list)
+    listings: list[ProviderListing] = field(default_factory=list)
+    account_days: list[AccountDay] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    skipped_ips: int = 0
+
+    def summary(self) -> str:
+        parts = [
+            f"{len(items)} {label}"
+            for label, items in (
+                ("IPs", self.facts),
+                ("stat days", self.stats),
+                ("SNDS days", self.snds),
+                ("warm-ups", self.warmups),
+                ("listings", self.listings),
+                ("account days", self.account_days),
+            )
+            if items
+        ]
+        if self.skipped_ips:
+            parts.append(f"{self.skipped_ips} rows skipped (not an IP address)")
+        parts.extend(self.notes)
+        return ", ".join(parts) if parts else "no records"
+
+    def ip_or_skip(self, text: object) -> str | None:
+        """The canonical IP, or None (counted as skipped) when a provider sends something else."""
+        if not isinstance(text, str):
+            self.skipped_ips += 1
+            return None
+        try:
+            return canonical_ip(text)
+        except ValueError:
+            self.skipped_ips += 1
+            return None
+
+
+@dataclass(frozen=True, slots=True)
+class Runtime:
+    """What a source gets from its environment; tests inject fast, deterministic ones."""
+
+    env: Mapping[str, str] = field(default_factory=lambda: os.environ)
+    clock: Clock = utc_now
+    sleep: Sleep | None = None  # None: asyncio.sleep
+    rng: random.Random = field(default_factory=random.Random)
+
+
+class ProviderSource:
+    """Base for every provider source: config, secrets, redaction, failure capture."""
+
+    kind: ClassVar[str] = ""
+    provider: ClassVar[str] = ""
+
+    def __init__(self, spec: Any, runtime: Runtime | None = None) -> None:
+        self.spec = spec
+        self.runtime = runtime or Runtime()
+        self.name: str = spec.name
+        self.interval: timedelta = timedelta(seconds=spec.interval)
+        self._secrets: list[str] = []
+
+    def secret_from_env(self, env_name: str | None, setting: str = "api_key_env") -> str:
+        """The secret an environment variable holds; a clear config failure names it when absent."""
+        if not env_name:
+            raise ProviderError("config", f"source {self.name!r}: {setting} is not set in the config")
+        value = self.runtime.env.get(env_name, "").strip()
+        if not value:
+            raise ProviderError(
+                "config", f"source {self.name!r}: environment variable {env_name} ({setting}) is not set"
+            )
+        self._secrets.append(value)
+        return value
+
+    def redact(self, text: str) -> str:
+        for secret in self._secrets:
+            if secret:
+                text = text.replace(secret, "***")
+        return text
+
+    async def fetch(self, client: httpx.AsyncClient, *, since: date, until: date) -> PollResult:
+        fetched_at = self.runtime.clock()
+        try:
+            collected = await self.collect(client, since=since, until=until)
+        except ProviderError as error:
+            return PollResult(
+                source=self.name,
+                kind=self.kind,
+                fetched_at=fetched_at,
+                failure=error.kind,
+                detail=self.redact(error.detail),
+            )
+        return PollResult(
+            source=self.name,
+            kind=self.kind,
+            fetched_at=fetched_at,
+            stats=tuple(collected.stats),
+            facts=tuple(collected.facts),
+            snds=tuple(collected.snds),
+            warmups=tuple(collected.warmups),
+            listings=tuple(collected.listings),
+            account_days=tuple(collected.account_days),
+            detail=self.redact(collected.summary()),
+        )
+
+    async def collect(self, client: httpx.AsyncClient, *, since: date, until: date) -> Collected:
+        raise NotImplementedError
+
+
+def parse_payload(model: type[ModelT], data: Any, what: str) -> ModelT:
+    """Validate a provider payload; a shape we do not understand is a bad_payload failure."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "(top level)"
+        raise ProviderError(
+            "bad_payload", f"{what}: unexpected response shape at {where}: {first['msg']}"
+        ) from error
+
+
+@cache
+def provider_facts() -> dict[str, Any]:
+    """The provider facts shipped in ``data/providers.json`` (base URLs, page sizes, stages)."""
+    with open(package_data_dir() / "providers.json", encoding="utf-8") as handle:
+        data: dict[str, Any] = json.load(handle)
+    return data
+
+
+def default_base_url(kind: str, region: str | None = None, table: str = "base_urls") -> str:
+    urls: dict[str, str] = provider_facts()["providers"][kind][table]
+    if region and region in urls:
+        return urls[region]
+    template = urls.get("default") or urls["us"]
+    return template.format(region=region or "")
+
+
+def day_range(since: date, until: date) -> list[date]:
+    """Every day from ``since`` to ``until`` inclusive (empty when since > until)."""
+    return [since + timedelta(days=offset) for offset in range((until - since).days + 1)]
+
+
+def from_unix(value: float | int | None) -> date | None:
+    if value is None or value <= 0:
+        return None
+    return datetime.fromtimestamp(value, UTC).date()

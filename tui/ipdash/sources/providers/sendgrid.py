@@ -1,0 +1,154 @@
+"""Twilio SendGrid v3: dedicated IPs with pools and warm-up (``/v3/ips``) and account stats.
+
+SendGrid has no per-IP statistics endpoint, so daily counts are account-level
+(``/v3/stats``) and land as :class:`AccountDay`; every IP is still listed with its
+pool and warm-up state. SendGrid exposes only "warming since", not a percentage.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+import httpx
+from pydantic import BaseModel, ConfigDict, Field, RootModel
+
+from ipdash.domain.models import AccountDay, IpFacts, ProviderWarmup
+from ipdash.sources.providers.base import (
+    Collected,
+    ProviderSource,
+    default_base_url,
+    from_unix,
+    parse_payload,
+    provider_facts,
+)
+from ipdash.sources.providers.http import HttpCaller, RetryPolicy, follow_pages
+
+
+class _Loose(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class SendgridIp(_Loose):
+    ip: str
+    pools: list[str] = Field(default_factory=list)
+    warmup: bool = False
+    start_date: float | None = None
+    rdns: str | None = None
+    whitelabeled: bool = False
+
+
+class SendgridIpList(RootModel[list[SendgridIp]]):
+    pass
+
+
+class SendgridMetrics(_Loose):
+    processed: int | None = None
+    delivered: int | None = None
+    bounces: int | None = None
+    spam_reports: int | None = None
+    unique_opens: int | None = None
+    unique_clicks: int | None = None
+    unsubscribes: int | None = None
+
+
+class SendgridStatEntry(_Loose):
+    metrics: SendgridMetrics
+
+
+class SendgridStatDay(_Loose):
+    date: date
+    stats: list[SendgridStatEntry] = Field(default_factory=list)
+
+
+class SendgridStats(RootModel[list[SendgridStatDay]]):
+    pass
+
+
+class SendgridSource(ProviderSource):
+    kind = "sendgrid"
+    provider = "sendgrid"
+
+    async def collect(self, client: httpx.AsyncClient, *, since: date, until: date) -> Collected:
+        key = self.secret_from_env(self.spec.api_key_env)
+        http = HttpCaller(
+            client,
+            base_url=self.spec.base_url or default_base_url("sendgrid", self.spec.region),
+            runtime=self.runtime,
+            policy=RetryPolicy.from_data(timeout=self.spec.timeout),
+            headers={"Authorization": f"Bearer {key}", "Accept": "application/json"},
+        )
+        collected = Collected()
+        for item in await self._ips(http):
+            self._add_ip(collected, item)
+        await self._stats(http, collected, since, until)
+        return collected
+
+    async def _ips(self, http: HttpCaller) -> list[SendgridIp]:
+        limit = int(provider_facts()["providers"]["sendgrid"]["page_size"])
+
+        async def page(offset: int) -> tuple[list[SendgridIp], int | None]:
+            data = await http.get_json("/v3/ips", params={"limit": limit, "offset": offset})
+            items = parse_payload(SendgridIpList, data, "GET /v3/ips").root
+            return items, (offset + limit if len(items) >= limit else None)
+
+        return await follow_pages(0, page, max_pages=http.policy.max_pages, what="GET /v3/ips")
+
+    def _add_ip(self, collected: Collected, item: SendgridIp) -> None:
+        ip = collected.ip_or_skip(item.ip)
+        if ip is None:
+            return
+        started = from_unix(item.start_date)
+        collected.facts.append(
+            IpFacts(
+                ip=ip,
+                pool=", ".join(item.pools) or None,
+                provider="sendgrid",
+                kind="dedicated",
+                warmup_start=started if item.warmup else None,
+                rdns=item.rdns,
+                source=self.name,
+            )
+        )
+        collected.warmups.append(
+            ProviderWarmup(
+                ip=ip,
+                provider="sendgrid",
+                active=item.warmup,
+                started_on=started if item.warmup else None,
+                status_text=(
+                    f"warming since {started.isoformat()}" if item.warmup and started else
+                    "warming" if item.warmup else "not warming"
+                ),
+                source=self.name,
+            )
+        )
+
+    async def _stats(self, http: HttpCaller, collected: Collected, since: date, until: date) -> None:
+        headers = {"on-behalf-of": self.spec.on_behalf_of} if self.spec.on_behalf_of else None
+        params = {"start_date": since.isoformat(), "end_date": until.isoformat(), "aggregated_by": "day"}
+        data = await http.get_json("/v3/stats", params=params, headers=headers)
+        days = parse_payload(SendgridStats, data, "GET /v3/stats").root
+        for day in days:
+            metrics = [entry.metrics for entry in day.stats]
+            if not metrics:
+                continue
+            collected.account_days.append(
+                AccountDay(
+                    day=day.date,
+                    scope="account",
+                    provider="sendgrid",
+                    sent=_total(m.processed for m in metrics),
+                    delivered=_total(m.delivered for m in metrics),
+                    bounced=_total(m.bounces for m in metrics),
+                    complaints=_total(m.spam_reports for m in metrics),
+                    opens=_total(m.unique_opens for m in metrics),
+                    clicks=_total(m.unique_clicks for m in metrics),
+                    source=self.name,
+                )
+            )
+
+
+def _total(values: Iterable[int | None]) -> int | None:
+    present = [value for value in values if value is not None]
+    return sum(present) if present else None
