@@ -56,7 +56,9 @@ def render_table(
         table.add_column(column, justify="right" if column in right_align else "left", overflow="fold")
     for row in rows:
         table.add_row(*("—" if cell is None else str(cell) for cell in row))
-    Console(file=sys.stdout, soft_wrap=False, width=max(100, Console().width)).print(table)
+    # A pipe or file gets the table unwrapped; a terminal gets its own width.
+    width = None if sys.stdout.isatty() else 400
+    Console(file=sys.stdout, width=width, no_color=not sys.stdout.isatty()).print(table)
 
 
 def fail_usage(message: str) -> None:

@@ -1,0 +1,211 @@
+"""Judging rates against threshold presets, per IP and per IP × mailbox provider.
+
+Levels are inclusive: a rate equal to the warn level is a warning. A rate is
+judged only when at least ``min_volume`` messages were sent in the window;
+below that its verdict is "insufficient volume", never a breach.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ipdash.domain.config import MetricThreshold, ThresholdSettings
+from ipdash.domain.metrics import RATE_METRICS, IpMetrics, Totals, total
+from ipdash.domain.models import ALL_PROVIDERS
+
+IP_SCOPE = "ip"
+METRIC_LABELS = {"bounce_rate": "bounce", "complaint_rate": "complaint", "unsubscribe_rate": "unsubscribe"}
+
+
+class Preset(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    name: str
+    description: str = ""
+    metrics: dict[str, MetricThreshold] = Field(default_factory=dict)
+
+
+def parse_presets(raw: Mapping[str, Any]) -> dict[str, Preset]:
+    """Presets from the JSON data file's ``presets`` table."""
+    return {name: Preset(name=name, **body) for name, body in raw["presets"].items()}
+
+
+class Status(StrEnum):
+    OK = "ok"
+    WARN = "warn"
+    CRITICAL = "critical"
+    INSUFFICIENT_VOLUME = "insufficient-volume"
+    NO_DATA = "no-data"
+    NOT_JUDGED = "not-judged"  # the preset sets no level for this metric
+
+    @property
+    def is_breach(self) -> bool:
+        return self in (Status.WARN, Status.CRITICAL)
+
+
+SEVERITY_ORDER = {Status.CRITICAL: 0, Status.WARN: 1}
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    ip: str
+    scope: str  # "ip" or a mailbox provider
+    metric: str
+    status: Status
+    value: float | None
+    threshold: float | None  # the level crossed (or the warn level when ok)
+    preset: str
+    source: str
+    sent: int
+    reason: str
+    since: date | None = None  # first day of the current run at this severity
+
+
+class UnknownPresetError(ValueError):
+    pass
+
+
+def resolve_levels(
+    presets: Mapping[str, Preset], settings: ThresholdSettings, scope: str
+) -> tuple[str, dict[str, MetricThreshold]]:
+    """The preset name and per-metric levels for one scope, config overrides applied."""
+    name = (
+        settings.mailbox_provider_presets.get(scope, settings.preset)
+        if scope != IP_SCOPE
+        else settings.preset
+    )
+    if name not in presets:
+        raise UnknownPresetError(f"unknown threshold preset {name!r} (known: {', '.join(sorted(presets))})")
+    levels = dict(presets[name].metrics)
+    levels.update(settings.overrides)
+    return name, levels
+
+
+def judge(value: float | None, sent: int, level: MetricThreshold | None, min_volume: int) -> Status:
+    if level is None or (level.warn is None and level.critical is None):
+        return Status.NOT_JUDGED
+    if sent < min_volume:
+        return Status.INSUFFICIENT_VOLUME
+    if value is None:
+        return Status.NO_DATA
+    if level.critical is not None and value >= level.critical:
+        return Status.CRITICAL
+    if level.warn is not None and value >= level.warn:
+        return Status.WARN
+    return Status.OK
+
+
+def evaluate_ip(
+    metrics: IpMetrics, presets: Mapping[str, Preset], settings: ThresholdSettings
+) -> list[Verdict]:
+    """Every (scope, metric) verdict for one IP: the IP as a whole, then each mailbox provider."""
+    scopes: list[tuple[str, Totals, tuple[tuple[date, Totals], ...]]] = [
+        (IP_SCOPE, metrics.totals, metrics.daily)
+    ]
+    if set(metrics.by_provider) != {ALL_PROVIDERS}:
+        scopes += [(p, t, metrics.daily_by_provider.get(p, ())) for p, t in metrics.by_provider.items()]
+    verdicts = []
+    for scope, totals, daily in scopes:
+        preset_name, levels = resolve_levels(presets, settings, scope)
+        for metric in RATE_METRICS:
+            level = levels.get(metric)
+            value = totals.rate(metric)
+            status = judge(value, totals.sent, level, settings.min_volume)
+            if status is Status.NOT_JUDGED:
+                continue
+            crossed = _crossed_level(status, level)
+            verdicts.append(
+                Verdict(
+                    ip=metrics.ip,
+                    scope=scope,
+                    metric=metric,
+                    status=status,
+                    value=value,
+                    threshold=crossed,
+                    preset=preset_name,
+                    source=level.source if level else "",
+                    sent=totals.sent,
+                    reason=_reason(metric, scope, status, value, crossed, totals.sent, settings.min_volume),
+                    since=_onset(daily, metric, level, status, metrics.window.days, settings.min_volume)
+                    if status.is_breach
+                    else None,
+                )
+            )
+    return verdicts
+
+
+def breaches(verdicts: list[Verdict]) -> list[Verdict]:
+    """Warn and critical verdicts, critical first, then newest onset first."""
+    found = [v for v in verdicts if v.status.is_breach]
+    return sorted(found, key=lambda v: (SEVERITY_ORDER[v.status], -(v.since or date.min).toordinal(), v.ip))
+
+
+def _crossed_level(status: Status, level: MetricThreshold | None) -> float | None:
+    if level is None:
+        return None
+    if status is Status.CRITICAL:
+        return level.critical
+    return level.warn if level.warn is not None else level.critical
+
+
+def _reason(
+    metric: str,
+    scope: str,
+    status: Status,
+    value: float | None,
+    level: float | None,
+    sent: int,
+    min_volume: int,
+) -> str:
+    label = METRIC_LABELS[metric]
+    where = "" if scope == IP_SCOPE else f" at {scope}"
+    if status is Status.INSUFFICIENT_VOLUME:
+        return (
+            f"{sent:,} sent{where} in the window, below the {min_volume:,} needed to judge the {label} rate"
+        )
+    if status is Status.NO_DATA:
+        return f"the source does not report {label}s{where}"
+    shown, limit = format_rate(value), format_rate(level)
+    if status is Status.CRITICAL:
+        return f"{label} rate{where} {shown} is at or above the critical level {limit}"
+    if status is Status.WARN:
+        return f"{label} rate{where} {shown} is at or above the warn level {limit}"
+    return f"{label} rate{where} {shown} is below {limit}"
+
+
+def _onset(
+    daily: tuple[tuple[date, Totals], ...],
+    metric: str,
+    level: MetricThreshold | None,
+    status: Status,
+    window_days: int,
+    min_volume: int,
+) -> date | None:
+    """The window-end day on which the rolling rate first reached this severity (in the current run)."""
+    if not daily:
+        return None
+    onset = daily[-1][0]
+    for index in range(len(daily) - 2, window_days - 2, -1):
+        rolling = total(t for _, t in daily[max(0, index - window_days + 1) : index + 1])
+        judged = judge(rolling.rate(metric), rolling.sent, level, min_volume)
+        if SEVERITY_ORDER.get(judged, 9) > SEVERITY_ORDER[status]:
+            break
+        onset = daily[index][0]
+    return onset
+
+
+def format_rate(value: float | None) -> str:
+    """0.00123 -> '0.12%'; sub-0.1% rates keep two decimals so 0.1% limits stay readable."""
+    if value is None:
+        return "—"
+    percent = value * 100
+    if percent >= 10:
+        return f"{percent:.1f}%"
+    if percent >= 0.01 or percent == 0:
+        return f"{percent:.2f}%"
+    return f"{percent:.3f}%"
