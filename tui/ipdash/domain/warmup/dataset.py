@@ -1,0 +1,150 @@
+"""From a loaded Dataset to warm-up progress: one call per IP for the dashboard and the CLI."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Mapping
+from datetime import date
+
+from ipdash.domain.models import ALL_PROVIDERS, DailyStat, Dataset, canonical_ip
+from ipdash.domain.warmup.plans import WarmupPlan, build_plan
+from ipdash.domain.warmup.progress import assess_warmup
+from ipdash.domain.warmup.provider_view import assess_provider_only
+from ipdash.domain.warmup.results import DayVolume, NextAction, NextStep, WarmupProgress, WarmupState
+from ipdash.domain.warmup.schedules import PlanError, Schedule
+from ipdash.domain.warmup.settings import WarmupSettings
+
+
+def daily_volumes(dataset: Dataset, ip: str) -> list[DayVolume]:
+    """One IP's sending per day, summed over mailbox providers.
+
+    A day with per-provider records uses those (an ``all`` record beside them
+    would double count); ``delivered`` is known only if every record has it.
+    """
+    by_day: dict[date, list[DailyStat]] = defaultdict(list)
+    for (day, stat_ip, _provider), stat in dataset.stats.items():
+        if stat_ip == ip:
+            by_day[day].append(stat)
+    volumes = []
+    for day in sorted(by_day):
+        stats = by_day[day]
+        split = [s for s in stats if s.mailbox_provider != ALL_PROVIDERS]
+        used = split or stats
+        delivered = [s.delivered for s in used]
+        volumes.append(
+            DayVolume(
+                day=day,
+                sent=sum(s.sent for s in used),
+                delivered=None if None in delivered else sum(d for d in delivered if d is not None),
+                per_mailbox_provider={s.mailbox_provider: s.sent for s in split},
+            )
+        )
+    return volumes
+
+
+def assess_dataset_ip(
+    dataset: Dataset,
+    ip: str,
+    *,
+    settings: WarmupSettings,
+    today: date,
+    severity_by_day: Mapping[date, str] | None = None,
+    spamhaus_listed: bool | None = None,
+) -> WarmupProgress | None:
+    """Warm-up progress of ``ip``, or None when it has no plan, no provider warm-up and no re-warm need.
+
+    The plan comes from ``[warmup.ips."IP"]`` in the config, else the IP's facts
+    (``warmup_plan`` / ``warmup_start``). An IP without a plan that has been idle
+    longer than the re-warm limit gets a re-warm plan on the default schedule,
+    up to its previous peak day.
+    """
+    ip = canonical_ip(ip)
+    entry = settings.ips.get(ip)
+    facts = dataset.facts.get(ip)
+    plan_name = (entry.plan if entry else None) or (facts.warmup_plan if facts else None)
+    start = (entry.start if entry else None) or (facts.warmup_start if facts else None)
+    provider_state = dataset.warmups.get(ip)
+    volumes = daily_volumes(dataset, ip)
+
+    def assess(plan: WarmupPlan, target_source: str) -> WarmupProgress:
+        return assess_warmup(
+            ip,
+            plan,
+            volumes,
+            today=today,
+            severity_by_day=severity_by_day,
+            spamhaus_listed=spamhaus_listed,
+            provider_state=provider_state,
+            advance_fraction=settings.advance_fraction,
+            rewarm_idle_days=settings.rewarm_idle_days,
+            target_source=target_source,
+        )
+
+    if plan_name is None:
+        if provider_state is not None:
+            last_sent = max((v.day for v in volumes if v.sent > 0 and v.day <= today), default=None)
+            return assess_provider_only(
+                ip,
+                provider_state,
+                today=today,
+                last_sent=last_sent,
+                rewarm_idle_days=settings.rewarm_idle_days,
+            )
+        return _rewarm_without_plan(ip, volumes, settings, today, assess)
+    try:
+        schedule = settings.schedules().get(plan_name.strip().lower())
+        if schedule is None:
+            known = ", ".join(sorted(settings.schedules()))
+            raise PlanError(f"unknown warm-up schedule {plan_name!r}; known: {known}")
+        target, target_source = _target(ip, schedule, settings, volumes, start)
+        plan = build_plan(
+            schedule,
+            target,
+            start=start,
+            sending_weekdays=settings.weekdays_for(ip),
+            mailbox_split=entry.mailbox_split if entry else None,
+            provider_caps=entry.provider_caps if entry else None,
+        )
+    except PlanError as error:
+        return _plan_error(ip, today, str(error))
+    return assess(plan, target_source)
+
+
+def _target(
+    ip: str, schedule: Schedule, settings: WarmupSettings, volumes: list[DayVolume], start: date | None
+) -> tuple[int, str]:
+    entry = settings.ips.get(ip)
+    if entry and entry.target_daily:
+        return entry.target_daily, f'config warmup.ips."{ip}".target_daily'
+    if schedule.target_daily:
+        return schedule.target_daily, f"plan {schedule.name}"
+    if settings.default_target_daily:
+        return settings.default_target_daily, "config warmup.default_target_daily"
+    return schedule.daily_limits[-1], f"end of the {schedule.name} table (set target_daily in [warmup])"
+
+
+def _rewarm_without_plan(
+    ip: str,
+    volumes: list[DayVolume],
+    settings: WarmupSettings,
+    today: date,
+    assess: Callable[[WarmupPlan, str], WarmupProgress],
+) -> WarmupProgress | None:
+    sent = [v for v in volumes if v.sent > 0 and v.day <= today]
+    if not sent or (today - sent[-1].day).days <= settings.rewarm_idle_days:
+        return None
+    peak = max(v.sent for v in sent)
+    try:
+        plan = build_plan(
+            settings.schedules()[settings.default_schedule.strip().lower()],
+            peak,
+            sending_weekdays=settings.weekdays_for(ip),
+        )
+    except PlanError as error:
+        return _plan_error(ip, today, str(error))
+    return assess(plan, "the IP's previous peak day")
+
+
+def _plan_error(ip: str, today: date, message: str) -> WarmupProgress:
+    step = NextStep(NextAction.FIX_PLAN, None, None, "", "ipdash config", f"fix the warm-up plan: {message}")
+    return WarmupProgress(ip, WarmupState.PLAN_ERROR, message, step, None, today=today)
