@@ -170,6 +170,19 @@ class Dataset:
         days = [key[0] for key in self.stats]
         return max(days) if days else None
 
+    def until(self, last_day: date) -> Dataset:
+        """The same data as it stood at the end of ``last_day`` (for replaying history)."""
+        return Dataset(
+            stats={key: stat for key, stat in self.stats.items() if key[0] <= last_day},
+            facts=dict(self.facts),
+            snds={key: day for key, day in self.snds.items() if key[1] <= last_day},
+            errors=list(self.errors),
+            sources=list(self.sources),
+            warmups=dict(self.warmups),
+            listings=dict(self.listings),
+            accounts={key: day for key, day in self.accounts.items() if key[2] <= last_day},
+        )
+
     def merge(self, other: Dataset) -> None:
         self.stats.update(other.stats)
         for ip, facts in other.facts.items():
