@@ -47,7 +47,9 @@ async def test_offset_pagination_until_a_short_page(api: FakeApi, sleeps: SleepR
         offset = int(seen.query["offset"][0])
         limit = int(seen.query["limit"][0])
         total = 1203
-        return Reply(json=[{"ip": f"10.0.{n // 256}.{n % 256}"} for n in range(offset, min(total, offset + limit))])
+        return Reply(
+            json=[{"ip": f"10.0.{n // 256}.{n % 256}"} for n in range(offset, min(total, offset + limit))]
+        )
 
     api.route("GET", "/v3/ips", pages)
     api.route("GET", "/v3/stats", Reply(json=[]))
@@ -66,15 +68,20 @@ async def test_429_waits_until_x_ratelimit_reset(api: FakeApi, sleeps: SleepReco
     assert sleeps.waits == [42.0]
 
 
-async def test_429_with_a_reset_far_away_fails_fast_as_rate_limited(api: FakeApi, sleeps: SleepRecorder) -> None:
+async def test_429_with_a_reset_far_away_fails_fast_as_rate_limited(
+    api: FakeApi, sleeps: SleepRecorder
+) -> None:
     # The documented example's reset (2014) is in the past relative to NOW: wait 0 and retry.
     api.route("GET", "/v3/ips", fixture("sendgrid/error-429-rate-limited.json"))
     api.route("GET", "/v3/stats", Reply(json=[]))
     result = await fetch(make(api, sleeps))
     assert result.failure == "rate_limited"
     assert "too many requests" in result.detail
-    far = Reply(429, json=fixture_body("sendgrid/error-429-rate-limited.json"),
-                headers={"X-RateLimit-Reset": str(int(NOW.timestamp()) + 3600)})
+    far = Reply(
+        429,
+        json=fixture_body("sendgrid/error-429-rate-limited.json"),
+        headers={"X-RateLimit-Reset": str(int(NOW.timestamp()) + 3600)},
+    )
     api.route("GET", "/v3/ips", far)
     sleeps.waits.clear()
     result = await fetch(make(api, sleeps))
@@ -105,4 +112,3 @@ async def test_on_behalf_of_header_goes_to_stats(api: FakeApi, sleeps: SleepReco
     result = await fetch(make(api, sleeps, on_behalf_of="sub1"))
     assert result.ok
     assert api.calls("GET", "/v3/stats")[0].headers["on-behalf-of"] == "sub1"
-

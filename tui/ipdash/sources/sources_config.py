@@ -11,7 +11,15 @@ import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from ipdash.sources.config_file import ConfigError
 
@@ -25,14 +33,14 @@ MIN_INTERVAL_SECONDS = 10
 def parse_duration(value: object) -> float:
     """Seconds from 900, "900", "15m", "6h" or "1d"."""
     if isinstance(value, bool):
-        raise ValueError("expected a duration such as 900, \"15m\" or \"6h\"")
+        raise ValueError('expected a duration such as 900, "15m" or "6h"')
     if isinstance(value, int | float):
         return float(value)
     if isinstance(value, str):
         match = _DURATION.match(value.lower())
         if match:
             return float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
-    raise ValueError(f"expected a duration such as 900, \"15m\" or \"6h\", got {value!r}")
+    raise ValueError(f'expected a duration such as 900, "15m" or "6h", got {value!r}')
 
 
 def _check_url(value: str | None) -> str | None:
@@ -199,7 +207,9 @@ def validate_sources(raw: list[dict[str, Any]], config_path: Path | None = None)
             continue
         kind = entry.get("kind")
         if kind not in SOURCE_KINDS:
-            problems.append(f"{prefix}.kind: {kind!r} is not a source kind; use one of {', '.join(SOURCE_KINDS)}")
+            problems.append(
+                f"{prefix}.kind: {kind!r} is not a source kind; use one of {', '.join(SOURCE_KINDS)}"
+            )
             continue
         try:
             spec = _ADAPTER.validate_python(entry)
@@ -216,7 +226,9 @@ def validate_sources(raw: list[dict[str, Any]], config_path: Path | None = None)
     seen: dict[str, int] = {}
     for index, spec in enumerate(specs):
         if spec.name in seen:
-            problems.append(f"{where}: sources: name {spec.name!r} is used twice; give each source its own name")
+            problems.append(
+                f"{where}: sources: name {spec.name!r} is used twice; give each source its own name"
+            )
         seen[spec.name] = index
     if problems:
         raise ConfigError("\n".join(problems))

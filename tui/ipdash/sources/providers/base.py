@@ -9,6 +9,7 @@ with every secret the source holds masked.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import random
 from collections.abc import Awaitable, Callable, Mapping
@@ -51,6 +52,30 @@ class ProviderError(Exception):
         super().__init__(detail)
         self.kind: FailureKind = kind
         self.detail = detail
+
+
+class _SecretFilter(logging.Filter):
+    """Masks every secret a source has read in the HTTP libraries' log lines (SNDS keys
+    travel in query strings, which httpx logs at INFO)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.secrets: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.secrets:
+            message = record.getMessage()
+            masked = message
+            for secret in self.secrets:
+                masked = masked.replace(secret, "***")
+            if masked != message:
+                record.msg, record.args = masked, ()
+        return True
+
+
+SECRET_FILTER = _SecretFilter()
+for _logger_name in ("httpx", "httpcore"):
+    logging.getLogger(_logger_name).addFilter(SECRET_FILTER)
 
 
 def missing_extra(kind: str, extra: str, module: str) -> ProviderError:
@@ -146,6 +171,7 @@ class ProviderSource:
                 "config", f"source {self.name!r}: environment variable {env_name} ({setting}) is not set"
             )
         self._secrets.append(value)
+        SECRET_FILTER.secrets.add(value)
         return value
 
     def redact(self, text: str) -> str:

@@ -117,8 +117,11 @@ class SendgridSource(ProviderSource):
                 active=item.warmup,
                 started_on=started if item.warmup else None,
                 status_text=(
-                    f"warming since {started.isoformat()}" if item.warmup and started else
-                    "warming" if item.warmup else "not warming"
+                    f"warming since {started.isoformat()}"
+                    if item.warmup and started
+                    else "warming"
+                    if item.warmup
+                    else "not warming"
                 ),
                 source=self.name,
             )

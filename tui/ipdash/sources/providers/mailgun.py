@@ -1,0 +1,275 @@
+"""Mailgun (US or EU): dedicated IPs, pools, warm-ups and per-IP daily metrics.
+
+- ``GET /v3/ips?dedicated=true`` lists the IPs; ``GET /v3/ip_pools`` maps them to pools.
+- ``GET /v3/ip_warmups`` pages by following ``paging.next`` URLs (only on the same host:
+  credentials are never sent elsewhere) until a page comes back empty.
+- ``POST /v1/analytics/metrics`` with dimensions ip and time gives per-IP days; it pages
+  by ``skip``/``limit`` until a short page.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from email.utils import format_datetime, parsedate_to_datetime
+from typing import Any
+
+import httpx
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+
+from ipdash.domain.models import ALL_PROVIDERS, DailyStat, IpFacts, ProviderWarmup
+from ipdash.sources.providers.base import (
+    Collected,
+    ProviderError,
+    ProviderSource,
+    default_base_url,
+    parse_payload,
+    provider_facts,
+)
+from ipdash.sources.providers.http import HttpCaller, RetryPolicy, follow_pages
+
+METRICS = (
+    "accepted_count",
+    "sent_count",
+    "delivered_count",
+    "bounced_count",
+    "hard_bounces_count",
+    "soft_bounces_count",
+    "complained_count",
+    "unsubscribed_count",
+    "unique_opened_count",
+    "unique_clicked_count",
+)
+
+
+class _Loose(BaseModel):
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+
+class IpDetail(_Loose):
+    ip: str
+    is_on_warmup: bool = False
+
+
+class IpList(_Loose):
+    items: list[str] = Field(default_factory=list)
+    details: list[IpDetail] = Field(default_factory=list)
+
+
+class Pool(_Loose):
+    name: str = ""
+    pool_id: str = ""
+    ips: list[str] = Field(default_factory=list)
+
+
+class PoolList(_Loose):
+    ip_pools: list[Pool] = Field(default_factory=list)
+
+
+class Warmup(_Loose):
+    """Spec and official Go client name the same fields differently: accept both."""
+
+    ip: str
+    sent_within_stage: str | None = None
+    throttle: int | None = None
+    stage: int | None = Field(default=None, validation_alias=AliasChoices("stage_number", "stage"))
+    total_stages: int | None = None
+    stage_started: str | None = Field(
+        default=None, validation_alias=AliasChoices("stage_start_time", "stage_started_at")
+    )
+    plan_started_at: str | None = None
+
+
+class Paging(_Loose):
+    next: str | None = None
+
+
+class WarmupPage(_Loose):
+    items: list[Warmup] = Field(default_factory=list)
+    paging: Paging = Field(default_factory=Paging)
+
+
+class Dimension(_Loose):
+    dimension: str
+    value: str
+
+
+class MetricsItem(_Loose):
+    dimensions: list[Dimension] = Field(default_factory=list)
+    metrics: dict[str, Any] = Field(default_factory=dict)
+
+
+class MetricsPage(_Loose):
+    items: list[MetricsItem] = Field(default_factory=list)
+
+
+class MailgunSource(ProviderSource):
+    kind = "mailgun"
+    provider = "mailgun"
+
+    async def collect(self, client: httpx.AsyncClient, *, since: date, until: date) -> Collected:
+        key = self.secret_from_env(self.spec.api_key_env)
+        http = HttpCaller(
+            client,
+            base_url=self.spec.base_url or default_base_url("mailgun", self.spec.region),
+            runtime=self.runtime,
+            policy=RetryPolicy.from_data(timeout=self.spec.timeout),
+            headers={"Accept": "application/json"},
+            auth=("api", key),
+        )
+        collected = Collected()
+        ips = parse_payload(
+            IpList, await http.get_json("/v3/ips", params={"dedicated": "true"}), "GET /v3/ips"
+        )
+        pools = await self._pools(http, collected)
+        warmups = {w.ip: w for w in await self._warmups(http)}
+        on_warmup = {d.ip for d in ips.details if d.is_on_warmup}
+        for raw_ip in dict.fromkeys([*ips.items, *(d.ip for d in ips.details)]):
+            ip = collected.ip_or_skip(raw_ip)
+            if ip is None:
+                continue
+            warmup = warmups.get(raw_ip)
+            collected.facts.append(
+                IpFacts(ip=ip, pool=pools.get(raw_ip), provider="mailgun", kind="dedicated", source=self.name)
+            )
+            collected.warmups.append(self._warmup(ip, warmup, raw_ip in on_warmup))
+        await self._metrics(http, collected, since, until)
+        return collected
+
+    async def _pools(self, http: HttpCaller, collected: Collected) -> dict[str, str]:
+        try:
+            data = await http.get_json("/v3/ip_pools")
+        except ProviderError as error:
+            if error.kind != "unavailable":
+                raise
+            collected.notes.append("pools unavailable (dedicated IP pools not enabled?)")
+            return {}
+        pools = parse_payload(PoolList, data, "GET /v3/ip_pools").ip_pools
+        return {ip: pool.name or pool.pool_id for pool in pools for ip in pool.ips}
+
+    async def _warmups(self, http: HttpCaller) -> list[Warmup]:
+        limit = int(provider_facts()["providers"]["mailgun"]["page_size"])
+        base_host = httpx.URL(http.base_url).host
+
+        async def page(url: str) -> tuple[list[Warmup], str | None]:
+            params = None if url.startswith("http") else {"limit": limit}
+            body = parse_payload(WarmupPage, await http.get_json(url, params=params), "GET /v3/ip_warmups")
+            following = body.paging.next
+            if not body.items or not following or not following.startswith("http"):
+                return body.items, None
+            if httpx.URL(following).host != base_host:
+                raise ProviderError("bad_payload", "GET /v3/ip_warmups: paging.next points at another host")
+            return body.items, following
+
+        return await follow_pages(
+            "/v3/ip_warmups", page, max_pages=http.policy.max_pages, what="GET /v3/ip_warmups"
+        )
+
+    def _warmup(self, ip: str, warmup: Warmup | None, flagged: bool) -> ProviderWarmup:
+        if warmup is None:
+            return ProviderWarmup(
+                ip=ip,
+                provider="mailgun",
+                active=flagged,
+                status_text="warming" if flagged else "not warming",
+                source=self.name,
+            )
+        progress = None
+        if warmup.stage and warmup.total_stages:
+            progress = min(1.0, max(0.0, warmup.stage / warmup.total_stages))
+        parts = [f"stage {warmup.stage}" + (f" of {warmup.total_stages}" if warmup.total_stages else "")]
+        if warmup.sent_within_stage:
+            parts.append(f"{warmup.sent_within_stage} of stage sent")
+        if warmup.throttle is not None:
+            parts.append(f"throttle {warmup.throttle}/h")
+        return ProviderWarmup(
+            ip=ip,
+            provider="mailgun",
+            active=True,
+            progress=progress,
+            stage=warmup.stage,
+            total_stages=warmup.total_stages,
+            started_on=_rfc3339_day(warmup.plan_started_at or warmup.stage_started),
+            status_text=", ".join(parts),
+            source=self.name,
+        )
+
+    async def _metrics(self, http: HttpCaller, collected: Collected, since: date, until: date) -> None:
+        limit = int(provider_facts()["providers"]["mailgun"]["page_size"])
+        start = datetime.combine(since, time(), UTC)
+        end = datetime.combine(until + timedelta(days=1), time(), UTC)
+
+        async def page(skip: int) -> tuple[list[MetricsItem], int | None]:
+            body = {
+                "start": format_datetime(start),
+                "end": format_datetime(end),
+                "resolution": "day",
+                "dimensions": ["ip", "time"],
+                "metrics": list(METRICS),
+                "include_aggregates": False,
+                "pagination": {"skip": skip, "limit": limit},
+            }
+            data = await http.post_json("/v1/analytics/metrics", body)
+            items = parse_payload(MetricsPage, data, "POST /v1/analytics/metrics").items
+            return items, (skip + limit if len(items) >= limit else None)
+
+        items = await follow_pages(
+            0, page, max_pages=http.policy.max_pages, what="POST /v1/analytics/metrics"
+        )
+        for item in items:
+            stat = self._daily_stat(item, collected)
+            if stat is not None:
+                collected.stats.append(stat)
+
+    def _daily_stat(self, item: MetricsItem, collected: Collected) -> DailyStat | None:
+        dimensions = {d.dimension: d.value for d in item.dimensions}
+        ip = collected.ip_or_skip(dimensions.get("ip"))
+        day = _rfc2822_day(dimensions.get("time"))
+        if ip is None or day is None:
+            return None
+        counts = {name: _count(item.metrics.get(name)) for name in METRICS}
+        sent = counts["sent_count"] if counts["sent_count"] is not None else counts["accepted_count"]
+        if sent is None:
+            return None
+        return DailyStat(
+            day=day,
+            ip=ip,
+            mailbox_provider=ALL_PROVIDERS,
+            sent=sent,
+            delivered=counts["delivered_count"],
+            bounced=counts["bounced_count"],
+            hard_bounced=counts["hard_bounces_count"],
+            soft_bounced=counts["soft_bounces_count"],
+            complaints=counts["complained_count"],
+            unsubscribes=counts["unsubscribed_count"],
+            opens=counts["unique_opened_count"],
+            clicks=counts["unique_clicked_count"],
+            source=self.name,
+        )
+
+
+def _count(value: Any) -> int | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int) and value >= 0:
+        return value
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    return None
+
+
+def _rfc2822_day(text: str | None) -> date | None:
+    if not text:
+        return None
+    try:
+        return parsedate_to_datetime(text).date()
+    except (TypeError, ValueError):
+        return None
+
+
+def _rfc3339_day(text: str | None) -> date | None:
+    if not text or text.startswith("0001-01-01"):  # Go's zero time means "not set"
+        return None
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")[:19]).date()
+    except ValueError:
+        return None
