@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import date, timedelta
 
 from hypothesis import assume, given, settings
@@ -28,7 +29,9 @@ def schedules(draw: st.DrawFn) -> str | Schedule:
         {
             "name": "generated",
             "daily_limits": table,
-            "after_table": {"factor": growth, "every_sending_days": draw(st.integers(1, 4))} if growth else None,
+            "after_table": {"factor": growth, "every_sending_days": draw(st.integers(1, 4))}
+            if growth
+            else None,
             "source": "hypothesis",
         }
     )
@@ -58,7 +61,7 @@ targets = st.integers(min_value=1, max_value=50_000_000)
 def test_never_decreasing_never_above_target_and_reaches_it(schedule: str | Schedule, target: int) -> None:
     plan = build_or_skip(schedule, target)
     volumes = [day.daily_limit for day in plan.days]
-    assert all(later >= earlier for earlier, later in zip(volumes, volumes[1:], strict=False))
+    assert all(later >= earlier for earlier, later in itertools.pairwise(volumes))
     assert all(1 <= volume <= target for volume in volumes)
     assert volumes[-1] == target
     assert target not in volumes[:-1]
@@ -84,7 +87,7 @@ def test_dates_fall_only_on_sending_days_in_order(
     dates = [day.date for day in plan.days]
     assert all(d is not None and d.weekday() in weekdays for d in dates)
     assert dates[0] is not None and dates[0] >= start and (dates[0] - start) < timedelta(days=7)
-    for earlier, later in zip(dates, dates[1:], strict=False):
+    for earlier, later in itertools.pairwise(dates):
         assert earlier is not None and later is not None and earlier < later
         skipped = [earlier + timedelta(days=n) for n in range(1, (later - earlier).days)]
         assert all(day.weekday() not in weekdays for day in skipped)
@@ -92,7 +95,9 @@ def test_dates_fall_only_on_sending_days_in_order(
 
 @settings(max_examples=200, deadline=None)
 @given(schedule=st.sampled_from(BUILTIN), target=targets, split=splits())
-def test_a_split_adds_up_every_day_and_keeps_the_shares(schedule: str, target: int, split: dict[str, float]) -> None:
+def test_a_split_adds_up_every_day_and_keeps_the_shares(
+    schedule: str, target: int, split: dict[str, float]
+) -> None:
     plan = build_or_skip(schedule, target, mailbox_split=split)
     for day in plan.days:
         shares = day.per_mailbox_provider

@@ -60,8 +60,16 @@ def test_published_volumes_are_copied_exactly(name: str, day: int, volume: int) 
 
 @pytest.mark.parametrize(
     ("name", "length"),
-    [("sendgrid", 17), ("sparkpost", 29), ("braze-conservative", 21), ("braze-moderate", 21)]
-    + [("braze-aggressive", 17), ("mailtrap", 21), ("oracle", 7), ("ses-standard", 45)],
+    [
+        ("sendgrid", 17),
+        ("sparkpost", 29),
+        ("braze-conservative", 21),
+        ("braze-moderate", 21),
+        ("braze-aggressive", 17),
+        ("mailtrap", 21),
+        ("oracle", 7),
+        ("ses-standard", 45),
+    ],
 )
 def test_table_lengths_match_the_sources(name: str, length: int) -> None:
     assert len(builtin_catalog().schedules[name].daily_limits) == length
@@ -86,8 +94,15 @@ def test_oracle_per_provider_rows_add_up_to_the_total() -> None:
 
 @pytest.mark.parametrize(
     ("name", "published"),
-    [("sendgrid", True), ("braze-aggressive", True), ("braze-conservative", True)]
-    + [("braze-moderate", False), ("mailtrap", False), ("oracle", False), ("ses-standard", False)],
+    [
+        ("sendgrid", True),
+        ("braze-aggressive", True),
+        ("braze-conservative", True),
+        ("braze-moderate", False),
+        ("mailtrap", False),
+        ("oracle", False),
+        ("ses-standard", False),
+    ],
 )
 def test_continuations_say_whether_they_are_published(name: str, published: bool) -> None:
     after = builtin_catalog().schedules[name].after_table

@@ -21,7 +21,9 @@ from ipdash.domain.warmup.split import apportion, normalise_split
         (100, {"a": 0.2, "b": 0.3, "c": 0.5}, {"c": 40, "b": 29}, {"a": 31, "b": 29, "c": 40}),
     ],
 )
-def test_apportion(total: int, weights: dict[str, float], caps: dict[str, int] | None, expected: dict[str, int]) -> None:
+def test_apportion(
+    total: int, weights: dict[str, float], caps: dict[str, int] | None, expected: dict[str, int]
+) -> None:
     assert apportion(total, weights, caps) == expected
 
 
@@ -38,7 +40,9 @@ def test_the_remainder_of_a_partial_split_goes_to_other() -> None:
 
 
 def test_an_explicit_other_share_is_topped_up() -> None:
-    assert normalise_split({"gmail.com": 0.5, "other": 0.2}) == pytest.approx({"gmail.com": 0.5, "other": 0.5})
+    assert normalise_split({"gmail.com": 0.5, "other": 0.2}) == pytest.approx(
+        {"gmail.com": 0.5, "other": 0.5}
+    )
 
 
 def test_a_complete_split_adds_no_other() -> None:

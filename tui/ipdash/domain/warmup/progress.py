@@ -85,7 +85,7 @@ def assess_warmup(
         )
     run = walk.outcomes[walk.run_start :]
     if state is WarmupState.COMPLETE:
-        eta, eta_reason = (walk.outcomes[-1].date if walk.outcomes else None), "warm-up complete"
+        eta, eta_reason = _finished_on(plan, walk), "warm-up complete"
     elif state is WarmupState.NEEDS_REWARM:
         eta, eta_reason = project_completion(plan, [], 1, today)
     else:
@@ -223,8 +223,10 @@ def _overall(
         step = NextStep(NextAction.PAUSE, walk.day, None, pause.text, pause.source, "pause until delisted")
         return WarmupState.HELD, reason, step
     if walk.day > plan.sending_days_to_target:
-        finished = next(o.date for o in reversed(walk.outcomes) if o.plan_day == plan.sending_days_to_target)
-        reason = f"reached the target {plan.target_daily:,}/day on {finished.isoformat()}"
+        finished = _finished_on(plan, walk)
+        reason = (
+            f"reached the target {plan.target_daily:,}/day on {finished.isoformat() if finished else '?'}"
+        )
         step = NextStep(
             NextAction.KEEP,
             None,
@@ -248,6 +250,15 @@ def _overall(
     if last.action is NextAction.STEP_BACK:
         step_reason = f"send day {walk.day} at up to {plan.limit_for(walk.day):,} until the metrics recover"
     return last.state, reason, _step(last.action, plan, walk.day, rule_name, step_reason)
+
+
+def _finished_on(plan: WarmupPlan, walk: _Walk) -> date | None:
+    """The date the last plan day was delivered in the current run."""
+    last_day = plan.sending_days_to_target
+    run = walk.outcomes[walk.run_start :]
+    return next(
+        (o.date for o in reversed(run) if o.plan_day == last_day and o.action is NextAction.ADVANCE), None
+    )
 
 
 def _step(action: NextAction, plan: WarmupPlan, day: int, rule_name: str, reason: str) -> NextStep:
