@@ -1,0 +1,136 @@
+"""Wizard defaults measured from the loaded data: volume, cadence, pattern and list quality.
+
+Everything is summed over all IPs and mailbox providers: the sender's whole sending. Rates
+follow ipdash.domain.metrics (bounces over sent; complaints and unsubscribes over delivered).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ipdash.domain.advisor import text
+from ipdash.domain.advisor.inputs import Pattern, cross_field_problems
+from ipdash.domain.advisor.rulebook import RuleBook, bundled_rule_book
+from ipdash.domain.metrics import Totals, coefficient_of_variation
+from ipdash.domain.models import Dataset
+
+SEASONAL_MIN_BLOCKS = 3
+SEASONAL_LOOKBACK_DAYS = 365
+
+
+class MeasuredDefaults(BaseModel):
+    """Partial answers measured from data; ``basis`` says how each one was measured."""
+
+    model_config = ConfigDict(frozen=True)
+
+    monthly_volume: int | None = None
+    sends_per_month: int | None = None
+    sending_days_per_week: int | None = None
+    pattern: Pattern | None = None
+    bounce_rate: float | None = None
+    complaint_rate: float | None = None
+    unsubscribe_rate: float | None = None
+    basis: dict[str, str] = Field(default_factory=dict)
+    window_start: date | None = None
+    window_end: date | None = None
+
+    def answers(self) -> dict[str, Any]:
+        """The measured answers only (no None), keyed like AdvisorInputs."""
+        skip = {"basis", "window_start", "window_end"}
+        return {
+            key: value for key, value in self.model_dump().items() if key not in skip and value is not None
+        }
+
+
+def measured_defaults(
+    dataset: Dataset, *, today: date | None = None, book: RuleBook | None = None
+) -> MeasuredDefaults:
+    """Defaults for the wizard from the last 30 days of data up to ``today`` (default: the
+    latest day with data). Returns empty defaults when nothing was sent."""
+    book = book or bundled_rule_book()
+    detection = book.pattern_detection
+    per_day: dict[date, Totals] = defaultdict(Totals)
+    for stat in dataset.stats.values():
+        per_day[stat.day] = per_day[stat.day] + Totals.of(stat)
+    end = today or dataset.latest_day()
+    if end is None or not per_day:
+        return MeasuredDefaults(basis={"all": "no sending data loaded"})
+    window_days = detection.window_days
+    start = end - timedelta(days=window_days - 1)
+    first_day = min(per_day)
+    covered_start = max(start, first_day)
+    if covered_start > end:
+        return MeasuredDefaults(basis={"all": f"no sending data up to {end.isoformat()}"})
+    covered = (end - covered_start).days + 1
+    in_window = {day: totals for day, totals in per_day.items() if covered_start <= day <= end}
+    sending_days = sorted(day for day, totals in in_window.items() if totals.sent > 0)
+    if not sending_days:
+        return MeasuredDefaults(
+            basis={"all": f"nothing sent from {covered_start.isoformat()} to {end.isoformat()}"},
+            window_start=covered_start,
+            window_end=end,
+        )
+    scale = window_days / covered
+    window_total = Totals()
+    for totals in in_window.values():
+        window_total = window_total + totals
+    span = f"{covered_start.isoformat()} to {end.isoformat()}"
+    scaled = f", scaled from {text.plural(covered, 'day')} to {window_days}" if covered < window_days else ""
+    values: dict[str, Any] = {"monthly_volume": max(1, round(window_total.sent * scale))}
+    basis = {"monthly_volume": f"sent {span}{scaled}"}
+    values["sends_per_month"] = max(1, min(31, round(len(sending_days) * scale)))
+    values["sending_days_per_week"] = max(1, min(7, round(len(sending_days) / covered * 7)))
+    if cross_field_problems(values):
+        del values["sending_days_per_week"]
+    basis["sends_per_month"] = f"{text.plural(len(sending_days), 'day')} with mail {span}{scaled}"
+    if "sending_days_per_week" in values:
+        basis["sending_days_per_week"] = basis["sends_per_month"]
+    pattern, pattern_basis = _pattern(per_day, sending_days, first_day, end, book)
+    values["pattern"] = pattern
+    basis["pattern"] = pattern_basis
+    for metric in ("bounce_rate", "complaint_rate", "unsubscribe_rate"):
+        rate = window_total.rate(metric)
+        if rate is not None:
+            values[metric] = round(rate, 6)
+            basis[metric] = f"{metric.replace('_', ' ')} {span}"
+    return MeasuredDefaults(**values, basis=basis, window_start=covered_start, window_end=end)
+
+
+def _pattern(
+    per_day: dict[date, Totals], sending_days: list[date], first_day: date, end: date, book: RuleBook
+) -> tuple[Pattern, str]:
+    detection = book.pattern_detection
+    volumes = [per_day[day].sent for day in sending_days]
+    variation = coefficient_of_variation(volumes)
+    if variation is not None and variation >= detection.spiky_cv:
+        return Pattern.SPIKY, (
+            f"day-to-day variation {variation:.2f} ≥ {detection.spiky_cv:g} over the last {detection.window_days} days"
+        )
+    blocks = []
+    block_end = end
+    while block_end - timedelta(days=detection.window_days - 1) >= first_day:
+        block_start = block_end - timedelta(days=detection.window_days - 1)
+        if (end - block_start).days >= SEASONAL_LOOKBACK_DAYS:
+            break
+        blocks.append(sum(t.sent for d, t in per_day.items() if block_start <= d <= block_end))
+        block_end = block_start - timedelta(days=1)
+    shown = f"{variation:.2f}" if variation is not None else "n/a"
+    if len(blocks) < SEASONAL_MIN_BLOCKS:
+        return Pattern.STEADY, (
+            f"day-to-day variation {shown} < {detection.spiky_cv:g}; seasonality needs "
+            f"{SEASONAL_MIN_BLOCKS} full {detection.window_days}-day blocks of data (have {len(blocks)})"
+        )
+    quietest, busiest = min(blocks), max(blocks)
+    if quietest == 0 or busiest / quietest >= detection.seasonal_ratio:
+        ratio = "∞" if quietest == 0 else f"{busiest / quietest:.1f}"
+        return Pattern.SEASONAL, (
+            f"busiest {detection.window_days}-day block sent {ratio}× the quietest (≥ {detection.seasonal_ratio:g}×)"
+        )
+    return Pattern.STEADY, (
+        f"day-to-day variation {shown} < {detection.spiky_cv:g}; busiest block "
+        f"{busiest / quietest:.1f}× the quietest (< {detection.seasonal_ratio:g}×)"
+    )

@@ -1,0 +1,180 @@
+"""What the advisor answers, and its JSON form (the public contract of `ipdash recommend`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from ipdash.domain.advisor.inputs import AdvisorInputs
+
+
+class Verdict(StrEnum):
+    SHARED = "shared"
+    DEDICATED = "dedicated"
+    MANAGED = "managed-dedicated"
+    NOT_READY = "not-ready"
+
+
+class RuleStatus(StrEnum):
+    PASS = "pass"  # the figure was met
+    FAIL = "fail"  # the figure was missed
+    UNKNOWN = "unknown"  # the answer needed was not given
+    APPLIES = "applies"  # a trigger rule (exception, mandate, isolation …) applied
+
+
+STATUS_SYMBOL = {
+    RuleStatus.PASS: "✓",
+    RuleStatus.FAIL: "✗",
+    RuleStatus.UNKNOWN: "?",
+    RuleStatus.APPLIES: "→",
+}
+
+VERDICT_SYMBOL = {
+    Verdict.SHARED: "◎",
+    Verdict.DEDICATED: "●",
+    Verdict.MANAGED: "◐",
+    Verdict.NOT_READY: "✗",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class RuleOutcome:
+    """One rule as evaluated against the answers: the figure it compared and what it found."""
+
+    rule: str
+    title: str
+    effect: str
+    status: RuleStatus
+    detail: str
+    source: str
+    figure: float | str | None = None
+    value: float | str | None = None
+    source_short: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Pool:
+    name: str
+    streams: tuple[str, ...]
+    ips: int
+    kind: str  # dedicated / managed / shared
+    monthly_volume: int
+    daily_volume: int  # on a sending day
+    why: str
+
+
+@dataclass(frozen=True, slots=True)
+class WarmupPreview:
+    schedule: str | None
+    sending_days: int | None
+    target_daily: int | None
+    calendar_days: int | None
+    first_days: tuple[tuple[int, int], ...]
+    note: str
+    engine: str  # "ipdash.domain.warmup" or "none"
+
+
+@dataclass(frozen=True, slots=True)
+class CostRow:
+    provider: str
+    name: str
+    usd: float | None
+    basis: str
+    source: str
+    as_of: str
+    confidence: str
+    ips: int
+    current: bool = False
+    within_budget: bool | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """What to reach before a dedicated IP: the not-ready verdict's to-do list."""
+
+    metric: str
+    current: float | str | None
+    target: str
+    rule: str
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class Recommendation:
+    inputs: AdvisorInputs
+    verdict: Verdict
+    verdict_reason: str
+    ip_count: int
+    pools: tuple[Pool, ...]
+    warmup: WarmupPreview
+    monthly_cost: tuple[CostRow, ...]
+    reasons: tuple[RuleOutcome, ...]
+    risks: tuple[str, ...]
+    would_change: tuple[str, ...] = ()
+    targets: tuple[Target, ...] = ()
+    assumptions: tuple[str, ...] = field(default_factory=tuple)
+
+
+def recommendation_json(result: Recommendation) -> dict[str, Any]:
+    """The JSON shape of `ipdash recommend --format json` (rates as fractions)."""
+    return {
+        "verdict": result.verdict.value,
+        "verdict_reason": result.verdict_reason,
+        "ip_count": result.ip_count,
+        "pools": [
+            {
+                "name": pool.name,
+                "streams": list(pool.streams),
+                "ips": pool.ips,
+                "kind": pool.kind,
+                "monthly_volume": pool.monthly_volume,
+                "daily_volume": pool.daily_volume,
+                "why": pool.why,
+            }
+            for pool in result.pools
+        ],
+        "warmup": {
+            "schedule": result.warmup.schedule,
+            "sending_days": result.warmup.sending_days,
+            "target_daily": result.warmup.target_daily,
+            "calendar_days": result.warmup.calendar_days,
+            "note": result.warmup.note,
+        },
+        "monthly_cost": [
+            {
+                "provider": row.provider,
+                "usd": row.usd,
+                "basis": row.basis,
+                "source": row.source,
+                "as_of": row.as_of,
+                "confidence": row.confidence,
+                "ips": row.ips,
+                "current": row.current,
+                "within_budget": row.within_budget,
+                "note": row.note,
+            }
+            for row in result.monthly_cost
+        ],
+        "reasons": [
+            {
+                "rule": outcome.rule,
+                "title": outcome.title,
+                "status": outcome.status.value,
+                "detail": outcome.detail,
+                "source": outcome.source,
+                "figure": outcome.figure,
+                "value": outcome.value,
+            }
+            for outcome in result.reasons
+        ],
+        "risks": list(result.risks),
+        "would_change": list(result.would_change),
+        "targets": [
+            {"metric": t.metric, "current": t.current, "target": t.target, "rule": t.rule, "source": t.source}
+            for t in result.targets
+        ],
+        "assumptions": list(result.assumptions),
+        "inputs": result.inputs.model_dump(mode="json"),
+    }

@@ -1,0 +1,141 @@
+"""The ``[advisor]`` config section: price overrides and rule-figure overrides.
+
+```toml
+[advisor.figures]
+volume-floor = 150000              # a rule id: its figure
+keep_warm_monthly_per_ip = 80000   # a sizing figure name
+
+[advisor.prices.sendgrid]
+usd_per_ip = 35
+as_of = "2026-09"
+source = "our contract"
+```
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ipdash.domain.advisor.rulebook import SIZING_FIGURES, Figure, Price, PriceTable, RuleBook, Source
+
+USER_SOURCE = "user-config"
+
+
+class PriceOverride(BaseModel):
+    """A provider's price as the user knows it; unset fields keep the bundled value."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str | None = None
+    usd_per_ip: float | None = Field(default=None, ge=0)
+    usd_per_account: float | None = Field(default=None, ge=0)
+    included_ips: int | None = Field(default=None, ge=0)
+    max_ips: int | None = Field(default=None, ge=1)
+    basis: str | None = None
+    source: str | None = None
+    as_of: str | None = None
+    kind: Literal["dedicated", "managed"] | None = None
+    provider: str | None = None
+
+
+class AdvisorSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    figures: dict[str, float] = Field(default_factory=dict)
+    """Rule figure (by rule id) or sizing figure (by name) overrides."""
+
+    prices: dict[str, PriceOverride] = Field(default_factory=dict)
+    """Per-provider price overrides or additions, keyed like ip_prices.json."""
+
+
+class InvalidSettings(ValueError):
+    """The [advisor] section cannot be used; the message names the key."""
+
+
+def parse_advisor_settings(raw: Mapping[str, Any]) -> AdvisorSettings:
+    try:
+        return AdvisorSettings.model_validate(dict(raw))
+    except ValidationError as error:
+        problems = []
+        for detail in error.errors():
+            key = ".".join(str(part) for part in detail["loc"])
+            problems.append(f"advisor.{key}: {detail['msg']}")
+        raise InvalidSettings("; ".join(problems)) from None
+
+
+def apply_settings(
+    book: RuleBook, prices: PriceTable, settings: AdvisorSettings
+) -> tuple[RuleBook, PriceTable]:
+    """The rule book and price table with the user's overrides; unknown figure names are refused."""
+    return _apply_figures(book, settings.figures), _apply_prices(prices, settings.prices)
+
+
+def _apply_figures(book: RuleBook, figures: Mapping[str, float]) -> RuleBook:
+    if not figures:
+        return book
+    rules_with_figures = {rule.id for rule in book.rules if rule.figure is not None}
+    sizing_names = set(SIZING_FIGURES)
+    unknown = sorted(set(figures) - rules_with_figures - sizing_names)
+    if unknown:
+        valid = ", ".join(sorted(rules_with_figures | sizing_names))
+        raise InvalidSettings(f"advisor.figures: unknown figure {', '.join(unknown)} (known: {valid})")
+    for name, value in figures.items():
+        if value < 0 or value != value:
+            raise InvalidSettings(f"advisor.figures.{name}: must be a number ≥ 0")
+    rules = tuple(
+        rule.model_copy(update={"figure": float(figures[rule.id]), "source": USER_SOURCE})
+        if rule.id in figures
+        else rule
+        for rule in book.rules
+    )
+    sizing_updates = {
+        name: Figure(
+            value=float(value),
+            note=f"overridden in config (bundled: {getattr(book.sizing, name).value:g})",
+            source=USER_SOURCE,
+        )
+        for name, value in figures.items()
+        if name in sizing_names
+    }
+    sources = dict(book.sources)
+    sources[USER_SOURCE] = Source(
+        short="your config", title="Your config", where="[advisor.figures]", confidence="user"
+    )
+    return book.model_copy(
+        update={"rules": rules, "sizing": book.sizing.model_copy(update=sizing_updates), "sources": sources}
+    )
+
+
+def _apply_prices(prices: PriceTable, overrides: Mapping[str, PriceOverride]) -> PriceTable:
+    if not overrides:
+        return prices
+    merged = dict(prices.prices)
+    for key, override in overrides.items():
+        changes = override.model_dump(exclude_none=True)
+        base = merged.get(key)
+        if base is None:
+            if override.usd_per_ip is None and override.usd_per_account is None:
+                raise InvalidSettings(
+                    f"advisor.prices.{key}: a new provider needs usd_per_ip or usd_per_account"
+                )
+            amount = override.usd_per_ip if override.usd_per_ip is not None else override.usd_per_account
+            unit = "IP" if override.usd_per_ip is not None else "account"
+            base = Price(
+                name=key,
+                basis=f"${amount:g} per {unit} per month",
+                source=f"config [advisor.prices.{key}]",
+                as_of="config",
+                confidence="user",
+            )
+        elif "basis" not in changes and ({"usd_per_ip", "usd_per_account"} & set(changes)):
+            amount = changes.get("usd_per_ip", changes.get("usd_per_account"))
+            unit = "IP" if "usd_per_ip" in changes else "account"
+            changes["basis"] = f"${amount:g} per {unit} per month (your config)"
+        changes.setdefault("source", f"config [advisor.prices.{key}]")
+        changes.setdefault("as_of", "config")
+        changes["confidence"] = "user"
+        merged[key] = base.model_copy(update=changes)
+    return prices.model_copy(update={"prices": merged})
