@@ -1,0 +1,77 @@
+"""The history store: every poll's normalised records, kept across restarts.
+
+``open_store(settings)`` gives the configured store (SQLite at the platform data dir
+by default); ``load_history(store)`` gives the TUI a Dataset reaching further back
+than any provider's API does.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from pydantic import ValidationError
+
+from ipdash.domain.models import Dataset, SourceInfo, SourceState
+from ipdash.sources.paths import user_data_dir
+from ipdash.sources.store.base import AlertRecord, HistoryStore, SourceRun, StoreSettings
+from ipdash.sources.store.sqlite import SqliteStore, StoreError
+
+__all__ = [
+    "AlertRecord",
+    "HistoryStore",
+    "SourceRun",
+    "SqliteStore",
+    "StoreError",
+    "StoreSettings",
+    "default_store_path",
+    "load_history",
+    "open_store",
+    "store_settings",
+]
+
+
+def default_store_path() -> Any:
+    return user_data_dir() / "history.sqlite3"
+
+
+def store_settings(raw: dict[str, Any], config_path: Any = None) -> StoreSettings:
+    """Validate the ``[store]`` table; messages name the file and key."""
+    try:
+        settings = StoreSettings.model_validate(raw)
+    except ValidationError as error:
+        where = str(config_path) if config_path else "config"
+        problems = [
+            f"{where}: store.{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors()
+        ]
+        raise StoreError("\n".join(problems)) from error
+    if settings.path is not None and config_path is not None and not settings.path.is_absolute():
+        settings = settings.model_copy(update={"path": config_path.parent / settings.path.expanduser()})
+    return settings
+
+
+def open_store(settings: StoreSettings | None = None) -> SqliteStore:
+    settings = settings or StoreSettings()
+    path = (settings.path or default_store_path()).expanduser()
+    return SqliteStore(path, busy_timeout_ms=settings.busy_timeout_ms)
+
+
+def load_history(store: HistoryStore, *, days: int | None = None, today: date | None = None) -> Dataset:
+    """The stored history (the last ``days`` days, or all), with one SourceInfo per polled source:
+    fresh when its last poll succeeded, stale with its reason when the last poll failed."""
+    since = (today or date.today()) - timedelta(days=days) if days else None
+    dataset = store.load(since)
+    for run in store.source_runs():
+        state = SourceState.FRESH if run.ok else SourceState.STALE
+        detail = run.last_detail if run.ok else f"{run.failure_kind}: {run.last_error}"
+        dataset.sources.append(
+            SourceInfo(
+                name=run.source,
+                kind=run.kind,
+                state=state,
+                fetched_at=run.last_success,
+                rows=0,
+                detail=f"from history: {detail}",
+            )
+        )
+    return dataset

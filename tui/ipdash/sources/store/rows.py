@@ -1,0 +1,136 @@
+"""Domain records <-> SQLite rows, one :class:`Table` per record type.
+
+Dates are ISO text, timestamps ISO 8601 with offset, tuples joined by newlines.
+Loading orders rows by ``fetched_at`` so that, where two sources or two polls give
+the same key, the newest fetch wins in the Dataset.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, fields
+from datetime import date, datetime
+from typing import Any
+
+from ipdash.domain.models import (
+    AccountDay,
+    DailyStat,
+    Dataset,
+    IpFacts,
+    PollResult,
+    ProviderListing,
+    ProviderWarmup,
+    SndsDay,
+)
+
+
+def _to_db(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, tuple):
+        return "\n".join(value)
+    return value
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    record: type
+    key: tuple[str, ...]
+    pick: Callable[[PollResult], Sequence[Any]]
+    add: Callable[[Dataset, Any], None]
+    day_column: str | None = None
+    dates: tuple[str, ...] = ()
+    datetimes: tuple[str, ...] = ()
+    bools: tuple[str, ...] = ()
+    tuples: tuple[str, ...] = ()
+
+    @property
+    def field_names(self) -> list[str]:
+        return [f.name for f in fields(self.record)]
+
+    def stored_columns(self, db: sqlite3.Connection) -> list[str]:
+        """The record's fields the schema has a column for. A field added to a domain record
+        without a migration is left out (and the store tests fail) rather than breaking polls."""
+        existing = {row[1] for row in db.execute(f"PRAGMA table_info({self.name})")}
+        return [name for name in self.field_names if name in existing]
+
+    def upsert(self, stored: list[str]) -> str:
+        columns = [*stored, "fetched_at"]
+        updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in self.key)
+        return (
+            f"INSERT INTO {self.name} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)}) "
+            f"ON CONFLICT({', '.join(self.key)}) DO UPDATE SET {updates}"
+        )
+
+    def records(self, result: PollResult) -> Sequence[Any]:
+        return self.pick(result)
+
+    def to_row(self, record: Any, stamp: str, stored: list[str]) -> tuple[Any, ...]:
+        return (*(_to_db(getattr(record, c)) for c in stored), stamp)
+
+    def from_row(self, row: tuple[Any, ...], stored: list[str]) -> Any:
+        values = dict(zip(stored, row, strict=True))
+        for name in self.dates:
+            values[name] = date.fromisoformat(values[name]) if values[name] else None
+        for name in self.datetimes:
+            values[name] = datetime.fromisoformat(values[name]) if values[name] else None
+        for name in self.bools:
+            values[name] = bool(values[name])
+        for name in self.tuples:
+            values[name] = tuple(values[name].split("\n")) if values[name] else ()
+        return self.record(**values)
+
+    def load_into(
+        self, db: sqlite3.Connection, dataset: Dataset, since: date | None, stored: list[str]
+    ) -> None:
+        query = f"SELECT {', '.join(stored)} FROM {self.name}"
+        params: tuple[Any, ...] = ()
+        if since is not None and self.day_column:
+            query += f" WHERE {self.day_column} >= ?"
+            params = (since.isoformat(),)
+        for row in db.execute(query + " ORDER BY fetched_at", params):
+            self.add(dataset, self.from_row(row, stored))
+
+
+def _add_stat(dataset: Dataset, stat: DailyStat) -> None:
+    dataset.stats[(stat.day, stat.ip, stat.mailbox_provider)] = stat
+
+
+def _add_facts(dataset: Dataset, facts: IpFacts) -> None:
+    dataset.facts[facts.ip] = facts
+
+
+def _add_snds(dataset: Dataset, day: SndsDay) -> None:
+    dataset.snds[(day.ip, day.day)] = day
+
+
+def _add_warmup(dataset: Dataset, warmup: ProviderWarmup) -> None:
+    dataset.warmups[warmup.ip] = warmup
+
+
+def _add_listing(dataset: Dataset, listing: ProviderListing) -> None:
+    dataset.listings[(listing.source, listing.ip, listing.list_name)] = listing
+
+
+def _add_account(dataset: Dataset, day: AccountDay) -> None:
+    dataset.accounts[(day.source, day.scope, day.day)] = day
+
+
+TABLES: tuple[Table, ...] = (
+    Table("daily_stats", DailyStat, ("day", "ip", "mailbox_provider", "source"), lambda r: r.stats, _add_stat,
+          day_column="day", dates=("day",)),
+    Table("ip_facts", IpFacts, ("ip", "source"), lambda r: r.facts, _add_facts,
+          dates=("warmup_start",), tuples=("sending_domains",)),
+    Table("snds_days", SndsDay, ("ip", "day", "source"), lambda r: r.snds, _add_snds,
+          day_column="day", dates=("day",), datetimes=("activity_start", "activity_end")),
+    Table("warmups", ProviderWarmup, ("ip", "source"), lambda r: r.warmups, _add_warmup,
+          dates=("started_on",), bools=("active",)),
+    Table("listings", ProviderListing, ("ip", "list_name", "source"), lambda r: r.listings, _add_listing,
+          datetimes=("first_seen",), bools=("listed",)),
+    Table("account_days", AccountDay, ("day", "scope", "source"), lambda r: r.account_days, _add_account,
+          day_column="day", dates=("day",)),
+)  # fmt: skip

@@ -1,0 +1,110 @@
+"""The SQLite schema as numbered migrations; ``PRAGMA user_version`` holds the version.
+
+Migration 1 is the first released schema and must never change: stores created by it
+are upgraded by the migrations after it, each in its own transaction.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: daily stats, IP facts, SNDS days, provider warm-ups, source outcomes.
+    """
+    CREATE TABLE daily_stats (
+        day TEXT NOT NULL, ip TEXT NOT NULL, mailbox_provider TEXT NOT NULL, source TEXT NOT NULL,
+        sent INTEGER NOT NULL, delivered INTEGER, bounced INTEGER, hard_bounced INTEGER,
+        soft_bounced INTEGER, complaints INTEGER, unsubscribes INTEGER, opens INTEGER, clicks INTEGER,
+        fetched_at TEXT NOT NULL,
+        PRIMARY KEY (day, ip, mailbox_provider, source)
+    );
+    CREATE INDEX daily_stats_ip ON daily_stats (ip, day);
+    CREATE TABLE ip_facts (
+        ip TEXT NOT NULL, source TEXT NOT NULL, pool TEXT, provider TEXT, kind TEXT, stream TEXT,
+        warmup_start TEXT, warmup_plan TEXT, warmup_target_daily INTEGER, rdns TEXT,
+        sending_domains TEXT NOT NULL DEFAULT '',
+        fetched_at TEXT NOT NULL,
+        PRIMARY KEY (ip, source)
+    );
+    CREATE TABLE snds_days (
+        ip TEXT NOT NULL, day TEXT NOT NULL, source TEXT NOT NULL,
+        activity_start TEXT, activity_end TEXT, rcpt_commands INTEGER NOT NULL,
+        data_commands INTEGER NOT NULL, recipients INTEGER NOT NULL, filter_result TEXT NOT NULL,
+        complaint_rate_text TEXT NOT NULL, complaint_rate_max REAL, trap_hits INTEGER NOT NULL,
+        sample_helo TEXT NOT NULL, sample_mail_from TEXT NOT NULL, comments TEXT NOT NULL,
+        fetched_at TEXT NOT NULL,
+        PRIMARY KEY (ip, day, source)
+    );
+    CREATE TABLE warmups (
+        ip TEXT NOT NULL, source TEXT NOT NULL, provider TEXT NOT NULL, active INTEGER NOT NULL,
+        progress REAL, stage INTEGER, total_stages INTEGER, started_on TEXT, status_text TEXT NOT NULL,
+        fetched_at TEXT NOT NULL,
+        PRIMARY KEY (ip, source)
+    );
+    CREATE TABLE source_runs (
+        source TEXT PRIMARY KEY, kind TEXT NOT NULL, last_attempt TEXT NOT NULL,
+        last_success TEXT, last_failure TEXT, failure_kind TEXT,
+        last_error TEXT NOT NULL DEFAULT '', last_detail TEXT NOT NULL DEFAULT ''
+    );
+    """,
+    # 2: provider listings, account/domain days, alert state, failure streaks.
+    """
+    CREATE TABLE listings (
+        ip TEXT NOT NULL, list_name TEXT NOT NULL, source TEXT NOT NULL, listed INTEGER NOT NULL,
+        reason TEXT NOT NULL, first_seen TEXT, fetched_at TEXT NOT NULL,
+        PRIMARY KEY (ip, list_name, source)
+    );
+    CREATE TABLE account_days (
+        day TEXT NOT NULL, scope TEXT NOT NULL, source TEXT NOT NULL, provider TEXT NOT NULL,
+        sent INTEGER, delivered INTEGER, bounced INTEGER, hard_bounced INTEGER, soft_bounced INTEGER,
+        complaints INTEGER, opens INTEGER, clicks INTEGER, bounce_rate REAL, complaint_rate REAL,
+        status TEXT NOT NULL, fetched_at TEXT NOT NULL,
+        PRIMARY KEY (day, scope, source)
+    );
+    CREATE TABLE alerts (
+        key TEXT PRIMARY KEY, source TEXT NOT NULL, opened_at TEXT NOT NULL, payload TEXT NOT NULL
+    );
+    ALTER TABLE source_runs ADD COLUMN consecutive_failures INTEGER NOT NULL DEFAULT 0;
+    """,
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class SchemaError(Exception):
+    """The store was written by a newer ipdash, or is not an ipdash store."""
+
+
+def current_version(connection: sqlite3.Connection) -> int:
+    row = connection.execute("PRAGMA user_version").fetchone()
+    return int(row[0])
+
+
+def migrate(connection: sqlite3.Connection, target: int = SCHEMA_VERSION) -> int:
+    """Bring the schema to ``target``; each step is atomic. Returns the version reached."""
+    version = current_version(connection)
+    if version > SCHEMA_VERSION:
+        raise SchemaError(
+            f"the history store has schema version {version}, newer than this ipdash "
+            f"understands ({SCHEMA_VERSION}): upgrade ipdash"
+        )
+    while version < target:
+        script = MIGRATIONS[version]
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            if current_version(connection) != version:  # another process migrated meanwhile
+                connection.execute("ROLLBACK")
+                version = current_version(connection)
+                continue
+            for statement in _statements(script):
+                connection.execute(statement)
+            version += 1
+            connection.execute(f"PRAGMA user_version = {version}")
+            connection.execute("COMMIT")
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+    return version
+
+
+def _statements(script: str) -> list[str]:
+    return [part.strip() for part in script.split(";") if part.strip()]
