@@ -292,3 +292,23 @@ def _whole_float(cell: str) -> int:
     if not value.is_integer():
         raise ValueError(cell)
     return int(value)
+
+
+def read_csv_header(path: Path, columns: Mapping[str, str] | None = None) -> str:
+    """Check that a file can be read as a stats or SNDS CSV from its first line alone.
+
+    Returns its kind ("stats" or "snds"); raises CsvReadError like read_csv_file would.
+    """
+    raw, _total = _open_checked(path)
+    with raw:
+        first_line = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline="").readline()
+    if not first_line.strip():
+        raise CsvReadError(f"{path}: no header row (the first line is empty)")
+    if looks_like_snds_row(next(csv.reader([first_line]), [])):
+        return "snds"
+    header = next(csv.reader([first_line], delimiter=sniff_delimiter(first_line, columns)), [])
+    missing = map_columns(header, columns).missing_required()
+    if missing:
+        shown = ", ".join(_printable(cell) for cell in header[:12]) or "nothing"
+        raise CsvReadError(f"{path}: no recognisable header: missing {', '.join(missing)} column(s) (found: {shown})")
+    return "stats"

@@ -1,0 +1,229 @@
+"""The ipdash Textual app: thin. It owns loading (in workers), themes and the keys; screens render."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.worker import get_current_worker
+
+from ipdash.domain.analysis import analyse
+from ipdash.domain.models import Dataset
+from ipdash.sources.loader import LoadPlan, load_dataset
+from ipdash.sources.reference_data import threshold_presets
+from ipdash.ui.messages import DataReady, LoadProgress
+from ipdash.ui.screens.dashboard import DashboardScreen
+from ipdash.ui.themes import DEFAULT_THEME, load_themes
+
+Clock = Callable[[], datetime]
+FILE_CHECK_SECONDS = 2.0
+REPLAY_SECONDS = 3.0
+REPLAY_START_DAYS_BACK = 21
+
+
+def _system_clock() -> datetime:
+    return datetime.now(UTC).astimezone()
+
+
+class IpdashApp(App[int]):
+    CSS_PATH = "ipdash.tcss"
+    TITLE = "ipdash"
+    BINDINGS = [
+        Binding("q", "quit", "Quit", id="quit"),
+        Binding("question_mark", "help", "Help", id="help"),
+        Binding("r", "refresh", "Refresh", id="refresh"),
+        Binding("t", "next_theme", "Theme", id="next_theme"),
+    ]
+
+    def __init__(
+        self,
+        plan: LoadPlan,
+        *,
+        clock: Clock = _system_clock,
+        theme_dirs: Iterable[Path] = (),
+        theme_name: str | None = None,
+        origin: str = "",
+        demo: bool = False,
+        watch_files: bool = True,
+        replay_seconds: float = REPLAY_SECONDS,
+    ) -> None:
+        super().__init__()
+        self.plan = plan
+        self.clock = clock
+        self.origin = origin or ("sample data" if plan.is_sample else f"{len(plan.csv)} file(s)")
+        self.demo = demo
+        self.watch_files = watch_files
+        self.replay_seconds = replay_seconds
+        self.presets = threshold_presets()
+        self.data: DataReady | None = None
+        self.full_dataset: Dataset | None = None
+        self.replay_day: date | None = None
+        self._file_signature: tuple[tuple[str, float, int], ...] = ()
+        themes, self.theme_failures = load_themes(theme_dirs)
+        for theme in themes.values():
+            self.register_theme(theme)
+        self.theme_names = sorted(themes, key=lambda name: (name != DEFAULT_THEME, name))
+        wanted = theme_name or plan.config.theme or DEFAULT_THEME
+        if wanted in themes:
+            self.theme = wanted
+        elif DEFAULT_THEME in themes:
+            self.theme = DEFAULT_THEME
+        if wanted not in themes and theme_name is not None:
+            self.theme_failures.append((Path(wanted), "no such theme; using the default"))
+        self.dashboard = DashboardScreen(clock)
+
+    # lifecycle ---------------------------------------------------------------
+    def on_mount(self) -> None:
+        self.push_screen(self.dashboard)
+        if self.theme_failures:
+            lines = "\n".join(f"{path}: {reason}" for path, reason in self.theme_failures)
+            self.notify(
+                f"Some themes could not be loaded:\n{lines}", title="Themes", severity="warning", timeout=10
+            )
+        self.start_load()
+        if self.watch_files and not self.demo:
+            self.set_interval(FILE_CHECK_SECONDS, self._check_files)
+        if self.demo:
+            self.set_interval(self.replay_seconds, self._advance_replay)
+
+    # loading -------------------------------------------------------------------
+    def start_load(self) -> None:
+        self._file_signature = self._signature()
+        self.run_worker(
+            self._load,
+            thread=True,
+            exclusive=True,
+            group="load",
+            description="load data",
+            exit_on_error=False,
+        )
+
+    def _load(self) -> None:
+        worker = get_current_worker()
+        dataset = load_dataset(
+            self.plan,
+            progress=lambda label, done, total: self.post_message(LoadProgress(label, done, total)),
+            now=self.clock(),
+        )
+        if worker.is_cancelled:
+            return
+        self.full_dataset = dataset
+        if self.demo:
+            latest = dataset.latest_day()
+            if latest is not None and self.replay_day is None:
+                self.replay_day = latest - timedelta(days=REPLAY_START_DAYS_BACK)
+            dataset = dataset.until(self.replay_day) if self.replay_day else dataset
+        self.post_message(self._analysed(dataset))
+
+    def _analysed(self, dataset: Dataset) -> DataReady:
+        analysis = analyse(dataset, self.plan.config, self.presets)
+        return DataReady(
+            dataset,
+            analysis,
+            self.clock(),
+            origin=self.origin,
+            replay_day=self.replay_day if self.demo else None,
+        )
+
+    def on_load_progress(self, message: LoadProgress) -> None:
+        self.dashboard.query_one("#status").show_progress(message.label, message.done, message.total)  # type: ignore[attr-defined]
+
+    def on_data_ready(self, message: DataReady) -> None:
+        self.data = message
+        self.dashboard.show_data(message)
+        screen = self.screen
+        if screen is not self.dashboard and hasattr(screen, "show_data"):
+            screen.show_data(message)
+
+    def _signature(self) -> tuple[tuple[str, float, int], ...]:
+        signature = []
+        for path in self.plan.watched_paths():
+            try:
+                stat = path.stat()
+                signature.append((str(path), stat.st_mtime, stat.st_size))
+            except OSError:
+                signature.append((str(path), -1.0, -1))
+        return tuple(signature)
+
+    def _check_files(self) -> None:
+        if self._signature() != self._file_signature:
+            self.start_load()
+
+    def _advance_replay(self) -> None:
+        full = self.full_dataset
+        latest = full.latest_day() if full else None
+        if full is None or latest is None or self.replay_day is None:
+            return
+        self.replay_day = self.replay_day + timedelta(days=1)
+        if self.replay_day > latest:
+            self.replay_day = latest - timedelta(days=REPLAY_START_DAYS_BACK)
+        day = self.replay_day
+        self.run_worker(
+            lambda: self.post_message(self._analysed(full.until(day))),
+            thread=True,
+            exclusive=True,
+            group="replay",
+            description=f"replay {day}",
+            exit_on_error=False,
+        )
+
+    # actions -------------------------------------------------------------------
+    def action_refresh(self) -> None:
+        self.notify("Reloading sources…", timeout=2)
+        self.start_load()
+
+    def action_next_theme(self) -> None:
+        if not self.theme_names:
+            return
+        index = self.theme_names.index(self.theme) if self.theme in self.theme_names else -1
+        self.theme = self.theme_names[(index + 1) % len(self.theme_names)]
+
+    def watch_theme(self, _theme: str) -> None:
+        if self.data is not None and self.is_mounted(self.dashboard):
+            self.dashboard.show_data(self.data)
+            screen = self.screen
+            if screen is not self.dashboard and hasattr(screen, "show_data"):
+                screen.show_data(self.data)
+
+    def is_mounted(self, screen: Screen[object]) -> bool:
+        return screen in self.screen_stack
+
+    def action_help(self) -> None:
+        from ipdash.ui.screens.help import HelpScreen
+        from ipdash.ui.widgets.ip_table import IpTable
+
+        sections = [
+            ("Everywhere", list(self.BINDINGS)),
+            ("Dashboard", list(DashboardScreen.BINDINGS)),
+            ("IP table", list(IpTable.BINDINGS)),
+        ]
+        from ipdash.ui.screens.detail import IpDetailScreen
+
+        sections.append(("IP detail", list(IpDetailScreen.BINDINGS)))
+        self.push_screen(HelpScreen(sections))  # type: ignore[arg-type]
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Refresh now", "Re-read every source (r)", self.action_refresh)
+        yield SystemCommand("Next theme", "Cycle ipdash's themes (t)", self.action_next_theme)
+        yield SystemCommand("Help: keys", "Every key (?)", self.action_help)
+        yield SystemCommand("Filter IPs", "Filter the IP table (/)", self.dashboard.action_filter)
+        yield SystemCommand("IP detail", "Open the selected IP (enter)", self.dashboard.action_detail)
+        for key, label in (
+            ("score", "score"),
+            ("bounce", "bounce rate"),
+            ("complaint", "complaint rate"),
+            ("sent", "volume"),
+            ("ip", "IP"),
+        ):
+            yield SystemCommand(
+                f"Sort by {label}",
+                f"Sort the IP table by {label}, worst first"
+                if key != "ip"
+                else "Sort the IP table by address",
+                lambda key=key: self.dashboard.table.sort_by(key, reverse=key not in ("ip", "score")),
+            )

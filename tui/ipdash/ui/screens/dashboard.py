@@ -1,0 +1,142 @@
+"""The main screen: IP table, the selected IP's summary, the breaches feed, the status bar."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Static
+
+from ipdash.ui.messages import DataReady
+from ipdash.ui.widgets.breach_feed import BreachFeed, FeedItem
+from ipdash.ui.widgets.ip_panels import breaches_text, facts_text, provider_table, score_breakdown, score_text
+from ipdash.ui.widgets.ip_table import IpTable
+from ipdash.ui.widgets.status_bar import StatusBar
+
+
+class DashboardScreen(Screen[None]):
+    BINDINGS = [
+        Binding("slash", "filter", "Filter", id="filter"),
+        Binding("enter", "detail", "Detail", id="detail", show=True),
+        Binding("escape", "clear_filter", "Clear filter", show=False, id="clear_filter"),
+    ]
+
+    def __init__(self, clock: Callable[[], datetime]) -> None:
+        super().__init__()
+        self.clock = clock
+        self.data: DataReady | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static("ipdash", id="title-bar")
+        with Vertical(id="main"):
+            yield Input(
+                placeholder="filter: IP, pool, provider, band… (enter keeps, escape clears)", id="filter"
+            )
+            yield IpTable(id="ip-table")
+        with Horizontal(id="bottom"):
+            with VerticalScroll(id="side"):
+                yield Static(id="side-facts")
+                yield Static(id="side-score")
+                yield Static(id="side-providers")
+                yield Static(id="side-breakdown")
+                yield Static(id="side-breaches")
+            yield BreachFeed(id="feed")
+        yield StatusBar(self.clock, id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#side").border_title = "Selected IP"
+        self.query_one(IpTable).focus()
+
+    @property
+    def table(self) -> IpTable:
+        return self.query_one(IpTable)
+
+    def show_data(self, data: DataReady) -> None:
+        self.data = data
+        window = data.analysis.window
+        title = Text("ipdash", style="bold")
+        title.append(f"  {data.origin}")
+        if window:
+            title.append(f"  window {window.start} .. {window.end} ({window.days} days)")
+        if data.replay_day:
+            title.append(f"  ▶ demo replay: {data.replay_day}")
+        self.query_one("#title-bar", Static).update(title)
+        self.table.show(data.analysis)
+        self.query_one(BreachFeed).show(FeedItem.from_verdict(v) for v in data.analysis.all_breaches())
+        self.refresh_status()
+        self.show_selected()
+
+    def refresh_status(self) -> None:
+        if self.data is None:
+            return
+        replay = self.data.replay_day.isoformat() if self.data.replay_day else None
+        self.query_one(StatusBar).show(self.data.dataset, self.data.loaded_at, self.app.theme, replay)
+
+    def show_selected(self) -> None:
+        ip = self.table.selected_ip
+        if self.data is None or ip is None:
+            for part in ("facts", "score", "breakdown", "providers", "breaches"):
+                self.query_one(f"#side-{part}", Static).update("")
+            if self.data is not None and not self.data.analysis.ips:
+                self.query_one("#side-facts", Static).update(self._no_data_text())
+            return
+        analysis = self.data.analysis.ips[ip]
+        self.query_one("#side").border_title = ip
+        self.query_one("#side-facts", Static).update(facts_text(self.app, analysis))
+        self.query_one("#side-score", Static).update(score_text(self.app, analysis))
+        self.query_one("#side-breakdown", Static).update(score_breakdown(self.app, analysis))
+        self.query_one("#side-providers", Static).update(provider_table(self.app, analysis))
+        self.query_one("#side-breaches", Static).update(breaches_text(self.app, analysis))
+
+    def _no_data_text(self) -> Text:
+        assert self.data is not None
+        failed = [s for s in self.data.dataset.sources if s.detail]
+        text = Text("No sending data loaded.\n", style="bold")
+        for info in failed:
+            text.append(f"{info.name}: {info.detail}\n")
+        return text
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.data_table is self.table:
+            self.show_selected()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if event.data_table is self.table:
+            self.action_detail()
+
+    def action_detail(self) -> None:
+        ip = self.table.selected_ip
+        if ip is None or self.data is None:
+            return
+        from ipdash.ui.screens.detail import IpDetailScreen
+
+        self.app.push_screen(IpDetailScreen(self.data, ip))
+
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.add_class("-visible")
+        box.focus()
+
+    def action_clear_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.value = ""
+        box.remove_class("-visible")
+        self.table.set_filter("")
+        self.table.focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "filter":
+            self.table.set_filter(event.value)
+            self.show_selected()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "filter":
+            if not event.value:
+                event.input.remove_class("-visible")
+            self.table.focus()

@@ -1,0 +1,108 @@
+"""Full detail of one IP: facts, score breakdown, mailbox providers, charts, breaches, SNDS."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from ipdash.domain.analysis import IpAnalysis
+from ipdash.ui.messages import DataReady
+from ipdash.ui.tones import toned
+from ipdash.ui.widgets.charts import RateChart, VolumeChart
+from ipdash.ui.widgets.ip_panels import (
+    breaches_text,
+    facts_text,
+    provenance_text,
+    provider_table,
+    score_breakdown,
+    score_text,
+)
+
+CHART_DAYS = 60
+_SNDS_TONES = {"GREEN": ("● GREEN", "ok"), "YELLOW": ("◐ YELLOW", "warn"), "RED": ("✗ RED", "bad")}
+
+
+class IpDetailScreen(Screen[None]):
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back", id="back"),
+        Binding("j", "scroll_down", "Down", show=False),
+        Binding("k", "scroll_up", "Up", show=False),
+    ]
+
+    def __init__(self, data: DataReady, ip: str) -> None:
+        super().__init__()
+        self.data = data
+        self.ip = ip
+
+    @property
+    def analysis(self) -> IpAnalysis:
+        return self.data.analysis.ips[self.ip]
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="detail-body"):
+            with Horizontal(id="detail-top"):
+                with Vertical(id="detail-left"):
+                    yield Static(id="detail-facts")
+                    yield Static(id="detail-score")
+                    yield Static(id="detail-breakdown")
+                with Vertical(id="detail-right"):
+                    yield Static(id="detail-providers")
+                    yield Static(id="detail-snds")
+            with Horizontal(id="detail-charts"):
+                yield VolumeChart(id="chart-volume")
+                yield RateChart(id="chart-rates")
+            yield Static(id="detail-breaches")
+            yield Static(id="detail-provenance")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.show_data(self.data)
+
+    def show_data(self, data: DataReady) -> None:
+        self.data = data
+        if self.ip not in data.analysis.ips:
+            self.app.pop_screen()
+            return
+        analysis = self.analysis
+        self.query_one("#detail-body").border_title = f"IP {self.ip}"
+        self.query_one("#detail-facts", Static).update(facts_text(self.app, analysis))
+        self.query_one("#detail-score", Static).update(score_text(self.app, analysis))
+        self.query_one("#detail-breakdown", Static).update(score_breakdown(self.app, analysis))
+        self.query_one("#detail-providers", Static).update(provider_table(self.app, analysis))
+        self.query_one("#detail-snds", Static).update(self._snds_table(analysis))
+        self.query_one("#detail-breaches", Static).update(breaches_text(self.app, analysis))
+        self.query_one("#detail-provenance", Static).update(provenance_text(self.app, analysis))
+        daily = analysis.metrics.daily[-CHART_DAYS:]
+        self.query_one(VolumeChart).plot_days(daily)
+        self.query_one(RateChart).plot_days(daily)
+
+    def _snds_table(self, analysis: IpAnalysis) -> Table | Text:
+        recent = analysis.snds[-7:]
+        if not recent:
+            return Text("Microsoft SNDS: no data for this IP", style="italic")
+        table = Table(
+            title="Microsoft SNDS (last 7 days)", title_justify="left", box=None, pad_edge=False, expand=True
+        )
+        for name in ("day", "filter", "complaints", "traps", "recipients"):
+            table.add_column(name, justify="right" if name in ("traps", "recipients") else "left")
+        for day in reversed(recent):
+            label, tone = _SNDS_TONES[day.filter_result]
+            table.add_row(
+                day.day.isoformat(),
+                toned(self.app, label, tone),
+                day.complaint_rate_text or "—",
+                toned(self.app, str(day.trap_hits), "bad" if day.trap_hits else "plain"),
+                f"{day.recipients:,}",
+            )
+        return table
+
+    def action_scroll_down(self) -> None:
+        self.query_one("#detail-body", VerticalScroll).scroll_down()
+
+    def action_scroll_up(self) -> None:
+        self.query_one("#detail-body", VerticalScroll).scroll_up()

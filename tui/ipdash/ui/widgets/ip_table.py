@@ -1,0 +1,227 @@
+"""The IP table: one row per sending IP, sortable, filterable, updated in place by row key."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.widgets import DataTable
+
+from ipdash.domain.analysis import Analysis, IpAnalysis
+from ipdash.domain.labels import BAND_LABELS, BAND_TONES, format_count
+from ipdash.domain.models import ip_sort_key
+from ipdash.domain.thresholds import IP_SCOPE, Status, format_rate
+from ipdash.ui.tones import toned
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    cell: Callable[[IpAnalysis], tuple[str, str]]  # -> (text, tone)
+    sort: Callable[[IpAnalysis], Any]
+    right: bool = False
+
+
+def _rate_cell(metric: str) -> Callable[[IpAnalysis], tuple[str, str]]:
+    def cell(analysis: IpAnalysis) -> tuple[str, str]:
+        value = analysis.metrics.totals.rate(metric)
+        verdict = next((v for v in analysis.verdicts if v.scope == IP_SCOPE and v.metric == metric), None)
+        if verdict is None or verdict.status is Status.INSUFFICIENT_VOLUME:
+            return format_rate(value), "muted"
+        marks = {Status.CRITICAL: ("✗ ", "bad"), Status.WARN: ("▲ ", "warn")}
+        mark, tone = marks.get(verdict.status, ("", "plain"))
+        return f"{mark}{format_rate(value)}", tone
+
+    return cell
+
+
+def _rate_sort(metric: str) -> Callable[[IpAnalysis], Any]:
+    return lambda a: a.metrics.totals.rate(metric) if a.metrics.totals.rate(metric) is not None else -1.0
+
+
+def _breach_cell(analysis: IpAnalysis) -> tuple[str, str]:
+    count = len(analysis.breaches)
+    if not count:
+        return "✓ 0", "ok"
+    worst = analysis.worst_status
+    return (f"✗ {count}", "bad") if worst is Status.CRITICAL else (f"▲ {count}", "warn")
+
+
+def _score_cell(analysis: IpAnalysis) -> tuple[str, str]:
+    score = analysis.score
+    text = "–" if score.value is None else str(score.value)
+    return text, BAND_TONES[score.band]
+
+
+BASE_COLUMNS: list[Column] = [
+    Column("ip", "IP", lambda a: (a.ip, "plain"), lambda a: ip_sort_key(a.ip)),
+    Column(
+        "pool",
+        "Pool",
+        lambda a: (a.facts.pool if a.facts and a.facts.pool else "—", "plain"),
+        lambda a: (a.facts.pool or "") if a.facts else "",
+    ),
+    Column(
+        "provider",
+        "Provider",
+        lambda a: (a.facts.provider if a.facts and a.facts.provider else "—", "plain"),
+        lambda a: (a.facts.provider or "") if a.facts else "",
+    ),
+    Column(
+        "kind",
+        "Kind",
+        lambda a: ((a.facts.kind or "—") if a.facts else "—", "plain"),
+        lambda a: (a.facts.kind or "") if a.facts else "",
+    ),
+    Column(
+        "score",
+        "Score",
+        _score_cell,
+        lambda a: a.score.value if a.score.value is not None else -1,
+        right=True,
+    ),
+    Column(
+        "band",
+        "Band",
+        lambda a: (BAND_LABELS[a.score.band], BAND_TONES[a.score.band]),
+        lambda a: a.score.value if a.score.value is not None else -1,
+    ),
+    Column(
+        "sent",
+        "Sent 7d",
+        lambda a: (format_count(a.metrics.totals.sent), "plain"),
+        lambda a: a.metrics.totals.sent,
+        right=True,
+    ),
+    Column("bounce", "Bounce", _rate_cell("bounce_rate"), _rate_sort("bounce_rate"), right=True),
+    Column("complaint", "Complaint", _rate_cell("complaint_rate"), _rate_sort("complaint_rate"), right=True),
+    Column("unsub", "Unsub", _rate_cell("unsubscribe_rate"), _rate_sort("unsubscribe_rate"), right=True),
+    Column(
+        "breaches",
+        "Breaches",
+        _breach_cell,
+        lambda a: (len([b for b in a.breaches if b.status is Status.CRITICAL]), len(a.breaches)),
+        right=True,
+    ),
+]
+
+
+class IpTable(DataTable[Text]):
+    """Rows keyed by IP; a refresh updates changed cells and keeps the cursor on its IP."""
+
+    BINDINGS = [
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+        Binding("s", "sort_next", "Sort", id="sort"),
+        Binding("S", "sort_reverse", "Reverse", show=False, id="sort_reverse"),
+    ]
+
+    def __init__(self, columns: list[Column] | None = None, **kwargs: Any) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
+        self.table_columns = columns or list(BASE_COLUMNS)
+        self.analysis: Analysis | None = None
+        self.filter_text = ""
+        self.sort_key = "ip"
+        self.sort_reverse = False
+        self._shown: list[str] = []
+
+    def on_mount(self) -> None:
+        self.border_title = "IPs"
+
+    def _add_columns(self) -> None:
+        for column in self.table_columns:
+            label = Text(column.label, justify="right" if column.right else "left")
+            self.add_column(label, key=column.key)
+
+    def set_columns(self, columns: list[Column]) -> None:
+        self.table_columns = columns
+        self.clear(columns=True)
+        self._shown = []
+        self._add_columns()
+        self.refresh_rows()
+
+    def show(self, analysis: Analysis) -> None:
+        self.analysis = analysis
+        self.refresh_rows()
+
+    @property
+    def selected_ip(self) -> str | None:
+        if not self._shown or self.cursor_row < 0 or self.cursor_row >= len(self._shown):
+            return None
+        return self._shown[self.cursor_row]
+
+    def visible_ips(self) -> list[str]:
+        return list(self._shown)
+
+    def refresh_rows(self) -> None:
+        if self.analysis is None:
+            return
+        if not self.columns:
+            self._add_columns()
+        selected = self.selected_ip
+        rows = [a for a in self.analysis.ips.values() if self._matches(a)]
+        column = next((c for c in self.table_columns if c.key == self.sort_key), self.table_columns[0])
+        rows.sort(key=lambda a: (column.sort(a), ip_sort_key(a.ip)), reverse=self.sort_reverse)
+        wanted = [a.ip for a in rows]
+        if wanted == self._shown:
+            for analysis in rows:
+                for col in self.table_columns:
+                    self.update_cell(analysis.ip, col.key, self._cell(col, analysis), update_width=True)
+        else:
+            self.clear()
+            for analysis in rows:
+                self.add_row(*(self._cell(col, analysis) for col in self.table_columns), key=analysis.ip)
+            self._shown = wanted
+            if selected in wanted:
+                self.move_cursor(row=wanted.index(selected))
+        total = len(self.analysis.ips)
+        shown = f"{len(wanted)} of {total}" if self.filter_text else str(total)
+        self.border_title = f"IPs ({shown})"
+        arrow = "▼" if self.sort_reverse else "▲"
+        filt = f" · filter “{self.filter_text}”" if self.filter_text else ""
+        self.border_subtitle = f"sort {column.label} {arrow}{filt}"
+
+    def _cell(self, column: Column, analysis: IpAnalysis) -> Text:
+        text, tone = column.cell(analysis)
+        rendered = toned(self.app, text, tone)
+        if column.right:
+            rendered.justify = "right"
+        return rendered
+
+    def _matches(self, analysis: IpAnalysis) -> bool:
+        if not self.filter_text:
+            return True
+        needle = self.filter_text.lower()
+        haystack = " ".join(column.cell(analysis)[0] for column in self.table_columns).lower()
+        return all(part in haystack for part in needle.split())
+
+    def set_filter(self, text: str) -> None:
+        self.filter_text = text.strip()
+        self.refresh_rows()
+
+    def sort_by(self, key: str, reverse: bool | None = None) -> None:
+        self.sort_key = key
+        if reverse is not None:
+            self.sort_reverse = reverse
+        self.refresh_rows()
+
+    def action_sort_next(self) -> None:
+        keys = [c.key for c in self.table_columns]
+        index = keys.index(self.sort_key) if self.sort_key in keys else -1
+        self.sort_key = keys[(index + 1) % len(keys)]
+        self.refresh_rows()
+
+    def action_sort_reverse(self) -> None:
+        self.sort_reverse = not self.sort_reverse
+        self.refresh_rows()
+
+    def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
+        key = str(event.column_key.value)
+        if key == self.sort_key:
+            self.sort_reverse = not self.sort_reverse
+        self.sort_key = key
+        self.refresh_rows()

@@ -1,0 +1,71 @@
+"""The status line: sources and their state, last load, row errors, theme, load progress."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import ProgressBar, Static
+
+from ipdash.domain.models import Dataset, SourceState
+from ipdash.ui.tones import toned
+
+_STATE = {
+    SourceState.FRESH: ("✓", "ok"),
+    SourceState.LOADING: ("…", "muted"),
+    SourceState.STALE: ("⚠ stale", "warn"),
+    SourceState.FAILED: ("✗ failed", "bad"),
+}
+
+
+def humanise_age(seconds: float) -> str:
+    if seconds < 60:
+        return f"{int(seconds)}s"
+    if seconds < 3600:
+        return f"{int(seconds // 60)}m"
+    if seconds < 86400:
+        return f"{int(seconds // 3600)}h"
+    return f"{int(seconds // 86400)}d"
+
+
+class StatusBar(Horizontal):
+    DEFAULT_CSS = """
+    StatusBar { height: 1; background: $panel; color: $foreground; padding: 0 1; }
+    StatusBar #status-text { width: 1fr; height: 1; }
+    StatusBar ProgressBar { width: 36; height: 1; display: none; }
+    StatusBar.-loading ProgressBar { display: block; }
+    """
+
+    def __init__(self, clock: Callable[[], datetime], **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.clock = clock
+
+    def compose(self) -> ComposeResult:
+        yield Static("loading…", id="status-text")
+        yield ProgressBar(total=100, show_eta=False, id="load-progress")
+
+    def show_progress(self, label: str, done: int, total: int) -> None:
+        self.add_class("-loading")
+        bar = self.query_one(ProgressBar)
+        bar.update(total=max(total, 1), progress=done)
+        self.query_one("#status-text", Static).update(f"loading {label}…")
+
+    def show(self, dataset: Dataset, loaded_at: datetime, theme: str, replay: str | None = None) -> None:
+        self.remove_class("-loading")
+        text = Text()
+        for info in dataset.sources:
+            symbol, tone = _STATE[info.state]
+            text.append(f"{info.name} ")
+            text.append_text(toned(self.app, symbol, tone))
+            text.append("  ")
+        row_errors = sum(info.row_errors for info in dataset.sources)
+        age = humanise_age((self.clock() - loaded_at).total_seconds())
+        text.append(f"│ loaded {loaded_at:%H:%M:%S} ({age} ago) │ ")
+        text.append_text(toned(self.app, f"{row_errors} row errors", "warn" if row_errors else "muted"))
+        if replay:
+            text.append(f" │ replay {replay}")
+        text.append(f" │ theme {theme} │ ? help")
+        self.query_one("#status-text", Static).update(text)
