@@ -1,0 +1,227 @@
+"""Benchmark (1) of issue 2: ingest of a large stats CSV vs a bare ``csv.reader`` pass.
+
+    python tests/benchmarks/bench_ingest.py [--rows N] [--repeat K] [--keep DIR] [--profile]
+
+Generates a realistic hourly stats export in a temp dir (shape: 100 sending IPs
+× 4 recipient domains per IP-hour × 120 days × 21 sending hours a day; the
+file is cut at N rows, default 1,000,000, i.e. ~21 rows per (day, IP, mailbox
+provider) key), then measures in the same run, each in a fresh interpreter:
+
+(a) a bare ``csv.reader`` pass over the file (iterate the rows, nothing else);
+(b) ``ipdash.sources.csv_stats.read_csv_file`` on it: wall time, rows/s;
+the ratio (b)/(a); and the peak RSS of (b) and its increase over a baseline
+interpreter that imported the same modules and did nothing.
+
+Targets: ratio ≤ 2×, peak RSS ≤ 200 MB. ``--profile`` adds a cProfile of (b).
+Exit status 0 when both targets are met, 1 otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+IPS = 100
+DAYS = 120
+HOURS_PER_DAY = 21
+RECIPIENT_DOMAINS = ("gmail.com", "hotmail.com", "yahoo.com", "example.org", "aol.com", "live.com")
+DOMAINS_PER_IP_HOUR = 4
+FIRST_DAY = date(2026, 7, 24)
+HEADER = (
+    "timestamp",
+    "sending_ip",
+    "recipient_domain",
+    "processed",
+    "delivered",
+    "hard_bounces",
+    "soft_bounces",
+    "spam_reports",
+    "unsubscribes",
+    "unique_opens",
+    "unique_clicks",
+)
+TARGET_RATIO = 2.0
+TARGET_PEAK_MB = 200.0
+
+
+def generate(path: Path, rows: int, seed: int = 2) -> int:
+    """Write ``rows`` data rows in export order (hour by hour); return the count written."""
+    rng = random.Random(seed)
+    ips = [f"10.{i // 250}.{i % 250}.{10 + i % 7}" for i in range(IPS)]
+    written = 0
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(HEADER)
+        for day_offset in range(DAYS):
+            day = (FIRST_DAY + timedelta(days=day_offset)).isoformat()
+            for hour in range(HOURS_PER_DAY):
+                stamp = f"{day}T{hour + 2:02d}:00:00+00:00"
+                batch = []
+                for ip in ips:
+                    for domain in rng.sample(RECIPIENT_DOMAINS, DOMAINS_PER_IP_HOUR):
+                        sent = rng.randint(20, 900)
+                        hard = rng.randint(0, sent // 60)
+                        soft = rng.randint(0, sent // 80)
+                        delivered = sent - hard - soft
+                        opens = rng.randint(0, delivered // 3)
+                        batch.append(
+                            (
+                                stamp,
+                                ip,
+                                domain,
+                                sent,
+                                delivered,
+                                hard,
+                                soft,
+                                rng.randint(0, 1) if rng.random() < 0.05 else 0,
+                                rng.randint(0, 3),
+                                opens,
+                                rng.randint(0, opens // 5 + 1) if opens else 0,
+                            )
+                        )
+                take = min(len(batch), rows - written)
+                writer.writerows(batch[:take])
+                written += take
+                if written >= rows:
+                    return written
+    return written
+
+
+# --- measurements, each run in a fresh interpreter -------------------------------------------
+
+
+def _peak_rss_mb() -> float:
+    import resource
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+
+
+def measure(mode: str, path: Path | None, profile_out: Path | None = None) -> dict[str, float]:
+    # Every mode imports the same modules, so the baseline is a fair zero.
+    from ipdash.sources.csv_stats import read_csv_file
+
+    rows = 0
+    started = time.perf_counter()
+    if mode == "baseline":
+        pass
+    elif mode == "csv-reader":
+        assert path is not None
+        with path.open(newline="", encoding="utf-8") as handle:
+            for _row in csv.reader(handle):
+                rows += 1
+        rows -= 1  # the header
+    elif mode == "ingest":
+        assert path is not None
+        if profile_out is not None:
+            import cProfile
+
+            profiler = cProfile.Profile()
+            result = profiler.runcall(read_csv_file, path)
+            profiler.dump_stats(str(profile_out))
+        else:
+            result = read_csv_file(path)
+        rows = result.rows
+        if result.error_count:
+            raise SystemExit(f"unexpected row errors: {result.errors[:3]}")
+    else:
+        raise SystemExit(f"unknown mode {mode}")
+    elapsed = time.perf_counter() - started
+    return {"seconds": elapsed, "rows": rows, "peak_mb": _peak_rss_mb()}
+
+
+def run_child(mode: str, path: Path | None, profile_out: Path | None = None) -> dict[str, float]:
+    command = [sys.executable, __file__, "--measure", mode]
+    if path is not None:
+        command += ["--file", str(path)]
+    if profile_out is not None:
+        command += ["--profile-out", str(profile_out)]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"{mode} failed:\n{done.stdout}{done.stderr}")
+    figures: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    return figures
+
+
+def best_of(mode: str, path: Path, repeat: int) -> dict[str, float]:
+    runs = [run_child(mode, path) for _ in range(repeat)]
+    fastest = min(runs, key=lambda figures: figures["seconds"])
+    return {**fastest, "peak_mb": max(figures["peak_mb"] for figures in runs)}
+
+
+def print_profile(profile_out: Path) -> None:
+    import pstats
+
+    print("\ncProfile of read_csv_file (top 12 by own time):")
+    stats = pstats.Stats(str(profile_out))
+    stats.sort_stats("tottime").print_stats(12)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=3, help="runs per measurement; the fastest counts")
+    parser.add_argument("--keep", type=Path, default=None, help="write the CSV here instead of a temp dir")
+    parser.add_argument("--profile", action="store_true", help="also print a cProfile of the ingest")
+    parser.add_argument("--measure", help=argparse.SUPPRESS)
+    parser.add_argument("--file", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--profile-out", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.measure:
+        print(json.dumps(measure(args.measure, args.file, args.profile_out)))
+        return 0
+
+    with tempfile.TemporaryDirectory(prefix="ipdash-bench-") as tmp:
+        folder = args.keep or Path(tmp)
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / "stats-hourly.csv"
+        started = time.perf_counter()
+        rows = generate(path, args.rows)
+        size_mb = path.stat().st_size / 1e6
+        print(
+            f"generated {rows:,} rows ({size_mb:.1f} MB; {IPS} IPs × {DOMAINS_PER_IP_HOUR} domains × "
+            f"{DAYS} days × {HOURS_PER_DAY} hours) in {time.perf_counter() - started:.1f}s"
+        )
+        baseline = run_child("baseline", None)
+        bare = best_of("csv-reader", path, args.repeat)
+        ingest = best_of("ingest", path, args.repeat)
+        if ingest["rows"] != rows or bare["rows"] != rows:
+            raise SystemExit(f"row counts disagree: file {rows}, csv {bare['rows']}, ingest {ingest['rows']}")
+        ratio = ingest["seconds"] / bare["seconds"]
+        increase = ingest["peak_mb"] - baseline["peak_mb"]
+        ratio_ok = ratio <= TARGET_RATIO
+        peak_ok = ingest["peak_mb"] <= TARGET_PEAK_MB
+        print(f"\n{'measurement':<34}{'wall s':>9}{'rows/s':>13}{'peak RSS MB':>13}")
+        print(f"{'baseline interpreter (imports)':<34}{'':>9}{'':>13}{baseline['peak_mb']:>13.1f}")
+        for label, figures in (("(a) bare csv.reader pass", bare), ("(b) read_csv_file", ingest)):
+            print(
+                f"{label:<34}{figures['seconds']:>9.2f}{figures['rows'] / figures['seconds']:>13,.0f}"
+                f"{figures['peak_mb']:>13.1f}"
+            )
+        print(
+            f"\nratio (b)/(a): {ratio:.2f}× (target ≤ {TARGET_RATIO:.0f}×: {'met' if ratio_ok else 'MISSED'})"
+        )
+        print(
+            f"peak RSS of the ingest: {ingest['peak_mb']:.1f} MB, +{increase:.1f} MB over the baseline "
+            f"(target ≤ {TARGET_PEAK_MB:.0f} MB: {'met' if peak_ok else 'MISSED'})"
+        )
+        print(f"best of {args.repeat} run(s) each, every run in a fresh interpreter")
+        if args.profile:
+            profile_out = folder / "ingest.prof"
+            run_child("ingest", path, profile_out)
+            print_profile(profile_out)
+    return 0 if ratio_ok and peak_ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
