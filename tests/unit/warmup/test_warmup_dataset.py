@@ -189,3 +189,14 @@ def test_a_plan_that_cannot_be_built_is_a_plan_error() -> None:
 def test_a_bad_ip_argument_is_refused(text: str) -> None:
     with pytest.raises(ValueError):
         assess_dataset_ip(warming(50), text, settings=DEFAULTS, today=START)
+
+
+def test_the_target_from_the_ip_facts_comes_before_the_table_end() -> None:
+    data = warming(50)
+    data.facts[IP] = IpFacts(
+        ip=IP, warmup_plan="sendgrid", warmup_start=START, warmup_target_daily=600, source="ips.toml"
+    )
+    progress = assess_dataset_ip(data, IP, settings=DEFAULTS, today=START)
+    assert progress is not None and progress.plan is not None
+    assert progress.plan.target_daily == 600
+    assert progress.target_source == "IP facts (ips.toml)"

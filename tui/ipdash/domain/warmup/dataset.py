@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping
 from datetime import date
 
-from ipdash.domain.models import ALL_PROVIDERS, DailyStat, Dataset, canonical_ip
+from ipdash.domain.models import ALL_PROVIDERS, DailyStat, Dataset, IpFacts, canonical_ip
 from ipdash.domain.warmup.plans import WarmupPlan, build_plan
 from ipdash.domain.warmup.progress import assess_warmup
 from ipdash.domain.warmup.provider_view import assess_provider_only
@@ -96,7 +96,7 @@ def assess_dataset_ip(
         if schedule is None:
             known = ", ".join(sorted(settings.schedules()))
             raise PlanError(f"unknown warm-up schedule {plan_name!r}; known: {known}")
-        target, target_source = _target(ip, schedule, settings, volumes, start)
+        target, target_source = _target(ip, schedule, settings, facts)
         plan = build_plan(
             schedule,
             target,
@@ -110,12 +110,13 @@ def assess_dataset_ip(
     return assess(plan, target_source)
 
 
-def _target(
-    ip: str, schedule: Schedule, settings: WarmupSettings, volumes: list[DayVolume], start: date | None
-) -> tuple[int, str]:
+def _target(ip: str, schedule: Schedule, settings: WarmupSettings, facts: IpFacts | None) -> tuple[int, str]:
+    """The first of: the config's per-IP target, the IP's facts, the custom plan's, the default, the table end."""
     entry = settings.ips.get(ip)
     if entry and entry.target_daily:
         return entry.target_daily, f'config warmup.ips."{ip}".target_daily'
+    if facts is not None and facts.warmup_target_daily:
+        return facts.warmup_target_daily, f"IP facts ({facts.source or 'facts'})"
     if schedule.target_daily:
         return schedule.target_daily, f"plan {schedule.name}"
     if settings.default_target_daily:
