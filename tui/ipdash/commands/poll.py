@@ -1,0 +1,181 @@
+"""`ipdash poll`: the pollers without the TUI, for cron or systemd, writing the history store.
+
+`--once` polls every source once and exits (0 all worked, 3 some failed); without it,
+each source is polled on its interval until SIGINT/SIGTERM. After each poll, new
+listings, SNDS verdicts, account problems and threshold breaches are alerted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+
+import click
+import httpx
+
+from ipdash.cli import EXIT_INCOMPLETE, EXIT_OK
+from ipdash.commands._output import emit_json, fail_usage, render_table
+from ipdash.commands.sources_cmd import result_json, status_label
+from ipdash.domain.config import Config
+from ipdash.domain.models import PollResult
+from ipdash.sources.alerts import (
+    BREACH_SOURCE,
+    AlertDispatcher,
+    AlertSettings,
+    Condition,
+    alert_settings,
+    conditions_from_breaches,
+    conditions_from_result,
+)
+from ipdash.sources.config_file import ConfigError, load_config
+from ipdash.sources.providers.base import ProviderSource, utc_now
+from ipdash.sources.providers.polling import Poller, configured_sources, poll_all_once
+from ipdash.sources.store import HistoryStore, StoreError, load_history, open_store, store_settings
+
+
+@click.command()
+@click.option(
+    "--config", "config_path", type=click.Path(path_type=Path), envvar="IPDASH_CONFIG", help="TOML config."
+)
+@click.option("--once", is_flag=True, help="Poll every source once, then exit.")
+@click.option(
+    "--format", "output_format", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
+def poll(config_path: Path | None, once: bool, output_format: str) -> None:
+    """Poll the configured [[sources]] into the history store, alerting on new problems.
+
+    Exit codes: 0 every source polled; 3 some sources failed (--once); 2 config error.
+    """
+    try:
+        config, path = load_config(config_path, required=True)
+        sources = configured_sources(config, path)
+        settings = store_settings(config.store, path)
+        alerting = alert_settings(config.alerts, path)
+    except (ConfigError, StoreError) as error:
+        fail_usage(str(error))
+        return
+    if not sources:
+        fail_usage(f"{path}: no enabled [[sources]] to poll")
+        return
+    try:
+        store = open_store(settings)
+    except StoreError as error:
+        fail_usage(str(error))
+        return
+    with store:
+        try:
+            code = asyncio.run(
+                _main(
+                    config,
+                    sources,
+                    store,
+                    alerting,
+                    settings.retention_days,
+                    once=once,
+                    json_out=output_format == "json",
+                )
+            )
+        except ConfigError as error:
+            fail_usage(str(error))
+            return
+    sys.exit(code)
+
+
+async def _main(
+    config: Config,
+    sources: list[ProviderSource],
+    store: HistoryStore,
+    alerting: AlertSettings,
+    retention: int,
+    *,
+    once: bool,
+    json_out: bool,
+) -> int:
+    async with httpx.AsyncClient() as client:
+        dispatcher = AlertDispatcher(alerting, store, client, os.environ)
+        if once:
+            results = await poll_all_once(config, sources=sources, client=client)
+            for result in results:
+                await asyncio.to_thread(store.save_poll, result)
+            await _after_poll(config, store, dispatcher, results, retention)
+            _print_results(results, json_out)
+            return EXIT_OK if all(r.ok for r in results) else EXIT_INCOMPLETE
+
+        async def on_result(result: PollResult) -> None:
+            _print_results([result], json_out, compact=True)
+            await _after_poll(config, store, dispatcher, [result], retention)
+
+        poller = Poller(sources, client, store=store, on_result=on_result)
+        poller.restore(await asyncio.to_thread(store.source_runs))
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        await poller.run(stop)
+        return EXIT_OK
+
+
+async def _after_poll(
+    config: Config,
+    store: HistoryStore,
+    dispatcher: AlertDispatcher,
+    results: list[PollResult],
+    retention: int,
+) -> None:
+    await asyncio.to_thread(store.prune, date.today() - timedelta(days=retention))
+    if not dispatcher.enabled:
+        return
+    conditions: list[Condition] = [c for r in results if r.ok for c in conditions_from_result(r)]
+    evaluated = {r.source for r in results if r.ok}
+    breaches = await asyncio.to_thread(_breaches, config, store)
+    if breaches is not None:
+        conditions.extend(breaches)
+        evaluated.add(BREACH_SOURCE)
+    await dispatcher.process(conditions, evaluated, utc_now())
+    for error in dispatcher.errors:
+        click.echo(f"ipdash poll: alert not delivered: {error}", err=True)
+    dispatcher.errors.clear()
+
+
+def _breaches(config: Config, store: HistoryStore) -> list[Condition] | None:
+    """Threshold breaches over the stored history, or None when they cannot be judged."""
+    from ipdash.domain.analysis import analyse
+    from ipdash.domain.thresholds import UnknownPresetError
+    from ipdash.sources.reference_data import threshold_presets
+
+    dataset = load_history(store, days=config.window_days + 7)
+    try:
+        return conditions_from_breaches(analyse(dataset, config, threshold_presets()).all_breaches())
+    except UnknownPresetError as error:
+        click.echo(f"ipdash poll: breaches not judged: {error}", err=True)
+        return None
+
+
+def _print_results(results: list[PollResult], json_out: bool, *, compact: bool = False) -> None:
+    if json_out:
+        if compact:
+            for result in results:
+                click.echo(_one_line_json(result))
+        else:
+            emit_json({"sources": [result_json(r) for r in results], "ok": all(r.ok for r in results)})
+        return
+    if compact:
+        for r in results:
+            click.echo(
+                f"{r.fetched_at.isoformat(timespec='seconds')} {r.source} {status_label(r)}: {r.detail}"
+            )
+        return
+    render_table(
+        ["source", "kind", "status", "detail"],
+        [(r.source, r.kind, status_label(r), r.detail) for r in results],
+        title="ipdash poll",
+    )
+
+
+def _one_line_json(result: PollResult) -> str:
+    return json.dumps(result_json(result), ensure_ascii=False)

@@ -1,0 +1,262 @@
+"""Polling: every configured source once (``poll_all_once``) or on its interval (:class:`Poller`).
+
+A failing source goes stale with its reason while the others keep updating: each fetch
+is independent, a bug in one source becomes that source's failure, and results are
+written to the history store off the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import httpx
+
+from ipdash.domain.config import Config
+from ipdash.domain.models import Dataset, PollResult, SourceInfo, SourceState
+from ipdash.sources.providers.base import ProviderSource, Runtime
+from ipdash.sources.providers.registry import build_sources
+from ipdash.sources.sources_config import validate_sources
+from ipdash.sources.store.base import HistoryStore, SourceRun
+
+ResultHook = Callable[[PollResult], Awaitable[None] | None]
+
+
+def configured_sources(
+    config: Config, config_path: Path | None = None, runtime: Runtime | None = None
+) -> list[ProviderSource]:
+    """The enabled ``[[sources]]`` of a config, validated (ConfigError names file and key)."""
+    return build_sources(validate_sources(config.sources, config_path), runtime)
+
+
+def window_for(source: ProviderSource, today: date) -> tuple[date, date]:
+    return today - timedelta(days=source.spec.lookback_days - 1), today
+
+
+async def fetch_safely(source: ProviderSource, client: httpx.AsyncClient, today: date) -> PollResult:
+    """One fetch; an unexpected exception (a bug) becomes this source's failure, not everyone's."""
+    since, until = window_for(source, today)
+    try:
+        return await source.fetch(client, since=since, until=until)
+    except Exception as error:
+        return PollResult(
+            source=source.name,
+            kind=source.kind,
+            fetched_at=source.runtime.clock(),
+            failure="unavailable",
+            detail=source.redact(
+                f"internal error in the {source.kind} source: {type(error).__name__}: {error}"
+            ),
+        )
+
+
+async def poll_all_once(
+    config: Config,
+    *,
+    config_path: Path | None = None,
+    sources: Sequence[ProviderSource] | None = None,
+    client: httpx.AsyncClient | None = None,
+    today: date | None = None,
+) -> list[PollResult]:
+    """Poll every configured source once, concurrently; results in config order."""
+    chosen = list(sources) if sources is not None else configured_sources(config, config_path)
+    day = today or date.today()
+    if client is not None:
+        return list(await asyncio.gather(*(fetch_safely(s, client, day) for s in chosen)))
+    async with httpx.AsyncClient() as own_client:
+        return list(await asyncio.gather(*(fetch_safely(s, own_client, day) for s in chosen)))
+
+
+def merge_poll_results(dataset: Dataset, results: Sequence[PollResult]) -> Dataset:
+    """Add poll results to a dataset (in place, also returned): records replace older ones
+    with the same key; each source gets a SourceInfo, stale with its reason when it failed."""
+    known_sources = {record.source for record in (*dataset.stats.values(), *dataset.facts.values())}
+    for result in results:
+        if result.ok:
+            for stat in result.stats:
+                dataset.stats[(stat.day, stat.ip, stat.mailbox_provider)] = stat
+            for facts in result.facts:
+                dataset.facts[facts.ip] = facts
+            for day in result.snds:
+                dataset.snds[(day.ip, day.day)] = day
+            for warmup in result.warmups:
+                dataset.warmups[warmup.ip] = warmup
+            for listing in result.listings:
+                dataset.listings[(listing.source, listing.ip, listing.list_name)] = listing
+            for account in result.account_days:
+                dataset.accounts[(account.source, account.scope, account.day)] = account
+        rows = sum(
+            len(items)
+            for items in (
+                result.stats,
+                result.facts,
+                result.snds,
+                result.warmups,
+                result.listings,
+                result.account_days,
+            )
+        )
+        if result.ok:
+            state = SourceState.FRESH
+        else:
+            state = SourceState.STALE if result.source in known_sources else SourceState.FAILED
+        detail = result.detail if result.ok else f"{result.failure}: {result.detail}"
+        dataset.sources = [info for info in dataset.sources if info.name != result.source]
+        dataset.sources.append(
+            SourceInfo(
+                name=result.source,
+                kind=result.kind,
+                state=state,
+                fetched_at=result.fetched_at,
+                rows=rows,
+                detail=detail,
+            )
+        )
+    return dataset
+
+
+@dataclass(frozen=True, slots=True)
+class SourceStatus:
+    """What the sources view shows for one source."""
+
+    name: str
+    kind: str
+    interval: timedelta
+    last_attempt: datetime | None = None
+    last_success: datetime | None = None
+    next_poll: datetime | None = None
+    failure_kind: str | None = None
+    last_error: str = ""
+    last_detail: str = ""
+    polling: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.last_attempt is not None and self.last_attempt == self.last_success
+
+    def state(self, now: datetime) -> SourceState:
+        """Fresh only when the last poll worked and is recent (within two intervals)."""
+        if self.last_success is None:
+            return SourceState.LOADING if self.last_attempt is None else SourceState.FAILED
+        if not self.ok or now - self.last_success > 2 * self.interval:
+            return SourceState.STALE
+        return SourceState.FRESH
+
+    def age(self, now: datetime) -> timedelta | None:
+        return None if self.last_success is None else max(timedelta(0), now - self.last_success)
+
+    @classmethod
+    def from_run(cls, run: SourceRun, interval: timedelta) -> SourceStatus:
+        return cls(
+            name=run.source,
+            kind=run.kind,
+            interval=interval,
+            last_attempt=run.last_attempt,
+            last_success=run.last_success,
+            next_poll=run.last_attempt + interval,
+            failure_kind=None if run.ok else run.failure_kind,
+            last_error=run.last_error,
+            last_detail=run.last_detail,
+        )
+
+
+class Poller:
+    """Runs each source on its interval (counted from the end of its last poll), writes the
+    store off the event loop, and calls ``on_result`` after each poll. ``poll_now`` makes every
+    source due at once. Polls of one source never overlap."""
+
+    def __init__(
+        self,
+        sources: Sequence[ProviderSource],
+        client: httpx.AsyncClient,
+        *,
+        store: HistoryStore | None = None,
+        on_result: ResultHook | None = None,
+        clock: Callable[[], datetime] | None = None,
+        today: Callable[[], date] = date.today,
+    ) -> None:
+        self.sources = {source.name: source for source in sources}
+        self.client = client
+        self.store = store
+        self.on_result = on_result
+        self.today = today
+        self._clock = clock or (sources[0].runtime.clock if sources else Runtime().clock)
+        self._wake = asyncio.Event()
+        now = self._clock()
+        self.status: dict[str, SourceStatus] = {
+            s.name: SourceStatus(name=s.name, kind=s.kind, interval=s.interval, next_poll=now)
+            for s in sources
+        }
+
+    def restore(self, runs: Sequence[SourceRun]) -> None:
+        """Start from what the store knows (last success and error survive a restart);
+        a source last polled long ago is due at once."""
+        for run in runs:
+            current = self.status.get(run.source)
+            if current is not None:
+                restored = SourceStatus.from_run(run, current.interval)
+                self.status[run.source] = replace(
+                    restored, next_poll=min(restored.next_poll or self._clock(), self._clock())
+                )
+
+    def poll_now(self) -> None:
+        now = self._clock()
+        for name, status in self.status.items():
+            self.status[name] = replace(status, next_poll=now)
+        self._wake.set()
+
+    async def poll_source(self, name: str) -> PollResult:
+        source = self.sources[name]
+        self.status[name] = replace(self.status[name], polling=True)
+        result = await fetch_safely(source, self.client, self.today())
+        if self.store is not None:
+            await asyncio.to_thread(self.store.save_poll, result)
+        previous = self.status[name]
+        finished = self._clock()
+        self.status[name] = replace(
+            previous,
+            polling=False,
+            last_attempt=result.fetched_at,
+            last_success=result.fetched_at if result.ok else previous.last_success,
+            failure_kind=result.failure,
+            last_error=result.detail if not result.ok else previous.last_error,
+            last_detail=result.detail if result.ok else previous.last_detail,
+            next_poll=finished + source.interval,
+        )
+        if self.on_result is not None:
+            outcome = self.on_result(result)
+            if outcome is not None:
+                await outcome
+        return result
+
+    async def poll_due(self) -> list[PollResult]:
+        now = self._clock()
+        due = [
+            n
+            for n, s in self.status.items()
+            if not s.polling and s.next_poll is not None and s.next_poll <= now
+        ]
+        return list(await asyncio.gather(*(self.poll_source(name) for name in due)))
+
+    def seconds_until_next(self) -> float:
+        upcoming = [s.next_poll for s in self.status.values() if s.next_poll is not None and not s.polling]
+        if not upcoming:
+            return 60.0
+        return max(0.0, (min(upcoming) - self._clock()).total_seconds())
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Poll until ``stop`` is set."""
+        while not stop.is_set():
+            await self.poll_due()
+            self._wake.clear()
+            waiters = {asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._wake.wait())}
+            try:
+                await asyncio.wait(
+                    waiters, timeout=self.seconds_until_next(), return_when=asyncio.FIRST_COMPLETED
+                )
+            finally:
+                for waiter in waiters:
+                    waiter.cancel()
