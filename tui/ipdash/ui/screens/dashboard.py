@@ -52,6 +52,12 @@ class DashboardScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one("#side").border_title = "Selected IP"
         self.query_one(IpTable).focus()
+        self.set_interval(5, self.refresh_status)  # keeps "loaded … ago" honest
+
+    def on_resize(self) -> None:
+        # Under 120×32 the selected-IP panel gives way to the table; enter still opens the detail.
+        self.set_class(self.size.width < 120 or self.size.height < 32, "-narrow")
+        self.table.use_narrow_columns(self.size.width < 120)
 
     @property
     def table(self) -> IpTable:

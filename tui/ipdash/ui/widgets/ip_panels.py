@@ -48,10 +48,10 @@ def score_text(app: App[object], analysis: IpAnalysis) -> Text:
 
 def score_breakdown(app: App[object], analysis: IpAnalysis) -> Table:
     table = Table(box=None, pad_edge=False, expand=True, title_justify="left", header_style="bold")
-    table.add_column("component")
-    table.add_column("sub", justify="right")
-    table.add_column("weight", justify="right")
-    table.add_column("points", justify="right")
+    table.add_column("component", no_wrap=True)
+    table.add_column("sub", justify="right", min_width=4, no_wrap=True)
+    table.add_column("weight", justify="right", min_width=6, no_wrap=True)
+    table.add_column("points", justify="right", min_width=6, no_wrap=True)
     table.add_column("why", ratio=1, overflow="fold")
     for component in analysis.score.components:
         if component.subscore is None:

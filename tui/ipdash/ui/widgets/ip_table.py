@@ -110,6 +110,10 @@ BASE_COLUMNS: list[Column] = [
 ]
 
 
+#: The columns kept when the terminal is narrow (80 columns): what a verdict needs.
+NARROW_KEYS = ("ip", "score", "band", "bounce", "complaint", "unsub", "breaches")
+
+
 class IpTable(DataTable[Text]):
     """Rows keyed by IP; a refresh updates changed cells and keeps the cursor on its IP."""
 
@@ -122,7 +126,8 @@ class IpTable(DataTable[Text]):
 
     def __init__(self, columns: list[Column] | None = None, **kwargs: Any) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
-        self.table_columns = columns or list(BASE_COLUMNS)
+        self.all_columns = columns or list(BASE_COLUMNS)
+        self.table_columns = list(self.all_columns)
         self.analysis: Analysis | None = None
         self.filter_text = ""
         self.sort_key = "ip"
@@ -136,6 +141,11 @@ class IpTable(DataTable[Text]):
         for column in self.table_columns:
             label = Text(column.label, justify="right" if column.right else "left")
             self.add_column(label, key=column.key)
+
+    def use_narrow_columns(self, narrow: bool) -> None:
+        wanted = [c for c in self.all_columns if not narrow or c.key in NARROW_KEYS]
+        if [c.key for c in wanted] != [c.key for c in self.table_columns]:
+            self.set_columns(wanted)
 
     def set_columns(self, columns: list[Column]) -> None:
         self.table_columns = columns

@@ -1,0 +1,61 @@
+"""SVG snapshots of each screen, and of the dashboard in every shipped theme.
+
+Deterministic: bundled sample data, a frozen clock, no file watching, fixed sizes,
+textual pinned exactly in pyproject.toml. Review `snapshot_report.html` before
+running with --snapshot-update.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from textual.pilot import Pilot
+
+SHIPPED_THEMES = ["ipdash-dark", "ipdash-light", "ipdash-high-contrast"]
+
+
+async def _settle(pilot: Pilot[int]) -> None:
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("theme", SHIPPED_THEMES)
+def test_dashboard_in_each_theme(
+    snap_compare: Callable[..., bool], make_app: Callable[..., object], theme: str
+) -> None:
+    async def run_before(pilot: Pilot[int]) -> None:
+        await _settle(pilot)
+        await pilot.press("j", "j", "j", "j")  # 198.51.100.12: the Gmail complaint story
+
+    assert snap_compare(make_app(theme_name=theme), terminal_size=(160, 48), run_before=run_before)
+
+
+def test_dashboard_at_80x24(snap_compare: Callable[..., bool], make_app: Callable[..., object]) -> None:
+    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=_settle)
+
+
+def test_ip_detail(snap_compare: Callable[..., bool], make_app: Callable[..., object]) -> None:
+    async def run_before(pilot: Pilot[int]) -> None:
+        await _settle(pilot)
+        await pilot.press("j", "j", "j", "j", "j", "enter")  # 203.0.113.20: the bounce spike
+        await pilot.pause()
+
+    assert snap_compare(make_app(), terminal_size=(160, 48), run_before=run_before)
+
+
+def test_help(snap_compare: Callable[..., bool], make_app: Callable[..., object]) -> None:
+    async def run_before(pilot: Pilot[int]) -> None:
+        await _settle(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+
+    assert snap_compare(make_app(), terminal_size=(120, 40), run_before=run_before)
+
+
+def test_filter_in_use(snap_compare: Callable[..., bool], make_app: Callable[..., object]) -> None:
+    async def run_before(pilot: Pilot[int]) -> None:
+        await _settle(pilot)
+        await pilot.press("slash", *"critical", "enter")
+
+    assert snap_compare(make_app(), terminal_size=(160, 48), run_before=run_before)
