@@ -198,7 +198,8 @@ def _embeds_address(name: str, address: ipaddress.IPv4Address | ipaddress.IPv6Ad
     if tuple(octets) in runs or tuple(reversed(octets)) in runs:
         return True
     threes = {tuple(numbers[i : i + 3]) for i in range(len(numbers) - 2)}
-    if tuple(octets[1:]) in threes or tuple(reversed(octets[:3])) in threes:
+    windows = (tuple(octets[:3]), tuple(octets[1:]))
+    if any(w in threes or tuple(reversed(w)) in threes for w in windows):
         return True
     digits = re.sub(r"[^0-9]", "", name)
     if "".join(f"{o:03d}" for o in octets) in digits:

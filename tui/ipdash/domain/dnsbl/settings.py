@@ -64,12 +64,12 @@ class Nameserver:
 def parse_nameserver(text: str) -> Nameserver:
     """``HOST``, ``HOST:PORT``, ``[IPv6]:PORT`` or a bare IPv6 address; HOST must be an IP address."""
     raw = text.strip()
-    host, port_text = raw, ""
+    host, port_text = raw, None
     if raw.startswith("["):
         host, _, rest = raw[1:].partition("]")
         if rest and not rest.startswith(":"):
             raise ValueError(f"nameserver {text!r}: expected [IPv6]:PORT")
-        port_text = rest[1:]
+        port_text = rest[1:] if rest else None
     elif raw.count(":") == 1:
         host, port_text = raw.split(":")
     try:
@@ -77,7 +77,7 @@ def parse_nameserver(text: str) -> Nameserver:
     except ValueError:
         raise ValueError(f"nameserver {text!r}: HOST must be an IP address") from None
     port = 53
-    if port_text:
+    if port_text is not None:
         if not port_text.isdigit() or not 0 < int(port_text) < 65536:
             raise ValueError(f"nameserver {text!r}: PORT must be a number from 1 to 65535")
         port = int(port_text)

@@ -117,8 +117,10 @@ def parse_domain(raw: str) -> Target:
         ascii_name = name.encode("idna").decode("ascii")
     except UnicodeError:
         raise TargetError(raw, "not a valid IP address or domain name") from None
+    if len(ascii_name) > MAX_NAME_LENGTH:
+        raise TargetError(raw, f"domain name longer than {MAX_NAME_LENGTH} characters")
     labels = ascii_name.split(".")
-    if len(labels) < 2 or len(ascii_name) > MAX_NAME_LENGTH or not all(_LABEL.match(x) for x in labels):
+    if len(labels) < 2 or not all(_LABEL.match(x) for x in labels):
         raise TargetError(raw, "not a valid IP address or domain name")
     if labels[-1].isdigit():
         raise TargetError(raw, "not a valid IP address (and a domain cannot end in a number)")

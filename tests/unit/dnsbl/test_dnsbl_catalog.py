@@ -1,0 +1,161 @@
+"""The shipped catalog: facts with sources, and a model that refuses inconsistent entries."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from ipdash.domain.dnsbl.catalog import Catalog, ZoneEntry, catalog_from_data
+
+
+def test_every_zone_has_sources_and_a_known_confidence(catalog: Catalog) -> None:
+    assert len(catalog.zones) > 40
+    for entry in catalog.zones:
+        assert entry.sources, entry.id
+        assert entry.confidence in ("high", "medium", "low")
+
+
+def test_defunct_zones_carry_a_date_and_are_never_default(catalog: Catalog) -> None:
+    defunct = [e for e in catalog.zones if e.status == "defunct"]
+    assert {"sorbs", "ahbl", "nixspam"} <= {e.id for e in defunct}
+    assert all(not e.default for e in defunct)
+    assert catalog.by_id["sorbs"].defunct_since is not None
+    assert catalog.by_id["sorbs"].defunct_since.isoformat() == "2024-06-05"
+
+
+def test_keyed_zones_use_a_placeholder_never_a_key(catalog: Catalog) -> None:
+    keyed = [e for e in catalog.zones if e.key is not None]
+    assert {"spamhaus-dqs-zen", "abusix-combined"} <= {e.id for e in keyed}
+    for entry in keyed:
+        assert entry.zone is not None and entry.zone.startswith("{key}.")
+        assert entry.display_zone.startswith("<key>.")
+
+
+def test_zen_covers_its_parts_and_dqs_zen_covers_public_zen(catalog: Catalog) -> None:
+    assert set(catalog.by_id["spamhaus-zen"].covers) >= {
+        "spamhaus-sbl",
+        "spamhaus-xbl",
+        "spamhaus-pbl",
+        "abuseat-cbl",
+    }
+    assert "spamhaus-zen" in catalog.by_id["spamhaus-dqs-zen"].covers
+
+
+@pytest.mark.parametrize(
+    ("zone_id", "code", "effect"),
+    [
+        ("spamhaus-zen", "127.0.0.10", "policy"),
+        ("spamhaus-zen", "127.0.0.11", "policy"),
+        ("abusix-combined", "127.0.0.12", "policy"),
+        ("mailspike-rep", "127.0.0.20", "good"),
+        ("hostkarma", "127.0.0.1", "good"),
+    ],
+)
+def test_code_effects_from_the_reference(catalog: Catalog, zone_id: str, code: str, effect: str) -> None:
+    assert catalog.by_id[zone_id].code_effects[code] == effect
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("spamhaus-zen", "spamhaus-zen"),
+        ("zen.spamhaus.org", "spamhaus-zen"),
+        ("ZEN.Spamhaus.ORG.", "spamhaus-zen"),
+        ("bl.spamcop.net", "spamcop"),
+        ("nothing.example", None),
+    ],
+)
+def test_find_by_id_or_zone_name(catalog: Catalog, name: str, expected: str | None) -> None:
+    found = catalog.find(name)
+    assert (found.id if found else None) == expected
+
+
+@pytest.mark.parametrize(
+    ("zone", "expected_id", "expected_key"),
+    [
+        ("Abc123.zen.dq.spamhaus.net", "spamhaus-dqs-zen", "Abc123"),
+        ("k.combined.mail.abusix.zone", "abusix-combined", "k"),
+        ("a.b.zen.dq.spamhaus.net", None, None),
+        ("zen.dq.spamhaus.net", None, None),
+        ("zen.spamhaus.org", None, None),
+    ],
+)
+def test_raw_keyed_zone_is_matched_to_its_entry(
+    catalog: Catalog, zone: str, expected_id: str | None, expected_key: str | None
+) -> None:
+    match = catalog.keyed_match(zone)
+    found = (match[0].id, match[1]) if match else (None, None)
+    assert found == (expected_id, expected_key)
+
+
+def test_probes_default_to_rfc_5782_and_follow_the_family(catalog: Catalog) -> None:
+    zen = catalog.by_id["spamhaus-zen"]
+    assert catalog.probes_for(zen, "ipv4").listed == ("127.0.0.2",)
+    assert catalog.probes_for(zen, "ipv4").not_listed == ("127.0.0.1",)
+    assert catalog.probes_for(zen, "ipv6").listed == ("::ffff:7f00:2",)
+    assert catalog.probes_for(catalog.by_id["spamhaus-dbl"], None).listed == ("dbltest.com",)
+    assert catalog.probes_for(catalog.by_id["surbl-multi"], None).not_listed == ("invalid",)
+    karma = catalog.by_id["hostkarma"]
+    assert catalog.probes_for(karma, "ipv4").not_listed == ()
+    assert catalog.probes_for(karma, "ipv6").listed == ("::ffff:7f00:2",)
+
+
+def _entry(**changes: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "id": "x",
+        "zone": "bl.example.net",
+        "name": "X",
+        "kind": "ip",
+        "families": ["ipv4"],
+        "list_type": "block",
+    }
+    base.update(changes)
+    return base
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"zone": "not a zone"}, "valid DNS zone name"),
+        ({"zone": "{key}.bl.example.net"}, "'{key}'"),
+        ({"key": {"name": "k", "env": "K"}}, "'{key}'"),
+        ({"codes": {"127.0.0.300": "x"}}, "not an address"),
+        ({"error_codes": {"banana": {"meaning": "x"}}}, "not an address"),
+        ({"code_effects": {"127.0.0.2": "terrible"}}, "code_effects"),
+        ({"list_type": "spooky"}, "list_type"),
+        ({"families": []}, "address family"),
+        ({"kind": "domain"}, "no address families"),
+        ({"zone": None}, "subscriber-only"),
+        ({"id": "Has Spaces"}, "id"),
+        ({"surprise": 1}, "surprise"),
+    ],
+)
+def test_inconsistent_entries_are_rejected_with_the_reason(changes: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValidationError) as error:
+        ZoneEntry.model_validate(_entry(**changes))
+    assert message in str(error.value)
+
+
+def test_duplicate_ids_and_unknown_covers_are_rejected(catalog_data: dict[str, Any]) -> None:
+    data = copy.deepcopy(catalog_data)
+    data["zones"].append(copy.deepcopy(data["zones"][0]))
+    with pytest.raises(ValidationError, match="appears twice"):
+        catalog_from_data(data)
+    data = copy.deepcopy(catalog_data)
+    data["zones"][0]["covers"] = ["no-such-zone"]
+    with pytest.raises(ValidationError, match="no-such-zone"):
+        catalog_from_data(data)
+
+
+def test_most_specific_code_wins_over_a_range(catalog: Catalog) -> None:
+    zen = catalog.by_id["spamhaus-zen"]
+    first_network, first = zen.error_table[0]
+    assert first_network.prefixlen == 32
+    assert zen.error_table[-1][0].prefixlen == 24
+    assert (
+        "public/open resolver" in dict((str(n), e.meaning) for n, e in zen.error_table)["127.255.255.254/32"]
+    )
+    assert first
