@@ -45,3 +45,22 @@ def make_runtime(env: dict[str, str], sleeps: SleepRecorder) -> Runtime:
 async def fetch(source: ProviderSource, since: date = SINCE, until: date = UNTIL) -> PollResult:
     async with httpx.AsyncClient() as client:
         return await source.fetch(client, since=since, until=until)
+
+
+@pytest.fixture(autouse=True)
+def aws_test_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """botocore's chain finds these, and nothing else: no files, no instance metadata calls."""
+    empty = tmp_path_factory.mktemp("aws") / "none"
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDLOOPBACKTEST")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "loopback-secret-key")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(empty))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(empty))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    for name in (
+        "AWS_PROFILE",
+        "AWS_SESSION_TOKEN",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+    ):
+        monkeypatch.delenv(name, raising=False)

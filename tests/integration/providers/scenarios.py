@@ -3,6 +3,7 @@ the first request each source makes (where failures are injected) and an empty a
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +29,8 @@ class Scenario:
     def source(self, api: FakeApi, sleeps: SleepRecorder, **overrides: Any) -> ProviderSource:
         entry = {"kind": self.kind, "name": f"test-{self.kind}", "base_url": api.base_url, **self.settings}
         entry.update(overrides)
+        if "monitoring_base_url" in entry:
+            entry["monitoring_base_url"] = entry["base_url"]
         [spec] = validate_sources([entry])
         return build_source(spec, make_runtime(self.env, sleeps))
 
@@ -54,6 +57,21 @@ def _snds(api: FakeApi) -> None:
     api.route(
         "GET", "/snds/ipStatus.aspx", Reply(body=(FIXTURES / "microsoft-snds/ipstatus.csv").read_bytes())
     )
+
+
+def _ses(api: FakeApi) -> None:
+    api.route("GET", "/v2/email/dedicated-ip-pools", Reply(json={"DedicatedIpPools": ["marketing"]}))
+    api.route(
+        "GET",
+        "/v2/email/dedicated-ip-pools/marketing",
+        Reply(json={"DedicatedIpPool": {"PoolName": "marketing", "ScalingMode": "STANDARD"}}),
+    )
+    ips = [
+        {"Ip": "198.51.100.1", "WarmupStatus": "IN_PROGRESS", "WarmupPercentage": 45, "PoolName": "marketing"}
+    ]
+    api.route("GET", "/v2/email/dedicated-ips", Reply(json={"DedicatedIps": ips}))
+    api.route("GET", "/v2/email/account", Reply(json={"EnforcementStatus": "HEALTHY"}))
+    api.route("POST", "/", Reply(json={"MetricDataResults": []}))
 
 
 SCENARIOS: dict[str, Scenario] = {
@@ -91,3 +109,13 @@ SCENARIOS: dict[str, Scenario] = {
         json=False,
     ),
 }
+
+if importlib.util.find_spec("botocore") is not None:
+    SCENARIOS["ses"] = Scenario(
+        "ses",
+        {"region": "eu-west-1", "monitoring_base_url": None},
+        {},
+        _ses,
+        ("GET", "/v2/email/dedicated-ips"),
+        Reply(json={"DedicatedIps": []}),
+    )

@@ -149,6 +149,8 @@ async def test_empty_lists_are_fine_and_empty(api: FakeApi, sleeps: SleepRecorde
 
 
 async def test_missing_env_var_is_named(api: FakeApi, sleeps: SleepRecorder, scenario) -> None:  # type: ignore[no-untyped-def]
+    if not scenario.env:
+        pytest.skip("this source uses its provider's own credential chain")
     scenario.happy(api)
     source = scenario.source(api, sleeps)
     source.runtime = type(source.runtime)(env={}, clock=source.runtime.clock, sleep=sleeps)
