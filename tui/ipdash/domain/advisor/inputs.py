@@ -165,6 +165,8 @@ def _problem_from(detail: Mapping[str, Any]) -> InputProblem:
     value = detail.get("input")
     if kind == "missing":
         return InputProblem(field, "is required")
+    if kind in {"greater_than_equal", "greater_than"} and isinstance(value, int | float) and value < 0:
+        return InputProblem(field, f"{value!r} is negative")
     if kind in {"greater_than_equal", "greater_than"}:
         return InputProblem(
             field, f"{value!r} is too small (must be ≥ {context.get('ge', context.get('gt'))})"
@@ -238,4 +240,56 @@ def parse_money(text: str | float | int, field: str = "budget_usd") -> float:
             raise InputProblem(field, f"{text!r} is not an amount in dollars") from None
     if not math.isfinite(value) or value < 0:
         raise InputProblem(field, f"{text!r} is not an amount in dollars (must be ≥ 0)")
+    return value
+
+
+RATE_FIELDS = ("bounce_rate", "complaint_rate", "unsubscribe_rate", "transactional_share")
+COUNT_FIELDS = ("monthly_volume", "sends_per_month", "sending_days_per_week", "engagement_window_months")
+
+
+def parse_streams(value: str | list[str] | tuple[str, ...], field: str = "streams") -> Streams:
+    """'transactional,marketing', 'both', ['marketing'] -> Streams."""
+    parts = value.split(",") if isinstance(value, str) else list(value)
+    names = {str(part).strip().lower() for part in parts if str(part).strip()}
+    if not names:
+        raise InputProblem(field, "no stream given (transactional, marketing or both)")
+    unknown = sorted(names - {"transactional", "marketing", "both"})
+    if unknown:
+        raise InputProblem(field, f"unknown stream {', '.join(unknown)} (transactional, marketing or both)")
+    if "both" in names or names == {"transactional", "marketing"}:
+        return Streams.BOTH
+    return Streams(names.pop())
+
+
+def coerce_answers(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """Loose answers (strings from a command line or file) -> typed values, keys with '_'.
+    Raises InvalidInputs naming every answer that cannot be read."""
+    answers: dict[str, Any] = {}
+    problems: list[InputProblem] = []
+    for key, value in raw.items():
+        name = str(key).strip().replace("-", "_")
+        try:
+            answers[name] = _coerce(name, value)
+        except InputProblem as problem:
+            problems.append(problem)
+    if problems:
+        raise InvalidInputs(problems)
+    return answers
+
+
+def _coerce(name: str, value: Any) -> Any:
+    if value is None:
+        return None
+    if name in RATE_FIELDS:
+        return parse_rate(value, name)
+    if name in COUNT_FIELDS:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if isinstance(value, float):
+            raise InputProblem(name, f"{value!r} is not a whole number")
+        return parse_count(value, name)
+    if name == "budget_usd":
+        return parse_money(value, name)
+    if name == "streams" and isinstance(value, str | list | tuple):
+        return parse_streams(value, name)
     return value

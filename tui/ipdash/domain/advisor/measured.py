@@ -95,7 +95,7 @@ def measured_defaults(
     for metric in ("bounce_rate", "complaint_rate", "unsubscribe_rate"):
         rate = window_total.rate(metric)
         if rate is not None:
-            values[metric] = round(rate, 6)
+            values[metric] = rate
             basis[metric] = f"{metric.replace('_', ' ')} {span}"
     return MeasuredDefaults(**values, basis=basis, window_start=covered_start, window_end=end)
 

@@ -82,9 +82,16 @@ def _apply_figures(book: RuleBook, figures: Mapping[str, float]) -> RuleBook:
     if unknown:
         valid = ", ".join(sorted(rules_with_figures | sizing_names))
         raise InvalidSettings(f"advisor.figures: unknown figure {', '.join(unknown)} (known: {valid})")
+    rates = {rule.id for rule in book.rules if rule.kind == "max_rate"} | {"default_transactional_share"}
     for name, value in figures.items():
-        if value < 0 or value != value:
+        if value < 0 or value != value or value == float("inf"):
             raise InvalidSettings(f"advisor.figures.{name}: must be a number ≥ 0")
+        if name in rates and value > 1:
+            raise InvalidSettings(f"advisor.figures.{name}: a rate is a fraction ≤ 1 (0.03 for 3%)")
+        if name == "default_sending_days_per_week" and not 1 <= value <= 7:
+            raise InvalidSettings(f"advisor.figures.{name}: must be 1 to 7")
+        if name in {"days_per_month", "major_mailbox_providers", "keep_warm_monthly_per_ip"} and value == 0:
+            raise InvalidSettings(f"advisor.figures.{name}: must be > 0")
     rules = tuple(
         rule.model_copy(update={"figure": float(figures[rule.id]), "source": USER_SOURCE})
         if rule.id in figures

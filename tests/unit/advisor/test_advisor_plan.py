@@ -1,0 +1,199 @@
+"""IP count by stream and volume, pools, warm-up preview and monthly cost."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import pytest
+
+from ipdash.domain.advisor import Recommendation, Verdict, bundled_prices, bundled_rule_book
+from ipdash.domain.advisor.costs import monthly_costs
+from ipdash.domain.advisor.sizing import ips_for_daily_volume
+from ipdash.domain.warmup import build_plan
+
+Run = Callable[..., Recommendation]
+TABLE = bundled_rule_book().sizing.ip_count_table
+
+
+@pytest.mark.parametrize(
+    ("daily", "ips", "beyond"),
+    [
+        (1, 1, False),
+        (24_999, 1, False),
+        (25_000, 2, False),
+        (800_000, 2, False),
+        (800_001, 3, False),
+        (2_500_000, 3, False),
+        (2_500_001, 4, False),
+        (10_000_000, 10, False),
+        (80_000_000, 20, False),
+        (80_000_001, 21, True),
+        (160_000_000, 40, True),
+    ],
+)
+def test_ip_count_table_takes_the_next_row_up(daily: int, ips: int, beyond: bool) -> None:
+    assert ips_for_daily_volume(daily, TABLE) == (ips, beyond)
+
+
+def pools_by_name(result: Recommendation) -> dict[str, tuple[int, int]]:
+    return {pool.name: (pool.ips, pool.monthly_volume) for pool in result.pools}
+
+
+def test_both_streams_split_by_share_into_separate_pools(run: Run) -> None:
+    result = run(monthly_volume=1_000_000, transactional_share=0.2, sends_per_month=20)
+    # 10,000 a sending day of transactional → 1 IP; 40,000 of marketing → 2 IPs (table and ≥ 200k/month).
+    assert pools_by_name(result) == {"transactional": (1, 200_000), "marketing": (2, 800_000)}
+    assert result.ip_count == 3
+    assert all(pool.streams == (pool.name,) for pool in result.pools)
+
+
+def test_keep_warm_caps_the_table(run: Run) -> None:
+    # 150k/month of marketing in 2 sends: 75k a sending day → 2 IPs by the table, but 150k/month keeps 1 warm.
+    result = run(monthly_volume=150_000, streams="marketing", sends_per_month=2, sending_days_per_week=1)
+    assert pools_by_name(result) == {"marketing": (1, 150_000)}
+    assert "keep-warm-cap" in [o.rule for o in result.reasons]
+
+
+def test_marketing_gets_two_ips_from_200k_a_month(run: Run) -> None:
+    small = run(monthly_volume=199_999, streams="marketing")
+    large = run(monthly_volume=200_000, streams="marketing")
+    assert small.ip_count == 1
+    assert large.ip_count == 2
+    assert "promotional-two-ips" in [o.rule for o in large.reasons]
+
+
+def test_transactional_does_not_get_the_promotional_minimum(run: Run) -> None:
+    assert run(monthly_volume=200_000, streams="transactional").ip_count == 1
+
+
+def test_mandrill_capacity_adds_ips(run: Run) -> None:
+    # 2.5M a sending day → 3 IPs by the table, but Mandrill sends at most 500k a day per IP → 5.
+    result = run(provider="mandrill", streams="marketing", monthly_volume=50_000_000, sends_per_month=20)
+    assert result.ip_count == 5
+    assert "provider-ip-capacity" in [o.rule for o in result.reasons]
+    elsewhere = run(provider="sendgrid", streams="marketing", monthly_volume=50_000_000, sends_per_month=20)
+    assert elsewhere.ip_count == 3
+
+
+def test_ses_wants_two_ips_when_volume_keeps_them_warm(run: Run) -> None:
+    result = run(provider="ses", streams="transactional", monthly_volume=250_000)
+    assert result.ip_count == 2
+    assert "provider-min-ips" in [o.rule for o in result.reasons]
+
+
+def test_ses_second_ip_that_would_go_cold_is_a_risk_instead(run: Run) -> None:
+    result = run(provider="ses", streams="transactional", monthly_volume=150_000)
+    assert result.ip_count == 1
+    assert any("would not stay warm" in risk for risk in result.risks)
+
+
+def test_pool_below_keep_warm_is_a_risk(run: Run) -> None:
+    result = run(monthly_volume=120_000)
+    assert result.verdict is Verdict.DEDICATED
+    assert sum("keeps an IP warm" in risk for risk in result.risks) == 2
+
+
+def test_zero_share_stream_gets_no_pool(run: Run) -> None:
+    result = run(transactional_share=0.0)
+    assert [pool.name for pool in result.pools] == ["marketing"]
+
+
+def test_beyond_the_table_is_extrapolated_with_a_risk(run: Run) -> None:
+    result = run(
+        streams="marketing", monthly_volume=3_000_000_000, sends_per_month=30, sending_days_per_week=7
+    )
+    assert result.ip_count == 25
+    assert any("extrapolation" in risk for risk in result.risks)
+
+
+@pytest.mark.parametrize(
+    ("provider", "schedule"),
+    [
+        (None, "braze-conservative"),
+        ("sendgrid", "sendgrid"),
+        ("sparkpost", "sparkpost"),
+        ("ses", "ses-standard"),
+        ("mailgun", "braze-conservative"),
+    ],
+)
+def test_warmup_follows_the_providers_schedule(run: Run, provider: str | None, schedule: str) -> None:
+    result = run(provider=provider, monthly_volume=600_000)
+    assert result.warmup.schedule == schedule
+
+
+def test_warmup_sending_days_come_from_the_warmup_engine(run: Run) -> None:
+    result = run(
+        monthly_volume=1_000_000, transactional_share=0.2, sends_per_month=20, sending_days_per_week=5
+    )
+    per_ip_peak = max(math.ceil(pool.daily_volume / pool.ips) for pool in result.pools)
+    assert result.warmup.target_daily == per_ip_peak == 20_000
+    plan = build_plan("braze-conservative", per_ip_peak, sending_weekdays=frozenset(range(5)))
+    assert result.warmup.sending_days == plan.sending_days_to_target
+    assert result.warmup.calendar_days == math.ceil(plan.sending_days_to_target / 5 * 7)
+    assert result.warmup.first_days[:3] == tuple((d.day, d.daily_limit) for d in plan.days[:3])
+    assert result.warmup.engine == "ipdash.domain.warmup"
+
+
+def test_warmup_plan_error_is_shown_not_raised(run: Run) -> None:
+    from ipdash.domain.advisor import advise, validate_inputs
+
+    book = bundled_rule_book()
+    broken = book.model_copy(
+        update={"warmup": book.warmup.model_copy(update={"default_schedule": "no-such-plan"})}
+    )
+    result = advise(validate_inputs({"monthly_volume": 400_000}), book=broken)
+    assert result.warmup.sending_days is None
+    assert result.warmup.note.startswith("No plan:")
+
+
+def test_costs_per_provider_with_sources_and_dates(run: Run) -> None:
+    result = run(monthly_volume=1_000_000, transactional_share=0.2, sends_per_month=20)
+    rows = {row.provider: row for row in result.monthly_cost}
+    assert result.ip_count == 3
+    assert rows["ses"].usd == pytest.approx(3 * 24.95)
+    assert rows["sendgrid"].usd == pytest.approx(2 * 30.0), "SendGrid includes one IP"
+    assert rows["sparkpost"].usd == pytest.approx(3 * 20.0)
+    assert rows["brevo"].usd is None and "no published price" in rows["brevo"].note
+    assert all(row.source and row.as_of and row.basis for row in result.monthly_cost)
+    priced = [row.usd for row in result.monthly_cost if row.usd is not None]
+    assert priced == sorted(priced)
+    assert result.monthly_cost[-1].provider == "brevo"
+
+
+def test_current_provider_comes_first(run: Run) -> None:
+    result = run(provider="mailgun")
+    assert result.monthly_cost[0].provider == "mailgun" and result.monthly_cost[0].current
+
+
+def test_sparkpost_self_serve_limit_is_noted() -> None:
+    rows = monthly_costs(bundled_prices(), ips=5, kind="dedicated", provider=None, budget_usd=None)
+    sparkpost = next(row for row in rows if row.provider == "sparkpost")
+    assert "self-serve maximum of 4" in sparkpost.note
+
+
+@pytest.mark.parametrize(("budget", "within"), [(None, None), (100.0, True), (99.8, True), (99.79, False)])
+def test_budget_marks_rows(budget: float | None, within: bool | None) -> None:
+    rows = monthly_costs(bundled_prices(), ips=4, kind="dedicated", provider=None, budget_usd=budget)
+    ses = next(row for row in rows if row.provider == "ses")
+    assert ses.within_budget is within
+
+
+def test_budget_over_at_own_provider_is_a_risk(run: Run) -> None:
+    result = run(provider="ses", budget_usd=10)
+    assert any("over the $10.00 budget" in risk for risk in result.risks)
+
+
+def test_budget_no_price_fits_is_a_risk(run: Run) -> None:
+    result = run(monthly_volume=1_000_000, budget_usd=1)
+    assert any("No listed price fits" in risk for risk in result.risks)
+
+
+def test_budget_that_fits_is_not_a_risk(run: Run) -> None:
+    result = run(budget_usd=10_000)
+    assert not any("budget" in risk for risk in result.risks)
+
+
+def test_managed_cost_is_per_account() -> None:
+    rows = monthly_costs(bundled_prices(), ips=7, kind="managed", provider="ses", budget_usd=None)
+    assert [(row.provider, row.usd, row.current) for row in rows] == [("ses-managed", 15.0, True)]
