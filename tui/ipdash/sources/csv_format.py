@@ -5,17 +5,20 @@ Recognised header names (case-insensitive; spaces, ``_`` and ``-`` are equal):
 =================  ==========================================================
 field              headers
 =================  ==========================================================
-date               date, day, send date, sent date, report date, timestamp
-ip                 ip, ip address, sending ip, source ip, ip addr, ipaddress
-mailbox_provider   mailbox provider, isp, domain, recipient domain, mailbox
+date               date, day, send date, sent date, report date, timestamp,
+                   stat date
+ip                 ip, ip address, sending ip, source ip, ip addr, ipaddress,
+                   sending ip address
+mailbox_provider   mailbox provider, isp, domain, recipient domain, mailbox,
+                   mailbox providers, receiving domain
 sent               sent, processed, requests, injected, attempted,
                    delivery attempts, targeted
 delivered          delivered, deliveries, accepted
-bounced            bounces, bounced, total bounces
-hard_bounced       hard bounces, hard bounced, hard bounce
-soft_bounced       soft bounces, soft bounced, soft bounce
+bounced            bounces, bounced, total bounces, bounce
+hard_bounced       hard bounces, hard bounced, hard bounce, hardbounces
+soft_bounced       soft bounces, soft bounced, soft bounce, softbounces
 complaints         complaints, spam reports, spam complaints, spam report,
-                   complained
+                   complained, spamreports
 unsubscribes       unsubscribes, unsubscribed, unsubscribe, unsubs
 opens              opens, opened, unique opens
 clicks             clicks, clicked, unique clicks
@@ -116,7 +119,10 @@ def sniff_delimiter(header_line: str, explicit: Mapping[str, str] | None = None)
     """The delimiter that splits the header into the most recognised fields."""
     best, best_score = ",", -1
     for delimiter in CANDIDATE_DELIMITERS:
-        cells = next(csv.reader([header_line], delimiter=delimiter), [])
+        try:
+            cells = next(csv.reader([header_line], delimiter=delimiter), [])
+        except csv.Error:  # this delimiter leaves a field over csv's size limit: not it
+            continue
         score = len(map_columns(cells, explicit).positions)
         if score > best_score:
             best, best_score = delimiter, score

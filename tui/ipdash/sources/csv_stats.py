@@ -65,7 +65,7 @@ def read_csv_file(
         first_line = text.readline()
         if not first_line.strip():
             raise CsvReadError(f"{path}: no header row (the first line is empty)")
-        first_cells = next(csv.reader([first_line]), [])
+        first_cells = _split_header(path, first_line, ",")
         source_name = source or path.name
         if looks_like_snds_row(first_cells):
             from ipdash.sources.snds_csv import parse_snds_lines
@@ -78,7 +78,7 @@ def read_csv_file(
                 result.add_error(error)
             return result
         separator = delimiter or sniff_delimiter(first_line, columns)
-        header = next(csv.reader([first_line], delimiter=separator), [])
+        header = _split_header(path, first_line, separator)
         column_map = map_columns(header, columns)
         missing = column_map.missing_required()
         if missing:
@@ -112,18 +112,26 @@ def _open_checked(path: Path) -> tuple[io.BufferedReader, int]:
     if not head.strip():
         raw.close()
         raise CsvReadError(f"{path}: file is empty")
-    if b"\x00" in head or not _is_utf8_prefix(head):
+    if b"\x00" in head or not _is_utf8_prefix(head, cut=len(head) == _SNIFF_BYTES):
         raw.close()
         raise CsvReadError(f"{path}: not a text CSV file (binary or not UTF-8)")
     return raw, total
 
 
-def _is_utf8_prefix(head: bytes) -> bool:
+def _is_utf8_prefix(head: bytes, cut: bool) -> bool:
     try:
         head.decode("utf-8")
     except UnicodeDecodeError as error:
-        return error.start >= len(head) - 3  # a character cut at the sniff boundary
+        # Only a character cut by the sniff window is forgiven, not a stray byte near the end.
+        return cut and error.reason == "unexpected end of data"
     return True
+
+
+def _split_header(path: Path, line: str, delimiter: str) -> list[str]:
+    try:
+        return next(csv.reader([line], delimiter=delimiter), [])
+    except csv.Error as error:  # e.g. a first line that is one field over csv's size limit
+        raise CsvReadError(f"{path}: the first line is not a CSV header ({error})") from error
 
 
 def _chain(first: str, rest: io.TextIOWrapper):  # type: ignore[no-untyped-def]
@@ -310,5 +318,7 @@ def read_csv_header(path: Path, columns: Mapping[str, str] | None = None) -> str
     missing = map_columns(header, columns).missing_required()
     if missing:
         shown = ", ".join(_printable(cell) for cell in header[:12]) or "nothing"
-        raise CsvReadError(f"{path}: no recognisable header: missing {', '.join(missing)} column(s) (found: {shown})")
+        raise CsvReadError(
+            f"{path}: no recognisable header: missing {', '.join(missing)} column(s) (found: {shown})"
+        )
     return "stats"
