@@ -28,7 +28,9 @@ def write_csv(tmp_path: Path) -> WriteCsv:
     return write
 
 
-def stat(day: date, ip: str = "192.0.2.1", provider: str = ALL_PROVIDERS, sent: int = 0, **counts: int | None) -> DailyStat:
+def stat(
+    day: date, ip: str = "192.0.2.1", provider: str = ALL_PROVIDERS, sent: int = 0, **counts: int | None
+) -> DailyStat:
     return DailyStat(day=day, ip=ip, mailbox_provider=provider, sent=sent, **counts)  # type: ignore[arg-type]
 
 

@@ -30,7 +30,7 @@ GOOD_AFTER = "2026-01-05,192.0.2.1,gmail.com,10,9,0\n"
         ("2026-01-05,192.0.2.1,gmail.com,-5,0,0", 4, "sent is negative (-5)"),
         ("2026-01-05,192.0.2.1,gmail.com,100,90,-1", 6, "complaints is negative (-1)"),
         ("2026-01-05,192.0.2.1,gmail.com,100,101,1", 5, "delivered (101) is more than sent (100)"),
-        ("2026-01-05,192.0.2.1,gmail.com,\"1,000\",\"1,001\",1", 5, "delivered (1001) is more than sent (1000)"),
+        ('2026-01-05,192.0.2.1,gmail.com,"1,000","1,001",1', 5, "delivered (1001) is more than sent (1000)"),
         ("2026-01-05,192.0.2.300,gmail.com,100,90,1", 2, "not an IP address: '192.0.2.300'"),
         ("2026-01-05,mta1.example,gmail.com,100,90,1", 2, "not an IP address: 'mta1.example'"),
         ("2026-01-05,,gmail.com,100,90,1", 2, "not an IP address: ''"),
@@ -200,7 +200,9 @@ def test_utf8_multibyte_character_cut_by_the_sniff_window_is_fine(write_csv: Wri
         ("This is not a CSV file at all.\nJust prose.\n", "'This is not a CSV file at all.'"),
     ],
 )
-def test_no_recognisable_header_lists_the_columns_found(write_csv: WriteCsv, content: str, found: str) -> None:
+def test_no_recognisable_header_lists_the_columns_found(
+    write_csv: WriteCsv, content: str, found: str
+) -> None:
     message = _expect_read_error(write_csv(content), "no recognisable header", f"found: {found}")
     assert "[[csv]] columns" in message
 
@@ -243,7 +245,9 @@ def test_a_header_with_control_characters_is_listed_safely(write_csv: WriteCsv) 
     assert message.isprintable(), repr(message)
 
 
-def test_progress_is_reported_and_ends_at_the_total(write_csv: WriteCsv, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_progress_is_reported_and_ends_at_the_total(
+    write_csv: WriteCsv, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from ipdash.sources import csv_stats
 
     monkeypatch.setattr(csv_stats, "PROGRESS_EVERY_ROWS", 100)

@@ -53,7 +53,14 @@ def test_every_documented_alias_is_recognised(field: str, alias: str) -> None:
 
 
 def spellings(alias: str) -> list[str]:
-    return [alias, alias.upper(), alias.title(), alias.replace(" ", "_"), alias.replace(" ", "-"), f"  {alias} "]
+    return [
+        alias,
+        alias.upper(),
+        alias.title(),
+        alias.replace(" ", "_"),
+        alias.replace(" ", "-"),
+        f"  {alias} ",
+    ]
 
 
 @pytest.mark.parametrize(("field", "alias"), ALL_ALIASES)
@@ -78,7 +85,9 @@ def _file_for(field: str, header: str) -> str:
 
 
 @pytest.mark.parametrize(("field", "alias"), ALL_ALIASES)
-def test_every_alias_loads_its_value_into_the_right_field(write_csv: WriteCsv, field: str, alias: str) -> None:
+def test_every_alias_loads_its_value_into_the_right_field(
+    write_csv: WriteCsv, field: str, alias: str
+) -> None:
     result = read_csv_file(write_csv(_file_for(field, alias.upper())))
     assert result.errors == []
     provider = "outlook.com" if field == "mailbox_provider" else "all"

@@ -37,7 +37,9 @@ def test_quoted_fields_with_delimiters_and_newlines_keep_line_numbers(write_csv:
 
 
 def test_crlf_line_endings(write_csv: WriteCsv) -> None:
-    path = write_csv("date,ip,sent\r\n2026-01-05,192.0.2.1,10\r\n2026-01-06,192.0.2.1,x\r\n2026-01-07,192.0.2.1,3\r\n")
+    path = write_csv(
+        "date,ip,sent\r\n2026-01-05,192.0.2.1,10\r\n2026-01-06,192.0.2.1,x\r\n2026-01-07,192.0.2.1,3\r\n"
+    )
     result = read_csv_file(path)
     assert {key[0]: s.sent for key, s in result.stats.items()} == {DAY: 10, date(2026, 1, 7): 3}
     assert [(e.line, e.column) for e in result.errors] == [(3, 3)]
@@ -75,9 +77,7 @@ def test_thousands_separators_in_a_semicolon_file(write_csv: WriteCsv) -> None:
 
 
 def test_empty_optional_cells_are_unknown_not_zero(write_csv: WriteCsv) -> None:
-    path = write_csv(
-        "date,ip,sent,delivered,complaints,unsubscribes,opens\n2026-01-05,192.0.2.1,100,,,3,\n"
-    )
+    path = write_csv("date,ip,sent,delivered,complaints,unsubscribes,opens\n2026-01-05,192.0.2.1,100,,,3,\n")
     record = read_csv_file(path).stats[(DAY, IP, "all")]
     assert record.sent == 100
     assert record.delivered is None
@@ -211,7 +211,9 @@ def test_canonical_ip(text: str, canonical: str) -> None:
     assert canonical_ip(text) == canonical
 
 
-@pytest.mark.parametrize("text", ["", "192.0.2.256", "192.0.2", "192.0.2.1/32", "01.2.3.4", "host.example", "1:2:3"])
+@pytest.mark.parametrize(
+    "text", ["", "192.0.2.256", "192.0.2", "192.0.2.1/32", "01.2.3.4", "host.example", "1:2:3"]
+)
 def test_canonical_ip_rejects(text: str) -> None:
     with pytest.raises(ValueError):
         canonical_ip(text)
@@ -242,7 +244,7 @@ def test_ipv6_spellings_fold_into_one_key(write_csv: WriteCsv) -> None:
 def test_date_cells(write_csv: WriteCsv, cell: str, day: date) -> None:
     result = read_csv_file(write_csv(f"date,ip,sent\n{cell},192.0.2.1,1\n"))
     assert result.errors == []
-    assert list(result.stats)[0][0] == day
+    assert next(iter(result.stats))[0] == day
 
 
 def test_date_format_from_the_config(write_csv: WriteCsv) -> None:
