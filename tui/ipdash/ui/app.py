@@ -30,7 +30,7 @@ def _system_clock() -> datetime:
 
 
 class IpdashApp(App[int]):
-    CSS_PATH = "ipdash.tcss"
+    CSS_PATH = Path(__file__).with_name("ipdash.tcss")  # absolute: subclasses may live anywhere
     TITLE = "ipdash"
     BINDINGS = [
         Binding("q", "quit", "Quit", id="quit"),
