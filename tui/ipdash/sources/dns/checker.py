@@ -1,0 +1,264 @@
+"""Run blocklist and rDNS checks for many targets: health checks first, then every (target, zone) pair and
+each IP's rDNS on a bounded pool of workers, with a per-query timeout and an overall deadline.
+
+Results arrive per target through ``on_result`` as soon as that target is complete, so a UI can show
+them live. Nothing here blocks the event loop; nothing raises for DNS trouble (it becomes a verdict).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import dns.reversename
+
+from ipdash.domain.dnsbl.catalog import Catalog, Family
+from ipdash.domain.dnsbl.judge import Status, Verdict, ZoneHealth, judge_lookup
+from ipdash.domain.dnsbl.lookups import LookupOutcome, Rcode
+from ipdash.domain.dnsbl.plan import PlannedZone, zones_for
+from ipdash.domain.dnsbl.rdns import RdnsResult, RdnsRules, judge_rdns, ptr_names
+from ipdash.domain.dnsbl.results import CheckReport, TargetResult, ZoneResult
+from ipdash.domain.dnsbl.settings import Nameserver
+from ipdash.domain.dnsbl.targets import Target, TargetError, query_name
+from ipdash.domain.dnsbl.text import sanitise_text
+from ipdash.sources.dns.client import DnsClient
+from ipdash.sources.dns.health import HealthCache, check_health
+
+ResultCallback = Callable[[TargetResult], None]
+ProgressCallback = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class CheckSettings:
+    """Everything one run needs. ``resolver_label`` is what reports show ("127.0.0.53:53 (system)")."""
+
+    catalog: Catalog
+    plan: Sequence[PlannedZone]
+    rules: RdnsRules
+    nameserver: Nameserver
+    resolver_label: str = ""
+    timeout: float = 2.5
+    deadline: float = 60.0
+    concurrency: int = 20
+    rdns: bool = True
+    health_ttl: float = 900.0
+    shared_ips: frozenset[str] = field(default_factory=frozenset)
+
+
+@dataclass
+class _Pending:
+    target: Target
+    zones: list[PlannedZone]
+    results: dict[int, ZoneResult] = field(default_factory=dict)
+    rdns: RdnsResult | None = None
+    remaining: int = 0
+
+
+class Checker:
+    """Keeps the DNS client, answer cache and zone-health cache between runs (the TUI's re-checks)."""
+
+    def __init__(
+        self,
+        settings: CheckSettings,
+        *,
+        client: DnsClient | None = None,
+        health_cache: HealthCache | None = None,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.settings = settings
+        self.client = client or DnsClient(settings.nameserver)
+        self.health_cache = health_cache or HealthCache(settings.health_ttl)
+        self._now = now
+
+    async def __aenter__(self) -> Checker:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.client.aclose()
+
+    async def check(
+        self,
+        targets: Sequence[Target],
+        on_result: ResultCallback | None = None,
+        on_progress: ProgressCallback | None = None,
+    ) -> CheckReport:
+        loop = asyncio.get_running_loop()
+        started = self._now()
+        deadline_at = loop.time() + self.settings.deadline
+        pending = [_Pending(t, zones_for(t, self.settings.plan)) for t in targets]
+        health = await self._health(pending, deadline_at)
+        jobs = list(self._jobs(pending))
+        for item in pending:
+            item.remaining = sum(1 for job in jobs if job[0] is item)
+        finished: list[TargetResult | None] = [None] * len(pending)
+        index_of = {id(item): i for i, item in enumerate(pending)}
+        done_jobs = 0
+        deadline_hit = False
+
+        def complete(item: _Pending) -> None:
+            nonlocal done_jobs
+            done_jobs += 1
+            item.remaining -= 1
+            if on_progress is not None:
+                on_progress(done_jobs, len(jobs))
+            if item.remaining == 0:
+                result = self._target_result(item)
+                finished[index_of[id(item)]] = result
+                if on_result is not None:
+                    on_result(result)
+
+        queue: Iterator[tuple[_Pending, int | None]] = iter(jobs)
+
+        async def worker() -> None:
+            nonlocal deadline_hit
+            for item, zone_index in queue:
+                remaining = deadline_at - loop.time()
+                if remaining <= 0:
+                    deadline_hit = True
+                    self._give_up(item, zone_index)
+                elif zone_index is None:
+                    item.rdns = await self._rdns(item.target, deadline_at)
+                else:
+                    zone = item.zones[zone_index]
+                    item.results[zone_index] = await self._zone(item.target, zone, health, deadline_at)
+                complete(item)
+
+        for index, item in enumerate(pending):
+            if item.remaining == 0:
+                finished[index] = self._target_result(item)
+                if on_result is not None:
+                    on_result(finished[index])
+        await asyncio.gather(*(worker() for _ in range(max(1, min(self.settings.concurrency, len(jobs))))))
+        results = tuple(r for r in finished if r is not None)
+        return CheckReport(
+            self._resolver_label(), results, started, self._now(), deadline_reached=deadline_hit
+        )
+
+    def _resolver_label(self) -> str:
+        return self.settings.resolver_label or str(self.settings.nameserver)
+
+    def _jobs(self, pending: list[_Pending]) -> Iterator[tuple[_Pending, int | None]]:
+        for item in pending:
+            for index, zone in enumerate(item.zones):
+                if zone.skip is None:
+                    yield item, index
+            if self.settings.rdns and item.target.kind == "ip":
+                yield item, None
+
+    async def _health(self, pending: list[_Pending], deadline_at: float) -> dict[tuple[str, str], ZoneHealth]:
+        wanted: dict[tuple[str, str], PlannedZone] = {}
+        for item in pending:
+            for zone in item.zones:
+                if zone.skip is None:
+                    wanted.setdefault((zone.entry.id, item.target.family or "domain"), zone)
+        semaphore = asyncio.Semaphore(self.settings.concurrency)
+
+        async def one(key: tuple[str, str], zone: PlannedZone) -> tuple[tuple[str, str], ZoneHealth]:
+            family: Family | None = "ipv4" if key[1] == "ipv4" else "ipv6" if key[1] == "ipv6" else None
+            async with semaphore:
+                verdict = await check_health(
+                    self.client,
+                    self.settings.catalog,
+                    zone,
+                    family,
+                    self.health_cache,
+                    wait=self._wait(deadline_at),
+                )
+            return key, verdict
+
+        return dict(await asyncio.gather(*(one(key, zone) for key, zone in wanted.items())))
+
+    def _wait(self, deadline_at: float) -> float:
+        return max(0.0, min(self.settings.timeout, deadline_at - asyncio.get_running_loop().time()))
+
+    async def _zone(
+        self, target: Target, zone: PlannedZone, health: dict[tuple[str, str], ZoneHealth], deadline_at: float
+    ) -> ZoneResult:
+        assert zone.query_zone is not None
+        try:
+            name = query_name(target.query_prefix, zone.query_zone)
+        except TargetError:
+            verdict = Verdict(
+                Status.SKIPPED, "the query name would be too long for this zone", cause="name too long"
+            )
+            return ZoneResult.of(zone.entry, verdict, checked_at=self._now())
+        outcome = await self.client.lookup(name, "A", wait=self._wait(deadline_at))
+        verdict = judge_lookup(zone.entry, outcome, health[(zone.entry.id, target.family or "domain")])
+        txt = None
+        if verdict.status is Status.LISTED:
+            txt = await self._txt(name, zone, deadline_at)
+        verdict = Verdict(
+            verdict.status,
+            zone.mask(verdict.reason),
+            verdict.codes,
+            verdict.meanings,
+            zone.mask(verdict.remedy),
+            verdict.severity,
+            verdict.cause,
+        )
+        return ZoneResult.of(zone.entry, verdict, checked_at=self._now(), txt=txt)
+
+    async def _txt(self, name: str, zone: PlannedZone, deadline_at: float) -> str | None:
+        outcome = await self.client.lookup(name, "TXT", wait=self._wait(deadline_at))
+        if not outcome.has_records:
+            return None
+        return zone.mask(sanitise_text(" | ".join(outcome.values)))
+
+    async def _rdns(self, target: Target, deadline_at: float) -> RdnsResult:
+        reverse = dns.reversename.from_address(target.text).to_text(omit_final_dot=True)
+        ptr = await self.client.lookup(reverse, "PTR", wait=self._wait(deadline_at))
+        forward: dict[str, LookupOutcome] = {}
+        if ptr.has_records:
+            names, _ = ptr_names(ptr, self.settings.rules.ptr_limit)
+            record = "A" if target.family == "ipv4" else "AAAA"
+            outcomes = await asyncio.gather(
+                *(
+                    self.client.lookup(n, record, wait=self._wait(deadline_at))
+                    for n in names
+                    if _resolvable(n)
+                )
+            )
+            forward = dict(zip([n for n in names if _resolvable(n)], outcomes, strict=True))
+        return judge_rdns(
+            target.text, ptr, forward, self.settings.rules, shared_ip=target.text in self.settings.shared_ips
+        )
+
+    def _give_up(self, item: _Pending, zone_index: int | None) -> None:
+        reason = f"overall deadline of {self.settings.deadline:g} s reached before this was asked: unknown, not clean"
+        if zone_index is None:
+            outcome = LookupOutcome(Rcode.TIMEOUT, detail="overall deadline reached")
+            item.rdns = judge_rdns(item.target.text, outcome, {}, self.settings.rules)
+            return
+        verdict = Verdict(Status.UNKNOWN, reason, cause="deadline")
+        item.results[zone_index] = ZoneResult.of(
+            item.zones[zone_index].entry, verdict, checked_at=self._now()
+        )
+
+    def _target_result(self, item: _Pending) -> TargetResult:
+        now = self._now()
+        zones = []
+        for index, zone in enumerate(item.zones):
+            if zone.skip is not None:
+                zones.append(ZoneResult.of(zone.entry, zone.skip, checked_at=now))
+            else:
+                zones.append(item.results[index])
+        return TargetResult(item.target.text, item.target.kind, tuple(zones), item.rdns, now)
+
+
+def _resolvable(name: str) -> bool:
+    labels = name.split(".")
+    return len(name) <= 253 and all(0 < len(label) <= 63 and label.isascii() for label in labels)
+
+
+async def check_targets(
+    targets: Sequence[Target],
+    *,
+    settings: CheckSettings,
+    on_result: ResultCallback | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> CheckReport:
+    """One run with a fresh client (the CLI); the TUI keeps a ``Checker`` for its caches."""
+    async with Checker(settings) as checker:
+        return await checker.check(targets, on_result, on_progress)

@@ -1,0 +1,187 @@
+"""DNS wire format for the hot path (A queries to DNSBL zones), with dnspython as the full parser.
+
+A DNSBL answer is nearly always one of two shapes: NXDOMAIN with an SOA, or a few A records owned by the
+query name. ``fast_reply`` reads exactly those shapes from the bytes and returns None for anything else
+(CNAME chains, compression it does not expect, odd sections), so the caller hands the packet to
+dnspython. ``full_reply`` is that dnspython path, also used for TXT, PTR and AAAA.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+
+import dns.exception
+import dns.flags
+import dns.message
+import dns.name
+import dns.rcode
+import dns.rdatatype
+
+_HEADER = struct.Struct("!HHHHHH")
+_RR_FIXED = struct.Struct("!HHIH")
+_FLAG_QR = 0x8000
+_FLAG_TC = 0x0200
+_FLAG_RD = 0x0100
+_OPCODE_MASK = 0x7800
+TYPE_A = 1
+TYPE_SOA = 6
+CLASS_IN = 1
+#: An answer TTL above this is not trusted for longer (lists update within minutes to hours).
+MAX_TTL = 3600
+
+
+class WireError(ValueError):
+    """A name that cannot be put on the wire, or a reply that is not a DNS message."""
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A decoded reply: ``rcode`` as a dnspython rcode number, record values as text, and the TTL the
+    outcome may be cached for (answer TTL, or the negative TTL from the SOA per RFC 2308)."""
+
+    rcode: int
+    values: tuple[str, ...] = ()
+    ttl: int | None = None
+    truncated: bool = False
+
+
+def encode_name(name: str) -> bytes:
+    parts = bytearray()
+    for label in name.rstrip(".").split("."):
+        raw = label.encode("ascii", errors="strict") if label.isascii() else b""
+        if not raw or len(raw) > 63:
+            raise WireError(f"cannot encode label {label!r}")
+        parts.append(len(raw))
+        parts += raw
+    parts.append(0)
+    if len(parts) > 255:
+        raise WireError("name longer than 255 octets")
+    return bytes(parts)
+
+
+def question_bytes(name: str, rdtype: int) -> bytes:
+    return encode_name(name.lower()) + struct.pack("!HH", rdtype, CLASS_IN)
+
+
+def encode_query(query_id: int, question: bytes) -> bytes:
+    """A recursive query (RD set, no EDNS) carrying ``question``."""
+    return _HEADER.pack(query_id, _FLAG_RD, 1, 0, 0, 0) + question
+
+
+def reply_id(data: bytes) -> int | None:
+    return int.from_bytes(data[:2], "big") if len(data) >= 12 else None
+
+
+def matches_question(data: bytes, question: bytes) -> bool:
+    """True when ``data`` is a response whose only question is ours (case-insensitively)."""
+    if len(data) < 12 + len(question):
+        return False
+    flags, qdcount = struct.unpack_from("!HH", data, 2)
+    if not flags & _FLAG_QR or qdcount != 1:
+        return False
+    return data[12 : 12 + len(question)].lower() == question
+
+
+def fast_reply(data: bytes, question: bytes) -> Reply | None:
+    """The common shapes of an A reply, or None when dnspython must parse it."""
+    try:
+        return _fast_reply(data, question)
+    except (IndexError, struct.error):
+        return None
+
+
+def _fast_reply(data: bytes, question: bytes) -> Reply | None:
+    _, flags, _, ancount, nscount, _ = _HEADER.unpack_from(data, 0)
+    if flags & _OPCODE_MASK:
+        return None
+    rcode = flags & 0x000F
+    if flags & _FLAG_TC:
+        return Reply(rcode, truncated=True)
+    offset = 12 + len(question)
+    addresses: list[str] = []
+    ttl: int | None = None
+    for _ in range(ancount):
+        if data[offset : offset + 2] != b"\xc0\x0c":
+            return None
+        rtype, rclass, rttl, length = _RR_FIXED.unpack_from(data, offset + 2)
+        offset += 12
+        if rtype != TYPE_A or rclass != CLASS_IN or length != 4:
+            return None
+        addresses.append(".".join(str(octet) for octet in data[offset : offset + 4]))
+        ttl = rttl if ttl is None else min(ttl, rttl)
+        offset += 4
+    if offset > len(data):
+        return None
+    if addresses:
+        return Reply(rcode, tuple(addresses), _cap(ttl))
+    return Reply(rcode, (), _negative_ttl(data, offset, nscount))
+
+
+def _negative_ttl(data: bytes, offset: int, nscount: int) -> int | None:
+    for _ in range(nscount):
+        offset = _skip_name(data, offset)
+        rtype, _, rttl, length = _RR_FIXED.unpack_from(data, offset)
+        offset += 10
+        if rtype == TYPE_SOA and length >= 20:
+            (minimum,) = struct.unpack_from("!I", data, offset + length - 4)
+            return _cap(min(rttl, minimum))
+        offset += length
+    return None
+
+
+def _skip_name(data: bytes, offset: int) -> int:
+    while True:
+        length = data[offset]
+        if length == 0:
+            return offset + 1
+        if length & 0xC0 == 0xC0:
+            return offset + 2
+        if length & 0xC0:
+            raise IndexError("bad label type")
+        offset += length + 1
+
+
+def _cap(ttl: int | None) -> int | None:
+    if ttl is None:
+        return None
+    return max(0, min(ttl, MAX_TTL))
+
+
+def full_reply(message: dns.message.Message) -> Reply:
+    """Decode with dnspython: follows CNAME chains to the queried type, reads the SOA negative TTL."""
+    rcode = message.rcode()
+    if message.flags & dns.flags.TC:
+        return Reply(rcode, truncated=True)
+    if rcode not in (dns.rcode.NOERROR, dns.rcode.NXDOMAIN) or not isinstance(
+        message, dns.message.QueryMessage
+    ):
+        return Reply(rcode)
+    try:
+        chain = message.resolve_chaining()
+    except dns.exception.DNSException:
+        return Reply(dns.rcode.FORMERR)
+    if chain.answer is None:
+        has_soa = any(rrset.rdtype == dns.rdatatype.SOA for rrset in message.authority)
+        return Reply(rcode, (), _cap(chain.minimum_ttl) if has_soa else None)
+    rdtype = chain.answer.rdtype
+    values = tuple(_rdata_text(rdata, rdtype) for rdata in chain.answer)
+    return Reply(rcode, values, _cap(chain.minimum_ttl))
+
+
+def _rdata_text(rdata: object, rdtype: int) -> str:
+    if rdtype == dns.rdatatype.TXT:
+        strings = getattr(rdata, "strings", ())
+        return b"".join(strings).decode("utf-8", errors="replace")
+    if rdtype in (dns.rdatatype.PTR, dns.rdatatype.CNAME):
+        target = getattr(rdata, "target", None)
+        return target.to_text(omit_final_dot=True) if isinstance(target, dns.name.Name) else str(rdata)
+    return str(getattr(rdata, "address", rdata))
+
+
+def parse_wire(data: bytes) -> dns.message.Message:
+    """dnspython's parser, with its errors turned into WireError."""
+    try:
+        return dns.message.from_wire(data)
+    except (dns.exception.DNSException, ValueError) as error:
+        raise WireError(f"malformed reply: {error}") from None
