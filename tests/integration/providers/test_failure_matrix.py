@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -11,7 +12,7 @@ from ipdash.sources.providers.base import provider_facts
 
 from .conftest import SleepRecorder, fetch
 from .fakeapi import FakeApi, Reply
-from .scenarios import SCENARIOS
+from .scenarios import SCENARIOS, write_google_credentials
 
 KINDS = sorted(SCENARIOS)
 
@@ -111,11 +112,13 @@ async def test_timeouts_are_retried_then_unavailable(api: FakeApi, sleeps: Sleep
     assert result.failure == "unavailable" and "timed out" in result.detail
 
 
-async def test_connection_refused_is_unavailable(sleeps: SleepRecorder, scenario) -> None:  # type: ignore[no-untyped-def]
+async def test_connection_refused_is_unavailable(sleeps: SleepRecorder, scenario, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     closed = SimpleNamespace(base_url=f"http://127.0.0.1:{port}")  # nothing listens there
+    if scenario.kind == "postmaster":  # its token endpoint is the closed port too
+        scenario.env["GOOGLE_CREDS"] = str(write_google_credentials(tmp_path, closed))  # type: ignore[arg-type]
     result = await fetch(scenario.source(closed, sleeps))
     assert result.failure == "unavailable" and "cannot connect" in result.detail
 

@@ -48,10 +48,11 @@ def utc_now() -> datetime:
 class ProviderError(Exception):
     """An expected failure of one source: it goes stale with this reason, the others go on."""
 
-    def __init__(self, kind: FailureKind, detail: str) -> None:
+    def __init__(self, kind: FailureKind, detail: str, status: int | None = None) -> None:
         super().__init__(detail)
         self.kind: FailureKind = kind
         self.detail = detail
+        self.status = status  # the HTTP status behind it, when there was one
 
 
 class _SecretFilter(logging.Filter):

@@ -266,10 +266,10 @@ class HttpCaller:
 def _client_error(status: int, label: str, text: str) -> ProviderError:
     message = f"{label}: {status} {error_message(text)}"
     if status in (401, 403):
-        return ProviderError("auth", f"{message} (check the API key and its permissions)")
+        return ProviderError("auth", f"{message} (check the API key and its permissions)", status)
     if status == 404:
-        return ProviderError("unavailable", f"{message} (not found: check base_url and region)")
-    return ProviderError("unavailable", message)
+        return ProviderError("unavailable", f"{message} (not found: check base_url and region)", status)
+    return ProviderError("unavailable", message, status)
 
 
 def _decode_json(body: bytes, path: str) -> Any:

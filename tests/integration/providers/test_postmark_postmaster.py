@@ -1,0 +1,122 @@
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from ipdash.sources.providers.postmark import PostmarkSource
+from ipdash.sources.providers.postmaster import PostmasterSource
+from ipdash.sources.sources_config import PostmarkSpec, PostmasterSpec
+
+from .conftest import SleepRecorder, fetch, make_runtime
+from .fakeapi import FakeApi, Reply, Seen
+from .scenarios import postmark_routes, postmaster_routes, write_google_credentials
+
+
+async def test_postmark_daily_account_stats(api: FakeApi, sleeps: SleepRecorder) -> None:
+    postmark_routes(api)
+    spec = PostmarkSpec(kind="postmark", name="pm", api_key_env="PM_TOKEN", base_url=api.base_url)
+    result = await fetch(PostmarkSource(spec, make_runtime({"PM_TOKEN": "pm-token"}, sleeps)))
+    assert result.ok, result.detail
+    [day] = [d for d in result.account_days if d.day == date(2025, 6, 9)]
+    assert (day.sent, day.hard_bounced, day.soft_bounced, day.bounced, day.complaints) == (1000, 12, 3, 15, 1)
+    assert day.bounce_rate == pytest.approx(0.015) and day.complaint_rate == pytest.approx(0.001)
+    only_sends = next(d for d in result.account_days if d.day == date(2025, 6, 10))
+    assert only_sends.bounced is None and only_sends.complaints is None  # not reported: unknown
+    call = api.calls("GET", "/stats/outbound/sends")[0]
+    assert call.headers["X-Postmark-Server-Token"] == "pm-token"
+    assert call.query["fromdate"] == ["2025-06-04"] and call.query["todate"] == ["2025-06-10"]
+
+
+async def test_postmark_422_bad_token_is_auth(api: FakeApi, sleeps: SleepRecorder) -> None:
+    postmark_routes(api)
+    api.route(
+        "GET",
+        "/stats/outbound/sends",
+        Reply(422, json={"ErrorCode": 10, "Message": "Bad or missing Server API token."}),
+    )
+    spec = PostmarkSpec(kind="postmark", name="pm", api_key_env="PM_TOKEN", base_url=api.base_url)
+    result = await fetch(PostmarkSource(spec, make_runtime({"PM_TOKEN": "pm-token"}, sleeps)))
+    assert result.failure == "auth" and "Server API token" in result.detail
+
+
+def postmaster(api: FakeApi, sleeps: SleepRecorder, tmp_path: Path, **settings: object) -> PostmasterSource:
+    path = write_google_credentials(tmp_path, api)
+    spec = PostmasterSpec(kind="postmaster", name="gpt", credentials_file_env="GOOGLE_CREDS",
+                          base_url=api.base_url, **settings)  # fmt: skip
+    return PostmasterSource(spec, make_runtime({"GOOGLE_CREDS": str(path)}, sleeps))
+
+
+async def test_postmaster_domains_pages_and_spam_rates(
+    api: FakeApi, sleeps: SleepRecorder, tmp_path: Path
+) -> None:
+    pytest.importorskip("google.auth")
+    postmaster_routes(api)
+    result = await fetch(postmaster(api, sleeps, tmp_path))
+    assert result.ok, result.detail
+    rates = {(d.scope, d.day): d.complaint_rate for d in result.account_days}
+    assert rates == {
+        ("example.com", date(2025, 6, 9)): 0.0012,
+        ("example.com", date(2025, 6, 10)): 0.004,
+        ("mail.example.org", date(2025, 6, 9)): 0.0012,
+        ("mail.example.org", date(2025, 6, 10)): 0.004,
+    }
+    assert api.calls("GET", "/v2/domains")[1].query["pageToken"] == ["p2"]
+    query = api.calls("POST", "/v2/domains/example.com/domainStats:query")[0]
+    assert query.headers["Authorization"] == "Bearer ya29.loopback-token"
+    assert query.json()["metricDefinitions"][0]["baseMetric"] == {"standardMetric": "SPAM_RATE"}
+    token_request = api.calls("POST", "/token")[0].body.decode()
+    assert "grant_type=refresh_token" in token_request
+
+
+async def test_postmaster_refresh_refused_is_auth(
+    api: FakeApi, sleeps: SleepRecorder, tmp_path: Path
+) -> None:
+    pytest.importorskip("google.auth")
+    postmaster_routes(api)
+    api.route(
+        "POST", "/token", Reply(400, json={"error": "invalid_grant", "error_description": "Token revoked"})
+    )
+    result = await fetch(postmaster(api, sleeps, tmp_path))
+    assert result.failure == "auth" and "invalid_grant" in result.detail
+    assert "refresh-secret" not in result.detail
+
+
+async def test_postmaster_configured_domains_skip_the_listing(
+    api: FakeApi, sleeps: SleepRecorder, tmp_path: Path
+) -> None:
+    pytest.importorskip("google.auth")
+    postmaster_routes(api)
+    result = await fetch(postmaster(api, sleeps, tmp_path, domains=["example.com"]))
+    assert result.ok and {d.scope for d in result.account_days} == {"example.com"}
+    assert api.calls("GET", "/v2/domains") == []
+
+
+async def test_postmaster_bad_credentials_file_is_config(
+    api: FakeApi, sleeps: SleepRecorder, tmp_path: Path
+) -> None:
+    pytest.importorskip("google.auth")
+    bad = tmp_path / "creds.json"
+    bad.write_text(json.dumps({"type": "something_else"}))
+    spec = PostmasterSpec(
+        kind="postmaster", name="gpt", credentials_file_env="GOOGLE_CREDS", base_url=api.base_url
+    )
+    result = await fetch(PostmasterSource(spec, make_runtime({"GOOGLE_CREDS": str(bad)}, sleeps)))
+    assert result.failure == "config" and "service_account or authorized_user" in result.detail
+
+
+async def test_postmaster_without_google_auth_names_the_extra(
+    api: FakeApi, sleeps: SleepRecorder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in [m for m in sys.modules if m == "google" or m.startswith("google.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "google", None)
+    result = await fetch(postmaster(api, sleeps, tmp_path))
+    assert result.failure == "config" and "pip install 'ipdash[google]'" in result.detail
+
+
+def _unused(seen: Seen) -> None:
+    del seen

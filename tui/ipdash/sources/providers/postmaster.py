@@ -1,0 +1,230 @@
+"""Google Postmaster Tools v2: per sending domain, per day, the user-reported spam rate.
+
+v2 has no IP or domain reputation (v1's ``ipReputations`` is retired), so what lands
+is an AccountDay per (domain, day) with ``complaint_rate`` = Gmail's spam rate.
+OAuth goes through google-auth (``pip install 'ipdash[google]'``): a credentials JSON
+file named by ``credentials_file_env`` (service account or authorised user), else
+application default credentials. Tokens are refreshed off the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import date
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+from pydantic import BaseModel, ConfigDict, Field
+
+from ipdash.domain.models import AccountDay
+from ipdash.sources.providers.base import (
+    Collected,
+    ProviderError,
+    ProviderSource,
+    default_base_url,
+    missing_extra,
+    parse_payload,
+    provider_facts,
+)
+from ipdash.sources.providers.http import HttpCaller, RetryPolicy, follow_pages
+
+
+class _Loose(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class Domain(_Loose):
+    name: str
+
+
+class DomainPage(_Loose):
+    domains: list[Domain] = Field(default_factory=list)
+    nextPageToken: str | None = None
+
+
+class GoogleDate(_Loose):
+    year: int
+    month: int
+    day: int
+
+
+class StatValue(_Loose):
+    doubleValue: float | None = None
+    floatValue: float | None = None
+
+
+class DomainStat(_Loose):
+    metric: str = ""
+    date: GoogleDate | None = None
+    value: StatValue = Field(default_factory=StatValue)
+
+
+class StatsPage(_Loose):
+    domainStats: list[DomainStat] = Field(default_factory=list)
+    nextPageToken: str | None = None
+
+
+def google_credentials(credentials_file: str | None, scopes: list[str]) -> Any:
+    """google-auth credentials from a JSON file or the application default chain."""
+    try:
+        import google.auth
+        from google.oauth2 import credentials as user_credentials
+        from google.oauth2 import service_account
+    except ImportError as error:
+        raise missing_extra("postmaster", "google", "google-auth") from error
+    if credentials_file is None:
+        try:
+            found, _project = google.auth.default(scopes=scopes)
+        except google.auth.exceptions.DefaultCredentialsError as error:
+            raise ProviderError("auth", f"no Google credentials: {error}") from error
+        return found
+    try:
+        info = json.loads(Path(credentials_file).expanduser().read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise ProviderError(
+            "config", f"cannot read the Google credentials file: {type(error).__name__}"
+        ) from error
+    kind = info.get("type") if isinstance(info, dict) else None
+    try:
+        if kind == "service_account":
+            return service_account.Credentials.from_service_account_info(info, scopes=scopes)
+        if kind == "authorized_user":
+            # Built directly (not from_authorized_user_info) so that the file's token_uri is honoured:
+            # proxies and loopback tests need it; the file's absence of one means Google's endpoint.
+            return user_credentials.Credentials(
+                token=None,
+                refresh_token=info["refresh_token"],
+                token_uri=info.get("token_uri") or "https://oauth2.googleapis.com/token",
+                client_id=info["client_id"],
+                client_secret=info["client_secret"],
+                scopes=scopes,
+            )
+    except (ValueError, KeyError) as error:
+        raise ProviderError("config", f"Google credentials file is incomplete: {error}") from error
+    raise ProviderError(
+        "config", f"Google credentials file type {kind!r} is not service_account or authorized_user"
+    )
+
+
+class _HttpxTransport:
+    """google-auth's transport interface over a synchronous httpx client (used in a thread)."""
+
+    def __init__(self, timeout: float) -> None:
+        self.timeout = timeout
+
+    def __call__(
+        self,
+        url: str,
+        method: str = "GET",
+        body: Any = None,
+        headers: Any = None,
+        timeout: Any = None,
+        **_: Any,
+    ) -> Any:
+        from google.auth import exceptions
+
+        try:
+            with httpx.Client(timeout=timeout or self.timeout) as client:
+                response = client.request(method, url, content=body, headers=headers)
+        except httpx.HTTPError as error:
+            raise exceptions.TransportError(
+                f"cannot connect to the token endpoint ({type(error).__name__})"
+            ) from error
+        return _Response(response.status_code, dict(response.headers), response.content)
+
+
+class _Response:
+    def __init__(self, status: int, headers: dict[str, str], data: bytes) -> None:
+        self.status, self.headers, self.data = status, headers, data
+
+
+class PostmasterSource(ProviderSource):
+    kind = "postmaster"
+    provider = "gmail"
+
+    async def collect(self, client: httpx.AsyncClient, *, since: date, until: date) -> Collected:
+        facts = provider_facts()["providers"]["postmaster"]
+        credentials_file = (
+            self.secret_from_env(self.spec.credentials_file_env, "credentials_file_env")
+            if self.spec.credentials_file_env
+            else None
+        )
+        policy = RetryPolicy.from_data(timeout=self.spec.timeout)
+        token = await self._token(credentials_file, list(facts["scopes"]), policy.timeout)
+        http = HttpCaller(
+            client,
+            base_url=self.spec.base_url or default_base_url("postmaster"),
+            runtime=self.runtime,
+            policy=policy,
+            headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+        )
+        domains = list(self.spec.domains) or await self._domains(http, int(facts["page_size"]))
+        collected = Collected()
+        for domain in domains:
+            await self._spam_rates(http, collected, domain, since, until, int(facts["page_size"]))
+        if not domains:
+            collected.notes.append("no domains visible to these credentials")
+        return collected
+
+    async def _token(self, credentials_file: str | None, scopes: list[str], request_timeout: float) -> str:
+        from_file = await asyncio.to_thread(google_credentials, credentials_file, scopes)
+        from google.auth import exceptions
+
+        try:
+            await asyncio.to_thread(from_file.refresh, _HttpxTransport(request_timeout))
+        except exceptions.RefreshError as error:
+            raise ProviderError(
+                "auth", f"Google token refresh refused: {error.args[0] if error.args else ''}"
+            ) from error
+        except exceptions.TransportError as error:
+            raise ProviderError("unavailable", f"Google token refresh failed: {error}") from error
+        token = str(from_file.token or "")
+        if not token:
+            raise ProviderError("auth", "Google token refresh gave no access token")
+        self._secrets.append(token)
+        return token
+
+    async def _domains(self, http: HttpCaller, size: int) -> list[str]:
+        async def page(token: str) -> tuple[list[str], str | None]:
+            data = await http.get_json("/v2/domains", params={"pageSize": size, "pageToken": token or None})
+            body = parse_payload(DomainPage, data, "GET /v2/domains")
+            return [d.name.removeprefix("domains/") for d in body.domains], body.nextPageToken or None
+
+        return await follow_pages("", page, max_pages=http.policy.max_pages, what="GET /v2/domains")
+
+    async def _spam_rates(
+        self, http: HttpCaller, collected: Collected, domain: str, since: date, until: date, size: int
+    ) -> None:
+        path = f"/v2/domains/{quote(domain, safe='')}/domainStats:query"
+        body: dict[str, Any] = {
+            "metricDefinitions": [{"name": "spam_rate", "baseMetric": {"standardMetric": "SPAM_RATE"}}],
+            "timeQuery": {"dateRanges": {"dateRanges": [{"start": _gdate(since), "end": _gdate(until)}]}},
+            "aggregationGranularity": "DAILY",
+            "pageSize": size,
+        }
+
+        async def page(token: str) -> tuple[list[DomainStat], str | None]:
+            data = await http.post_json(path, {**body, "pageToken": token} if token else body)
+            parsed = parse_payload(StatsPage, data, "POST domainStats:query")
+            return parsed.domainStats, parsed.nextPageToken or None
+
+        for stat in await follow_pages(
+            "", page, max_pages=http.policy.max_pages, what="POST domainStats:query"
+        ):
+            rate = stat.value.doubleValue if stat.value.doubleValue is not None else stat.value.floatValue
+            if stat.date is None or rate is None or not 0 <= rate <= 1:
+                continue
+            try:
+                day = date(stat.date.year, stat.date.month, stat.date.day)
+            except ValueError:
+                continue
+            collected.account_days.append(
+                AccountDay(day=day, scope=domain, provider="gmail", complaint_rate=rate, source=self.name)
+            )
+
+
+def _gdate(day: date) -> dict[str, int]:
+    return {"year": day.year, "month": day.month, "day": day.day}
