@@ -96,7 +96,7 @@ def assess_dataset_ip(
         if schedule is None:
             known = ", ".join(sorted(settings.schedules()))
             raise PlanError(f"unknown warm-up schedule {plan_name!r}; known: {known}")
-        target, target_source = _target(ip, schedule, settings, facts)
+        target, target_source = _target(ip, schedule, settings, facts, _rewarm_peak(volumes, settings, today))
         plan = build_plan(
             schedule,
             target,
@@ -110,8 +110,11 @@ def assess_dataset_ip(
     return assess(plan, target_source)
 
 
-def _target(ip: str, schedule: Schedule, settings: WarmupSettings, facts: IpFacts | None) -> tuple[int, str]:
-    """The first of: the config's per-IP target, the IP's facts, the custom plan's, the default, the table end."""
+def _target(
+    ip: str, schedule: Schedule, settings: WarmupSettings, facts: IpFacts | None, rewarm_peak: int | None
+) -> tuple[int, str]:
+    """The first of: the config's per-IP target, the IP's facts, the custom plan's, the default,
+    the previous peak (for an IP that must re-warm: warm up to your normal peak), the table end."""
     entry = settings.ips.get(ip)
     if entry and entry.target_daily:
         return entry.target_daily, f'config warmup.ips."{ip}".target_daily'
@@ -121,7 +124,17 @@ def _target(ip: str, schedule: Schedule, settings: WarmupSettings, facts: IpFact
         return schedule.target_daily, f"plan {schedule.name}"
     if settings.default_target_daily:
         return settings.default_target_daily, "config warmup.default_target_daily"
+    if rewarm_peak is not None:
+        return rewarm_peak, "the IP's previous peak day"
     return schedule.daily_limits[-1], f"end of the {schedule.name} table (set target_daily in [warmup])"
+
+
+def _rewarm_peak(volumes: list[DayVolume], settings: WarmupSettings, today: date) -> int | None:
+    """The busiest day before an idle spell longer than the re-warm limit, if the IP is in one now."""
+    sent = [v for v in volumes if v.sent > 0 and v.day <= today]
+    if not sent or (today - sent[-1].day).days <= settings.rewarm_idle_days:
+        return None
+    return max(v.sent for v in sent)
 
 
 def _rewarm_without_plan(
@@ -131,10 +144,9 @@ def _rewarm_without_plan(
     today: date,
     assess: Callable[[WarmupPlan, str], WarmupProgress],
 ) -> WarmupProgress | None:
-    sent = [v for v in volumes if v.sent > 0 and v.day <= today]
-    if not sent or (today - sent[-1].day).days <= settings.rewarm_idle_days:
+    peak = _rewarm_peak(volumes, settings, today)
+    if peak is None:
         return None
-    peak = max(v.sent for v in sent)
     try:
         plan = build_plan(
             settings.schedules()[settings.default_schedule.strip().lower()],

@@ -107,6 +107,7 @@ def assess_warmup(
         upcoming=() if state is WarmupState.COMPLETE else upcoming_days(plan, next_day, run, today),
         per_mailbox_provider=_per_provider(plan, walk, advance_fraction),
         metrics_judged=severity_by_day is not None,
+        run_start=walk.run_start,
     )
     return apply_provider_state(progress, provider_state) if provider_state is not None else progress
 

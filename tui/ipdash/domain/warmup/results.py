@@ -169,6 +169,12 @@ class WarmupProgress:
     per_mailbox_provider: tuple[MailboxProviderProgress, ...] = ()
     provider: ProviderWarmup | None = None
     metrics_judged: bool = True
+    run_start: int = 0  # index in ``history`` where the current run began (after the last re-warm reset)
+
+    @property
+    def current_run(self) -> tuple[DayOutcome, ...]:
+        """The sending days since the plan last (re)started."""
+        return self.history[self.run_start :]
 
     @property
     def basis(self) -> Literal["provider", "estimate"]:
