@@ -151,7 +151,7 @@ async def test_scroll_to_ip_and_theme_switch() -> None:
 
 @pytest.mark.parametrize(
     ("state_index", "tone"),
-    [(0, "bad"), (1, "warn")],
+    [(0, "warn"), (1, "warn")],
 )
 def test_warmup_cell_tones(state_index: int, tone: str) -> None:
     text, got = warmup_cell(_synthetic()[state_index])

@@ -21,7 +21,7 @@ STATE_LEVELS: dict[WarmupState, str] = {
     WarmupState.COMPLETE: "ok",
     WarmupState.UNDER_SENDING: "warn",
     WarmupState.HELD: "warn",
-    WarmupState.OVER_CAP: "critical",
+    WarmupState.OVER_CAP: "warn",
     WarmupState.STEPPED_BACK: "critical",
     WarmupState.NEEDS_REWARM: "critical",
     WarmupState.PLAN_ERROR: "critical",
