@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import date, timedelta
 
 import pytest
@@ -286,3 +287,18 @@ def test_json_carries_status_reason_and_canonical_ip() -> None:
 def test_json_today_without_data_shows_the_cap_to_send_at() -> None:
     progress = assess(days(50), today=MONDAY + timedelta(days=1))
     assert progress.to_json()["today"] == {"date": "2024-05-07", "daily_limit": 100, "sent": None}
+
+
+def test_delivered_above_sent_counts_only_what_was_sent() -> None:
+    progress = assess(days(50, 60, delivered=[50, 500]))
+    assert progress.state is WarmupState.UNDER_SENDING
+    assert progress.day == 2
+
+
+def test_ten_years_of_daily_history_is_assessed_quickly() -> None:
+    history = [DayVolume(MONDAY + timedelta(days=i), 1_000) for i in range(3_650)]
+    started = time.perf_counter()
+    progress = assess(history)
+    assert time.perf_counter() - started < 1.0
+    assert progress.state is WarmupState.COMPLETE
+    assert len(progress.history) == 3_650

@@ -146,7 +146,8 @@ def _judge_day(
 ) -> DayOutcome:
     """Judge one sending day and move ``walk`` to the plan day for the next one."""
     day, cap = walk.day, plan.limit_for(walk.day)
-    counted = volume.delivered if volume.delivered is not None else volume.sent
+    # Delivered above sent is a data error; never let it advance the plan further than sent would.
+    counted = min(volume.delivered, volume.sent) if volume.delivered is not None else volume.sent
     counted_word = "delivered" if volume.delivered is not None else "sent (delivered not reported)"
     share = counted / cap
     over = volume.sent > cap
