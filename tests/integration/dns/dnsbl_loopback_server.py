@@ -44,6 +44,7 @@ class Reply:
     drop: bool = False
     drop_first: int = 0
     udp_truncate: bool = False
+    cname: str | None = None
 
     @property
     def dynamic(self) -> bool:
@@ -191,6 +192,11 @@ class _Engine:
         response.set_rcode(dns.rcode.from_text(reply.rcode))
         name, rdtype = key
         qname = query.question[0].name
+        if reply.cname:
+            response.answer.append(dns.rrset.from_text(qname, reply.ttl, "IN", "CNAME", reply.cname + "."))
+            qname = dns.name.from_text(reply.cname)
+            reply = self.script.resolve(reply.cname, rdtype)
+            response.set_rcode(dns.rcode.from_text(reply.rcode))
         if reply.rcode == "NOERROR":
             values: tuple[str, ...] = ()
             if rdtype in ("A", "AAAA"):
@@ -255,6 +261,9 @@ class LoopbackDnsServer:
 
     def asked(self, name: str, rdtype: str = "A") -> int:
         return self._engine.asked[(name.lower().rstrip("."), rdtype)]
+
+    def asked_names(self) -> set[str]:
+        return {name for name, _ in self._engine.asked}
 
     def total_queries(self) -> int:
         return sum(self._engine.asked.values())

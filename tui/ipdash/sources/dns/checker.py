@@ -71,6 +71,7 @@ class Checker:
         self.client = client or DnsClient(settings.nameserver)
         self.health_cache = health_cache or HealthCache(settings.health_ttl)
         self._now = now
+        self._limit = asyncio.Semaphore(max(1, settings.concurrency))
 
     async def __aenter__(self) -> Checker:
         return self
@@ -85,6 +86,7 @@ class Checker:
         on_progress: ProgressCallback | None = None,
     ) -> CheckReport:
         loop = asyncio.get_running_loop()
+        self._limit = asyncio.Semaphore(max(1, self.settings.concurrency))
         started = self._now()
         deadline_at = loop.time() + self.settings.deadline
         pending = [_Pending(t, zones_for(t, self.settings.plan)) for t in targets]
@@ -153,22 +155,25 @@ class Checker:
             for zone in item.zones:
                 if zone.skip is None:
                     wanted.setdefault((zone.entry.id, item.target.family or "domain"), zone)
-        semaphore = asyncio.Semaphore(self.settings.concurrency)
 
         async def one(key: tuple[str, str], zone: PlannedZone) -> tuple[tuple[str, str], ZoneHealth]:
             family: Family | None = "ipv4" if key[1] == "ipv4" else "ipv6" if key[1] == "ipv6" else None
-            async with semaphore:
-                verdict = await check_health(
-                    self.client,
-                    self.settings.catalog,
-                    zone,
-                    family,
-                    self.health_cache,
-                    wait=self._wait(deadline_at),
-                )
-            return key, verdict
+            health = await check_health(
+                lambda name: self._lookup(name, "A", deadline_at),
+                self.settings.catalog,
+                zone,
+                family,
+                self.health_cache,
+                str(self.settings.nameserver),
+            )
+            return key, health
 
         return dict(await asyncio.gather(*(one(key, zone) for key, zone in wanted.items())))
+
+    async def _lookup(self, name: str, rdtype: str, deadline_at: float) -> LookupOutcome:
+        """Every query of a run passes here: at most ``concurrency`` in flight."""
+        async with self._limit:
+            return await self.client.lookup(name, rdtype, wait=self._wait(deadline_at))
 
     def _wait(self, deadline_at: float) -> float:
         return max(0.0, min(self.settings.timeout, deadline_at - asyncio.get_running_loop().time()))
@@ -184,7 +189,7 @@ class Checker:
                 Status.SKIPPED, "the query name would be too long for this zone", cause="name too long"
             )
             return ZoneResult.of(zone.entry, verdict, checked_at=self._now())
-        outcome = await self.client.lookup(name, "A", wait=self._wait(deadline_at))
+        outcome = await self._lookup(name, "A", deadline_at)
         verdict = judge_lookup(zone.entry, outcome, health[(zone.entry.id, target.family or "domain")])
         txt = None
         if verdict.status is Status.LISTED:
@@ -201,26 +206,21 @@ class Checker:
         return ZoneResult.of(zone.entry, verdict, checked_at=self._now(), txt=txt)
 
     async def _txt(self, name: str, zone: PlannedZone, deadline_at: float) -> str | None:
-        outcome = await self.client.lookup(name, "TXT", wait=self._wait(deadline_at))
+        outcome = await self._lookup(name, "TXT", deadline_at)
         if not outcome.has_records:
             return None
         return zone.mask(sanitise_text(" | ".join(outcome.values)))
 
     async def _rdns(self, target: Target, deadline_at: float) -> RdnsResult:
         reverse = dns.reversename.from_address(target.text).to_text(omit_final_dot=True)
-        ptr = await self.client.lookup(reverse, "PTR", wait=self._wait(deadline_at))
+        ptr = await self._lookup(reverse, "PTR", deadline_at)
         forward: dict[str, LookupOutcome] = {}
         if ptr.has_records:
             names, _ = ptr_names(ptr, self.settings.rules.ptr_limit)
+            names = tuple(name for name in names if _resolvable(name))
             record = "A" if target.family == "ipv4" else "AAAA"
-            outcomes = await asyncio.gather(
-                *(
-                    self.client.lookup(n, record, wait=self._wait(deadline_at))
-                    for n in names
-                    if _resolvable(n)
-                )
-            )
-            forward = dict(zip([n for n in names if _resolvable(n)], outcomes, strict=True))
+            outcomes = await asyncio.gather(*(self._lookup(name, record, deadline_at) for name in names))
+            forward = dict(zip(names, outcomes, strict=True))
         return judge_rdns(
             target.text, ptr, forward, self.settings.rules, shared_ip=target.text in self.settings.shared_ips
         )

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from ipdash.domain.dnsbl.catalog import Catalog, Family
 from ipdash.domain.dnsbl.health import judge_health
 from ipdash.domain.dnsbl.judge import HEALTH_DISABLED, HealthState, ZoneHealth
+from ipdash.domain.dnsbl.lookups import LookupOutcome
 from ipdash.domain.dnsbl.plan import PlannedZone
 from ipdash.domain.dnsbl.targets import probe_prefix, query_name
-from ipdash.sources.dns.client import DnsClient
 
 
 class HealthCache:
@@ -33,19 +33,19 @@ class HealthCache:
 
 
 async def check_health(
-    client: DnsClient,
+    lookup: Callable[[str], Awaitable[LookupOutcome]],
     catalog: Catalog,
     zone: PlannedZone,
     family: Family | None,
     cache: HealthCache,
-    *,
-    wait: float,
+    nameserver: str,
 ) -> ZoneHealth:
-    """The zone's health for ``family`` (None for domain lists), from the cache or by asking."""
+    """The zone's health for ``family`` (None for domain lists), from the cache or by asking (``lookup``
+    asks for the A records of one name)."""
     if not zone.entry.health_check:
         return HEALTH_DISABLED
     assert zone.query_zone is not None
-    key = (zone.query_zone, family or "domain", str(client.nameserver))
+    key = (zone.query_zone, family or "domain", nameserver)
     cached = cache.get(key)
     if cached is not None:
         return cached
@@ -54,7 +54,7 @@ async def check_health(
         point: query_name(probe_prefix(point, zone.entry.kind), zone.query_zone)
         for point in (*points.listed, *points.not_listed)
     }
-    outcomes = await asyncio.gather(*(client.lookup(name, "A", wait=wait) for name in names.values()))
+    outcomes = await asyncio.gather(*(lookup(name) for name in names.values()))
     by_point = dict(zip(names, outcomes, strict=True))
     health = judge_health(
         zone.entry,

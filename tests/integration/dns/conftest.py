@@ -1,0 +1,39 @@
+"""A loopback DNS server per test (127.0.0.1, ephemeral port, UDP and TCP) and the shipped catalog."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from dnsbl_loopback_server import DnsScript, LoopbackDnsServer
+
+from ipdash.domain.dnsbl.catalog import Catalog
+from ipdash.domain.dnsbl.rdns import RdnsRules
+from ipdash.domain.dnsbl.settings import Nameserver
+from ipdash.sources.dns.configure import shipped_catalog
+
+
+@pytest.fixture
+def script() -> DnsScript:
+    return DnsScript()
+
+
+@pytest.fixture
+def server(script: DnsScript) -> Iterator[LoopbackDnsServer]:
+    with LoopbackDnsServer(script) as running:
+        yield running
+
+
+@pytest.fixture
+def nameserver(server: LoopbackDnsServer) -> Nameserver:
+    return Nameserver(server.host, server.port)
+
+
+@pytest.fixture(scope="session")
+def catalog() -> Catalog:
+    return shipped_catalog()[0]
+
+
+@pytest.fixture(scope="session")
+def rules() -> RdnsRules:
+    return shipped_catalog()[1]

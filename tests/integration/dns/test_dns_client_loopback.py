@@ -1,0 +1,199 @@
+"""The DNS client against a real DNS server on 127.0.0.1: UDP, TCP on truncation, one retry on timeout
+only, TTL caching, CNAME chains, and failures that never raise."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+from dnsbl_loopback_server import (
+    NXDOMAIN,
+    REFUSED,
+    SERVFAIL,
+    SILENCE,
+    DnsScript,
+    LoopbackDnsServer,
+    Reply,
+    ZoneSpec,
+)
+
+from ipdash.domain.dnsbl.lookups import Rcode
+from ipdash.domain.dnsbl.settings import Nameserver
+from ipdash.sources.dns.cache import AnswerCache
+from ipdash.sources.dns.client import DnsClient
+
+WAIT = 0.3
+
+
+async def test_every_a_record_is_read(
+    script: DnsScript, server: LoopbackDnsServer, nameserver: Nameserver
+) -> None:
+    script.add(
+        "2.0.0.127.zen.example", "A", Reply(addresses=("127.0.0.2", "127.0.0.4", "127.0.0.10"), ttl=120)
+    )
+    async with DnsClient(nameserver) as client:
+        outcome = await client.lookup("2.0.0.127.zen.example", wait=WAIT)
+    assert outcome.rcode is Rcode.NOERROR
+    assert sorted(outcome.values) == ["127.0.0.10", "127.0.0.2", "127.0.0.4"]
+    assert outcome.ttl == 120
+    assert server.transport_count("udp") == 1
+
+
+async def test_nxdomain_carries_the_soa_negative_ttl(
+    script: DnsScript, server: LoopbackDnsServer, nameserver: Nameserver
+) -> None:
+    script.add_zone(ZoneSpec("bl.example", negative_ttl=42))
+    async with DnsClient(nameserver) as client:
+        outcome = await client.lookup("9.9.9.9.bl.example", wait=WAIT)
+    assert outcome.rcode is Rcode.NXDOMAIN and outcome.values == () and outcome.ttl == 42
+    assert server.asked("9.9.9.9.bl.example") == 1
+
+
+@pytest.mark.parametrize(
+    ("reply", "rcode"), [(SERVFAIL, Rcode.SERVFAIL), (REFUSED, Rcode.REFUSED), (NXDOMAIN, Rcode.NXDOMAIN)]
+)
+async def test_failures_are_asked_once(
+    script: DnsScript, server: LoopbackDnsServer, nameserver: Nameserver, reply: Reply, rcode: Rcode
+) -> None:
+    script.add("x.bl.example", "A", reply)
+    async with DnsClient(nameserver) as client:
+        outcome = await client.lookup("x.bl.example", wait=WAIT)
+        again = await client.lookup("x.bl.example", wait=WAIT)
+    assert outcome.rcode is rcode and again.rcode is rcode
+    expected_asks = 1 if rcode is Rcode.NXDOMAIN else 2  # NXDOMAIN is cached, failures are not
+    assert server.asked("x.bl.example") == expected_asks
+
+
+async def test_timeout_is_retried_once_then_unknown(
+    script: DnsScript, server: LoopbackDnsServer, nameserver: Nameserver
+) -> None:
+    script.add("slow.bl.example", "A", SILENCE)
+    async with DnsClient(nameserver) as client:
+        outcome = await client.lookup("slow.bl.example", wait=0.2)
+    assert outcome.rcode is Rcode.TIMEOUT
+    assert outcome.detail == "no answer in 0.2 s, asked 2 times"
+    assert server.asked("slow.bl.example") == 2
+
+
+async def test_retry_recovers_a_lost_packet(
+    script: DnsScript, server: LoopbackDnsServer, nameserver: Nameserver
+) -> None:
+    script.add("lossy.bl.example", "A", Reply(addresses=("127.0.0.2",), drop_first=1))
+    async with DnsClient(nameserver) as client:
+        outcome = await client.lookup("lossy.bl.example", wait=0.2)
+    assert outcome.values == ("127.0.0.2",)
+    assert server.asked("lossy.bl.example") == 2
+
+
+async def test_truncated_udp_reply_is_asked_again_over_tcp(
+    script: DnsScript, server: LoopbackDnsServer, nameserver: Nameserver
+) -> None:
+    many = tuple(f"127.0.0.{i}" for i in range(2, 60))
+    script.add("big.bl.example", "A", Reply(addresses=many, udp_truncate=True))
+    long_txt = tuple(f"reason {i} " + "x" * 200 for i in range(5))
+    script.add("big.bl.example", "TXT", Reply(txt=long_txt))
+    async with DnsClient(nameserver) as client:
+        outcome = await client.lookup("big.bl.example", wait=WAIT)
+        txt = await client.lookup("big.bl.example", "TXT", wait=WAIT)
+    assert sorted(outcome.values) == sorted(many)
+    assert len(txt.values) == 5
+    assert server.transport_count("tcp") == 2
+
+
+async def test_cname_chains_are_followed(
+    script: DnsScript, server: LoopbackDnsServer, nameserver: Nameserver
+) -> None:
+    script.add("2.0.0.127.key.zen.example", "A", Reply(cname="2.0.0.127.zen.mirror.example"))
+    script.add("2.0.0.127.zen.mirror.example", "A", Reply(addresses=("127.0.0.2", "127.0.0.4")))
+    async with DnsClient(nameserver) as client:
+        outcome = await client.lookup("2.0.0.127.key.zen.example", wait=WAIT)
+    assert sorted(outcome.values) == ["127.0.0.2", "127.0.0.4"]
+
+
+async def test_txt_ptr_and_aaaa(script: DnsScript, server: LoopbackDnsServer, nameserver: Nameserver) -> None:
+    script.add("t.bl.example", "TXT", Reply(txt=("Listed, see https://bl.example/lookup",)))
+    script.add_ptr("2001:db8::25", "mx.example.com")
+    async with DnsClient(nameserver) as client:
+        txt = await client.lookup("t.bl.example", "TXT", wait=WAIT)
+        ptr = await client.lookup(
+            "5.2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa", "PTR", wait=WAIT
+        )
+        aaaa = await client.lookup("mx.example.com", "AAAA", wait=WAIT)
+        a = await client.lookup("mx.example.com", "A", wait=WAIT)
+    assert txt.values == ("Listed, see https://bl.example/lookup",)
+    assert ptr.values == ("mx.example.com",)
+    assert aaaa.values == ("2001:db8::25",)
+    assert a.rcode is Rcode.NOERROR and a.values == ()
+
+
+async def test_answers_are_cached_for_their_ttl(
+    script: DnsScript, server: LoopbackDnsServer, nameserver: Nameserver
+) -> None:
+    now = [1000.0]
+    script.add("c.bl.example", "A", Reply(addresses=("127.0.0.2",), ttl=60))
+    async with DnsClient(nameserver, cache=AnswerCache(clock=lambda: now[0])) as client:
+        await client.lookup("c.bl.example", wait=WAIT)
+        now[0] += 59
+        await client.lookup("C.BL.example", wait=WAIT)
+        assert server.asked("c.bl.example") == 1
+        now[0] += 2
+        await client.lookup("c.bl.example", wait=WAIT)
+    assert server.asked("c.bl.example") == 2
+
+
+async def test_zero_ttl_is_not_cached(
+    script: DnsScript, server: LoopbackDnsServer, nameserver: Nameserver
+) -> None:
+    script.add("z.bl.example", "A", Reply(addresses=("127.0.0.2",), ttl=0))
+    async with DnsClient(nameserver) as client:
+        await client.lookup("z.bl.example", wait=WAIT)
+        await client.lookup("z.bl.example", wait=WAIT)
+    assert server.asked("z.bl.example") == 2
+
+
+async def test_many_queries_in_flight_on_one_socket(
+    script: DnsScript, server: LoopbackDnsServer, nameserver: Nameserver
+) -> None:
+    import asyncio
+
+    zone = script.add_zone(ZoneSpec("bulk.example"))
+    for i in range(0, 200, 7):
+        zone.entries[str(i)] = Reply(addresses=("127.0.0.2",))
+    async with DnsClient(nameserver) as client:
+        outcomes = await asyncio.gather(*(client.lookup(f"{i}.bulk.example", wait=1.0) for i in range(200)))
+    listed = [i for i, o in enumerate(outcomes) if o.values]
+    assert listed == list(range(0, 200, 7))
+    assert all(o.rcode is Rcode.NXDOMAIN for i, o in enumerate(outcomes) if i % 7)
+
+
+async def test_closed_port_is_a_failure_not_a_crash() -> None:
+    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    async with DnsClient(Nameserver("127.0.0.1", port)) as client:
+        outcome = await client.lookup("x.bl.example", wait=0.3)
+    assert outcome.rcode is Rcode.FAILURE
+    assert "unreachable" in outcome.detail
+
+
+async def test_ipv6_loopback_nameserver(script: DnsScript) -> None:
+    if not socket.has_ipv6:
+        pytest.skip("no IPv6")
+    try:
+        server = LoopbackDnsServer(script, host="::1").start()
+    except (OSError, RuntimeError):
+        pytest.skip("no IPv6 loopback")
+    script.add("v6.bl.example", "A", Reply(addresses=("127.0.0.2",)))
+    try:
+        async with DnsClient(Nameserver("::1", server.port)) as client:
+            outcome = await client.lookup("v6.bl.example", wait=WAIT)
+        assert outcome.values == ("127.0.0.2",)
+    finally:
+        server.stop()
+
+
+async def test_unencodable_names_fail_cleanly(nameserver: Nameserver) -> None:
+    async with DnsClient(nameserver) as client:
+        outcome = await client.lookup("bad label with spaces and ü." + "x" * 70 + ".example", wait=WAIT)
+    assert outcome.rcode is Rcode.FAILURE
