@@ -6,9 +6,12 @@ from datetime import date, timedelta
 
 import pytest
 
-from ipdash.domain.models import DailyStat, Dataset, IpFacts, ProviderWarmup
-from ipdash.domain.warmup.dataset import assess_dataset_ip, daily_volumes
+from ipdash.domain.config import Config
+from ipdash.domain.models import BlocklistSignal, DailyStat, Dataset, IpFacts, ProviderWarmup
+from ipdash.domain.thresholds import Preset
+from ipdash.domain.warmup.dataset import assess_all, assess_dataset_ip, daily_volumes
 from ipdash.domain.warmup.results import NextAction, WarmupState
+from ipdash.domain.warmup.schedules import PlanError
 from ipdash.domain.warmup.settings import WarmupSettings
 
 START = date(2024, 5, 6)
@@ -200,3 +203,22 @@ def test_the_target_from_the_ip_facts_comes_before_the_table_end() -> None:
     assert progress is not None and progress.plan is not None
     assert progress.plan.target_daily == 600
     assert progress.target_source == "IP facts (ips.toml)"
+
+
+def test_assess_all_uses_thresholds_and_blocklists() -> None:
+    data = warming(50, 100)
+    data.stats[(START, "192.0.2.99", "all")] = stat(START, "all", 9_000, ip="192.0.2.99")
+    presets = {"default": Preset(name="default")}
+    listed = {
+        IP: BlocklistSignal(spamhaus_listed=True, major_listings=0, minor_listings=0, important_unknown=0)
+    }
+    results = assess_all(data, Config(), presets, blocklists=listed)
+    assert list(results) == [IP]  # the other IP sends steadily without a plan
+    assert results[IP].next_step.action is NextAction.PAUSE
+    assert results[IP].today == START + timedelta(days=1)
+    assert assess_all(Dataset(), Config(), presets) == {}
+
+
+def test_assess_all_refuses_a_bad_warmup_section() -> None:
+    with pytest.raises(PlanError, match=r"warmup\.advance_fraction"):
+        assess_all(warming(50), Config(warmup={"advance_fraction": 3}), {})

@@ -14,6 +14,7 @@ import click
 
 from ipdash.cli import EXIT_FINDING, EXIT_OK, EXIT_USAGE
 from ipdash.commands._output import emit_json, fail_usage, render_table
+from ipdash.domain.thresholds import UnknownPresetError
 from ipdash.domain.warmup import (
     PlanError,
     WarmupPlan,
@@ -22,12 +23,14 @@ from ipdash.domain.warmup import (
     build_plan,
     parse_weekdays,
 )
-from ipdash.domain.warmup.dataset import assess_dataset_ip
+from ipdash.domain.warmup.dataset import assess_all
 from ipdash.domain.warmup.labels import STATE_LABELS, STATE_LEVELS, day_text, next_step_text
 from ipdash.domain.warmup.results import WarmupState
 from ipdash.domain.warmup.schedules import Schedule, builtin_schedules
-from ipdash.domain.warmup.severity import daily_severities
 from ipdash.sources.config_file import ConfigError, load_config
+from ipdash.sources.csv_stats import CsvReadError
+from ipdash.sources.loader import load_dataset_for_cli
+from ipdash.sources.reference_data import threshold_presets
 
 _CONFIG_OPTION = click.option(
     "--config",
@@ -152,28 +155,13 @@ def status_command(
     Exit codes: 0 all on track or complete; 1 a finding (over cap, held, stepped back, needs
     re-warm); 2 usage or input error, including an IP whose plan cannot be built.
     """
-    from ipdash.sources.csv_stats import CsvReadError
-    from ipdash.sources.loader import load_dataset_for_cli
-    from ipdash.sources.reference_data import threshold_presets
-
     try:
         config, dataset = load_dataset_for_cli(csv_files, config_path, demo)
-        settings = WarmupSettings.from_section(config.warmup)
-    except (ConfigError, CsvReadError, PlanError) as error:
+        day = today.date() if today else (dataset.latest_day() or date.today())
+        results = list(assess_all(dataset, config, threshold_presets(), today=day).values())
+    except (ConfigError, CsvReadError, PlanError, UnknownPresetError) as error:
         fail_usage(str(error))
         return
-    day = today.date() if today else (dataset.latest_day() or date.today())
-    presets = threshold_presets()
-    results: list[WarmupProgress] = []
-    for ip in dataset.ips():
-        try:
-            severities = daily_severities(dataset, ip, presets, config.thresholds)
-        except ValueError as error:  # an unknown threshold preset in the config
-            fail_usage(str(error))
-            return
-        progress = assess_dataset_ip(dataset, ip, settings=settings, today=day, severity_by_day=severities)
-        if progress is not None:
-            results.append(progress)
     if output_format == "json":
         emit_json(
             {

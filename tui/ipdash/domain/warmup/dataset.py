@@ -6,13 +6,16 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping
 from datetime import date
 
-from ipdash.domain.models import ALL_PROVIDERS, DailyStat, Dataset, IpFacts, canonical_ip
+from ipdash.domain.config import Config
+from ipdash.domain.models import ALL_PROVIDERS, BlocklistSignal, DailyStat, Dataset, IpFacts, canonical_ip
+from ipdash.domain.thresholds import Preset
 from ipdash.domain.warmup.plans import WarmupPlan, build_plan
 from ipdash.domain.warmup.progress import assess_warmup
 from ipdash.domain.warmup.provider_view import assess_provider_only
 from ipdash.domain.warmup.results import DayVolume, NextAction, NextStep, WarmupProgress, WarmupState
 from ipdash.domain.warmup.schedules import PlanError, Schedule
 from ipdash.domain.warmup.settings import WarmupSettings
+from ipdash.domain.warmup.severity import daily_severities
 
 
 def daily_volumes(dataset: Dataset, ip: str) -> list[DayVolume]:
@@ -161,3 +164,38 @@ def _rewarm_without_plan(
 def _plan_error(ip: str, today: date, message: str) -> WarmupProgress:
     step = NextStep(NextAction.FIX_PLAN, None, None, "", "ipdash config", f"fix the warm-up plan: {message}")
     return WarmupProgress(ip, WarmupState.PLAN_ERROR, message, step, None, today=today)
+
+
+def assess_all(
+    dataset: Dataset,
+    config: Config,
+    presets: Mapping[str, Preset],
+    *,
+    today: date | None = None,
+    blocklists: Mapping[str, BlocklistSignal] | None = None,
+) -> dict[str, WarmupProgress]:
+    """Warm-up progress of every IP that has one, keyed by IP, in the dataset's IP order.
+
+    ``today`` defaults to the latest day in the data. Metric severity per day
+    comes from the configured threshold preset; a Spamhaus listing from
+    ``blocklists`` when checks have run. Raises PlanError for an invalid
+    ``[warmup]`` section and UnknownPresetError for an unknown preset.
+    """
+    day = today or dataset.latest_day()
+    if day is None:
+        return {}
+    settings = WarmupSettings.from_section(config.warmup)
+    results: dict[str, WarmupProgress] = {}
+    for ip in dataset.ips():
+        signal = (blocklists or {}).get(ip)
+        progress = assess_dataset_ip(
+            dataset,
+            ip,
+            settings=settings,
+            today=day,
+            severity_by_day=daily_severities(dataset, ip, presets, config.thresholds),
+            spamhaus_listed=signal.spamhaus_listed if signal is not None else None,
+        )
+        if progress is not None:
+            results[ip] = progress
+    return results
