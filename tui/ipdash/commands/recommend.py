@@ -24,10 +24,7 @@ from ipdash.domain.advisor import (
     PriceTable,
     Recommendation,
     RuleBook,
-    apply_settings,
-    bundled_prices,
-    bundled_rule_book,
-    parse_advisor_settings,
+    advisor_data,
     recommendation_json,
     recommendation_markdown,
     validate_inputs,
@@ -92,8 +89,7 @@ def load_advisor_data(config_path: Path | None) -> tuple[RuleBook, PriceTable]:
     """The bundled rules and prices with the config's [advisor] overrides. Raises ConfigError."""
     config, found = load_config(config_path)
     try:
-        settings = parse_advisor_settings(config.advisor)
-        return apply_settings(bundled_rule_book(), bundled_prices(), settings)
+        return advisor_data(config.advisor)
     except InvalidSettings as error:
         raise ConfigError(f"{found}: {error}") from error
 

@@ -35,6 +35,7 @@ from ipdash.domain.advisor.rulebook import PriceTable, RuleBook, bundled_prices,
 from ipdash.domain.advisor.settings import (
     AdvisorSettings,
     InvalidSettings,
+    advisor_data,
     apply_settings,
     parse_advisor_settings,
 )
@@ -61,6 +62,7 @@ __all__ = [
     "WarmupPreview",
     "Watcher",
     "advise",
+    "advisor_data",
     "apply_settings",
     "bundled_prices",
     "bundled_rule_book",

@@ -19,7 +19,16 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ipdash.domain.advisor.rulebook import SIZING_FIGURES, Figure, Price, PriceTable, RuleBook, Source
+from ipdash.domain.advisor.rulebook import (
+    SIZING_FIGURES,
+    Figure,
+    Price,
+    PriceTable,
+    RuleBook,
+    Source,
+    bundled_prices,
+    bundled_rule_book,
+)
 
 USER_SOURCE = "user-config"
 
@@ -146,3 +155,9 @@ def _apply_prices(prices: PriceTable, overrides: Mapping[str, PriceOverride]) ->
         changes["confidence"] = "user"
         merged[key] = base.model_copy(update=changes)
     return prices.model_copy(update={"prices": merged})
+
+
+def advisor_data(section: Mapping[str, Any]) -> tuple[RuleBook, PriceTable]:
+    """The bundled rules and prices with a config's ``[advisor]`` section applied (the
+    ``Config.advisor`` table). Raises InvalidSettings naming the key."""
+    return apply_settings(bundled_rule_book(), bundled_prices(), parse_advisor_settings(section))

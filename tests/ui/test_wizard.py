@@ -1,0 +1,358 @@
+"""The wizard driven by keys only: forward, back, defaults, errors, the result screen, export."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from textual.app import App
+from textual.pilot import Pilot
+from textual.widgets import OptionList, Static
+
+from ipdash.domain.advisor import (
+    MeasuredDefaults,
+    Recommendation,
+    Verdict,
+    advise,
+    recommendation_json,
+    validate_inputs,
+)
+from ipdash.ui.screens.recommendation import RecommendationScreen
+from ipdash.ui.screens.wizard import AnswerInput, WizardScreen
+from ipdash.ui.themes import load_themes
+
+REPO = Path(__file__).resolve().parents[2]
+FROZEN = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
+UNSET = object()
+
+
+class WizardHost(App[None]):
+    """Pushes the wizard at start and keeps what it dismissed with."""
+
+    def __init__(
+        self, defaults: MeasuredDefaults | Mapping[str, Any] | None = None, export_dir: Path | None = None
+    ) -> None:
+        super().__init__()
+        themes, _failures = load_themes([REPO / "themes"])
+        for theme in themes.values():
+            self.register_theme(theme)
+        self.theme = "ipdash-dark"
+        self.defaults = defaults
+        self.export_dir = export_dir
+        self.dismissed: object = UNSET
+
+    def on_mount(self) -> None:
+        screen = WizardScreen(defaults=self.defaults, export_dir=self.export_dir, clock=lambda: FROZEN)
+        self.push_screen(screen, self._done)
+
+    def _done(self, result: Recommendation | None) -> None:
+        self.dismissed = result
+
+
+def text_of(pilot: Pilot[None], selector: str) -> str:
+    """The plain text a Static shows, whether it holds a string or a Rich renderable."""
+    content = pilot.app.screen.query_one(selector, Static).content
+    if isinstance(content, str):
+        return content
+    console = Console(width=200, record=True, file=io.StringIO())
+    console.print(content)
+    return console.export_text()
+
+
+def wizard(pilot: Pilot[None]) -> WizardScreen:
+    screen = pilot.app.screen
+    assert isinstance(screen, WizardScreen)
+    return screen
+
+
+async def type_answer(pilot: Pilot[None], typed: str) -> None:
+    await pilot.press(*typed, "enter")
+    await pilot.pause()
+
+
+async def walk_to_result(pilot: Pilot[None]) -> None:
+    """Every question of the wizard, answered by keys only."""
+    await type_answer(pilot, "400k")  # monthly volume
+    await type_answer(pilot, "20")  # sends a month
+    await pilot.press("5")  # 5 days a week
+    await pilot.press("1")  # steady
+    await pilot.press("1")  # both streams
+    await type_answer(pilot, "20%")  # transactional share
+    await type_answer(pilot, "1%")  # bounce rate
+    await type_answer(pilot, "0.05%")  # complaint rate
+    await type_answer(pilot, "0.003")  # unsubscribe rate
+    await pilot.press("1")  # double opt-in
+    await type_answer(pilot, "6")  # engagement window
+    await pilot.press("1")  # not allowlisted
+    await pilot.press("2")  # time-critical: yes
+    await pilot.press("3")  # provider: SendGrid (1 not decided, 2 SES, 3 SendGrid)
+    await type_answer(pilot, "$100")  # budget
+    await pilot.press("1")  # someone checks daily
+    await pilot.pause()
+
+
+EXPECTED = {
+    "monthly_volume": 400_000,
+    "sends_per_month": 20,
+    "sending_days_per_week": 5,
+    "pattern": "steady",
+    "streams": "both",
+    "transactional_share": 0.2,
+    "bounce_rate": 0.01,
+    "complaint_rate": 0.0005,
+    "unsubscribe_rate": 0.003,
+    "opt_in": "double",
+    "engagement_window_months": 6,
+    "allowlisted_recipients": False,
+    "time_critical": True,
+    "provider": "sendgrid",
+    "budget_usd": 100.0,
+    "watcher": "team",
+}
+
+
+async def test_first_step_asks_for_the_monthly_volume() -> None:
+    async with WizardHost().run_test(size=(100, 32)) as pilot:
+        await pilot.pause()
+        assert text_of(pilot, "#wizard-step").startswith("Step 1 of 16")
+        assert text_of(pilot, "#wizard-prompt") == "How many messages do you send a month?"
+        assert isinstance(pilot.app.focused, AnswerInput)
+
+
+async def test_whole_wizard_by_keys_reaches_the_recommendation() -> None:
+    async with WizardHost().run_test(size=(100, 32)) as pilot:
+        await pilot.pause()
+        await walk_to_result(pilot)
+        screen = pilot.app.screen
+        assert isinstance(screen, RecommendationScreen)
+        assert screen.title == "Recommendation"
+        assert text_of(pilot, "#rec-title") == "Recommendation"
+        result = screen.recommendation
+        assert result.inputs.model_dump(mode="json") == EXPECTED
+        expected = advise(validate_inputs(EXPECTED))
+        assert recommendation_json(result) == recommendation_json(expected)
+        assert result.verdict is Verdict.DEDICATED
+        assert text_of(pilot, "#rec-verdict").startswith("● dedicated")
+        assert "Twilio SendGrid (yours)" in text_of(pilot, "#rec-cost")
+        assert "braze" not in text_of(pilot, "#rec-warmup") and "sendgrid schedule" in text_of(
+            pilot, "#rec-warmup"
+        )
+        assert "Marketo" in text_of(pilot, "#rec-reasons")
+
+
+async def test_step_indicator_counts_only_asked_questions() -> None:
+    async with WizardHost().run_test(size=(100, 32)) as pilot:
+        await pilot.pause()
+        await type_answer(pilot, "400k")
+        await type_answer(pilot, "20")
+        await pilot.press("5", "1", "3")  # marketing only: no transactional-share question
+        await pilot.pause()
+        assert text_of(pilot, "#wizard-step").startswith("Step 6 of 15")
+        assert text_of(pilot, "#wizard-prompt") == "What is your bounce rate?"
+
+
+async def test_back_and_forth_keeps_and_changes_answers() -> None:
+    async with WizardHost().run_test(size=(100, 32)) as pilot:
+        await pilot.pause()
+        await type_answer(pilot, "400k")
+        await type_answer(pilot, "20")
+        await pilot.press("5")
+        await pilot.pause()
+        assert wizard(pilot).state.current.key == "pattern"  # type: ignore[union-attr]
+        await pilot.press("backspace")  # a choice step: back
+        await pilot.pause()
+        assert wizard(pilot).state.current.key == "sending_days_per_week"  # type: ignore[union-attr]
+        assert pilot.app.screen.query_one(OptionList).highlighted == 4, "the earlier answer stays highlighted"
+        await pilot.press("backspace")
+        await pilot.pause()
+        assert wizard(pilot).state.current.key == "sends_per_month"  # type: ignore[union-attr]
+        assert "Your answer: 20" in text_of(pilot, "#wizard-suggestion")
+        await pilot.press("2", "4", "backspace", "2")  # typing: backspace edits, does not go back
+        await pilot.pause()
+        assert pilot.app.screen.query_one(AnswerInput).value == "22"
+        assert wizard(pilot).state.current.key == "sends_per_month"  # type: ignore[union-attr]
+        await pilot.press("enter")
+        await pilot.press("enter")  # keeps 5 days a week
+        await pilot.pause()
+        assert wizard(pilot).state.answers["sends_per_month"] == 22
+        assert wizard(pilot).state.answers["sending_days_per_week"] == 5
+        assert text_of(pilot, "#wizard-step").startswith("Step 4 of 16")
+
+
+async def test_backspace_in_an_empty_field_goes_back() -> None:
+    async with WizardHost().run_test(size=(100, 32)) as pilot:
+        await pilot.pause()
+        await type_answer(pilot, "400k")
+        await pilot.press("9", "backspace")  # delete the 9
+        await pilot.pause()
+        assert wizard(pilot).state.current.key == "sends_per_month"  # type: ignore[union-attr]
+        await pilot.press("backspace")  # now empty: back
+        await pilot.pause()
+        assert wizard(pilot).state.current.key == "monthly_volume"  # type: ignore[union-attr]
+        await pilot.press("backspace")  # first step: nowhere to go
+        await pilot.pause()
+        assert wizard(pilot).state.position == 0
+        assert wizard(pilot).check_action("back", ()) is None
+
+
+async def test_arrows_and_jk_move_then_enter_chooses() -> None:
+    async with WizardHost().run_test(size=(100, 32)) as pilot:
+        await pilot.pause()
+        await type_answer(pilot, "400k")
+        await type_answer(pilot, "20")
+        await pilot.press("5")
+        await pilot.press("j", "j", "k", "down", "up", "enter")
+        await pilot.pause()
+        assert wizard(pilot).state.answers["pattern"] == "seasonal"
+        await pilot.press("down", "down", "enter")
+        await pilot.pause()
+        assert wizard(pilot).state.answers["streams"] == "marketing"
+
+
+async def test_bad_typed_answers_show_a_reason_and_stay() -> None:
+    async with WizardHost().run_test(size=(100, 32)) as pilot:
+        await pilot.pause()
+        await pilot.press("enter")  # no default: an answer is needed
+        await pilot.pause()
+        assert "an answer is needed" in text_of(pilot, "#wizard-error")
+        await type_answer(pilot, "0")
+        assert "too small" in text_of(pilot, "#wizard-error")
+        await pilot.press(*"abc-")  # refused by the field: not numbers
+        assert pilot.app.screen.query_one(AnswerInput).value == "0"
+        await pilot.press("backspace")
+        await type_answer(pilot, "400k")
+        await type_answer(pilot, "20")
+        await pilot.press("5", "1", "1")
+        await type_answer(pilot, "")  # share: optional, skipped
+        await type_answer(pilot, "1.5")  # bounce: ambiguous
+        assert "above 1" in text_of(pilot, "#wizard-error")
+        assert wizard(pilot).state.current.key == "bounce_rate"  # type: ignore[union-attr]
+        await pilot.press(*"%", "enter")
+        await pilot.pause()
+        assert wizard(pilot).state.answers["bounce_rate"] == 0.015
+        assert text_of(pilot, "#wizard-error") == ""
+
+
+async def test_contradiction_is_shown_at_the_step_that_causes_it() -> None:
+    async with WizardHost().run_test(size=(100, 32)) as pilot:
+        await pilot.pause()
+        await type_answer(pilot, "400k")
+        await type_answer(pilot, "2")
+        await pilot.press("5")
+        await pilot.pause()
+        error = text_of(pilot, "#wizard-error")
+        assert error.startswith("! sending 5 days a week means at least 5 sends a month")
+        assert wizard(pilot).state.current.key == "sending_days_per_week"  # type: ignore[union-attr]
+        await pilot.press("1")
+        await pilot.pause()
+        assert wizard(pilot).state.current.key == "pattern"  # type: ignore[union-attr]
+
+
+async def test_measured_defaults_are_offered_and_kept_by_enter() -> None:
+    defaults = MeasuredDefaults(
+        monthly_volume=4_500_000,
+        sends_per_month=30,
+        sending_days_per_week=7,
+        pattern="steady",  # type: ignore[arg-type]
+        bounce_rate=0.0095,
+        complaint_rate=0.0006,
+        basis={"monthly_volume": "sent 2026-10-22 to 2026-11-20"},
+    )
+    async with WizardHost(defaults=defaults).run_test(size=(100, 32)) as pilot:
+        await pilot.pause()
+        field = pilot.app.screen.query_one(AnswerInput)
+        assert field.placeholder == "4,500,000"
+        assert "Measured from your data: 4,500,000 (sent 2026-10-22 to 2026-11-20)" in text_of(
+            pilot, "#wizard-suggestion"
+        )
+        for _ in range(16):
+            await pilot.press("enter")
+            await pilot.pause()
+        result = pilot.app.screen.recommendation  # type: ignore[attr-defined]
+        assert result.inputs.monthly_volume == 4_500_000
+        assert result.inputs.sending_days_per_week == 7
+        assert result.inputs.bounce_rate == 0.0095
+        assert result.inputs.unsubscribe_rate is None
+
+
+async def test_escape_cancels() -> None:
+    app = WizardHost()
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.pause()
+        await type_answer(pilot, "400k")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.dismissed is None
+        assert not isinstance(app.screen, WizardScreen)
+
+
+async def test_result_backspace_revises_and_escape_closes_with_the_result() -> None:
+    app = WizardHost()
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.pause()
+        await walk_to_result(pilot)
+        await pilot.press("backspace")
+        await pilot.pause()
+        assert wizard(pilot).state.current.key == "watcher"  # type: ignore[union-attr]
+        await pilot.press("3")  # nobody watches: SendGrid offers no managed IPs, so dedicated with a risk
+        await pilot.pause()
+        screen = pilot.app.screen
+        assert isinstance(screen, RecommendationScreen)
+        assert "Nobody will watch" in text_of(pilot, "#rec-risks")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.dismissed, Recommendation)
+        assert app.dismissed.inputs.watcher.value == "nobody"
+
+
+async def test_export_writes_markdown_and_shows_the_path(tmp_path: Path) -> None:
+    app = WizardHost(export_dir=tmp_path / "exports")
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.pause()
+        await walk_to_result(pilot)
+        await pilot.press("e")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        path = tmp_path / "exports" / "ipdash-recommendation-20261122-093000.md"
+        assert path.exists()
+        assert text_of(pilot, "#rec-export") == f"✓ Exported to {path}"
+        content = path.read_text(encoding="utf-8")
+        assert content.startswith("# ipdash recommendation")
+        assert "Generated 2026-11-22T09:30:00+00:00." in content
+        assert "| Provider | sendgrid |" in content
+
+
+async def test_export_failure_is_shown(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("x")
+    app = WizardHost(export_dir=blocker)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.pause()
+        await walk_to_result(pilot)
+        await pilot.press("e")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert text_of(pilot, "#rec-export").startswith("! Export failed:")
+
+
+async def test_not_ready_shows_the_targets() -> None:
+    async with WizardHost().run_test(size=(100, 32)) as pilot:
+        await pilot.pause()
+        await type_answer(pilot, "400k")
+        await type_answer(pilot, "20")
+        await pilot.press("5", "1", "3")
+        await type_answer(pilot, "3%")  # bounce exactly at the ceiling
+        for _ in range(10):
+            await pilot.press("enter")
+            await pilot.pause()
+        await pilot.press("1")
+        await pilot.pause()
+        screen = pilot.app.screen
+        assert isinstance(screen, RecommendationScreen)
+        assert screen.recommendation.verdict is Verdict.NOT_READY
+        assert text_of(pilot, "#rec-verdict").startswith("✗ not-ready")
+        assert "below 3%" in text_of(pilot, "#rec-targets")
