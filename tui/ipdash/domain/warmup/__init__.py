@@ -1,6 +1,6 @@
 """Warm-up: plans from schedules, progress against actual sending, and the next step (pure)."""
 
-from ipdash.domain.warmup.dataset import assess_dataset_ip, daily_volumes
+from ipdash.domain.warmup.dataset import assess_all, assess_dataset_ip, daily_volumes
 from ipdash.domain.warmup.events import WarmupBreach, warmup_breach
 from ipdash.domain.warmup.labels import warmup_cell_text
 from ipdash.domain.warmup.plans import ALL_WEEKDAYS, PlanDay, WarmupPlan, build_plan, parse_weekdays
@@ -37,6 +37,7 @@ __all__ = [
     "WarmupProgress",
     "WarmupSettings",
     "WarmupState",
+    "assess_all",
     "assess_dataset_ip",
     "assess_warmup",
     "build_plan",
