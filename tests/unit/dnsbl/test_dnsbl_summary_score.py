@@ -168,3 +168,9 @@ def test_run_outcome(
         )
     report = CheckReport("127.0.0.1:53", (target,), NOW, NOW, deadline_reached=deadline)
     assert run_outcome(report) is expected
+
+
+def test_a_target_with_no_list_asked_is_incomplete_not_clean(catalog: Catalog) -> None:
+    skip = ZoneResult.of(catalog.by_id["spamcop"], skipped("n/a", "n/a for IPv6"), checked_at=NOW)
+    target = TargetResult("2001:db8::1", "ip", (skip,), None, NOW)
+    assert run_outcome(CheckReport("127.0.0.1:53", (target,), NOW, NOW)) is RunOutcome.INCOMPLETE

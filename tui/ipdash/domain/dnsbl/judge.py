@@ -78,6 +78,7 @@ def judge_addresses(entry: ZoneEntry, addresses: tuple[str, ...]) -> Verdict:
                 Status.ERROR, f"non-IPv4 value {text} in an A answer", codes=addresses, cause="bad answer"
             )
         parsed.append(address)
+    parsed.sort(key=int)
     codes = tuple(str(address) for address in parsed)
     error = _first_error(entry, parsed, codes)
     if error is not None:

@@ -11,7 +11,7 @@ from enum import StrEnum
 from ipdash.domain.dnsbl.judge import Status
 from ipdash.domain.dnsbl.rdns import Fcrdns
 from ipdash.domain.dnsbl.results import CheckReport, TargetResult, ZoneResult
-from ipdash.domain.dnsbl.summary import IMPORTANT
+from ipdash.domain.dnsbl.summary import IMPORTANT, Overall, summarise
 from ipdash.domain.models import BlocklistSignal
 
 
@@ -95,11 +95,13 @@ class RunOutcome(StrEnum):
 
 def run_outcome(report: CheckReport) -> RunOutcome:
     """FINDING on any listing or a failing rDNS (fail/permerror); INCOMPLETE when anything went
-    unanswered (error, unknown, rDNS temperror, deadline) without a finding; else CLEAN."""
+    unanswered (error, unknown, rDNS temperror, deadline) or a target had no list that could be asked,
+    without a finding; else CLEAN."""
     zones = [zone for target in report.results for zone in target.blocklists]
     if any(z.status is Status.LISTED for z in zones) or any(t.rdns_failed for t in report.results):
         return RunOutcome.FINDING
     rdns_unknown = any(t.rdns is not None and t.rdns.fcrdns is Fcrdns.TEMPERROR for t in report.results)
-    if report.deadline_reached or rdns_unknown or any(z.not_checked for z in zones):
+    nothing_asked = any(summarise(t.blocklists).overall is Overall.NOTHING_CHECKED for t in report.results)
+    if report.deadline_reached or rdns_unknown or nothing_asked or any(z.not_checked for z in zones):
         return RunOutcome.INCOMPLETE
     return RunOutcome.CLEAN

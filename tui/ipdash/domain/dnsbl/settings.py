@@ -66,8 +66,8 @@ def parse_nameserver(text: str) -> Nameserver:
     raw = text.strip()
     host, port_text = raw, None
     if raw.startswith("["):
-        host, _, rest = raw[1:].partition("]")
-        if rest and not rest.startswith(":"):
+        host, closed, rest = raw[1:].partition("]")
+        if not closed or (rest and not rest.startswith(":")):
             raise ValueError(f"nameserver {text!r}: expected [IPv6]:PORT")
         port_text = rest[1:] if rest else None
     elif raw.count(":") == 1:

@@ -1,0 +1,194 @@
+"""`ipdash check` end to end against the loopback server: JSON shape, table, exit codes 0/1/2/3."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from dnsbl_loopback_server import SILENCE, DnsScript, LoopbackDnsServer, ZoneSpec, listed, reversed_labels
+
+from ipdash.cli import main_group
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(
+        '[blocklists]\nzones = ["spamhaus-zen", "spamcop"]\ntimeout_seconds = 0.3\n', encoding="utf-8"
+    )
+    return path
+
+
+@pytest.fixture
+def lists(script: DnsScript) -> tuple[ZoneSpec, ZoneSpec]:
+    zen = script.add_zone(ZoneSpec("zen.spamhaus.org"))
+    spamcop = script.add_zone(ZoneSpec("bl.spamcop.net"))
+    zen.entries[reversed_labels("198.51.100.66")] = listed(
+        "127.0.0.2", "127.0.0.4", txt="[b]Listed[/b] see SBL"
+    )
+    spamcop.entries[reversed_labels("198.51.100.77")] = SILENCE
+    script.add_ptr("198.51.100.1", "mail.example.com")
+    script.add_ptr("198.51.100.66", "mail.example.com", forward=False)
+    script.add_ptr("198.51.100.77", "mail77.example.com")
+    return zen, spamcop
+
+
+def invoke(config: Path, server: LoopbackDnsServer, *args: str) -> Result:
+    argv = ["check", "--config", str(config), "--nameserver", server.nameserver, *args]
+    return CliRunner().invoke(main_group, argv, catch_exceptions=False)
+
+
+def test_clean_target_exits_0_with_the_issue_json_shape(
+    lists: tuple[ZoneSpec, ZoneSpec], server: LoopbackDnsServer, config: Path
+) -> None:
+    result = invoke(config, server, "198.51.100.1", "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["resolver"] == server.nameserver
+    assert data["summary"] | {} == data["summary"]
+    assert {k: data["summary"][k] for k in ("listed", "clean", "error", "unknown", "skipped")} == {
+        "listed": 0,
+        "clean": 2,
+        "error": 0,
+        "unknown": 0,
+        "skipped": 0,
+    }
+    (target,) = data["results"]
+    assert target["target"] == "198.51.100.1" and target["kind"] == "ip"
+    for item in target["blocklists"]:
+        assert {"zone", "name", "status", "codes", "meanings", "reason", "txt"} <= set(item)
+        assert item["status"] == "clean" and item["checked_at"].endswith("+00:00")
+    assert target["rdns"]["fcrdns"] == "pass" and target["rdns"]["ptr"] == ["mail.example.com"]
+    assert target["rdns"]["generic"] is False
+
+
+def test_listing_exits_1(lists: tuple[ZoneSpec, ZoneSpec], server: LoopbackDnsServer, config: Path) -> None:
+    result = invoke(config, server, "198.51.100.66", "--format", "json")
+    assert result.exit_code == 1
+    zen = json.loads(result.output)["results"][0]["blocklists"][0]
+    assert zen["status"] == "listed" and zen["codes"] == ["127.0.0.2", "127.0.0.4"]
+    assert zen["txt"] == "Listed see SBL"
+
+
+def test_unknown_without_listing_exits_3(
+    lists: tuple[ZoneSpec, ZoneSpec], server: LoopbackDnsServer, config: Path
+) -> None:
+    result = invoke(config, server, "198.51.100.77", "--format", "json", "--timeout", "0.1")
+    assert result.exit_code == 3
+    spamcop = json.loads(result.output)["results"][0]["blocklists"][1]
+    assert spamcop["status"] == "unknown" and spamcop["cause"] == "timeout"
+
+
+def test_failing_rdns_is_a_finding(
+    lists: tuple[ZoneSpec, ZoneSpec], server: LoopbackDnsServer, config: Path
+) -> None:
+    assert invoke(config, server, "198.51.100.2").exit_code == 1  # no PTR: permerror
+    assert invoke(config, server, "198.51.100.2", "--no-rdns").exit_code == 0
+
+
+def test_table_output_has_words_and_symbols(
+    lists: tuple[ZoneSpec, ZoneSpec], server: LoopbackDnsServer, config: Path
+) -> None:
+    result = invoke(config, server, "198.51.100.66", "198.51.100.77", "--timeout", "0.1")
+    assert result.exit_code == 1
+    assert f"resolver: {server.nameserver}" in result.output
+    assert "✗ listed" in result.output and "? unknown" in result.output
+    assert "198.51.100.77: no block listing on 1 of 2, 1 not checked (timeout ×1)" in result.output
+    assert "rDNS ✗ fail" in result.output
+    assert "overall: listed on 1 of 4, 1 not checked (timeout ×1)" in result.output
+
+
+def test_cidr_and_raw_zones(
+    lists: tuple[ZoneSpec, ZoneSpec], server: LoopbackDnsServer, config: Path
+) -> None:
+    result = invoke(
+        config, server, "198.51.100.64/30", "--zones", "zen.spamhaus.org", "--no-rdns", "--format", "json"
+    )
+    data = json.loads(result.output)
+    assert [r["target"] for r in data["results"]] == [f"198.51.100.{i}" for i in range(64, 68)]
+    assert all(len(r["blocklists"]) == 1 for r in data["results"])
+    assert result.exit_code == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("198.51.100.0/23",), "bad target '198.51.100.0/23': block larger than /24"),
+        (("198.51.100.1", "not_a_host!"), "bad target 'not_a_host!'"),
+        ((), "give at least one TARGET"),
+        (("198.51.100.1", "--zones", "no such zone"), "zone 'no such zone'"),
+    ],
+)
+def test_usage_errors_exit_2_naming_the_problem(
+    lists: tuple[ZoneSpec, ZoneSpec],
+    server: LoopbackDnsServer,
+    config: Path,
+    args: tuple[str, ...],
+    message: str,
+) -> None:
+    result = CliRunner().invoke(
+        main_group, ["check", "--config", str(config), "--nameserver", server.nameserver, *args]
+    )
+    assert result.exit_code == 2
+    assert message in result.output
+    assert server.total_queries() == 0
+
+
+@pytest.mark.parametrize("nameserver", ["dns.example.com", "127.0.0.1:0", "[::1"])
+def test_bad_nameserver_is_a_usage_error(config: Path, nameserver: str) -> None:
+    result = CliRunner().invoke(
+        main_group, ["check", "--config", str(config), "--nameserver", nameserver, "198.51.100.1"]
+    )
+    assert result.exit_code == 2
+    assert "nameserver" in result.output
+
+
+def test_bad_blocklists_config_exits_2(tmp_path: Path) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text("[blocklists]\nconcurrency = 0\n", encoding="utf-8")
+    result = CliRunner().invoke(main_group, ["check", "--config", str(path), "198.51.100.1"])
+    assert result.exit_code == 2 and "blocklists.concurrency" in result.output
+
+
+def test_key_from_the_environment_is_used_and_never_printed(
+    script: DnsScript, server: LoopbackDnsServer, tmp_path: Path
+) -> None:
+    key = "TopSecretKeyValue42"
+    dqs = script.add_zone(ZoneSpec(f"{key.lower()}.zen.dq.spamhaus.net"))
+    dqs.entries[reversed_labels("198.51.100.9")] = listed("127.0.0.2", txt=f"see https://x.example/{key}")
+    path = tmp_path / "config.toml"
+    path.write_text(
+        '[blocklists]\nzones = ["spamhaus-dqs-zen"]\n[blocklists.keys.spamhaus-dqs]\nkey_env = "MY_DQS"\n'
+    )
+    runner = CliRunner(env={"MY_DQS": key})
+    for output_format in ("json", "table"):
+        result = runner.invoke(
+            main_group,
+            [
+                "check",
+                "--config",
+                str(path),
+                "--nameserver",
+                server.nameserver,
+                "--no-rdns",
+                "198.51.100.9",
+                "--format",
+                output_format,
+            ],
+        )
+        assert result.exit_code == 1, result.output
+        assert key not in result.output and key.lower() not in result.output.lower()
+        assert "<key>.zen.dq.spamhaus.net" in result.output
+
+
+def test_list_zones(config: Path) -> None:
+    result = CliRunner().invoke(
+        main_group,
+        ["check", "--config", str(config), "--list-zones", "--nameserver", "127.0.0.1", "--format", "json"],
+    )
+    assert result.exit_code == 0
+    zones = {z["id"]: z for z in json.loads(result.output)["zones"]}
+    assert zones["sorbs"]["status"] == "defunct" and zones["sorbs"]["defunct_since"] == "2024-06-05"
+    assert zones["spamhaus-dqs-zen"]["zone"] == "<key>.zen.dq.spamhaus.net"

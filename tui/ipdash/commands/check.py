@@ -1,0 +1,190 @@
+"""`ipdash check`: blocklist (DNSBL) and reverse-DNS verdicts for IPs, IPv4 blocks up to /24, and domains.
+
+Exit codes: 0 every list answered and nothing is listed (and rDNS passes); 1 a listing or failing rDNS;
+2 usage or input error; 3 incomplete (errors, unknowns or the deadline, without a listing).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.markup import escape
+
+from ipdash.cli import EXIT_FINDING, EXIT_INCOMPLETE, EXIT_OK
+from ipdash.commands._output import emit_json, fail_usage, render_table
+from ipdash.domain.dnsbl.catalog import Catalog
+from ipdash.domain.dnsbl.labels import fcrdns_label, status_label
+from ipdash.domain.dnsbl.plan import ZoneSelectionError, split_zone_names
+from ipdash.domain.dnsbl.results import CheckReport, TargetResult
+from ipdash.domain.dnsbl.score import RunOutcome, run_outcome
+from ipdash.domain.dnsbl.serialise import report_to_json
+from ipdash.domain.dnsbl.settings import BlocklistConfigError, Nameserver, parse_nameserver
+from ipdash.domain.dnsbl.summary import summarise
+from ipdash.domain.dnsbl.targets import TargetError, parse_targets
+from ipdash.sources.config_file import ConfigError, load_config
+from ipdash.sources.dns.checker import check_targets
+from ipdash.sources.dns.configure import CheckChoices, NoNameserverError, build_check_settings
+
+EXIT_FOR = {
+    RunOutcome.CLEAN: EXIT_OK,
+    RunOutcome.FINDING: EXIT_FINDING,
+    RunOutcome.INCOMPLETE: EXIT_INCOMPLETE,
+}
+
+
+def _nameserver(_: click.Context, __: click.Parameter, value: str | None) -> Nameserver | None:
+    if value is None:
+        return None
+    try:
+        return parse_nameserver(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+
+
+@click.command()
+@click.argument("targets", nargs=-1)
+@click.option("--zones", "zones", multiple=True, help="Catalog names or raw zone names, comma-separated.")
+@click.option(
+    "--nameserver", callback=_nameserver, help="Send every query to this resolver: HOST[:PORT] ([IPv6]:PORT)."
+)
+@click.option(
+    "--timeout", type=click.FloatRange(0.05, 30), default=None, help="Per-query timeout in seconds (2.5)."
+)
+@click.option("--concurrency", type=click.IntRange(1, 100), default=None, help="Queries in flight (20).")
+@click.option("--no-rdns", is_flag=True, help="Skip reverse-DNS checks.")
+@click.option(
+    "--format", "output_format", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
+@click.option(
+    "--config", "config_path", type=click.Path(path_type=Path), envvar="IPDASH_CONFIG", help="TOML config."
+)
+@click.option("--list-zones", is_flag=True, help="Show the zone catalog and exit.")
+def check(
+    targets: tuple[str, ...],
+    zones: tuple[str, ...],
+    nameserver: Nameserver | None,
+    timeout: float | None,
+    concurrency: int | None,
+    no_rdns: bool,
+    output_format: str,
+    config_path: Path | None,
+    list_zones: bool,
+) -> None:
+    """Blocklist and rDNS verdicts: listed / clean / error / unknown / skipped, with codes and reasons.
+
+    TARGET is an IPv4 or IPv6 address, an IPv4 block up to /24, or a domain. Unknown (timeouts,
+    SERVFAIL, REFUSED, unhealthy zones) is never counted as clean.
+
+    Exit codes: 0 all clean; 1 a listing or failing rDNS; 2 usage; 3 incomplete (no listing, but
+    errors or unknowns).
+    """
+    try:
+        config, _ = load_config(config_path)
+        choices = CheckChoices(
+            zones=split_zone_names(zones) or None,
+            nameserver=nameserver,
+            timeout=timeout,
+            concurrency=concurrency,
+            rdns=False if no_rdns else None,
+            shared_ips=frozenset(entry.ip for entry in config.ips if entry.kind == "shared"),
+        )
+        settings = build_check_settings(config.blocklists, choices)
+    except (ConfigError, BlocklistConfigError, ZoneSelectionError, NoNameserverError) as error:
+        fail_usage(str(error))
+        return
+    if list_zones:
+        _print_catalog(settings.catalog, output_format)
+        return
+    if not targets:
+        fail_usage("check: give at least one TARGET (an IP address, an IPv4 block up to /24, or a domain)")
+    try:
+        parsed = parse_targets(targets)
+    except TargetError as error:
+        fail_usage(f"check: bad target {error}")
+        return
+    report = asyncio.run(check_targets(parsed, settings=settings))
+    if output_format == "json":
+        emit_json(report_to_json(report))
+    else:
+        _print_report(report)
+    sys.exit(EXIT_FOR[run_outcome(report)])
+
+
+def _print_report(report: CheckReport) -> None:
+    click.echo(f"resolver: {report.resolver}")
+    for result in report.results:
+        click.echo("")
+        click.echo(f"{result.target}: {summarise(result.blocklists).text}")
+        if result.blocklists:
+            render_table(("status", "list", "zone", "codes", "reason"), _zone_rows(result))
+        if result.rdns is not None:
+            rdns = result.rdns
+            names = ", ".join(rdns.ptr) or "no PTR"
+            click.echo(f"rDNS {fcrdns_label(rdns.fcrdns)}: {names}: {rdns.reason}")
+            for requirement in rdns.requirements:
+                click.echo(f"  {requirement.provider}: {requirement.status} ({requirement.reason})")
+    everything = [zone for target in report.results for zone in target.blocklists]
+    click.echo("")
+    click.echo(f"overall: {summarise(everything).text}")
+    if report.deadline_reached:
+        click.echo("the overall deadline was reached: some lists were not asked")
+
+
+def _zone_rows(result: TargetResult) -> list[tuple[str, ...]]:
+    rows = []
+    for zone in result.blocklists:
+        reason = zone.reason
+        if zone.remedy:
+            reason += f" → {zone.remedy}"
+        if zone.txt:
+            reason += f" — TXT: {zone.txt}"
+        cells = (
+            status_label(zone.status, zone.severity),
+            zone.name,
+            zone.zone,
+            ", ".join(zone.codes),
+            reason,
+        )
+        rows.append(tuple(escape(cell) for cell in cells))
+    return rows
+
+
+def _print_catalog(catalog: Catalog, output_format: str) -> None:
+    if output_format == "json":
+        emit_json({"zones": [_catalog_row(entry) for entry in catalog.zones]})
+        return
+    rows = [
+        (
+            e.id,
+            e.display_zone,
+            e.kind,
+            e.list_type,
+            e.importance,
+            e.status + (f" {e.defunct_since}" if e.defunct_since else ""),
+            "yes" if e.default else "",
+            e.key.env if e.key else "",
+        )
+        for e in catalog.zones
+    ]
+    render_table(("id", "zone", "kind", "type", "importance", "status", "default", "key from"), rows)
+
+
+def _catalog_row(entry: Any) -> dict[str, Any]:
+    return {
+        "id": entry.id,
+        "zone": entry.display_zone,
+        "name": entry.name,
+        "kind": entry.kind,
+        "families": list(entry.families),
+        "list_type": entry.list_type,
+        "importance": entry.importance,
+        "status": entry.status,
+        "defunct_since": entry.defunct_since,
+        "default": entry.default,
+        "key_env": entry.key.env if entry.key else None,
+        "sources": list(entry.sources),
+    }
