@@ -198,7 +198,7 @@ def test_outcome_table(
 
 def test_unanswered_never_clean_and_says_why(catalog: Catalog) -> None:
     verdict = judge_lookup(catalog.by_id["spamcop"], timeout("no answer in 2.0 s, asked twice"), HEALTHY)
-    assert verdict.reason == "no answer (no answer in 2.0 s, asked twice): unknown, not clean"
+    assert verdict.reason == "timed out (no answer in 2.0 s, asked twice): unknown, not clean"
 
 
 def test_keyed_refusal_carries_the_key_remedy(catalog: Catalog) -> None:

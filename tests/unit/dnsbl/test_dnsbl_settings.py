@@ -63,7 +63,19 @@ def test_nameserver_forms(text: str, expected: Nameserver) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["", "localhost", "1.2.3.4:", "1.2.3.4:0", "1.2.3.4:x", "[::1]x", "[::1]:70000", "::1]:53", "[::1", "[::1]53"]
+    "text",
+    [
+        "",
+        "localhost",
+        "1.2.3.4:",
+        "1.2.3.4:0",
+        "1.2.3.4:x",
+        "[::1]x",
+        "[::1]:70000",
+        "::1]:53",
+        "[::1",
+        "[::1]53",
+    ],
 )
 def test_bad_nameservers(text: str) -> None:
     with pytest.raises(ValueError, match="nameserver"):

@@ -123,8 +123,8 @@ def _print_report(report: CheckReport) -> None:
             render_table(("status", "list", "zone", "codes", "reason"), _zone_rows(result))
         if result.rdns is not None:
             rdns = result.rdns
-            names = ", ".join(rdns.ptr) or "no PTR"
-            click.echo(f"rDNS {fcrdns_label(rdns.fcrdns)}: {names}: {rdns.reason}")
+            names = f" {', '.join(rdns.ptr)}:" if rdns.ptr else ""
+            click.echo(f"rDNS {fcrdns_label(rdns.fcrdns)}:{names} {rdns.reason}")
             for requirement in rdns.requirements:
                 click.echo(f"  {requirement.provider}: {requirement.status} ({requirement.reason})")
     everything = [zone for target in report.results for zone in target.blocklists]

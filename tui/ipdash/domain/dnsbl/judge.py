@@ -195,7 +195,7 @@ def _judge_absent(outcome: LookupOutcome, health: ZoneHealth) -> Verdict:
 
 
 _UNANSWERED_TEXT = {
-    Rcode.TIMEOUT: ("timeout", "no answer"),
+    Rcode.TIMEOUT: ("timeout", "timed out"),
     Rcode.SERVFAIL: ("SERVFAIL", "the resolver answered SERVFAIL"),
     Rcode.REFUSED: ("REFUSED", "the query was refused"),
     Rcode.FAILURE: ("failure", "the lookup failed"),
