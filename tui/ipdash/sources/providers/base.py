@@ -8,6 +8,7 @@ with every secret the source holds masked.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
@@ -220,6 +221,11 @@ def parse_payload(model: type[ModelT], data: Any, what: str) -> ModelT:
         raise ProviderError(
             "bad_payload", f"{what}: unexpected response shape at {where}: {first['msg']}"
         ) from error
+
+
+async def parse_payload_off_loop(model: type[ModelT], data: Any, what: str) -> ModelT:
+    """parse_payload in a worker thread: for lists that can run to thousands of items."""
+    return await asyncio.to_thread(parse_payload, model, data, what)
 
 
 @cache

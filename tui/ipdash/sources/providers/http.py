@@ -149,12 +149,12 @@ class HttpCaller:
     async def get_json(
         self, path: str, *, params: Mapping[str, Any] | None = None, headers: Mapping[str, str] | None = None
     ) -> Any:
-        return _decode_json(await self.request("GET", path, params=params, headers=headers), path)
+        return await decode_json(await self.request("GET", path, params=params, headers=headers), path)
 
     async def post_json(self, path: str, body: Any, *, headers: Mapping[str, str] | None = None) -> Any:
         payload = json.dumps(body).encode()
         extra = {"Content-Type": "application/json", **(headers or {})}
-        return _decode_json(await self.request("POST", path, content=payload, headers=extra), path)
+        return await decode_json(await self.request("POST", path, content=payload, headers=extra), path)
 
     async def get_text(self, path: str, *, params: Mapping[str, Any] | None = None) -> str:
         return (await self.request("GET", path, params=params)).decode("utf-8-sig", errors="replace")
@@ -270,6 +270,16 @@ def _client_error(status: int, label: str, text: str) -> ProviderError:
     if status == 404:
         return ProviderError("unavailable", f"{message} (not found: check base_url and region)", status)
     return ProviderError("unavailable", message, status)
+
+
+#: Bodies above this are decoded in a worker thread, so the event loop never stalls on them.
+OFF_LOOP_BYTES = 64 * 1024
+
+
+async def decode_json(body: bytes, path: str) -> Any:
+    if len(body) > OFF_LOOP_BYTES:
+        return await asyncio.to_thread(_decode_json, body, path)
+    return _decode_json(body, path)
 
 
 def _decode_json(body: bytes, path: str) -> Any:

@@ -20,6 +20,7 @@ from ipdash.sources.providers.base import (
     default_base_url,
     from_unix,
     parse_payload,
+    parse_payload_off_loop,
     provider_facts,
 )
 from ipdash.sources.providers.http import HttpCaller, RetryPolicy, follow_pages
@@ -89,7 +90,7 @@ class SendgridSource(ProviderSource):
 
         async def page(offset: int) -> tuple[list[SendgridIp], int | None]:
             data = await http.get_json("/v3/ips", params={"limit": limit, "offset": offset})
-            items = parse_payload(SendgridIpList, data, "GET /v3/ips").root
+            items = (await parse_payload_off_loop(SendgridIpList, data, "GET /v3/ips")).root
             return items, (offset + limit if len(items) >= limit else None)
 
         return await follow_pages(0, page, max_pages=http.policy.max_pages, what="GET /v3/ips")

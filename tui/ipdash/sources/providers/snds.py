@@ -7,6 +7,7 @@ is what SNDS serves for a wrong or expired key.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import ipaddress
 from datetime import date, timedelta
@@ -44,7 +45,7 @@ class SndsSource(ProviderSource):
         for wanted in [None, *(until - timedelta(days=n) for n in range(1, self.spec.history_days))]:
             params = {"key": key} if wanted is None else {"key": key, "date": wanted.strftime("%m%d%y")}
             text = _csv_or_raise(await http.get_text("/snds/data.aspx", params=params), "data.aspx")
-            records, errors = parse_snds_lines(text.splitlines(), self.name)
+            records, errors = await asyncio.to_thread(parse_snds_lines, text.splitlines(), self.name)
             for record in records:
                 days[(record.ip, record.day)] = record
             if errors:
@@ -53,7 +54,7 @@ class SndsSource(ProviderSource):
         status = _csv_or_raise(
             await http.get_text("/snds/ipStatus.aspx", params={"key": key}), "ipStatus.aspx"
         )
-        blocked = self._blocked(status, collected)
+        blocked = await asyncio.to_thread(self._blocked, status, collected)
         collected.listings.extend(blocked.values())
         for ip in sorted({record.ip for record in collected.snds} - set(blocked)):
             collected.listings.append(

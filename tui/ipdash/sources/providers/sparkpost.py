@@ -20,6 +20,7 @@ from ipdash.sources.providers.base import (
     day_range,
     default_base_url,
     parse_payload,
+    parse_payload_off_loop,
     provider_facts,
 )
 from ipdash.sources.providers.http import HttpCaller, RetryPolicy
@@ -118,7 +119,8 @@ class SparkpostSource(ProviderSource):
             "limit": limit,
         }
         path = "/api/v1/metrics/deliverability/sending-ip"
-        rows = parse_payload(MetricsList, await http.get_json(path, params=params), f"GET {path}").results
+        data = await http.get_json(path, params=params)
+        rows = (await parse_payload_off_loop(MetricsList, data, f"GET {path}")).results
         if len(rows) >= limit:
             collected.notes.append(f"{day}: more than {limit} IPs, only the first {limit} read")
         for row in rows:

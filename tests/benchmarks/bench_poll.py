@@ -1,0 +1,238 @@
+"""Benchmark: one poll cycle of 1,000 IPs across four sources on loopback while a Textual app runs.
+
+    python tests/benchmarks/bench_poll.py [--ips 1000] [--days 7]
+
+Prints the longest event-loop stall seen by a 5 ms ticker inside the running app
+(target < 50 ms), the cycle time, and the history store's write rate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import multiprocessing
+import os
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+from email.utils import format_datetime
+from multiprocessing.synchronize import Event
+from pathlib import Path
+
+import httpx
+from textual.app import App, ComposeResult
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration"))
+
+from providers.fakeapi import FakeApi, Reply, Seen
+
+from ipdash.sources.providers.base import Runtime
+from ipdash.sources.providers.polling import Poller
+from ipdash.sources.providers.registry import build_sources
+from ipdash.sources.sources_config import validate_sources
+from ipdash.sources.store import SqliteStore
+from ipdash.ui.widgets.sources_panel import SourcesPanel
+
+TODAY = date.today()
+
+
+def ip(block: int, n: int) -> str:
+    return f"10.{block}.{n // 256}.{n % 256}"
+
+
+def serve(api: FakeApi, per_source: int, days: int) -> None:
+    api.route(
+        "GET",
+        "/v3/ips",
+        Reply(
+            json=[
+                {"ip": ip(1, n), "pools": ["p"], "warmup": n % 3 == 0, "start_date": 1_700_000_000}
+                for n in range(per_source)
+            ]
+        ),
+    )
+    api.route("GET", "/v3/stats", Reply(json=[]))
+    api.route("GET", "/v3/ips_mg", Reply(json={}))
+    api.route(
+        "GET",
+        "/v3/ip_pools",
+        Reply(json={"ip_pools": [{"name": "mg", "ips": [ip(2, n) for n in range(50)]}]}),
+    )
+    api.route("GET", "/v3/ip_warmups", Reply(json={"items": [], "paging": {}}))
+    mailgun_rows = [
+        {"dimensions": [{"dimension": "ip", "value": ip(2, n)},
+                        {"dimension": "time", "value": format_datetime(datetime.combine(TODAY - timedelta(days=d), datetime.min.time(), UTC))}],
+         "metrics": {"accepted_count": 1000 + n, "delivered_count": 990, "bounced_count": 10, "complained_count": 1}}
+        for n in range(per_source) for d in range(days)
+    ]  # fmt: skip
+
+    def mailgun_metrics(seen: Seen) -> Reply:
+        page = seen.json()["pagination"]
+        return Reply(json={"items": mailgun_rows[page["skip"] : page["skip"] + page["limit"]]})
+
+    api.route("POST", "/v1/analytics/metrics", mailgun_metrics)
+    api.route("GET", "/api/v1/sending-ips", Reply(json={"results": [
+        {"external_ip": ip(3, n), "ip_pool": "sp", "auto_warmup_enabled": True, "auto_warmup_stage": n % 29 + 1}
+        for n in range(per_source)]}))  # fmt: skip
+    api.route("GET", "/api/v1/metrics/deliverability/sending-ip", Reply(json={"results": [
+        {"sending_ip": ip(3, n), "count_sent": 5000, "count_delivered": 4900, "count_bounce": 100}
+        for n in range(per_source)]}))  # fmt: skip
+    day = (TODAY - timedelta(days=1)).strftime("%-m/%-d/%Y")
+    snds = "\r\n".join(
+        f"{ip(4, n)},{day} 12:00 AM,{day} 11:59 PM,1000,1000,990,GREEN,< 0.1%,,,0,,,"
+        for n in range(per_source)
+    )
+    api.route("GET", "/snds/data.aspx", Reply(body=snds))
+    api.route("GET", "/snds/ipStatus.aspx", Reply(body=f"{ip(4, 0)},{ip(4, 3)},Yes,bench\r\n"))
+
+
+def mailgun_ips(api: FakeApi, per_source: int) -> None:
+    api.routes[("GET", "/v3/ips")] = api.routes[("GET", "/v3/ips")]  # SendGrid and Mailgun share the path
+    sendgrid = api.routes[("GET", "/v3/ips")]
+
+    def either(seen: Seen) -> Reply:
+        if seen.headers.get("Authorization", "").startswith("Basic"):
+            return Reply(json={"items": [ip(2, n) for n in range(per_source)], "details": []})
+        assert isinstance(sendgrid, list)
+        return sendgrid[0]
+
+    api.route("GET", "/v3/ips", either)
+
+
+class Host(App[None]):
+    def __init__(self, poller: Poller) -> None:
+        super().__init__()
+        self.poller = poller
+        self.gaps: list[float] = []
+        self.cpu_in_gaps: list[float] = []
+        self.done = asyncio.Event()
+
+    def compose(self) -> ComposeResult:
+        yield SourcesPanel(self.poller, tick_seconds=0.25)
+
+    async def on_mount(self) -> None:
+        self.run_worker(self._measure_lag(), exclusive=False)
+
+    async def _measure_lag(self) -> None:
+        loop = asyncio.get_running_loop()
+        tick = 0.005
+        last, last_cpu = loop.time(), time.thread_time()
+        while not self.done.is_set():
+            await asyncio.sleep(tick)
+            now, cpu = loop.time(), time.thread_time()
+            self.gaps.append(max(0.0, now - last - tick))
+            # CPU the loop thread itself used in that gap: the rest was waiting (GIL, other processes).
+            self.cpu_in_gaps.append(cpu - last_cpu)
+            last, last_cpu = now, cpu
+
+
+gc_pauses: list[float] = []
+_gc_started: list[float] = []
+
+
+def _time_gc(phase: str, info: dict[str, int]) -> None:
+    if phase == "start":
+        _gc_started[:] = [time.perf_counter()]
+    elif _gc_started:
+        gc_pauses.append(time.perf_counter() - _gc_started[0])
+
+
+def run_server(per_source: int, days: int, ready: multiprocessing.Queue, stop: Event) -> None:  # type: ignore[type-arg]
+    """The provider APIs live in their own process, as remote APIs would: their JSON encoding
+    must not compete with the app for this process's GIL."""
+    with FakeApi() as api:
+        serve(api, per_source, days)
+        mailgun_ips(api, per_source)
+        ready.put(api.base_url)
+        stop.wait()
+        ready.put(len(api.seen))
+
+
+async def main(per_source: int, days: int, gc_freeze: bool) -> None:
+    ready: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
+    stop = multiprocessing.Event()
+    server = multiprocessing.Process(target=run_server, args=(per_source, days, ready, stop), daemon=True)
+    server.start()
+    base_url = ready.get(timeout=30)
+    with tempfile.TemporaryDirectory() as tmp:
+        entries = [
+            {
+                "kind": kind,
+                "name": kind,
+                "base_url": base_url,
+                "api_key_env": "BENCH_KEY",
+                "lookback_days": days,
+            }
+            for kind in ("sendgrid", "mailgun", "sparkpost", "snds")
+        ]
+        sources = build_sources(validate_sources(entries), Runtime(env={"BENCH_KEY": "bench"}))
+        store = SqliteStore(Path(tmp) / "history.sqlite3")
+        write_seconds: list[float] = []
+        rows_written: list[int] = []
+        original_save = store.save_poll
+
+        def timed_save(result):  # type: ignore[no-untyped-def]
+            started = time.perf_counter()
+            rows = original_save(result)
+            write_seconds.append(time.perf_counter() - started)
+            rows_written.append(rows)
+            return rows
+
+        store.save_poll = timed_save  # type: ignore[method-assign]
+        async with httpx.AsyncClient() as client:
+            poller = Poller(sources, client, store=store)
+            app = Host(poller)
+            async with app.run_test(size=(140, 30)) as pilot:
+                await pilot.pause(0.3)
+                if gc_freeze:
+                    # What the app should do once mounted: park start-up objects (Textual's DOM,
+                    # imported modules) outside the collector, so a full collection stays short.
+                    gc.freeze()
+                app.gaps.clear()  # measure the cycle only, not start-up
+                app.cpu_in_gaps.clear()
+                gc.callbacks.append(_time_gc)
+                started = time.perf_counter()
+                results = await poller.poll_due()
+                cycle = time.perf_counter() - started
+                await pilot.pause(0.5)  # the panel redraws with the results
+                app.done.set()
+                gaps = sorted(app.gaps)
+                worst = max(range(len(app.gaps)), key=app.gaps.__getitem__)
+                worst_cpu = app.cpu_in_gaps[worst]
+                longest_cpu = max(app.cpu_in_gaps)
+        stop.set()
+        requests_served = ready.get(timeout=30)
+        server.join(timeout=30)
+        failures = [f"{r.source}: {r.failure} {r.detail}" for r in results if not r.ok]
+        ips = len({f.ip for r in results for f in r.facts} | {d.ip for r in results for d in r.snds})
+        total_rows = sum(rows_written)
+        print(f"sources polled:           {len(results)} ({len(failures)} failed) {failures or ''}")
+        print(f"distinct IPs:             {ips}")
+        print(f"requests served:          {requests_served}")
+        print(f"poll cycle:               {cycle * 1000:.0f} ms")
+        print(f"records written:          {total_rows} in {sum(write_seconds) * 1000:.0f} ms "
+              f"-> {total_rows / max(sum(write_seconds), 1e-9):,.0f} rows/s (off the event loop)")  # fmt: skip
+        print(f"event-loop ticks:         {len(gaps)} (gc.freeze after mount: {gc_freeze})")
+        print(f"longest GC pause:         {max(gc_pauses, default=0) * 1000:.1f} ms")
+        print(
+            f"longest event-loop stall: {gaps[-1] * 1000:.1f} ms wall (target < 50 ms), "
+            f"of which {worst_cpu * 1000:.1f} ms CPU on the loop thread"
+        )
+        print(f"longest loop-thread CPU burst between ticks: {longest_cpu * 1000:.1f} ms")
+        print(f"machine load (1 min):     {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
+        print(
+            f"p99 / median stall:       {gaps[int(len(gaps) * 0.99)] * 1000:.1f} / {statistics.median(gaps) * 1000:.1f} ms"
+        )
+        store.close()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--ips", type=int, default=1000, help="IPs in total, split over 4 sources")
+    parser.add_argument("--days", type=int, default=7)
+    parser.add_argument("--no-gc-freeze", action="store_true", help="leave start-up objects in the collector")
+    arguments = parser.parse_args()
+    asyncio.run(main(arguments.ips // 4, arguments.days, not arguments.no_gc_freeze))
