@@ -131,7 +131,7 @@ def test_markdown_output() -> None:
         (["--monthly-volume", "5000", "--bounce-rate", "3"], "--bounce-rate: '3' is above 1"),
         (["--monthly-volume", "5000", "--streams", "newsletters"], "--streams: unknown stream newsletters"),
         (["--monthly-volume", "5000", "--provider", "pigeon"], "--provider: unknown provider 'pigeon'"),
-        (["--monthly-volume", "5000", "--budget", "cheap"], "--budget-usd: 'cheap' is not an amount"),
+        (["--monthly-volume", "5000", "--budget", "cheap"], "--budget: 'cheap' is not an amount"),
         ([], "--monthly-volume is required"),
     ],
 )

@@ -228,3 +228,28 @@ def test_coerce_answers_reports_every_unreadable_answer() -> None:
     with pytest.raises(InvalidInputs) as caught:
         coerce_answers({"monthly_volume": "-3", "bounce_rate": "5", "sends_per_month": 2.5})
     assert [p.field for p in caught.value.problems] == ["monthly_volume", "bounce_rate", "sends_per_month"]
+
+
+@pytest.mark.parametrize(
+    ("answers", "field"),
+    [
+        ({"monthly_volume": [1, 2]}, "monthly_volume"),
+        ({"monthly_volume": {"a": 1}}, "monthly_volume"),
+        ({"bounce_rate": ["1%"]}, "bounce_rate"),
+        ({"budget_usd": {"usd": 5}}, "budget_usd"),
+        ({"streams": 7}, "streams"),
+        ({"streams": [1, None]}, "streams"),
+        ({"sends_per_month": True}, "sends_per_month"),
+    ],
+)
+def test_hostile_answer_types_are_refused_by_name(answers: dict[str, Any], field: str) -> None:
+    with pytest.raises(InvalidInputs) as caught:
+        coerce_answers(answers)
+    assert [problem.field for problem in caught.value.problems] == [field]
+
+
+def test_huge_numbers_are_refused() -> None:
+    with pytest.raises(InvalidInputs, match="too large"):
+        validate_inputs(coerce_answers({"monthly_volume": "9" * 40}))
+    with pytest.raises(InvalidInputs, match="too large"):
+        validate_inputs(coerce_answers({"monthly_volume": 1000, "budget_usd": "1e308"}))

@@ -95,7 +95,7 @@ def load_advisor_data(config_path: Path | None) -> tuple[RuleBook, PriceTable]:
 
 
 def _option(field: str) -> str:
-    return "--" + field.replace("_", "-")
+    return "--budget" if field == "budget_usd" else "--" + field.replace("_", "-")
 
 
 def _describe(problems: list[InputProblem], from_file: set[str], answers_path: Path | None) -> str:
@@ -144,7 +144,10 @@ def recommend(
 ) -> None:
     """Shared or dedicated IPs: verdict, reasons with sources, IP plan, warm-up, cost.
 
-    Exit codes: 0 a recommendation; 2 bad or contradictory input.
+    Answers come from the options and/or --answers FILE (TOML or JSON, the same names, e.g.
+    monthly-volume = 250000); options win over the file. Rates take 1.5% or 0.015.
+
+    Exit codes: 0 a recommendation (any verdict); 2 bad or contradictory input.
     """
     root_config = ctx.find_root().params.get("config_path")
     try:

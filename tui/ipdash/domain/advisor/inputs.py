@@ -191,6 +191,8 @@ def parse_rate(text: str | float | int, field: str = "rate") -> float:
     if isinstance(text, int | float):
         value = float(text)
         percent = False
+    elif not isinstance(text, str):
+        raise InputProblem(field, f"{text!r} is not a rate: write 1.5% or 0.015")
     else:
         match = _RATE.match(text)
         if match is None:
@@ -213,6 +215,8 @@ def parse_count(text: str | int, field: str = "count") -> int:
         raise InputProblem(field, f"{text!r} is not a number")
     if isinstance(text, int):
         return text
+    if not isinstance(text, str):
+        raise InputProblem(field, f"{text!r} is not a whole number")
     if text.strip().startswith("-"):
         raise InputProblem(field, f"{text.strip()!r} is negative")
     match = _COUNT.match(text)
@@ -232,6 +236,8 @@ def parse_money(text: str | float | int, field: str = "budget_usd") -> float:
         raise InputProblem(field, f"{text!r} is not an amount")
     if isinstance(text, int | float):
         value = float(text)
+    elif not isinstance(text, str):
+        raise InputProblem(field, f"{text!r} is not an amount in dollars")
     else:
         cleaned = text.strip().removeprefix("$").replace(",", "").replace("_", "").strip()
         try:
@@ -290,6 +296,8 @@ def _coerce(name: str, value: Any) -> Any:
         return parse_count(value, name)
     if name == "budget_usd":
         return parse_money(value, name)
-    if name == "streams" and isinstance(value, str | list | tuple):
+    if name == "streams":
+        if not isinstance(value, str | list | tuple):
+            raise InputProblem(name, f"{value!r} is not a stream list (transactional, marketing or both)")
         return parse_streams(value, name)
     return value
