@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ipdash.domain.advisor import text
 from ipdash.domain.advisor.inputs import Pattern, cross_field_problems
 from ipdash.domain.advisor.rulebook import RuleBook, bundled_rule_book
-from ipdash.domain.metrics import Totals, coefficient_of_variation
+from ipdash.domain.metrics import Totals, coefficient_of_variation, total
 from ipdash.domain.models import Dataset
 
 SEASONAL_MIN_BLOCKS = 3
@@ -53,9 +53,9 @@ def measured_defaults(
     latest day with data). Returns empty defaults when nothing was sent."""
     book = book or bundled_rule_book()
     detection = book.pattern_detection
-    per_day: dict[date, Totals] = defaultdict(Totals)
+    per_day: dict[date, int] = defaultdict(int)
     for stat in dataset.stats.values():
-        per_day[stat.day] = per_day[stat.day] + Totals.of(stat)
+        per_day[stat.day] += stat.sent
     end = today or dataset.latest_day()
     if end is None or not per_day:
         return MeasuredDefaults(basis={"all": "no sending data loaded"})
@@ -66,8 +66,7 @@ def measured_defaults(
     if covered_start > end:
         return MeasuredDefaults(basis={"all": f"no sending data up to {end.isoformat()}"})
     covered = (end - covered_start).days + 1
-    in_window = {day: totals for day, totals in per_day.items() if covered_start <= day <= end}
-    sending_days = sorted(day for day, totals in in_window.items() if totals.sent > 0)
+    sending_days = sorted(day for day, sent in per_day.items() if covered_start <= day <= end and sent > 0)
     if not sending_days:
         return MeasuredDefaults(
             basis={"all": f"nothing sent from {covered_start.isoformat()} to {end.isoformat()}"},
@@ -75,9 +74,9 @@ def measured_defaults(
             window_end=end,
         )
     scale = window_days / covered
-    window_total = Totals()
-    for totals in in_window.values():
-        window_total = window_total + totals
+    window_total = total(
+        Totals.of(stat) for stat in dataset.stats.values() if covered_start <= stat.day <= end
+    )
     span = f"{covered_start.isoformat()} to {end.isoformat()}"
     scaled = f", scaled from {text.plural(covered, 'day')} to {window_days}" if covered < window_days else ""
     values: dict[str, Any] = {"monthly_volume": max(1, round(window_total.sent * scale))}
@@ -101,10 +100,10 @@ def measured_defaults(
 
 
 def _pattern(
-    per_day: dict[date, Totals], sending_days: list[date], first_day: date, end: date, book: RuleBook
+    per_day: dict[date, int], sending_days: list[date], first_day: date, end: date, book: RuleBook
 ) -> tuple[Pattern, str]:
     detection = book.pattern_detection
-    volumes = [per_day[day].sent for day in sending_days]
+    volumes = [per_day[day] for day in sending_days]
     variation = coefficient_of_variation(volumes)
     if variation is not None and variation >= detection.spiky_cv:
         return Pattern.SPIKY, (
@@ -116,7 +115,7 @@ def _pattern(
         block_start = block_end - timedelta(days=detection.window_days - 1)
         if (end - block_start).days >= SEASONAL_LOOKBACK_DAYS:
             break
-        blocks.append(sum(t.sent for d, t in per_day.items() if block_start <= d <= block_end))
+        blocks.append(sum(sent for day, sent in per_day.items() if block_start <= day <= block_end))
         block_end = block_start - timedelta(days=1)
     shown = f"{variation:.2f}" if variation is not None else "n/a"
     if len(blocks) < SEASONAL_MIN_BLOCKS:
