@@ -26,8 +26,6 @@ from ipdash.domain.advisor.inputs import (
 from ipdash.domain.advisor.rulebook import RuleBook
 
 Kind = Literal["count", "rate", "money", "choice"]
-#: Average weeks in a month (365.25 / 12 / 7), to suggest sending days a week from sends a month.
-WEEKS_PER_MONTH = 4.35
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,6 +236,8 @@ class WizardState:
     defaults: Mapping[str, Any] = field(default_factory=dict)
     answers: Mapping[str, Any] = field(default_factory=dict)
     position: int = 0
+    #: From the rule book's days_per_month: suggests sending days a week from sends a month.
+    weeks_per_month: float = 30.44 / 7
 
     def asked(self) -> list[Question]:
         return [question for question in self.questions if question.is_asked(self.answers)]
@@ -265,7 +265,7 @@ class WizardState:
             return self.defaults[question.key]
         sends = self.answers.get("sends_per_month")
         if question.key == "sending_days_per_week" and sends is not None:
-            return max(1, min(7, round(sends / WEEKS_PER_MONTH)))
+            return max(1, min(7, round(sends / self.weeks_per_month)))
         return _FALLBACK.get(question.key)
 
     def answer_text(self, typed: str) -> WizardState:
@@ -330,4 +330,8 @@ class WizardState:
 
 
 def start(book: RuleBook, defaults: Mapping[str, Any] | None = None) -> WizardState:
-    return WizardState(questions=build_questions(book), defaults=dict(defaults or {}))
+    return WizardState(
+        questions=build_questions(book),
+        defaults=dict(defaults or {}),
+        weeks_per_month=book.sizing.days_per_month.value / 7,
+    )
