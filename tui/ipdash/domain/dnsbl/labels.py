@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from ipdash.domain.dnsbl.judge import Status
 from ipdash.domain.dnsbl.rdns import Fcrdns
+from ipdash.domain.dnsbl.results import TargetResult
+from ipdash.domain.dnsbl.summary import summarise
 
 STATUS_SYMBOL: dict[Status, str] = {
     Status.LISTED: "✗",
@@ -32,3 +34,35 @@ def status_label(status: Status, severity: str | None = None) -> str:
 
 def fcrdns_label(result: Fcrdns) -> str:
     return f"{FCRDNS_SYMBOL[result]} {result.value}"
+
+
+def blocklist_cell_text(result: TargetResult | None, *, checking: bool = False) -> tuple[str, str]:
+    """(text, level) for the IP table's blocklist/rDNS column; level is ok / warn / bad / muted / info.
+
+    ``✓ clean 12`` · ``✗ listed 2/12`` · ``! policy 1/12`` · ``? 3 unchecked`` (never "clean" while a list
+    went unanswered), with `` · rDNS ✗`` / `` · rDNS ?`` / `` · PTR generic`` when reverse DNS needs care.
+    """
+    if checking:
+        return "… checking", "info"
+    if result is None:
+        return "— not checked", "muted"
+    summary = summarise(result.blocklists)
+    if summary.block_listed:
+        text, level = f"✗ listed {len(summary.block_listed)}/{summary.queried}", "bad"
+    elif summary.listed:
+        text, level = f"! policy {summary.listed}/{summary.queried}", "warn"
+    elif summary.not_checked:
+        text, level = f"? {summary.not_checked} unchecked", "warn"
+    elif summary.queried:
+        text, level = f"✓ clean {summary.queried}", "ok"
+    else:
+        text, level = "– no list", "muted"
+    rdns = result.rdns
+    if rdns is not None:
+        if rdns.fcrdns in (Fcrdns.FAIL, Fcrdns.PERMERROR):
+            text, level = text + " · rDNS ✗", "bad"
+        elif rdns.fcrdns is Fcrdns.TEMPERROR:
+            text, level = text + " · rDNS ?", level if level == "bad" else "warn"
+        elif rdns.generic:
+            text, level = text + " · PTR generic", level if level == "bad" else "warn"
+    return text, level
