@@ -51,38 +51,40 @@ class BreachFeed(DataTable[Text]):
         super().__init__(cursor_type="row", **kwargs)
         self.items: list[FeedItem] = []
 
-    def _ensure_columns(self) -> None:
-        if self.columns:
-            return
-        for key, label in (
-            ("severity", "Severity"),
-            ("since", "Since"),
-            ("ip", "IP"),
-            ("what", "What"),
-            ("detail", "Value"),
-            ("source", "Preset"),
-        ):
-            self.add_column(label, key=key)
-        self.border_title = "Breaches"
+    COLUMNS = (
+        ("severity", "Severity"),
+        ("since", "Since"),
+        ("ip", "IP"),
+        ("what", "What"),
+        ("detail", "Value"),
+        ("source", "Preset"),
+    )
 
     def on_mount(self) -> None:
-        self._ensure_columns()
+        self.border_title = "Breaches"
 
     def show(self, items: Iterable[FeedItem]) -> None:
-        self._ensure_columns()
         self.items = ordered(items)
-        self.clear()
-        for index, item in enumerate(self.items):
+        rows = []
+        for item in self.items:
             label, tone, _ = _SEVERITY[item.severity]
-            self.add_row(
-                toned(self.app, label, tone),
-                Text(item.since.isoformat() if item.since else "—"),
-                Text(item.ip),
-                Text(item.what),
-                Text(item.detail),
-                toned(self.app, item.source.split(":", 1)[0], "muted"),
-                key=f"{index}",
+            rows.append(
+                [
+                    toned(self.app, label, tone),
+                    Text(item.since.isoformat() if item.since else "—"),
+                    Text(item.ip),
+                    Text(item.what),
+                    Text(item.detail),
+                    toned(self.app, item.source.split(":", 1)[0], "muted"),
+                ]
             )
+        # Explicit widths (see IpTable.refresh_rows): a stable layout whatever the timing.
+        self.clear(columns=True)
+        for index, (key, label) in enumerate(self.COLUMNS):
+            width = max([len(label), *(row[index].cell_len for row in rows)])
+            self.add_column(label, key=key, width=width)
+        for index, row in enumerate(rows):
+            self.add_row(*row, key=str(index))
         critical = sum(1 for i in self.items if i.severity == "critical")
         self.border_title = (
             f"Breaches ({len(self.items)}: {critical} critical)" if self.items else "Breaches (none)"

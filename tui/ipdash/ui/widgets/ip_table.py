@@ -133,14 +133,10 @@ class IpTable(DataTable[Text]):
         self.sort_key = "ip"
         self.sort_reverse = False
         self._shown: list[str] = []
+        self._widths: list[int] = []
 
     def on_mount(self) -> None:
         self.border_title = "IPs"
-
-    def _add_columns(self) -> None:
-        for column in self.table_columns:
-            label = Text(column.label, justify="right" if column.right else "left")
-            self.add_column(label, key=column.key)
 
     def use_narrow_columns(self, narrow: bool) -> None:
         wanted = [c for c in self.all_columns if not narrow or c.key in NARROW_KEYS]
@@ -149,9 +145,7 @@ class IpTable(DataTable[Text]):
 
     def set_columns(self, columns: list[Column]) -> None:
         self.table_columns = columns
-        self.clear(columns=True)
-        self._shown = []
-        self._add_columns()
+        self._widths = []
         self.refresh_rows()
 
     def show(self, analysis: Analysis) -> None:
@@ -170,21 +164,34 @@ class IpTable(DataTable[Text]):
     def refresh_rows(self) -> None:
         if self.analysis is None:
             return
-        if not self.columns:
-            self._add_columns()
         selected = self.selected_ip
-        rows = [a for a in self.analysis.ips.values() if self._matches(a)]
+        everything = list(self.analysis.ips.values())
+        cells = {a.ip: [self._cell(col, a) for col in self.table_columns] for a in everything}
+        # Widths are set explicitly from every IP's cells (not only the filtered ones), so the
+        # layout is stable while filtering and never depends on when DataTable re-measures.
+        widths = [
+            max([len(col.label), *(cells[a.ip][i].cell_len for a in everything)])
+            for i, col in enumerate(self.table_columns)
+        ]
+        if widths != self._widths:
+            self.clear(columns=True)
+            self._shown = []
+            for col, width in zip(self.table_columns, widths, strict=True):
+                label = Text(col.label, justify="right" if col.right else "left")
+                self.add_column(label, key=col.key, width=width)
+            self._widths = widths
+        rows = [a for a in everything if self._matches(a)]
         column = next((c for c in self.table_columns if c.key == self.sort_key), self.table_columns[0])
         rows.sort(key=lambda a: (column.sort(a), ip_sort_key(a.ip)), reverse=self.sort_reverse)
         wanted = [a.ip for a in rows]
         if wanted == self._shown:
             for analysis in rows:
-                for col in self.table_columns:
-                    self.update_cell(analysis.ip, col.key, self._cell(col, analysis), update_width=True)
+                for col, cell in zip(self.table_columns, cells[analysis.ip], strict=True):
+                    self.update_cell(analysis.ip, col.key, cell)
         else:
             self.clear()
             for analysis in rows:
-                self.add_row(*(self._cell(col, analysis) for col in self.table_columns), key=analysis.ip)
+                self.add_row(*cells[analysis.ip], key=analysis.ip)
             self._shown = wanted
             if selected in wanted:
                 self.move_cursor(row=wanted.index(selected))
