@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,7 @@ from ipdash.domain.advisor import (
     Recommendation,
     Verdict,
     advise,
+    measured_defaults,
     recommendation_json,
     validate_inputs,
 )
@@ -356,3 +357,31 @@ async def test_not_ready_shows_the_targets() -> None:
         assert screen.recommendation.verdict is Verdict.NOT_READY
         assert text_of(pilot, "#rec-verdict").startswith("✗ not-ready")
         assert "below 3%" in text_of(pilot, "#rec-targets")
+
+
+async def test_over_the_dashboard_with_defaults_measured_from_sample_data(
+    make_app: Callable[..., App[int]], tmp_path: Path
+) -> None:
+    """How the lead wires `w`: measured_defaults(full dataset) → push WizardScreen over the app."""
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        dataset = app.full_dataset  # type: ignore[attr-defined]
+        defaults = measured_defaults(dataset)
+        assert defaults.monthly_volume is not None
+        outcome: list[Recommendation | None] = []
+        app.push_screen(
+            WizardScreen(defaults=defaults, export_dir=tmp_path, clock=lambda: FROZEN), outcome.append
+        )
+        await pilot.pause()
+        assert app.screen.query_one(AnswerInput).placeholder == f"{defaults.monthly_volume:,}"
+        for _ in range(16):
+            await pilot.press("enter")
+            await pilot.pause()
+        assert isinstance(app.screen, RecommendationScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert outcome and isinstance(outcome[0], Recommendation)
+        assert outcome[0].inputs.monthly_volume == defaults.monthly_volume
+        assert not isinstance(app.screen, WizardScreen | RecommendationScreen)
