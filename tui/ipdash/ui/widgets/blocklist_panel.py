@@ -1,7 +1,7 @@
 """The IP detail view's blocklist and rDNS panel, and the IP table's compact blocklist/rDNS cell.
 
-Every list gets a row: status (symbol and word), list, codes, meaning or reason (with the remedy and
-the list's TXT), and the age of the result. Text from DNS is drawn as plain ``Text``, never as markup.
+Every list gets a row: status (symbol and word), list, age of the result, codes, and meaning or reason
+(with the remedy and the list's TXT). Text from DNS is drawn as plain ``Text``, never as markup.
 Colours come from the theme through ``ui.tones``; they repeat what the symbols and words already say.
 """
 
@@ -26,9 +26,9 @@ __all__ = ["BlocklistPanel", "age_text", "blocklist_cell", "blocklist_cell_text"
 COLUMNS = (
     ("status", "Status"),
     ("list", "List"),
+    ("age", "Age"),
     ("codes", "Codes"),
     ("meaning", "Meaning / reason"),
-    ("age", "Age"),
 )
 _OVERALL = {
     Overall.LISTED: ("✗", "bad"),
@@ -161,9 +161,9 @@ class BlocklistPanel(Vertical):
         return (
             toned(self.app, status_label(zone.status, zone.severity), _zone_tone(zone)),
             Text(zone.name),
+            toned(self.app, age_text(zone.checked_at, now), "muted"),
             Text(", ".join(zone.codes)),
             Text(_meaning(zone)),
-            toned(self.app, age_text(zone.checked_at, now), "muted"),
         )
 
     def _rdns(self, rdns: RdnsResult | None) -> Text:
