@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import zlib
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -267,3 +268,62 @@ def test_progress_ends_at_the_total_for_a_small_file(write_csv: WriteCsv) -> Non
     calls: list[tuple[int, int]] = []
     read_csv_file(path, progress=lambda done, total: calls.append((done, total)))
     assert calls == [(path.stat().st_size, path.stat().st_size)]
+
+
+def test_a_row_missing_only_its_last_column_is_reported(write_csv: WriteCsv) -> None:
+    path = write_csv("date,ip,sent,isp\n2026-01-05,192.0.2.1,5\n2026-01-05,192.0.2.1,6,aol.com\n")
+    result = read_csv_file(path)
+    assert [(e.line, e.column, e.message) for e in result.errors] == [
+        (2, 4, "missing column (row has 3 of 4)")
+    ]
+    assert result.stats[(DAY, IP, "yahoo.com")].sent == 6
+
+
+def _memory_of_reading(path: Path) -> tuple[int, int]:
+    """(peak, retained after the result is dropped) bytes allocated while reading ``path``."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        read_csv_file(path)
+        retained, peak = tracemalloc.get_traced_memory()
+        return peak, retained
+    finally:
+        tracemalloc.stop()
+
+
+def test_distinct_recipient_domains_fold_into_other_without_growing_memory(write_csv: WriteCsv) -> None:
+    rows = 50_000
+    one_domain = write_csv(
+        "date,ip,domain,sent\n" + "2026-01-05,192.0.2.1,a.example,1\n" * rows, name="one.csv"
+    )
+    distinct = write_csv(
+        "date,ip,domain,sent\n" + "".join(f"2026-01-05,192.0.2.1,d{i}.example,1\n" for i in range(rows)),
+        name="distinct.csv",
+    )
+    result = read_csv_file(distinct)
+    assert {key: s.sent for key, s in result.stats.items()} == {(DAY, IP, "other"): rows}
+    growth = _memory_of_reading(distinct)[0] - _memory_of_reading(one_domain)[0]
+    assert growth < 3_000_000, f"{growth:,} bytes more for {rows:,} distinct domains"
+
+
+HUGE_CELL_ROWS = {
+    "domain": lambda i, pad: f"2026-01-05,192.0.2.1,{i}{pad},1",
+    "date followed by junk": lambda i, pad: f"2026-01-05 {i}{pad},192.0.2.1,a,1",
+    "ip padded with spaces": lambda i, pad: f"2026-01-05,{' ' * i}192.0.2.1{pad},a,1",
+}
+
+
+@pytest.mark.parametrize("make_row", HUGE_CELL_ROWS.values(), ids=HUGE_CELL_ROWS.keys())
+def test_huge_distinct_cells_are_not_kept_in_memory(
+    write_csv: WriteCsv, make_row: Callable[[int, str], str]
+) -> None:
+    rows, pad = 100, " " * 100_000
+    path = write_csv("date,ip,domain,sent\n" + "".join(make_row(i, pad) + "\n" for i in range(rows)))
+    size = path.stat().st_size
+    peak, retained = _memory_of_reading(path)  # first: nothing cached yet
+    assert peak < size / 4, f"peak {peak:,} bytes while reading a {size:,}-byte file"
+    assert retained < size / 20, f"{retained:,} bytes still held after reading a {size:,}-byte file"
+    result = read_csv_file(path)
+    assert result.errors == []
+    assert sum(s.sent for s in result.stats.values()) == rows

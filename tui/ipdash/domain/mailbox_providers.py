@@ -54,9 +54,19 @@ _LOOKUP = {alias: group for group, aliases in _GROUPS.items() for alias in alias
 KNOWN_ORDER = (GMAIL, OUTLOOK, YAHOO, APPLE, OTHER, ALL_PROVIDERS)
 
 
-@lru_cache(maxsize=4096)
+#: No domain name is longer (RFC 1035); a longer cell is not a provider and must not enter the cache.
+MAX_NAME_LENGTH = 253
+
+
 def normalise_mailbox_provider(raw: str) -> str:
     """Map a raw cell ('Hotmail', 'aol.com', '') to its scope name."""
+    if len(raw) > MAX_NAME_LENGTH:
+        return OTHER
+    return _normalise(raw)
+
+
+@lru_cache(maxsize=4096)
+def _normalise(raw: str) -> str:
     text = raw.strip().lower()
     if not text:
         return OTHER

@@ -13,6 +13,7 @@ import io
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from operator import add, itemgetter
 from pathlib import Path
 
 from ipdash.domain.mailbox_providers import normalise_mailbox_provider
@@ -23,6 +24,9 @@ from ipdash.sources.csv_format import COUNT_FIELDS, looks_like_snds_row, map_col
 MAX_KEPT_ERRORS = 1000
 PROGRESS_EVERY_ROWS = 50_000
 _CACHE_LIMIT = 100_000
+_PROVIDER_CACHE_LIMIT = 10_000
+#: Longer cells are parsed but not cached, so hostile values cannot pile up in memory.
+_MAX_CACHED_CELL = 64
 _SNIFF_BYTES = 64 * 1024
 
 ProgressCallback = Callable[[int, int], None]  # (bytes read, total bytes)
@@ -76,6 +80,8 @@ def read_csv_file(
             result.rows = len(records) + len(errors)
             for error in errors:
                 result.add_error(error)
+            if progress is not None:
+                progress(total, total)
             return result
         separator = delimiter or sniff_delimiter(first_line, columns)
         header = _split_header(path, first_line, separator)
@@ -162,64 +168,66 @@ class _RowParser:
         self.aggregates: dict[Key, list[int | None]] = {}
         self.dates: dict[str, date] = {}
         self.ips: dict[str, str] = {}
+        self.providers: dict[str, str] = {}
+        self.blank_lines = 0
 
     def run(self, reader, raw: io.BufferedReader, total: int, progress: ProgressCallback | None) -> None:  # type: ignore[no-untyped-def]
+        # Locals, C-level helpers (itemgetter, map) and try/except instead of checks keep the
+        # per-row cost near the bare csv.reader pass; anything unusual goes to _slow_row.
         aggregates = self.aggregates
-        dates, ips = self.dates, self.ips
+        dates, ips, providers = self.dates, self.ips, self.providers  # raw cell -> parsed value
         i_date, i_ip, i_mbp = self.i_date, self.i_ip, self.i_mbp
-        count_positions = self.count_positions
-        width = self.width
+        counts_of = _tuple_getter(self.count_positions)
+        i_delivered = self.i_delivered if self.i_delivered is not None else 0  # 0: sent > sent never holds
         rows = 0
         while True:
             try:
-                row = next(reader)
-            except StopIteration:
-                break
+                for row in reader:
+                    rows += 1
+                    if progress is not None and rows % PROGRESS_EVERY_ROWS == 0:
+                        progress(raw.tell(), total)
+                    try:
+                        key = (
+                            dates[row[i_date]],
+                            ips[row[i_ip]],
+                            ALL_PROVIDERS if i_mbp is None else providers[row[i_mbp]],
+                        )
+                        counts: list[int | None] = list(map(int, counts_of(row)))
+                        if min(counts) < 0:  # type: ignore[type-var]
+                            raise ValueError
+                    except (KeyError, ValueError, IndexError):
+                        parsed = self._slow_row(row, reader.line_num + 1)
+                        if parsed is None:  # reported and skipped, or a blank line
+                            continue
+                        key, counts = parsed
+                    else:
+                        if counts[i_delivered] > counts[0]:  # type: ignore[operator]
+                            self._delivered_over_sent(reader.line_num + 1, counts)
+                            continue
+                    previous = aggregates.get(key)
+                    if previous is None:
+                        aggregates[key] = counts
+                    else:
+                        try:
+                            previous[:] = map(add, previous, counts)
+                        except TypeError:  # an unknown (None) count on either side
+                            previous[:] = [_add(a, b) for a, b in zip(previous, counts, strict=True)]
             except csv.Error as error:
                 self._error(reader.line_num + 1, None, f"malformed CSV: {error}")
                 continue
-            rows += 1
-            if progress is not None and rows % PROGRESS_EVERY_ROWS == 0:
-                progress(raw.tell(), total)
-            if len(row) < width:
-                if not any(cell.strip() for cell in row):
-                    rows -= 1  # blank line
-                    continue
-                self._error(
-                    reader.line_num + 1, len(row) + 1, f"missing column (row has {len(row)} of {width})"
-                )
-                continue
-            day = dates.get(row[i_date])
-            ip = ips.get(row[i_ip])
-            try:
-                counts: list[int | None] = [int(row[i]) for i in count_positions]
-            except ValueError:
-                counts = None  # type: ignore[assignment]
-            if day is None or ip is None or counts is None or min(counts) < 0:  # type: ignore[type-var]
-                parsed = self._slow_row(row, reader.line_num + 1)
-                if parsed is None:
-                    continue
-                day, ip, counts = parsed
-            elif self.i_delivered is not None and counts[self.i_delivered] > counts[0]:  # type: ignore[operator]
-                self._error(
-                    reader.line_num + 1,
-                    count_positions[self.i_delivered] + 1,
-                    f"delivered ({counts[self.i_delivered]}) is more than sent ({counts[0]})",
-                )
-                continue
-            key = (day, ip, normalise_mailbox_provider(row[i_mbp]) if i_mbp is not None else ALL_PROVIDERS)
-            previous = aggregates.get(key)
-            if previous is None:
-                aggregates[key] = counts
-            else:
-                aggregates[key] = [_add(a, b) for a, b in zip(previous, counts, strict=True)]
+            break
         if progress is not None:
             progress(total, total)
-        self.result.rows = rows
+        self.result.rows = rows - self.blank_lines
         self._finish()
 
-    def _slow_row(self, row: list[str], line: int) -> tuple[date, str, list[int | None]] | None:
+    def _slow_row(self, row: list[str], line: int) -> tuple[Key, list[int | None]] | None:
         """Parse one row field by field to say exactly what is wrong (or to cache new values)."""
+        if len(row) < self.width:
+            if not any(cell.strip() for cell in row):
+                self.blank_lines += 1
+                return None
+            return self._error(line, len(row) + 1, f"missing column (row has {len(row)} of {self.width})")
         cell = row[self.i_date]
         day = self.dates.get(cell)
         if day is None:
@@ -227,7 +235,7 @@ class _RowParser:
                 day = self._parse_date(cell)
             except ValueError:
                 return self._error(line, self.i_date + 1, f"not a date: {_printable(cell)}")
-            if len(self.dates) < _CACHE_LIMIT:
+            if len(self.dates) < _CACHE_LIMIT and len(cell) <= _MAX_CACHED_CELL:
                 self.dates[cell] = day
         cell = row[self.i_ip]
         ip = self.ips.get(cell)
@@ -236,7 +244,7 @@ class _RowParser:
                 ip = canonical_ip(cell)
             except ValueError:
                 return self._error(line, self.i_ip + 1, f"not an IP address: {_printable(cell)}")
-            if len(self.ips) < _CACHE_LIMIT:
+            if len(self.ips) < _CACHE_LIMIT and len(cell) <= _MAX_CACHED_CELL:
                 self.ips[cell] = ip
         counts: list[int | None] = []
         for name, position in zip(self.count_fields, self.count_positions, strict=True):
@@ -258,7 +266,22 @@ class _RowParser:
             if delivered is not None and sent is not None and delivered > sent:
                 position = self.count_positions[self.i_delivered]
                 return self._error(line, position + 1, f"delivered ({delivered}) is more than sent ({sent})")
-        return day, ip, counts
+        provider = ALL_PROVIDERS if self.i_mbp is None else self._provider(row[self.i_mbp])
+        return (day, ip, provider), counts
+
+    def _provider(self, cell: str) -> str:
+        provider = self.providers.get(cell)
+        if provider is not None:
+            return provider
+        provider = normalise_mailbox_provider(cell)
+        if len(self.providers) < _PROVIDER_CACHE_LIMIT and len(cell) <= _MAX_CACHED_CELL:
+            self.providers[cell] = provider
+        return provider
+
+    def _delivered_over_sent(self, line: int, counts: list[int | None]) -> None:
+        assert self.i_delivered is not None
+        column = self.count_positions[self.i_delivered] + 1
+        self._error(line, column, f"delivered ({counts[self.i_delivered]}) is more than sent ({counts[0]})")
 
     def _parse_date(self, cell: str) -> date:
         text = cell.strip()
@@ -285,6 +308,14 @@ class _RowParser:
                 day=key[0], ip=key[1], mailbox_provider=key[2], source=self.source, **values
             )  # type: ignore[arg-type]
         self.result.stats = stats
+
+
+def _tuple_getter(positions: list[int]) -> Callable[[list[str]], tuple[str, ...]]:
+    """itemgetter that returns a tuple even for one position."""
+    if len(positions) == 1:
+        only = positions[0]
+        return lambda row: (row[only],)
+    return itemgetter(*positions)
 
 
 def _add(a: int | None, b: int | None) -> int | None:
