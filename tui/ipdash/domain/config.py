@@ -41,6 +41,17 @@ class ThresholdSettings(StrictModel):
     mailbox_provider_presets: dict[str, str] = Field(default_factory=dict)
     """A different preset for one mailbox provider's scope, e.g. {"gmail.com" = "gmail-yahoo"}."""
 
+    @field_validator("overrides")
+    @classmethod
+    def _known_metrics(cls, value: dict[str, MetricThreshold]) -> dict[str, MetricThreshold]:
+        # A misspelt metric would otherwise be ignored without a word.
+        unknown = sorted(set(value) - {"bounce_rate", "complaint_rate", "unsubscribe_rate"})
+        if unknown:
+            raise ValueError(
+                f"unknown metric(s) {', '.join(unknown)}: use bounce_rate, complaint_rate or unsubscribe_rate"
+            )
+        return value
+
 
 class CsvColumns(StrictModel):
     """Explicit header names for columns ipdash does not recognise on its own."""

@@ -82,8 +82,20 @@ def resolve_levels(
     if name not in presets:
         raise UnknownPresetError(f"unknown threshold preset {name!r} (known: {', '.join(sorted(presets))})")
     levels = dict(presets[name].metrics)
-    levels.update(settings.overrides)
+    for metric, override in settings.overrides.items():
+        levels[metric] = _override(levels.get(metric), override)
     return name, levels
+
+
+def _override(base: MetricThreshold | None, override: MetricThreshold) -> MetricThreshold:
+    """An override replaces only the levels it sets: ``warn = 0.03`` keeps the preset's critical level."""
+    changed = override.model_dump(include=override.model_fields_set - {"source"})
+    if base is None or set(changed) == {"warn", "critical"}:
+        return override
+    if not changed:
+        return base
+    source = f"{override.source} sets {' and '.join(sorted(changed))}; {base.source}"
+    return base.model_copy(update={**changed, "source": source})
 
 
 def judge(value: float | None, sent: int, level: MetricThreshold | None, min_volume: int) -> Status:
