@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
-from ipdash.domain.metrics import IpMetrics
+from ipdash.domain.metrics import CONSISTENCY_SENDING_DAYS, IpMetrics
 from ipdash.domain.models import BlocklistSignal, IpFacts, SndsDay
 from ipdash.domain.thresholds import format_rate
 
@@ -173,13 +173,13 @@ def score_ip(
         for c in components
     ]
     caps = [g.cap for g in gates if g.cap is not None]
-    value = min([raw, *caps])
+    value = round(min([raw, *caps]))  # the band is read from the number shown, so 84.6 is 85 and healthy
     band = Band.CRITICAL if caps else band_for(value)  # any hard gate is critical, whatever the weighting
     band = _cap_band(band, worst_breach)
     reason = "; ".join(g.condition for g in gates) or _strongest_drag(components)
     if worst_breach and not gates:
         reason = f"a rate is over its {worst_breach} threshold; {reason}"
-    return Score(round(value), band, tuple(components), tuple(gates), reason, uncapped=raw)
+    return Score(value, band, tuple(components), tuple(gates), reason, uncapped=raw)
 
 
 _BAND_ORDER = (Band.HEALTHY, Band.WATCH, Band.AT_RISK, Band.CRITICAL)
@@ -282,7 +282,8 @@ def _consistency_component(metrics: IpMetrics, facts: IpFacts | None, gates: lis
     if cv is None:
         return Component("consistency", WEIGHTS["consistency"], None, "fewer than 2 sending days")
     value = 100 * max(0.0, 1 - cv)
-    detail = f"CV {cv:.2f} over the last {min(14, len(metrics.daily))} sending days"
+    sending_days = sum(1 for _, day in metrics.daily if day.sent > 0)
+    detail = f"CV {cv:.2f} over the last {min(CONSISTENCY_SENDING_DAYS, sending_days)} sending days"
     jump = metrics.largest_day_over_day_jump
     if jump is not None and jump > 2:
         value = max(0.0, value - 25)
