@@ -134,7 +134,7 @@ class ZoneEntry(CatalogModel):
             raise ValueError("an IP list needs at least one address family")
         return self
 
-    @property
+    @cached_property
     def display_zone(self) -> str:
         """The zone as shown to people: a key placeholder, never a key."""
         if self.zone is None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 import dns.reversename
@@ -55,6 +55,9 @@ class _Pending:
     rdns: RdnsResult | None = None
     remaining: int = 0
 
+    def __post_init__(self) -> None:
+        self.prefix = self.target.query_prefix
+
 
 class Checker:
     """Keeps the DNS client, answer cache and zone-health cache between runs (the TUI's re-checks)."""
@@ -92,8 +95,8 @@ class Checker:
         pending = [_Pending(t, zones_for(t, self.settings.plan)) for t in targets]
         health = await self._health(pending, deadline_at)
         jobs = list(self._jobs(pending))
-        for item in pending:
-            item.remaining = sum(1 for job in jobs if job[0] is item)
+        for item, _ in jobs:
+            item.remaining += 1
         finished: list[TargetResult | None] = [None] * len(pending)
         index_of = {id(item): i for i, item in enumerate(pending)}
         done_jobs = 0
@@ -124,7 +127,7 @@ class Checker:
                     item.rdns = await self._rdns(item.target, deadline_at)
                 else:
                     zone = item.zones[zone_index]
-                    item.results[zone_index] = await self._zone(item.target, zone, health, deadline_at)
+                    item.results[zone_index] = await self._zone(item, zone, health, deadline_at)
                 complete(item)
 
         for index, item in enumerate(pending):
@@ -179,11 +182,12 @@ class Checker:
         return max(0.0, min(self.settings.timeout, deadline_at - asyncio.get_running_loop().time()))
 
     async def _zone(
-        self, target: Target, zone: PlannedZone, health: dict[tuple[str, str], ZoneHealth], deadline_at: float
+        self, item: _Pending, zone: PlannedZone, health: dict[tuple[str, str], ZoneHealth], deadline_at: float
     ) -> ZoneResult:
         assert zone.query_zone is not None
+        target = item.target
         try:
-            name = query_name(target.query_prefix, zone.query_zone)
+            name = query_name(item.prefix, zone.query_zone)
         except TargetError:
             verdict = Verdict(
                 Status.SKIPPED, "the query name would be too long for this zone", cause="name too long"
@@ -194,15 +198,8 @@ class Checker:
         txt = None
         if verdict.status is Status.LISTED:
             txt = await self._txt(name, zone, deadline_at)
-        verdict = Verdict(
-            verdict.status,
-            zone.mask(verdict.reason),
-            verdict.codes,
-            verdict.meanings,
-            zone.mask(verdict.remedy),
-            verdict.severity,
-            verdict.cause,
-        )
+        if zone.secret:
+            verdict = replace(verdict, reason=zone.mask(verdict.reason), remedy=zone.mask(verdict.remedy))
         return ZoneResult.of(zone.entry, verdict, checked_at=self._now(), txt=txt)
 
     async def _txt(self, name: str, zone: PlannedZone, deadline_at: float) -> str | None:

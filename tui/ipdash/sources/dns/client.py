@@ -70,7 +70,7 @@ class DnsClient:
         return outcome
 
     async def _ask(self, name: str, rdtype: str, wait: float) -> LookupOutcome:
-        type_number = dns.rdatatype.from_text(rdtype)
+        type_number = TYPE_A if rdtype == "A" else dns.rdatatype.from_text(rdtype)
         try:
             question = question_bytes(name, type_number)
         except WireError as error:

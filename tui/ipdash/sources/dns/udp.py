@@ -8,12 +8,27 @@ drains every waiting datagram keep the per-query cost low, which is what makes a
 from __future__ import annotations
 
 import asyncio
-import random
+import os
 import socket
 
 from ipdash.sources.dns.wire import encode_query, matches_question, reply_id
 
-_ids = random.SystemRandom()
+_ID_POOL_BYTES = 4096
+
+
+class _QueryIds:
+    """Unpredictable 16-bit message IDs from the OS's CSPRNG, one urandom call per 2,048 IDs."""
+
+    def __init__(self) -> None:
+        self._pool = memoryview(b"")
+        self._offset = 0
+
+    def next(self) -> int:
+        if self._offset >= len(self._pool):
+            self._pool, self._offset = memoryview(os.urandom(_ID_POOL_BYTES)), 0
+        value = int.from_bytes(self._pool[self._offset : self._offset + 2], "big")
+        self._offset += 2
+        return value
 
 
 class NameserverUnreachable(ConnectionError):
@@ -32,6 +47,7 @@ class UdpMux:
             self._sock.close()
             raise
         self._pending: dict[int, tuple[bytes, asyncio.Future[bytes | None]]] = {}
+        self._ids = _QueryIds()
         self._loop.add_reader(self._sock.fileno(), self._readable)
         self._closed = False
 
@@ -44,7 +60,11 @@ class UdpMux:
         self._pending[query_id] = (question, future)
         timer = self._loop.call_later(max(wait, 0.0), _expire, future)
         try:
-            await self._loop.sock_sendall(self._sock, encode_query(query_id, question))
+            wire = encode_query(query_id, question)
+            try:
+                self._sock.send(wire)
+            except BlockingIOError:
+                await self._loop.sock_sendall(self._sock, wire)
             return await future
         except ConnectionRefusedError as error:
             raise NameserverUnreachable(str(error)) from None
@@ -56,7 +76,7 @@ class UdpMux:
 
     def _new_id(self) -> int:
         while True:
-            query_id = _ids.getrandbits(16)
+            query_id = self._ids.next()
             if query_id not in self._pending:
                 return query_id
 

@@ -47,13 +47,16 @@ class Reply:
 
 
 def encode_name(name: str) -> bytes:
+    try:
+        raw = name.encode("ascii")
+    except UnicodeEncodeError:
+        raise WireError(f"cannot encode {name!r}: not ASCII") from None
     parts = bytearray()
-    for label in name.rstrip(".").split("."):
-        raw = label.encode("ascii", errors="strict") if label.isascii() else b""
-        if not raw or len(raw) > 63:
+    for label in raw.rstrip(b".").split(b"."):
+        if not 0 < len(label) < 64 or b" " in label:
             raise WireError(f"cannot encode label {label!r}")
-        parts.append(len(raw))
-        parts += raw
+        parts.append(len(label))
+        parts += label
     parts.append(0)
     if len(parts) > 255:
         raise WireError("name longer than 255 octets")
@@ -98,6 +101,8 @@ def _fast_reply(data: bytes, question: bytes) -> Reply | None:
     rcode = flags & 0x000F
     if flags & _FLAG_TC:
         return Reply(rcode, truncated=True)
+    if ancount and rcode != 0:
+        return None  # contradictory (e.g. NXDOMAIN with answers): dnspython decides
     offset = 12 + len(question)
     addresses: list[str] = []
     ttl: int | None = None
