@@ -2,9 +2,9 @@
 
 Tests describe what each name answers (A codes, error codes, NXDOMAIN, SERVFAIL, REFUSED, silence, TXT,
 PTR, forward A/AAAA) and the server answers exactly that, over UDP and TCP, from a thread with its own
-event loop; ``serve_in_process`` runs it in a child process for the benchmark so the server does not
-share the client's interpreter lock. Deterministic replies are cached as wire bytes (only the message ID
-changes), so the server is fast enough that the client is what a benchmark measures.
+event loop; ``ProcessDnsServer`` runs it in a child process for the benchmark so the server does not
+share the client's interpreter lock, with a blocking UDP loop and replies cached as wire bytes (only the
+message ID changes), so the server is fast enough that the client is what a benchmark measures.
 """
 
 from __future__ import annotations
@@ -156,8 +156,9 @@ class DnsScript:
 class _Engine:
     """Turns query bytes into reply bytes, and remembers what was asked."""
 
-    def __init__(self, script: DnsScript) -> None:
+    def __init__(self, script: DnsScript, *, cache_replies: bool = False) -> None:
         self.script = script
+        self.cache_replies = cache_replies
         self.asked: Counter[tuple[str, str]] = Counter()
         self.transports: Counter[str] = Counter()
         self._wire_cache: dict[bytes, tuple[tuple[str, str], bytes | None]] = {}
@@ -183,7 +184,7 @@ class _Engine:
         if reply.drop or count <= reply.drop_first:
             return None
         wire = self._build(query, reply, key, transport)
-        if not reply.dynamic and transport == "udp":
+        if self.cache_replies and not reply.dynamic and transport == "udp":
             self._wire_cache[data[2:]] = (key, wire[2:])
         return wire
 
@@ -254,7 +255,8 @@ class LoopbackDnsServer:
         self.fast_udp = fast_udp
         self._udp_thread: threading.Thread | None = None
         self.port = 0
-        self._engine = _Engine(self.script)
+        # Benchmarks cache replies as bytes; tests change the script between queries, so they do not.
+        self._engine = _Engine(self.script, cache_replies=fast_udp)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()

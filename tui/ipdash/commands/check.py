@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.markup import escape
 
 from ipdash.cli import EXIT_FINDING, EXIT_INCOMPLETE, EXIT_OK
 from ipdash.commands._output import emit_json, fail_usage, render_table
@@ -135,6 +134,8 @@ def _print_report(report: CheckReport) -> None:
 
 
 def _zone_rows(result: TargetResult) -> list[tuple[str, ...]]:
+    from rich.markup import escape
+
     rows = []
     for zone in result.blocklists:
         reason = zone.reason

@@ -16,10 +16,13 @@ from ipdash.sources.dns.configure import (
     shipped_catalog,
     system_nameserver,
 )
+from ipdash.sources.dns.service import BlocklistChecks, CheckRun
 from ipdash.sources.dns.store import ResultsStore, StoredChecks
 
 __all__ = [
+    "BlocklistChecks",
     "CheckChoices",
+    "CheckRun",
     "CheckSettings",
     "Checker",
     "DnsClient",
