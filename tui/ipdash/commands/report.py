@@ -14,7 +14,13 @@ from ipdash.commands._output import emit_json, fail_usage, render_table
 from ipdash.domain.analysis import Analysis, IpAnalysis, analyse, analysis_window
 from ipdash.domain.labels import BAND_LABELS, STATUS_LABELS, format_count
 from ipdash.domain.models import Dataset, RowError
-from ipdash.domain.thresholds import METRIC_LABELS, UnknownPresetError, format_rate
+from ipdash.domain.thresholds import (
+    IP_SCOPE,
+    METRIC_LABELS,
+    UnknownPresetError,
+    format_rate,
+    resolve_levels,
+)
 from ipdash.sources.config_file import ConfigError
 from ipdash.sources.csv_stats import CsvReadError
 from ipdash.sources.loader import load_dataset_for_cli
@@ -59,10 +65,12 @@ def report(
     if preset is not None:
         updates["thresholds"] = config.thresholds.model_copy(update={"preset": preset})
     config = config.model_copy(update=updates)
+    presets = threshold_presets()
     try:
-        result = analyse(
-            dataset, config, threshold_presets(), window=analysis_window(dataset, config.window_days)
-        )
+        # Checked up front too: with no data rows analyse() never looks the presets up.
+        for scope in (IP_SCOPE, *config.thresholds.mailbox_provider_presets):
+            resolve_levels(presets, config.thresholds, scope)
+        result = analyse(dataset, config, presets, window=analysis_window(dataset, config.window_days))
     except UnknownPresetError as error:
         fail_usage(str(error))
         return
