@@ -13,6 +13,16 @@ from ipdash.domain.dnsbl.settings import Nameserver
 from ipdash.sources.dns.configure import shipped_catalog
 
 
+@pytest.fixture(autouse=True)
+def no_system_resolver(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test may fall back to the machine's resolver (and through it, to live lists)."""
+
+    def refuse() -> Nameserver:
+        raise AssertionError("a test tried to use the system resolver")
+
+    monkeypatch.setattr("ipdash.sources.dns.configure.system_nameserver", refuse)
+
+
 @pytest.fixture
 def script() -> DnsScript:
     return DnsScript()

@@ -197,3 +197,23 @@ async def test_unencodable_names_fail_cleanly(nameserver: Nameserver) -> None:
     async with DnsClient(nameserver) as client:
         outcome = await client.lookup("bad label with spaces and ü." + "x" * 70 + ".example", wait=WAIT)
     assert outcome.rcode is Rcode.FAILURE
+
+
+async def test_loops_without_add_reader_use_per_query_sockets(
+    script: DnsScript, server: LoopbackDnsServer, nameserver: Nameserver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+
+    loop = asyncio.get_running_loop()
+
+    def unsupported(*args: object) -> None:
+        raise NotImplementedError
+
+    monkeypatch.setattr(loop, "add_reader", unsupported)
+    script.add("w.bl.example", "A", Reply(addresses=("127.0.0.2", "127.0.0.3")))
+    script.add("slow.bl.example", "A", SILENCE)
+    async with DnsClient(nameserver) as client:
+        outcome = await client.lookup("w.bl.example", wait=WAIT)
+        slow = await client.lookup("slow.bl.example", wait=0.1)
+    assert sorted(outcome.values) == ["127.0.0.2", "127.0.0.3"]
+    assert slow.rcode is Rcode.TIMEOUT and server.asked("slow.bl.example") == 2

@@ -40,6 +40,8 @@ class DnsClient:
         self.retries = retries
         self.queries_sent = 0
         self._mux: UdpMux | None = None
+        #: Event loops without add_reader (Windows' Proactor) use dnspython's one-socket-per-query UDP.
+        self._per_query_udp = False
 
     async def __aenter__(self) -> DnsClient:
         return self
@@ -77,12 +79,16 @@ class DnsClient:
             return LookupOutcome(Rcode.FAILURE, detail=str(error))
         self.queries_sent += 1
         try:
-            data = await self._udp().exchange(question, wait)
-            if data is None:
-                return LookupOutcome(Rcode.TIMEOUT)
-            reply = fast_reply(data, question) if type_number == TYPE_A else None
-            if reply is None:
-                reply = full_reply(parse_wire(data))
+            mux = None if self._per_query_udp else self._udp()
+            if mux is None:
+                reply = await self._per_query(name, rdtype, wait)
+            else:
+                data = await mux.exchange(question, wait)
+                if data is None:
+                    return LookupOutcome(Rcode.TIMEOUT)
+                reply = fast_reply(data, question) if type_number == TYPE_A else None
+                if reply is None:
+                    reply = full_reply(parse_wire(data))
             if reply.truncated:
                 reply = await self._over_tcp(name, rdtype, wait)
         except NameserverUnreachable as error:
@@ -95,10 +101,20 @@ class DnsClient:
             return LookupOutcome(Rcode.FAILURE, detail=f"TCP to {self.nameserver} failed: {error}")
         return _outcome(reply)
 
-    def _udp(self) -> UdpMux:
+    def _udp(self) -> UdpMux | None:
         if self._mux is None:
-            self._mux = UdpMux(self.nameserver.host, self.nameserver.port)
+            try:
+                self._mux = UdpMux(self.nameserver.host, self.nameserver.port)
+            except NotImplementedError:
+                self._per_query_udp = True
         return self._mux
+
+    async def _per_query(self, name: str, rdtype: str, wait: float) -> Reply:
+        query = dns.message.make_query(name.rstrip(".") + ".", rdtype)
+        response = await dns.asyncquery.udp(
+            query, self.nameserver.host, timeout=wait, port=self.nameserver.port, ignore_unexpected=True
+        )
+        return full_reply(response)
 
     async def _over_tcp(self, name: str, rdtype: str, wait: float) -> Reply:
         self.queries_sent += 1

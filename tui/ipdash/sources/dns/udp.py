@@ -48,7 +48,11 @@ class UdpMux:
             raise
         self._pending: dict[int, tuple[bytes, asyncio.Future[bytes | None]]] = {}
         self._ids = _QueryIds()
-        self._loop.add_reader(self._sock.fileno(), self._readable)
+        try:
+            self._loop.add_reader(self._sock.fileno(), self._readable)
+        except NotImplementedError:
+            self._sock.close()
+            raise
         self._closed = False
 
     async def exchange(self, question: bytes, wait: float) -> bytes | None:
