@@ -21,8 +21,10 @@ FIRST_DAY = LAST_DAY - timedelta(days=DAYS - 1)
 
 #: Share of each IP's volume per mailbox provider.
 SPLIT = {"gmail.com": 0.45, "outlook.com": 0.20, "yahoo.com": 0.15, "other": 0.20}
-#: SendGrid's manual daily warm-up table (reference/warmup_thresholds.md §1.3), capped at the target.
-SENDGRID_DAILY = [50, 100, 500, 1000, 5000, 10000, 20000, 40000, 70000, 100000, 150000, 250000]
+#: Braze's moderate daily warm-up table (reference/warmup_thresholds.md §1.5): 21 days to 1M.
+BRAZE_MODERATE = [50, 100, 500, 1000, 2000, 4000, 8000, 16000, 25000, 35000, 50000, 75000, 100000,
+                  150000, 200000, 275000, 375000, 500000, 650000, 825000, 1000000]
+WARMUP_TARGET = 500_000  # reached on sending day 18: on the last date the IP is on day 12, mid-way
 
 WEEKDAYS = frozenset(range(5))
 EVERY_DAY = frozenset(range(7))
@@ -77,7 +79,7 @@ def warming(_ago: int, day: date) -> int:
     sending_day = sum(
         1 for offset in range((day - WARMUP_START).days + 1) if (WARMUP_START + timedelta(offset)).weekday() < 5
     )
-    cap = min(SENDGRID_DAILY[min(sending_day, len(SENDGRID_DAILY)) - 1], 60_000)
+    cap = min(BRAZE_MODERATE[min(sending_day, len(BRAZE_MODERATE)) - 1], WARMUP_TARGET)
     return int(cap * 0.97)  # sends just under each day's cap
 
 
@@ -115,7 +117,7 @@ STORIES = [
     Story(
         ip="198.51.100.11",
         facts={"pool": "marketing", "provider": "sendgrid", "kind": "dedicated", "stream": "marketing",
-               "warmup_start": WARMUP_START, "warmup_plan": "sendgrid", "warmup_target_daily": 60_000,
+               "warmup_start": WARMUP_START, "warmup_plan": "braze-moderate", "warmup_target_daily": WARMUP_TARGET,
                "rdns": "mta11.mail.acme-shop.example", "sending_domains": ["news.acme-shop.example"]},
         sending_days=WEEKDAYS,
         volume=warming,

@@ -72,13 +72,13 @@ async def test_sample_data_mid_warmup_shows_progress_next_caps_and_chart() -> No
         assert card.progress.state is WarmupState.ON_TRACK
         assert card.has_class("-ok")
         bar = card.query_one(ProgressBar)
-        assert bar.percentage == pytest.approx(7 / 9, abs=0.01)
+        assert bar.percentage == pytest.approx(7 / 18, abs=0.01)
         headline = str(card.query_one(".warmup-headline", Static).render())
-        assert "✓ on track" in headline and "day 8/9" in headline and "ETA 2026-11-17" in headline
+        assert "✓ on track" in headline and "day 8/18" in headline and "ETA 2026-11-30" in headline
         upcoming = str(card.query_one(".warmup-upcoming", Static).render())
-        assert "day 8 Mon 11-16 40,000" in upcoming and "day 9 Tue 11-17 60,000" in upcoming
+        assert "day 8 Mon 11-16 16,000" in upcoming and "day 9 Tue 11-17 25,000" in upcoming
         next_step = str(card.query_one(".warmup-next", Static).render())
-        assert "advance → 40,000/day" in next_step and "Rule:" in next_step
+        assert "advance → 16,000/day" in next_step and "Rule:" in next_step
         assert card.query_one(WarmupChart).progress is card.progress
 
 
@@ -87,12 +87,12 @@ async def test_sample_data_at_the_end_puts_the_rewarm_first() -> None:
         await pilot.pause()
         cards = list(pilot.app.query(WarmupCard))
         assert [c.progress.ip for c in cards] == [IDLE_IP, WARMING_IP]
-        rewarm, complete = cards
+        rewarm, warming = cards
         assert rewarm.has_class("-critical")
         assert "⟲ re-warm" in str(rewarm.query_one(".warmup-headline", Static).render())
         assert rewarm.query_one(ProgressBar).percentage == 0
-        assert complete.query_one(ProgressBar).percentage == 1
-        assert not complete.query(".warmup-upcoming")
+        assert warming.query_one(ProgressBar).percentage == pytest.approx(12 / 18, abs=0.01)
+        assert "day 13 Mon 11-23 100,000" in str(warming.query_one(".warmup-upcoming", Static).render())
 
 
 async def test_showing_new_progress_replaces_the_cards() -> None:

@@ -162,8 +162,10 @@ def test_status_on_the_sample_data() -> None:
     assert result.exit_code == 1  # the idle SES IP needs a re-warm
     data = json.loads(result.output)
     by_ip = {entry["ip"]: entry for entry in data["ips"]}
-    assert by_ip["198.51.100.11"]["schedule"] == "sendgrid"
-    assert by_ip["198.51.100.11"]["target_daily"] == 60_000
+    assert by_ip["198.51.100.11"]["schedule"] == "braze-moderate"
+    assert by_ip["198.51.100.11"]["target_daily"] == 500_000
+    assert by_ip["198.51.100.11"]["status"] == "on-track"
+    assert by_ip["198.51.100.11"]["day"] == 13  # 12 sending days done: mid warm-up
     assert by_ip["203.0.113.21"]["status"] == "needs-rewarm"
     assert by_ip["203.0.113.21"]["next_step"]["action"] == "rewarm"
     assert "198.51.100.10" not in by_ip  # steady, no plan, not idle
@@ -176,8 +178,8 @@ def test_status_on_the_sample_data_mid_warmup() -> None:
     entry = next(e for e in json.loads(result.output)["ips"] if e["ip"] == "198.51.100.11")
     assert entry["status"] == "on-track"
     assert entry["day"] == 8
-    assert entry["next_step"]["daily_limit"] == 40_000
-    assert entry["eta"] == "2026-11-17"
+    assert entry["next_step"]["daily_limit"] == 16_000  # braze-moderate day 8
+    assert entry["eta"] == "2026-11-30"
 
 
 def write_csv(tmp_path: Path, ip: str, volumes: list[int], first: date) -> Path:

@@ -13,6 +13,8 @@ from textual.worker import get_current_worker
 
 from ipdash.domain.analysis import analyse
 from ipdash.domain.models import Dataset
+from ipdash.domain.thresholds import UnknownPresetError
+from ipdash.domain.warmup import PlanError, assess_all
 from ipdash.sources.loader import LoadPlan, load_dataset
 from ipdash.sources.reference_data import threshold_presets
 from ipdash.ui.messages import DataReady, LoadProgress
@@ -120,11 +122,18 @@ class IpdashApp(App[int]):
         self.post_message(self._analysed(dataset))
 
     def _analysed(self, dataset: Dataset) -> DataReady:
+        """Runs in a worker thread: the whole pure pipeline for one state of the data."""
         analysis = analyse(dataset, self.plan.config, self.presets)
+        try:
+            warmups = assess_all(dataset, self.plan.config, self.presets)
+        except (PlanError, UnknownPresetError) as error:
+            self.call_from_thread(self.notify, f"Warm-up plans: {error}", severity="error", timeout=10)
+            warmups = {}
         return DataReady(
             dataset,
             analysis,
             self.clock(),
+            warmups=warmups,
             origin=self.origin,
             replay_day=self.replay_day if self.demo else None,
         )

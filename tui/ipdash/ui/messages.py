@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from textual.message import Message
 
 from ipdash.domain.analysis import Analysis
 from ipdash.domain.models import Dataset
+from ipdash.domain.warmup import WarmupProgress
 
 
 @dataclass
@@ -18,6 +19,7 @@ class DataReady(Message):
     dataset: Dataset
     analysis: Analysis
     loaded_at: datetime
+    warmups: dict[str, WarmupProgress] = field(default_factory=dict)
     origin: str = ""  # "sample data", "2 CSV files", "config ~/.config/ipdash/config.toml"
     replay_day: date | None = None
 

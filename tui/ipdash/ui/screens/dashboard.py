@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from datetime import datetime
 
@@ -10,8 +11,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Footer, Input, Static, TabbedContent, TabPane
 
+from ipdash.domain.warmup import warmup_breach
 from ipdash.ui.messages import DataReady
 from ipdash.ui.widgets.breach_feed import BreachFeed, FeedItem
 from ipdash.ui.widgets.ip_panels import breaches_text, facts_text, provider_table, score_breakdown, score_text
@@ -19,11 +21,23 @@ from ipdash.ui.widgets.ip_table import IpTable
 from ipdash.ui.widgets.status_bar import StatusBar
 
 
+def feed_items(data: DataReady) -> list[FeedItem]:
+    """Threshold breaches and warm-up events, as feed lines."""
+    items = [FeedItem.from_verdict(v) for v in data.analysis.all_breaches()]
+    for progress in data.warmups.values():
+        event = warmup_breach(progress)
+        if event is not None:
+            items.append(FeedItem(**dataclasses.asdict(event)))
+    return items
+
+
 class DashboardScreen(Screen[None]):
     BINDINGS = [
         Binding("slash", "filter", "Filter", id="filter"),
         Binding("enter", "detail", "Detail", id="detail", show=True),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="clear_filter"),
+        Binding("1", "show_panel('tab-breaches')", "Breaches", show=False, id="panel_breaches"),
+        Binding("2", "show_panel('tab-warmup')", "Warm-up", show=False, id="panel_warmup"),
     ]
 
     def __init__(self, clock: Callable[[], datetime]) -> None:
@@ -45,7 +59,11 @@ class DashboardScreen(Screen[None]):
                 yield Static(id="side-providers")
                 yield Static(id="side-breakdown")
                 yield Static(id="side-breaches")
-            yield BreachFeed(id="feed")
+            with TabbedContent(id="panels", initial="tab-breaches"):
+                with TabPane("1 Breaches", id="tab-breaches"):
+                    yield BreachFeed(id="feed")
+                with TabPane("2 Warm-up", id="tab-warmup"):
+                    yield Vertical(id="warmup-host")
         yield StatusBar(self.clock, id="status")
         yield Footer()
 
@@ -73,10 +91,31 @@ class DashboardScreen(Screen[None]):
         if data.replay_day:
             title.append(f"  ▶ demo replay: {data.replay_day}")
         self.query_one("#title-bar", Static).update(title)
-        self.table.show(data.analysis)
-        self.query_one(BreachFeed).show(FeedItem.from_verdict(v) for v in data.analysis.all_breaches())
+        self.table.show(data.analysis, data.warmups)
+        self.query_one(BreachFeed).show(feed_items(data))
+        self._show_warmups()
         self.refresh_status()
         self.show_selected()
+
+    def action_show_panel(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = tab
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        if event.pane.id == "tab-warmup":
+            self._show_warmups()
+
+    def _show_warmups(self) -> None:
+        """The warm-up panel (charts: plotext) is built the first time its tab is opened."""
+        if self.data is None or self.query_one(TabbedContent).active != "tab-warmup":
+            return
+        from ipdash.ui.widgets.warmup_panel import WarmupPanel
+
+        host = self.query_one("#warmup-host")
+        panels = host.query(WarmupPanel)
+        panel = panels.first() if panels else WarmupPanel()
+        if not panels:
+            host.mount(panel)
+        panel.show(list(self.data.warmups.values()))
 
     def refresh_status(self) -> None:
         if self.data is None:

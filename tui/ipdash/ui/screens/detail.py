@@ -22,6 +22,7 @@ from ipdash.ui.widgets.ip_panels import (
     score_breakdown,
     score_text,
 )
+from ipdash.ui.widgets.warmup_panel import WarmupCard
 
 CHART_DAYS = 60
 _SNDS_TONES = {"GREEN": ("● GREEN", "ok"), "YELLOW": ("◐ YELLOW", "warn"), "RED": ("✗ RED", "bad")}
@@ -53,6 +54,7 @@ class IpDetailScreen(Screen[None]):
                 with Vertical(id="detail-right"):
                     yield Static(id="detail-providers")
                     yield Static(id="detail-snds")
+            yield Vertical(id="detail-warmup")
             with Horizontal(id="detail-charts"):
                 yield VolumeChart(id="chart-volume")
                 yield RateChart(id="chart-rates")
@@ -77,9 +79,17 @@ class IpDetailScreen(Screen[None]):
         self.query_one("#detail-snds", Static).update(self._snds_table(analysis))
         self.query_one("#detail-breaches", Static).update(breaches_text(self.app, analysis))
         self.query_one("#detail-provenance", Static).update(provenance_text(self.app, analysis))
+        self._show_warmup(data)
         daily = analysis.metrics.daily[-CHART_DAYS:]
         self.query_one(VolumeChart).plot_days(daily)
         self.query_one(RateChart).plot_days(daily)
+
+    def _show_warmup(self, data: DataReady) -> None:
+        host = self.query_one("#detail-warmup", Vertical)
+        host.remove_children()
+        progress = data.warmups.get(self.ip)
+        if progress is not None:
+            host.mount(WarmupCard(progress))
 
     def _snds_table(self, analysis: IpAnalysis) -> Table | Text:
         recent = analysis.snds[-7:]

@@ -14,20 +14,47 @@ from ipdash.domain.analysis import Analysis, IpAnalysis
 from ipdash.domain.labels import BAND_LABELS, BAND_TONES, format_count
 from ipdash.domain.models import ip_sort_key
 from ipdash.domain.thresholds import IP_SCOPE, Status, format_rate
+from ipdash.domain.warmup.labels import STATE_LEVELS, warmup_cell_text
+from ipdash.domain.warmup.results import WarmupProgress
 from ipdash.ui.tones import toned
+
+
+@dataclass(frozen=True)
+class Row:
+    """Everything one table row shows: the IP's analysis plus the checks that run beside it."""
+
+    analysis: IpAnalysis
+    warmup: WarmupProgress | None = None
+    blocklist: tuple[str, str] | None = None  # (cell text, tone), from the blocklist checks
+
+    @property
+    def ip(self) -> str:
+        return self.analysis.ip
+
+    def __getattr__(self, name: str) -> Any:  # facts, score, metrics, verdicts, breaches, worst_status
+        return getattr(self.analysis, name)
 
 
 @dataclass(frozen=True)
 class Column:
     key: str
     label: str
-    cell: Callable[[IpAnalysis], tuple[str, str]]  # -> (text, tone)
-    sort: Callable[[IpAnalysis], Any]
+    cell: Callable[[Row], tuple[str, str]]  # -> (text, tone)
+    sort: Callable[[Row], Any]
     right: bool = False
 
 
-def _rate_cell(metric: str) -> Callable[[IpAnalysis], tuple[str, str]]:
-    def cell(analysis: IpAnalysis) -> tuple[str, str]:
+_WARMUP_TONES = {"ok": "ok", "warn": "warn", "critical": "bad"}
+
+
+def _warmup_cell(row: Row) -> tuple[str, str]:
+    if row.warmup is None:
+        return "—", "muted"
+    return warmup_cell_text(row.warmup), _WARMUP_TONES[STATE_LEVELS[row.warmup.state]]
+
+
+def _rate_cell(metric: str) -> Callable[[Row], tuple[str, str]]:
+    def cell(analysis: Row) -> tuple[str, str]:
         value = analysis.metrics.totals.rate(metric)
         verdict = next((v for v in analysis.verdicts if v.scope == IP_SCOPE and v.metric == metric), None)
         if verdict is None or verdict.status is Status.INSUFFICIENT_VOLUME:
@@ -39,11 +66,11 @@ def _rate_cell(metric: str) -> Callable[[IpAnalysis], tuple[str, str]]:
     return cell
 
 
-def _rate_sort(metric: str) -> Callable[[IpAnalysis], Any]:
+def _rate_sort(metric: str) -> Callable[[Row], Any]:
     return lambda a: a.metrics.totals.rate(metric) if a.metrics.totals.rate(metric) is not None else -1.0
 
 
-def _breach_cell(analysis: IpAnalysis) -> tuple[str, str]:
+def _breach_cell(analysis: Row) -> tuple[str, str]:
     count = len(analysis.breaches)
     if not count:
         return "✓ 0", "ok"
@@ -51,7 +78,7 @@ def _breach_cell(analysis: IpAnalysis) -> tuple[str, str]:
     return (f"✗ {count}", "bad") if worst is Status.CRITICAL else (f"▲ {count}", "warn")
 
 
-def _score_cell(analysis: IpAnalysis) -> tuple[str, str]:
+def _score_cell(analysis: Row) -> tuple[str, str]:
     score = analysis.score
     text = "–" if score.value is None else str(score.value)
     return text, BAND_TONES[score.band]
@@ -100,6 +127,7 @@ BASE_COLUMNS: list[Column] = [
     Column("bounce", "Bounce", _rate_cell("bounce_rate"), _rate_sort("bounce_rate"), right=True),
     Column("complaint", "Complaint", _rate_cell("complaint_rate"), _rate_sort("complaint_rate"), right=True),
     Column("unsub", "Unsub", _rate_cell("unsubscribe_rate"), _rate_sort("unsubscribe_rate"), right=True),
+    Column("warmup", "Warm-up", _warmup_cell, lambda a: a.warmup.state.value if a.warmup else "~"),
     Column(
         "breaches",
         "Breaches",
@@ -111,7 +139,7 @@ BASE_COLUMNS: list[Column] = [
 
 
 #: The columns kept when the terminal is narrow (80 columns): what a verdict needs.
-NARROW_KEYS = ("ip", "score", "band", "bounce", "complaint", "unsub", "breaches")
+NARROW_KEYS = ("ip", "score", "band", "bounce", "complaint", "breaches")
 
 
 class IpTable(DataTable[Text]):
@@ -129,6 +157,7 @@ class IpTable(DataTable[Text]):
         self.all_columns = columns or list(BASE_COLUMNS)
         self.table_columns = list(self.all_columns)
         self.analysis: Analysis | None = None
+        self.row_data: dict[str, Row] = {}
         self.filter_text = ""
         self.sort_key = "ip"
         self.sort_reverse = False
@@ -148,8 +177,15 @@ class IpTable(DataTable[Text]):
         self._widths = []
         self.refresh_rows()
 
-    def show(self, analysis: Analysis) -> None:
+    def show(
+        self,
+        analysis: Analysis,
+        warmups: dict[str, WarmupProgress] | None = None,
+        blocklists: dict[str, tuple[str, str]] | None = None,
+    ) -> None:
         self.analysis = analysis
+        warmups, blocklists = warmups or {}, blocklists or {}
+        self.row_data = {ip: Row(a, warmups.get(ip), blocklists.get(ip)) for ip, a in analysis.ips.items()}
         self.refresh_rows()
 
     @property
@@ -165,7 +201,7 @@ class IpTable(DataTable[Text]):
         if self.analysis is None:
             return
         selected = self.selected_ip
-        everything = list(self.analysis.ips.values())
+        everything = list(self.row_data.values())
         cells = {a.ip: [self._cell(col, a) for col in self.table_columns] for a in everything}
         # Widths are set explicitly from every IP's cells (not only the filtered ones), so the
         # layout is stable while filtering and never depends on when DataTable re-measures.
@@ -202,14 +238,14 @@ class IpTable(DataTable[Text]):
         filt = f" · filter “{self.filter_text}”" if self.filter_text else ""
         self.border_subtitle = f"sort {column.label} {arrow}{filt}"
 
-    def _cell(self, column: Column, analysis: IpAnalysis) -> Text:
+    def _cell(self, column: Column, analysis: Row) -> Text:
         text, tone = column.cell(analysis)
         rendered = toned(self.app, text, tone)
         if column.right:
             rendered.justify = "right"
         return rendered
 
-    def _matches(self, analysis: IpAnalysis) -> bool:
+    def _matches(self, analysis: Row) -> bool:
         if not self.filter_text:
             return True
         needle = self.filter_text.lower()
