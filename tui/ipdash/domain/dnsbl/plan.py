@@ -64,10 +64,10 @@ def select_zones(
         entry, explicit_key = _resolve(catalog, name)
         chosen[entry.id] = (entry, explicit_key)
     for name in split_zone_names(exclude):
-        entry = catalog.find(name)
-        if entry is None:
+        excluded = catalog.find(name)
+        if excluded is None:
             raise ZoneSelectionError(name, "cannot exclude a zone that is not in the catalog")
-        chosen.pop(entry.id, None)
+        chosen.pop(excluded.id, None)
     planned = [_plan(entry, explicit_key, keys) for entry, explicit_key in chosen.values()]
     return _skip_covered(planned)
 

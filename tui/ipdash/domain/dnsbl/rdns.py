@@ -135,7 +135,12 @@ def _confirm(
     generic_reason = next(
         (r for r in (generic_ptr_reason(n, address, rules.generic) for n in names) if r), ""
     )
-    base = {"ip": str(address), "ptr": names, "more_names": more, "generic": bool(generic_reason)}
+
+    def result(fcrdns: Fcrdns, reason: str, confirmed: str | None = None) -> RdnsResult:
+        return RdnsResult(
+            str(address), names, fcrdns, bool(generic_reason), reason, generic_reason, confirmed, more
+        )
+
     failed: list[str] = []
     for name in names:
         outcome = forward.get(name)
@@ -143,15 +148,14 @@ def _confirm(
             failed.append(name)
             continue
         if any(_same_address(value, address) for value in outcome.values):
-            reason = f"{name} resolves ({record}) back to {address}"
-            return RdnsResult(
-                **base, fcrdns=Fcrdns.PASS, reason=reason, generic_reason=generic_reason, confirmed_name=name
-            )
+            return result(Fcrdns.PASS, f"{name} resolves ({record}) back to {address}", name)
     if failed:
-        reason = f"forward {record} lookup failed for {', '.join(failed)}: try again later"
-        return RdnsResult(**base, fcrdns=Fcrdns.TEMPERROR, reason=reason, generic_reason=generic_reason)
-    reason = f"no PTR name resolves ({record}) back to {address}: PTR does not forward-confirm"
-    return RdnsResult(**base, fcrdns=Fcrdns.FAIL, reason=reason, generic_reason=generic_reason)
+        return result(
+            Fcrdns.TEMPERROR, f"forward {record} lookup failed for {', '.join(failed)}: try again later"
+        )
+    return result(
+        Fcrdns.FAIL, f"no PTR name resolves ({record}) back to {address}: PTR does not forward-confirm"
+    )
 
 
 def _same_address(value: str, address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:

@@ -132,9 +132,10 @@ class Checker:
 
         for index, item in enumerate(pending):
             if item.remaining == 0:
-                finished[index] = self._target_result(item)
+                result = self._target_result(item)
+                finished[index] = result
                 if on_result is not None:
-                    on_result(finished[index])
+                    on_result(result)
         await asyncio.gather(*(worker() for _ in range(max(1, min(self.settings.concurrency, len(jobs))))))
         results = tuple(r for r in finished if r is not None)
         return CheckReport(

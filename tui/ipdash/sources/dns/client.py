@@ -23,7 +23,7 @@ from ipdash.sources.dns.wire import (
     question_bytes,
 )
 
-_RCODES = {
+_RCODES: dict[int, Rcode] = {
     dns.rcode.NOERROR: Rcode.NOERROR,
     dns.rcode.NXDOMAIN: Rcode.NXDOMAIN,
     dns.rcode.SERVFAIL: Rcode.SERVFAIL,
@@ -86,9 +86,8 @@ class DnsClient:
                 data = await mux.exchange(question, wait)
                 if data is None:
                     return LookupOutcome(Rcode.TIMEOUT)
-                reply = fast_reply(data, question) if type_number == TYPE_A else None
-                if reply is None:
-                    reply = full_reply(parse_wire(data))
+                fast = fast_reply(data, question) if type_number == TYPE_A else None
+                reply = fast if fast is not None else full_reply(parse_wire(data))
             if reply.truncated:
                 reply = await self._over_tcp(name, rdtype, wait)
         except NameserverUnreachable as error:
@@ -129,7 +128,8 @@ def _outcome(reply: Reply) -> LookupOutcome:
     rcode = _RCODES.get(reply.rcode)
     if rcode is None:
         return LookupOutcome(
-            Rcode.FAILURE, detail=f"the nameserver answered {dns.rcode.to_text(reply.rcode)}"
+            Rcode.FAILURE,
+            detail=f"the nameserver answered {dns.rcode.to_text(dns.rcode.Rcode.make(reply.rcode))}",
         )
     if rcode not in (Rcode.NOERROR, Rcode.NXDOMAIN):
         return LookupOutcome(rcode)
