@@ -239,3 +239,35 @@ async def test_demo_replays_a_day_at_a_time(make_app: Callable[..., IpdashApp]) 
         app._advance_replay()
         await loaded(pilot)
         assert app.replay_day == first, "after the last day the replay starts over"
+
+
+async def test_w_opens_the_wizard_with_measured_defaults_and_escape_cancels(
+    make_app: Callable[..., IpdashApp],
+) -> None:
+    from ipdash.ui.screens.wizard import WizardScreen
+
+    async with make_app().run_test(size=(160, 48)) as pilot:
+        app = await loaded(pilot)
+        await pilot.press("w")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, WizardScreen)
+        assert "Step 1 of" in str(app.screen.query_one("#wizard-step").render())
+        assert "month" in str(app.screen.query_one("#wizard-prompt").render())
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, DashboardScreen)
+
+
+async def test_warmup_tab_shows_the_warming_and_idle_ips(make_app: Callable[..., IpdashApp]) -> None:
+    from ipdash.ui.widgets.warmup_panel import WarmupCard
+
+    async with make_app().run_test(size=(160, 48)) as pilot:
+        app = await loaded(pilot)
+        assert table(app).row_data["198.51.100.11"].warmup is not None
+        await pilot.press("2")
+        await pilot.pause()
+        cards = {card.progress.ip for card in app.dashboard.query(WarmupCard)}
+        assert cards == {"198.51.100.11", "203.0.113.21"}
+        feed = app.dashboard.query_one(BreachFeed)
+        assert any(item.ip == "203.0.113.21" and "re-warm" in item.what for item in feed.items)

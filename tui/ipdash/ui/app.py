@@ -39,6 +39,7 @@ class IpdashApp(App[int]):
         Binding("question_mark", "help", "Help", id="help"),
         Binding("r", "refresh", "Refresh", id="refresh"),
         Binding("t", "next_theme", "Theme", id="next_theme"),
+        Binding("w", "wizard", "Wizard", id="wizard"),
     ]
 
     def __init__(
@@ -185,6 +186,36 @@ class IpdashApp(App[int]):
         self.notify("Reloading sources…", timeout=2)
         self.start_load()
 
+    def action_wizard(self) -> None:
+        """Shared or dedicated? Defaults are measured from the loaded data, off the event loop."""
+        from ipdash.ui.screens.wizard import WizardScreen
+
+        if isinstance(self.screen, WizardScreen):
+            return
+        self.run_worker(
+            self._open_wizard,
+            thread=True,
+            exclusive=True,
+            group="wizard",
+            description="measure wizard defaults",
+        )
+
+    def _open_wizard(self) -> None:
+        from ipdash.domain.advisor import InvalidSettings, advisor_data, measured_defaults
+        from ipdash.ui.screens.wizard import WizardScreen
+
+        try:
+            book, prices = advisor_data(self.plan.config.advisor)
+        except InvalidSettings as error:
+            self.call_from_thread(self.notify, f"[advisor] config: {error}", severity="error", timeout=10)
+            return
+        dataset = self.full_dataset
+        defaults = measured_defaults(dataset, book=book) if dataset is not None and dataset.stats else None
+        screen = WizardScreen(
+            defaults=defaults, export_dir=Path.cwd(), book=book, prices=prices, clock=self.clock
+        )
+        self.call_from_thread(self.push_screen, screen)
+
     def action_next_theme(self) -> None:
         if not self.theme_names:
             return
@@ -211,8 +242,12 @@ class IpdashApp(App[int]):
             ("IP table", list(IpTable.BINDINGS)),
         ]
         from ipdash.ui.screens.detail import IpDetailScreen
+        from ipdash.ui.screens.recommendation import RecommendationScreen
+        from ipdash.ui.screens.wizard import WizardScreen
 
         sections.append(("IP detail", list(IpDetailScreen.BINDINGS)))
+        sections.append(("Wizard", list(WizardScreen.BINDINGS)))
+        sections.append(("Recommendation", list(RecommendationScreen.BINDINGS)))
         self.push_screen(HelpScreen(sections))  # type: ignore[arg-type]
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
@@ -220,6 +255,9 @@ class IpdashApp(App[int]):
         yield SystemCommand("Refresh now", "Re-read every source (r)", self.action_refresh)
         yield SystemCommand("Next theme", "Cycle ipdash's themes (t)", self.action_next_theme)
         yield SystemCommand("Help: keys", "Every key (?)", self.action_help)
+        yield SystemCommand(
+            "Wizard: shared or dedicated?", "Recommend shared or dedicated IPs (w)", self.action_wizard
+        )
         yield SystemCommand("Filter IPs", "Filter the IP table (/)", self.dashboard.action_filter)
         yield SystemCommand("IP detail", "Open the selected IP (enter)", self.dashboard.action_detail)
         for key, label in (
