@@ -54,9 +54,10 @@ class _Pending:
     results: dict[int, ZoneResult] = field(default_factory=dict)
     rdns: RdnsResult | None = None
     remaining: int = 0
+    prefix: str = field(init=False)
 
     def __post_init__(self) -> None:
-        self.prefix = self.target.query_prefix
+        self.prefix = self.target.query_prefix  # computed once, asked for every zone
 
 
 class Checker:
