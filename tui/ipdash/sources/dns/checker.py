@@ -75,6 +75,7 @@ class Checker:
         self.client = client or DnsClient(settings.nameserver)
         self.health_cache = health_cache or HealthCache(settings.health_ttl)
         self._now = now
+        # Shared by every run of this checker: overlapping runs together stay within the bound.
         self._limit = asyncio.Semaphore(max(1, settings.concurrency))
 
     async def __aenter__(self) -> Checker:
@@ -90,7 +91,6 @@ class Checker:
         on_progress: ProgressCallback | None = None,
     ) -> CheckReport:
         loop = asyncio.get_running_loop()
-        self._limit = asyncio.Semaphore(max(1, self.settings.concurrency))
         started = self._now()
         deadline_at = loop.time() + self.settings.deadline
         pending = [_Pending(t, zones_for(t, self.settings.plan)) for t in targets]
