@@ -25,6 +25,7 @@ MAX_KEPT_ERRORS = 1000
 PROGRESS_EVERY_ROWS = 50_000
 _CACHE_LIMIT = 100_000
 _PROVIDER_CACHE_LIMIT = 10_000
+_COUNT_CACHE_LIMIT = 20_000
 #: Longer cells are parsed but not cached, so hostile values cannot pile up in memory.
 _MAX_CACHED_CELL = 64
 _SNIFF_BYTES = 64 * 1024
@@ -170,6 +171,10 @@ class _RowParser:
         self.ips: dict[str, str] = {}
         self.providers: dict[str, str] = {}
         self.blank_lines = 0
+        # Count cells repeat a lot (0, 1, 2 …): a memo lookup is cheaper than int(). Only cells that
+        # parsed as non-negative whole numbers enter it; once it is full, plain int() takes over.
+        self.count_cache: dict[str, int] = {}
+        self.convert_count: Callable[[str], int] = self.count_cache.__getitem__
 
     def run(self, reader, raw: io.BufferedReader, total: int, progress: ProgressCallback | None) -> None:  # type: ignore[no-untyped-def]
         # Locals, C-level helpers (itemgetter, map) and try/except instead of checks keep the
@@ -178,6 +183,7 @@ class _RowParser:
         dates, ips, providers = self.dates, self.ips, self.providers  # raw cell -> parsed value
         i_date, i_ip, i_mbp = self.i_date, self.i_ip, self.i_mbp
         counts_of = _tuple_getter(self.count_positions)
+        convert = self.convert_count
         i_delivered = self.i_delivered if self.i_delivered is not None else 0  # 0: sent > sent never holds
         rows = 0
         while True:
@@ -192,11 +198,12 @@ class _RowParser:
                             ips[row[i_ip]],
                             ALL_PROVIDERS if i_mbp is None else providers[row[i_mbp]],
                         )
-                        counts: list[int | None] = list(map(int, counts_of(row)))
+                        counts: list[int | None] = list(map(convert, counts_of(row)))
                         if min(counts) < 0:  # type: ignore[type-var]
                             raise ValueError
                     except (KeyError, ValueError, IndexError):
                         parsed = self._slow_row(row, reader.line_num + 1)
+                        convert = self.convert_count
                         if parsed is None:  # reported and skipped, or a blank line
                             continue
                         key, counts = parsed
@@ -267,7 +274,17 @@ class _RowParser:
                 position = self.count_positions[self.i_delivered]
                 return self._error(line, position + 1, f"delivered ({delivered}) is more than sent ({sent})")
         provider = ALL_PROVIDERS if self.i_mbp is None else self._provider(row[self.i_mbp])
+        self._learn_counts(row, counts)
         return (day, ip, provider), counts
+
+    def _learn_counts(self, row: list[str], counts: list[int | None]) -> None:
+        if self.convert_count is int:
+            return
+        for position, value in zip(self.count_positions, counts, strict=True):
+            if value is not None and len(row[position]) <= _MAX_CACHED_CELL:
+                self.count_cache[row[position]] = value
+        if len(self.count_cache) >= _COUNT_CACHE_LIMIT:
+            self.convert_count = int
 
     def _provider(self, cell: str) -> str:
         provider = self.providers.get(cell)
