@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import sys
-from datetime import UTC, datetime
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import click
 
-from ipdash.cli import EXIT_FINDING, EXIT_OK
+from ipdash.cli import EXIT_FINDING, EXIT_INCOMPLETE, EXIT_OK
 from ipdash.commands._output import emit_json, fail_usage, render_table
 from ipdash.domain.analysis import Analysis, IpAnalysis, analyse, analysis_window
 from ipdash.domain.labels import BAND_LABELS, STATUS_LABELS, format_count
-from ipdash.domain.models import Dataset, RowError
+from ipdash.domain.models import Dataset, RowError, SourceState
 from ipdash.domain.thresholds import (
     IP_SCOPE,
     METRIC_LABELS,
@@ -21,6 +22,7 @@ from ipdash.domain.thresholds import (
     format_rate,
     resolve_levels,
 )
+from ipdash.domain.warmup import PlanError, WarmupProgress, assess_all, warmup_cell_text
 from ipdash.sources.config_file import ConfigError
 from ipdash.sources.csv_stats import CsvReadError
 from ipdash.sources.loader import load_dataset_for_cli
@@ -52,10 +54,15 @@ def report(
 ) -> None:
     """Per-IP summary: volume, rates, score, warm-up, breaches.
 
-    Exit codes: 0 no critical breach; 1 a critical breach; 2 usage or unreadable input.
+    With a config that has [[sources]], every provider source is polled once and
+    merged (with the stored history): every IP a source knows is listed, even
+    before it has volume.
+
+    Exit codes: 0 no critical breach; 1 a critical breach; 2 usage or unreadable
+    input; 3 no critical breach, but a provider source failed (the report is incomplete).
     """
     try:
-        config, dataset = load_dataset_for_cli(csv_files, config_path, demo)
+        config, dataset = load_dataset_for_cli(csv_files, config_path, demo, poll_sources=True)
     except (ConfigError, CsvReadError) as error:
         fail_usage(str(error))
         return
@@ -70,23 +77,39 @@ def report(
         # Checked up front too: with no data rows analyse() never looks the presets up.
         for scope in (IP_SCOPE, *config.thresholds.mailbox_provider_presets):
             resolve_levels(presets, config.thresholds, scope)
-        result = analyse(dataset, config, presets, window=analysis_window(dataset, config.window_days))
+        result = analyse(
+            dataset, config, presets, window=analysis_window(dataset, config.window_days, today=date.today())
+        )
     except UnknownPresetError as error:
         fail_usage(str(error))
         return
+    try:
+        warmups = assess_all(dataset, config, presets, today=result.window.end if result.window else None)
+    except PlanError as error:
+        fail_usage(str(error))
+        return
     if output_format == "json":
-        emit_json(report_json(result, dataset, generated_at=datetime.now(UTC)))
+        emit_json(report_json(result, dataset, generated_at=datetime.now(UTC), warmups=warmups))
     else:
-        print_report(result, dataset)
-    sys.exit(EXIT_FINDING if result.has_critical else EXIT_OK)
+        print_report(result, dataset, warmups)
+    if result.has_critical:
+        sys.exit(EXIT_FINDING)
+    incomplete = [info for info in dataset.sources if info.state in (SourceState.STALE, SourceState.FAILED)]
+    sys.exit(EXIT_INCOMPLETE if incomplete else EXIT_OK)
 
 
-def report_json(result: Analysis, dataset: Dataset, *, generated_at: datetime) -> dict[str, Any]:
+def report_json(
+    result: Analysis,
+    dataset: Dataset,
+    *,
+    generated_at: datetime,
+    warmups: Mapping[str, WarmupProgress] | None = None,
+) -> dict[str, Any]:
     window = result.window
     return {
         "generated_at": generated_at.isoformat(),
         "window": {"start": window.start, "end": window.end, "days": window.days} if window else None,
-        "ips": [_ip_json(analysis) for analysis in result.ips.values()],
+        "ips": [_ip_json(analysis, (warmups or {}).get(analysis.ip)) for analysis in result.ips.values()],
         "errors": [_error_json(error) for error in dataset.errors],
         "sources": [
             {
@@ -103,7 +126,7 @@ def report_json(result: Analysis, dataset: Dataset, *, generated_at: datetime) -
     }
 
 
-def _ip_json(analysis: IpAnalysis) -> dict[str, Any]:
+def _ip_json(analysis: IpAnalysis, warmup: WarmupProgress | None = None) -> dict[str, Any]:
     facts, totals, score = analysis.facts, analysis.metrics.totals, analysis.score
     return {
         "ip": analysis.ip,
@@ -119,6 +142,7 @@ def _ip_json(analysis: IpAnalysis) -> dict[str, Any]:
         "score": score.value,
         "band": score.band.value,
         "score_reason": score.reason,
+        "warmup": warmup.to_json() if warmup is not None else None,
         "breaches": [
             {
                 "metric": b.metric,
@@ -140,7 +164,9 @@ def _error_json(error: RowError) -> dict[str, Any]:
     return {"file": error.file, "line": error.line, "column": error.column, "message": error.message}
 
 
-def print_report(result: Analysis, dataset: Dataset) -> None:
+def print_report(
+    result: Analysis, dataset: Dataset, warmups: Mapping[str, WarmupProgress] | None = None
+) -> None:
     if result.window is None:
         click.echo("No sending data loaded.")
     else:
@@ -162,6 +188,7 @@ def print_report(result: Analysis, dataset: Dataset) -> None:
                 format_rate(totals.unsubscribe_rate),
                 score.value if score.value is not None else "–",
                 BAND_LABELS[score.band],
+                warmup_cell_text(warmups[analysis.ip]) if warmups and analysis.ip in warmups else "—",
                 f"{STATUS_LABELS[worst]} ×{len(analysis.breaches)}" if worst else "✓ none",
             ]
         )

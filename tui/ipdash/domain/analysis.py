@@ -50,9 +50,16 @@ class Analysis:
         return any(b.status is Status.CRITICAL for b in self.all_breaches())
 
 
-def analysis_window(dataset: Dataset, days: int, end: date | None = None) -> Window | None:
-    """The last ``days`` days ending at ``end`` or at the latest date in the data."""
-    last = end or dataset.latest_day()
+def analysis_window(
+    dataset: Dataset, days: int, end: date | None = None, today: date | None = None
+) -> Window | None:
+    """The last ``days`` days ending at ``end``, else at the latest sending date in the data,
+    else at the latest date of any other signal (SNDS, account days), else at ``today``.
+
+    The fallbacks keep IPs that a provider knows but that have no volume yet in the report.
+    """
+    other_days = [key[1] for key in dataset.snds] + [key[2] for key in dataset.accounts]
+    last = end or dataset.latest_day() or (max(other_days) if other_days else None) or today
     return Window.ending(last, days) if last else None
 
 

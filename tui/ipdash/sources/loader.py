@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ipdash.domain.config import Config, CsvFile
 from ipdash.domain.models import Dataset, SourceInfo, SourceState
-from ipdash.sources.config_file import load_config
+from ipdash.sources.config_file import ConfigError, load_config
 from ipdash.sources.csv_stats import CsvReadError, ProgressCallback, read_csv_file
 from ipdash.sources.facts_file import read_facts_file
 from ipdash.sources.paths import sample_data_dir
@@ -115,17 +115,29 @@ def failed_sources(dataset: Dataset) -> list[SourceInfo]:
 
 
 def load_dataset_for_cli(
-    csv_files: Sequence[Path], config_path: Path | None, demo: bool = False
+    csv_files: Sequence[Path], config_path: Path | None, demo: bool = False, *, poll_sources: bool = False
 ) -> tuple[Config, Dataset]:
     """For headless commands: load everything now.
+
+    With ``poll_sources`` and a config that has ``[[sources]]`` (and no --csv or
+    --demo), the stored history is added and every provider source is polled once;
+    a failing provider becomes a stale or failed source in the dataset, not an error.
 
     Raises ConfigError or CsvReadError (the caller exits 2 with the message) when
     the config or any input file cannot be read at all.
     """
-    config, _ = load_config(config_path)
+    config, found_at = load_config(config_path)
     plan = plan_from_inputs(csv_files, config, demo)
     dataset = load_dataset(plan)
     failures = failed_sources(dataset)
     if failures:
         raise CsvReadError("\n".join(info.detail for info in failures))
+    if poll_sources and not demo and not csv_files and config.sources:
+        from ipdash.sources.live import StoreError, add_history, open_configured_store, poll_once_into
+
+        try:
+            dataset = add_history(dataset, open_configured_store(config, found_at))
+        except StoreError as error:
+            raise ConfigError(str(error)) from error
+        poll_once_into(dataset, config, found_at)
     return config, dataset
