@@ -54,12 +54,15 @@ def analysis_window(
     dataset: Dataset, days: int, end: date | None = None, today: date | None = None
 ) -> Window | None:
     """The last ``days`` days ending at ``end``, else at the latest sending date in the data,
-    else at the latest date of any other signal (SNDS, account days), else at ``today``.
+    else at the latest date of any other signal (SNDS, account days), else (when some
+    source knows IPs) at ``today``; with no IP at all there is no window.
 
     The fallbacks keep IPs that a provider knows but that have no volume yet in the report.
     """
     other_days = [key[1] for key in dataset.snds] + [key[2] for key in dataset.accounts]
-    last = end or dataset.latest_day() or (max(other_days) if other_days else None) or today
+    last = end or dataset.latest_day() or (max(other_days) if other_days else None)
+    if last is None and dataset.ips():
+        last = today
     return Window.ending(last, days) if last else None
 
 
