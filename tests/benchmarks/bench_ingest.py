@@ -1,6 +1,6 @@
 """Benchmark (1) of issue 2: ingest of a large stats CSV vs a bare ``csv.reader`` pass.
 
-    python tests/benchmarks/bench_ingest.py [--rows N] [--repeat K] [--keep DIR] [--profile]
+    python tests/benchmarks/bench_ingest.py [--rows N] [--repeat K] [--keep DIR] [--breakdown] [--profile]
 
 Generates a realistic hourly stats export in a temp dir (shape: 100 sending IPs
 × 4 recipient domains per IP-hour × 120 days × 21 sending hours a day; the
@@ -12,7 +12,8 @@ provider) key), then measures in the same run, each in a fresh interpreter:
 the ratio (b)/(a); and the peak RSS of (b) and its increase over a baseline
 interpreter that imported the same modules and did nothing.
 
-Targets: ratio ≤ 2×, peak RSS ≤ 200 MB. ``--profile`` adds a cProfile of (b).
+Targets: ratio ≤ 2×, peak RSS ≤ 200 MB. ``--breakdown`` re-times the row loop step by step
+(cProfile sees it as one function); ``--profile`` adds a cProfile of (b).
 Exit status 0 when both targets are met, 1 otherwise.
 """
 
@@ -119,6 +120,9 @@ def measure(mode: str, path: Path | None, profile_out: Path | None = None) -> di
             for _row in csv.reader(handle):
                 rows += 1
         rows -= 1  # the header
+    elif mode.startswith("stage-"):
+        assert path is not None
+        rows = stage_pass(path, int(mode.removeprefix("stage-")))
     elif mode == "ingest":
         assert path is not None
         if profile_out is not None:
@@ -136,6 +140,74 @@ def measure(mode: str, path: Path | None, profile_out: Path | None = None) -> di
         raise SystemExit(f"unknown mode {mode}")
     elapsed = time.perf_counter() - started
     return {"seconds": elapsed, "rows": rows, "peak_mb": _peak_rss_mb()}
+
+
+#: read_csv_file's row loop re-built one step at a time (cumulative), to show where the time goes.
+STAGES = (
+    "csv.reader alone",
+    "+ count cells to ints (memo)",
+    "+ day / IP / provider lookups, key",
+    "+ checks (negative, delivered ≤ sent)",
+    "+ fold into per-key sums",
+)
+
+
+def stage_pass(path: Path, stage: int) -> int:
+    """The hot loop's common path (every cache hit, every row good) up to ``stage``."""
+    from operator import add, itemgetter
+
+    counts_of = itemgetter(*range(3, len(HEADER)))
+    memo: dict[str, int] = {}
+    dates: dict[str, str] = {}
+    ips: dict[str, str] = {}
+    providers: dict[str, str] = {}
+    sums: dict[tuple[str, str, str], list[int]] = {}
+    rows = 0
+    with path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.reader(handle)
+        next(reader)
+        for row in reader:
+            rows += 1
+            if stage < 1:
+                continue
+            cells = counts_of(row)
+            try:
+                counts = list(map(memo.__getitem__, cells))
+            except KeyError:
+                counts = list(map(int, cells))
+                memo.update(zip(cells, counts, strict=True))
+            if stage < 2:
+                continue
+            try:
+                key = (dates[row[0]], ips[row[1]], providers[row[2]])
+            except KeyError:
+                key = (
+                    dates.setdefault(row[0], row[0][:10]),
+                    ips.setdefault(row[1], row[1]),
+                    providers.setdefault(row[2], row[2]),
+                )
+            if stage < 3:
+                continue
+            if min(counts) < 0 or counts[1] > counts[0]:
+                raise SystemExit(f"bad row {row}")
+            if stage < 4:
+                continue
+            previous = sums.get(key)
+            if previous is None:
+                sums[key] = counts
+            else:
+                previous[:] = map(add, previous, counts)
+    return rows
+
+
+def print_breakdown(path: Path, repeat: int, bare_seconds: float) -> None:
+    print("\nwhere the time goes (the row loop re-built step by step, cumulative):")
+    print(f"{'step':<40}{'wall s':>9}{'added s':>9}{'× bare':>8}")
+    before = 0.0
+    for stage, label in enumerate(STAGES):
+        seconds = best_of(f"stage-{stage}", path, repeat)["seconds"]
+        print(f"{label:<40}{seconds:>9.2f}{seconds - before:>9.2f}{seconds / bare_seconds:>8.2f}")
+        before = seconds
 
 
 def run_child(mode: str, path: Path | None, profile_out: Path | None = None) -> dict[str, float]:
@@ -173,6 +245,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement; the fastest counts")
     parser.add_argument("--keep", type=Path, default=None, help="write the CSV here instead of a temp dir")
     parser.add_argument("--profile", action="store_true", help="also print a cProfile of the ingest")
+    parser.add_argument("--breakdown", action="store_true", help="also time the row loop step by step")
     parser.add_argument("--measure", help=argparse.SUPPRESS)
     parser.add_argument("--file", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--profile-out", type=Path, help=argparse.SUPPRESS)
@@ -216,6 +289,8 @@ def main() -> int:
             f"(target ≤ {TARGET_PEAK_MB:.0f} MB: {'met' if peak_ok else 'MISSED'})"
         )
         print(f"best of {args.repeat} run(s) each, every run in a fresh interpreter")
+        if args.breakdown:
+            print_breakdown(path, args.repeat, bare["seconds"])
         if args.profile:
             profile_out = folder / "ingest.prof"
             run_child("ingest", path, profile_out)

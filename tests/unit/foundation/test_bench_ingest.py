@@ -42,3 +42,5 @@ def test_measurements_report_rows_and_memory(tmp_path: Path) -> None:
     bare, ingest = module.measure("csv-reader", path), module.measure("ingest", path)
     assert bare["rows"] == ingest["rows"] == 1000
     assert bare["seconds"] > 0 and ingest["peak_mb"] > 0
+    for stage in range(len(module.STAGES)):
+        assert module.measure(f"stage-{stage}", path)["rows"] == 1000
