@@ -323,3 +323,18 @@ def test_console_script_exit_codes(tmp_path: Path) -> None:
     assert _run("report", "--csv", str(clean), cwd=tmp_path).returncode == EXIT_OK
     missing = _run("report", "--csv", "nowhere.csv", cwd=tmp_path)
     assert (missing.returncode, missing.stderr) == (EXIT_USAGE, "ipdash: nowhere.csv: file not found\n")
+
+
+def test_table_cells_are_shown_as_written_and_never_as_terminal_codes(tmp_path: Path) -> None:
+    data_csv = write(tmp_path, "d.csv", "date,ip,sent\n2026-03-01,192.0.2.1,10\n")
+    config = write(
+        tmp_path,
+        "c.toml",
+        f"[[csv]]\npath = '{data_csv.name}'\n"
+        '[[ips]]\nip = "192.0.2.1"\npool = "[eu] \\u001b[2Jmarketing"\nprovider = "ses [/x]"\n',
+    )
+    result = report("--config", str(config))
+    assert result.exit_code == EXIT_OK
+    assert "[eu] ?[2Jmarketing" in result.stdout
+    assert "ses [/x]" in result.stdout
+    assert "\x1b" not in result.stdout

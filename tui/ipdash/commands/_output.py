@@ -50,15 +50,22 @@ def render_table(
     """Print a plain-text table to stdout (rich, no colour needed to read it)."""
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(title=title, box=None, pad_edge=False, header_style="bold")
     for column in columns:
         table.add_column(column, justify="right" if column in right_align else "left", overflow="fold")
     for row in rows:
-        table.add_row(*("—" if cell is None else str(cell) for cell in row))
+        # Cells are data (pool names, reasons): shown as written, never read as rich markup,
+        # and with no terminal control sequences let through.
+        table.add_row(*(Text(_printable("—" if cell is None else str(cell))) for cell in row))
     # A pipe or file gets the table unwrapped; a terminal gets its own width.
     width = None if sys.stdout.isatty() else 400
     Console(file=sys.stdout, width=width, no_color=not sys.stdout.isatty()).print(table)
+
+
+def _printable(text: str) -> str:
+    return "".join(ch if ch.isprintable() or ch == "\n" else "?" for ch in text)
 
 
 def fail_usage(message: str) -> None:
