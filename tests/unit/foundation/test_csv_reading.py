@@ -257,3 +257,20 @@ def test_date_format_from_the_config(write_csv: WriteCsv) -> None:
 def test_header_only_is_zero_rows_not_an_error(write_csv: WriteCsv) -> None:
     result = read_csv_file(write_csv("date,ip,sent,delivered\n"))
     assert (result.rows, result.stats, result.errors, result.kind) == (0, {}, [], "stats")
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
+def test_a_bad_record_spanning_lines_is_reported_at_its_first_line(write_csv: WriteCsv, newline: str) -> None:
+    content = newline.join(
+        [
+            "date,ip,sent,note",
+            '2026-01-05,192.0.2.1,1,"one',
+            'two"',
+            f'2026-01-05,bad-ip,1,"three{newline}four{newline}five"',
+            "2026-01-05,192.0.2.1,x,six",
+            "",
+        ]
+    )
+    result = read_csv_file(write_csv(content))
+    assert [(e.line, e.column) for e in result.errors] == [(4, 2), (7, 3)]
+    assert result.stats[(DAY, IP, "all")].sent == 1

@@ -202,14 +202,14 @@ class _RowParser:
                         if min(counts) < 0:  # type: ignore[type-var]
                             raise ValueError
                     except (KeyError, ValueError, IndexError):
-                        parsed = self._slow_row(row, reader.line_num + 1)
+                        parsed = self._slow_row(row, _first_line(row, reader.line_num))
                         convert = self.convert_count
                         if parsed is None:  # reported and skipped, or a blank line
                             continue
                         key, counts = parsed
                     else:
                         if counts[i_delivered] > counts[0]:  # type: ignore[operator]
-                            self._delivered_over_sent(reader.line_num + 1, counts)
+                            self._delivered_over_sent(_first_line(row, reader.line_num), counts)
                             continue
                     previous = aggregates.get(key)
                     if previous is None:
@@ -325,6 +325,14 @@ class _RowParser:
                 day=key[0], ip=key[1], mailbox_provider=key[2], source=self.source, **values
             )  # type: ignore[arg-type]
         self.result.stats = stats
+
+
+def _first_line(row: list[str], last_line: int) -> int:
+    """The file line a record starts on: the reader counts to its last line, and quoted cells
+    may hold line breaks (\\n, \\r\\n or \\r). +1 for the header read before the reader started."""
+    text = "".join(row)
+    breaks = text.count("\n") + text.count("\r") - text.count("\r\n")
+    return last_line + 1 - breaks
 
 
 def _tuple_getter(positions: list[int]) -> Callable[[list[str]], tuple[str, ...]]:
