@@ -70,10 +70,34 @@ def test_count_cells(write_csv: WriteCsv, cell: str, expected: int) -> None:
     assert result.stats[(DAY, IP, "all")].sent == expected
 
 
-def test_thousands_separators_in_a_semicolon_file(write_csv: WriteCsv) -> None:
-    result = read_csv_file(write_csv("date;ip;sent;delivered\n2026-01-05;192.0.2.1;2,500;2,400\n"))
+@pytest.mark.parametrize(
+    ("sent", "delivered", "expected"),
+    [
+        ("2,500", "2,400", (2500, 2400)),
+        ("2.500", "2.400", (2500, 2400)),  # European grouping
+        ("12.000", "1.000", (12_000, 1000)),  # not 12 and 1
+        ("1.234.567", "1.234.000", (1_234_567, 1_234_000)),
+    ],
+)
+def test_thousands_separators_in_a_semicolon_file(
+    write_csv: WriteCsv, sent: str, delivered: str, expected: tuple[int, int]
+) -> None:
+    result = read_csv_file(write_csv(f"date;ip;sent;delivered\n2026-01-05;192.0.2.1;{sent};{delivered}\n"))
+    assert result.errors == []
     record = result.stats[(DAY, IP, "all")]
-    assert (record.sent, record.delivered) == (2500, 2400)
+    assert (record.sent, record.delivered) == expected
+
+
+@pytest.mark.parametrize("cell", ["2,5", "1,00", "1.000,00", "1,234.00", "1.2.3", "1,000.000", "12,34,567"])
+def test_decimal_commas_and_odd_grouping_are_errors_not_guesses(write_csv: WriteCsv, cell: str) -> None:
+    result = read_csv_file(write_csv(f"date;ip;sent\n2026-01-05;192.0.2.1;{cell}\n"))
+    assert [(e.line, e.column) for e in result.errors] == [(2, 3)]
+    assert result.stats == {}
+
+
+def test_a_grouped_negative_count_is_negative(write_csv: WriteCsv) -> None:
+    result = read_csv_file(write_csv('date,ip,sent\n2026-01-05,192.0.2.1,"-1,000"\n'))
+    assert [e.message for e in result.errors] == ["sent is negative (-1000)"]
 
 
 def test_empty_optional_cells_are_unknown_not_zero(write_csv: WriteCsv) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -29,6 +30,7 @@ _COUNT_CACHE_LIMIT = 20_000
 #: Longer cells are parsed but not cached, so hostile values cannot pile up in memory.
 _MAX_CACHED_CELL = 64
 _SNIFF_BYTES = 64 * 1024
+_GROUPED = re.compile(r"-?\d{1,3}([.,])\d{3}(?:\1\d{3})*")
 
 ProgressCallback = Callable[[int, int], None]  # (bytes read, total bytes)
 Key = tuple[date, str, str]
@@ -255,12 +257,12 @@ class _RowParser:
                 self.ips[cell] = ip
         counts: list[int | None] = []
         for name, position in zip(self.count_fields, self.count_positions, strict=True):
-            cell = row[position].strip().replace(",", "").replace("_", "")
+            cell = row[position].strip().replace("_", "")
             if not cell and name != "sent":
                 counts.append(None)  # not reported in this row: unknown, not zero
                 continue
             try:
-                value = int(cell) if "." not in cell else _whole_float(cell)
+                value = _parse_count(cell)
             except ValueError:
                 return self._error(
                     line, position + 1, f"{name} is not a whole number: {_printable(row[position])}"
@@ -349,6 +351,14 @@ def _add(a: int | None, b: int | None) -> int | None:
     if b is None:
         return a
     return a + b
+
+
+def _parse_count(cell: str) -> int:
+    """'1,000' and '1.000' are thousands (one separator, groups of three); '1000.0' is a whole
+    float as pandas writes it; anything else with a separator ('2,5', '1.000,00') is an error."""
+    if _GROUPED.fullmatch(cell):
+        return int(cell.replace(",", "").replace(".", ""))
+    return _whole_float(cell) if "." in cell else int(cell)
 
 
 def _whole_float(cell: str) -> int:
