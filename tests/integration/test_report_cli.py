@@ -338,3 +338,16 @@ def test_table_cells_are_shown_as_written_and_never_as_terminal_codes(tmp_path: 
     assert "[eu] ?[2Jmarketing" in result.stdout
     assert "ses [/x]" in result.stdout
     assert "\x1b" not in result.stdout
+
+
+def test_a_missing_ipdash_config_file_exits_2(tmp_path: Path) -> None:
+    result = report(env={"IPDASH_CONFIG": str(tmp_path / "gone.toml")})
+    assert result.exit_code == EXIT_USAGE
+    assert "gone.toml: config file not found" in result.stderr
+
+
+def test_an_unknown_preset_for_a_mailbox_provider_exits_2(tmp_path: Path) -> None:
+    config = write(tmp_path, "c.toml", '[thresholds.mailbox_provider_presets]\n"gmail.com" = "nope"\n')
+    result = report("--config", str(config))
+    assert result.exit_code == EXIT_USAGE
+    assert "unknown threshold preset 'nope'" in result.stderr
