@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -12,14 +13,20 @@ from textual.screen import Screen
 from textual.worker import get_current_worker
 
 from ipdash.domain.analysis import analyse
-from ipdash.domain.models import Dataset
+from ipdash.domain.models import BlocklistSignal, Dataset
 from ipdash.domain.thresholds import UnknownPresetError
 from ipdash.domain.warmup import PlanError, assess_all
 from ipdash.sources.loader import LoadPlan, load_dataset
 from ipdash.sources.reference_data import threshold_presets
+from ipdash.ui import blocklists
 from ipdash.ui.messages import DataReady, LoadProgress
 from ipdash.ui.screens.dashboard import DashboardScreen
 from ipdash.ui.themes import DEFAULT_THEME, load_themes
+from ipdash.ui.widgets.status_bar import StatusBar
+
+if TYPE_CHECKING:
+    from ipdash.domain.dnsbl.results import TargetResult
+    from ipdash.sources.dns import BlocklistChecks
 
 Clock = Callable[[], datetime]
 FILE_CHECK_SECONDS = 2.0
@@ -40,6 +47,7 @@ class IpdashApp(App[int]):
         Binding("r", "refresh", "Refresh", id="refresh"),
         Binding("t", "next_theme", "Theme", id="next_theme"),
         Binding("w", "wizard", "Wizard", id="wizard"),
+        Binding("b", "blocklists", "Blocklists", id="blocklists"),
     ]
 
     def __init__(
@@ -63,9 +71,14 @@ class IpdashApp(App[int]):
         self.replay_seconds = replay_seconds
         self.presets = threshold_presets()
         self.data: DataReady | None = None
+        self.blocklist_signals: dict[str, BlocklistSignal] = {}
         self.full_dataset: Dataset | None = None
         self.replay_day: date | None = None
         self._file_signature: tuple[tuple[str, float, int], ...] = ()
+        self.checks: BlocklistChecks | None = None
+        self.checks_problem = "blocklist checks are still starting"
+        self.checking: set[str] = set()
+        self._checks_started = False
         themes, self.theme_failures = load_themes(theme_dirs)
         for theme in themes.values():
             self.register_theme(theme)
@@ -95,6 +108,7 @@ class IpdashApp(App[int]):
 
     # loading -------------------------------------------------------------------
     def start_load(self) -> None:
+        self.blocklist_signals = blocklists.signals(self.checks, self._known_ips())
         self._file_signature = self._signature()
         self.run_worker(
             self._load,
@@ -124,7 +138,7 @@ class IpdashApp(App[int]):
 
     def _analysed(self, dataset: Dataset) -> DataReady:
         """Runs in a worker thread: the whole pure pipeline for one state of the data."""
-        analysis = analyse(dataset, self.plan.config, self.presets)
+        analysis = analyse(dataset, self.plan.config, self.presets, blocklists=self.blocklist_signals)
         try:
             warmups = assess_all(dataset, self.plan.config, self.presets)
         except (PlanError, UnknownPresetError) as error:
@@ -142,8 +156,27 @@ class IpdashApp(App[int]):
     def on_load_progress(self, message: LoadProgress) -> None:
         self.dashboard.query_one("#status").show_progress(message.label, message.done, message.total)  # type: ignore[attr-defined]
 
+    def _known_ips(self) -> list[str]:
+        return list(self.data.analysis.ips) if self.data is not None else []
+
     def on_data_ready(self, message: DataReady) -> None:
         self.data = message
+        if not self._checks_started and self.full_dataset is not None:
+            self._checks_started = True
+            dataset = self.full_dataset
+            self.run_worker(
+                lambda: self.call_from_thread(
+                    self._checks_ready, *blocklists.build_checks(self.plan.config.blocklists, dataset)
+                ),
+                thread=True,
+                group="blocklists-init",
+                description="load blocklist catalog and stored results",
+                exit_on_error=False,
+            )
+        self.dashboard.set_blocklists(
+            blocklists.cells(self.checks, message.analysis.ips, self.checking),
+            blocklists.feed_items(self.checks.results.values()) if self.checks else [],
+        )
         self.dashboard.show_data(message)
         screen = self.screen
         if screen is not self.dashboard and hasattr(screen, "show_data"):
@@ -178,6 +211,104 @@ class IpdashApp(App[int]):
             exclusive=True,
             group="replay",
             description=f"replay {day}",
+            exit_on_error=False,
+        )
+
+    # blocklists ----------------------------------------------------------------
+    def _checks_ready(self, checks: BlocklistChecks | None, problem: str) -> None:
+        self.checks, self.checks_problem = checks, problem
+        if checks is None:
+            return
+        for note in checks.problems:
+            self.notify(note, title="Blocklist results", severity="warning", timeout=10)
+        self._refresh_blocklists()
+        if checks.results:
+            self.reanalyse()  # stored results feed the score and the panels
+        if not self.demo:
+            self.set_interval(blocklists.RECHECK_POLL_SECONDS, self._recheck_due)
+
+    def blocklist_result(self, ip: str) -> TargetResult | None:
+        return self.checks.results.get(ip) if self.checks is not None else None
+
+    def action_blocklists(self) -> None:
+        if self.checks is None:
+            self.notify(f"Blocklist checks unavailable: {self.checks_problem}", severity="warning", timeout=8)
+            return
+        if self.checking:
+            self.notify("Blocklist checks are already running", timeout=3)
+            return
+        ips = self._known_ips()
+        self.notify(f"Checking {len(ips)} IPs against blocklists and rDNS…", timeout=3)
+        self.run_worker(
+            self._run_checks(ips),
+            group="blocklists",
+            exclusive=True,
+            exit_on_error=False,
+            description="blocklist checks",
+        )
+
+    def _recheck_due(self) -> None:
+        if self.checks is None or self.checking:
+            return
+        due = [ip for ip in self.checks.due(self._known_ips()) if ip in self.checks.results]
+        if due:
+            self.run_worker(
+                self._run_checks(due),
+                group="blocklists",
+                exclusive=True,
+                exit_on_error=False,
+                description="blocklist re-checks",
+            )
+
+    async def _run_checks(self, ips: list[str]) -> None:
+        checks = self.checks
+        if checks is None:
+            return
+        self.checking = set(ips)
+        self._refresh_blocklists()
+        status = self.dashboard.query_one(StatusBar)
+        try:
+            run = await checks.check(
+                ips,
+                on_result=self._on_check_result,
+                on_progress=lambda done, total: status.show_progress("blocklists", done, total),
+            )
+        finally:
+            self.checking = set()
+        listed = sum(1 for r in run.report.results if r.listed)
+        self.notify(
+            f"Blocklists: {listed} of {len(run.report.results)} IPs listed · resolver {run.report.resolver}",
+            timeout=6,
+        )
+        for finding in run.findings:
+            self.notify(
+                f"{finding.target}: {finding.kind.value}: {finding.subject}", severity="error", timeout=10
+            )
+        self.reanalyse()
+
+    def _on_check_result(self, result: TargetResult) -> None:
+        self.checking.discard(result.target)
+        self._refresh_blocklists()
+
+    def _refresh_blocklists(self) -> None:
+        self.dashboard.set_blocklists(
+            blocklists.cells(self.checks, self._known_ips(), self.checking),
+            blocklists.feed_items(self.checks.results.values()) if self.checks else [],
+        )
+
+    def reanalyse(self) -> None:
+        """Run the analysis again on the data as loaded (new blocklist results change the score)."""
+        full = self.full_dataset
+        if full is None:
+            return
+        self.blocklist_signals = blocklists.signals(self.checks, self._known_ips())
+        dataset = full.until(self.replay_day) if self.demo and self.replay_day else full
+        self.run_worker(
+            lambda: self.post_message(self._analysed(dataset)),
+            thread=True,
+            exclusive=True,
+            group="replay",
+            description="re-analyse",
             exit_on_error=False,
         )
 
@@ -253,6 +384,7 @@ class IpdashApp(App[int]):
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         yield SystemCommand("Refresh now", "Re-read every source (r)", self.action_refresh)
+        yield SystemCommand("Check blocklists and rDNS", "Check every IP now (b)", self.action_blocklists)
         yield SystemCommand("Next theme", "Cycle ipdash's themes (t)", self.action_next_theme)
         yield SystemCommand("Help: keys", "Every key (?)", self.action_help)
         yield SystemCommand(

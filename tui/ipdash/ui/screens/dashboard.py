@@ -44,6 +44,8 @@ class DashboardScreen(Screen[None]):
         super().__init__()
         self.clock = clock
         self.data: DataReady | None = None
+        self.blocklist_cells: dict[str, tuple[str, str]] = {}
+        self.blocklist_feed: list[FeedItem] = []
 
     def compose(self) -> ComposeResult:
         yield Static("ipdash", id="title-bar")
@@ -91,11 +93,18 @@ class DashboardScreen(Screen[None]):
         if data.replay_day:
             title.append(f"  ▶ demo replay: {data.replay_day}")
         self.query_one("#title-bar", Static).update(title)
-        self.table.show(data.analysis, data.warmups)
-        self.query_one(BreachFeed).show(feed_items(data))
+        self.table.show(data.analysis, data.warmups, self.blocklist_cells)
+        self.query_one(BreachFeed).show([*feed_items(data), *self.blocklist_feed])
         self._show_warmups()
         self.refresh_status()
         self.show_selected()
+
+    def set_blocklists(self, cells: dict[str, tuple[str, str]], feed: list[FeedItem]) -> None:
+        """New blocklist results (or a check starting): the table column and the feed follow."""
+        self.blocklist_cells, self.blocklist_feed = cells, feed
+        if self.data is not None:
+            self.table.show(self.data.analysis, self.data.warmups, cells)
+            self.query_one(BreachFeed).show([*feed_items(self.data), *feed])
 
     def action_show_panel(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab

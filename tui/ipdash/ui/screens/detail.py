@@ -13,6 +13,7 @@ from textual.widgets import Footer, Static
 from ipdash.domain.analysis import IpAnalysis
 from ipdash.ui.messages import DataReady
 from ipdash.ui.tones import toned
+from ipdash.ui.widgets.blocklist_panel import BlocklistPanel
 from ipdash.ui.widgets.charts import RateChart, VolumeChart
 from ipdash.ui.widgets.ip_panels import (
     breaches_text,
@@ -55,6 +56,7 @@ class IpDetailScreen(Screen[None]):
                     yield Static(id="detail-providers")
                     yield Static(id="detail-snds")
             yield Vertical(id="detail-warmup")
+            yield BlocklistPanel(id="detail-blocklists")
             with Horizontal(id="detail-charts"):
                 yield VolumeChart(id="chart-volume")
                 yield RateChart(id="chart-rates")
@@ -80,6 +82,11 @@ class IpDetailScreen(Screen[None]):
         self.query_one("#detail-breaches", Static).update(breaches_text(self.app, analysis))
         self.query_one("#detail-provenance", Static).update(provenance_text(self.app, analysis))
         self._show_warmup(data)
+        result = self.app.blocklist_result(self.ip) if hasattr(self.app, "blocklist_result") else None
+        clock = getattr(self.app, "clock", None)
+        self.query_one(BlocklistPanel).show(
+            result, now=clock() if clock else None, checking=self.ip in getattr(self.app, "checking", ())
+        )
         daily = analysis.metrics.daily[-CHART_DAYS:]
         self.query_one(VolumeChart).plot_days(daily)
         self.query_one(RateChart).plot_days(daily)

@@ -127,6 +127,12 @@ BASE_COLUMNS: list[Column] = [
     Column("bounce", "Bounce", _rate_cell("bounce_rate"), _rate_sort("bounce_rate"), right=True),
     Column("complaint", "Complaint", _rate_cell("complaint_rate"), _rate_sort("complaint_rate"), right=True),
     Column("unsub", "Unsub", _rate_cell("unsubscribe_rate"), _rate_sort("unsubscribe_rate"), right=True),
+    Column(
+        "blocklists",
+        "Blocklists · rDNS",
+        lambda a: a.blocklist or ("– not checked", "muted"),
+        lambda a: a.blocklist[0] if a.blocklist else "~",
+    ),
     Column("warmup", "Warm-up", _warmup_cell, lambda a: a.warmup.state.value if a.warmup else "~"),
     Column(
         "breaches",
