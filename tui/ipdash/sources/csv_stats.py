@@ -184,6 +184,7 @@ class _RowParser:
         aggregates = self.aggregates
         dates, ips, providers = self.dates, self.ips, self.providers  # raw cell -> parsed value
         i_date, i_ip, i_mbp = self.i_date, self.i_ip, self.i_mbp
+        i_provider_cell = i_mbp if i_mbp is not None else i_date  # no provider column: read, never used
         counts_of = _tuple_getter(self.count_positions)
         convert = self.convert_count
         i_delivered = self.i_delivered if self.i_delivered is not None else 0  # 0: sent > sent never holds
@@ -195,11 +196,9 @@ class _RowParser:
                     if progress is not None and rows % PROGRESS_EVERY_ROWS == 0:
                         progress(raw.tell(), total)
                     try:
-                        key = (
-                            dates[row[i_date]],
-                            ips[row[i_ip]],
-                            ALL_PROVIDERS if i_mbp is None else providers[row[i_mbp]],
-                        )
+                        day = dates[row[i_date]]
+                        ip = ips[row[i_ip]]
+                        provider_cell = row[i_provider_cell]
                         counts: list[int | None] = list(map(convert, counts_of(row)))
                         if min(counts) < 0:  # type: ignore[type-var]
                             raise ValueError
@@ -213,6 +212,10 @@ class _RowParser:
                         if counts[i_delivered] > counts[0]:  # type: ignore[operator]
                             self._delivered_over_sent(_first_line(row, reader.line_num), counts)
                             continue
+                        if i_mbp is None:
+                            key = (day, ip, ALL_PROVIDERS)
+                        else:  # a miss here is a new recipient domain, not a reason for the slow path
+                            key = (day, ip, providers.get(provider_cell) or self._provider(provider_cell))
                     previous = aggregates.get(key)
                     if previous is None:
                         aggregates[key] = counts
