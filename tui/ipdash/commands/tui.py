@@ -22,7 +22,15 @@ def run_tui(*, csv_files: Sequence[Path], config_path: Path | None, demo: bool, 
     except (ConfigError, CsvReadError) as error:
         click.echo(f"ipdash: {error}", err=True)
         return EXIT_USAGE
-    plan = plan_from_inputs(csv_files, config, demo)
+    plan = plan_from_inputs(csv_files, config, demo, found_at)
+    if plan.polls_providers:
+        from ipdash.sources.providers.polling import configured_sources
+
+        try:
+            configured_sources(config, found_at)  # a bad [[sources]] table is a usage error, said now
+        except ConfigError as error:
+            click.echo(f"ipdash: {error}", err=True)
+            return EXIT_USAGE
     if demo:
         origin = "demo: sample data replayed"
     elif plan.is_sample:

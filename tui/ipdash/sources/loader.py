@@ -30,6 +30,14 @@ class LoadPlan:
     facts_files: tuple[Path, ...] = ()
     config: Config = field(default_factory=Config)
     is_sample: bool = False
+    #: Where the config came from: relative paths in [store] and [[sources]] resolve against it.
+    config_path: Path | None = None
+    csv_from_command_line: bool = False
+
+    @property
+    def polls_providers(self) -> bool:
+        """Provider sources run beside the files (not on sample data, not with --csv)."""
+        return bool(self.config.sources) and not self.is_sample and not self.csv_from_command_line
 
     def watched_paths(self) -> list[Path]:
         return [spec.path for spec in self.csv] + list(self.facts_files)
@@ -45,8 +53,10 @@ def sample_plan(config: Config | None = None) -> LoadPlan:
     )
 
 
-def plan_from_inputs(csv_files: Sequence[Path], config: Config, demo: bool = False) -> LoadPlan:
-    """--csv files win; then the config's files; with neither (or --demo), the sample data."""
+def plan_from_inputs(
+    csv_files: Sequence[Path], config: Config, demo: bool = False, config_path: Path | None = None
+) -> LoadPlan:
+    """--csv files win; then the config's files and sources; with neither (or --demo), the sample data."""
     if demo:
         return sample_plan(config)
     if csv_files:
@@ -54,10 +64,17 @@ def plan_from_inputs(csv_files: Sequence[Path], config: Config, demo: bool = Fal
             csv=tuple(CsvFile(path=p) for p in csv_files),
             facts_files=tuple(config.facts_files),
             config=config,
+            config_path=config_path,
+            csv_from_command_line=True,
         )
     config_files = [*config.csv, *(CsvFile(path=p) for p in config.snds_files)]
     if config_files or config.facts_files or config.ips or config.sources:
-        return LoadPlan(csv=tuple(config_files), facts_files=tuple(config.facts_files), config=config)
+        return LoadPlan(
+            csv=tuple(config_files),
+            facts_files=tuple(config.facts_files),
+            config=config,
+            config_path=config_path,
+        )
     return sample_plan(config)
 
 
@@ -127,7 +144,7 @@ def load_dataset_for_cli(
     the config or any input file cannot be read at all.
     """
     config, found_at = load_config(config_path)
-    plan = plan_from_inputs(csv_files, config, demo)
+    plan = plan_from_inputs(csv_files, config, demo, found_at)
     dataset = load_dataset(plan)
     failures = failed_sources(dataset)
     if failures:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -10,10 +11,10 @@ from typing import TYPE_CHECKING
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.worker import get_current_worker
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from ipdash.domain.analysis import analyse
-from ipdash.domain.models import BlocklistSignal, Dataset
+from ipdash.domain.models import BlocklistSignal, Dataset, PollResult
 from ipdash.domain.thresholds import UnknownPresetError
 from ipdash.domain.warmup import PlanError, assess_all
 from ipdash.sources.loader import LoadPlan, load_dataset
@@ -27,6 +28,7 @@ from ipdash.ui.widgets.status_bar import StatusBar
 if TYPE_CHECKING:
     from ipdash.domain.dnsbl.results import TargetResult
     from ipdash.sources.dns import BlocklistChecks
+    from ipdash.ui.live import LivePolling
 
 Clock = Callable[[], datetime]
 FILE_CHECK_SECONDS = 2.0
@@ -79,6 +81,8 @@ class IpdashApp(App[int]):
         self.checks_problem = "blocklist checks are still starting"
         self.checking: set[str] = set()
         self._checks_started = False
+        self.live: LivePolling | None = None
+        self._data_lock = threading.Lock()  # the full dataset is replaced, never mutated, under it
         themes, self.theme_failures = load_themes(theme_dirs)
         for theme in themes.values():
             self.register_theme(theme)
@@ -101,6 +105,13 @@ class IpdashApp(App[int]):
                 f"Some themes could not be loaded:\n{lines}", title="Themes", severity="warning", timeout=10
             )
         self.start_load()
+        if self.plan.polls_providers:
+            from ipdash.ui.live import LivePolling
+
+            self.live = LivePolling(self.plan, self._on_poll_result)
+            self.run_worker(
+                self.live.run(), group="poll", exit_on_error=False, description="poll provider sources"
+            )
         if self.watch_files and not self.demo:
             self.set_interval(FILE_CHECK_SECONDS, self._check_files)
         if self.demo:
@@ -126,9 +137,14 @@ class IpdashApp(App[int]):
             progress=lambda label, done, total: self.post_message(LoadProgress(label, done, total)),
             now=self.clock(),
         )
+        if self.plan.polls_providers:
+            from ipdash.ui.live import with_history
+
+            dataset = with_history(self.plan, dataset)
         if worker.is_cancelled:
             return
-        self.full_dataset = dataset
+        with self._data_lock:
+            self.full_dataset = dataset
         if self.demo:
             latest = dataset.latest_day()
             if latest is not None and self.replay_day is None:
@@ -213,6 +229,37 @@ class IpdashApp(App[int]):
             description=f"replay {day}",
             exit_on_error=False,
         )
+
+    # provider polling ----------------------------------------------------------
+    def _on_poll_result(self, result: PollResult) -> None:
+        """A source was polled (and stored): merge it copy-on-write and analyse, off the event loop."""
+
+        def absorb() -> None:
+            from ipdash.ui.live import merged
+
+            with self._data_lock:
+                if self.full_dataset is None:
+                    return
+                self.full_dataset = full = merged(self.full_dataset, [result])
+            self.post_message(self._analysed(full))
+
+        self.run_worker(
+            absorb, thread=True, group="poll-merge", description=f"merge {result.source}", exit_on_error=False
+        )
+        self.dashboard.refresh_sources()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is WorkerState.ERROR:
+            reason = self.live.problem if event.worker.group == "poll" and self.live else ""
+            self.notify(
+                f"{event.worker.description} failed: {reason or event.worker.error}",
+                severity="error",
+                timeout=15,
+            )
+
+    def on_unmount(self) -> None:
+        if self.live is not None:
+            self.live.stop()
 
     # blocklists ----------------------------------------------------------------
     def _checks_ready(self, checks: BlocklistChecks | None, problem: str) -> None:
@@ -316,6 +363,8 @@ class IpdashApp(App[int]):
     def action_refresh(self) -> None:
         self.notify("Reloading sources…", timeout=2)
         self.start_load()
+        if self.live is not None:
+            self.live.poll_now()
 
     def action_wizard(self) -> None:
         """Shared or dedicated? Defaults are measured from the loaded data, off the event loop."""

@@ -18,7 +18,7 @@ from ipdash.ui.messages import DataReady
 from ipdash.ui.widgets.breach_feed import BreachFeed, FeedItem
 from ipdash.ui.widgets.ip_panels import breaches_text, facts_text, provider_table, score_breakdown, score_text
 from ipdash.ui.widgets.ip_table import IpTable
-from ipdash.ui.widgets.status_bar import StatusBar
+from ipdash.ui.widgets.status_bar import StatusBar, sources_table
 
 
 def feed_items(data: DataReady) -> list[FeedItem]:
@@ -38,6 +38,7 @@ class DashboardScreen(Screen[None]):
         Binding("escape", "clear_filter", "Clear filter", show=False, id="clear_filter"),
         Binding("1", "show_panel('tab-breaches')", "Breaches", show=False, id="panel_breaches"),
         Binding("2", "show_panel('tab-warmup')", "Warm-up", show=False, id="panel_warmup"),
+        Binding("3", "show_panel('tab-sources')", "Sources", show=False, id="panel_sources"),
     ]
 
     def __init__(self, clock: Callable[[], datetime]) -> None:
@@ -66,6 +67,8 @@ class DashboardScreen(Screen[None]):
                     yield BreachFeed(id="feed")
                 with TabPane("2 Warm-up", id="tab-warmup"):
                     yield Vertical(id="warmup-host")
+                with TabPane("3 Sources", id="tab-sources"), VerticalScroll(id="sources-host"):
+                    yield Static(id="file-sources")
         yield StatusBar(self.clock, id="status")
         yield Footer()
 
@@ -112,6 +115,23 @@ class DashboardScreen(Screen[None]):
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         if event.pane.id == "tab-warmup":
             self._show_warmups()
+        elif event.pane.id == "tab-sources":
+            self.refresh_sources()
+
+    def refresh_sources(self) -> None:
+        """Every source: files as loaded, providers as polled (last success, next poll, last error)."""
+        if self.data is None or self.query_one(TabbedContent).active != "tab-sources":
+            return
+        self.query_one("#file-sources", Static).update(
+            sources_table(self.app, self.data.dataset, self.clock())
+        )
+        live = getattr(self.app, "live", None)
+        poller = live.poller if live is not None else None
+        host = self.query_one("#sources-host")
+        if poller is not None and not host.query("SourcesPanel"):
+            from ipdash.ui.widgets.sources_panel import SourcesPanel
+
+            host.mount(SourcesPanel(poller, clock=self.clock))
 
     def _show_warmups(self) -> None:
         """The warm-up panel (charts: plotext) is built the first time its tab is opened."""

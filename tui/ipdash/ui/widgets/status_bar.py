@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from rich.table import Table
 from rich.text import Text
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import ProgressBar, Static
 
@@ -56,16 +57,49 @@ class StatusBar(Horizontal):
     def show(self, dataset: Dataset, loaded_at: datetime, theme: str, replay: str | None = None) -> None:
         self.remove_class("-loading")
         text = Text()
+        now = self.clock()
         for info in dataset.sources:
             symbol, tone = _STATE[info.state]
             text.append(f"{info.name} ")
             text.append_text(toned(self.app, symbol, tone))
+            if info.state is SourceState.STALE and info.fetched_at is not None:
+                text.append_text(
+                    toned(self.app, f" {humanise_age((now - info.fetched_at).total_seconds())}", tone)
+                )
             text.append("  ")
         row_errors = sum(info.row_errors for info in dataset.sources)
-        age = humanise_age((self.clock() - loaded_at).total_seconds())
+        age = humanise_age((now - loaded_at).total_seconds())
         text.append(f"│ loaded {loaded_at:%H:%M:%S} ({age} ago) │ ")
         text.append_text(toned(self.app, f"{row_errors} row errors", "warn" if row_errors else "muted"))
         if replay:
             text.append(f" │ replay {replay}")
         text.append(f" │ theme {theme} │ ? help")
         self.query_one("#status-text", Static).update(text)
+
+
+def sources_table(app: App[object], dataset: Dataset, now: datetime) -> Table:
+    """Each loaded source with its state, when it was read, rows, skipped rows and why."""
+    table = Table(
+        box=None,
+        pad_edge=False,
+        expand=True,
+        header_style="bold",
+        title="Files and sources as loaded",
+        title_justify="left",
+    )
+    for name in ("source", "kind", "state", "read", "rows", "skipped", "detail"):
+        table.add_column(name, justify="right" if name in ("rows", "skipped") else "left", overflow="fold")
+    for info in dataset.sources:
+        symbol, tone = _STATE[info.state]
+        word = {SourceState.FRESH: " fresh"}.get(info.state, "")
+        read = f"{humanise_age((now - info.fetched_at).total_seconds())} ago" if info.fetched_at else "never"
+        table.add_row(
+            info.name,
+            info.kind,
+            toned(app, symbol + word, tone),
+            read,
+            f"{info.rows:,}",
+            toned(app, f"{info.row_errors:,}", "warn" if info.row_errors else "muted"),
+            info.detail or "—",
+        )
+    return table

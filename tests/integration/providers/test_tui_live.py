@@ -1,0 +1,86 @@
+"""The TUI polling real-looking provider APIs on loopback: records arrive in the panels, the
+store keeps them for the next start, a failing source goes stale with its reason."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from ipdash.sources.config_file import load_config
+from ipdash.sources.loader import plan_from_inputs
+from ipdash.ui.app import IpdashApp
+from ipdash.ui.widgets.ip_table import IpTable
+
+from .fakeapi import FakeApi, Reply
+from .test_commands import env, routes, write_config  # noqa: F401 - fixtures and helpers
+
+
+def live_app(config_path: Path) -> IpdashApp:
+    config, found_at = load_config(config_path)
+    plan = plan_from_inputs([], config, False, found_at)
+    assert plan.polls_providers
+    return IpdashApp(plan, clock=lambda: datetime(2026, 11, 21, 9, 0, tzinfo=UTC), watch_files=False)
+
+
+async def settle(app: IpdashApp, until: object, seconds: float = 10.0) -> None:
+    """Wait (bounded) for a condition the poller's background worker makes true."""
+    deadline = asyncio.get_running_loop().time() + seconds
+    while not until():  # type: ignore[operator]
+        assert asyncio.get_running_loop().time() < deadline, "timed out waiting for the poller"
+        await asyncio.sleep(0.05)
+
+
+async def test_polled_records_reach_the_table_and_survive_a_restart(
+    tmp_path: Path,
+    api: FakeApi,
+    env: None,  # noqa: F811
+) -> None:
+    routes(api)
+    config_path = write_config(tmp_path, api)
+    app = live_app(config_path)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(app, lambda: app.data is not None and "1.1.1.0" in app.data.analysis.ips)
+        await pilot.pause()
+        table = app.dashboard.query_one(IpTable)
+        assert "1.1.1.0" in table.row_data
+        states = {info.name: info.state.value for info in app.data.dataset.sources}  # type: ignore[union-attr]
+        assert states.get("sg") == "fresh" and states.get("snds") == "fresh"
+        await pilot.press("3")
+        await pilot.pause()
+        assert app.dashboard.query("SourcesPanel")
+    assert (tmp_path / "history.sqlite3").exists()
+
+    api.route("GET", "/v3/ips", Reply(status=500, body=b"boom"))
+    api.route("GET", "/snds/data.aspx", Reply(status=401, body=b"denied"))
+    restarted = live_app(config_path)
+    async with restarted.run_test(size=(160, 48)) as pilot:
+        await settle(
+            restarted, lambda: restarted.data is not None and "1.1.1.0" in restarted.data.analysis.ips
+        )
+        await settle(
+            restarted,
+            lambda: any(
+                info.name == "snds" and info.state.value in ("stale", "failed")
+                for info in restarted.data.dataset.sources  # type: ignore[union-attr]
+            ),
+        )
+        status = str(restarted.dashboard.query_one("#status-text").render())
+        assert "snds" in status and ("stale" in status or "failed" in status)
+
+
+@pytest.mark.parametrize("bad", ['[[sources]]\nkind = "sendgrid"\nname = "x"\n'])
+def test_a_source_without_its_key_variable_is_refused_before_the_screen_opens(
+    tmp_path: Path, bad: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from ipdash.cli import main_group
+
+    config = tmp_path / "config.toml"
+    config.write_text(bad)
+    result = CliRunner().invoke(main_group, ["--config", str(config)])
+    assert result.exit_code == 2
+    assert str(config) in result.stderr

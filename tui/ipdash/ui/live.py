@@ -1,0 +1,83 @@
+"""Live provider polling inside the TUI.
+
+One long-lived async worker runs the Poller (each source on its own interval,
+counted from the end of its last poll, so polls never overlap). Each result is
+written to the history store by the Poller, then merged here copy-on-write into
+a new Dataset, so an analysis running in a thread never sees a dict change
+under it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import httpx
+
+from ipdash.domain.models import Dataset, PollResult
+from ipdash.sources.config_file import ConfigError
+from ipdash.sources.live import StoreError, open_configured_store
+from ipdash.sources.loader import LoadPlan
+from ipdash.sources.providers.polling import Poller, configured_sources, merge_poll_results
+
+if TYPE_CHECKING:
+    from ipdash.sources.store.base import HistoryStore
+
+
+class LivePolling:
+    def __init__(self, plan: LoadPlan, on_result: Callable[[PollResult], None]) -> None:
+        self.plan = plan
+        self.on_result = on_result
+        self.poller: Poller | None = None
+        self.store: HistoryStore | None = None
+        self.problem = ""
+        self._stop = asyncio.Event()
+
+    async def run(self) -> None:
+        """Build the sources, restore their last runs from the store, then poll until stopped."""
+        try:
+            sources = configured_sources(self.plan.config, self.plan.config_path)
+            self.store = await asyncio.to_thread(
+                open_configured_store, self.plan.config, self.plan.config_path
+            )
+        except (ConfigError, StoreError) as error:
+            self.problem = str(error)
+            raise
+        async with httpx.AsyncClient() as client:
+            self.poller = Poller(sources, client, store=self.store, on_result=self.on_result)
+            self.poller.restore(await asyncio.to_thread(self.store.source_runs))
+            await self.poller.run(self._stop)
+
+    def poll_now(self) -> None:
+        if self.poller is not None:
+            self.poller.poll_now()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+
+def merged(dataset: Dataset, results: list[PollResult]) -> Dataset:
+    """A new Dataset: ``dataset`` plus these results (the old one is left untouched)."""
+    fresh = Dataset(
+        stats=dict(dataset.stats),
+        facts=dict(dataset.facts),
+        snds=dict(dataset.snds),
+        errors=list(dataset.errors),
+        sources=list(dataset.sources),
+        warmups=dict(dataset.warmups),
+        listings=dict(dataset.listings),
+        accounts=dict(dataset.accounts),
+    )
+    return merge_poll_results(fresh, results)
+
+
+def with_history(plan: LoadPlan, dataset: Dataset) -> Dataset:
+    """Files' data over the stored history (blocking: call from a worker thread)."""
+    from ipdash.sources.live import add_history
+
+    try:
+        store = open_configured_store(plan.config, plan.config_path)
+    except StoreError:
+        return dataset  # the polling worker reports the store problem once
+    return add_history(dataset, store)
