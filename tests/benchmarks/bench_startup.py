@@ -55,7 +55,9 @@ def time_once(code: str) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--runs", type=int, default=7)
     runs = parser.parse_args().runs
     cases = {
@@ -73,7 +75,9 @@ def main() -> None:
     print(f"time to first frame, {runs} runs each, headless 160×48 (median, min..max)")
     for name, samples in results.items():
         median = statistics.median(samples)
-        print(f"  {name:<13} {median * 1000:7.0f} ms  ({min(samples) * 1000:.0f}..{max(samples) * 1000:.0f})  ratio {median / base:.2f}×")
+        print(
+            f"  {name:<13} {median * 1000:7.0f} ms  ({min(samples) * 1000:.0f}..{max(samples) * 1000:.0f})  ratio {median / base:.2f}×"
+        )
 
 
 if __name__ == "__main__":
