@@ -44,6 +44,9 @@ class Column:
     right: bool = False
 
 
+#: The blocklist cell before checks have started: the same words the checks use for "never checked".
+NOT_CHECKED = ("— not checked", "muted")
+
 _WARMUP_TONES = {"ok": "ok", "warn": "warn", "critical": "bad"}
 
 
@@ -130,7 +133,7 @@ BASE_COLUMNS: list[Column] = [
     Column(
         "blocklists",
         "Blocklists · rDNS",
-        lambda a: a.blocklist or ("– not checked", "muted"),
+        lambda a: a.blocklist or NOT_CHECKED,
         lambda a: a.blocklist[0] if a.blocklist else "~",
     ),
     Column("warmup", "Warm-up", _warmup_cell, lambda a: a.warmup.state.value if a.warmup else "~"),
