@@ -17,7 +17,7 @@ from ipdash.domain.models import IpFacts, canonical_ip
 
 
 class StrictModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class MetricThreshold(StrictModel):

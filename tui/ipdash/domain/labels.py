@@ -6,8 +6,7 @@ so it reads the same with NO_COLOR and for colour-blind users.
 
 from __future__ import annotations
 
-from ipdash.domain.score import Band
-from ipdash.domain.thresholds import Status
+from ipdash.domain.verdicts import Band, Status
 
 BAND_LABELS = {
     Band.HEALTHY: "✓ healthy",

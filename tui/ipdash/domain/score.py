@@ -23,11 +23,10 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from enum import StrEnum
 
 from ipdash.domain.metrics import CONSISTENCY_SENDING_DAYS, IpMetrics
 from ipdash.domain.models import BlocklistSignal, IpFacts, SndsDay
-from ipdash.domain.thresholds import format_rate
+from ipdash.domain.verdicts import Band, format_rate
 
 WEIGHTS = {
     "complaints": 0.25,
@@ -42,14 +41,6 @@ WARMUP_PERIOD_DAYS = 45  # SES standard warm-up length: the longest published ra
 GMAIL = "gmail.com"
 POSTMASTER_SUBSCORES = {"HIGH": 100.0, "MEDIUM": 70.0, "LOW": 30.0, "BAD": 0.0}
 SNDS_SUBSCORES = {"GREEN": 100.0, "YELLOW": 50.0, "RED": 0.0}
-
-
-class Band(StrEnum):
-    HEALTHY = "healthy"
-    WATCH = "watch"
-    AT_RISK = "at risk"
-    CRITICAL = "critical"
-    UNKNOWN = "n/a"
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -18,9 +17,22 @@ from pydantic import BaseModel, ConfigDict, Field
 from ipdash.domain.config import MetricThreshold, ThresholdSettings
 from ipdash.domain.metrics import RATE_METRICS, IpMetrics, Totals, total
 from ipdash.domain.models import ALL_PROVIDERS
+from ipdash.domain.verdicts import IP_SCOPE, METRIC_LABELS, Status, format_rate
 
-IP_SCOPE = "ip"
-METRIC_LABELS = {"bounce_rate": "bounce", "complaint_rate": "complaint", "unsubscribe_rate": "unsubscribe"}
+__all__ = [
+    "IP_SCOPE",
+    "METRIC_LABELS",
+    "Preset",
+    "Status",
+    "UnknownPresetError",
+    "Verdict",
+    "breaches",
+    "evaluate_ip",
+    "format_rate",
+    "judge",
+    "parse_presets",
+    "resolve_levels",
+]
 
 
 class Preset(BaseModel):
@@ -33,19 +45,6 @@ class Preset(BaseModel):
 def parse_presets(raw: Mapping[str, Any]) -> dict[str, Preset]:
     """Presets from the JSON data file's ``presets`` table."""
     return {name: Preset(name=name, **body) for name, body in raw["presets"].items()}
-
-
-class Status(StrEnum):
-    OK = "ok"
-    WARN = "warn"
-    CRITICAL = "critical"
-    INSUFFICIENT_VOLUME = "insufficient-volume"
-    NO_DATA = "no-data"
-    NOT_JUDGED = "not-judged"  # the preset sets no level for this metric
-
-    @property
-    def is_breach(self) -> bool:
-        return self in (Status.WARN, Status.CRITICAL)
 
 
 SEVERITY_ORDER = {Status.CRITICAL: 0, Status.WARN: 1}
@@ -209,15 +208,3 @@ def _onset(
             break
         onset = daily[index][0]
     return onset
-
-
-def format_rate(value: float | None) -> str:
-    """0.00123 -> '0.12%'; sub-0.1% rates keep two decimals so 0.1% limits stay readable."""
-    if value is None:
-        return "—"
-    percent = value * 100
-    if percent >= 10:
-        return f"{percent:.1f}%"
-    if percent >= 0.01 or percent == 0:
-        return f"{percent:.2f}%"
-    return f"{percent:.3f}%"

@@ -13,12 +13,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from ipdash.domain.analysis import analyse
 from ipdash.domain.models import BlocklistSignal, Dataset, PollResult
-from ipdash.domain.thresholds import UnknownPresetError
-from ipdash.domain.warmup import PlanError, assess_all
-from ipdash.sources.loader import LoadPlan, load_dataset
-from ipdash.sources.reference_data import threshold_presets
 from ipdash.ui import blocklists
 from ipdash.ui.messages import DataReady, LoadProgress
 from ipdash.ui.screens.dashboard import DashboardScreen
@@ -27,7 +22,9 @@ from ipdash.ui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
     from ipdash.domain.dnsbl.results import TargetResult
+    from ipdash.domain.thresholds import Preset
     from ipdash.sources.dns import BlocklistChecks
+    from ipdash.sources.loader import LoadPlan
     from ipdash.ui.live import LivePolling
 
 Clock = Callable[[], datetime]
@@ -71,7 +68,7 @@ class IpdashApp(App[int]):
         self.demo = demo
         self.watch_files = watch_files
         self.replay_seconds = replay_seconds
-        self.presets = threshold_presets()
+        self._presets: dict[str, Preset] | None = None
         self.data: DataReady | None = None
         self.blocklist_signals: dict[str, BlocklistSignal] = {}
         self.full_dataset: Dataset | None = None
@@ -96,6 +93,14 @@ class IpdashApp(App[int]):
             self.theme_failures.append((Path(wanted), "no such theme; using the default"))
         self.dashboard = DashboardScreen(clock)
 
+    @property
+    def presets(self) -> dict[str, Preset]:
+        if self._presets is None:
+            from ipdash.sources.reference_data import threshold_presets
+
+            self._presets = threshold_presets()
+        return self._presets
+
     # lifecycle ---------------------------------------------------------------
     def on_mount(self) -> None:
         self.push_screen(self.dashboard)
@@ -104,7 +109,7 @@ class IpdashApp(App[int]):
             self.notify(
                 f"Some themes could not be loaded:\n{lines}", title="Themes", severity="warning", timeout=10
             )
-        self.start_load()
+        self.call_after_refresh(self.start_load)  # first frame first: loading imports the domain
         if self.plan.polls_providers:
             from ipdash.ui.live import LivePolling
 
@@ -132,6 +137,9 @@ class IpdashApp(App[int]):
 
     def _load(self) -> None:
         worker = get_current_worker()
+        # The domain and sources load here, in the worker, not before the first frame.
+        from ipdash.sources.loader import load_dataset
+
         dataset = load_dataset(
             self.plan,
             progress=lambda label, done, total: self.post_message(LoadProgress(label, done, total)),
@@ -154,6 +162,10 @@ class IpdashApp(App[int]):
 
     def _analysed(self, dataset: Dataset) -> DataReady:
         """Runs in a worker thread: the whole pure pipeline for one state of the data."""
+        from ipdash.domain.analysis import analyse
+        from ipdash.domain.thresholds import UnknownPresetError
+        from ipdash.domain.warmup import PlanError, assess_all
+
         analysis = analyse(dataset, self.plan.config, self.presets, blocklists=self.blocklist_signals)
         try:
             warmups = assess_all(dataset, self.plan.config, self.presets)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from ipdash.domain.analysis import Analysis
-from ipdash.domain.models import Dataset
-from ipdash.domain.warmup import WarmupProgress
+if TYPE_CHECKING:
+    from ipdash.domain.analysis import Analysis
+    from ipdash.domain.models import Dataset
+    from ipdash.domain.warmup import WarmupProgress
 
 
 @dataclass

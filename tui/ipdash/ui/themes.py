@@ -7,62 +7,73 @@ reason) and skipped; it never stops the app.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from textual.color import Color, ColorParseError
 from textual.theme import Theme
 
 DEFAULT_THEME = "ipdash-dark"
 
 
-class ThemeFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+COLOUR_FIELDS = (
+    "primary",
+    "secondary",
+    "accent",
+    "foreground",
+    "background",
+    "surface",
+    "panel",
+    "boost",
+    "success",
+    "warning",
+    "error",
+)
+META_FIELDS = ("description", "author")
+_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
-    name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
-    description: str = ""
-    author: str = ""
-    dark: bool = True
-    primary: str
-    secondary: str | None = None
-    accent: str | None = None
-    foreground: str | None = None
-    background: str | None = None
-    surface: str | None = None
-    panel: str | None = None
-    boost: str | None = None
-    success: str | None = None
-    warning: str | None = None
-    error: str | None = None
-    variables: dict[str, str] = Field(default_factory=dict)
 
-    @field_validator(
-        "primary",
-        "secondary",
-        "accent",
-        "foreground",
-        "background",
-        "surface",
-        "panel",
-        "boost",
-        "success",
-        "warning",
-        "error",
+def theme_from_mapping(raw: Mapping[str, Any]) -> Theme:
+    """Validate a theme file's fields and build the Textual theme; ValueError lists every problem.
+
+    (Validated by hand rather than with pydantic: themes load before the first frame,
+    and this keeps pydantic off ipdash's start-up path.)
+    """
+    problems: list[str] = []
+    unknown = sorted(set(raw) - {"name", "dark", "variables", *COLOUR_FIELDS, *META_FIELDS})
+    if unknown:
+        problems.append(f"unknown field(s): {', '.join(map(str, unknown))}")
+    name = raw.get("name")
+    if not isinstance(name, str) or not _NAME.match(name):
+        problems.append("name: required, lower-case letters, digits and dashes")
+    if "primary" not in raw:
+        problems.append("primary: required")
+    colours: dict[str, str] = {}
+    for field in COLOUR_FIELDS:
+        value = raw.get(field)
+        if value is None:
+            continue
+        try:
+            Color.parse(str(value))
+        except ColorParseError:
+            problems.append(f"{field}: not a colour: {value!r}")
+        else:
+            colours[field] = str(value)
+    dark = raw.get("dark", True)
+    if not isinstance(dark, bool):
+        problems.append("dark: must be true or false")
+    variables = raw.get("variables", {})
+    if not isinstance(variables, dict) or not all(isinstance(k, str) for k in variables):
+        problems.append("variables: must be a table of name: value")
+        variables = {}
+    if problems:
+        raise ValueError("; ".join(problems))
+    return Theme(
+        name=str(name), dark=bool(dark), variables={k: str(v) for k, v in variables.items()}, **colours
     )
-    @classmethod
-    def _colour(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                Color.parse(value)
-            except ColorParseError as error:
-                raise ValueError(f"not a colour: {value!r}") from error
-        return value
-
-    def to_textual(self) -> Theme:
-        fields = self.model_dump(exclude={"description", "author", "variables"})
-        return Theme(**fields, variables=dict(self.variables))
 
 
 def load_theme_file(path: Path) -> Theme:
@@ -75,11 +86,7 @@ def load_theme_file(path: Path) -> Theme:
         raise ValueError(f"invalid YAML: {str(error).splitlines()[0]}") from error
     if not isinstance(raw, dict):
         raise ValueError("expected a mapping of theme fields")
-    try:
-        return ThemeFile.model_validate(raw).to_textual()
-    except ValidationError as error:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'file'}: {e['msg']}" for e in error.errors())
-        raise ValueError(problems) from error
+    return theme_from_mapping(raw)
 
 
 def load_themes(folders: Iterable[Path]) -> tuple[dict[str, Theme], list[tuple[Path, str]]]:

@@ -13,7 +13,6 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static, TabbedContent, TabPane
 
-from ipdash.domain.warmup import warmup_breach
 from ipdash.ui.messages import DataReady
 from ipdash.ui.widgets.breach_feed import BreachFeed, FeedItem
 from ipdash.ui.widgets.ip_panels import breaches_text, facts_text, provider_table, score_breakdown, score_text
@@ -23,6 +22,8 @@ from ipdash.ui.widgets.status_bar import StatusBar, sources_table
 
 def feed_items(data: DataReady) -> list[FeedItem]:
     """Threshold breaches and warm-up events, as feed lines."""
+    from ipdash.domain.warmup import warmup_breach
+
     items = [FeedItem.from_verdict(v) for v in data.analysis.all_breaches()]
     for progress in data.warmups.values():
         event = warmup_breach(progress)

@@ -5,13 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.widgets import DataTable
 
-from ipdash.domain.thresholds import IP_SCOPE, METRIC_LABELS, Status, Verdict, format_rate
+from ipdash.domain.verdicts import IP_SCOPE, METRIC_LABELS, Status, format_rate
 from ipdash.ui.tones import toned
+
+if TYPE_CHECKING:
+    from ipdash.domain.thresholds import Verdict
 
 _SEVERITY = {"critical": ("✗ critical", "bad", 0), "warn": ("▲ warn", "warn", 1)}
 

@@ -5,16 +5,21 @@ Shared by the dashboard's side panel and the full IP detail screen.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 from textual.app import App
 
-from ipdash.domain.analysis import IpAnalysis
 from ipdash.domain.labels import BAND_LABELS, BAND_TONES, STATUS_LABELS, STATUS_TONES, format_count
 from ipdash.domain.mailbox_providers import provider_sort_key
-from ipdash.domain.thresholds import IP_SCOPE, METRIC_LABELS, Status, Verdict, format_rate
+from ipdash.domain.verdicts import IP_SCOPE, METRIC_LABELS, Status, format_rate
 from ipdash.ui.tones import toned
+
+if TYPE_CHECKING:
+    from ipdash.domain.analysis import IpAnalysis
+    from ipdash.domain.thresholds import Verdict
 
 
 def facts_text(app: App[object], analysis: IpAnalysis) -> Text:

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import DataTable
 
-from ipdash.domain.analysis import Analysis, IpAnalysis
 from ipdash.domain.labels import BAND_LABELS, BAND_TONES, format_count
 from ipdash.domain.models import ip_sort_key
-from ipdash.domain.thresholds import IP_SCOPE, Status, format_rate
-from ipdash.domain.warmup.labels import STATE_LEVELS, warmup_cell_text
-from ipdash.domain.warmup.results import WarmupProgress
+from ipdash.domain.verdicts import IP_SCOPE, Status, format_rate
 from ipdash.ui.tones import toned
+
+if TYPE_CHECKING:
+    from ipdash.domain.analysis import Analysis, IpAnalysis
+    from ipdash.domain.warmup.results import WarmupProgress
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,8 @@ _WARMUP_TONES = {"ok": "ok", "warn": "warn", "critical": "bad"}
 def _warmup_cell(row: Row) -> tuple[str, str]:
     if row.warmup is None:
         return "—", "muted"
+    from ipdash.domain.warmup.labels import STATE_LEVELS, warmup_cell_text  # only once warm-ups exist
+
     return warmup_cell_text(row.warmup), _WARMUP_TONES[STATE_LEVELS[row.warmup.state]]
 
 
