@@ -44,3 +44,14 @@ def test_ruff_is_clean() -> None:
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_first_frame_path_does_not_import_pydantic_or_the_judging_code() -> None:
+    """Start-up time: the TUI's first frame needs Textual and labels, not the domain's models."""
+    code = (
+        "import sys, ipdash.ui.app; "
+        "print([m for m in ('pydantic', 'ipdash.domain.config', 'ipdash.domain.thresholds', 'httpx', 'dns') "
+        "if m in sys.modules])"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
