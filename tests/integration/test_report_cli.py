@@ -117,8 +117,11 @@ def test_table_output_on_the_sample_data() -> None:
         "unsub",
         "score",
         "band",
+        "warm-up",
         "breaches",
     ]
+    # every column has its header: the last cell starts under the last header
+    assert lines[3].index("✓ none") == lines[2].index("breaches")
     rows = {line.split()[0]: line for line in lines[3:12]}
     assert set(rows) == {
         "192.0.2.50",

@@ -204,6 +204,7 @@ def print_report(
             "unsub",
             "score",
             "band",
+            "warm-up",
             "breaches",
         ],
         rows,
