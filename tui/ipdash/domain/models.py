@@ -170,6 +170,19 @@ class Dataset:
         days = [key[0] for key in self.stats]
         return max(days) if days else None
 
+    def copy(self) -> Dataset:
+        """A new Dataset with its own containers (the records themselves are immutable)."""
+        return Dataset(
+            stats=dict(self.stats),
+            facts=dict(self.facts),
+            snds=dict(self.snds),
+            errors=list(self.errors),
+            sources=list(self.sources),
+            warmups=dict(self.warmups),
+            listings=dict(self.listings),
+            accounts=dict(self.accounts),
+        )
+
     def until(self, last_day: date) -> Dataset:
         """The same data as it stood at the end of ``last_day`` (for replaying history)."""
         return Dataset(

@@ -59,17 +59,7 @@ class LivePolling:
 
 def merged(dataset: Dataset, results: list[PollResult]) -> Dataset:
     """A new Dataset: ``dataset`` plus these results (the old one is left untouched)."""
-    fresh = Dataset(
-        stats=dict(dataset.stats),
-        facts=dict(dataset.facts),
-        snds=dict(dataset.snds),
-        errors=list(dataset.errors),
-        sources=list(dataset.sources),
-        warmups=dict(dataset.warmups),
-        listings=dict(dataset.listings),
-        accounts=dict(dataset.accounts),
-    )
-    return merge_poll_results(fresh, results)
+    return merge_poll_results(dataset.copy(), results)
 
 
 def with_history(plan: LoadPlan, dataset: Dataset) -> Dataset:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 
+from ipdash.domain.feed import FeedItem
 from ipdash.domain.warmup.labels import STATE_LABELS, STATE_LEVELS
 from ipdash.domain.warmup.results import NextAction, WarmupProgress, WarmupState
 
@@ -20,16 +20,8 @@ FEED_STATES = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class WarmupBreach:
-    """The fields of a feed line (ui.widgets.breach_feed.FeedItem takes them as they are)."""
-
-    severity: str  # "critical" | "warn"
-    since: date | None
-    ip: str
-    what: str
-    detail: str
-    source: str
+#: A warm-up event is a feed line like any other breach.
+WarmupBreach = FeedItem
 
 
 def warmup_breach(progress: WarmupProgress | None, *, rewarm_idle_days: int = 30) -> WarmupBreach | None:

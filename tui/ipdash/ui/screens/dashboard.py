@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from datetime import datetime
 
@@ -13,6 +12,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static, TabbedContent, TabPane
 
+from ipdash.domain.feed import verdict_item
 from ipdash.ui.messages import DataReady
 from ipdash.ui.widgets.breach_feed import BreachFeed, FeedItem
 from ipdash.ui.widgets.ip_panels import breaches_text, facts_text, provider_table, score_breakdown, score_text
@@ -24,11 +24,8 @@ def feed_items(data: DataReady) -> list[FeedItem]:
     """Threshold breaches and warm-up events, as feed lines."""
     from ipdash.domain.warmup import warmup_breach
 
-    items = [FeedItem.from_verdict(v) for v in data.analysis.all_breaches()]
-    for progress in data.warmups.values():
-        event = warmup_breach(progress)
-        if event is not None:
-            items.append(FeedItem(**dataclasses.asdict(event)))
+    items = [verdict_item(v) for v in data.analysis.all_breaches()]
+    items += [event for event in map(warmup_breach, data.warmups.values()) if event is not None]
     return items
 
 

@@ -3,49 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rich.text import Text
 from textual.widgets import DataTable
 
-from ipdash.domain.verdicts import IP_SCOPE, METRIC_LABELS, Status, format_rate
+from ipdash.domain.feed import SEVERITY_RANK, FeedItem
 from ipdash.ui.tones import toned
 
-if TYPE_CHECKING:
-    from ipdash.domain.thresholds import Verdict
+__all__ = ["BreachFeed", "FeedItem", "ordered"]
 
-_SEVERITY = {"critical": ("✗ critical", "bad", 0), "warn": ("▲ warn", "warn", 1)}
-
-
-@dataclass(frozen=True)
-class FeedItem:
-    """One line of the feed. Breaches from thresholds, listings and warm-up events all become these."""
-
-    severity: str  # "critical" | "warn"
-    since: date | None
-    ip: str
-    what: str
-    detail: str
-    source: str
-
-    @classmethod
-    def from_verdict(cls, verdict: Verdict) -> FeedItem:
-        scope = "all" if verdict.scope == IP_SCOPE else verdict.scope
-        return cls(
-            severity="critical" if verdict.status is Status.CRITICAL else "warn",
-            since=verdict.since,
-            ip=verdict.ip,
-            what=f"{METRIC_LABELS[verdict.metric]} · {scope}",
-            detail=f"{format_rate(verdict.value)} ≥ {format_rate(verdict.threshold)}",
-            source=f"{verdict.preset}: {verdict.source}",
-        )
+_SEVERITY = {"critical": ("✗ critical", "bad"), "warn": ("▲ warn", "warn")}
 
 
 def ordered(items: Iterable[FeedItem]) -> list[FeedItem]:
     return sorted(
-        items, key=lambda i: (_SEVERITY[i.severity][2], -(i.since or date.min).toordinal(), i.ip, i.what)
+        items, key=lambda i: (SEVERITY_RANK[i.severity], -(i.since or date.min).toordinal(), i.ip, i.what)
     )
 
 
@@ -70,7 +44,7 @@ class BreachFeed(DataTable[Text]):
         self.items = ordered(items)
         rows = []
         for item in self.items:
-            label, tone, _ = _SEVERITY[item.severity]
+            label, tone = _SEVERITY[item.severity]
             rows.append(
                 [
                     toned(self.app, label, tone),
