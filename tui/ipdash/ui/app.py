@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, timedelta
@@ -110,6 +111,9 @@ class IpdashApp(App[int]):
                 f"Some themes could not be loaded:\n{lines}", title="Themes", severity="warning", timeout=10
             )
         self.call_after_refresh(self.start_load)  # first frame first: loading imports the domain
+        # Start-up objects live as long as the app: keep them out of the collector's full passes,
+        # which otherwise stall the event loop for tens of ms during live polling (bench_poll).
+        self.call_after_refresh(gc.freeze)
         if self.plan.polls_providers:
             from ipdash.ui.live import LivePolling
 
