@@ -23,6 +23,7 @@ from ipdash.ui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
     from ipdash.domain.dnsbl.results import TargetResult
+    from ipdash.domain.feed import FeedItem
     from ipdash.domain.thresholds import Preset
     from ipdash.sources.dns import BlocklistChecks
     from ipdash.sources.loader import LoadPlan
@@ -205,10 +206,7 @@ class IpdashApp(App[int]):
                 description="load blocklist catalog and stored results",
                 exit_on_error=False,
             )
-        self.dashboard.set_blocklists(
-            blocklists.cells(self.checks, message.analysis.ips, self.checking),
-            blocklists.feed_items(self.checks.results.values()) if self.checks else [],
-        )
+        self.dashboard.set_blocklists(*self._blocklist_view(), render=False)  # show_data draws them
         self.dashboard.show_data(message)
         screen = self.screen
         if screen is not self.dashboard and hasattr(screen, "show_data"):
@@ -354,10 +352,12 @@ class IpdashApp(App[int]):
         self._refresh_blocklists()
 
     def _refresh_blocklists(self) -> None:
-        self.dashboard.set_blocklists(
-            blocklists.cells(self.checks, self._known_ips(), self.checking),
-            blocklists.feed_items(self.checks.results.values()) if self.checks else [],
-        )
+        self.dashboard.set_blocklists(*self._blocklist_view())
+
+    def _blocklist_view(self) -> tuple[dict[str, tuple[str, str]], list[FeedItem]]:
+        """The blocklist table cells and feed lines for the IPs shown now."""
+        cells = blocklists.cells(self.checks, self._known_ips(), self.checking)
+        return cells, blocklists.feed_items(self.checks.results.values()) if self.checks else []
 
     def reanalyse(self) -> None:
         """Run the analysis again on the data as loaded (new blocklist results change the score)."""

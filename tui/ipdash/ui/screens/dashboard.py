@@ -100,10 +100,12 @@ class DashboardScreen(Screen[None]):
         self.refresh_status()
         self.show_selected()
 
-    def set_blocklists(self, cells: dict[str, tuple[str, str]], feed: list[FeedItem]) -> None:
+    def set_blocklists(
+        self, cells: dict[str, tuple[str, str]], feed: list[FeedItem], *, render: bool = True
+    ) -> None:
         """New blocklist results (or a check starting): the table column and the feed follow."""
         self.blocklist_cells, self.blocklist_feed = cells, feed
-        if self.data is not None:
+        if render and self.data is not None:
             self.table.show(self.data.analysis, self.data.warmups, cells)
             self.query_one(BreachFeed).show([*feed_items(self.data), *feed])
 
