@@ -207,10 +207,7 @@ class IpdashApp(App[int]):
                 exit_on_error=False,
             )
         self.dashboard.set_blocklists(*self._blocklist_view(), render=False)  # show_data draws them
-        self.dashboard.show_data(message)
-        screen = self.screen
-        if screen is not self.dashboard and hasattr(screen, "show_data"):
-            screen.show_data(message)
+        self._show(message)
 
     def _signature(self) -> tuple[tuple[str, float, int], ...]:
         signature = []
@@ -419,14 +416,16 @@ class IpdashApp(App[int]):
         self.theme = self.theme_names[(index + 1) % len(self.theme_names)]
 
     def watch_theme(self, _theme: str) -> None:
-        if self.data is not None and self.is_mounted(self.dashboard):
-            self.dashboard.show_data(self.data)
-            screen = self.screen
-            if screen is not self.dashboard and hasattr(screen, "show_data"):
-                screen.show_data(self.data)
+        # Cells carry colours resolved from the theme: draw them again in the new one.
+        if self.data is not None and self.dashboard in self.screen_stack:
+            self._show(self.data)
 
-    def is_mounted(self, screen: Screen[object]) -> bool:
-        return screen in self.screen_stack
+    def _show(self, data: DataReady) -> None:
+        """Draw this data on the dashboard, and on the screen on top when it shows data too."""
+        self.dashboard.show_data(data)
+        screen = self.screen
+        if screen is not self.dashboard and hasattr(screen, "show_data"):
+            screen.show_data(data)
 
     def action_help(self) -> None:
         from ipdash.ui.screens.help import HelpScreen
