@@ -39,7 +39,7 @@ async def test_b_checks_every_ip_and_results_reach_table_feed_and_score(
     async with app.run_test(size=(160, 48)) as pilot:
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert app.checks is not None, app.checks_problem
+        assert app.blocklists.checks is not None, app.blocklists.problem
         table = app.dashboard.query_one(IpTable)
         before = table.row_data[LISTED_IP].blocklist
         assert before is not None and "listed" not in before[0] and before[1] != "ok"
@@ -72,7 +72,7 @@ async def test_without_a_usable_resolver_b_explains_instead_of_guessing(
     async with app.run_test(size=(160, 48)) as pilot:
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert app.checks is None and app.checks_problem
+        assert app.blocklists.checks is None and app.blocklists.problem
         await pilot.press("b")
         await pilot.pause()
         assert any("Blocklist checks unavailable" in str(n.message) for n in app._notifications)

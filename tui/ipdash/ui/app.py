@@ -15,17 +15,14 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from ipdash.domain.models import BlocklistSignal, Dataset, PollResult
-from ipdash.ui import blocklists
+from ipdash.ui.blocklists import BlocklistsControl
 from ipdash.ui.messages import DataReady, LoadProgress
 from ipdash.ui.screens.dashboard import DashboardScreen
 from ipdash.ui.themes import DEFAULT_THEME, load_themes
-from ipdash.ui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
     from ipdash.domain.dnsbl.results import TargetResult
-    from ipdash.domain.feed import FeedItem
     from ipdash.domain.thresholds import Preset
-    from ipdash.sources.dns import BlocklistChecks
     from ipdash.sources.loader import LoadPlan
     from ipdash.ui.live import LivePolling
 
@@ -76,10 +73,7 @@ class IpdashApp(App[int]):
         self.full_dataset: Dataset | None = None
         self.replay_day: date | None = None
         self._file_signature: tuple[tuple[str, float, int], ...] = ()
-        self.checks: BlocklistChecks | None = None
-        self.checks_problem = "blocklist checks are still starting"
-        self.checking: set[str] = set()
-        self._checks_started = False
+        self.blocklists = BlocklistsControl(self)
         self.live: LivePolling | None = None
         self._data_lock = threading.Lock()  # the full dataset is replaced, never mutated, under it
         themes, self.theme_failures = load_themes(theme_dirs)
@@ -129,7 +123,7 @@ class IpdashApp(App[int]):
 
     # loading -------------------------------------------------------------------
     def start_load(self) -> None:
-        self.blocklist_signals = blocklists.signals(self.checks, self._known_ips())
+        self.blocklist_signals = self.blocklists.signals(self.known_ips())
         self._file_signature = self._signature()
         self.run_worker(
             self._load,
@@ -189,24 +183,14 @@ class IpdashApp(App[int]):
     def on_load_progress(self, message: LoadProgress) -> None:
         self.dashboard.query_one("#status").show_progress(message.label, message.done, message.total)  # type: ignore[attr-defined]
 
-    def _known_ips(self) -> list[str]:
+    def known_ips(self) -> list[str]:
         return list(self.data.analysis.ips) if self.data is not None else []
 
     def on_data_ready(self, message: DataReady) -> None:
         self.data = message
-        if not self._checks_started and self.full_dataset is not None:
-            self._checks_started = True
-            dataset = self.full_dataset
-            self.run_worker(
-                lambda: self.call_from_thread(
-                    self._checks_ready, *blocklists.build_checks(self.plan.config.blocklists, dataset)
-                ),
-                thread=True,
-                group="blocklists-init",
-                description="load blocklist catalog and stored results",
-                exit_on_error=False,
-            )
-        self.dashboard.set_blocklists(*self._blocklist_view(), render=False)  # show_data draws them
+        if self.full_dataset is not None:
+            self.blocklists.start(self.full_dataset)  # once: loads the catalog and stored results
+        self.dashboard.set_blocklists(*self.blocklists.view(self.known_ips()), render=False)  # drawn below
         self._show(message)
 
     def _signature(self) -> tuple[tuple[str, float, int], ...]:
@@ -273,95 +257,18 @@ class IpdashApp(App[int]):
             self.live.stop()
 
     # blocklists ----------------------------------------------------------------
-    def _checks_ready(self, checks: BlocklistChecks | None, problem: str) -> None:
-        self.checks, self.checks_problem = checks, problem
-        if checks is None:
-            return
-        for note in checks.problems:
-            self.notify(note, title="Blocklist results", severity="warning", timeout=10)
-        self._refresh_blocklists()
-        if checks.results:
-            self.reanalyse()  # stored results feed the score and the panels
-        if not self.demo:
-            self.set_interval(blocklists.RECHECK_POLL_SECONDS, self._recheck_due)
+    def action_blocklists(self) -> None:
+        self.blocklists.check(self.known_ips())
 
     def blocklist_result(self, ip: str) -> TargetResult | None:
-        return self.checks.results.get(ip) if self.checks is not None else None
-
-    def action_blocklists(self) -> None:
-        if self.checks is None:
-            self.notify(f"Blocklist checks unavailable: {self.checks_problem}", severity="warning", timeout=8)
-            return
-        if self.checking:
-            self.notify("Blocklist checks are already running", timeout=3)
-            return
-        ips = self._known_ips()
-        self.notify(f"Checking {len(ips)} IPs against blocklists and rDNS…", timeout=3)
-        self.run_worker(
-            self._run_checks(ips),
-            group="blocklists",
-            exclusive=True,
-            exit_on_error=False,
-            description="blocklist checks",
-        )
-
-    def _recheck_due(self) -> None:
-        if self.checks is None or self.checking:
-            return
-        due = [ip for ip in self.checks.due(self._known_ips()) if ip in self.checks.results]
-        if due:
-            self.run_worker(
-                self._run_checks(due),
-                group="blocklists",
-                exclusive=True,
-                exit_on_error=False,
-                description="blocklist re-checks",
-            )
-
-    async def _run_checks(self, ips: list[str]) -> None:
-        checks = self.checks
-        if checks is None:
-            return
-        self.checking = set(ips)
-        self._refresh_blocklists()
-        status = self.dashboard.query_one(StatusBar)
-        try:
-            run = await checks.check(
-                ips,
-                on_result=self._on_check_result,
-                on_progress=lambda done, total: status.show_progress("blocklists", done, total),
-            )
-        finally:
-            self.checking = set()
-        listed = sum(1 for r in run.report.results if r.listed)
-        self.notify(
-            f"Blocklists: {listed} of {len(run.report.results)} IPs listed · resolver {run.report.resolver}",
-            timeout=6,
-        )
-        for finding in run.findings:
-            self.notify(
-                f"{finding.target}: {finding.kind.value}: {finding.subject}", severity="error", timeout=10
-            )
-        self.reanalyse()
-
-    def _on_check_result(self, result: TargetResult) -> None:
-        self.checking.discard(result.target)
-        self._refresh_blocklists()
-
-    def _refresh_blocklists(self) -> None:
-        self.dashboard.set_blocklists(*self._blocklist_view())
-
-    def _blocklist_view(self) -> tuple[dict[str, tuple[str, str]], list[FeedItem]]:
-        """The blocklist table cells and feed lines for the IPs shown now."""
-        cells = blocklists.cells(self.checks, self._known_ips(), self.checking)
-        return cells, blocklists.feed_items(self.checks.results.values()) if self.checks else []
+        return self.blocklists.result(ip)
 
     def reanalyse(self) -> None:
         """Run the analysis again on the data as loaded (new blocklist results change the score)."""
         full = self.full_dataset
         if full is None:
             return
-        self.blocklist_signals = blocklists.signals(self.checks, self._known_ips())
+        self.blocklist_signals = self.blocklists.signals(self.known_ips())
         dataset = full.until(self.replay_day) if self.demo and self.replay_day else full
         self.run_worker(
             lambda: self.post_message(self._analysed(dataset)),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -24,6 +26,9 @@ from ipdash.ui.widgets.ip_panels import (
     score_text,
 )
 from ipdash.ui.widgets.warmup_panel import WarmupCard
+
+if TYPE_CHECKING:
+    from ipdash.ui.app import IpdashApp
 
 CHART_DAYS = 60
 _SNDS_TONES = {"GREEN": ("● GREEN", "ok"), "YELLOW": ("◐ YELLOW", "warn"), "RED": ("✗ RED", "bad")}
@@ -82,10 +87,9 @@ class IpDetailScreen(Screen[None]):
         self.query_one("#detail-breaches", Static).update(breaches_text(self.app, analysis))
         self.query_one("#detail-provenance", Static).update(provenance_text(self.app, analysis))
         self._show_warmup(data)
-        result = self.app.blocklist_result(self.ip) if hasattr(self.app, "blocklist_result") else None
-        clock = getattr(self.app, "clock", None)
+        app: IpdashApp = self.app  # type: ignore[assignment]  # this screen only runs inside ipdash
         self.query_one(BlocklistPanel).show(
-            result, now=clock() if clock else None, checking=self.ip in getattr(self.app, "checking", ())
+            app.blocklist_result(self.ip), now=app.clock(), checking=self.ip in app.blocklists.checking
         )
         daily = analysis.metrics.daily[-CHART_DAYS:]
         self.query_one(VolumeChart).plot_days(daily)
