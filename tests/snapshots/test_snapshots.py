@@ -59,3 +59,13 @@ def test_filter_in_use(snap_compare: Callable[..., bool], make_app: Callable[...
         await pilot.press("slash", *"critical", "enter")
 
     assert snap_compare(make_app(), terminal_size=(160, 48), run_before=run_before)
+
+
+@pytest.mark.parametrize("tab", ["2", "3"], ids=["warmup-tab", "sources-tab"])
+def test_dashboard_tabs(snap_compare: Callable[..., bool], make_app: Callable[..., object], tab: str) -> None:
+    async def run_before(pilot: Pilot[int]) -> None:
+        await _settle(pilot)
+        await pilot.press(tab)
+        await pilot.pause()
+
+    assert snap_compare(make_app(), terminal_size=(160, 48), run_before=run_before)

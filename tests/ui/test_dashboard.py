@@ -271,3 +271,32 @@ async def test_warmup_tab_shows_the_warming_and_idle_ips(make_app: Callable[...,
         assert cards == {"198.51.100.11", "203.0.113.21"}
         feed = app.dashboard.query_one(BreachFeed)
         assert any(item.ip == "203.0.113.21" and "re-warm" in item.what for item in feed.items)
+
+
+async def test_a_big_file_loads_in_a_worker_with_progress_and_the_ui_answers_meanwhile(
+    make_app: Callable[..., IpdashApp], tmp_path: Path
+) -> None:
+    from ipdash.ui.messages import LoadProgress
+    from ipdash.ui.screens.help import HelpScreen
+
+    path = tmp_path / "big.csv"
+    with path.open("w") as handle:
+        handle.write("date,ip,mailbox_provider,sent,delivered,bounces\n")
+        for n in range(300_000):
+            handle.write(
+                f"2026-11-{n % 28 + 1:02d},10.0.{n % 50}.1,gmail.com,{1000 + n % 97},{990 + n % 97},{n % 9}\n"
+            )
+    seen: list[object] = []
+    app = make_app(LoadPlan(csv=(CsvFile(path=path),)))
+    async with app.run_test(size=(160, 48), message_hook=seen.append) as pilot:
+        await pilot.pause()
+        await pilot.press("question_mark")  # while the file is still loading
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        progress = [m for m in seen if isinstance(m, LoadProgress)]
+        assert progress, "a big file reports its progress"
+        assert progress[-1].done == progress[-1].total
+        assert table(app).row_count == 50
