@@ -235,3 +235,13 @@ def test_every_known_ip_gets_metrics_sorted_v4_before_v6() -> None:
         "192.0.2.10",
         "2001:db8::1",
     ]
+
+
+def test_rates_stay_fractions_when_late_bounces_outnumber_the_window_sends() -> None:
+    from ipdash.domain.metrics import Totals
+
+    totals = Totals(sent=100, delivered=40, bounced=130, complaints=55, unsubscribes=2)
+    assert totals.bounce_rate == 1.0
+    assert totals.complaint_rate == 1.0
+    assert totals.unsubscribe_rate == 2 / 40
+    assert totals.bounced == 130, "the counts stay as reported"

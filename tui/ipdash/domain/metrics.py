@@ -55,9 +55,15 @@ def _plus(a: int | None, b: int | None) -> int | None:
 
 
 def _ratio(numerator: int | None, denominator: int | None) -> float | None:
+    """A rate as a fraction in [0, 1].
+
+    Capped at 1: some exports date bounces and complaints by arrival, so a window
+    can hold more of them than messages it sent. Every level is below 1, so the
+    verdict is the same; the counts themselves stay as reported.
+    """
     if numerator is None or not denominator:
         return None
-    return numerator / denominator
+    return min(numerator / denominator, 1.0)
 
 
 @dataclass(frozen=True, slots=True)
