@@ -48,15 +48,9 @@ def judge_health(
 def _negative_failure(entry: ZoneEntry, point: str, outcome: LookupOutcome) -> ZoneHealth | str:
     if outcome.rcode in (Rcode.NXDOMAIN, Rcode.NOERROR) and not outcome.values:
         return ""
-    if not outcome.answered:
-        return f"test point {point} got {outcome.rcode.value}"
-    verdict = judge_addresses(entry, outcome.values)
-    if verdict.status is Status.ERROR:
-        return ZoneHealth(
-            HealthState.FAILED,
-            f"test point {point} answered {verdict.reason}",
-            remedy=verdict.remedy or entry.blocked_resolver_remedy,
-        )
+    failed = _answer_failure(entry, point, outcome)
+    if failed is not None:
+        return failed
     return ZoneHealth(
         HealthState.FAILED,
         f"zone lists everything: test point {point}, which must never be listed, is listed",
@@ -74,6 +68,12 @@ def _positive_failure(entry: ZoneEntry, point: str, outcome: LookupOutcome) -> Z
             "zone is dead",
             remedy=entry.blocked_resolver_remedy or entry.failure_remedy or "use your own recursive resolver",
         )
+    failed = _answer_failure(entry, point, outcome)
+    return "" if failed is None else failed
+
+
+def _answer_failure(entry: ZoneEntry, point: str, outcome: LookupOutcome) -> ZoneHealth | str | None:
+    """What an unanswered or error-coded reply to a test point means; None for a plain answer."""
     if not outcome.answered:
         return f"test point {point} got {outcome.rcode.value}"
     verdict = judge_addresses(entry, outcome.values)
@@ -83,4 +83,4 @@ def _positive_failure(entry: ZoneEntry, point: str, outcome: LookupOutcome) -> Z
             f"test point {point} answered {verdict.reason}",
             remedy=verdict.remedy or entry.blocked_resolver_remedy,
         )
-    return ""
+    return None
