@@ -156,8 +156,23 @@ class IpdashApp(App[int]):
             latest = dataset.latest_day()
             if latest is not None and self.replay_day is None:
                 self.replay_day = latest - timedelta(days=REPLAY_START_DAYS_BACK)
-            dataset = dataset.until(self.replay_day) if self.replay_day else dataset
-        self.post_message(self._analysed(dataset))
+        self.post_message(self._analysed(self._as_shown(dataset, self.replay_day)))
+
+    def _as_shown(self, full: Dataset, replay_day: date | None) -> Dataset:
+        """The data as the screens show it: in --demo, only up to the replay day (call off the loop)."""
+        return full.until(replay_day) if self.demo and replay_day else full
+
+    def _analyse_in_background(self, full: Dataset, description: str) -> None:
+        """Filter and analyse in a thread, as of the replay day now; the newest request wins."""
+        day = self.replay_day
+        self.run_worker(
+            lambda: self.post_message(self._analysed(self._as_shown(full, day))),
+            thread=True,
+            exclusive=True,
+            group="replay",
+            description=description,
+            exit_on_error=False,
+        )
 
     def _analysed(self, dataset: Dataset) -> DataReady:
         """Runs in a worker thread: the whole pure pipeline for one state of the data."""
@@ -215,15 +230,7 @@ class IpdashApp(App[int]):
         self.replay_day = self.replay_day + timedelta(days=1)
         if self.replay_day > latest:
             self.replay_day = latest - timedelta(days=REPLAY_START_DAYS_BACK)
-        day = self.replay_day
-        self.run_worker(
-            lambda: self.post_message(self._analysed(full.until(day))),
-            thread=True,
-            exclusive=True,
-            group="replay",
-            description=f"replay {day}",
-            exit_on_error=False,
-        )
+        self._analyse_in_background(full, f"replay {self.replay_day}")
 
     # provider polling ----------------------------------------------------------
     def _on_poll_result(self, result: PollResult) -> None:
@@ -265,19 +272,10 @@ class IpdashApp(App[int]):
 
     def reanalyse(self) -> None:
         """Run the analysis again on the data as loaded (new blocklist results change the score)."""
-        full = self.full_dataset
-        if full is None:
+        if self.full_dataset is None:
             return
         self.blocklist_signals = self.blocklists.signals(self.known_ips())
-        dataset = full.until(self.replay_day) if self.demo and self.replay_day else full
-        self.run_worker(
-            lambda: self.post_message(self._analysed(dataset)),
-            thread=True,
-            exclusive=True,
-            group="replay",
-            description="re-analyse",
-            exit_on_error=False,
-        )
+        self._analyse_in_background(self.full_dataset, "re-analyse")
 
     # actions -------------------------------------------------------------------
     def action_refresh(self) -> None:
