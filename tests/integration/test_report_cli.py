@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from ipdash.cli import EXIT_FINDING, EXIT_OK, EXIT_USAGE, main_group
+from ipdash.cli import main_group
 from ipdash.domain.models import canonical_ip
+from ipdash.exit_codes import EXIT_FINDING, EXIT_OK, EXIT_USAGE
 
 CLEAN_CSV = (
     "date,ip,mailbox provider,sent,delivered,bounces,complaints,unsubscribes\n"

@@ -4,8 +4,7 @@ A bare `ipdash` opens the TUI. Headless subcommands live one per module in
 ``ipdash.commands`` and are imported only when invoked, so `ipdash --help`,
 `report` and `check` never load Textual.
 
-Exit codes (the public contract): 0 all good; 1 a finding (critical breach,
-listing); 2 usage or input error; 3 incomplete (some checks could not be made).
+Exit codes (the public contract) are in ``ipdash.exit_codes``.
 """
 
 from __future__ import annotations
@@ -16,11 +15,6 @@ import sys
 from pathlib import Path
 
 import click
-
-EXIT_OK = 0
-EXIT_FINDING = 1
-EXIT_USAGE = 2
-EXIT_INCOMPLETE = 3
 
 #: subcommand name -> "module:attribute" of its click command, inside ipdash.commands.
 SUBCOMMANDS: dict[str, str] = {

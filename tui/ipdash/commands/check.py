@@ -13,7 +13,6 @@ from typing import Any
 
 import click
 
-from ipdash.cli import EXIT_FINDING, EXIT_INCOMPLETE, EXIT_OK
 from ipdash.commands._output import emit_json, fail_usage, render_table
 from ipdash.domain.dnsbl.catalog import Catalog
 from ipdash.domain.dnsbl.labels import fcrdns_label, status_label
@@ -24,6 +23,7 @@ from ipdash.domain.dnsbl.serialise import report_to_json
 from ipdash.domain.dnsbl.settings import BlocklistConfigError, Nameserver, parse_nameserver
 from ipdash.domain.dnsbl.summary import summarise
 from ipdash.domain.dnsbl.targets import TargetError, parse_targets
+from ipdash.exit_codes import EXIT_FINDING, EXIT_INCOMPLETE, EXIT_OK
 from ipdash.sources.config_file import ConfigError, load_config
 from ipdash.sources.dns.checker import check_targets
 from ipdash.sources.dns.configure import CheckChoices, NoNameserverError, build_check_settings

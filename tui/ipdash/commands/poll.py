@@ -18,11 +18,11 @@ from pathlib import Path
 import click
 import httpx
 
-from ipdash.cli import EXIT_INCOMPLETE, EXIT_OK
 from ipdash.commands._output import emit_json, fail_usage, render_table
 from ipdash.commands.sources_cmd import result_json, status_label
 from ipdash.domain.config import Config
 from ipdash.domain.models import PollResult
+from ipdash.exit_codes import EXIT_INCOMPLETE, EXIT_OK
 from ipdash.sources.alerts import (
     BREACH_SOURCE,
     AlertDispatcher,

@@ -14,7 +14,6 @@ from typing import Any
 
 import click
 
-from ipdash.cli import EXIT_OK
 from ipdash.commands._output import emit_json, fail_usage, render_table
 from ipdash.domain.advisor import (
     AdvisorInputs,
@@ -33,6 +32,7 @@ from ipdash.domain.advisor import advise as run_advisor
 from ipdash.domain.advisor import text as fmt
 from ipdash.domain.advisor.inputs import coerce_answers
 from ipdash.domain.advisor.result import STATUS_SYMBOL, VERDICT_SYMBOL
+from ipdash.exit_codes import EXIT_OK
 from ipdash.sources.config_file import ConfigError, load_config
 
 MAX_ANSWERS_BYTES = 1_000_000

@@ -10,7 +10,6 @@ from typing import Any
 
 import click
 
-from ipdash.cli import EXIT_FINDING, EXIT_INCOMPLETE, EXIT_OK
 from ipdash.commands._output import emit_json, fail_usage, render_table
 from ipdash.domain.analysis import Analysis, IpAnalysis, analyse, analysis_window
 from ipdash.domain.labels import BAND_LABELS, STATUS_LABELS, format_count
@@ -23,6 +22,7 @@ from ipdash.domain.thresholds import (
     resolve_levels,
 )
 from ipdash.domain.warmup import PlanError, WarmupProgress, assess_all, warmup_cell_text
+from ipdash.exit_codes import EXIT_FINDING, EXIT_INCOMPLETE, EXIT_OK
 from ipdash.sources.config_file import ConfigError
 from ipdash.sources.csv_stats import CsvReadError
 from ipdash.sources.loader import load_dataset_for_cli

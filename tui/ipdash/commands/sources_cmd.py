@@ -8,9 +8,9 @@ from pathlib import Path
 
 import click
 
-from ipdash.cli import EXIT_FINDING, EXIT_OK
 from ipdash.commands._output import emit_json, fail_usage, render_table
 from ipdash.domain.models import PollResult
+from ipdash.exit_codes import EXIT_FINDING, EXIT_OK
 from ipdash.sources.config_file import ConfigError, load_config
 from ipdash.sources.providers.polling import configured_sources, poll_all_once
 

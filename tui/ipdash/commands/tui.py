@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ipdash.cli import EXIT_OK, EXIT_USAGE
+from ipdash.exit_codes import EXIT_OK, EXIT_USAGE
 from ipdash.sources.config_file import ConfigError, load_config
 from ipdash.sources.csv_stats import CsvReadError, read_csv_header
 from ipdash.sources.loader import plan_from_inputs

@@ -12,7 +12,6 @@ from typing import Any
 
 import click
 
-from ipdash.cli import EXIT_FINDING, EXIT_OK, EXIT_USAGE
 from ipdash.commands._output import emit_json, fail_usage, render_table
 from ipdash.domain.thresholds import UnknownPresetError
 from ipdash.domain.warmup import (
@@ -27,6 +26,7 @@ from ipdash.domain.warmup.dataset import assess_all
 from ipdash.domain.warmup.labels import STATE_LABELS, STATE_LEVELS, day_text, next_step_text
 from ipdash.domain.warmup.results import WarmupState
 from ipdash.domain.warmup.schedules import Schedule, builtin_schedules
+from ipdash.exit_codes import EXIT_FINDING, EXIT_OK, EXIT_USAGE
 from ipdash.sources.config_file import ConfigError, load_config
 from ipdash.sources.csv_stats import CsvReadError
 from ipdash.sources.loader import load_dataset_for_cli
