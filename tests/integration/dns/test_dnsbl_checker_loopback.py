@@ -7,7 +7,9 @@ import asyncio
 import json
 from pathlib import Path
 
+import pytest
 from dnsbl_loopback_server import (
+    NXDOMAIN,
     SERVFAIL,
     SILENCE,
     DnsScript,
@@ -24,6 +26,7 @@ from ipdash.domain.dnsbl.judge import Status
 from ipdash.domain.dnsbl.lookups import LookupOutcome
 from ipdash.domain.dnsbl.rdns import Fcrdns, RdnsRules
 from ipdash.domain.dnsbl.results import TargetResult
+from ipdash.domain.dnsbl.score import RunOutcome, run_outcome
 from ipdash.domain.dnsbl.settings import Nameserver
 from ipdash.domain.dnsbl.targets import parse_targets
 from ipdash.sources.dns.checker import Checker, check_targets
@@ -136,6 +139,7 @@ async def test_unknown_health_is_asked_again_next_run(
 async def test_rdns_end_to_end(
     script: DnsScript, server: LoopbackDnsServer, nameserver: Nameserver, catalog: Catalog, rules: RdnsRules
 ) -> None:
+    script.answer_test_points()
     script.add_ptr("198.51.100.20", "mail.example.com")
     script.add_ptr("198.51.100.21", "mail.example.net", forward=False)
     script.add("mail.example.net", "A", Reply(addresses=("203.0.113.1",)))
@@ -169,6 +173,7 @@ async def test_rdns_end_to_end(
 async def test_ptr_names_are_capped_and_hostile_names_sanitised(
     script: DnsScript, server: LoopbackDnsServer, nameserver: Nameserver, catalog: Catalog, rules: RdnsRules
 ) -> None:
+    script.answer_test_points()
     names = [f"h{i}.example.com" for i in range(14)]
     script.add_ptr("198.51.100.30", *names, forward=False)
     report = await check_targets(
@@ -178,6 +183,31 @@ async def test_ptr_names_are_capped_and_hostile_names_sanitised(
     assert rdns is not None and len(rdns.ptr) == 10 and rdns.more_names == 4
     forward_asked = sum(server.asked(name, "A") for name in names)
     assert forward_asked == 10
+
+
+@pytest.mark.parametrize("everything", [NXDOMAIN, SERVFAIL])
+async def test_rdns_is_not_judged_when_the_resolver_answers_no_name_that_must_exist(
+    script: DnsScript,
+    server: LoopbackDnsServer,
+    nameserver: Nameserver,
+    catalog: Catalog,
+    rules: RdnsRules,
+    everything: Reply,
+) -> None:
+    """Offline machines and captive networks answer NXDOMAIN for everything: that is not "no PTR"."""
+    script.add_ptr("198.51.100.20", "mail.example.com")  # even a real PTR is not trusted from such a resolver
+    script.add_zone(ZoneSpec("zen.spamhaus.org", default=everything, health=False))
+    report = await check_targets(
+        parse_targets(["198.51.100.20", "198.51.100.22"]),
+        settings=settings_for(catalog, rules, nameserver, [], rdns=True),
+    )
+    for result in report.results:
+        assert result.rdns is not None and result.rdns.fcrdns is Fcrdns.TEMPERROR
+        assert "answered no name that must exist" in result.rdns.reason
+        assert {check.status for check in result.rdns.requirements} == {"unknown"}
+        assert not result.rdns_failed
+    assert run_outcome(report) is RunOutcome.INCOMPLETE
+    assert server.asked("2.0.0.127.zen.spamhaus.org") >= 1
 
 
 async def test_no_rdns_for_domains_or_when_switched_off(

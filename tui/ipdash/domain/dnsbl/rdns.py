@@ -124,6 +124,11 @@ def judge_rdns(
     return _with_requirements(result, rules, shared_ip)
 
 
+def unjudged_rdns(ip: str, reason: str, rules: RdnsRules) -> RdnsResult:
+    """rDNS that was not judged (temperror): every provider requirement is unknown, nothing fails."""
+    return _with_requirements(RdnsResult(ip, (), Fcrdns.TEMPERROR, False, reason), rules, False)
+
+
 def _confirm(
     address: ipaddress.IPv4Address | ipaddress.IPv6Address,
     names: tuple[str, ...],

@@ -66,6 +66,8 @@ class TargetResult:
     blocklists: tuple[ZoneResult, ...]
     rdns: RdnsResult | None
     checked_at: datetime
+    #: Where the queries went ("127.0.0.1:53 (system)"): a stored result says which resolver it trusts.
+    resolver: str = ""
 
     @property
     def listed(self) -> tuple[ZoneResult, ...]:

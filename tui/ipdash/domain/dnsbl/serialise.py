@@ -70,6 +70,7 @@ def target_to_json(result: TargetResult) -> dict[str, Any]:
         "blocklists": [zone_to_json(zone) for zone in result.blocklists],
         "rdns": rdns_to_json(result.rdns),
         "checked_at": _time(result.checked_at),
+        "resolver": result.resolver,
         "verdict": {"status": summary.overall.value, "reason": summary.text},
     }
 
@@ -140,4 +141,5 @@ def target_from_json(data: dict[str, Any]) -> TargetResult:
         blocklists=tuple(zone_from_json(zone) for zone in data["blocklists"]),
         rdns=rdns_from_json(data.get("rdns")),
         checked_at=checked_at,
+        resolver=str(data.get("resolver") or ""),
     )

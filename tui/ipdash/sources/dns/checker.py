@@ -15,10 +15,10 @@ from datetime import UTC, datetime
 import dns.reversename
 
 from ipdash.domain.dnsbl.catalog import Catalog, Family
-from ipdash.domain.dnsbl.judge import Status, Verdict, ZoneHealth, judge_lookup
+from ipdash.domain.dnsbl.judge import HealthState, Status, Verdict, ZoneHealth, judge_lookup
 from ipdash.domain.dnsbl.lookups import LookupOutcome, Rcode
 from ipdash.domain.dnsbl.plan import PlannedZone, zones_for
-from ipdash.domain.dnsbl.rdns import RdnsResult, RdnsRules, judge_rdns, ptr_names
+from ipdash.domain.dnsbl.rdns import RdnsResult, RdnsRules, judge_rdns, ptr_names, unjudged_rdns
 from ipdash.domain.dnsbl.results import CheckReport, TargetResult, ZoneResult
 from ipdash.domain.dnsbl.settings import Nameserver
 from ipdash.domain.dnsbl.targets import Target, TargetError, query_name
@@ -27,6 +27,10 @@ from ipdash.sources.dns.client import DnsClient
 from ipdash.sources.dns.health import HealthCache, check_health
 
 ResultCallback = Callable[[TargetResult], None]
+UNPROVEN_RESOLVER = (
+    "not judged: the resolver answered no name that must exist (the blocklists' RFC 5782 test points), "
+    "so its NXDOMAIN for the PTR cannot be trusted"
+)
 ProgressCallback = Callable[[int, int], None]
 
 
@@ -77,6 +81,7 @@ class Checker:
         self._now = now
         # Shared by every run of this checker: overlapping runs together stay within the bound.
         self._limit = asyncio.Semaphore(max(1, settings.concurrency))
+        self._resolver_answers = True
 
     async def __aenter__(self) -> Checker:
         return self
@@ -95,6 +100,7 @@ class Checker:
         deadline_at = loop.time() + self.settings.deadline
         pending = [_Pending(t, zones_for(t, self.settings.plan)) for t in targets]
         health = await self._health(pending, deadline_at)
+        self._resolver_answers = await self._resolver_proven(pending, health, deadline_at)
         jobs = list(self._jobs(pending))
         for item, _ in jobs:
             item.remaining += 1
@@ -124,6 +130,8 @@ class Checker:
                 if remaining <= 0:
                     deadline_hit = True
                     self._give_up(item, zone_index)
+                elif zone_index is None and not self._resolver_answers:
+                    item.rdns = unjudged_rdns(item.target.text, UNPROVEN_RESOLVER, self.settings.rules)
                 elif zone_index is None:
                     item.rdns = await self._rdns(item.target, deadline_at)
                 else:
@@ -142,6 +150,36 @@ class Checker:
         return CheckReport(
             self._resolver_label(), results, started, self._now(), deadline_reached=deadline_hit
         )
+
+    async def _resolver_proven(
+        self, pending: list[_Pending], health: dict[tuple[str, str], ZoneHealth], deadline_at: float
+    ) -> bool:
+        """Has the resolver answered a name that must exist? rDNS is judged only then: a resolver that
+        says NXDOMAIN to everything (offline, captive) must not turn every IP into "no PTR record".
+
+        Any zone whose RFC 5782 listed test point answered proves it; when the run asked none, the
+        catalog's default IP lists' test points are asked (cached like any health check)."""
+        if not (self.settings.rdns and any(item.target.kind == "ip" for item in pending)):
+            return True
+        if any(h.state is HealthState.PASSED for h in health.values()):
+            return True
+        asked = {key[0] for key in health}
+        for entry in self.settings.catalog.zones:
+            if not (entry.default and entry.kind == "ip" and entry.health_check and entry.key is None):
+                continue
+            if entry.id in asked or entry.zone is None or entry.status != "active":
+                continue
+            probe = await check_health(
+                lambda name: self._lookup(name, "A", deadline_at),
+                self.settings.catalog,
+                PlannedZone(entry, query_zone=entry.zone),
+                "ipv4",
+                self.health_cache,
+                str(self.settings.nameserver),
+            )
+            if probe.state is HealthState.PASSED:
+                return True
+        return False
 
     def _resolver_label(self) -> str:
         return self.settings.resolver_label or str(self.settings.nameserver)
@@ -243,7 +281,9 @@ class Checker:
                 zones.append(ZoneResult.of(zone.entry, zone.skip, checked_at=now))
             else:
                 zones.append(item.results[index])
-        return TargetResult(item.target.text, item.target.kind, tuple(zones), item.rdns, now)
+        return TargetResult(
+            item.target.text, item.target.kind, tuple(zones), item.rdns, now, self._resolver_label()
+        )
 
 
 def _resolvable(name: str) -> bool:
