@@ -214,7 +214,7 @@ def test_blocklist_component() -> None:
     score = score_ip(metrics(), min_volume=1000, blocklists=BlocklistSignal(False, 2, 3, 1))
     blocklists = next(c for c in score.components if c.name == "blocklists")
     assert blocklists.subscore == 100 - 30 - 15
-    assert "1 important list(s) not checked" in blocklists.detail
+    assert "1 important list(s) could not be checked" in blocklists.detail
     floor = score_ip(metrics(), min_volume=1000, blocklists=BlocklistSignal(False, 9, 9, 0))
     assert components(floor)["blocklists"][0] == 0
 
@@ -293,15 +293,57 @@ def test_band_always_matches_the_shown_score_without_gates(
 
 
 @pytest.mark.parametrize(
-    ("breach", "band"),
-    [(None, Band.HEALTHY), ("warn", Band.WATCH), ("critical", Band.CRITICAL)],
+    ("breach", "band", "value"),
+    [(None, Band.HEALTHY, 100), ("warn", Band.WATCH, 84), ("critical", Band.CRITICAL, 49)],
 )
-def test_a_breach_caps_the_band(breach: str | None, band: Band) -> None:
+def test_a_breach_caps_the_band_and_the_score_shown(breach: str | None, band: Band, value: int) -> None:
+    """A "watch 91" would sort above a "healthy 86": the number shown stays inside its band."""
     score = score_ip(metrics(cv=0.0), min_volume=1000, worst_breach=breach)
-    assert score.value == 100
+    assert score.value == value
     assert score.band is band
+    assert score.uncapped == 100
     if breach:
-        assert score.reason.startswith(f"a rate is over its {breach} threshold")
+        assert score.reason.startswith(f"a breach at {breach} level caps the score at {value}")
+
+
+def test_unknown_blocklists_never_add_points() -> None:
+    """Every important list unanswered: the component drops out, the score is as if never checked."""
+    base = metrics(totals(bounce=0.045), cv=1.0)
+    never = score_ip(base, min_volume=1000)
+    unknown = score_ip(base, min_volume=1000, blocklists=BlocklistSignal(False, 0, 0, 12))
+    assert unknown.value == never.value
+    component = next(c for c in unknown.components if c.name == "blocklists")
+    assert component.subscore is None and component.detail.startswith("unknown: 12 important list(s)")
+
+
+@pytest.mark.parametrize(("major", "counted"), [(0, None), (1, False), (5, True)])
+def test_partial_blocklist_results_count_only_when_they_lower_the_score(
+    major: int, counted: bool | None
+) -> None:
+    """Some lists answered with listings, some important ones did not: the listings may lower the
+    score, the unknowns may not raise it."""
+    base = metrics(totals(bounce=0.045), cv=1.0)  # 61 without blocklists
+    never = score_ip(base, min_volume=1000)
+    partial = score_ip(base, min_volume=1000, blocklists=BlocklistSignal(False, major, 0, 3))
+    assert partial.value is not None and never.value is not None
+    assert partial.value <= never.value
+    component = next(c for c in partial.components if c.name == "blocklists")
+    if counted is None:
+        assert component.subscore is None
+    elif counted:
+        assert component.contribution > 0 and partial.value < never.value
+    else:  # 85 beside a score of 61 would raise it
+        assert component.contribution == 0 and partial.value == never.value
+
+
+def test_a_partial_component_that_would_raise_the_score_is_not_counted() -> None:
+    """One minor listing (95) beside a poor bounce score: counting it would raise the score."""
+    base = metrics(totals(bounce=0.045), cv=1.0)
+    never = score_ip(base, min_volume=1000)
+    partial = score_ip(base, min_volume=1000, blocklists=BlocklistSignal(False, 0, 1, 2))
+    assert partial.value == never.value
+    component = next(c for c in partial.components if c.name == "blocklists")
+    assert component.contribution == 0 and "not counted: it would raise the score" in component.detail
 
 
 def test_a_breach_never_raises_the_band() -> None:

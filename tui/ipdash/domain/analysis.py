@@ -1,6 +1,8 @@
-"""One pass from a Dataset to everything the report and the dashboard show per IP.
+"""The one analysis: from a Dataset (and the check results) to everything any surface shows.
 
-source records -> metrics over a window -> thresholds -> breaches -> score.
+source records -> metrics over a window -> thresholds -> warm-up -> checks and provider signals ->
+breaches -> score -> the feed. The TUI, ``report``, ``poll`` (alerts) and ``warmup status`` all call
+``analyse`` and nothing else, so they show the same verdicts for the same inputs.
 """
 
 from __future__ import annotations
@@ -10,11 +12,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
+from ipdash.domain.checks import CheckResults, IpChecks, check_breaches, ip_checks
 from ipdash.domain.config import Config
+from ipdash.domain.feed import FeedItem, ordered, verdict_item, worst_severity
 from ipdash.domain.metrics import IpMetrics, Window, compute_metrics
-from ipdash.domain.models import BlocklistSignal, Dataset, IpFacts, SndsDay
+from ipdash.domain.models import Dataset, IpFacts, ProviderListing, SndsDay
 from ipdash.domain.score import Score, score_ip
+from ipdash.domain.signals import account_breaches, provider_listing_breaches, snds_breaches
 from ipdash.domain.thresholds import Preset, Status, Verdict, breaches, evaluate_ip
+from ipdash.domain.warmup import WarmupProgress, WarmupSettings, assess_all, warmup_breach
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,31 +29,47 @@ class IpAnalysis:
     facts: IpFacts | None
     metrics: IpMetrics
     verdicts: tuple[Verdict, ...]
-    breaches: tuple[Verdict, ...]
+    #: Every breach of this IP, whatever raised it: the table's count, the feed, report JSON, alerts.
+    breaches: tuple[FeedItem, ...]
     score: Score
     snds: tuple[SndsDay, ...]
+    warmup: WarmupProgress | None = None
+    checks: IpChecks | None = None
+    listings: tuple[ProviderListing, ...] = ()
 
     @property
     def worst_status(self) -> Status | None:
-        if any(b.status is Status.CRITICAL for b in self.breaches):
-            return Status.CRITICAL
-        if self.breaches:
-            return Status.WARN
-        return None
+        worst = worst_severity(self.breaches)
+        return None if worst is None else Status(worst)
+
+    @property
+    def threshold_breaches(self) -> tuple[Verdict, ...]:
+        return tuple(breaches(list(self.verdicts)))
 
 
 @dataclass(frozen=True, slots=True)
 class Analysis:
     window: Window | None
     ips: dict[str, IpAnalysis]
+    #: Every breach (per IP and account-level), critical first, newest first.
+    feed: tuple[FeedItem, ...] = ()
 
-    def all_breaches(self) -> list[Verdict]:
-        found = [b for analysis in self.ips.values() for b in analysis.breaches]
-        return breaches(found)
+    def all_breaches(self) -> list[FeedItem]:
+        return list(self.feed)
 
     @property
     def has_critical(self) -> bool:
-        return any(b.status is Status.CRITICAL for b in self.all_breaches())
+        return any(item.severity == "critical" for item in self.feed)
+
+    @property
+    def checks_incomplete(self) -> list[str]:
+        """IPs whose blocklist or rDNS result has unknowns (a list or the PTR could not be asked)."""
+        return [
+            ip
+            for ip, analysis in self.ips.items()
+            if analysis.checks is not None
+            and (analysis.checks.signal.important_unknown or not analysis.checks.rdns_judged)
+        ]
 
 
 def analysis_window(
@@ -71,37 +93,69 @@ def analyse(
     config: Config,
     presets: Mapping[str, Preset],
     *,
+    checks: CheckResults | None = None,
     window: Window | None = None,
-    blocklists: Mapping[str, BlocklistSignal] | None = None,
-    postmaster: Mapping[str, str] | None = None,
+    today: date | None = None,
 ) -> Analysis:
-    window = window or analysis_window(dataset, config.window_days)
+    """Everything per IP and the feed, for one state of the data and the check results.
+
+    ``checks`` are the stored or fresh blocklist/rDNS results; only IPs in ``dataset`` use theirs.
+    Raises UnknownPresetError for a preset the presets do not have, PlanError for a bad [warmup].
+    """
+    window = window or analysis_window(dataset, config.window_days, today=today)
     if window is None:
         return Analysis(None, {})
+    checks = checks or CheckResults()
+    by_ip_checks = {ip: found for ip in dataset.ips() if (found := ip_checks(checks, ip)) is not None}
+    warmups = assess_all(
+        dataset,
+        config,
+        presets,
+        today=window.end,
+        blocklists={ip: found.signal for ip, found in by_ip_checks.items()},
+    )
+    rewarm_idle_days = WarmupSettings.from_section(config.warmup).rewarm_idle_days
     snds_by_ip: dict[str, list[SndsDay]] = defaultdict(list)
     for (ip, _day), record in sorted(dataset.snds.items(), key=lambda item: item[0][1]):
         snds_by_ip[ip].append(record)
+    listings_by_ip: dict[str, list[ProviderListing]] = defaultdict(list)
+    for listing in dataset.listings.values():
+        listings_by_ip[listing.ip].append(listing)
+
     results: dict[str, IpAnalysis] = {}
     for ip, metrics in compute_metrics(dataset, window).items():
         verdicts = evaluate_ip(metrics, presets, config.thresholds)
-        found = breaches(verdicts)
-        worst = "critical" if any(b.status is Status.CRITICAL for b in found) else ("warn" if found else None)
+        found_checks = by_ip_checks.get(ip)
+        warmup = warmups.get(ip)
+        snds = tuple(snds_by_ip.get(ip, ()))
+        listings = tuple(listings_by_ip.get(ip, ()))
+        found = [verdict_item(v) for v in breaches(verdicts)]
+        warmup_item = warmup_breach(warmup, rewarm_idle_days=rewarm_idle_days)
+        found += [warmup_item] if warmup_item is not None else []
+        found += check_breaches(found_checks) if found_checks is not None else []
+        found += snds_breaches(ip, snds, window)
+        found += provider_listing_breaches(listings)
+        ip_breaches = tuple(ordered(found))
         score = score_ip(
             metrics,
             min_volume=config.thresholds.min_volume,
             facts=dataset.facts.get(ip),
-            snds=snds_by_ip.get(ip, ()),
-            blocklists=(blocklists or {}).get(ip),
-            postmaster=(postmaster or {}).get(ip),
-            worst_breach=worst,
+            snds=snds,
+            blocklists=found_checks.signal if found_checks is not None else None,
+            worst_breach=worst_severity(ip_breaches),
         )
         results[ip] = IpAnalysis(
             ip=ip,
             facts=dataset.facts.get(ip),
             metrics=metrics,
             verdicts=tuple(verdicts),
-            breaches=tuple(found),
+            breaches=ip_breaches,
             score=score,
-            snds=tuple(snds_by_ip.get(ip, ())),
+            snds=snds,
+            warmup=warmup,
+            checks=found_checks,
+            listings=listings,
         )
-    return Analysis(window, results)
+    feed = [item for analysis in results.values() for item in analysis.breaches]
+    feed += account_breaches(dataset.accounts.values(), window)
+    return Analysis(window, results, tuple(ordered(feed)))

@@ -50,6 +50,9 @@ class Component:
     subscore: float | None  # None: no data, dropped from the weighting
     detail: str
     contribution: float = 0.0  # points of the final score (after renormalising)
+    #: Built from partial data (some of its checks could not be made): counted only when it lowers the
+    #: score, so an unknown never adds points.
+    lowers_only: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,31 +153,49 @@ def score_ip(
             )
         return Score(None, Band.UNKNOWN, tuple(components), tuple(gates), reason)
 
-    used = [c for c in components if c.subscore is not None]
+    used = _counted([c for c in components if c.subscore is not None])
     weight_sum = sum(c.weight for c in used)
-    raw = sum(c.weight * (c.subscore or 0.0) for c in used) / weight_sum
+    raw = _weighted(used)
     components = [
         Component(
             c.name,
             c.weight,
             c.subscore,
-            c.detail,
-            (c.weight * c.subscore / weight_sum) if c.subscore is not None else 0.0,
+            c.detail if c in used or c.subscore is None else f"{c.detail}; not counted: it would raise the score",
+            (c.weight * c.subscore / weight_sum) if c.subscore is not None and c in used else 0.0,
+            c.lowers_only,
         )
         for c in components
     ]
     caps = [g.cap for g in gates if g.cap is not None]
-    value = round(min([raw, *caps]))  # the band is read from the number shown, so 84.6 is 85 and healthy
+    breach_cap = BAND_CEILING_FOR_BREACH.get(worst_breach or "")
+    # The band is read from the number shown (84.6 is 85 and healthy), and a breach caps both, so a
+    # "watch" never shows, or sorts, above a "healthy".
+    value = round(min([raw, *caps, *([breach_cap] if breach_cap is not None else [])]))
     band = Band.CRITICAL if caps else band_for(value)  # any hard gate is critical, whatever the weighting
     band = _cap_band(band, worst_breach)
     reason = "; ".join(g.condition for g in gates) or _strongest_drag(components)
     if worst_breach and not gates:
-        reason = f"a rate is over its {worst_breach} threshold; {reason}"
+        reason = f"a breach at {worst_breach} level caps the score at {breach_cap}; {reason}"
     return Score(value, band, tuple(components), tuple(gates), reason, uncapped=raw)
+
+
+def _weighted(components: Sequence[Component]) -> float:
+    return sum(c.weight * (c.subscore or 0.0) for c in components) / sum(c.weight for c in components)
+
+
+def _counted(used: list[Component]) -> list[Component]:
+    """The components that count: a partial one only when it lowers the score."""
+    complete = [c for c in used if not c.lowers_only]
+    if len(complete) == len(used) or not complete:
+        return complete or used
+    return used if _weighted(used) < _weighted(complete) else complete
 
 
 _BAND_ORDER = (Band.HEALTHY, Band.WATCH, Band.AT_RISK, Band.CRITICAL)
 _BAND_CAP_FOR_BREACH = {"warn": Band.WATCH, "critical": Band.CRITICAL}
+#: The highest score a band allows: the top of "watch" for a warn breach, of "at risk" for a critical one.
+BAND_CEILING_FOR_BREACH = {"warn": 84, "critical": 49}
 
 
 def _cap_band(band: Band, worst_breach: str | None) -> Band:
@@ -217,16 +238,23 @@ def _blocklist_component(signal: BlocklistSignal | None, gates: list[Gate]) -> C
     if signal.spamhaus_listed:
         gates.append(Gate("listed on Spamhaus", 20, "PAUSE"))
         return Component("blocklists", WEIGHTS["blocklists"], 0.0, "listed on Spamhaus")
+    listings = signal.major_listings + signal.minor_listings
+    unknown = signal.important_unknown
+    if unknown and not listings:
+        detail = f"unknown: {unknown} important list(s) could not be checked; not scored"
+        return Component("blocklists", WEIGHTS["blocklists"], None, detail)
     value = max(0.0, 100.0 - 15 * signal.major_listings - 5 * signal.minor_listings)
     detail = f"{signal.major_listings} major, {signal.minor_listings} minor listings"
-    if signal.important_unknown:
-        detail += f"; {signal.important_unknown} important list(s) not checked"
-    return Component("blocklists", WEIGHTS["blocklists"], value, detail)
+    if unknown:
+        detail += f"; {unknown} important list(s) could not be checked"
+    return Component("blocklists", WEIGHTS["blocklists"], value, detail, lowers_only=bool(unknown))
 
 
 def _postmaster_component(reputation: str | None, gates: list[Gate]) -> Component:
     if reputation is None or reputation.upper() not in POSTMASTER_SUBSCORES:
-        return Component("postmaster", WEIGHTS["postmaster"], None, "no Google Postmaster data")
+        return Component(
+            "postmaster", WEIGHTS["postmaster"], None, "no per-IP reputation (Postmaster Tools v2 has none)"
+        )
     if reputation.upper() == "BAD":
         gates.append(Gate("Google Postmaster reputation BAD", 40, "HOLD"))
     return Component(

@@ -40,6 +40,9 @@ def warmup_breach(progress: WarmupProgress | None, *, rewarm_idle_days: int = 30
         what=what,
         detail=progress.reason,
         source=step.source or "ipdash warm-up rules",
+        kind="warmup",
+        metric="warmup_state",
+        reason=progress.reason,
     )
 
 

@@ -1,0 +1,119 @@
+"""Breaches from the mailbox providers' and ESPs' own signals: Microsoft SNDS colours and trap hits,
+provider-reported blocks and listings, and account status (SES enforcement, …)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from ipdash.domain.feed import FeedItem
+from ipdash.domain.metrics import Window
+from ipdash.domain.models import AccountDay, ProviderListing, SndsDay
+
+SNDS_SOURCE = "Microsoft SNDS"
+SNDS_MEANING = {
+    "RED": "RED: most of this IP's mail is judged spam by Outlook.com's filters",
+    "YELLOW": "YELLOW: a significant share of this IP's mail is judged spam",
+}
+#: Provider lists whose listing means mail is being refused, not just noted.
+CRITICAL_PROVIDER_LISTS = ("snds-blocked", "spamhaus")
+#: Account statuses that stop sending; other non-healthy ones are warnings (SES: PROBATION).
+STOPPED_ACCOUNT_STATUSES = frozenset({"SHUTDOWN", "PAUSED", "DISABLED", "SUSPENDED"})
+HEALTHY_ACCOUNT_STATUSES = frozenset({"", "HEALTHY", "OK"})
+
+
+def snds_breaches(ip: str, days: Sequence[SndsDay], window: Window) -> list[FeedItem]:
+    """RED in the window is critical, YELLOW a warning; any spam-trap hit is critical."""
+    in_window = sorted((d for d in days if d.day in window), key=lambda d: d.day)
+    items = []
+    for colour, severity in (("RED", "critical"), ("YELLOW", "warn")):
+        coloured = [d for d in in_window if d.filter_result == colour]
+        if coloured:
+            items.append(
+                FeedItem(
+                    severity=severity,
+                    since=coloured[0].day,
+                    ip=ip,
+                    what=f"SNDS · {colour}",
+                    detail=f"{len(coloured)} {colour} day(s) in the window, latest {coloured[-1].day}",
+                    source=f"{SNDS_SOURCE}: {SNDS_MEANING[colour]}",
+                    kind="snds",
+                    metric="snds_filter_result",
+                    scope="outlook.com",
+                    value=float(len(coloured)),
+                    reason=SNDS_MEANING[colour],
+                )
+            )
+            break
+    trapped = [d for d in in_window if d.trap_hits > 0]
+    if trapped:
+        hits = sum(d.trap_hits for d in trapped)
+        items.append(
+            FeedItem(
+                severity="critical",
+                since=trapped[0].day,
+                ip=ip,
+                what="SNDS · trap hits",
+                detail=f"{hits} spam-trap hit(s) on {len(trapped)} day(s)",
+                source=f"{SNDS_SOURCE}: mail to spam traps means unsolicited or stale addresses",
+                kind="snds",
+                metric="snds_trap_hits",
+                scope="outlook.com",
+                value=float(hits),
+                reason=f"{hits} message(s) reached Microsoft's spam traps in the window",
+            )
+        )
+    return items
+
+
+def provider_listing_breaches(listings: Iterable[ProviderListing]) -> list[FeedItem]:
+    """A block or listing a provider reports (SNDS ipStatus, Mailgun, SES): critical when mail is refused."""
+    items = []
+    for listing in listings:
+        if not listing.listed:
+            continue
+        critical = any(name in listing.list_name.lower() for name in CRITICAL_PROVIDER_LISTS)
+        items.append(
+            FeedItem(
+                severity="critical" if critical else "warn",
+                since=listing.first_seen.date() if listing.first_seen else None,
+                ip=listing.ip,
+                what=f"listed · {listing.list_name}",
+                detail=listing.reason or "reported by the provider",
+                source=f"{listing.source or 'provider'}: provider-reported listing",
+                kind="provider-listing",
+                metric="blocklist",
+                scope=listing.list_name,
+                reason=listing.reason or f"{listing.source} reports {listing.ip} on {listing.list_name}",
+            )
+        )
+    return items
+
+
+def account_breaches(days: Iterable[AccountDay], window: Window) -> list[FeedItem]:
+    """The latest status of each account or domain in the window, when it is not healthy."""
+    latest: dict[tuple[str, str], AccountDay] = {}
+    for day in days:
+        key = (day.source, day.scope)
+        if day.day in window and (key not in latest or latest[key].day < day.day):
+            latest[key] = day
+    items = []
+    for (source, scope), day in sorted(latest.items()):
+        status = day.status.strip().upper()
+        if status in HEALTHY_ACCOUNT_STATUSES:
+            continue
+        reason = f"{day.provider} reports {status} for {scope} on {day.day}"
+        items.append(
+            FeedItem(
+                severity="critical" if status in STOPPED_ACCOUNT_STATUSES else "warn",
+                since=day.day,
+                ip=f"{day.provider}:{scope}",
+                what=f"account · {status}",
+                detail=reason,
+                source=f"{source or day.provider}: account status",
+                kind="account",
+                metric="account_status",
+                scope=scope,
+                reason=reason,
+            )
+        )
+    return items
