@@ -4,8 +4,9 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from ipdash.domain.feed import FeedItem, verdict_item
 from ipdash.domain.models import AccountDay, PollResult, ProviderListing, SndsDay
-from ipdash.domain.thresholds import Status, Verdict
+from ipdash.domain.thresholds import Status, Verdict, breaches
 from ipdash.sources.alerts import (
     AlertSettings,
     Condition,
@@ -115,11 +116,25 @@ def test_conditions_from_breaches() -> None:
         ),
         Verdict("192.0.2.2", "ip", "bounce_rate", Status.OK, 0.001, 0.02, "default", "preset", 9000, "fine"),
     ]
-    found = conditions_from_breaches(verdicts)
+    listing = FeedItem(
+        "critical",
+        None,
+        "192.0.2.2",
+        "listed · Spamhaus ZEN",
+        "127.0.0.2",
+        "zen",
+        kind="listing",
+        metric="blocklist",
+        scope="zen.spamhaus.org",
+        reason="SBL",
+    )
+    found = conditions_from_breaches([*map(verdict_item, breaches(verdicts)), listing])
     assert [(c.key, c.severity) for c in found] == [
-        ("breach:192.0.2.1:ip:complaint_rate", "critical"),
+        ("breach:192.0.2.1:ip:complaint_rate", "critical"),  # the keys alerts were sent under before
         ("breach:192.0.2.1:gmail.com:bounce_rate", "warning"),
+        ("breach:192.0.2.2:listing:zen.spamhaus.org:blocklist", "critical"),
     ]
+    assert found[2].reason == "SBL" and found[2].ip == "192.0.2.2"
 
 
 def test_messages_say_it_in_words_and_symbols() -> None:

@@ -143,14 +143,19 @@ async def _after_poll(
 
 
 def _breaches(config: Config, store: HistoryStore) -> list[Condition] | None:
-    """Threshold breaches over the stored history, or None when they cannot be judged."""
+    """Every breach over the stored history (the same analysis the TUI and report make, with the stored
+    blocklist/rDNS results), or None when they cannot be judged."""
     from ipdash.domain.analysis import analyse
     from ipdash.domain.thresholds import UnknownPresetError
+    from ipdash.sources.dns.stored import stored_check_results
     from ipdash.sources.reference_data import threshold_presets
 
     dataset = load_history(store, days=config.window_days + 7)
+    checks, _problems = stored_check_results(config.blocklists, utc_now())
     try:
-        return conditions_from_breaches(analyse(dataset, config, threshold_presets()).all_breaches())
+        return conditions_from_breaches(
+            analyse(dataset, config, threshold_presets(), checks=checks, today=date.today()).all_breaches()
+        )
     except UnknownPresetError as error:
         click.echo(f"ipdash poll: breaches not judged: {error}", err=True)
         return None

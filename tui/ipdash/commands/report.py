@@ -3,30 +3,27 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import click
 
+from ipdash.commands._analysis import ChecksChoice, analyse_for_cli, check_options, finding_exit_code
 from ipdash.commands._output import emit_json, fail_usage, render_table
-from ipdash.domain.analysis import Analysis, IpAnalysis, analyse, analysis_window
+from ipdash.domain.analysis import Analysis, IpAnalysis
+from ipdash.domain.checks import IpChecks
+from ipdash.domain.dnsbl.serialise import rdns_to_json
+from ipdash.domain.dnsbl.settings import Nameserver
+from ipdash.domain.dnsbl.summary import summarise
+from ipdash.domain.feed import FeedItem
 from ipdash.domain.labels import BAND_LABELS, STATUS_LABELS, format_count
-from ipdash.domain.models import Dataset, RowError, SourceState
-from ipdash.domain.thresholds import (
-    IP_SCOPE,
-    METRIC_LABELS,
-    UnknownPresetError,
-    format_rate,
-    resolve_levels,
-)
-from ipdash.domain.warmup import PlanError, WarmupProgress, assess_all, warmup_cell_text
-from ipdash.exit_codes import EXIT_FINDING, EXIT_INCOMPLETE, EXIT_OK
+from ipdash.domain.models import Dataset, RowError
+from ipdash.domain.thresholds import format_rate
+from ipdash.domain.warmup import warmup_cell_text
 from ipdash.sources.config_file import ConfigError
 from ipdash.sources.csv_stats import CsvReadError
 from ipdash.sources.loader import load_dataset_for_cli
-from ipdash.sources.reference_data import threshold_presets
 
 
 @click.command()
@@ -41,6 +38,7 @@ from ipdash.sources.reference_data import threshold_presets
     "--window", "window_days", type=click.IntRange(1, 366), default=None, help="Window in days (default 7)."
 )
 @click.option("--preset", default=None, help="Threshold preset: default, gmail-yahoo, ses, dynamics, …")
+@check_options
 @click.option(
     "--format", "output_format", type=click.Choice(["table", "json"]), default="table", show_default=True
 )
@@ -50,6 +48,8 @@ def report(
     demo: bool,
     window_days: int | None,
     preset: str | None,
+    run_checks: bool,
+    nameserver: Nameserver | None,
     output_format: str,
 ) -> None:
     """Per-IP summary: volume, rates, score, warm-up, breaches.
@@ -58,8 +58,12 @@ def report(
     merged (with the stored history): every IP a source knows is listed, even
     before it has volume.
 
-    Exit codes: 0 no critical breach; 1 a critical breach; 2 usage or unreadable
-    input; 3 no critical breach, but a provider source failed (the report is incomplete).
+    Blocklist and rDNS results are the stored ones (from `b` in the TUI or an earlier
+    --checks), exactly as the TUI uses them; --checks runs them first.
+
+    Exit codes: 0 all good; 1 a finding (a critical breach or a listing); 2 usage or
+    unreadable input; 3 no finding, but the report is incomplete (a provider source
+    failed, or a blocklist or rDNS check could not be made).
     """
     try:
         config, dataset = load_dataset_for_cli(csv_files, config_path, demo, poll_sources=True)
@@ -72,44 +76,24 @@ def report(
     if preset is not None:
         updates["thresholds"] = config.thresholds.model_copy(update={"preset": preset})
     config = config.model_copy(update=updates)
-    presets = threshold_presets()
-    try:
-        # Checked up front too: with no data rows analyse() never looks the presets up.
-        for scope in (IP_SCOPE, *config.thresholds.mailbox_provider_presets):
-            resolve_levels(presets, config.thresholds, scope)
-        result = analyse(
-            dataset, config, presets, window=analysis_window(dataset, config.window_days, today=date.today())
-        )
-    except UnknownPresetError as error:
-        fail_usage(str(error))
-        return
-    try:
-        warmups = assess_all(dataset, config, presets, today=result.window.end if result.window else None)
-    except PlanError as error:
-        fail_usage(str(error))
-        return
+    result, notes = analyse_for_cli(dataset, config, ChecksChoice(run_checks, nameserver))
+    for note in notes:
+        click.echo(f"ipdash report: {note}", err=True)
     if output_format == "json":
-        emit_json(report_json(result, dataset, generated_at=datetime.now(UTC), warmups=warmups))
+        emit_json(report_json(result, dataset, generated_at=datetime.now(UTC)))
     else:
-        print_report(result, dataset, warmups)
-    if result.has_critical:
-        sys.exit(EXIT_FINDING)
-    incomplete = [info for info in dataset.sources if info.state in (SourceState.STALE, SourceState.FAILED)]
-    sys.exit(EXIT_INCOMPLETE if incomplete else EXIT_OK)
+        print_report(result, dataset)
+    sys.exit(finding_exit_code(result, dataset))
 
 
-def report_json(
-    result: Analysis,
-    dataset: Dataset,
-    *,
-    generated_at: datetime,
-    warmups: Mapping[str, WarmupProgress] | None = None,
-) -> dict[str, Any]:
+def report_json(result: Analysis, dataset: Dataset, *, generated_at: datetime) -> dict[str, Any]:
     window = result.window
+    ip_scoped = {id(item) for analysis in result.ips.values() for item in analysis.breaches}
     return {
         "generated_at": generated_at.isoformat(),
         "window": {"start": window.start, "end": window.end, "days": window.days} if window else None,
-        "ips": [_ip_json(analysis, (warmups or {}).get(analysis.ip)) for analysis in result.ips.values()],
+        "ips": [_ip_json(analysis) for analysis in result.ips.values()],
+        "account_breaches": [_breach_json(item) for item in result.feed if id(item) not in ip_scoped],
         "errors": [_error_json(error) for error in dataset.errors],
         "sources": [
             {
@@ -126,14 +110,15 @@ def report_json(
     }
 
 
-def _ip_json(analysis: IpAnalysis, warmup: WarmupProgress | None = None) -> dict[str, Any]:
+def _ip_json(analysis: IpAnalysis) -> dict[str, Any]:
     facts, totals, score = analysis.facts, analysis.metrics.totals, analysis.score
+    warmup = analysis.warmup
     return {
         "ip": analysis.ip,
         "pool": facts.pool if facts else None,
         "provider": facts.provider if facts else None,
         "kind": facts.kind if facts else None,
-        "sent": totals.sent,
+        "sent": totals.sent if analysis.volume_known else None,
         "delivered": totals.delivered,
         "bounce_rate": totals.bounce_rate,
         "complaint_rate": totals.complaint_rate,
@@ -143,30 +128,59 @@ def _ip_json(analysis: IpAnalysis, warmup: WarmupProgress | None = None) -> dict
         "band": score.band.value,
         "score_reason": score.reason,
         "warmup": warmup.to_json() if warmup is not None else None,
-        "breaches": [
-            {
-                "metric": b.metric,
-                "scope": b.scope,
-                "value": b.value,
-                "threshold": b.threshold,
-                "severity": b.status.value,
-                "preset": b.preset,
-                "source": b.source,
-                "since": b.since,
-                "reason": b.reason,
-            }
-            for b in analysis.breaches
-        ],
+        "blocklists": _checks_json(analysis.checks),
+        "breaches": [_breach_json(b) for b in analysis.breaches],
     }
+
+
+def _breach_json(breach: FeedItem) -> dict[str, Any]:
+    return {
+        "kind": breach.kind,
+        "metric": breach.metric,
+        "scope": breach.scope,
+        "value": breach.value,
+        "threshold": breach.threshold,
+        "severity": breach.severity,
+        "preset": breach.preset or None,
+        "source": breach.source,
+        "since": breach.since,
+        "what": breach.what,
+        "reason": breach.reason or breach.detail,
+    }
+
+
+def _checks_json(checks: IpChecks | None) -> dict[str, Any]:
+    """The IP's blocklist and rDNS verdict as the TUI shows it; "not-checked" when there is no result."""
+    if checks is None:
+        return {"status": "not-checked", "reason": "no blocklist or rDNS result yet (run with --checks)"}
+    result = checks.result
+    summary = summarise(result.blocklists)
+    return {
+        "status": summary.overall.value,
+        "reason": summary.text,
+        "checked_at": result.checked_at,
+        "resolver": result.resolver or None,
+        "stale": checks.stale,
+        "listed": [zone.zone for zone in result.listed],
+        "important_unknown": checks.signal.important_unknown,
+        "rdns": rdns_to_json(result.rdns),
+    }
+
+
+def _checks_cell(checks: IpChecks | None) -> str:
+    from ipdash.domain.dnsbl.labels import blocklist_cell_text
+
+    if checks is None:
+        return "— not checked"
+    text, _level = blocklist_cell_text(checks.result)
+    return text + (" · stale" if checks.stale else "")
 
 
 def _error_json(error: RowError) -> dict[str, Any]:
     return {"file": error.file, "line": error.line, "column": error.column, "message": error.message}
 
 
-def print_report(
-    result: Analysis, dataset: Dataset, warmups: Mapping[str, WarmupProgress] | None = None
-) -> None:
+def print_report(result: Analysis, dataset: Dataset) -> None:
     if result.window is None:
         click.echo("No sending data loaded.")
     else:
@@ -182,13 +196,14 @@ def print_report(
                 facts.pool if facts else None,
                 facts.provider if facts else None,
                 facts.kind if facts else None,
-                format_count(totals.sent),
+                format_count(totals.sent) if analysis.volume_known else "—",
                 format_rate(totals.bounce_rate),
                 format_rate(totals.complaint_rate),
                 format_rate(totals.unsubscribe_rate),
                 score.value if score.value is not None else "–",
                 BAND_LABELS[score.band],
-                warmup_cell_text(warmups[analysis.ip]) if warmups and analysis.ip in warmups else "—",
+                _checks_cell(analysis.checks),
+                warmup_cell_text(analysis.warmup) if analysis.warmup is not None else "—",
                 f"{STATUS_LABELS[worst]} ×{len(analysis.breaches)}" if worst else "✓ none",
             ]
         )
@@ -204,6 +219,7 @@ def print_report(
             "unsub",
             "score",
             "band",
+            "blocklists · rDNS",
             "warm-up",
             "breaches",
         ],
@@ -213,18 +229,14 @@ def print_report(
     found = result.all_breaches()
     if found:
         click.echo("\nBreaches (critical first, newest first):")
-        sources: dict[tuple[str, str], str] = {}
         for breach in found:
-            scope = "all providers" if breach.scope == "ip" else breach.scope
             since = f" since {breach.since}" if breach.since else ""
             click.echo(
-                f"  {STATUS_LABELS[breach.status]:<12} {breach.ip:<16} {METRIC_LABELS[breach.metric]:<11} "
-                f"{scope:<13} {format_rate(breach.value):>7} ≥ {format_rate(breach.threshold)}{since}"
+                f"  {STATUS_LABELS[breach.status]:<12} {breach.ip:<16} {breach.what:<28} {breach.detail}{since}"
             )
-            sources[(breach.preset, breach.metric)] = breach.source
-        click.echo("\nThresholds used:")
-        for (preset_name, metric), source in sources.items():
-            click.echo(f"  {preset_name} / {METRIC_LABELS[metric]}: {source}")
+        click.echo("\nSources of the levels and signals:")
+        for source in dict.fromkeys(breach.source for breach in found):
+            click.echo(f"  {source}")
     if dataset.errors:
         total_errors = sum(info.row_errors for info in dataset.sources)
         click.echo(f"\n{total_errors} row(s) skipped:", err=True)

@@ -13,7 +13,6 @@ from typing import Any
 import click
 
 from ipdash.commands._output import emit_json, fail_usage, render_table
-from ipdash.domain.thresholds import UnknownPresetError
 from ipdash.domain.warmup import (
     PlanError,
     WarmupPlan,
@@ -22,7 +21,6 @@ from ipdash.domain.warmup import (
     build_plan,
     parse_weekdays,
 )
-from ipdash.domain.warmup.dataset import assess_all
 from ipdash.domain.warmup.labels import STATE_LABELS, STATE_LEVELS, day_text, next_step_text
 from ipdash.domain.warmup.results import WarmupState
 from ipdash.domain.warmup.schedules import Schedule, builtin_schedules
@@ -30,7 +28,6 @@ from ipdash.exit_codes import EXIT_FINDING, EXIT_OK, EXIT_USAGE
 from ipdash.sources.config_file import ConfigError, load_config
 from ipdash.sources.csv_stats import CsvReadError
 from ipdash.sources.loader import load_dataset_for_cli
-from ipdash.sources.reference_data import threshold_presets
 
 _CONFIG_OPTION = click.option(
     "--config",
@@ -155,19 +152,27 @@ def status_command(
     Exit codes: 0 all on track or complete; 1 a finding (over cap, held, stepped back, needs
     re-warm); 2 usage or input error, including an IP whose plan cannot be built.
     """
+    from ipdash.commands._analysis import analyse_for_cli
+    from ipdash.domain.metrics import Window
+
     try:
         config, dataset = load_dataset_for_cli(csv_files, config_path, demo)
         day = today.date() if today else (dataset.latest_day() or date.today())
-        results = list(assess_all(dataset, config, threshold_presets(), today=day).values())
-    except (ConfigError, CsvReadError, PlanError, UnknownPresetError) as error:
+        analysis, notes = analyse_for_cli(
+            dataset, config, today=day, window=Window.ending(day, config.window_days)
+        )
+    except (ConfigError, CsvReadError, PlanError) as error:
         fail_usage(str(error))
         return
+    for note in notes:
+        click.echo(f"ipdash warmup status: {note}", err=True)
+    results = [a.warmup for a in analysis.ips.values() if a.warmup is not None]
     if output_format == "json":
         emit_json(
             {
                 "generated_at": datetime.now(UTC).isoformat(),
                 "today": day.isoformat(),
-                "blocklists_checked": False,
+                "blocklists_checked": any(a.checks is not None for a in analysis.ips.values()),
                 "ips": [progress.to_json() for progress in results],
             }
         )

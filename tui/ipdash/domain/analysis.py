@@ -43,6 +43,11 @@ class IpAnalysis:
         return None if worst is None else Status(worst)
 
     @property
+    def volume_known(self) -> bool:
+        """Some source counts this IP's sending (an SNDS-only or facts-only IP has unknown volume, not 0)."""
+        return bool(self.metrics.by_provider)
+
+    @property
     def threshold_breaches(self) -> tuple[Verdict, ...]:
         return tuple(breaches(list(self.verdicts)))
 
@@ -106,13 +111,13 @@ def analyse(
     if window is None:
         return Analysis(None, {})
     checks = checks or CheckResults()
-    by_ip_checks = {ip: found for ip in dataset.ips() if (found := ip_checks(checks, ip)) is not None}
+    by_ip_checks = {ip: got for ip in dataset.ips() if (got := ip_checks(checks, ip)) is not None}
     warmups = assess_all(
         dataset,
         config,
         presets,
         today=window.end,
-        blocklists={ip: found.signal for ip, found in by_ip_checks.items()},
+        blocklists={ip: item.signal for ip, item in by_ip_checks.items()},
     )
     rewarm_idle_days = WarmupSettings.from_section(config.warmup).rewarm_idle_days
     snds_by_ip: dict[str, list[SndsDay]] = defaultdict(list)

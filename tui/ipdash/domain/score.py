@@ -161,7 +161,9 @@ def score_ip(
             c.name,
             c.weight,
             c.subscore,
-            c.detail if c in used or c.subscore is None else f"{c.detail}; not counted: it would raise the score",
+            c.detail
+            if c in used or c.subscore is None
+            else f"{c.detail}; not counted: it would raise the score",
             (c.weight * c.subscore / weight_sum) if c.subscore is not None and c in used else 0.0,
             c.lowers_only,
         )

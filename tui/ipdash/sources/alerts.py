@@ -20,8 +20,8 @@ from typing import Any, Literal
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from ipdash.domain.feed import FeedItem
 from ipdash.domain.models import PollResult
-from ipdash.domain.thresholds import Status, Verdict
 from ipdash.sources.config_file import ConfigError
 from ipdash.sources.providers.base import SECRET_FILTER
 from ipdash.sources.store.base import AlertRecord, HistoryStore
@@ -132,20 +132,25 @@ def conditions_from_result(result: PollResult) -> list[Condition]:
     return found
 
 
-def conditions_from_breaches(verdicts: Iterable[Verdict]) -> list[Condition]:
-    """Threshold breaches (from ipdash.domain.analysis) as alert conditions."""
+def conditions_from_breaches(breaches: Iterable[FeedItem]) -> list[Condition]:
+    """Every breach of the analysis (thresholds, warm-up, listings, rDNS, SNDS, account) as conditions."""
     return [
         Condition(
-            key=f"breach:{v.ip}:{v.scope}:{v.metric}",
+            key=_breach_key(b),
             source=BREACH_SOURCE,
-            severity="critical" if v.status is Status.CRITICAL else "warning",
-            title=f"{v.ip} {v.metric} {v.status.value} ({v.scope})",
-            reason=v.reason,
-            ip=v.ip,
+            severity="critical" if b.severity == "critical" else "warning",
+            title=f"{b.ip} {b.what} ({b.severity})",
+            reason=b.reason or b.detail,
+            ip=b.ip if b.kind != "account" else None,
         )
-        for v in verdicts
-        if v.status.is_breach
+        for b in breaches
     ]
+
+
+def _breach_key(breach: FeedItem) -> str:
+    if breach.kind == "threshold":  # the key alerts were sent under before other kinds joined
+        return f"breach:{breach.ip}:{breach.scope}:{breach.metric}"
+    return f"breach:{breach.ip}:{breach.kind}:{breach.scope}:{breach.metric}"
 
 
 def plan_alerts(

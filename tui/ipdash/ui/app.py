@@ -14,20 +14,27 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from ipdash.domain.models import BlocklistSignal, Dataset, PollResult
-from ipdash.ui.blocklists import BlocklistsControl
+from ipdash.domain.models import Dataset, PollResult
+from ipdash.ui.blocklists import (
+    RECHECK_POLL_SECONDS,
+    BlocklistsControl,
+    ChecksFinished,
+    ChecksProgress,
+    ChecksReady,
+)
 from ipdash.ui.messages import DataReady, LoadProgress
 from ipdash.ui.screens.dashboard import DashboardScreen
 from ipdash.ui.themes import DEFAULT_THEME, load_themes
 
 if TYPE_CHECKING:
-    from ipdash.domain.dnsbl.results import TargetResult
+    from ipdash.domain.checks import CheckResults
     from ipdash.domain.thresholds import Preset
     from ipdash.sources.loader import LoadPlan
     from ipdash.ui.live import LivePolling
 
 Clock = Callable[[], datetime]
 FILE_CHECK_SECONDS = 2.0
+CHECK_REDRAW_SECONDS = 0.5  # while a blocklist run goes on, arrived results are analysed at most this often
 REPLAY_SECONDS = 3.0
 REPLAY_START_DAYS_BACK = 21
 
@@ -69,11 +76,13 @@ class IpdashApp(App[int]):
         self.replay_seconds = replay_seconds
         self._presets: dict[str, Preset] | None = None
         self.data: DataReady | None = None
-        self.blocklist_signals: dict[str, BlocklistSignal] = {}
         self.full_dataset: Dataset | None = None
         self.replay_day: date | None = None
         self._file_signature: tuple[tuple[str, float, int], ...] = ()
-        self.blocklists = BlocklistsControl(self)
+        self.blocklists = BlocklistsControl(
+            plan.config.blocklists, post=self.post_message, run_worker=self.run_worker, clock=clock
+        )
+        self._check_redraw_pending = False
         self.live: LivePolling | None = None
         self._data_lock = threading.Lock()  # the full dataset is replaced, never mutated, under it
         themes, self.theme_failures = load_themes(theme_dirs)
@@ -123,10 +132,10 @@ class IpdashApp(App[int]):
 
     # loading -------------------------------------------------------------------
     def start_load(self) -> None:
-        self.blocklist_signals = self.blocklists.signals(self.known_ips())
         self._file_signature = self._signature()
+        checks = self.blocklists.results()
         self.run_worker(
-            self._load,
+            lambda: self._load(checks),
             thread=True,
             exclusive=True,
             group="load",
@@ -134,7 +143,7 @@ class IpdashApp(App[int]):
             exit_on_error=False,
         )
 
-    def _load(self) -> None:
+    def _load(self, checks: CheckResults) -> None:
         worker = get_current_worker()
         # The domain and sources load here, in the worker, not before the first frame.
         from ipdash.sources.loader import load_dataset
@@ -156,7 +165,7 @@ class IpdashApp(App[int]):
             latest = dataset.latest_day()
             if latest is not None and self.replay_day is None:
                 self.replay_day = latest - timedelta(days=REPLAY_START_DAYS_BACK)
-        self.post_message(self._analysed(self._as_shown(dataset, self.replay_day)))
+        self.post_message(self._analysed(self._as_shown(dataset, self.replay_day), checks))
 
     def _as_shown(self, full: Dataset, replay_day: date | None) -> Dataset:
         """The data as the screens show it: in --demo, only up to the replay day (call off the loop)."""
@@ -165,8 +174,9 @@ class IpdashApp(App[int]):
     def _analyse_in_background(self, full: Dataset, description: str) -> None:
         """Filter and analyse in a thread, as of the replay day now; the newest request wins."""
         day = self.replay_day
+        checks = self.blocklists.results()  # a snapshot taken on the loop: results change there
         self.run_worker(
-            lambda: self.post_message(self._analysed(self._as_shown(full, day))),
+            lambda: self.post_message(self._analysed(self._as_shown(full, day), checks)),
             thread=True,
             exclusive=True,
             group="replay",
@@ -174,25 +184,14 @@ class IpdashApp(App[int]):
             exit_on_error=False,
         )
 
-    def _analysed(self, dataset: Dataset) -> DataReady:
-        """Runs in a worker thread: the whole pure pipeline for one state of the data."""
+    def _analysed(self, dataset: Dataset, checks: CheckResults) -> DataReady:
+        """Runs in a worker thread: the one analysis every surface uses, for one state of the data."""
         from ipdash.domain.analysis import analyse
-        from ipdash.domain.thresholds import UnknownPresetError
-        from ipdash.domain.warmup import PlanError, assess_all
 
-        analysis = analyse(dataset, self.plan.config, self.presets, blocklists=self.blocklist_signals)
-        try:
-            warmups = assess_all(dataset, self.plan.config, self.presets)
-        except (PlanError, UnknownPresetError) as error:
-            self.call_from_thread(self.notify, f"Warm-up plans: {error}", severity="error", timeout=10)
-            warmups = {}
+        now = self.clock()
+        analysis = analyse(dataset, self.plan.config, self.presets, checks=checks, today=now.date())
         return DataReady(
-            dataset,
-            analysis,
-            self.clock(),
-            warmups=warmups,
-            origin=self.origin,
-            replay_day=self.replay_day if self.demo else None,
+            dataset, analysis, now, origin=self.origin, replay_day=self.replay_day if self.demo else None
         )
 
     def on_load_progress(self, message: LoadProgress) -> None:
@@ -205,7 +204,6 @@ class IpdashApp(App[int]):
         self.data = message
         if self.full_dataset is not None:
             self.blocklists.start(self.full_dataset)  # once: loads the catalog and stored results
-        self.dashboard.set_blocklists(*self.blocklists.view(self.known_ips()), render=False)  # drawn below
         self._show(message)
 
     def _signature(self) -> tuple[tuple[str, float, int], ...]:
@@ -236,6 +234,8 @@ class IpdashApp(App[int]):
     def _on_poll_result(self, result: PollResult) -> None:
         """A source was polled (and stored): merge it copy-on-write and analyse, off the event loop."""
 
+        checks = self.blocklists.results()
+
         def absorb() -> None:
             from ipdash.ui.live import merged
 
@@ -243,7 +243,7 @@ class IpdashApp(App[int]):
                 if self.full_dataset is None:
                     return
                 self.full_dataset = full = merged(self.full_dataset, [result])
-            self.post_message(self._analysed(full))
+            self.post_message(self._analysed(full, checks))
 
         self.run_worker(
             absorb, thread=True, group="poll-merge", description=f"merge {result.source}", exit_on_error=False
@@ -265,16 +265,41 @@ class IpdashApp(App[int]):
 
     # blocklists ----------------------------------------------------------------
     def action_blocklists(self) -> None:
-        self.blocklists.check(self.known_ips())
+        ips = self.known_ips()
+        why_not = self.blocklists.check(ips)
+        if why_not:
+            self.notify(why_not, severity="warning", timeout=8)
+        else:
+            self.notify(f"Checking {len(ips)} IPs against blocklists and rDNS…", timeout=3)
 
-    def blocklist_result(self, ip: str) -> TargetResult | None:
-        return self.blocklists.result(ip)
+    def on_checks_ready(self, message: ChecksReady) -> None:
+        for note in message.problems:
+            self.notify(note, title="Blocklist results", severity="warning", timeout=10)
+        if message.available:
+            self.reanalyse()  # stored results feed the score, the breaches and the panels
+            if not self.demo:
+                self.set_interval(RECHECK_POLL_SECONDS, lambda: self.blocklists.recheck_due(self.known_ips()))
+
+    def on_checks_progress(self, message: ChecksProgress) -> None:
+        self.dashboard.show_checking(message.checking, message.done, message.total)
+        if self.screen is not self.dashboard and hasattr(self.screen, "show_checking"):
+            self.screen.show_checking(message.checking)
+        if message.done and not self._check_redraw_pending:  # arrived results: analysed, at most every 0.5 s
+            self._check_redraw_pending = True
+            self.set_timer(CHECK_REDRAW_SECONDS, self._redraw_checks)
+
+    def _redraw_checks(self) -> None:
+        self._check_redraw_pending = False
+        self.reanalyse()
+
+    def on_checks_finished(self, message: ChecksFinished) -> None:
+        self.notify(message.summary, timeout=6)
+        self.reanalyse()
 
     def reanalyse(self) -> None:
-        """Run the analysis again on the data as loaded (new blocklist results change the score)."""
+        """Run the analysis again on the data as loaded (new check results change scores and breaches)."""
         if self.full_dataset is None:
             return
-        self.blocklist_signals = self.blocklists.signals(self.known_ips())
         self._analyse_in_background(self.full_dataset, "re-analyse")
 
     # actions -------------------------------------------------------------------

@@ -1,25 +1,55 @@
-"""Blocklist / rDNS checks inside the TUI: `b`, polite periodic re-checks, results into panels.
+"""Blocklist / rDNS checks inside the TUI: `b`, polite periodic re-checks, their results as messages.
 
-The checks themselves live in ipdash.sources.dns (BlocklistChecks); this module
-only decides when to run them and turns results into feed lines and table cells.
-Nothing is queried on its own until the user has pressed `b` once for an IP:
-periodic re-checks cover IPs that already have a (stored) result.
+The checks themselves live in ipdash.sources.dns (BlocklistChecks); this module only runs them and
+posts what happened. What the results mean (score, breaches, feed, cells) is the analysis's job: the
+app hands ``results()`` to ``analyse`` like every other surface does.
+Nothing is queried on its own until the user has pressed `b` once for an IP: periodic re-checks cover
+IPs that already have a (stored) result.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from ipdash.domain.models import BlocklistSignal, Dataset
-from ipdash.ui.widgets.breach_feed import FeedItem
+from textual.message import Message
+
+from ipdash.domain.models import Dataset
 
 if TYPE_CHECKING:
+    from textual.worker import Worker
+
+    from ipdash.domain.checks import CheckResults
     from ipdash.domain.dnsbl.results import TargetResult
     from ipdash.sources.dns import BlocklistChecks
-    from ipdash.ui.app import IpdashApp
 
 RECHECK_POLL_SECONDS = 600.0  # how often to look for IPs whose results are older than recheck_hours
+
+
+@dataclass
+class ChecksReady(Message):
+    """The service is built (stored results loaded), or is unavailable and why."""
+
+    available: bool
+    problems: list[str]
+
+
+@dataclass
+class ChecksProgress(Message):
+    """A run started, a target finished, or the run ended (``checking`` is then empty)."""
+
+    checking: frozenset[str]
+    done: int
+    total: int
+
+
+@dataclass
+class ChecksFinished(Message):
+    """A run ended: one summary line, details are in the panels."""
+
+    summary: str
 
 
 def build_checks(blocklists: Mapping[str, Any], dataset: Dataset) -> tuple[BlocklistChecks | None, str]:
@@ -36,14 +66,24 @@ def build_checks(blocklists: Mapping[str, Any], dataset: Dataset) -> tuple[Block
 
 
 class BlocklistsControl:
-    """The app's blocklist state: the checks service once built, which IPs are being checked,
-    and the runs (on `b`, and polite re-checks of IPs that already have results)."""
+    """The checks service once built, which IPs are being checked, and the runs. It talks to the app
+    only through messages (``post``) and workers (``run_worker``)."""
 
-    def __init__(self, app: IpdashApp) -> None:
-        self.app = app
+    def __init__(
+        self,
+        blocklists: Mapping[str, Any],
+        *,
+        post: Callable[[Message], object],
+        run_worker: Callable[..., Worker[Any]],
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._settings = blocklists
+        self._post = post
+        self._run_worker = run_worker
+        self._clock = clock
         self.checks: BlocklistChecks | None = None
         self.problem = "blocklist checks are still starting"
-        self.checking: set[str] = set()
+        self.checking: frozenset[str] = frozenset()
         self._started = False
 
     def start(self, dataset: Dataset) -> None:
@@ -51,9 +91,8 @@ class BlocklistsControl:
         if self._started:
             return
         self._started = True
-        blocklists = self.app.plan.config.blocklists
-        self.app.run_worker(
-            lambda: self.app.call_from_thread(self._ready, *build_checks(blocklists, dataset)),
+        self._run_worker(
+            lambda: self._ready(*build_checks(self._settings, dataset)),
             thread=True,
             group="blocklists-init",
             description="load blocklist catalog and stored results",
@@ -62,48 +101,35 @@ class BlocklistsControl:
 
     def _ready(self, checks: BlocklistChecks | None, problem: str) -> None:
         self.checks, self.problem = checks, problem
-        if checks is None:
-            return
-        for note in checks.problems:
-            self.app.notify(note, title="Blocklist results", severity="warning", timeout=10)
-        self._redraw()
-        if checks.results:
-            self.app.reanalyse()  # stored results feed the score and the panels
-        if not self.app.demo:
-            self.app.set_interval(RECHECK_POLL_SECONDS, self._recheck_due)
+        notes = list(checks.problems) if checks is not None else []
+        self._post(ChecksReady(checks is not None, notes))
 
-    def result(self, ip: str) -> TargetResult | None:
-        return self.checks.results.get(ip) if self.checks is not None else None
+    def results(self) -> CheckResults:
+        """A snapshot of every result (stored and fresh) for the analysis, with the re-check interval."""
+        from ipdash.domain.checks import CheckResults
 
-    def signals(self, ips: Iterable[str]) -> dict[str, BlocklistSignal]:
-        return signals(self.checks, ips)
-
-    def view(self, ips: Iterable[str]) -> tuple[dict[str, tuple[str, str]], list[FeedItem]]:
-        """The table cells and feed lines for these IPs."""
-        return cells(self.checks, ips, self.checking), feed_items(
-            self.checks.results.values()
-        ) if self.checks else []
-
-    def check(self, ips: list[str]) -> None:
-        """`b`: check these IPs now, results arriving one by one."""
         if self.checks is None:
-            self.app.notify(f"Blocklist checks unavailable: {self.problem}", severity="warning", timeout=8)
-            return
-        if self.checking:
-            self.app.notify("Blocklist checks are already running", timeout=3)
-            return
-        self.app.notify(f"Checking {len(ips)} IPs against blocklists and rDNS…", timeout=3)
-        self._start_run(ips, "blocklist checks")
+            return CheckResults(now=self._clock())
+        return CheckResults(dict(self.checks.results), now=self._clock(), stale_after=self.checks.interval)
 
-    def _recheck_due(self) -> None:
+    def check(self, ips: list[str]) -> str | None:
+        """`b`: check these IPs now, results arriving one by one. Returns why not, when it cannot."""
+        if self.checks is None:
+            return f"Blocklist checks unavailable: {self.problem}"
+        if self.checking:
+            return "Blocklist checks are already running"
+        self._start_run(ips, "blocklist checks")
+        return None
+
+    def recheck_due(self, ips: Iterable[str]) -> None:
         if self.checks is None or self.checking:
             return
-        due = [ip for ip in self.checks.due(self.app.known_ips()) if ip in self.checks.results]
+        due = [ip for ip in self.checks.due(ips) if ip in self.checks.results]
         if due:
             self._start_run(due, "blocklist re-checks")
 
     def _start_run(self, ips: list[str], description: str) -> None:
-        self.app.run_worker(
+        self._run_worker(
             self._run(ips), group="blocklists", exclusive=True, exit_on_error=False, description=description
         )
 
@@ -111,83 +137,30 @@ class BlocklistsControl:
         checks = self.checks
         if checks is None:
             return
-        self.checking = set(ips)
-        self._redraw()
-        from ipdash.ui.widgets.status_bar import StatusBar
+        self.checking = frozenset(ips)
+        self._post(ChecksProgress(self.checking, 0, len(ips)))
+        done = 0
 
-        status = self.app.dashboard.query_one(StatusBar)
+        def arrived(result: TargetResult) -> None:
+            nonlocal done
+            done += 1
+            self.checking = self.checking - {result.target}
+            self._post(ChecksProgress(self.checking, done, len(ips)))
+
         try:
-            run = await checks.check(
-                ips,
-                on_result=self._arrived,
-                on_progress=lambda done, total: status.show_progress("blocklists", done, total),
-            )
+            run = await checks.check(ips, on_result=arrived)
         finally:
-            self.checking = set()
-        listed = sum(1 for r in run.report.results if r.listed)
-        self.app.notify(
-            f"Blocklists: {listed} of {len(run.report.results)} IPs listed · resolver {run.report.resolver}",
-            timeout=6,
-        )
-        for finding in run.findings:
-            self.app.notify(
-                f"{finding.target}: {finding.kind.value}: {finding.subject}", severity="error", timeout=10
-            )
-        self.app.reanalyse()
-
-    def _arrived(self, result: TargetResult) -> None:
-        self.checking.discard(result.target)
-        self._redraw()
-
-    def _redraw(self) -> None:
-        self.app.dashboard.set_blocklists(*self.view(self.app.known_ips()))
+            self.checking = frozenset()
+        self._post(ChecksProgress(self.checking, len(ips), len(ips)))
+        self._post(ChecksFinished(run_summary(run.report)))
 
 
-def signals(checks: BlocklistChecks | None, ips: Iterable[str]) -> dict[str, BlocklistSignal]:
-    """The score's blocklist input per IP (only IPs that have results)."""
-    if checks is None:
-        return {}
-    found = {ip: checks.signal(ip) for ip in ips}
-    return {ip: signal for ip, signal in found.items() if signal is not None}
+def run_summary(report: Any) -> str:
+    """One line for a whole run: listed, incomplete, resolver."""
+    from ipdash.domain.dnsbl.score import RunOutcome, run_outcome
 
-
-def cells(
-    checks: BlocklistChecks | None, ips: Iterable[str], checking: set[str]
-) -> dict[str, tuple[str, str]]:
-    from ipdash.ui.widgets.blocklist_panel import blocklist_cell
-
-    if checks is None:
-        return {}
-    return {ip: blocklist_cell(checks.results.get(ip), checking=ip in checking) for ip in ips}
-
-
-def feed_items(results: Iterable[TargetResult]) -> list[FeedItem]:
-    """Current listings and rDNS failures, as breaches: Spamhaus and major lists critical, the rest warn."""
-    items = []
-    for result in results:
-        since = result.checked_at.date()
-        for zone in result.listed:
-            severity = "critical" if zone.importance in ("critical", "major") else "warn"
-            codes = ", ".join(zone.codes)
-            items.append(
-                FeedItem(
-                    severity=severity,
-                    since=since,
-                    ip=result.target,
-                    what=f"listed · {zone.name}",
-                    detail=codes or zone.reason,
-                    source=f"{zone.zone}: {zone.reason}",
-                )
-            )
-        if result.rdns_failed and result.rdns is not None:
-            items.append(
-                FeedItem(
-                    severity="warn",
-                    since=since,
-                    ip=result.target,
-                    what=f"rDNS · {result.rdns.fcrdns.value}",
-                    detail=result.rdns.reason,
-                    source="rDNS: Gmail, Yahoo and Microsoft require forward-confirmed rDNS",
-                )
-            )
-    return items
+    listed = sum(1 for r in report.results if r.listed)
+    line = f"Blocklists: {listed} of {len(report.results)} IPs listed · resolver {report.resolver}"
+    if run_outcome(report) is RunOutcome.INCOMPLETE:
+        line += " · incomplete: some lists or rDNS could not be checked (see the panel)"
+    return line

@@ -16,14 +16,22 @@ if TYPE_CHECKING:
 
 @dataclass
 class DataReady(Message):
-    """A fresh load (or a replay step) has been analysed."""
+    """A fresh load (or a replay step, a poll, new check results) has been analysed. Only the newest
+    one waiting in the queue is drawn: a burst of polls draws once."""
 
     dataset: Dataset
     analysis: Analysis
     loaded_at: datetime
-    warmups: dict[str, WarmupProgress] = field(default_factory=dict)
     origin: str = ""  # "sample data", "2 CSV files", "config ~/.config/ipdash/config.toml"
     replay_day: date | None = None
+    warmups: dict[str, WarmupProgress] = field(init=False)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.warmups = {ip: a.warmup for ip, a in self.analysis.ips.items() if a.warmup is not None}
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, DataReady)
 
 
 @dataclass

@@ -12,21 +12,11 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static, TabbedContent, TabPane
 
-from ipdash.domain.feed import verdict_item
 from ipdash.ui.messages import DataReady
-from ipdash.ui.widgets.breach_feed import BreachFeed, FeedItem
+from ipdash.ui.widgets.breach_feed import BreachFeed
 from ipdash.ui.widgets.ip_panels import breaches_text, facts_text, provider_table, score_breakdown, score_text
 from ipdash.ui.widgets.ip_table import IpTable
 from ipdash.ui.widgets.status_bar import StatusBar, sources_table
-
-
-def feed_items(data: DataReady) -> list[FeedItem]:
-    """Threshold breaches and warm-up events, as feed lines."""
-    from ipdash.domain.warmup import warmup_breach
-
-    items = [verdict_item(v) for v in data.analysis.all_breaches()]
-    items += [event for event in map(warmup_breach, data.warmups.values()) if event is not None]
-    return items
 
 
 class DashboardScreen(Screen[None]):
@@ -43,8 +33,7 @@ class DashboardScreen(Screen[None]):
         super().__init__()
         self.clock = clock
         self.data: DataReady | None = None
-        self.blocklist_cells: dict[str, tuple[str, str]] = {}
-        self.blocklist_feed: list[FeedItem] = []
+        self.checking: frozenset[str] = frozenset()
 
     def compose(self) -> ComposeResult:
         yield Static("ipdash", id="title-bar")
@@ -94,20 +83,23 @@ class DashboardScreen(Screen[None]):
         if data.replay_day:
             title.append(f"  ▶ demo replay: {data.replay_day}")
         self.query_one("#title-bar", Static).update(title)
-        self.table.show(data.analysis, data.warmups, self.blocklist_cells)
-        self.query_one(BreachFeed).show([*feed_items(data), *self.blocklist_feed])
+        from ipdash.ui.widgets.blocklist_panel import blocklist_cells  # the judging code: after the first frame
+
+        self.table.show(data.analysis, data.warmups, blocklist_cells(data.analysis, self.checking))
+        self.query_one(BreachFeed).show(data.analysis.feed)
         self._show_warmups()
         self.refresh_status()
         self.show_selected()
 
-    def set_blocklists(
-        self, cells: dict[str, tuple[str, str]], feed: list[FeedItem], *, render: bool = True
-    ) -> None:
-        """New blocklist results (or a check starting): the table column and the feed follow."""
-        self.blocklist_cells, self.blocklist_feed = cells, feed
-        if render and self.data is not None:
-            self.table.show(self.data.analysis, self.data.warmups, cells)
-            self.query_one(BreachFeed).show([*feed_items(self.data), *feed])
+    def show_checking(self, checking: frozenset[str], done: int, total: int) -> None:
+        """A blocklist run started or moved on: "… checking" cells, and its progress in the status bar."""
+        self.checking = checking
+        self.query_one(StatusBar).show_progress("blocklists", done, total)
+        if self.data is not None:
+            from ipdash.ui.widgets.blocklist_panel import blocklist_cells
+
+            analysis = self.data.analysis
+            self.table.show(analysis, self.data.warmups, blocklist_cells(analysis, checking))
 
     def action_show_panel(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
@@ -190,7 +182,7 @@ class DashboardScreen(Screen[None]):
             return
         from ipdash.ui.screens.detail import IpDetailScreen
 
-        self.app.push_screen(IpDetailScreen(self.data, ip))
+        self.app.push_screen(IpDetailScreen(self.data, ip, self.checking))
 
     def action_filter(self) -> None:
         box = self.query_one("#filter", Input)

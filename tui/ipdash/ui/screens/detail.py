@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -27,9 +25,6 @@ from ipdash.ui.widgets.ip_panels import (
 )
 from ipdash.ui.widgets.warmup_panel import WarmupCard
 
-if TYPE_CHECKING:
-    from ipdash.ui.app import IpdashApp
-
 CHART_DAYS = 60
 _SNDS_TONES = {"GREEN": ("● GREEN", "ok"), "YELLOW": ("◐ YELLOW", "warn"), "RED": ("✗ RED", "bad")}
 
@@ -41,10 +36,11 @@ class IpDetailScreen(Screen[None]):
         Binding("k", "scroll_up", "Up", show=False),
     ]
 
-    def __init__(self, data: DataReady, ip: str) -> None:
+    def __init__(self, data: DataReady, ip: str, checking: frozenset[str] = frozenset()) -> None:
         super().__init__()
         self.data = data
         self.ip = ip
+        self.checking = checking
 
     @property
     def analysis(self) -> IpAnalysis:
@@ -87,13 +83,24 @@ class IpDetailScreen(Screen[None]):
         self.query_one("#detail-breaches", Static).update(breaches_text(self.app, analysis))
         self.query_one("#detail-provenance", Static).update(provenance_text(self.app, analysis))
         self._show_warmup(data)
-        app: IpdashApp = self.app  # type: ignore[assignment]  # this screen only runs inside ipdash
-        self.query_one(BlocklistPanel).show(
-            app.blocklist_result(self.ip), now=app.clock(), checking=self.ip in app.blocklists.checking
-        )
+        self._show_checks()
         daily = analysis.metrics.daily[-CHART_DAYS:]
         self.query_one(VolumeChart).plot_days(daily)
         self.query_one(RateChart).plot_days(daily)
+
+    def show_checking(self, checking: frozenset[str], _done: int = 0, _total: int = 0) -> None:
+        self.checking = checking
+        if self.data is not None and self.ip in self.data.analysis.ips:
+            self._show_checks()
+
+    def _show_checks(self) -> None:
+        checks = self.analysis.checks
+        self.query_one(BlocklistPanel).show(
+            checks.result if checks else None,
+            now=self.data.loaded_at,
+            checking=self.ip in self.checking,
+            checks=checks,
+        )
 
     def _show_warmup(self, data: DataReady) -> None:
         host = self.query_one("#detail-warmup", Vertical)

@@ -8,6 +8,7 @@ Colours come from the theme through ``ui.tones``; they repeat what the symbols a
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -20,6 +21,10 @@ from ipdash.domain.dnsbl.rdns import Fcrdns, RdnsResult
 from ipdash.domain.dnsbl.results import TargetResult, ZoneResult
 from ipdash.domain.dnsbl.summary import Overall, summarise
 from ipdash.ui.tones import toned
+
+if TYPE_CHECKING:
+    from ipdash.domain.analysis import Analysis
+    from ipdash.domain.checks import IpChecks
 
 __all__ = ["BlocklistPanel", "age_text", "blocklist_cell", "blocklist_cell_text"]
 
@@ -40,10 +45,25 @@ _REQUIREMENT_TONES = {"met": "ok", "at risk": "warn", "not met": "bad", "unknown
 _LEVEL_TONES = {"ok": "ok", "warn": "warn", "bad": "bad", "muted": "muted", "info": "info"}
 
 
-def blocklist_cell(result: TargetResult | None, *, checking: bool = False) -> tuple[str, str]:
+def blocklist_cell(
+    result: TargetResult | None, *, checking: bool = False, stale: bool = False
+) -> tuple[str, str]:
     """(text, tone) for the IP table's blocklist/rDNS column, e.g. ("✗ listed 2/12", "bad")."""
     text, level = blocklist_cell_text(result, checking=checking)
+    if stale and not checking and result is not None:
+        text += " · stale"
     return text, _LEVEL_TONES[level]
+
+
+def blocklist_cells(analysis: Analysis, checking: frozenset[str]) -> dict[str, tuple[str, str]]:
+    """The column's cells from the analysis (results of IPs in this data only) and the run going on."""
+    cells = {}
+    for ip, item in analysis.ips.items():
+        if item.checks is not None or ip in checking:
+            result = item.checks.result if item.checks is not None else None
+            stale = item.checks is not None and item.checks.stale
+            cells[ip] = blocklist_cell(result, checking=ip in checking, stale=stale)
+    return cells
 
 
 def age_text(then: datetime | None, now: datetime) -> str:
@@ -105,6 +125,7 @@ class BlocklistPanel(Vertical):
         super().__init__(id=id, classes=classes)
         self.border_title = "Blocklists & rDNS"
         self.result: TargetResult | None = None
+        self.checks: IpChecks | None = None
         self._ready = False
 
     def compose(self) -> ComposeResult:
@@ -117,12 +138,18 @@ class BlocklistPanel(Vertical):
         for key, label in COLUMNS:
             table.add_column(label, key=key)
         self._ready = True
-        self.show(self.result)
+        self.show(self.result, checks=self.checks)
 
     def show(
-        self, result: TargetResult | None, *, now: datetime | None = None, checking: bool = False
+        self,
+        result: TargetResult | None,
+        *,
+        now: datetime | None = None,
+        checking: bool = False,
+        checks: IpChecks | None = None,
     ) -> None:
         self.result = result
+        self.checks = checks
         if not self._ready:
             return
         now = now or datetime.now(UTC)
@@ -140,6 +167,10 @@ class BlocklistPanel(Vertical):
         text = toned(self.app, f"{symbol} {summary.overall.value}: ", tone)
         text.append(summary.text)
         text.append_text(toned(self.app, f"  · checked {age_text(result.checked_at, now)}", "muted"))
+        if result.resolver:
+            text.append_text(toned(self.app, f" via {result.resolver}", "muted"))
+        if self.checks is not None and self.checks.stale:
+            text.append_text(toned(self.app, "  · ▲ stale: older than the re-check interval", "warn"))
         if checking:
             text.append_text(toned(self.app, "  · re-checking…", "info"))
         return text

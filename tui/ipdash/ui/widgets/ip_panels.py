@@ -14,7 +14,7 @@ from textual.app import App
 
 from ipdash.domain.labels import BAND_LABELS, BAND_TONES, STATUS_LABELS, STATUS_TONES, format_count
 from ipdash.domain.mailbox_providers import provider_sort_key
-from ipdash.domain.verdicts import IP_SCOPE, METRIC_LABELS, Status, format_rate
+from ipdash.domain.verdicts import IP_SCOPE, Status, format_rate
 from ipdash.ui.tones import toned
 
 if TYPE_CHECKING:
@@ -109,18 +109,16 @@ def provider_table(app: App[object], analysis: IpAnalysis) -> Table:
 
 
 def breaches_text(app: App[object], analysis: IpAnalysis) -> RenderableType:
+    """Every breach of the IP (thresholds, warm-up, listings, rDNS, SNDS), as the feed shows them."""
     if not analysis.breaches:
         return toned(app, "✓ no breaches in this window", "ok")
     lines = []
     for breach in analysis.breaches:
-        scope = "all providers" if breach.scope == IP_SCOPE else breach.scope
         line = toned(app, f"{STATUS_LABELS[breach.status]} ", STATUS_TONES[breach.status])
-        line.append(
-            f"{METRIC_LABELS[breach.metric]} at {scope}: {format_rate(breach.value)} ≥ {format_rate(breach.threshold)}"
-        )
+        line.append(f"{breach.what}: {breach.detail}")
         if breach.since:
             line.append(f" since {breach.since}")
-        line.append(f"\n   {breach.preset}: {breach.source}", style=_muted(app))
+        line.append(f"\n   {breach.source}", style=_muted(app))
         lines.append(line)
     return Group(*lines)
 

@@ -1,0 +1,94 @@
+"""The analysis for headless commands: the same ``analyse`` call the TUI makes, with the stored (or
+freshly run) blocklist/rDNS results, and the exit code it implies."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any, TypeVar
+
+import click
+
+from ipdash.commands._output import fail_usage
+from ipdash.domain.analysis import Analysis, analyse
+from ipdash.domain.dnsbl.settings import BlocklistConfigError, Nameserver, parse_nameserver
+from ipdash.domain.metrics import Window
+from ipdash.domain.models import Dataset, SourceState
+from ipdash.domain.thresholds import IP_SCOPE, UnknownPresetError, resolve_levels
+from ipdash.exit_codes import EXIT_FINDING, EXIT_INCOMPLETE, EXIT_OK
+from ipdash.sources.reference_data import threshold_presets
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True)
+class ChecksChoice:
+    """Run the blocklist/rDNS checks now (``run``), or use the stored results."""
+
+    run: bool = False
+    nameserver: Nameserver | None = None
+
+
+def _nameserver(_: click.Context, __: click.Parameter, value: str | None) -> Nameserver | None:
+    if value is None:
+        return None
+    try:
+        return parse_nameserver(value)
+    except BlocklistConfigError as error:
+        raise click.BadParameter(str(error)) from error
+
+
+def check_options(command: F) -> F:
+    """``--checks`` and ``--nameserver`` for a command that reports on IPs."""
+    command = click.option(
+        "--nameserver", callback=_nameserver, help="With --checks: send every query to HOST[:PORT]."
+    )(command)
+    return click.option(
+        "--checks",
+        "run_checks",
+        is_flag=True,
+        help="Run the blocklist and rDNS checks for every IP first (default: use the stored results).",
+    )(command)
+
+
+def analyse_for_cli(
+    dataset: Dataset,
+    config: Any,
+    choice: ChecksChoice = ChecksChoice(),
+    *,
+    today: date | None = None,
+    window: Window | None = None,
+) -> tuple[Analysis, list[str]]:
+    """The one analysis, with check results; exits 2 on an unknown preset or unusable [blocklists]."""
+    from ipdash.domain.dnsbl.plan import ZoneSelectionError
+    from ipdash.sources.dns.configure import NoNameserverError
+    from ipdash.sources.dns.stored import fresh_check_results, stored_check_results
+
+    presets = threshold_presets()
+    now = datetime.now(UTC)
+    try:
+        # Checked up front too: with no data rows analyse() never looks the presets up.
+        for scope in (IP_SCOPE, *config.thresholds.mailbox_provider_presets):
+            resolve_levels(presets, config.thresholds, scope)
+        if choice.run:
+            shared = frozenset(ip for ip, facts in dataset.facts.items() if facts.kind == "shared")
+            checks, notes = fresh_check_results(
+                config.blocklists, dataset.ips(), now=now, nameserver=choice.nameserver, shared_ips=shared
+            )
+        else:
+            checks, notes = stored_check_results(config.blocklists, now)
+        result = analyse(dataset, config, presets, checks=checks, today=today or date.today(), window=window)
+    except (UnknownPresetError, BlocklistConfigError, ZoneSelectionError, NoNameserverError) as error:
+        fail_usage(str(error))
+        raise  # fail_usage exits; this keeps the type checker sure
+    return result, notes
+
+
+def finding_exit_code(result: Analysis, dataset: Dataset) -> int:
+    """1 on a critical breach or any listing; else 3 when a source failed or a check could not be made."""
+    listed = any(item.kind in ("listing", "provider-listing") for item in result.feed)
+    if result.has_critical or listed:
+        return EXIT_FINDING
+    failed = any(info.state in (SourceState.STALE, SourceState.FAILED) for info in dataset.sources)
+    return EXIT_INCOMPLETE if failed or result.checks_incomplete else EXIT_OK
