@@ -82,11 +82,14 @@ def test_json_shape_on_the_sample_data() -> None:
         for breach in ip["breaches"]:
             assert set(breach) >= BREACH_FIELDS
             assert breach["severity"] in {"warn", "critical"}
+            assert breach["source"] and breach["reason"]
+            date.fromisoformat(breach["since"])
+            if breach["kind"] != "threshold":  # warm-up, SNDS, listings: no rate to compare
+                assert breach["value"] is None and breach["threshold"] is None
+                continue
             assert breach["scope"] == "ip" or "." in breach["scope"] or breach["scope"] == "other"
             assert 0 <= breach["value"] <= 1 and 0 <= breach["threshold"] <= 1
             assert breach["value"] >= breach["threshold"]
-            assert breach["source"] and breach["reason"]
-            date.fromisoformat(breach["since"])
 
 
 def test_sample_stories_in_the_json() -> None:
@@ -118,6 +121,9 @@ def test_table_output_on_the_sample_data() -> None:
         "unsub",
         "score",
         "band",
+        "blocklists",
+        "·",
+        "rDNS",
         "warm-up",
         "breaches",
     ]
@@ -138,7 +144,7 @@ def test_table_output_on_the_sample_data() -> None:
     assert "✗ critical" in rows["198.51.100.12"]  # status is a symbol and a word, never colour alone
     assert "✓ none" in rows["198.51.100.10"]
     assert "Breaches (critical first, newest first):" in result.stdout
-    assert "Thresholds used:" in result.stdout
+    assert "Sources of the levels and signals:" in result.stdout
     assert "support.google.com" in result.stdout  # every threshold names its source
     assert "\x1b[" not in result.stdout  # no colour codes when not a terminal
 
@@ -198,7 +204,7 @@ def test_window_option(tmp_path: Path) -> None:
 def test_preset_option() -> None:
     _, default = report_json()
     _, ses = report_json("--preset", "ses")
-    presets = {b["preset"] for ip in ses["ips"] for b in ip["breaches"]}
+    presets = {b["preset"] for ip in ses["ips"] for b in ip["breaches"] if b["kind"] == "threshold"}
     assert presets == {"ses"}
     gmail_critical = lambda data: [  # noqa: E731
         b
@@ -299,8 +305,10 @@ def test_a_header_only_file_is_no_data_not_an_error(tmp_path: Path) -> None:
 def test_an_snds_file_alone(tmp_path: Path) -> None:
     fixture = Path(__file__).resolve().parents[1] / "unit" / "foundation" / "fixtures" / "snds_data.csv"
     code, data = report_json("--csv", str(fixture))
-    assert code == EXIT_OK
+    assert code == EXIT_FINDING, "Microsoft's sample has RED days and trap hits: critical breaches"
     assert data["errors"] == []
+    assert {ip["sent"] for ip in data["ips"]} == {None}, "SNDS counts no sends: volume unknown, not 0"
+    assert {b["kind"] for ip in data["ips"] for b in ip["breaches"]} == {"snds"}
 
 
 # --- the installed console script, as cron would run it -----------------------------------------

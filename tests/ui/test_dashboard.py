@@ -16,14 +16,14 @@ from ipdash.ui.screens.detail import IpDetailScreen
 from ipdash.ui.screens.help import HelpScreen
 from ipdash.ui.widgets.breach_feed import BreachFeed
 from ipdash.ui.widgets.ip_table import IpTable
+from settling import settle
 
 SAMPLE_IPS = 9
 
 
 async def loaded(pilot: Pilot[int]) -> IpdashApp:
     app = pilot.app
-    await app.workers.wait_for_complete()
-    await pilot.pause()
+    await settle(pilot)
     assert isinstance(app, IpdashApp)
     return app
 

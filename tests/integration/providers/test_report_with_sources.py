@@ -37,12 +37,26 @@ def test_a_failing_source_marks_the_report_incomplete(
         "/v3/ips",
         Reply(status=401, body=b'{"errors":[{"field":null,"message":"authorization required"}]}'),
     )
+    # SNDS all GREEN, nothing blocked: no finding, so the failing source decides the exit code.
+    green = b"1.1.1.0,12/31/2019 8:00 AM,9/29/2020 9:00 PM,14129,14129,13025,GREEN,< 0.1%,,,0,,,\r\n"
+    api.route("GET", "/snds/data.aspx", Reply(body=green))
+    api.route("GET", "/snds/ipStatus.aspx", Reply(body=b""))
     code, out, _ = run("report", "--config", str(write_config(tmp_path, api)), "--format", "json")
     report = json.loads(out)
     states = {s["name"]: (s["state"], s["detail"]) for s in report["sources"]}
     assert states["sg"][0] in ("failed", "stale") and "auth" in states["sg"][1]
     assert states["snds"][0] == "fresh"
-    assert code == 3, "no critical breach, but a source could not be read: incomplete"
+    assert not [b for ip in report["ips"] for b in ip["breaches"]]
+    assert code == 3, "no finding, but a source could not be read: incomplete"
+
+
+def test_snds_red_and_blocked_ips_are_findings(tmp_path: Path, api: FakeApi, env: None) -> None:  # noqa: F811
+    """The documented SNDS sample has RED days, trap hits and a blocked IP: breaches, exit 1."""
+    routes(api)
+    code, out, _ = run("report", "--config", str(write_config(tmp_path, api)), "--format", "json")
+    kinds = {(b["kind"], b["severity"]) for ip in json.loads(out)["ips"] for b in ip["breaches"]}
+    assert ("snds", "critical") in kinds
+    assert code == 1
 
 
 @pytest.mark.parametrize(

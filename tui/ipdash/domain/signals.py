@@ -39,7 +39,6 @@ def snds_breaches(ip: str, days: Sequence[SndsDay], window: Window) -> list[Feed
                     kind="snds",
                     metric="snds_filter_result",
                     scope="outlook.com",
-                    value=float(len(coloured)),
                     reason=SNDS_MEANING[colour],
                 )
             )
@@ -58,7 +57,6 @@ def snds_breaches(ip: str, days: Sequence[SndsDay], window: Window) -> list[Feed
                 kind="snds",
                 metric="snds_trap_hits",
                 scope="outlook.com",
-                value=float(hits),
                 reason=f"{hits} message(s) reached Microsoft's spam traps in the window",
             )
         )

@@ -194,6 +194,11 @@ class IpdashApp(App[int]):
             dataset, analysis, now, origin=self.origin, replay_day=self.replay_day if self.demo else None
         )
 
+    @property
+    def busy(self) -> bool:
+        """A worker is pending or running: more data may still arrive (tests and benchmarks wait on it)."""
+        return any(worker.state in (WorkerState.PENDING, WorkerState.RUNNING) for worker in self.workers)
+
     def on_load_progress(self, message: LoadProgress) -> None:
         self.dashboard.query_one("#status").show_progress(message.label, message.done, message.total)  # type: ignore[attr-defined]
 
@@ -352,6 +357,9 @@ class IpdashApp(App[int]):
 
     def _show(self, data: DataReady) -> None:
         """Draw this data on the dashboard, and on the screen on top when it shows data too."""
+        if not self.dashboard.is_mounted:  # data can arrive before the screen is composed (slow machines)
+            self.call_after_refresh(self._show, data)
+            return
         self.dashboard.show_data(data)
         screen = self.screen
         if screen is not self.dashboard and hasattr(screen, "show_data"):

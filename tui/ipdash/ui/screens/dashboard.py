@@ -83,7 +83,7 @@ class DashboardScreen(Screen[None]):
         if data.replay_day:
             title.append(f"  ▶ demo replay: {data.replay_day}")
         self.query_one("#title-bar", Static).update(title)
-        from ipdash.ui.widgets.blocklist_panel import blocklist_cells  # the judging code: after the first frame
+        from ipdash.ui.widgets.blocklist_panel import blocklist_cells  # judging code: not on first frame
 
         self.table.show(data.analysis, data.warmups, blocklist_cells(data.analysis, self.checking))
         self.query_one(BreachFeed).show(data.analysis.feed)
