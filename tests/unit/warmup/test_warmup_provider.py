@@ -6,11 +6,13 @@ from datetime import date, timedelta
 
 import pytest
 
-from ipdash.domain.models import ProviderWarmup
+from ipdash.domain.models import DailyStat, Dataset, ProviderWarmup
+from ipdash.domain.warmup.dataset import assess_dataset_ip
 from ipdash.domain.warmup.plans import build_plan
 from ipdash.domain.warmup.progress import assess_warmup
 from ipdash.domain.warmup.provider_view import assess_provider_only, describe_provider_state
 from ipdash.domain.warmup.results import DayVolume, NextAction, WarmupState
+from ipdash.domain.warmup.settings import WarmupSettings
 
 MONDAY = date(2024, 5, 6)
 PLAN = build_plan("sendgrid", 1_000)
@@ -64,10 +66,46 @@ def test_provider_only_active_means_follow_the_provider() -> None:
     assert progress.to_json()["schedule"] is None
 
 
-def test_provider_only_done_is_complete() -> None:
-    state = ProviderWarmup("192.0.2.5", "sparkpost", active=False)
+@pytest.mark.parametrize(
+    "state",
+    [
+        ProviderWarmup("192.0.2.5", "ses", active=False, completed=True),
+        ProviderWarmup("192.0.2.5", "sparkpost", active=False, progress=1.0),
+    ],
+)
+def test_provider_only_done_is_complete(state: ProviderWarmup) -> None:
     progress = assess_provider_only("192.0.2.5", state, today=TODAY, last_sent=TODAY)
     assert progress.state is WarmupState.COMPLETE
+
+
+NOT_WARMING = [
+    ProviderWarmup("192.0.2.5", "sendgrid", active=False, status_text="not warming"),  # warmup: false
+    ProviderWarmup("192.0.2.5", "sparkpost", active=False, status_text="auto warm-up off"),
+    ProviderWarmup("192.0.2.5", "mailgun", active=False, status_text="not warming"),  # not in /v3/ip_warmups
+]
+
+
+@pytest.mark.parametrize("state", NOT_WARMING, ids=lambda s: s.provider)
+def test_a_provider_not_warming_is_not_warm_up_complete(state: ProviderWarmup) -> None:
+    """ "Not auto-warming" says nothing of the IP's warmth: the user's own plan applies, unchanged."""
+    plain = assess_warmup("192.0.2.5", PLAN, HISTORY, today=TODAY)
+    told = assess_warmup("192.0.2.5", PLAN, HISTORY, today=TODAY, provider_state=state)
+    assert plain.state is not WarmupState.COMPLETE
+    assert told.state is plain.state and told.day == plain.day
+    assert told.reason.endswith("your plan applies") and told.provider is state
+
+
+@pytest.mark.parametrize("state", NOT_WARMING, ids=lambda s: s.provider)
+def test_a_provider_not_warming_without_a_plan_gives_no_warm_up(state: ProviderWarmup) -> None:
+    """No plan and no automatic warm-up: no warm-up information (never "complete"), unless the IP's
+    own history says it must re-warm."""
+    recent = Dataset(stats={(TODAY, "192.0.2.5", "all"): DailyStat(TODAY, "192.0.2.5", "all", 5000)})
+    recent.warmups["192.0.2.5"] = state
+    settings = WarmupSettings()
+    assert assess_dataset_ip(recent, "192.0.2.5", settings=settings, today=TODAY) is None
+    idle = TODAY + timedelta(days=40)
+    rewarm = assess_dataset_ip(recent, "192.0.2.5", settings=settings, today=idle)
+    assert rewarm is not None and rewarm.state is WarmupState.NEEDS_REWARM
 
 
 def test_provider_only_idle_needs_rewarm() -> None:

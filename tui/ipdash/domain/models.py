@@ -215,7 +215,11 @@ def ip_sort_key(ip: str) -> tuple[int, int]:
 
 @dataclass(frozen=True, slots=True)
 class ProviderWarmup:
-    """Warm-up state as a provider reports it (preferred over ipdash's estimate)."""
+    """Warm-up state as a provider reports it (preferred over ipdash's estimate).
+
+    ``active``: the provider's automatic warm-up (or management) is running for the IP. Not active
+    means only that: the IP may still be cold, and the user's plan applies. ``completed``: the provider
+    says the warm-up is done (SES ``DONE``)."""
 
     ip: str
     provider: str  # "ses", "sendgrid", "mailgun", "sparkpost", …
@@ -227,6 +231,7 @@ class ProviderWarmup:
     started_on: date | None = None
     status_text: str = ""
     source: str = ""
+    completed: bool = False
 
 
 @dataclass(frozen=True, slots=True)

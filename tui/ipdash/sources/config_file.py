@@ -37,7 +37,47 @@ def load_config(path: Path | None = None, *, required: bool = False) -> tuple[Co
         config = Config.model_validate(raw)
     except ValidationError as error:
         raise ConfigError(format_validation_error(config_path, error)) from error
+    validate_sections(config, config_path)
     return _resolve_relative_paths(config, config_path.parent), config_path
+
+
+def validate_sections(config: Config, path: Path) -> None:
+    """Every section a feature owns, validated once at load, so a bad one stops the TUI before its screen
+    opens with the same message ``report`` gives (not a toast on every analysis). Sections left empty
+    take defaults and need no check."""
+    from ipdash.domain.advisor.settings import InvalidSettings, parse_advisor_settings
+    from ipdash.domain.dnsbl.settings import BlocklistConfigError, parse_blocklist_settings
+    from ipdash.domain.thresholds import IP_SCOPE, UnknownPresetError, resolve_levels
+    from ipdash.domain.warmup.schedules import PlanError
+    from ipdash.domain.warmup.settings import WarmupSettings
+
+    try:
+        if config.warmup:
+            WarmupSettings.from_section(config.warmup)
+        if config.blocklists:
+            parse_blocklist_settings(config.blocklists)
+        if config.advisor:
+            parse_advisor_settings(config.advisor)
+        thresholds = config.thresholds
+        if thresholds.preset != "default" or thresholds.mailbox_provider_presets:
+            from ipdash.sources.reference_data import threshold_presets
+
+            presets = threshold_presets()
+            for scope in (IP_SCOPE, *thresholds.mailbox_provider_presets):
+                resolve_levels(presets, thresholds, scope)
+    except (PlanError, BlocklistConfigError, InvalidSettings, UnknownPresetError) as error:
+        raise ConfigError("\n".join(f"{path}: {line}" for line in str(error).splitlines())) from error
+    if config.store:
+        from ipdash.sources.store import StoreError, store_settings
+
+        try:
+            store_settings(config.store, path)
+        except StoreError as error:
+            raise ConfigError(str(error)) from error
+    if config.alerts:
+        from ipdash.sources.alerts import alert_settings
+
+        alert_settings(config.alerts, path)  # raises ConfigError naming the file and key
 
 
 def format_validation_error(path: Path, error: ValidationError) -> str:

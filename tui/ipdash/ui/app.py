@@ -287,7 +287,7 @@ class IpdashApp(App[int]):
 
     def on_checks_progress(self, message: ChecksProgress) -> None:
         self.dashboard.show_checking(message.checking, message.done, message.total)
-        if self.screen is not self.dashboard and hasattr(self.screen, "show_checking"):
+        if self.screen_stack and self.screen is not self.dashboard and hasattr(self.screen, "show_checking"):
             self.screen.show_checking(message.checking)
         if message.done and not self._check_redraw_pending:  # arrived results: analysed, at most every 0.5 s
             self._check_redraw_pending = True
@@ -357,8 +357,7 @@ class IpdashApp(App[int]):
 
     def _show(self, data: DataReady) -> None:
         """Draw this data on the dashboard, and on the screen on top when it shows data too."""
-        if not self.dashboard.is_mounted:  # data can arrive before the screen is composed (slow machines)
-            self.call_after_refresh(self._show, data)
+        if not self.screen_stack:  # closing down: late results have nowhere to go
             return
         self.dashboard.show_data(data)
         screen = self.screen

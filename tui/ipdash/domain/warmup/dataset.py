@@ -11,7 +11,7 @@ from ipdash.domain.models import ALL_PROVIDERS, BlocklistSignal, DailyStat, Data
 from ipdash.domain.thresholds import Preset
 from ipdash.domain.warmup.plans import WarmupPlan, build_plan
 from ipdash.domain.warmup.progress import assess_warmup
-from ipdash.domain.warmup.provider_view import assess_provider_only
+from ipdash.domain.warmup.provider_view import assess_provider_only, provider_not_warming
 from ipdash.domain.warmup.results import DayVolume, NextAction, NextStep, WarmupProgress, WarmupState
 from ipdash.domain.warmup.schedules import PlanError, Schedule
 from ipdash.domain.warmup.settings import WarmupSettings
@@ -84,7 +84,9 @@ def assess_dataset_ip(
         )
 
     if plan_name is None:
-        if provider_state is not None:
+        # A provider that is not warming the IP tells nothing: the estimate from its history (re-warm
+        # after an idle spell) applies, else there is no warm-up information.
+        if provider_state is not None and not provider_not_warming(provider_state):
             last_sent = max((v.day for v in volumes if v.sent > 0 and v.day <= today), default=None)
             return assess_provider_only(
                 ip,

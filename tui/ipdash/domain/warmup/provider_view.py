@@ -26,7 +26,14 @@ def describe_provider_state(state: ProviderWarmup) -> str:
 
 
 def provider_reports_done(state: ProviderWarmup) -> bool:
-    return not state.active and (state.progress is None or state.progress >= 1)
+    """Only the provider's word that warm-up is done, or its own progress at 100% once it stopped."""
+    return state.completed or (not state.active and state.progress is not None and state.progress >= 1)
+
+
+def provider_not_warming(state: ProviderWarmup) -> bool:
+    """SendGrid ``warmup: false``, SparkPost ``auto_warmup_enabled: false``, an IP missing from Mailgun's
+    warm-ups: the provider's automatic warm-up is not running. That says nothing of how warm the IP is."""
+    return not state.active and not provider_reports_done(state)
 
 
 def apply_provider_state(progress: WarmupProgress, state: ProviderWarmup) -> WarmupProgress:
@@ -43,6 +50,8 @@ def apply_provider_state(progress: WarmupProgress, state: ProviderWarmup) -> War
             "keep volume steady and grow gradually",
         )
         return replace(progress, state=WarmupState.COMPLETE, reason=told, next_step=step, provider=state)
+    if provider_not_warming(state):
+        told += ": your plan applies"
     return replace(progress, reason=f"{progress.reason}; {told}", provider=state)
 
 

@@ -223,7 +223,8 @@ class SesSource(ProviderSource):
             ProviderWarmup(
                 ip=ip,
                 provider="ses",
-                active=item.WarmupStatus == "IN_PROGRESS",
+                active=item.WarmupStatus == "IN_PROGRESS" or managed,  # managed: SES warms it
+                completed=item.WarmupStatus == "DONE" and not managed,
                 progress=progress,
                 status_text=text,
                 source=self.name,

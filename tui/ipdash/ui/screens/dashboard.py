@@ -34,6 +34,7 @@ class DashboardScreen(Screen[None]):
         self.clock = clock
         self.data: DataReady | None = None
         self.checking: frozenset[str] = frozenset()
+        self._mounted = False
 
     def compose(self) -> ComposeResult:
         yield Static("ipdash", id="title-bar")
@@ -63,6 +64,12 @@ class DashboardScreen(Screen[None]):
         self.query_one("#side").border_title = "Selected IP"
         self.query_one(IpTable).focus()
         self.set_interval(5, self.refresh_status)  # keeps "loaded … ago" honest
+        self._mounted = True
+        if self.data is not None:  # it arrived before the screen was composed (a slow machine)
+            self.show_data(self.data)
+
+    def on_unmount(self) -> None:
+        self._mounted = False  # the app is closing: late data has nowhere to go
 
     def on_resize(self) -> None:
         # Under 120×32 the selected-IP panel gives way to the table; enter still opens the detail.
@@ -75,6 +82,8 @@ class DashboardScreen(Screen[None]):
 
     def show_data(self, data: DataReady) -> None:
         self.data = data
+        if not self._mounted:
+            return
         window = data.analysis.window
         title = Text("ipdash", style="bold")
         title.append(f"  {data.origin}")
@@ -94,6 +103,8 @@ class DashboardScreen(Screen[None]):
     def show_checking(self, checking: frozenset[str], done: int, total: int) -> None:
         """A blocklist run started or moved on: "… checking" cells, and its progress in the status bar."""
         self.checking = checking
+        if not self._mounted:
+            return
         self.query_one(StatusBar).show_progress("blocklists", done, total)
         if self.data is not None:
             from ipdash.ui.widgets.blocklist_panel import blocklist_cells
