@@ -115,6 +115,8 @@ class DnsScript:
     def __init__(self) -> None:
         self.records: dict[tuple[str, str], Reply] = {}
         self.zones: dict[str, ZoneSpec] = {}
+        #: The answer to every name nothing else covers: NXDOMAIN, or SILENCE for a resolver that never answers.
+        self.otherwise: Reply = NXDOMAIN
 
     def add(self, name: str, rdtype: str, reply: Reply) -> None:
         self.records[(name.lower().rstrip("."), rdtype)] = reply
@@ -149,7 +151,7 @@ class DnsScript:
             zone = self.zones.get(".".join(labels[cut:]))
             if zone is not None:
                 return zone.reply_for(".".join(labels[:cut]), rdtype)
-        return NXDOMAIN
+        return self.otherwise
 
     def negative_ttl(self, name: str) -> int:
         for zone_name, zone in self.zones.items():
