@@ -12,12 +12,13 @@ from collections.abc import Callable
 import pytest
 from textual.pilot import Pilot
 
+from settling import settle
+
 SHIPPED_THEMES = ["ipdash-dark", "ipdash-light", "ipdash-high-contrast"]
 
 
 async def _settle(pilot: Pilot[int]) -> None:
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+    await settle(pilot)  # loading starts after the first refresh: wait for idle, not for one worker
 
 
 @pytest.mark.parametrize("theme", SHIPPED_THEMES)

@@ -24,7 +24,7 @@ from ipdash.ui.blocklists import (
 )
 from ipdash.ui.messages import DataReady, LoadProgress
 from ipdash.ui.screens.dashboard import DashboardScreen
-from ipdash.ui.themes import DEFAULT_THEME, load_themes
+from ipdash.ui.themes import install_themes, next_theme
 
 if TYPE_CHECKING:
     from ipdash.domain.checks import CheckResults
@@ -85,17 +85,9 @@ class IpdashApp(App[int]):
         self._check_redraw_pending = False
         self.live: LivePolling | None = None
         self._data_lock = threading.Lock()  # the full dataset is replaced, never mutated, under it
-        themes, self.theme_failures = load_themes(theme_dirs)
-        for theme in themes.values():
-            self.register_theme(theme)
-        self.theme_names = sorted(themes, key=lambda name: (name != DEFAULT_THEME, name))
-        wanted = theme_name or plan.config.theme or DEFAULT_THEME
-        if wanted in themes:
-            self.theme = wanted
-        elif DEFAULT_THEME in themes:
-            self.theme = DEFAULT_THEME
-        if wanted not in themes and theme_name is not None:
-            self.theme_failures.append((Path(wanted), "no such theme; using the default"))
+        self.theme_names, self.theme_failures = install_themes(
+            self, theme_dirs, theme_name, plan.config.theme
+        )
         self.dashboard = DashboardScreen(clock)
 
     @property
@@ -345,10 +337,7 @@ class IpdashApp(App[int]):
         self.call_from_thread(self.push_screen, screen)
 
     def action_next_theme(self) -> None:
-        if not self.theme_names:
-            return
-        index = self.theme_names.index(self.theme) if self.theme in self.theme_names else -1
-        self.theme = self.theme_names[(index + 1) % len(self.theme_names)]
+        self.theme = next_theme(self.theme_names, self.theme) or self.theme
 
     def watch_theme(self, _theme: str) -> None:
         # Cells carry colours resolved from the theme: draw them again in the new one.
@@ -365,45 +354,13 @@ class IpdashApp(App[int]):
             screen.show_data(data)
 
     def action_help(self) -> None:
+        from ipdash.ui.palette import help_sections
         from ipdash.ui.screens.help import HelpScreen
-        from ipdash.ui.widgets.ip_table import IpTable
 
-        sections = [
-            ("Everywhere", list(self.BINDINGS)),
-            ("Dashboard", list(DashboardScreen.BINDINGS)),
-            ("IP table", list(IpTable.BINDINGS)),
-        ]
-        from ipdash.ui.screens.detail import IpDetailScreen
-        from ipdash.ui.screens.recommendation import RecommendationScreen
-        from ipdash.ui.screens.wizard import WizardScreen
-
-        sections.append(("IP detail", list(IpDetailScreen.BINDINGS)))
-        sections.append(("Wizard", list(WizardScreen.BINDINGS)))
-        sections.append(("Recommendation", list(RecommendationScreen.BINDINGS)))
-        self.push_screen(HelpScreen(sections))  # type: ignore[arg-type]
+        self.push_screen(HelpScreen(help_sections(self.BINDINGS)))  # type: ignore[arg-type]
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        from ipdash.ui.palette import palette_commands
+
         yield from super().get_system_commands(screen)
-        yield SystemCommand("Refresh now", "Re-read every source (r)", self.action_refresh)
-        yield SystemCommand("Check blocklists and rDNS", "Check every IP now (b)", self.action_blocklists)
-        yield SystemCommand("Next theme", "Cycle ipdash's themes (t)", self.action_next_theme)
-        yield SystemCommand("Help: keys", "Every key (?)", self.action_help)
-        yield SystemCommand(
-            "Wizard: shared or dedicated?", "Recommend shared or dedicated IPs (w)", self.action_wizard
-        )
-        yield SystemCommand("Filter IPs", "Filter the IP table (/)", self.dashboard.action_filter)
-        yield SystemCommand("IP detail", "Open the selected IP (enter)", self.dashboard.action_detail)
-        for key, label in (
-            ("score", "score"),
-            ("bounce", "bounce rate"),
-            ("complaint", "complaint rate"),
-            ("sent", "volume"),
-            ("ip", "IP"),
-        ):
-            yield SystemCommand(
-                f"Sort by {label}",
-                f"Sort the IP table by {label}, worst first"
-                if key != "ip"
-                else "Sort the IP table by address",
-                lambda key=key: self.dashboard.table.sort_by(key, reverse=key not in ("ip", "score")),
-            )
+        yield from palette_commands(self)

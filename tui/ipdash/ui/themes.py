@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from textual.app import App
 from textual.color import Color, ColorParseError
 from textual.theme import Theme
 
@@ -104,3 +105,28 @@ def load_themes(folders: Iterable[Path]) -> tuple[dict[str, Theme], list[tuple[P
                 continue
             themes[theme.name] = theme
     return themes, failures
+
+
+def install_themes(
+    app: App[Any], folders: Iterable[Path], wanted: str | None, configured: str | None
+) -> tuple[list[str], list[tuple[Path, str]]]:
+    """Register every theme found, pick ``wanted`` (``--theme``), else the config's, else the default;
+    return the names in cycling order (the default first) and what could not be loaded."""
+    themes, failures = load_themes(folders)
+    for theme in themes.values():
+        app.register_theme(theme)
+    choice = wanted or configured or DEFAULT_THEME
+    if choice in themes:
+        app.theme = choice
+    elif DEFAULT_THEME in themes:
+        app.theme = DEFAULT_THEME
+    if choice not in themes and wanted is not None:
+        failures.append((Path(choice), "no such theme; using the default"))
+    return sorted(themes, key=lambda name: (name != DEFAULT_THEME, name)), failures
+
+
+def next_theme(names: list[str], current: str) -> str | None:
+    if not names:
+        return None
+    index = names.index(current) if current in names else -1
+    return names[(index + 1) % len(names)]

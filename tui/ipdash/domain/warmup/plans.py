@@ -203,7 +203,7 @@ def _round_significant(value: float, digits: int = 3) -> int:
     if value < 10**digits:
         return max(1, round(value))
     scale = 10 ** (math.floor(math.log10(value)) - digits + 1)
-    return round(value / scale) * scale
+    return int(round(value / scale) * scale)
 
 
 def _provider_mixes(

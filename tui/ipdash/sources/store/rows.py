@@ -156,7 +156,7 @@ TABLES: tuple[Table, ...] = (
         lambda r: r.warmups,
         _add_warmup,
         dates=("started_on",),
-        bools=("active",),
+        bools=("active", "completed"),
     ),
     Table(
         "listings",

@@ -66,6 +66,10 @@ MIGRATIONS: tuple[str, ...] = (
     );
     ALTER TABLE source_runs ADD COLUMN consecutive_failures INTEGER NOT NULL DEFAULT 0;
     """,
+    # 3: a provider's own "warm-up complete" (SES DONE), apart from "not auto-warming".
+    """
+    ALTER TABLE warmups ADD COLUMN completed INTEGER NOT NULL DEFAULT 0;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -12,7 +12,7 @@ from textual.widgets import DataTable
 
 from ipdash.domain.labels import BAND_LABELS, BAND_TONES, format_count
 from ipdash.domain.models import ip_sort_key
-from ipdash.domain.verdicts import IP_SCOPE, Status, format_rate
+from ipdash.domain.verdicts import IP_SCOPE, Band, Status, format_rate
 from ipdash.ui.tones import toned
 
 if TYPE_CHECKING:
@@ -121,12 +121,12 @@ BASE_COLUMNS: list[Column] = [
         "band",
         "Band",
         lambda a: (BAND_LABELS[a.score.band], BAND_TONES[a.score.band]),
-        lambda a: a.score.value if a.score.value is not None else -1,
+        lambda a: (BAND_RANK[a.score.band], a.score.value if a.score.value is not None else -1),
     ),
     Column(
         "sent",
         "Sent 7d",
-        lambda a: (format_count(a.metrics.totals.sent), "plain"),
+        lambda a: (format_count(a.metrics.totals.sent) if a.volume_known else "—", "plain"),
         lambda a: a.metrics.totals.sent,
         right=True,
     ),
@@ -151,6 +151,9 @@ BASE_COLUMNS: list[Column] = [
 
 
 #: The columns kept when the terminal is narrow (80 columns): what a verdict needs.
+#: Band severity for sorting (healthy highest): "sort by band" is by band, then score.
+BAND_RANK = {Band.UNKNOWN: 0, Band.CRITICAL: 1, Band.AT_RISK: 2, Band.WATCH: 3, Band.HEALTHY: 4}
+
 NARROW_KEYS = ("ip", "score", "band", "bounce", "complaint", "breaches")
 
 
