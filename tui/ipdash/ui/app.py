@@ -140,11 +140,10 @@ class IpdashApp(App[int]):
         # The domain and sources load here, in the worker, not before the first frame.
         from ipdash.sources.loader import load_dataset
 
-        dataset = load_dataset(
-            self.plan,
-            progress=lambda label, done, total: self.post_message(LoadProgress(label, done, total)),
-            now=self.clock(),
-        )
+        def progress(label: str, done: int, total: int) -> None:
+            self.post_message(LoadProgress(label, done, total))
+
+        dataset = load_dataset(self.plan, progress=progress, now=self.clock())
         if self.plan.polls_providers:
             from ipdash.ui.live import with_history
 

@@ -72,8 +72,9 @@ def theme_from_mapping(raw: Mapping[str, Any]) -> Theme:
         variables = {}
     if problems:
         raise ValueError("; ".join(problems))
+    fields: dict[str, Any] = dict(colours)  # checked colour strings, by Theme field name
     return Theme(
-        name=str(name), dark=bool(dark), variables={k: str(v) for k, v in variables.items()}, **colours
+        name=str(name), dark=bool(dark), variables={k: str(v) for k, v in variables.items()}, **fields
     )
 
 

@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parsedate_to_datetime
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import httpx
 
@@ -207,7 +207,9 @@ class HttpCaller:
                 await self._backoff(attempt)
                 continue
             raise _client_error(status, label, text)
-        kind = "rate_limited" if "rate limited" in last_problem else "unavailable"
+        kind: Literal["rate_limited", "unavailable"] = (
+            "rate_limited" if "rate limited" in last_problem else "unavailable"
+        )
         raise ProviderError(kind, f"{last_problem} (gave up after {self.policy.max_attempts} attempts)")
 
     async def _send(

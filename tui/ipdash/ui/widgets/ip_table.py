@@ -90,6 +90,9 @@ def _score_cell(analysis: Row) -> tuple[str, str]:
     return text, BAND_TONES[score.band]
 
 
+#: Band severity for sorting (healthy highest): "sort by band" is by band, then score.
+BAND_RANK = {Band.UNKNOWN: 0, Band.CRITICAL: 1, Band.AT_RISK: 2, Band.WATCH: 3, Band.HEALTHY: 4}
+
 BASE_COLUMNS: list[Column] = [
     Column("ip", "IP", lambda a: (a.ip, "plain"), lambda a: ip_sort_key(a.ip)),
     Column(
@@ -151,9 +154,6 @@ BASE_COLUMNS: list[Column] = [
 
 
 #: The columns kept when the terminal is narrow (80 columns): what a verdict needs.
-#: Band severity for sorting (healthy highest): "sort by band" is by band, then score.
-BAND_RANK = {Band.UNKNOWN: 0, Band.CRITICAL: 1, Band.AT_RISK: 2, Band.WATCH: 3, Band.HEALTHY: 4}
-
 NARROW_KEYS = ("ip", "score", "band", "bounce", "complaint", "breaches")
 
 
