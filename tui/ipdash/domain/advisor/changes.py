@@ -51,11 +51,12 @@ def _candidates(
 ) -> Iterator[Candidate]:
     failing = [o for o in outcomes if o.status is RuleStatus.FAIL]
     eligibility_fails = [o for o in failing if o.effect == "eligibility"]
-    if eligibility_fails:
-        yield _reach_floors(eligibility_fails, resolved, book)
+    evidence_fails = [o for o in failing if o.effect == "evidence"]
+    if eligibility_fails or evidence_fails:
+        yield _reach_floors(eligibility_fails + evidence_fails, resolved, book)
         if not current.inputs.allowlisted_recipients:
             yield {"allowlisted_recipients": True}, "if your recipients' servers allowlist your IP,"
-    else:
+    if not eligibility_fails:
         yield from _drop_below_floors(outcomes, resolved, book)
     if current.inputs.pattern is not Pattern.STEADY:
         yield {"pattern": Pattern.STEADY}, "with a steady sending pattern"
@@ -74,10 +75,7 @@ def _candidates(
                     {rule.metric: rule.figure},
                     f"at {article} {label} of {text.percent(rule.figure)} or more",
                 )
-    managed = book.managed_providers()
-    if managed and resolved.provider is not None and resolved.provider not in managed:
-        name = book.providers[managed[0]].name
-        yield {"provider": managed[0]}, f"on {name} (it offers managed dedicated IPs)"
+    # Only the sender's own levers: a change of provider is the separate provider comparison.
     if current.inputs.watcher is Watcher.NOBODY:
         yield {"watcher": Watcher.TEAM}, "with someone watching the IPs daily"
     elif current.verdict is Verdict.DEDICATED:
@@ -86,17 +84,25 @@ def _candidates(
 
 def _reach_floors(fails: list[RuleOutcome], resolved: Resolved, book: RuleBook) -> Candidate:
     sends, days, volume = resolved.sends_per_month, resolved.sending_days_per_week, resolved.monthly_volume
+    gap = resolved.longest_gap_days
     cadence, amounts = [], []
     for outcome in fails:
         rule = book.rule(outcome.rule)
         figure = rule.figure or 0
-        if rule.kind == "min_sends_per_month":
+        if rule.kind == "max_gap_days":
+            gap = min(gap, math.ceil(figure) - 1)
+            cadence.append(f"no gap of {figure:g} days or more")
+        elif rule.kind == "min_sends_per_month":
             sends = max(sends, math.ceil(figure))
             cadence.append(f"≥ {figure:g} sends a month")
         elif rule.kind == "min_sending_days_per_week":
             days = max(days, math.ceil(figure))
             cadence.append(f"≥ {figure:g} sending days a week")
-    sends = max(sends, days)
+    if gap < resolved.longest_gap_days:
+        days = max(days, math.ceil(7 / max(gap, 1)))
+        sends = max(sends, math.ceil(resolved.days_per_month / max(gap, 1)))
+    sends = max(sends, days, round(days * resolved.weeks_per_month))
+    sends = min(sends, 31)
     while sends > max_sending_days_in_month(days) and days < 7:
         days += 1
     for outcome in fails:
@@ -111,12 +117,18 @@ def _reach_floors(fails: list[RuleOutcome], resolved: Resolved, book: RuleBook) 
         elif rule.kind == "min_daily_volume":
             volume = max(volume, math.ceil(figure * sends))
             amounts.append(f"≥ {text.count(figure)} a sending day")
+    amounts, cadence = list(dict.fromkeys(amounts)), list(dict.fromkeys(cadence))
     parts = []
     if amounts:
         parts.append("at " + " and ".join(amounts))
     if cadence:
         parts.append("with " + " and ".join(cadence))
-    changes = {"monthly_volume": volume, "sends_per_month": sends, "sending_days_per_week": days}
+    changes = {
+        "monthly_volume": volume,
+        "sends_per_month": sends,
+        "sending_days_per_week": days,
+        "longest_gap_days": min(gap, resolved.longest_gap_days),
+    }
     return changes, " ".join(parts)
 
 
@@ -125,11 +137,13 @@ def _drop_below_floors(
 ) -> Iterator[Candidate]:
     binding: tuple[float, str] | None = None
     for outcome in outcomes:
-        if outcome.effect != "eligibility":
+        if outcome.effect not in {"eligibility", "evidence"}:
             continue
         rule = book.rule(outcome.rule)
         figure = rule.figure or 0
-        if rule.kind in _VOLUME_KINDS:
+        if rule.kind == "max_gap_days" and resolved.longest_gap_days < figure:
+            yield {"longest_gap_days": math.ceil(figure)}, f"with a gap of {figure:g} days between sends"
+        elif rule.kind in _VOLUME_KINDS:
             monthly = {
                 "min_monthly_volume": figure,
                 "min_weekly_volume": figure * resolved.weeks_per_month,

@@ -3,17 +3,21 @@
 How the rules combine (each rule's figure and source are data, its ``effect`` says which step
 it feeds):
 
-1. ``mandate`` applies → dedicated. Else all ``eligibility`` rules pass → dedicated. Else an
-   ``exception`` applies (recipients allowlist the IP) → dedicated. Else shared.
-2. Dedicated on eligibility alone becomes managed-dedicated when a ``regularity`` rule fails
-   (irregular volume) or an ``oversight`` rule fails (nobody watches), where managed dedicated
-   IPs are offered; for irregular volume without that offer it becomes shared.
-3. Any dedicated or managed plan with a failing ``readiness`` rule is not-ready, with targets.
+1. ``mandate`` applies (the platform requires it) → dedicated.
+2. Floors (``eligibility``) only rule dedicated out: one fails → shared, unless the
+   ``exception`` applies (recipients allowlist the IP) → dedicated, saying so.
+3. Floors met, a dedicated verdict still needs positive ``evidence``: volume at the tipping
+   point *and* regular cadence (days a week, no week-long gaps) and a steady pattern → dedicated
+   (managed where offered when nobody watches). Volume there but irregular → managed where the
+   provider offers it; else, with a regular cadence but a seasonal or spiky pattern, dedicated
+   with a peak plan; else shared, with the reasons. No volume evidence → shared (or the exception).
+4. Any dedicated or managed plan with a failing ``readiness`` rule is not-ready, with targets.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import date
 
 from ipdash.domain.advisor import text
 from ipdash.domain.advisor.changes import what_would_change
@@ -24,7 +28,7 @@ from ipdash.domain.advisor.result import Recommendation, RuleOutcome, RuleStatus
 from ipdash.domain.advisor.risks import collect_risks
 from ipdash.domain.advisor.rulebook import PriceTable, RuleBook, bundled_prices, bundled_rule_book
 from ipdash.domain.advisor.sizing import shared_pools, size_pools
-from ipdash.domain.advisor.warmup_preview import no_warmup, preview_warmup
+from ipdash.domain.advisor.warmup_preview import managed_warmup, no_warmup, preview_warmup
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,8 +45,10 @@ def advise(
     book: RuleBook | None = None,
     prices: PriceTable | None = None,
     explain_changes: bool = True,
+    today: date | None = None,
 ) -> Recommendation:
-    """The recommendation for one sender. Raises InputProblem for an unknown provider."""
+    """The recommendation for one sender. ``today`` dates the prices (stale after
+    ``price_max_age_months``; default: the system date). Raises InputProblem for an unknown provider."""
     book = book or bundled_rule_book()
     prices = prices or bundled_prices()
     resolved = resolve(inputs, book)
@@ -55,10 +61,7 @@ def advise(
     else:
         sizing = size_pools(resolved, book, decision.plan)
         if decision.plan == "managed":
-            warmup = no_warmup(
-                "Managed dedicated IPs warm up adaptively per mailbox provider, driven by the provider "
-                "(SES managed dedicated); there is no schedule to follow."
-            )
+            warmup = managed_warmup(resolved, book)
         else:
             warmup = preview_warmup(resolved, book, sizing.pools)
         costs = monthly_costs(
@@ -67,6 +70,9 @@ def advise(
             kind=decision.plan,
             provider=resolved.provider,
             budget_usd=inputs.budget_usd,
+            monthly_volume=inputs.monthly_volume,
+            today=today or date.today(),
+            max_age_months=book.sizing.price_max_age_months.value,
         )
     recommendation = Recommendation(
         inputs=inputs,
@@ -88,9 +94,12 @@ def advise(
         outcomes,
         resolved,
         book,
-        lambda changed: advise(changed, book=book, prices=prices, explain_changes=False).verdict,
+        lambda changed: advise(changed, book=book, prices=prices, explain_changes=False, today=today).verdict,
     )
     return replace(recommendation, would_change=tuple(changes))
+
+
+_VOLUME_KINDS = {"min_monthly_volume", "min_weekly_volume", "min_daily_volume"}
 
 
 def decide(outcomes: list[RuleOutcome], resolved: Resolved, book: RuleBook) -> Decision:
@@ -102,48 +111,78 @@ def decide(outcomes: list[RuleOutcome], resolved: Resolved, book: RuleBook) -> D
     }
     mandate = by_effect.get("mandate", [])
     exception = by_effect.get("exception", [])
+    evidence = by_effect.get("evidence", [])
+    volume = [o for o in evidence if book.rule(o.rule).kind in _VOLUME_KINDS]
+    cadence = [o for o in evidence if o not in volume]
+    volume_ok = bool(volume) and all(o.status is RuleStatus.PASS for o in volume)
+    cadence_ok = all(o.status is RuleStatus.PASS for o in cadence)
+    irregular = bool(failing.get("regularity"))
     managed_offered = _managed_offered(resolved, book)
     managed_name = _managed_name(resolved, book)
+    shown = "; ".join(o.detail for o in volume + cadence if o.status is RuleStatus.PASS)
+    cited = ", ".join(sorted({o.source_short for o in volume + cadence}))
     if mandate:
         plan, path = "dedicated", "mandate"
         reason = f"Go dedicated: {mandate[0].title.lower()} ({mandate[0].detail})."
-    elif not failing.get("eligibility"):
-        plan, path = "dedicated", "floors"
-        reason = (
-            f"Go dedicated: {text.count(resolved.monthly_volume)} a month with "
-            f"{text.plural(resolved.sends_per_month, 'send')} a month meets every volume and cadence floor."
-        )
-        if failing.get("regularity"):
-            detail = failing["regularity"][0].detail
-            if managed_offered:
-                plan, path = "managed", "irregular"
-                reason = (
-                    f"Managed dedicated IPs ({managed_name}): the volume justifies dedicated IPs but {detail}; "
-                    "a managed pool warms up per mailbox provider and scales by itself."
-                )
-            else:
-                plan, path = "shared", "irregular"
-                reason = (
-                    f"Stay on shared IPs: the volume meets the floors but {detail}, and dedicated IPs need "
-                    "regular, predictable volume; managed dedicated IPs (for irregular senders) are not "
-                    "offered by this provider."
-                )
-        elif failing.get("oversight") and managed_offered:
+    elif failing.get("eligibility"):
+        misses = "; ".join(f"{o.detail} ({o.title})" for o in failing["eligibility"])
+        if exception:
+            plan, path = "dedicated", "exception"
+            reason = (
+                f"Go dedicated on the allowlisting exception: below the floors ({misses}), but your "
+                "recipients' servers allowlist your IP — the case where a dedicated IP makes sense at low volume."
+            )
+        else:
+            plan, path = "shared", "below-floors"
+            reason = f"Stay on shared IPs: {misses}."
+    elif volume_ok and cadence_ok and not irregular:
+        plan, path = "dedicated", "evidence"
+        reason = f"Go dedicated: regular volume at the tipping point ({shown}; {cited})."
+        if failing.get("oversight") and managed_offered:
             plan, path = "managed", "unwatched"
             reason = (
-                f"Managed dedicated IPs ({managed_name}): the volume justifies dedicated IPs but nobody will "
-                "watch them; a managed pool warms up and scales without a person."
+                f"Managed dedicated IPs ({managed_name}): regular volume at the tipping point ({shown}), but "
+                "nobody will watch the IPs; a managed pool warms up and scales without a person."
+            )
+    elif volume_ok:
+        why = "; ".join(
+            o.detail
+            for o in failing.get("regularity", []) + [c for c in cadence if c.status is RuleStatus.FAIL]
+        )
+        if managed_offered:
+            plan, path = "managed", "irregular"
+            reason = (
+                f"Managed dedicated IPs ({managed_name}): the volume is at the tipping point but {why}; "
+                "a managed pool warms up per mailbox provider and scales with the volume (Amazon SES's "
+                "advice for irregular senders)."
+            )
+        elif cadence_ok:
+            plan, path = "dedicated", "peak"
+            reason = (
+                f"Go dedicated with a peak plan: regular base volume at the tipping point ({shown}), but "
+                f"{why}: warm the IPs up to the peak ({text.count(resolved.peak_monthly_volume)} a month) "
+                "and keep a steady base between peaks (Braze)."
+            )
+        else:
+            plan, path = "shared", "irregular"
+            reason = (
+                f"Stay on shared IPs: the volume is there but {why} — a dedicated IP cools between sends "
+                "and starts each one with less reputation (Braze; re-warm after 30 idle days). Managed "
+                "dedicated IPs, the answer for irregular senders, are not offered by this provider."
             )
     elif exception:
         plan, path = "dedicated", "exception"
         reason = (
-            "Go dedicated: below the volume floors, but your recipients' servers allowlist your IP — "
-            "the exception where a dedicated IP makes sense at low volume."
+            "Go dedicated on the allowlisting exception: the volume is below the tipping point, but your "
+            "recipients' servers allowlist your IP."
         )
     else:
-        plan, path = "shared", "below-floors"
-        misses = "; ".join(f"{o.detail} ({o.title})" for o in failing["eligibility"])
-        reason = f"Stay on shared IPs: {misses}."
+        plan, path = "shared", "no-evidence"
+        misses = "; ".join(f"{o.detail} ({o.title})" for o in evidence if o.status is RuleStatus.FAIL)
+        reason = (
+            f"Stay on shared IPs: the floors are met, but nothing shows a dedicated IP would pay: {misses}. "
+            "Floors only rule dedicated IPs out; a dedicated IP needs regular volume at the tipping point."
+        )
     verdict = {"dedicated": Verdict.DEDICATED, "managed": Verdict.MANAGED, "shared": Verdict.SHARED}[plan]
     not_ready = failing.get("readiness", [])
     if plan != "shared" and not_ready:

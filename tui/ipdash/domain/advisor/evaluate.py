@@ -5,6 +5,7 @@ A rule's figure, effect and source come from the data; its ``kind`` picks the co
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -26,6 +27,9 @@ class Resolved:
     transactional_share: float
     assumptions: tuple[str, ...]
     weeks_per_month: float
+    longest_gap_days: int = 1
+    peak_monthly_volume: int = 0
+    days_per_month: float = 30.44
 
     @property
     def monthly_volume(self) -> int:
@@ -40,15 +44,31 @@ class Resolved:
     def weekly_volume(self) -> float:
         return self.inputs.monthly_volume / self.weeks_per_month
 
+    @property
+    def average_gap_days(self) -> float:
+        """Calendar days from one send to the next, on average (30.44 / sends a month)."""
+        return self.days_per_month / self.sends_per_month
+
+    @property
+    def irregular_pattern(self) -> bool:
+        return self.inputs.pattern is not Pattern.STEADY
+
     def stream_shares(self) -> list[tuple[str, float]]:
         if self.streams is Streams.BOTH:
             return [("transactional", self.transactional_share), ("marketing", 1 - self.transactional_share)]
         return [(self.streams.value, 1.0)]
 
 
+def assumed_longest_gap(sends_per_month: int, days_per_week: int, days_per_month: float) -> int:
+    """The longest gap between evenly spaced sends: a week's sends spread over the week, or a
+    month's sends over the month when they are fewer than one a week."""
+    return max(1, math.ceil(max(7 / days_per_week, days_per_month / sends_per_month) - 1e-9))
+
+
 def resolve(inputs: AdvisorInputs, book: RuleBook) -> Resolved:
     """Fill the gaps in the answers (listing each assumption) and check the provider is known."""
     assumptions: list[str] = []
+    given = inputs.model_fields_set
     provider = None
     if inputs.provider is not None:
         provider = book.provider_id(inputs.provider)
@@ -56,7 +76,8 @@ def resolve(inputs: AdvisorInputs, book: RuleBook) -> Resolved:
             raise InputProblem(
                 "provider", f"unknown provider {inputs.provider!r} (known: {', '.join(book.providers)})"
             )
-    weeks = book.sizing.days_per_month.value / 7
+    days_per_month = book.sizing.days_per_month.value
+    weeks = days_per_month / 7
     sends, days = inputs.sends_per_month, inputs.sending_days_per_week
     if sends is None and days is None:
         days = round(book.sizing.default_sending_days_per_week.value)
@@ -69,6 +90,23 @@ def resolve(inputs: AdvisorInputs, book: RuleBook) -> Resolved:
     elif days is None:
         days = max(1, min(7, round(sends / weeks)))
         assumptions.append(f"Sending days per week not given: {sends} sends a month taken as {days} a week.")
+    gap = inputs.longest_gap_days
+    if gap is None:
+        gap = assumed_longest_gap(sends, days, days_per_month)
+        assumptions.append(
+            f"Longest gap between sends not given: assumed evenly spaced sends, {text.plural(gap, 'day')} apart."
+        )
+    if "pattern" not in given:
+        assumptions.append("Sending pattern not given: assumed steady.")
+    peak = inputs.peak_monthly_volume
+    if peak is None:
+        peak = inputs.monthly_volume
+        if inputs.pattern is not Pattern.STEADY:
+            ratio = book.sizing.default_peak_ratio.value
+            peak = round(inputs.monthly_volume * ratio)
+            assumptions.append(
+                f"Peak month not given: assumed {ratio:g}× the typical month ({text.count(peak)})."
+            )
     streams = inputs.streams
     if streams is None:
         streams = Streams.BOTH
@@ -78,9 +116,27 @@ def resolve(inputs: AdvisorInputs, book: RuleBook) -> Resolved:
         share = book.sizing.default_transactional_share.value
         if streams is Streams.BOTH:
             assumptions.append(f"Transactional share not given: assumed {text.percent(share)} of the volume.")
+    providers = book.sizing.major_mailbox_providers.value
+    assumptions.append(
+        f"Mail assumed spread evenly over {providers:g} major mailbox providers (Gmail, Microsoft, "
+        "Yahoo/AOL, the rest) when checking volume per mailbox provider."
+    )
+    for metric in ("bounce_rate", "complaint_rate", "unsubscribe_rate"):
+        if getattr(inputs, metric) is None:
+            assumptions.append(f"{metric.replace('_', ' ').capitalize()} not given: not assumed clean.")
+    if inputs.opt_in is OptIn.UNKNOWN:
+        assumptions.append("Opt-in type not given: not assumed double opt-in.")
+    if "allowlisted_recipients" not in given:
+        assumptions.append("Allowlisting not given: assumed recipients' servers do not allowlist your IP.")
+    if "time_critical" not in given:
+        assumptions.append("Time-critical mail not given: assumed none.")
+    if inputs.watcher is Watcher.UNKNOWN:
+        assumptions.append("Who watches the IPs not given: not assumed to be nobody.")
     if provider is None:
         assumptions.append("Provider not given: costs are shown for every provider with a known price.")
-    return Resolved(inputs, provider, sends, days, streams, share, tuple(assumptions), weeks)
+    return Resolved(
+        inputs, provider, sends, days, streams, share, tuple(assumptions), weeks, gap, peak, days_per_month
+    )
 
 
 Evaluator = Callable[[Rule, Resolved, RuleBook], RuleOutcome | None]
@@ -141,8 +197,19 @@ def _per_mailbox_provider(rule: Rule, r: Resolved, book: RuleBook) -> RuleOutcom
     return outcome
 
 
+def _max_gap(rule: Rule, r: Resolved, book: RuleBook) -> RuleOutcome:
+    figure = rule.figure or 0
+    gap = r.longest_gap_days
+    met = gap < figure
+    assumed = "" if r.inputs.longest_gap_days is not None else " (assumed from the cadence)"
+    detail = f"longest gap {text.plural(gap, 'day')}{assumed} {'<' if met else '≥'} {figure:g}"
+    return _outcome(rule, book, RuleStatus.PASS if met else RuleStatus.FAIL, detail, gap)
+
+
 def _steady(rule: Rule, r: Resolved, book: RuleBook) -> RuleOutcome:
     pattern = r.inputs.pattern
+    if "pattern" not in r.inputs.model_fields_set:
+        return _outcome(rule, book, RuleStatus.PASS, "pattern not given: assumed steady", pattern.value)
     if pattern is Pattern.STEADY:
         return _outcome(rule, book, RuleStatus.PASS, "volume is steady", pattern.value)
     return _outcome(rule, book, RuleStatus.FAIL, f"volume is {pattern.value}, not steady", pattern.value)
@@ -224,6 +291,7 @@ EVALUATORS: dict[str, Evaluator] = {
     "min_daily_volume": _min_daily,
     "min_sends_per_month": _min_sends,
     "min_sending_days_per_week": _min_days,
+    "max_gap_days": _max_gap,
     "steady_pattern": _steady,
     "min_daily_per_mailbox_provider": _per_mailbox_provider,
     "max_rate": _max_rate,

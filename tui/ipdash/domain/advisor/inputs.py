@@ -98,6 +98,14 @@ def cross_field_problems(values: Mapping[str, Any]) -> list[InputProblem]:
                 f"{volume:,} a month is fewer than one message per send ({sends} sends a month)",
             )
         )
+    peak = values.get("peak_monthly_volume")
+    if peak is not None and volume is not None and peak < volume:
+        problems.append(
+            InputProblem(
+                "peak_monthly_volume",
+                f"the peak month ({peak:,}) is below the typical month ({volume:,})",
+            )
+        )
     share = values.get("transactional_share")
     streams = values.get("streams")
     if share is not None and streams is not None and Streams(streams) is not Streams.BOTH:
@@ -111,14 +119,17 @@ def cross_field_problems(values: Mapping[str, Any]) -> list[InputProblem]:
 
 
 class AdvisorInputs(BaseModel):
-    """One sender's answers. Rates are fractions in [0, 1]."""
+    """One sender's answers. Rates are fractions in [0, 1]. Which answers were really given is
+    ``model_fields_set``: every default taken for the others is listed as an assumption."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     monthly_volume: int = Field(ge=1, le=MAX_MONTHLY_VOLUME)
     sends_per_month: int | None = Field(default=None, ge=1, le=31)
     sending_days_per_week: int | None = Field(default=None, ge=1, le=7)
+    longest_gap_days: int | None = Field(default=None, ge=1, le=366)
     pattern: Pattern = Pattern.STEADY
+    peak_monthly_volume: int | None = Field(default=None, ge=1, le=MAX_MONTHLY_VOLUME)
     streams: Streams | None = None
     transactional_share: float | None = Field(default=None, ge=0, le=1)
     bounce_rate: float | None = Field(default=None, ge=0, le=1)
@@ -250,7 +261,14 @@ def parse_money(text: str | float | int, field: str = "budget_usd") -> float:
 
 
 RATE_FIELDS = ("bounce_rate", "complaint_rate", "unsubscribe_rate", "transactional_share")
-COUNT_FIELDS = ("monthly_volume", "sends_per_month", "sending_days_per_week", "engagement_window_months")
+COUNT_FIELDS = (
+    "monthly_volume",
+    "sends_per_month",
+    "sending_days_per_week",
+    "engagement_window_months",
+    "longest_gap_days",
+    "peak_monthly_volume",
+)
 
 
 def parse_streams(value: str | list[str] | tuple[str, ...], field: str = "streams") -> Streams:

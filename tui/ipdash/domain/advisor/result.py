@@ -65,18 +65,37 @@ class Pool:
 
 
 @dataclass(frozen=True, slots=True)
+class WarmupSend:
+    """One send of the warm-up in calendar time: the cap per IP it meets and the planned send."""
+
+    send: int
+    calendar_day: int
+    cap_per_ip: int
+    planned_per_ip: int
+
+    @property
+    def held_back(self) -> int:
+        return max(0, self.planned_per_ip - self.cap_per_ip)
+
+
+@dataclass(frozen=True, slots=True)
 class WarmupPreview:
     schedule: str | None
     sending_days: int | None
     target_daily: int | None
-    calendar_days: int | None
+    calendar_days: int | None  # calendar days from the first send, from the cadence and mechanism
     first_days: tuple[tuple[int, int], ...]
     note: str
     engine: str  # "ipdash.domain.warmup" or "none"
+    sends: tuple[WarmupSend, ...] = ()
+    mechanism: str = ""  # sending-days / time-based / weekly-caps / adaptive / none
+    calendar_days_min: int | None = None  # adaptive warm-ups give a range
 
 
 @dataclass(frozen=True, slots=True)
 class CostRow:
+    """A provider's monthly cost for the plan, in parts; ``usd`` is the sum of the known parts."""
+
     provider: str
     name: str
     usd: float | None
@@ -88,6 +107,12 @@ class CostRow:
     current: bool = False
     within_budget: bool | None = None
     note: str = ""
+    plan_usd: float | None = None
+    ip_usd: float | None = None
+    per_message_usd: float | None = None
+    includes: tuple[str, ...] = ()
+    excludes: tuple[str, ...] = ()
+    stale: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +179,12 @@ def recommendation_json(result: Recommendation) -> dict[str, Any]:
                 "current": row.current,
                 "within_budget": row.within_budget,
                 "note": row.note,
+                "plan_usd": row.plan_usd,
+                "ip_usd": row.ip_usd,
+                "per_message_usd": row.per_message_usd,
+                "includes": list(row.includes),
+                "excludes": list(row.excludes),
+                "stale": row.stale,
             }
             for row in result.monthly_cost
         ],

@@ -45,6 +45,25 @@ def collect_risks(
         risks.append(
             "Time-critical mail was marked, but only a marketing stream: keep time-critical mail out of it."
         )
+    gap = resolved.longest_gap_days
+    if own_ips and path in {"mandate", "exception"}:
+        cooling = [
+            o for o in outcomes if o.effect in {"evidence", "eligibility"} and o.status is RuleStatus.FAIL
+        ]
+        cooling = [o for o in cooling if o.rule in {"idle-floor", "max-gap", "regular-days", "cadence-floor"}]
+        if cooling:
+            risks.append(
+                f"Irregular cadence on a dedicated IP ({'; '.join(o.detail for o in cooling)}): it cools "
+                f"between sends ({text.plural(gap, 'day')} apart) and each send meets throttling; spread the "
+                "volume over at least 3 days a week (Braze, Dynamics 365)."
+            )
+    if path == "peak":
+        risks.append(
+            f"{resolved.inputs.pattern.value.capitalize()} volume: warm the IPs up to the peak "
+            f"({text.count(resolved.peak_monthly_volume)} a month) before it comes, keep at least the base "
+            f"({text.count(resolved.monthly_volume)} a month) flowing between peaks, and never jump to the "
+            "peak from a cold start (Braze)."
+        )
     if path == "exception":
         risks.append(
             "Below the volume floors a dedicated IP builds little reputation at consumer mailbox providers "

@@ -19,6 +19,7 @@ RuleKind = Literal[
     "min_daily_volume",
     "min_sends_per_month",
     "min_sending_days_per_week",
+    "max_gap_days",
     "steady_pattern",
     "min_daily_per_mailbox_provider",
     "max_rate",
@@ -32,7 +33,16 @@ RuleKind = Literal[
 ]
 #: What a rule does to the verdict (see ipdash.domain.advisor.engine).
 Effect = Literal[
-    "eligibility", "readiness", "regularity", "support", "risk", "exception", "mandate", "oversight", "pools"
+    "eligibility",
+    "evidence",
+    "readiness",
+    "regularity",
+    "support",
+    "risk",
+    "exception",
+    "mandate",
+    "oversight",
+    "pools",
 ]
 RateMetric = Literal["bounce_rate", "complaint_rate", "unsubscribe_rate"]
 
@@ -96,6 +106,9 @@ SIZING_FIGURES = (
     "default_sending_days_per_week",
     "default_transactional_share",
     "days_per_month",
+    "default_peak_ratio",
+    "per_mailbox_provider_daily_per_ip",
+    "price_max_age_months",
 )
 
 
@@ -106,6 +119,9 @@ class Sizing(_Data):
     default_sending_days_per_week: Figure
     default_transactional_share: Figure
     days_per_month: Figure
+    default_peak_ratio: Figure
+    per_mailbox_provider_daily_per_ip: Figure
+    price_max_age_months: Figure
     ip_count_table: IpCountTable
 
 
@@ -117,6 +133,28 @@ class PatternDetection(_Data):
     window_days: int = Field(ge=7, le=366)
 
 
+class WarmupMechanism(_Data):
+    """How a provider warms a new dedicated IP, which sets the calendar length of the warm-up.
+
+    ``sending-days``: a schedule by sending day (calendar time follows the sender's cadence);
+    ``time-based``: the provider ramps by calendar day whatever is sent (SES standard);
+    ``weekly-caps``: a daily cap per IP by warm-up week (Salesforce).
+    Managed IPs warm adaptively in ``calendar_days_min``..``calendar_days_max``.
+    """
+
+    mechanism: Literal["sending-days", "time-based", "weekly-caps"]
+    note: str
+    source: str
+    schedule: str | None = None
+    calendar_days: int | None = Field(default=None, ge=1)
+    daily_per_ip_at_end: int | None = Field(default=None, ge=1)
+    calendar_days_min: int | None = Field(default=None, ge=1)
+    calendar_days_max: int | None = Field(default=None, ge=1)
+    weekly_caps: tuple[int, ...] = ()
+    min_calendar_days: int | None = Field(default=None, ge=1)
+    stops_after_idle_days: int | None = Field(default=None, ge=1)
+
+
 class ProviderInfo(_Data):
     name: str
     aliases: tuple[str, ...] = ()
@@ -124,8 +162,12 @@ class ProviderInfo(_Data):
     min_dedicated_ips: int | None = Field(default=None, ge=1)
     min_ips_note: str | None = None
     max_daily_per_ip: int | None = Field(default=None, ge=1)
-    warmup_schedule: str | None = None
+    warmup: WarmupMechanism | None = None
     source: str
+
+    @property
+    def warmup_schedule(self) -> str | None:
+        return self.warmup.schedule if self.warmup is not None else None
 
 
 class WarmupChoice(_Data):
@@ -151,6 +193,7 @@ class RuleBook(_Data):
         if duplicates:
             raise ValueError(f"duplicate rule ids: {', '.join(duplicates)}")
         cited = [rule.source for rule in self.rules] + [info.source for info in self.providers.values()]
+        cited += [info.warmup.source for info in self.providers.values() if info.warmup is not None]
         missing = sorted({name for name in cited if name not in self.sources})
         if missing:
             raise ValueError(f"unknown sources cited: {', '.join(missing)}")
@@ -199,8 +242,14 @@ class Price(_Data):
     kind: Literal["dedicated", "managed"] = "dedicated"
     usd_per_ip: float | None = Field(default=None, ge=0)
     usd_per_account: float | None = Field(default=None, ge=0)
+    plan_usd: float | None = Field(default=None, ge=0)
+    plan_name: str | None = None
+    usd_per_1000: float | None = Field(default=None, ge=0)
     included_ips: int = Field(default=0, ge=0)
     max_ips: int | None = Field(default=None, ge=1)
+    min_monthly_volume: int | None = Field(default=None, ge=1)
+    includes: tuple[str, ...] = ()
+    excludes: tuple[str, ...] = ()
     provider: str | None = None
 
     def provider_id(self, key: str) -> str:

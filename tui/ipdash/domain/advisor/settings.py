@@ -4,6 +4,7 @@
 [advisor.figures]
 volume-floor = 150000              # a rule id: its figure
 keep_warm_monthly_per_ip = 80000   # a sizing figure name
+price_max_age_months = 18          # when a price is flagged stale
 
 [advisor.prices.sendgrid]
 usd_per_ip = 35
@@ -43,6 +44,12 @@ class PriceOverride(BaseModel):
     usd_per_account: float | None = Field(default=None, ge=0)
     included_ips: int | None = Field(default=None, ge=0)
     max_ips: int | None = Field(default=None, ge=1)
+    plan_usd: float | None = Field(default=None, ge=0)
+    plan_name: str | None = None
+    usd_per_1000: float | None = Field(default=None, ge=0)
+    min_monthly_volume: int | None = Field(default=None, ge=1)
+    includes: tuple[str, ...] | None = None
+    excludes: tuple[str, ...] | None = None
     basis: str | None = None
     source: str | None = None
     as_of: str | None = None
@@ -99,7 +106,15 @@ def _apply_figures(book: RuleBook, figures: Mapping[str, float]) -> RuleBook:
             raise InvalidSettings(f"advisor.figures.{name}: a rate is a fraction ≤ 1 (0.03 for 3%)")
         if name == "default_sending_days_per_week" and not 1 <= value <= 7:
             raise InvalidSettings(f"advisor.figures.{name}: must be 1 to 7")
-        if name in {"days_per_month", "major_mailbox_providers", "keep_warm_monthly_per_ip"} and value == 0:
+        zero_refused = {
+            "days_per_month",
+            "major_mailbox_providers",
+            "keep_warm_monthly_per_ip",
+            "price_max_age_months",
+            "default_peak_ratio",
+            "per_mailbox_provider_daily_per_ip",
+        }
+        if name in zero_refused and value == 0:
             raise InvalidSettings(f"advisor.figures.{name}: must be > 0")
     rules = tuple(
         rule.model_copy(update={"figure": float(figures[rule.id]), "source": USER_SOURCE})
