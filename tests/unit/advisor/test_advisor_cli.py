@@ -26,11 +26,11 @@ def invoke(*args: str) -> Result:
 def test_json_output_per_the_issue() -> None:
     result = invoke(
         "--monthly-volume",
-        "100000",
+        "400000",
         "--sends-per-month",
-        "2",
+        "20",
         "--sending-days-per-week",
-        "1",
+        "5",
         "--format",
         "json",
     )
@@ -54,7 +54,7 @@ def test_boundary_just_below_is_shared() -> None:
     )
     data = json.loads(result.stdout)
     assert data["verdict"] == "shared"
-    assert "at ≥ 100,000/month this becomes dedicated" in data["would_change"]
+    assert data["would_change"][0].startswith("at ≥ 50,000/week with ≥ 3 sending days a week")
 
 
 @pytest.mark.parametrize("rate", ["3%", "0.03"])
@@ -105,7 +105,7 @@ def test_table_output_is_readable() -> None:
         "✗ fail",
         "IPs and pools",
         "What would change the answer:",
-        "at ≥ 100,000/month with ≥ 2 sends",
+        "at ≥ 50,000/week with ≥ 3 sending days a week",
     ):
         assert text in result.stdout
 

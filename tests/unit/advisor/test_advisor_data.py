@@ -71,7 +71,7 @@ def test_every_price_has_basis_source_date_and_confidence() -> None:
         (lambda d: d["rules"].append(dict(d["rules"][0])), "duplicate rule ids"),
         (lambda d: d["rules"][0].update(source="nowhere"), "unknown sources"),
         (lambda d: d["rules"][0].update(kind="vibes"), "kind"),
-        (lambda d: d["rules"][5].pop("metric"), "needs a metric"),
+        (lambda d: next(r for r in d["rules"] if r["kind"] == "max_rate").pop("metric"), "needs a metric"),
         (lambda d: d["rules"][0].update(providers=["hotmail"]), "unknown provider"),
         (lambda d: d["sizing"]["ip_count_table"]["rows"].reverse(), "ascend"),
         (lambda d: d.pop("sizing"), "sizing"),
@@ -95,14 +95,14 @@ def test_provider_lookup_by_alias_is_case_and_separator_insensitive() -> None:
 
 def test_figure_override_changes_the_verdict_and_cites_the_config() -> None:
     book, prices = apply_settings(
-        bundled_rule_book(), bundled_prices(), parse_advisor_settings({"figures": {"volume-floor": 150_000}})
+        bundled_rule_book(), bundled_prices(), parse_advisor_settings({"figures": {"volume-floor": 250_000}})
     )
-    inputs = validate_inputs({"monthly_volume": 120_000})
+    inputs = validate_inputs({"monthly_volume": 240_000})
     assert advise(inputs).verdict is Verdict.DEDICATED
     result = advise(inputs, book=book, prices=prices)
     assert result.verdict is Verdict.SHARED
     floor = next(o for o in result.reasons if o.rule == "volume-floor")
-    assert floor.figure == 150_000 and floor.source_short == "your config"
+    assert floor.figure == 250_000 and floor.source_short == "your config"
 
 
 def test_sizing_figure_override() -> None:

@@ -11,6 +11,7 @@ from ipdash.domain.advisor import Recommendation, Verdict, bundled_prices, bundl
 from ipdash.domain.advisor.costs import monthly_costs
 from ipdash.domain.advisor.sizing import ips_for_daily_volume
 from ipdash.domain.warmup import build_plan
+from ipdash.domain.warmup.calendar import send_calendar_day
 
 Run = Callable[..., Recommendation]
 TABLE = bundled_rule_book().sizing.ip_count_table
@@ -50,21 +51,28 @@ def test_both_streams_split_by_share_into_separate_pools(run: Run) -> None:
 
 def test_keep_warm_caps_the_table(run: Run) -> None:
     # 150k/month of marketing in 2 sends: 75k a sending day → 2 IPs by the table, but 150k/month keeps 1 warm.
-    result = run(monthly_volume=150_000, streams="marketing", sends_per_month=2, sending_days_per_week=1)
+    # (Only the allowlisting exception makes that cadence dedicated at all.)
+    result = run(
+        monthly_volume=150_000,
+        streams="marketing",
+        sends_per_month=2,
+        sending_days_per_week=1,
+        allowlisted_recipients=True,
+    )
     assert pools_by_name(result) == {"marketing": (1, 150_000)}
     assert "keep-warm-cap" in [o.rule for o in result.reasons]
 
 
 def test_marketing_gets_two_ips_from_200k_a_month(run: Run) -> None:
-    small = run(monthly_volume=199_999, streams="marketing")
-    large = run(monthly_volume=200_000, streams="marketing")
+    small = run(monthly_volume=199_999, streams="marketing", allowlisted_recipients=True)
+    large = run(monthly_volume=200_000, streams="marketing", allowlisted_recipients=True)
     assert small.ip_count == 1
     assert large.ip_count == 2
     assert "promotional-two-ips" in [o.rule for o in large.reasons]
 
 
 def test_transactional_does_not_get_the_promotional_minimum(run: Run) -> None:
-    assert run(monthly_volume=200_000, streams="transactional").ip_count == 1
+    assert run(monthly_volume=200_000, streams="transactional", allowlisted_recipients=True).ip_count == 1
 
 
 def test_mandrill_capacity_adds_ips(run: Run) -> None:
@@ -83,13 +91,13 @@ def test_ses_wants_two_ips_when_volume_keeps_them_warm(run: Run) -> None:
 
 
 def test_ses_second_ip_that_would_go_cold_is_a_risk_instead(run: Run) -> None:
-    result = run(provider="ses", streams="transactional", monthly_volume=150_000)
+    result = run(provider="ses", streams="transactional", monthly_volume=150_000, allowlisted_recipients=True)
     assert result.ip_count == 1
     assert any("would not stay warm" in risk for risk in result.risks)
 
 
 def test_pool_below_keep_warm_is_a_risk(run: Run) -> None:
-    result = run(monthly_volume=120_000)
+    result = run(monthly_volume=120_000, allowlisted_recipients=True)
     assert result.verdict is Verdict.DEDICATED
     assert sum("keeps an IP warm" in risk for risk in result.risks) == 2
 
@@ -130,7 +138,8 @@ def test_warmup_sending_days_come_from_the_warmup_engine(run: Run) -> None:
     assert result.warmup.target_daily == per_ip_peak == 20_000
     plan = build_plan("braze-conservative", per_ip_peak, sending_weekdays=frozenset(range(5)))
     assert result.warmup.sending_days == plan.sending_days_to_target
-    assert result.warmup.calendar_days == math.ceil(plan.sending_days_to_target / 5 * 7)
+    # Calendar time from the cadence: 20 sends a month are 30.44 / 20 = 1.5 days apart.
+    assert result.warmup.calendar_days == send_calendar_day(plan.sending_days_to_target, 30.44 / 20)
     assert result.warmup.first_days[:3] == tuple((d.day, d.daily_limit) for d in plan.days[:3])
     assert result.warmup.engine == "ipdash.domain.warmup"
 
@@ -151,8 +160,10 @@ def test_costs_per_provider_with_sources_and_dates(run: Run) -> None:
     result = run(monthly_volume=1_000_000, transactional_share=0.2, sends_per_month=20)
     rows = {row.provider: row for row in result.monthly_cost}
     assert result.ip_count == 3
-    assert rows["ses"].usd == pytest.approx(3 * 24.95)
-    assert rows["sendgrid"].usd == pytest.approx(2 * 30.0), "SendGrid includes one IP"
+    assert rows["ses"].usd == pytest.approx(3 * 24.95 + 1_000 * 0.10), "IPs + $0.10 per 1,000 sent"
+    assert (rows["ses"].ip_usd, rows["ses"].per_message_usd) == (pytest.approx(74.85), pytest.approx(100.0))
+    assert rows["sendgrid"].usd == pytest.approx(89.95 + 2 * 30.0), "Pro plan includes one IP"
+    assert rows["sendgrid"].plan_usd == pytest.approx(89.95) and rows["sendgrid"].stale
     assert rows["sparkpost"].usd == pytest.approx(3 * 20.0)
     assert rows["brevo"].usd is None and "no published price" in rows["brevo"].note
     assert all(row.source and row.as_of and row.basis for row in result.monthly_cost)
@@ -196,4 +207,7 @@ def test_budget_that_fits_is_not_a_risk(run: Run) -> None:
 
 def test_managed_cost_is_per_account() -> None:
     rows = monthly_costs(bundled_prices(), ips=7, kind="managed", provider="ses", budget_usd=None)
-    assert [(row.provider, row.usd, row.current) for row in rows] == [("ses-managed", 15.0, True)]
+    assert [(row.provider, row.usd, row.current) for row in rows] == [
+        ("ses-managed", 15.0, True),
+        ("ses-pro", 105.0, True),
+    ]

@@ -85,38 +85,45 @@ def _candidates(
 def _reach_floors(fails: list[RuleOutcome], resolved: Resolved, book: RuleBook) -> Candidate:
     sends, days, volume = resolved.sends_per_month, resolved.sending_days_per_week, resolved.monthly_volume
     gap = resolved.longest_gap_days
-    cadence, amounts = [], []
+    amount: tuple[float, str] | None = None
+    gap_figure: float | None = None
+    sends_phrase, days_phrase = "", ""
     for outcome in fails:
         rule = book.rule(outcome.rule)
         figure = rule.figure or 0
         if rule.kind == "max_gap_days":
             gap = min(gap, math.ceil(figure) - 1)
-            cadence.append(f"no gap of {figure:g} days or more")
+            gap_figure = figure if gap_figure is None else min(gap_figure, figure)
         elif rule.kind == "min_sends_per_month":
             sends = max(sends, math.ceil(figure))
-            cadence.append(f"≥ {figure:g} sends a month")
+            sends_phrase = f"≥ {figure:g} sends a month"
         elif rule.kind == "min_sending_days_per_week":
             days = max(days, math.ceil(figure))
-            cadence.append(f"≥ {figure:g} sending days a week")
+            days_phrase = f"≥ {figure:g} sending days a week"
     if gap < resolved.longest_gap_days:
         days = max(days, math.ceil(7 / max(gap, 1)))
         sends = max(sends, math.ceil(resolved.days_per_month / max(gap, 1)))
-    sends = max(sends, days, round(days * resolved.weeks_per_month))
-    sends = min(sends, 31)
+    if days > resolved.sending_days_per_week:
+        sends = max(sends, round(days * resolved.weeks_per_month))
+    sends = min(max(sends, days), 31)
     while sends > max_sending_days_in_month(days) and days < 7:
         days += 1
     for outcome in fails:
         rule = book.rule(outcome.rule)
         figure = rule.figure or 0
-        if rule.kind == "min_monthly_volume":
-            volume = max(volume, math.ceil(figure))
-            amounts.append(f"≥ {text.count(figure)}/month")
-        elif rule.kind == "min_weekly_volume":
-            volume = max(volume, math.ceil(figure * resolved.weeks_per_month))
-            amounts.append(f"≥ {text.count(figure)}/week")
-        elif rule.kind == "min_daily_volume":
-            volume = max(volume, math.ceil(figure * sends))
-            amounts.append(f"≥ {text.count(figure)} a sending day")
+        monthly = {
+            "min_monthly_volume": (figure, f"≥ {text.count(figure)}/month"),
+            "min_weekly_volume": (figure * resolved.weeks_per_month, f"≥ {text.count(figure)}/week"),
+            "min_daily_volume": (figure * sends, f"≥ {text.count(figure)} a sending day"),
+        }.get(rule.kind)
+        if monthly is not None:
+            volume = max(volume, math.ceil(monthly[0]))
+            if amount is None or monthly[0] > amount[0]:
+                amount = monthly
+    amounts = [amount[1]] if amount else []
+    cadence = [days_phrase or sends_phrase] if (days_phrase or sends_phrase) else []
+    if gap_figure is not None:
+        cadence.append(f"no gap of {gap_figure:g} days or more")
     amounts, cadence = list(dict.fromkeys(amounts)), list(dict.fromkeys(cadence))
     parts = []
     if amounts:

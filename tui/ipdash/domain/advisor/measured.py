@@ -1,13 +1,17 @@
 """Wizard defaults measured from the loaded data: volume, cadence, pattern and list quality.
 
-Everything is summed over all IPs and mailbox providers: the sender's whole sending. Rates
-follow ipdash.domain.metrics (bounces over sent; complaints and unsubscribes over delivered).
+Volume and cadence are summed over all IPs and mailbox providers: the sender's whole sending.
+Rates follow ipdash.domain.metrics (bounces over sent; complaints and unsubscribes over
+delivered) and are the *worst* of the account, each IP and each (IP, mailbox provider) with at
+least ``MIN_RATE_VOLUME`` sent: an account-wide mean hides the IP or mailbox provider a
+dedicated plan would fail on. The basis says which one it was and what the account-wide rate is.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date, timedelta
+from itertools import pairwise
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -19,6 +23,8 @@ from ipdash.domain.metrics import Totals, coefficient_of_variation, total
 from ipdash.domain.models import Dataset
 
 SEASONAL_MIN_BLOCKS = 3
+#: Least volume sent for an IP's or mailbox provider's rate to count (the thresholds' min_volume).
+MIN_RATE_VOLUME = 1000
 SEASONAL_LOOKBACK_DAYS = 365
 
 
@@ -30,7 +36,9 @@ class MeasuredDefaults(BaseModel):
     monthly_volume: int | None = None
     sends_per_month: int | None = None
     sending_days_per_week: int | None = None
+    longest_gap_days: int | None = None
     pattern: Pattern | None = None
+    peak_monthly_volume: int | None = None
     bounce_rate: float | None = None
     complaint_rate: float | None = None
     unsubscribe_rate: float | None = None
@@ -88,26 +96,54 @@ def measured_defaults(
     basis["sends_per_month"] = f"{text.plural(len(sending_days), 'day')} with mail {span}{scaled}"
     if "sending_days_per_week" in values:
         basis["sending_days_per_week"] = basis["sends_per_month"]
-    pattern, pattern_basis = _pattern(per_day, sending_days, first_day, end, book)
+    gaps = [(later - earlier).days for earlier, later in pairwise(sending_days)]
+    if gaps:
+        values["longest_gap_days"] = max(gaps)
+        basis["longest_gap_days"] = f"longest run between days with mail {span}"
+    pattern, pattern_basis, busiest = _pattern(per_day, sending_days, first_day, end, book)
     values["pattern"] = pattern
     basis["pattern"] = pattern_basis
+    if pattern is not Pattern.STEADY and busiest is not None and busiest > values["monthly_volume"]:
+        values["peak_monthly_volume"] = busiest
+        basis["peak_monthly_volume"] = f"busiest {window_days}-day block of the last year"
+    in_window = [stat for stat in dataset.stats.values() if covered_start <= stat.day <= end]
     for metric in ("bounce_rate", "complaint_rate", "unsubscribe_rate"):
-        rate = window_total.rate(metric)
-        if rate is not None:
-            values[metric] = rate
-            basis[metric] = f"{metric.replace('_', ' ')} {span}"
+        worst = _worst_rate(in_window, metric, window_total.rate(metric))
+        if worst is not None:
+            values[metric], where = worst
+            overall = window_total.rate(metric)
+            account = f"; account-wide {text.percent(overall)}" if overall is not None else ""
+            basis[metric] = f"{metric.replace('_', ' ')} {span}, worst: {where}{account}"
     return MeasuredDefaults(**values, basis=basis, window_start=covered_start, window_end=end)
+
+
+def _worst_rate(stats: list[Any], metric: str, overall: float | None) -> tuple[float, str] | None:
+    """The highest rate of the account, any IP and any (IP, mailbox provider) with enough volume."""
+    groups: dict[tuple[str, str], Totals] = {}
+    for stat in stats:
+        for key in ((stat.ip, ""), (stat.ip, stat.mailbox_provider)):
+            groups[key] = groups[key] + Totals.of(stat) if key in groups else Totals.of(stat)
+    worst: tuple[float, str] | None = None if overall is None else (overall, "account-wide")
+    for (ip, provider), totals in sorted(groups.items()):
+        if totals.sent < MIN_RATE_VOLUME:
+            continue
+        rate = totals.rate(metric)
+        if rate is not None and (worst is None or rate > worst[0]):
+            worst = (rate, f"{ip} at {provider}" if provider else ip)
+    return worst
 
 
 def _pattern(
     per_day: dict[date, int], sending_days: list[date], first_day: date, end: date, book: RuleBook
-) -> tuple[Pattern, str]:
+) -> tuple[Pattern, str, int | None]:
     detection = book.pattern_detection
     volumes = [per_day[day] for day in sending_days]
     variation = coefficient_of_variation(volumes)
     if variation is not None and variation >= detection.spiky_cv:
-        return Pattern.SPIKY, (
-            f"day-to-day variation {variation:.2f} ≥ {detection.spiky_cv:g} over the last {detection.window_days} days"
+        return (
+            Pattern.SPIKY,
+            f"day-to-day variation {variation:.2f} ≥ {detection.spiky_cv:g} over the last {detection.window_days} days",
+            None,
         )
     blocks = []
     block_end = end
@@ -119,17 +155,23 @@ def _pattern(
         block_end = block_start - timedelta(days=1)
     shown = f"{variation:.2f}" if variation is not None else "n/a"
     if len(blocks) < SEASONAL_MIN_BLOCKS:
-        return Pattern.STEADY, (
+        return (
+            Pattern.STEADY,
             f"day-to-day variation {shown} < {detection.spiky_cv:g}; seasonality needs "
-            f"{SEASONAL_MIN_BLOCKS} full {detection.window_days}-day blocks of data (have {len(blocks)})"
+            f"{SEASONAL_MIN_BLOCKS} full {detection.window_days}-day blocks of data (have {len(blocks)})",
+            None,
         )
     quietest, busiest = min(blocks), max(blocks)
     if quietest == 0 or busiest / quietest >= detection.seasonal_ratio:
         ratio = "∞" if quietest == 0 else f"{busiest / quietest:.1f}"
-        return Pattern.SEASONAL, (
-            f"busiest {detection.window_days}-day block sent {ratio}× the quietest (≥ {detection.seasonal_ratio:g}×)"
+        return (
+            Pattern.SEASONAL,
+            f"busiest {detection.window_days}-day block sent {ratio}× the quietest (≥ {detection.seasonal_ratio:g}×)",
+            busiest,
         )
-    return Pattern.STEADY, (
+    return (
+        Pattern.STEADY,
         f"day-to-day variation {shown} < {detection.spiky_cv:g}; busiest block "
-        f"{busiest / quietest:.1f}× the quietest (< {detection.seasonal_ratio:g}×)"
+        f"{busiest / quietest:.1f}× the quietest (< {detection.seasonal_ratio:g}×)",
+        None,
     )
