@@ -31,6 +31,7 @@ from ipdash.domain.advisor import (
 from ipdash.domain.advisor import advise as run_advisor
 from ipdash.domain.advisor import text as fmt
 from ipdash.domain.advisor.inputs import coerce_answers
+from ipdash.domain.advisor.markdown import cost_parts
 from ipdash.domain.advisor.result import STATUS_SYMBOL, VERDICT_SYMBOL
 from ipdash.exit_codes import EXIT_OK
 from ipdash.sources.config_file import ConfigError, load_config
@@ -114,6 +115,10 @@ def _describe(problems: list[InputProblem], from_file: set[str], answers_path: P
 @click.option("--monthly-volume", help="Messages a month, e.g. 250000 or 250k.")
 @click.option("--sends-per-month", help="Mailing days a month (1-31).")
 @click.option("--sending-days-per-week", help="Days a week mail goes out (1-7).")
+@click.option(
+    "--longest-gap-days", help="Longest gap between two sends, in days (default: from the cadence)."
+)
+@click.option("--peak-monthly-volume", help="Seasonal or spiky: the busiest month's volume.")
 @click.option("--pattern", type=click.Choice(["steady", "seasonal", "spiky"]), default=None)
 @click.option("--streams", help="transactional, marketing, or transactional,marketing (both).")
 @click.option("--transactional-share", help="With both streams: the transactional share, e.g. 30% or 0.3.")
@@ -210,22 +215,46 @@ def print_recommendation(result: Recommendation) -> None:
         right_align=["ips", "monthly", "per sending day"],
     )
     click.echo(f"Warm-up: {result.warmup.note}")
-    if result.monthly_cost:
+    if result.warmup.sends:
         render_table(
-            ["provider", "usd/month", "basis", "as of", "note"],
+            ["send", "calendar day", "cap per IP", "planned per IP", "held back"],
             (
                 [
-                    row.name + (" (yours)" if row.current else ""),
-                    fmt.usd(row.usd),
-                    row.basis,
-                    row.as_of,
-                    row.note,
+                    w.send,
+                    w.calendar_day,
+                    fmt.count(w.cap_per_ip),
+                    fmt.count(w.planned_per_ip),
+                    fmt.count(w.held_back),
                 ]
-                for row in result.monthly_cost
+                for w in result.warmup.sends
             ),
-            title="Monthly cost",
-            right_align=["usd/month"],
+            title="Warm-up sends",
+            right_align=["send", "calendar day", "cap per IP", "planned per IP", "held back"],
         )
+    own = [row for row in result.monthly_cost if row.current]
+    others = [row for row in result.monthly_cost if not row.current]
+    for title, rows in (
+        ("Monthly cost", own),
+        ("Provider comparison (not a recommendation to move)" if own else "Monthly cost by provider", others),
+    ):
+        if rows:
+            render_table(
+                ["provider", "usd/month", "parts", "includes", "excludes", "as of", "note"],
+                (
+                    [
+                        row.name,
+                        fmt.usd(row.usd) + (" (stale)" if row.stale else ""),
+                        cost_parts(row),
+                        "; ".join(row.includes) or "–",
+                        "; ".join(row.excludes) or "–",
+                        row.as_of,
+                        row.note,
+                    ]
+                    for row in rows
+                ),
+                title=title,
+                right_align=["usd/month"],
+            )
     for heading, items in (
         ("Risks", result.risks),
         ("What would change the answer", result.would_change),

@@ -6,13 +6,15 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from ipdash.domain.advisor import text
-from ipdash.domain.advisor.result import STATUS_SYMBOL, VERDICT_SYMBOL, Recommendation
+from ipdash.domain.advisor.result import STATUS_SYMBOL, VERDICT_SYMBOL, CostRow, Recommendation
 
 _ANSWER_LABELS = {
     "monthly_volume": "Monthly volume",
     "sends_per_month": "Sends per month",
     "sending_days_per_week": "Sending days per week",
+    "longest_gap_days": "Longest gap between sends (days)",
     "pattern": "Pattern",
+    "peak_monthly_volume": "Peak month volume",
     "streams": "Streams",
     "transactional_share": "Transactional share",
     "bounce_rate": "Bounce rate",
@@ -99,35 +101,79 @@ def recommendation_markdown(result: Recommendation, *, generated_at: datetime | 
         ),
     )
     lines += ["", "## Warm-up", "", result.warmup.note, ""]
-    if result.warmup.first_days:
+    if result.warmup.sends:
         lines += _table(
-            ("Sending day", "Cap per IP"), ((day, text.count(cap)) for day, cap in result.warmup.first_days)
-        )
-        lines.append("")
-    lines += ["## Monthly cost", ""]
-    if result.monthly_cost:
-        lines += _table(
-            ("Provider", "USD/month", "Basis", "Source", "As of", "Note"),
+            ("Send", "Calendar day", "Cap per IP", "Planned per IP", "Held back"),
             (
                 (
-                    row.name + (" (yours)" if row.current else ""),
-                    text.usd(row.usd),
-                    row.basis,
-                    row.source,
-                    row.as_of,
-                    row.note,
+                    s.send,
+                    s.calendar_day,
+                    text.count(s.cap_per_ip),
+                    text.count(s.planned_per_ip),
+                    text.count(s.held_back),
                 )
-                for row in result.monthly_cost
+                for s in result.warmup.sends
             ),
         )
-    else:
-        lines.append("No dedicated-IP cost: shared IPs come with the sending plan.")
+        lines.append("")
+    lines += cost_sections(result)
     lines += ["", "## Risks", ""]
     lines += [f"- {risk}" for risk in result.risks] or ["- none found"]
     lines += ["", "## What would change the answer", ""]
     lines += [f"- {change}" for change in result.would_change] or ["- no single change found"]
-    if result.assumptions:
-        lines += ["", "## Assumptions", ""]
-        lines += [f"- {assumption}" for assumption in result.assumptions]
+    lines += ["", "## Assumptions", ""]
+    lines += [f"- {assumption}" for assumption in result.assumptions] or ["- none: every answer was given"]
     lines.append("")
     return "\n".join(lines)
+
+
+def cost_parts(row: CostRow) -> str:
+    """'plan $89.95 + IPs $60.00 + per message $100.00' (the known parts of a cost line)."""
+    parts = [
+        f"{label} {text.usd(value)}"
+        for label, value in (
+            ("plan", row.plan_usd),
+            ("IPs", row.ip_usd),
+            ("per message", row.per_message_usd),
+        )
+        if value is not None
+    ]
+    return " + ".join(parts) or "n/a"
+
+
+def _cost_rows(rows: Sequence[CostRow]) -> list[str]:
+    return _table(
+        ("Provider", "USD/month", "Parts", "Includes", "Excludes", "As of", "Source", "Note"),
+        (
+            (
+                row.name,
+                text.usd(row.usd) + (" (stale)" if row.stale else ""),
+                cost_parts(row),
+                "; ".join(row.includes) or "–",
+                "; ".join(row.excludes) or "–",
+                row.as_of,
+                row.source,
+                row.note,
+            )
+            for row in rows
+        ),
+    )
+
+
+def cost_sections(result: Recommendation) -> list[str]:
+    """The sender's provider's cost, then (separately labelled) the other providers' prices."""
+    lines = ["## Monthly cost", ""]
+    if not result.monthly_cost:
+        return [*lines, "No dedicated-IP cost: shared IPs come with the sending plan.", ""]
+    own = [row for row in result.monthly_cost if row.current]
+    others = [row for row in result.monthly_cost if not row.current]
+    if own:
+        lines += [*_cost_rows(own), ""]
+    if others:
+        title = (
+            "## Provider comparison (other providers' prices, not a recommendation to move)" if own else ""
+        )
+        if title:
+            lines += [title, ""]
+        lines += [*_cost_rows(others), ""]
+    return lines

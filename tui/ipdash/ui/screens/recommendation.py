@@ -21,7 +21,8 @@ from textual.widgets import Footer, Static
 
 from ipdash.domain.advisor import Recommendation, RuleStatus, Verdict, recommendation_markdown
 from ipdash.domain.advisor import text as fmt
-from ipdash.domain.advisor.result import STATUS_SYMBOL, VERDICT_SYMBOL
+from ipdash.domain.advisor.markdown import cost_parts
+from ipdash.domain.advisor.result import STATUS_SYMBOL, VERDICT_SYMBOL, CostRow
 from ipdash.ui.tones import toned
 
 Clock = Callable[[], datetime]
@@ -102,17 +103,25 @@ class RecommendationScreen(Screen[str]):
             yield Static(self._pools(), id="rec-pools")
             yield self._heading("Warm-up")
             yield Static(self._warmup(), id="rec-warmup")
-            yield self._heading("Monthly cost")
-            yield Static(self._costs(), id="rec-cost")
+            yield self._heading("Assumptions")
+            yield Static(
+                self._bullets(result.assumptions, "none: every answer was given"), id="rec-assumptions"
+            )
+            own = [row for row in result.monthly_cost if row.current]
+            others = [row for row in result.monthly_cost if not row.current]
+            yield self._heading("Monthly cost" if own or not others else "Monthly cost by provider")
+            yield Static(self._costs(own if own else others, empty=not result.monthly_cost), id="rec-cost")
+            if own and others:
+                yield self._heading(
+                    "Provider comparison (other providers' prices, not a recommendation to move)"
+                )
+                yield Static(self._costs(others), id="rec-comparison")
             yield self._heading("Reasons")
             yield Static(self._reasons(), id="rec-reasons")
             yield self._heading("Risks")
             yield Static(self._bullets(result.risks, "none found"), id="rec-risks")
             yield self._heading("What would change the answer")
             yield Static(self._bullets(result.would_change, "no single change found"), id="rec-changes")
-            if result.assumptions:
-                yield self._heading("Assumptions")
-                yield Static(self._bullets(result.assumptions, ""), id="rec-assumptions")
         yield Static("e exports this as Markdown", id="rec-export")
         yield Footer()
 
@@ -161,28 +170,27 @@ class RecommendationScreen(Screen[str]):
 
     def _warmup(self) -> Group | Text:
         warmup = self.recommendation.warmup
-        if not warmup.first_days:
+        if not warmup.sends:
             return Text(warmup.note)
-        days = self._table("day", *(str(day) for day, _ in warmup.first_days))
-        days.add_row("cap/IP", *(fmt.count(cap) for _, cap in warmup.first_days))
-        more = " …" if warmup.sending_days and warmup.sending_days > len(warmup.first_days) else ""
-        return Group(
-            Text(warmup.note),
-            days,
-            Text(f"first {len(warmup.first_days)} sending days{more}", style="italic"),
-        )
+        sends = self._table("send", *(str(send.send) for send in warmup.sends))
+        sends.add_row("calendar day", *(str(send.calendar_day) for send in warmup.sends))
+        sends.add_row("cap/IP", *(fmt.count(send.cap_per_ip) for send in warmup.sends))
+        sends.add_row("held back/IP", *(fmt.count(send.held_back) for send in warmup.sends))
+        return Group(Text(warmup.note), sends)
 
-    def _costs(self) -> Table | Text:
-        rows = self.recommendation.monthly_cost
-        if not rows:
+    def _costs(self, rows: list[CostRow], *, empty: bool = False) -> Table | Text:
+        if empty or not rows:
             return Text("No dedicated-IP cost: shared IPs come with the sending plan.")
-        table = self._table("provider", "USD/month", "basis", "as of", "note", right=("USD/month",))
+        table = self._table(
+            "provider", "USD/month", "parts", "includes", "excludes", "as of", right=("USD/month",)
+        )
         for row in rows:
-            name = row.name + (" (yours)" if row.current else "")
             cost = fmt.usd(row.usd)
             if row.within_budget is not None:
                 cost = f"{cost} {'✓' if row.within_budget else '✗ over budget'}"
-            table.add_row(name, cost, row.basis, row.as_of, row.note)
+            as_of = f"{row.as_of} ⚠ stale" if row.stale else row.as_of
+            excludes = "; ".join(row.excludes) or "–"
+            table.add_row(row.name, cost, cost_parts(row), "; ".join(row.includes) or "–", excludes, as_of)
         return table
 
     def _reasons(self) -> Table:
