@@ -123,7 +123,7 @@ def decide(outcomes: list[RuleOutcome], resolved: Resolved, book: RuleBook) -> D
     cited = ", ".join(sorted({o.source_short for o in volume + cadence}))
     if mandate:
         plan, path = "dedicated", "mandate"
-        reason = f"Go dedicated: {mandate[0].title.lower()} ({mandate[0].detail})."
+        reason = f"Go dedicated: {mandate[0].title} ({mandate[0].detail})."
     elif failing.get("eligibility"):
         misses = "; ".join(f"{o.detail} ({o.title})" for o in failing["eligibility"])
         if exception:
