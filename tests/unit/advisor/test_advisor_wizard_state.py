@@ -17,7 +17,7 @@ def fresh(**defaults: object) -> WizardState:
 def test_first_question_is_the_monthly_volume() -> None:
     state = fresh()
     assert state.current is not None and state.current.key == "monthly_volume"
-    assert state.step() == (1, 16)
+    assert state.step() == (1, 17)
 
 
 def test_provider_choices_come_from_the_rule_book() -> None:
@@ -34,9 +34,9 @@ def test_every_question_key_is_an_advisor_input() -> None:
 
 
 def test_transactional_share_is_asked_only_for_both_streams() -> None:
-    state = fresh().answer_text("400k").answer_text("20").choose(5).choose("steady")
+    state = fresh().answer_text("400k").answer_text("20").choose(5).answer_text("").choose("steady")
     assert state.choose("marketing").current.key == "bounce_rate"  # type: ignore[union-attr]
-    assert state.choose("marketing").step() == (6, 15)
+    assert state.choose("marketing").step() == (7, 16)
     assert state.choose("both").current.key == "transactional_share"  # type: ignore[union-attr]
 
 
@@ -64,7 +64,7 @@ def test_days_a_week_suggested_from_sends_a_month(sends: int, days: int) -> None
 def test_empty_answer_keeps_the_suggestion_or_skips_optional() -> None:
     state = fresh(monthly_volume=250_000).answer_text("")
     assert state.answers["monthly_volume"] == 250_000
-    state = state.answer_text("20").choose(5).choose("steady").choose("both").answer_text("")
+    state = state.answer_text("20").choose(5).answer_text("").choose("steady").choose("both").answer_text("")
     assert state.answers["transactional_share"] is None
 
 
@@ -85,7 +85,7 @@ def test_contradiction_with_an_earlier_answer_is_refused() -> None:
     state = fresh().answer_text("400k").answer_text("2")
     with pytest.raises(InputProblem, match="at least 5 sends a month"):
         state.choose(5)
-    assert state.choose(1).current.key == "pattern"  # type: ignore[union-attr]
+    assert state.choose(1).current.key == "longest_gap_days"  # type: ignore[union-attr]
 
 
 def test_later_answers_do_not_block_revising_an_earlier_one() -> None:
@@ -121,6 +121,7 @@ def test_inputs_drop_answers_to_questions_no_longer_asked() -> None:
         .answer_text("400k")
         .answer_text("20")
         .choose(5)
+        .answer_text("")
         .choose("steady")
         .choose("both")
         .answer_text("30%")
@@ -162,3 +163,21 @@ def test_answering_after_the_end_is_refused() -> None:
 def test_format_value(key: str, value: object, shown: str) -> None:
     question = next(q for q in fresh().questions if q.key == key)
     assert format_value(question, value) == shown
+
+
+def test_peak_is_asked_only_for_seasonal_or_spiky_volume() -> None:
+    state = fresh().answer_text("400k").answer_text("20").choose(5).answer_text("")
+    assert state.choose("steady").current.key == "streams"  # type: ignore[union-attr]
+    seasonal = state.choose("seasonal")
+    assert seasonal.current is not None and seasonal.current.key == "peak_monthly_volume"
+    assert "2× the typical month" in seasonal.current.skipped_means
+
+
+def test_every_optional_question_says_what_skipping_means_and_every_typed_one_has_an_example() -> None:
+    for question in fresh().questions:
+        if question.kind != "choice":
+            assert question.example, question.key
+        if question.optional:
+            assert question.skipped_means, question.key
+    share = next(q for q in fresh().questions if q.key == "transactional_share")
+    assert "50%" in share.skipped_means

@@ -321,7 +321,8 @@ class IpdashApp(App[int]):
 
     def _open_wizard(self) -> None:
         from ipdash.domain.advisor import InvalidSettings, advisor_data, measured_defaults
-        from ipdash.ui.screens.wizard import WizardScreen
+        from ipdash.ui.screens.recommendation import default_export_dir
+        from ipdash.ui.screens.wizard import WizardDrafts, WizardScreen
 
         try:
             book, prices = advisor_data(self.plan.config.advisor)
@@ -330,8 +331,15 @@ class IpdashApp(App[int]):
             return
         dataset = self.full_dataset
         defaults = measured_defaults(dataset, book=book) if dataset is not None and dataset.stats else None
+        # Answers left with escape wait here for the next `w`; exports go to the data dir (named up front).
+        drafts = self.__dict__.setdefault("_wizard_drafts", WizardDrafts())
         screen = WizardScreen(
-            defaults=defaults, export_dir=Path.cwd(), book=book, prices=prices, clock=self.clock
+            defaults=defaults,
+            export_dir=default_export_dir(),
+            book=book,
+            prices=prices,
+            clock=self.clock,
+            drafts=drafts,
         )
         self.call_from_thread(self.push_screen, screen)
 

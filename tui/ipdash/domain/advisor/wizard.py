@@ -44,6 +44,8 @@ class Question:
     optional: bool = False
     example: str = ""
     applies: Callable[[Mapping[str, Any]], bool] | None = None
+    #: What the advisor assumes when an optional question is skipped (said before Enter skips it).
+    skipped_means: str = ""
 
     def is_asked(self, answers: Mapping[str, Any]) -> bool:
         return self.applies is None or self.applies(answers)
@@ -57,6 +59,10 @@ class Question:
 
 def _both_streams(answers: Mapping[str, Any]) -> bool:
     return answers.get("streams") in (None, Streams.BOTH, "both")
+
+
+def _irregular(answers: Mapping[str, Any]) -> bool:
+    return answers.get("pattern") not in (None, "steady")
 
 
 _YES_NO = (Choice(False, "No"), Choice(True, "Yes"))
@@ -90,6 +96,15 @@ def build_questions(book: RuleBook) -> tuple[Question, ...]:
             tuple(Choice(days, f"{days} day{'s' if days > 1 else ''} a week") for days in range(1, 8)),
         ),
         Question(
+            "longest_gap_days",
+            "What is the longest gap between two sends, in days?",
+            "An IP cools after a few idle days and needs re-warming after 30 (Braze, SendGrid).",
+            "count",
+            optional=True,
+            example="3",
+            skipped_means="the advisor assumes evenly spaced sends (from the cadence)",
+        ),
+        Question(
             "pattern",
             "How does your volume move over the year?",
             "Dedicated IPs need regular, predictable volume (Amazon SES, Marketo).",
@@ -99,6 +114,16 @@ def build_questions(book: RuleBook) -> tuple[Question, ...]:
                 Choice("seasonal", "Seasonal: busy months and quiet months"),
                 Choice("spiky", "Spiky: big bursts, quiet in between"),
             ),
+        ),
+        Question(
+            "peak_monthly_volume",
+            "How many messages in your busiest month?",
+            "Warm up to the peak, keep a steady base between peaks (Braze).",
+            "count",
+            optional=True,
+            example="600k",
+            applies=_irregular,
+            skipped_means=f"the advisor assumes {book.sizing.default_peak_ratio.value:g}× the typical month",
         ),
         Question(
             "streams",
@@ -119,6 +144,10 @@ def build_questions(book: RuleBook) -> tuple[Question, ...]:
             optional=True,
             example="30%",
             applies=_both_streams,
+            skipped_means=(
+                f"the advisor assumes {text.percent(book.sizing.default_transactional_share.value)} "
+                "(an even split)"
+            ),
         ),
         Question(
             "bounce_rate",
@@ -127,6 +156,7 @@ def build_questions(book: RuleBook) -> tuple[Question, ...]:
             "rate",
             optional=True,
             example="1.5%",
+            skipped_means="it shows as unknown, never as fine",
         ),
         Question(
             "complaint_rate",
@@ -135,6 +165,7 @@ def build_questions(book: RuleBook) -> tuple[Question, ...]:
             "rate",
             optional=True,
             example="0.05%",
+            skipped_means="it shows as unknown, never as fine",
         ),
         Question(
             "unsubscribe_rate",
@@ -143,6 +174,7 @@ def build_questions(book: RuleBook) -> tuple[Question, ...]:
             "rate",
             optional=True,
             example="0.4%",
+            skipped_means="it shows as unknown, never as fine",
         ),
         Question(
             "opt_in",
@@ -162,6 +194,7 @@ def build_questions(book: RuleBook) -> tuple[Question, ...]:
             "count",
             optional=True,
             example="6",
+            skipped_means="it shows as unknown, never as fine",
         ),
         Question(
             "allowlisted_recipients",
@@ -191,6 +224,7 @@ def build_questions(book: RuleBook) -> tuple[Question, ...]:
             "money",
             optional=True,
             example="$100",
+            skipped_means="costs are not compared with a budget",
         ),
         Question(
             "watcher",

@@ -1,6 +1,7 @@
 """The wizard's result: verdict, reasons with sources, IP and pool plan, cost, warm-up preview.
 
-``e`` exports the whole recommendation as Markdown and shows the file's path.
+``e`` exports the whole recommendation as Markdown into the export directory, which the
+screen names before anything is written (default: ``recommendations`` in the platform data dir).
 """
 
 from __future__ import annotations
@@ -44,6 +45,13 @@ def _now() -> datetime:
     return datetime.now(UTC).astimezone()
 
 
+def default_export_dir() -> Path:
+    """Where exports go unless told otherwise: the platform data dir, never the working directory."""
+    from ipdash.sources.paths import user_data_dir
+
+    return user_data_dir() / "recommendations"
+
+
 def write_export(recommendation: Recommendation, directory: Path, generated_at: datetime) -> Path:
     """Write the Markdown export and return its path (blocking: call it off the event loop)."""
     directory.mkdir(parents=True, exist_ok=True)
@@ -83,7 +91,7 @@ class RecommendationScreen(Screen[str]):
     ) -> None:
         super().__init__()
         self.recommendation = recommendation
-        self.export_dir = export_dir
+        self.export_dir = export_dir if export_dir is not None else default_export_dir()
         self.clock = clock
         self.exported: Path | None = None
 
@@ -122,7 +130,7 @@ class RecommendationScreen(Screen[str]):
             yield Static(self._bullets(result.risks, "none found"), id="rec-risks")
             yield self._heading("What would change the answer")
             yield Static(self._bullets(result.would_change, "no single change found"), id="rec-changes")
-        yield Static("e exports this as Markdown", id="rec-export")
+        yield Static(f"e exports this as Markdown to {self.export_dir}", id="rec-export")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -224,7 +232,7 @@ class RecommendationScreen(Screen[str]):
 
     async def _export(self) -> None:
         status = self.query_one("#rec-export", Static)
-        directory = self.export_dir if self.export_dir is not None else Path.cwd()
+        directory = self.export_dir
         try:
             path = await asyncio.to_thread(write_export, self.recommendation, directory, self.clock())
         except OSError as error:

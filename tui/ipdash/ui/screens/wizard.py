@@ -1,7 +1,9 @@
 """The shared-vs-dedicated wizard: one question per step, keyboard only.
 
 Keys: ↑/↓ or j/k move, enter answers (an empty field keeps the suggestion shown), 1–9 pick a
-choice, backspace goes back (in a number field: once the field is empty), escape cancels.
+choice (a list longer than 9, like the providers, takes typed letters as a filter instead),
+backspace goes back (in a number field: once the field is empty), escape leaves and keeps the
+answers: the next ``w`` offers to resume.
 The state and its transitions live in ``ipdash.domain.advisor.wizard``; this screen renders.
 """
 
@@ -34,6 +36,15 @@ from ipdash.domain.advisor.wizard import Question, WizardState, format_value, st
 
 Clock = Callable[[], datetime]
 STEP_BAR_WIDTH = 32
+#: Choice lists longer than this are filtered by typing instead of numbered.
+MAX_NUMBERED_CHOICES = 9
+
+
+class WizardDrafts:
+    """Where a left wizard's answers wait for the next ``w`` (one per app)."""
+
+    def __init__(self) -> None:
+        self.state: WizardState | None = None
 
 
 def _now() -> datetime:
@@ -67,6 +78,7 @@ class WizardScreen(Screen["Recommendation | None"]):
     WizardScreen #wizard-help { color: $text-muted; margin-bottom: 1; }
     WizardScreen #wizard-options { height: auto; max-height: 12; border: none; background: $surface; }
     WizardScreen #wizard-input { width: 40; }
+    WizardScreen #wizard-filter { width: 40; }
     WizardScreen #wizard-suggestion { color: $text-muted; margin-top: 1; }
     WizardScreen #wizard-error { color: $error; text-style: bold; }
     """
@@ -76,6 +88,8 @@ class WizardScreen(Screen["Recommendation | None"]):
         Binding("backspace", "back", "Back", id="wizard.back"),
         Binding("j", "move(1)", "Down", show=False, id="wizard.down"),
         Binding("k", "move(-1)", "Up", show=False, id="wizard.up"),
+        Binding("down", "move(1)", "Down", show=False, id="wizard.down-arrow"),
+        Binding("up", "move(-1)", "Up", show=False, id="wizard.up-arrow"),
         *(
             Binding(str(n), f"pick({n})", f"Choice {n}", show=False, id=f"wizard.pick{n}")
             for n in range(1, 10)
@@ -90,8 +104,10 @@ class WizardScreen(Screen["Recommendation | None"]):
         book: RuleBook | None = None,
         prices: PriceTable | None = None,
         clock: Clock = _now,
+        drafts: WizardDrafts | None = None,
     ) -> None:
         super().__init__()
+        self.drafts = drafts
         self.book = book or bundled_rule_book()
         self.prices = prices or bundled_prices()
         self.export_dir = export_dir
@@ -104,6 +120,10 @@ class WizardScreen(Screen["Recommendation | None"]):
             answers = dict(defaults or {})
         self.state: WizardState = start(self.book, answers)
         self.recommendation: Recommendation | None = None
+        self.filter_text = ""
+        draft = drafts.state if drafts is not None else None
+        #: The left wizard's state while "resume or start over?" is asked.
+        self.resume_offer: WizardState | None = draft if draft is not None and draft.answers else None
 
     def compose(self) -> ComposeResult:
         with Vertical(id="wizard"):
@@ -112,6 +132,7 @@ class WizardScreen(Screen["Recommendation | None"]):
             yield Static(id="wizard-prompt")
             yield Static(id="wizard-help")
             yield AnswerInput(id="wizard-input", restrict=r"[0-9.,_%$ kKmM]*", max_length=24)
+            yield Input(id="wizard-filter", placeholder="type to filter, e.g. ses", max_length=40)
             yield OptionList(id="wizard-options")
             yield Static(id="wizard-suggestion")
             yield Static(id="wizard-error")
@@ -122,6 +143,9 @@ class WizardScreen(Screen["Recommendation | None"]):
 
     # rendering -------------------------------------------------------------------
     def show_step(self, error: str = "", *, keep_typed: bool = False) -> None:
+        if self.resume_offer is not None:
+            self._show_resume_offer()
+            return
         question = self.state.current
         if question is None:
             return
@@ -135,55 +159,133 @@ class WizardScreen(Screen["Recommendation | None"]):
         self.query_one("#wizard-suggestion", Static).update(self._suggestion_text(question))
         self.query_one("#wizard-error", Static).update(f"! {error}" if error else "")
         field = self.query_one("#wizard-input", AnswerInput)
+        filter_field = self.query_one("#wizard-filter", Input)
         options = self.query_one("#wizard-options", OptionList)
         if question.kind == "choice":
             field.display = False
             options.display = True
-            options.clear_options()
-            options.add_options(
-                Option(f"{index + 1 if index < 9 else ' '}  {choice.label}", id=f"choice-{index}")
-                for index, choice in enumerate(question.choices)
-            )
-            highlighted = question.choice_index(self.state.suggestion(question))
-            options.highlighted = highlighted if highlighted is not None else 0
-            options.focus()
+            filtered = len(question.choices) > MAX_NUMBERED_CHOICES
+            filter_field.display = filtered
+            if not filtered or not keep_typed:
+                self.filter_text = ""
+                with filter_field.prevent(Input.Changed):
+                    filter_field.value = ""
+            self._fill_options(question)
+            (filter_field if filtered else options).focus()
         else:
             options.display = False
+            filter_field.display = False
             field.display = True
             if not keep_typed:
                 field.value = ""
             suggestion = self.state.suggestion(question)
             field.placeholder = (
-                format_value(question, suggestion) if suggestion is not None else question.example
+                format_value(question, suggestion) if suggestion is not None else f"e.g. {question.example}"
             )
             field.focus()
         self.refresh_bindings()
 
+    def _fill_options(self, question: Question) -> None:
+        options = self.query_one("#wizard-options", OptionList)
+        filtered = len(question.choices) > MAX_NUMBERED_CHOICES
+        wanted = self.filter_text.strip().lower()
+        options.clear_options()
+        shown = [
+            (index, choice)
+            for index, choice in enumerate(question.choices)
+            if not wanted or wanted in choice.label.lower() or wanted in str(choice.value or "").lower()
+        ]
+        options.add_options(
+            Option(choice.label if filtered else f"{index + 1}  {choice.label}", id=f"choice-{index}")
+            for index, choice in shown
+        )
+        suggested = question.choice_index(self.state.suggestion(question))
+        positions = [index for index, _ in shown]
+        options.highlighted = positions.index(suggested) if suggested in positions else (0 if shown else None)
+
+    def _show_resume_offer(self) -> None:
+        offer = self.resume_offer
+        assert offer is not None
+        number, total = offer.step()
+        self.query_one("#wizard-step", Static).update("Your earlier answers were kept")
+        self.query_one("#wizard-prompt", Static).update(
+            f"Resume where you left off (step {number} of {total}, {len(offer.answers)} answered)?"
+        )
+        self.query_one("#wizard-help", Static).update("Start over keeps nothing of the earlier answers.")
+        self.query_one("#wizard-suggestion", Static).update("enter or a number picks.")
+        self.query_one("#wizard-error", Static).update("")
+        self.query_one("#wizard-input", AnswerInput).display = False
+        self.query_one("#wizard-filter", Input).display = False
+        options = self.query_one("#wizard-options", OptionList)
+        options.display = True
+        options.clear_options()
+        options.add_options([Option("1  Resume", id="resume"), Option("2  Start over", id="start-over")])
+        options.highlighted = 0
+        options.focus()
+
+    def _answer_resume_offer(self, resume: bool) -> None:
+        if self.resume_offer is not None and resume:
+            self.state = self.resume_offer
+        self.resume_offer = None
+        if self.drafts is not None:
+            self.drafts.state = None
+        self.show_step()
+
     def _suggestion_text(self, question: Question) -> str:
         suggestion = self.state.suggestion(question)
-        keys = "enter keeps it" if question.kind != "choice" else "enter or a number picks"
+        if question.kind != "choice":
+            keys = "enter keeps it"
+        elif len(question.choices) > MAX_NUMBERED_CHOICES:
+            keys = "type to filter, ↑/↓ move, enter picks"
+        else:
+            keys = "enter or a number picks"
+        shown = format_value(question, suggestion)
+        if question.kind == "choice" and suggestion is None:
+            index = question.choice_index(None)
+            shown = question.choices[index].label if index is not None else "none"
         if question.key in self.state.answers:
-            return f"Your answer: {format_value(question, suggestion)} — {keys}."
+            return f"Your answer: {shown} — {keys}."
         if question.key in self.state.defaults:
             basis = self.basis.get(question.key)
             measured = f" ({basis})" if basis else ""
-            return f"Measured from your data: {format_value(question, suggestion)}{measured} — {keys}."
+            return f"Measured from your data: {shown}{measured} — {keys}."
+        if question.kind == "choice":
+            return f"Default: {shown} — {keys}."
         if suggestion is None:
-            return (
-                "Optional: enter skips it."
-                if question.optional
-                else f"Type a number, e.g. {question.example}."
-            )
-        return f"Default: {format_value(question, suggestion)} — {keys}."
+            if question.optional:
+                means = f": {question.skipped_means}" if question.skipped_means else ""
+                return f"Optional: enter skips it{means}."
+            return f"Type an answer, e.g. {question.example}."
+        return f"Default: {shown} — {keys}."
 
     # answering ------------------------------------------------------------------------
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
+        if event.input.id == "wizard-filter":
+            options = self.query_one("#wizard-options", OptionList)
+            if options.highlighted is not None:
+                self._choose_option(options.get_option_at_index(options.highlighted).id)
+            return
         self._apply(lambda state: state.answer_text(event.value))
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id != "wizard-filter":
+            return
+        event.stop()
+        question = self.state.current
+        self.filter_text = event.value
+        if question is not None and question.kind == "choice" and self.resume_offer is None:
+            self._fill_options(question)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        self._choose(event.option_index)
+        self._choose_option(event.option.id)
+
+    def _choose_option(self, option_id: str | None) -> None:
+        if option_id in ("resume", "start-over"):
+            self._answer_resume_offer(option_id == "resume")
+        elif option_id is not None and option_id.startswith("choice-"):
+            self._choose(int(option_id.removeprefix("choice-")))
 
     def on_answer_input_back_requested(self, event: AnswerInput.BackRequested) -> None:
         event.stop()
@@ -221,7 +323,9 @@ class WizardScreen(Screen["Recommendation | None"]):
             self.show_step(problem.message)
             return
         try:
-            recommendation = advise(self.state.inputs(), book=self.book, prices=self.prices)
+            recommendation = advise(
+                self.state.inputs(), book=self.book, prices=self.prices, today=self.clock().date()
+            )
         except InputProblem as problem:
             self.state = self.state.back()
             self.show_step(problem.message)
@@ -229,6 +333,8 @@ class WizardScreen(Screen["Recommendation | None"]):
         self.recommendation = recommendation
         from ipdash.ui.screens.recommendation import RecommendationScreen
 
+        if self.drafts is not None:
+            self.drafts.state = None
         screen = RecommendationScreen(recommendation, export_dir=self.export_dir, clock=self.clock)
         self.app.push_screen(screen, self._after_result)
 
@@ -241,7 +347,7 @@ class WizardScreen(Screen["Recommendation | None"]):
 
     # actions ---------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "back" and self.state.position == 0:
+        if action == "back" and (self.state.position == 0 or self.resume_offer is not None):
             return None
         return True
 
@@ -252,6 +358,10 @@ class WizardScreen(Screen["Recommendation | None"]):
         self.show_step()
 
     def action_cancel(self) -> None:
+        """Leave the wizard; the answers wait in the drafts for the next ``w`` to resume."""
+        if self.drafts is not None and self.resume_offer is None and self.state.answers:
+            self.drafts.state = self.state
+            self.app.notify("Your answers are kept: press w to resume.", title="Wizard left")
         self.dismiss(None)
 
     def action_move(self, delta: int) -> None:
@@ -263,4 +373,11 @@ class WizardScreen(Screen["Recommendation | None"]):
                 options.action_cursor_up()
 
     def action_pick(self, number: int) -> None:
+        if self.resume_offer is not None:
+            if number in (1, 2):
+                self._answer_resume_offer(number == 1)
+            return
+        question = self.state.current
+        if question is not None and len(question.choices) > MAX_NUMBERED_CHOICES:
+            return  # a filtered list: digits are not its keys
         self._choose(number - 1)
