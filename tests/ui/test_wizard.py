@@ -23,7 +23,7 @@ from ipdash.domain.advisor import (
     validate_inputs,
 )
 from ipdash.ui.screens.recommendation import RecommendationScreen
-from ipdash.ui.screens.wizard import AnswerInput, WizardScreen
+from ipdash.ui.screens.wizard import AnswerInput, WizardDrafts, WizardScreen
 from ipdash.ui.themes import load_themes
 
 REPO = Path(__file__).resolve().parents[2]
@@ -35,9 +35,13 @@ class WizardHost(App[None]):
     """Pushes the wizard at start and keeps what it dismissed with."""
 
     def __init__(
-        self, defaults: MeasuredDefaults | Mapping[str, Any] | None = None, export_dir: Path | None = None
+        self,
+        defaults: MeasuredDefaults | Mapping[str, Any] | None = None,
+        export_dir: Path | None = None,
+        drafts: WizardDrafts | None = None,
     ) -> None:
         super().__init__()
+        self.drafts = drafts
         themes, _failures = load_themes([REPO / "themes"])
         for theme in themes.values():
             self.register_theme(theme)
@@ -47,7 +51,12 @@ class WizardHost(App[None]):
         self.dismissed: object = UNSET
 
     def on_mount(self) -> None:
-        screen = WizardScreen(defaults=self.defaults, export_dir=self.export_dir, clock=lambda: FROZEN)
+        self.open_wizard()
+
+    def open_wizard(self) -> None:
+        screen = WizardScreen(
+            defaults=self.defaults, export_dir=self.export_dir, clock=lambda: FROZEN, drafts=self.drafts
+        )
         self.push_screen(screen, self._done)
 
     def _done(self, result: Recommendation | None) -> None:
@@ -399,3 +408,155 @@ async def test_over_the_dashboard_with_defaults_measured_from_sample_data(
         assert outcome and isinstance(outcome[0], Recommendation)
         assert outcome[0].inputs.monthly_volume == defaults.monthly_volume
         assert not isinstance(app.screen, WizardScreen | RecommendationScreen)
+
+
+#: Answers that let enter walk to any step quickly (each step keeps its default).
+QUICK = {"monthly_volume": 400_000, "sends_per_month": 20, "sending_days_per_week": 5, "pattern": "steady"}
+
+
+async def enter_until(pilot: Pilot[None], key: str) -> None:
+    for _ in range(25):
+        current = wizard(pilot).state.current
+        if current is not None and current.key == key:
+            return
+        await pilot.press("enter")
+        await pilot.pause()
+    raise AssertionError(f"never reached {key}")
+
+
+async def test_provider_list_is_filtered_by_typing_not_numbered_past_nine() -> None:
+    async with WizardHost(defaults=QUICK).run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        await enter_until(pilot, "provider")
+        options = pilot.app.screen.query_one(OptionList)
+        assert options.option_count == 15
+        labels = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        assert not any(label[:1].isdigit() for label in labels), "no numbers that stop at 9"
+        assert "type to filter" in text_of(pilot, "#wizard-suggestion")
+        await pilot.press("9")  # a digit is not a pick here
+        await pilot.pause()
+        assert wizard(pilot).state.current.key == "provider"  # type: ignore[union-attr]
+        await pilot.press(*"spark")
+        await pilot.pause()
+        assert options.option_count == 1
+        await pilot.press("enter")
+        await pilot.pause()
+        assert wizard(pilot).state.answers["provider"] == "sparkpost"
+        await pilot.press("backspace")  # back to the provider step: the filter starts empty again
+        await pilot.pause()
+        assert wizard(pilot).state.current.key == "provider"  # type: ignore[union-attr]
+
+
+async def test_provider_filter_matches_names_and_arrows_move() -> None:
+    async with WizardHost(defaults=QUICK).run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        await enter_until(pilot, "provider")
+        await pilot.press(*"mail")
+        await pilot.pause()
+        options = pilot.app.screen.query_one(OptionList)
+        labels = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        assert labels == ["Mailgun", "Mandrill (Mailchimp Transactional)", "Mailtrap"]
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        assert wizard(pilot).state.answers["provider"] == "mandrill"
+
+
+async def test_no_hint_is_ever_an_empty_example() -> None:
+    async with WizardHost(defaults=QUICK).run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        for _ in range(25):
+            if not isinstance(pilot.app.screen, WizardScreen):
+                break
+            for selector in ("#wizard-suggestion", "#wizard-help"):
+                shown = text_of(pilot, selector)
+                assert "e.g. ." not in shown and "e.g. )" not in shown, shown
+            await pilot.press("enter")
+            await pilot.pause()
+        assert isinstance(pilot.app.screen, RecommendationScreen)
+
+
+async def test_transactional_share_skip_says_and_gives_the_assumed_50_percent() -> None:
+    async with WizardHost(defaults=QUICK).run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        await enter_until(pilot, "streams")
+        await pilot.press("1")  # both streams
+        await pilot.pause()
+        assert wizard(pilot).state.current.key == "transactional_share"  # type: ignore[union-attr]
+        field = pilot.app.screen.query_one(AnswerInput)
+        assert field.placeholder == "e.g. 30%", "an example, not a value that looks answered"
+        assert "enter skips it: the advisor assumes 50%" in text_of(pilot, "#wizard-suggestion")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert wizard(pilot).state.answers["transactional_share"] is None
+        for _ in range(25):
+            if isinstance(pilot.app.screen, RecommendationScreen):
+                break
+            await pilot.press("enter")
+            await pilot.pause()
+        result = pilot.app.screen.recommendation  # type: ignore[attr-defined]
+        assert "Transactional share not given: assumed 50% of the volume." in result.assumptions
+        assert "assumed 50%" in text_of(pilot, "#rec-assumptions")
+        pools = {pool.name: pool.monthly_volume for pool in result.pools}
+        assert pools["transactional"] == pools["marketing"] == 200_000
+
+
+async def test_escape_keeps_the_answers_and_the_next_wizard_offers_to_resume() -> None:
+    drafts = WizardDrafts()
+    app = WizardHost(drafts=drafts)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        await type_answer(pilot, "400k")
+        await type_answer(pilot, "20")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.dismissed is None and not isinstance(app.screen, WizardScreen)
+        assert drafts.state is not None and drafts.state.answers["sends_per_month"] == 20
+        app.open_wizard()
+        await pilot.pause()
+        assert text_of(pilot, "#wizard-prompt").startswith("Resume where you left off (step 3 of 17")
+        await pilot.press("1")  # resume
+        await pilot.pause()
+        assert wizard(pilot).state.current.key == "sending_days_per_week"  # type: ignore[union-attr]
+        assert wizard(pilot).state.answers["monthly_volume"] == 400_000
+        assert drafts.state is None, "taken up: not offered twice"
+        await pilot.press("escape")
+        await pilot.pause()
+        app.open_wizard()
+        await pilot.pause()
+        await pilot.press("down", "enter")  # start over
+        await pilot.pause()
+        assert wizard(pilot).state.position == 0 and not wizard(pilot).state.answers
+        assert text_of(pilot, "#wizard-prompt") == "How many messages do you send a month?"
+
+
+async def test_escape_before_any_answer_leaves_nothing_to_resume() -> None:
+    drafts = WizardDrafts()
+    app = WizardHost(drafts=drafts)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert drafts.state is None
+
+
+async def test_export_path_is_shown_before_exporting(tmp_path: Path) -> None:
+    async with WizardHost(defaults=QUICK, export_dir=tmp_path / "out").run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        for _ in range(25):
+            if isinstance(pilot.app.screen, RecommendationScreen):
+                break
+            await pilot.press("enter")
+            await pilot.pause()
+        assert text_of(pilot, "#rec-export") == f"e exports this as Markdown to {tmp_path / 'out'}"
+        assert not (tmp_path / "out").exists(), "nothing written before e"
+
+
+def test_default_export_dir_is_the_data_dir_not_the_working_directory(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    from ipdash.sources.paths import user_data_dir
+    from ipdash.ui.screens.recommendation import default_export_dir
+
+    monkeypatch.chdir(tmp_path)
+    assert default_export_dir() == user_data_dir() / "recommendations"
+    assert tmp_path not in default_export_dir().parents

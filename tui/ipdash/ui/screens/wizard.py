@@ -132,7 +132,12 @@ class WizardScreen(Screen["Recommendation | None"]):
             yield Static(id="wizard-prompt")
             yield Static(id="wizard-help")
             yield AnswerInput(id="wizard-input", restrict=r"[0-9.,_%$ kKmM]*", max_length=24)
-            yield Input(id="wizard-filter", placeholder="type to filter, e.g. ses", max_length=40)
+            yield Input(
+                id="wizard-filter",
+                placeholder="type to filter, e.g. ses",
+                max_length=40,
+                restrict=r"[A-Za-z .()/-]*",
+            )
             yield OptionList(id="wizard-options")
             yield Static(id="wizard-suggestion")
             yield Static(id="wizard-error")
