@@ -126,3 +126,61 @@ def test_weekly_sender() -> None:
 
 def test_defaults_are_a_model() -> None:
     assert isinstance(measured_defaults(Dataset()), MeasuredDefaults)
+
+
+def _mixed_dataset() -> Dataset:
+    """Two IPs: a big clean one, and one with 0.36% Gmail complaints and 6.37% bounces."""
+    data = Dataset()
+    for day in weekdays(30, 0):
+        rows = [
+            ("192.0.2.1", "gmail.com", 40_000, 40, 2),
+            ("192.0.2.1", "outlook.com", 40_000, 40, 2),
+            ("192.0.2.2", "gmail.com", 5_000, 50, 18),
+            ("192.0.2.2", "outlook.com", 5_000, 587, 0),
+        ]
+        for ip, provider, sent, bounced, complaints in rows:
+            data.stats[(day, ip, provider)] = DailyStat(
+                day=day,
+                ip=ip,
+                mailbox_provider=provider,
+                sent=sent,
+                delivered=sent - bounced,
+                bounced=bounced,
+                complaints=complaints,
+            )
+    return data
+
+
+def test_rates_are_the_worst_ip_and_mailbox_provider_not_the_mean() -> None:
+    defaults = measured_defaults(_mixed_dataset())
+    assert defaults.bounce_rate == pytest.approx(587 / 5_000)  # 192.0.2.2 at outlook.com
+    assert "worst: 192.0.2.2 at outlook.com" in defaults.basis["bounce_rate"]
+    assert "account-wide 0.797%" in defaults.basis["bounce_rate"]
+    assert defaults.complaint_rate == pytest.approx(18 / 4_950)  # 0.36% at Gmail on 192.0.2.2
+    assert "worst: 192.0.2.2 at gmail.com" in defaults.basis["complaint_rate"]
+
+
+def test_worst_rates_turn_a_clean_looking_account_into_risks() -> None:
+    from ipdash.domain.advisor import Verdict, advise
+
+    answers = measured_defaults(_mixed_dataset()).answers()
+    result = advise(validate_inputs(answers))
+    assert result.verdict is Verdict.NOT_READY
+    assert {t.metric for t in result.targets} == {"bounce_rate", "complaint_rate"}
+
+
+def test_a_small_ip_below_the_rate_minimum_does_not_set_the_rate() -> None:
+    data = dataset(weekdays(30, 20_000), bounced=100)
+    for day in weekdays(30, 0):
+        data.stats[(day, "192.0.2.9", "gmail.com")] = DailyStat(
+            day=day, ip="192.0.2.9", mailbox_provider="gmail.com", sent=10, bounced=5
+        )
+    defaults = measured_defaults(data)  # 192.0.2.9 sent 210 in the window: < 1,000
+    assert defaults.bounce_rate is not None and defaults.bounce_rate < 0.01
+
+
+def test_longest_gap_is_measured_between_days_with_mail() -> None:
+    days = {END - timedelta(days=n): 50_000 for n in (0, 7, 14, 21, 28)}
+    defaults = measured_defaults(dataset(days))
+    assert defaults.longest_gap_days == 7
+    assert "longest run" in defaults.basis["longest_gap_days"]
