@@ -19,6 +19,7 @@ from ipdash.ui.themes import load_themes
 
 REPO = Path(__file__).resolve().parents[2]
 FROZEN = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
+EXPORTS = Path("/srv/reports/ipdash")
 DEFAULTS = MeasuredDefaults(
     monthly_volume=420_000,
     sends_per_month=21,
@@ -44,7 +45,9 @@ class WizardSnapshotApp(App[None]):
         self.theme = "ipdash-dark"
 
     def on_mount(self) -> None:
-        self.push_screen(WizardScreen(defaults=DEFAULTS, export_dir=REPO / "unused", clock=lambda: FROZEN))
+        # The export path is shown on the result screen and never written (no `e` pressed).
+        screen = WizardScreen(defaults=DEFAULTS, export_dir=EXPORTS, clock=lambda: FROZEN)
+        self.push_screen(screen)
 
 
 async def _second_step(pilot: Pilot[None]) -> None:
@@ -55,18 +58,20 @@ async def _second_step(pilot: Pilot[None]) -> None:
 
 async def _pattern_step(pilot: Pilot[None]) -> None:
     await pilot.pause()
-    await pilot.press("enter", "enter", "enter", "j")
+    await pilot.press("enter", "enter", "enter", "enter", "j")
     await pilot.pause()
 
 
 async def _result(pilot: Pilot[None]) -> None:
     await pilot.pause()
-    await pilot.press("enter", "enter", "enter", "enter")  # measured volume, sends, days, pattern
+    await pilot.press("enter", "enter", "enter")  # measured volume, sends, days
+    await pilot.press("enter", "enter")  # longest gap (skipped: from the cadence), measured pattern
     await pilot.press("1")  # both streams
     await pilot.press(*"20%", "enter")
     for _ in range(4):  # bounce, complaint (measured), unsubscribe (skipped), opt-in
         await pilot.press("enter")
-    await pilot.press("enter", "1", "2", "2")  # engagement skipped, not allowlisted, time-critical, SES
+    await pilot.press("enter", "1", "2")  # engagement skipped, not allowlisted, time-critical
+    await pilot.press(*"ses", "enter")  # the provider list is filtered by typing
     await pilot.press(*"150", "enter", "1")  # budget, someone checks daily
     await pilot.pause()
 
@@ -81,3 +86,9 @@ def test_choice_step(snap_compare: Callable[..., bool]) -> None:
 
 def test_recommendation_screen(snap_compare: Callable[..., bool]) -> None:
     assert snap_compare(WizardSnapshotApp(), terminal_size=(100, 32), run_before=_result)
+
+
+def test_recommendation_screen_with_assumptions_and_cost_breakdown(snap_compare: Callable[..., bool]) -> None:
+    """Tall enough to show the warm-up sends, the assumptions, the cost parts with what each
+    includes and excludes, and the provider comparison below the sender's own provider."""
+    assert snap_compare(WizardSnapshotApp(), terminal_size=(140, 100), run_before=_result)

@@ -84,7 +84,7 @@ class WizardScreen(Screen["Recommendation | None"]):
     """
 
     BINDINGS = [
-        Binding("escape", "cancel", "Cancel", id="wizard.cancel"),
+        Binding("escape", "cancel", "Leave", id="wizard.cancel"),
         Binding("backspace", "back", "Back", id="wizard.back"),
         Binding("j", "move(1)", "Down", show=False, id="wizard.down"),
         Binding("k", "move(-1)", "Up", show=False, id="wizard.up"),
