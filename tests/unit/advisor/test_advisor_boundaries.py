@@ -123,3 +123,21 @@ def test_price_age_limit_is_a_config_figure() -> None:
     assert not any(row.stale for row in fresh.monthly_cost)
     default = advise(inputs, today=date(2026, 12, 1))
     assert next(row for row in default.monthly_cost if row.current).stale
+
+
+@pytest.mark.parametrize(
+    "section", [{"price_max_age_months": 120}, {"figures": {"price_max_age_months": 120}}]
+)
+def test_price_age_limit_is_set_in_the_advisor_section(section: dict[str, object]) -> None:
+    from ipdash.domain.advisor import advisor_data
+
+    book, _prices = advisor_data(section)
+    assert book.sizing.price_max_age_months.value == 120
+
+
+@pytest.mark.parametrize("bad", [0, -3, "soon"])
+def test_bad_price_age_limit_is_refused_naming_the_key(bad: object) -> None:
+    from ipdash.domain.advisor import InvalidSettings, advisor_data
+
+    with pytest.raises(InvalidSettings, match="price_max_age_months"):
+        advisor_data({"price_max_age_months": bad})

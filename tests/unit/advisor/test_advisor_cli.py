@@ -232,3 +232,58 @@ def test_recommend_does_not_load_textual() -> None:
     )
     output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert output.stdout.strip() == "False"
+
+
+def test_json_adds_calendar_days_assumptions_and_cost_parts() -> None:
+    result = invoke(
+        "--monthly-volume", "2M", "--provider", "ses", "--streams", "marketing", "--format", "json"
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["verdict"] == "dedicated"
+    assert data["warmup"]["calendar_days"] == 45, "SES standard: time-based, about 45 calendar days"
+    assert "Sending pattern not given: assumed steady." in data["assumptions"]
+    own = next(row for row in data["monthly_cost"] if row["current"])
+    for field in (
+        "usd",
+        "basis",
+        "source",
+        "as_of",
+        "plan_usd",
+        "ip_usd",
+        "per_message_usd",
+        "includes",
+        "excludes",
+    ):
+        assert field in own, field
+    assert own["per_message_usd"] == 200.0 and own["ip_usd"] == 49.9
+    assert own["usd"] == round(own["ip_usd"] + own["per_message_usd"], 2)
+    assert isinstance(own["includes"], list) and isinstance(own["excludes"], list)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--peak-monthly-volume", "5"], "--peak-monthly-volume: the peak month (5) is below"),
+        (["--longest-gap-days", "0"], "--longest-gap-days: 0 is too small"),
+        (["--longest-gap-days", "9999"], "--longest-gap-days: 9999 is too large"),
+        (["--longest-gap-days", "two"], "--longest-gap-days: 'two' is not a whole number"),
+    ],
+)
+def test_bad_gap_or_peak_is_a_usage_error(args: list[str], message: str) -> None:
+    result = invoke("--monthly-volume", "100k", *args)
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+def test_gap_and_peak_answers_file_names_are_accepted(tmp_path: Path) -> None:
+    answers = tmp_path / "answers.toml"
+    answers.write_text(
+        'monthly-volume = 1500000\npattern = "seasonal"\npeak-monthly-volume = 3000000\nlongest-gap-days = 2\n'
+        'provider = "sendgrid"\n',
+        encoding="utf-8",
+    )
+    result = invoke("--answers", str(answers), "--format", "json")
+    data = json.loads(result.stdout)
+    assert data["verdict"] == "dedicated" and "peak plan" in data["verdict_reason"]
+    assert not any(a.startswith(("Peak month", "Longest gap")) for a in data["assumptions"])

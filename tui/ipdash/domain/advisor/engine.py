@@ -228,6 +228,7 @@ def _targets(outcomes: list[RuleOutcome], book: RuleBook) -> list[Target]:
             continue
         rule = book.rule(outcome.rule)
         figure = rule.figure or 0
+        metric: str
         if rule.kind == "max_rate" and rule.metric is not None:
             metric, goal = rule.metric, f"below {text.percent(figure)}"
         elif rule.kind == "max_engagement_months":

@@ -1,10 +1,12 @@
 """The ``[advisor]`` config section: price overrides and rule-figure overrides.
 
 ```toml
+[advisor]
+price_max_age_months = 18          # when a price is flagged stale (default 12)
+
 [advisor.figures]
 volume-floor = 150000              # a rule id: its figure
 keep_warm_monthly_per_ip = 80000   # a sizing figure name
-price_max_age_months = 18          # when a price is flagged stale
 
 [advisor.prices.sendgrid]
 usd_per_ip = 35
@@ -66,6 +68,9 @@ class AdvisorSettings(BaseModel):
     prices: dict[str, PriceOverride] = Field(default_factory=dict)
     """Per-provider price overrides or additions, keyed like ip_prices.json."""
 
+    price_max_age_months: float | None = Field(default=None, gt=0, le=1200)
+    """A price older than this is flagged stale (same as figures.price_max_age_months)."""
+
 
 class InvalidSettings(ValueError):
     """The [advisor] section cannot be used; the message names the key."""
@@ -86,7 +91,10 @@ def apply_settings(
     book: RuleBook, prices: PriceTable, settings: AdvisorSettings
 ) -> tuple[RuleBook, PriceTable]:
     """The rule book and price table with the user's overrides; unknown figure names are refused."""
-    return _apply_figures(book, settings.figures), _apply_prices(prices, settings.prices)
+    figures = dict(settings.figures)
+    if settings.price_max_age_months is not None:
+        figures.setdefault("price_max_age_months", settings.price_max_age_months)
+    return _apply_figures(book, figures), _apply_prices(prices, settings.prices)
 
 
 def _apply_figures(book: RuleBook, figures: Mapping[str, float]) -> RuleBook:

@@ -78,7 +78,7 @@ def time_based_calendar(
     if planned > curve[-1] and continuation is not None:
         extra = max(0, continuation.sending_days_to_target - len(curve))
         calendar = ramp_days + math.ceil(extra * average_gap_days)
-    sends = []
+    sends: list[CalendarSend] = []
     for n in range(1, shown + 1):
         day = send_calendar_day(n, average_gap_days)
         if day > calendar and sends:
@@ -105,7 +105,7 @@ def weekly_caps_calendar(
 
     week = next((index for index, cap in enumerate(weekly_caps) if cap >= planned), None)
     calendar = None if week is None else max(min_calendar_days, 7 * week + 1)
-    sends = []
+    sends: list[CalendarSend] = []
     for n in range(1, shown + 1):
         day = send_calendar_day(n, average_gap_days)
         if calendar is not None and day > calendar and sends:
