@@ -560,3 +560,43 @@ def test_default_export_dir_is_the_data_dir_not_the_working_directory(
     monkeypatch.chdir(tmp_path)
     assert default_export_dir() == user_data_dir() / "recommendations"
     assert tmp_path not in default_export_dir().parents
+
+
+async def test_w_over_the_sample_data_uses_the_worst_ip_resumes_and_names_the_data_dir(
+    make_app: Callable[..., App[int]],
+) -> None:
+    """The app's own `w`: measured defaults from the worst IP and mailbox provider (the sample
+    data's bad-list IP), not the account-wide mean; resume after escape; export to the data dir."""
+    from ipdash.sources.paths import user_data_dir
+
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("w")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, WizardScreen)
+        await enter_until(pilot, "bounce_rate")
+        shown = text_of(pilot, "#wizard-suggestion")
+        assert "worst: 203.0.113.30 at gmail.com; account-wide 0.948%" in shown
+        assert wizard(pilot).state.suggestion(wizard(pilot).state.current) > 0.03  # type: ignore[arg-type, operator]
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("w")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert text_of(pilot, "#wizard-prompt").startswith("Resume where you left off")
+        await pilot.press("1")
+        await pilot.pause()
+        assert wizard(pilot).state.current.key == "bounce_rate"  # type: ignore[union-attr]
+        for _ in range(25):
+            if isinstance(app.screen, RecommendationScreen):
+                break
+            await pilot.press("enter")
+            await pilot.pause()
+        assert isinstance(app.screen, RecommendationScreen)
+        assert app.screen.recommendation.verdict is not Verdict.DEDICATED
+        assert text_of(pilot, "#rec-risks") != "none found"
+        expected = user_data_dir() / "recommendations"
+        assert text_of(pilot, "#rec-export") == f"e exports this as Markdown to {expected}"
