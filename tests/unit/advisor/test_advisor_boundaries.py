@@ -141,3 +141,18 @@ def test_bad_price_age_limit_is_refused_naming_the_key(bad: object) -> None:
 
     with pytest.raises(InvalidSettings, match="price_max_age_months"):
         advisor_data({"price_max_age_months": bad})
+
+
+@pytest.mark.parametrize(("volume", "risk"), [(87_900, True), (88_000, False)])
+def test_per_ip_volume_per_mailbox_provider_below_1000_a_day_is_a_risk(
+    run: Run, volume: int, risk: bool
+) -> None:
+    # One transactional IP, 22 sends a month, allowlisted: 88,000 / 22 / 4 = 1,000 per mailbox provider.
+    result = run(
+        monthly_volume=volume,
+        streams="transactional",
+        sends_per_month=22,
+        allowlisted_recipients=True,
+    )
+    assert result.ip_count == 1
+    assert any("each major mailbox provider, below the ~1,000" in r for r in result.risks) is risk

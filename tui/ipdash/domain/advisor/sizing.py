@@ -161,6 +161,15 @@ def size_pools(resolved: Resolved, book: RuleBook, kind: str) -> Sizing:
                     f"{name}: {provider.min_ips_note or provider.name + ' suggests more IPs'} — at "
                     f"{text.count(monthly)} a month a second IP would not stay warm."
                 )
+        per_provider = figures.per_mailbox_provider_daily_per_ip.value
+        providers = figures.major_mailbox_providers.value
+        per_ip_provider = daily / ips / providers
+        if per_ip_provider < per_provider:
+            sizing.risks.append(
+                f"{name}: each of {text.plural(ips, 'IP')} sends about {text.count(per_ip_provider)} a sending "
+                f"day to each major mailbox provider, below the ~{text.count(per_provider)} a day per IP per "
+                "mailbox provider that keeps it warm (SES): expect a slower warm-up at Gmail, Microsoft and Yahoo."
+            )
         if monthly < keep_warm:
             sizing.risks.append(
                 f"{name} pool: {text.count(monthly)} a month is below the {text.count(keep_warm)} a month "
