@@ -161,3 +161,22 @@ def test_no_settings_returns_the_bundled_objects() -> None:
     book, prices = apply_settings(bundled_rule_book(), bundled_prices(), parse_advisor_settings({}))
     assert book is bundled_rule_book() and prices is bundled_prices()
     assert isinstance(prices, PriceTable)
+
+
+def test_every_sizing_figure_and_warmup_mechanism_cites_a_known_source() -> None:
+    book = bundled_rule_book()
+    figures = [
+        getattr(book.sizing, name) for name in type(book.sizing).model_fields if name != "ip_count_table"
+    ]
+    cited = [figure.source for figure in figures]
+    cited += [info.warmup.source for info in book.providers.values() if info.warmup is not None]
+    assert cited and all(source in book.sources for source in cited)
+    ses = book.providers["ses"].warmup
+    assert ses is not None and (ses.mechanism, ses.calendar_days) == ("time-based", 45)
+
+
+def test_every_priced_line_says_what_it_includes_and_excludes() -> None:
+    for key, price in bundled_prices().prices.items():
+        priced = any(v is not None for v in (price.usd_per_ip, price.usd_per_account, price.plan_usd))
+        if priced:
+            assert price.includes and price.excludes, key
