@@ -50,16 +50,22 @@ class WizardSnapshotApp(App[None]):
         self.push_screen(screen)
 
 
+async def _settled(pilot: Pilot[None]) -> None:
+    """Every pending message handled, twice: the step's widgets redraw after the state moves."""
+    await pilot.pause()
+    await pilot.pause()
+
+
 async def _second_step(pilot: Pilot[None]) -> None:
     await pilot.pause()
     await pilot.press("enter")
-    await pilot.pause()
+    await _settled(pilot)
 
 
 async def _pattern_step(pilot: Pilot[None]) -> None:
     await pilot.pause()
     await pilot.press("enter", "enter", "enter", "enter", "j")
-    await pilot.pause()
+    await _settled(pilot)
 
 
 async def _result(pilot: Pilot[None]) -> None:
@@ -73,7 +79,7 @@ async def _result(pilot: Pilot[None]) -> None:
     await pilot.press("enter", "1", "2")  # engagement skipped, not allowlisted, time-critical
     await pilot.press(*"ses", "enter")  # the provider list is filtered by typing
     await pilot.press(*"150", "enter", "1")  # budget, someone checks daily
-    await pilot.pause()
+    await _settled(pilot)
 
 
 def test_question_step(snap_compare: Callable[..., bool]) -> None:

@@ -600,3 +600,20 @@ async def test_w_over_the_sample_data_uses_the_worst_ip_resumes_and_names_the_da
         assert text_of(pilot, "#rec-risks") != "none found"
         expected = user_data_dir() / "recommendations"
         assert text_of(pilot, "#rec-export") == f"e exports this as Markdown to {expected}"
+
+
+async def test_a_filter_that_matches_nothing_says_so_and_enter_picks_nothing() -> None:
+    async with WizardHost(defaults=QUICK).run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        await enter_until(pilot, "provider")
+        await pilot.press(*"zzz", "enter")
+        await pilot.pause()
+        assert wizard(pilot).state.current.key == "provider"  # type: ignore[union-attr]
+        assert "nothing matches 'zzz'" in text_of(pilot, "#wizard-error")
+        await pilot.press("backspace", "backspace", "backspace")
+        await pilot.pause()
+        assert text_of(pilot, "#wizard-error") == ""
+        assert pilot.app.screen.query_one(OptionList).option_count == 15
+        await pilot.press("backspace")  # the filter is empty: back, like any typed step
+        await pilot.pause()
+        assert wizard(pilot).state.current.key == "time_critical"  # type: ignore[union-attr]

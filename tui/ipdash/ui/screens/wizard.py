@@ -132,7 +132,7 @@ class WizardScreen(Screen["Recommendation | None"]):
             yield Static(id="wizard-prompt")
             yield Static(id="wizard-help")
             yield AnswerInput(id="wizard-input", restrict=r"[0-9.,_%$ kKmM]*", max_length=24)
-            yield Input(
+            yield AnswerInput(
                 id="wizard-filter",
                 placeholder="type to filter, e.g. ses",
                 max_length=40,
@@ -204,6 +204,11 @@ class WizardScreen(Screen["Recommendation | None"]):
             Option(choice.label if filtered else f"{index + 1}  {choice.label}", id=f"choice-{index}")
             for index, choice in shown
         )
+        if filtered:
+            nothing = (
+                f"! nothing matches {self.filter_text.strip()!r}: backspace to edit" if not shown else ""
+            )
+            self.query_one("#wizard-error", Static).update(nothing)
         suggested = question.choice_index(self.state.suggestion(question))
         positions = [index for index, _ in shown]
         options.highlighted = positions.index(suggested) if suggested in positions else (0 if shown else None)
