@@ -46,6 +46,18 @@ def test_ruff_is_clean() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_the_domain_is_type_checked_strictly(tmp_path: Path) -> None:
+    """The pure domain passes `mypy --strict` (the rest is type-hinted too, checked by the same tool)."""
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--cache-dir", str(tmp_path), "tui/ipdash/domain"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_the_first_frame_path_does_not_import_pydantic_or_the_judging_code() -> None:
     """Start-up time: the TUI's first frame needs Textual and labels, not the domain's models."""
     code = (
