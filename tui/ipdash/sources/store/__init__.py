@@ -1,14 +1,16 @@
 """The history store: every poll's normalised records, kept across restarts.
 
 ``open_store(settings)`` gives the configured store (SQLite at the platform data dir
-by default); ``load_history(store)`` gives the TUI a Dataset reaching further back
+by default; PostgreSQL when ``[store] url`` is set); ``load_history(store)`` gives the TUI a Dataset reaching further back
 than any provider's API does.
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
@@ -16,6 +18,9 @@ from ipdash.domain.models import Dataset, SourceInfo, SourceState
 from ipdash.sources.paths import user_data_dir
 from ipdash.sources.store.base import AlertRecord, HistoryStore, SourceRun, StoreSettings
 from ipdash.sources.store.sqlite import SqliteStore, StoreError
+
+if TYPE_CHECKING:
+    from ipdash.sources.store.postgres import PostgresStore
 
 __all__ = [
     "AlertRecord",
@@ -50,10 +55,34 @@ def store_settings(raw: dict[str, Any], config_path: Any = None) -> StoreSetting
     return settings
 
 
-def open_store(settings: StoreSettings | None = None) -> SqliteStore:
+def open_store(
+    settings: StoreSettings | None = None, env: Mapping[str, str] | None = None
+) -> SqliteStore | PostgresStore:
     settings = settings or StoreSettings()
+    if settings.url is not None:
+        return open_postgres(settings, env)
     path = (settings.path or default_store_path()).expanduser()
     return SqliteStore(path, busy_timeout_ms=settings.busy_timeout_ms)
+
+
+def open_postgres(settings: StoreSettings, env: Mapping[str, str] | None = None) -> PostgresStore:
+    """The shared store at ``settings.url``; the password (if any) from ``password_env``."""
+    assert settings.url is not None
+    try:
+        from ipdash.sources.store.postgres import PostgresStore
+    except ImportError as error:
+        raise StoreError(
+            f"store.url is a PostgreSQL URL but psycopg is not installed ({error.name}): "
+            "pip install 'ipdash[postgres]'"
+        ) from error
+    password = None
+    if settings.password_env is not None:
+        password = (os.environ if env is None else env).get(settings.password_env)
+        if password is None:
+            raise StoreError(
+                f"store.password_env: the environment variable {settings.password_env} is not set"
+            )
+    return PostgresStore(settings.url, password=password, pool_size=settings.pool_size)
 
 
 def load_history(store: HistoryStore, *, days: int | None = None, today: date | None = None) -> Dataset:

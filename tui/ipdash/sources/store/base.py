@@ -12,7 +12,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ipdash.domain.models import Dataset, PollResult
 
@@ -28,6 +28,42 @@ class StoreSettings(BaseModel):
     """Daily records older than this many days are deleted after each poll."""
     busy_timeout_ms: int = Field(default=10_000, ge=100, le=600_000)
     """How long a writer or reader waits for another process's lock before failing."""
+    url: str | None = None
+    """A shared PostgreSQL store, ``postgresql://user@host:port/db`` (no password in it)."""
+    password_env: str | None = None
+    """Name of the environment variable holding the PostgreSQL password."""
+    pool_size: int = Field(default=4, ge=1, le=64)
+    """Most connections one ipdash process opens to PostgreSQL."""
+
+    @field_validator("url")
+    @classmethod
+    def _postgres_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(value)
+        if parts.scheme not in ("postgresql", "postgres"):
+            raise ValueError("must be a postgresql:// URL (leave it out for the SQLite default)")
+        if parts.password:
+            raise ValueError(
+                "holds a password: secrets are not read from the config file; put it in an "
+                "environment variable and name that variable with password_env"
+            )
+        return value
+
+    @field_validator("password_env")
+    @classmethod
+    def _env_name(cls, value: str | None) -> str | None:
+        if value is not None and not value.replace("_", "a").isalnum():
+            raise ValueError("must name an environment variable (letters, digits and _)")
+        return value
+
+    @model_validator(mode="after")
+    def _one_backend(self) -> StoreSettings:
+        if self.url is not None and self.path is not None:
+            raise ValueError("give either path (SQLite) or url (PostgreSQL), not both")
+        return self
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,3 +117,24 @@ class HistoryStore(Protocol):
     def close_alert(self, key: str) -> None: ...
 
     def close(self) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """A poller's right to poll one source now (granted), or when to ask again."""
+
+    source: str
+    granted: bool
+    next_try: datetime
+    reason: str = ""
+
+
+class PollCoordinator(Protocol):
+    """A store shared by several pollers: one process polls each source per interval."""
+
+    def claim(self, source: str, interval_seconds: float, now: datetime) -> Claim:
+        """Granted when no other process is polling ``source`` and nobody polled it within the
+        interval; a granted claim is held until :meth:`release` (or the process dies)."""
+        ...
+
+    def release(self, claim: Claim) -> None: ...

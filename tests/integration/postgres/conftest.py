@@ -1,0 +1,3 @@
+from pgserver import pg_server, pg_url
+
+__all__ = ["pg_server", "pg_url"]

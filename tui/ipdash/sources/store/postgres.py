@@ -1,0 +1,331 @@
+"""The shared history store: PostgreSQL through psycopg 3 and its connection pool.
+
+For teams: several ``ipdash poll`` processes write, many TUIs and reports read. Each poll is one
+transaction (COPY into a temporary table, then one upsert per table that keeps the newest fetch),
+so re-polling a day never double-counts and a killed poller leaves the whole poll or none of it.
+The poll's commit notifies viewers (LISTEN/NOTIFY on :data:`CHANNEL`). Pollers coordinate with
+session advisory locks (:meth:`PostgresStore.claim`): a lock dies with its connection, so a
+crashed poller's sources are free at once.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import threading
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from ipdash.domain.models import Dataset, PollResult
+from ipdash.sources.store import rows
+from ipdash.sources.store.base import AlertRecord, Claim, SourceRun
+from ipdash.sources.store.pg_schema import (
+    DAILY_TABLES,
+    PARTITION_LOCK,
+    create_partition_sql,
+    migrate,
+    month_start,
+    next_month,
+    partition_name,
+)
+from ipdash.sources.store.schema import SchemaError
+from ipdash.sources.store.sqlite import StoreError
+
+CHANNEL = "ipdash_history"
+#: Who wrote a poll, so a viewer can skip its own process's notifications.
+WRITER_ID = f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _to_pg(table: rows.Table, name: str, value: Any) -> Any:
+    if name in table.datetimes and value is not None:
+        return value.isoformat()  # kept as text: naive and aware values both round-trip exactly
+    if name in table.tuples:
+        return "\n".join(value)
+    return value
+
+
+def _from_pg(table: rows.Table, values: dict[str, Any]) -> Any:
+    for name in table.datetimes:
+        values[name] = datetime.fromisoformat(values[name]) if values[name] else None
+    for name in table.tuples:
+        values[name] = tuple(values[name].split("\n")) if values[name] else ()
+    return table.record(**values)
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _source_key(source: str) -> str:
+    return f"ipdash-source:{source}"
+
+
+class PostgresStore:
+    def __init__(self, url: str, *, password: str | None = None, pool_size: int = 4) -> None:
+        import psycopg
+        from psycopg_pool import ConnectionPool
+
+        self.url = url
+        self._psycopg = psycopg
+        self._partitions: set[str] = set()
+        self._partition_lock = threading.Lock()
+        self._claims: dict[str, Any] = {}
+        kwargs: dict[str, Any] = {"connect_timeout": 10, "application_name": "ipdash"}
+        if password is not None:
+            kwargs["password"] = password
+        self.connect_kwargs = kwargs
+        try:
+            # One direct connection first: a wrong host or password fails now, with the server's words.
+            with psycopg.connect(url, **kwargs) as first:
+                _configure(first)
+                migrate(first)
+        except (psycopg.Error, SchemaError) as error:
+            raise StoreError(f"{url}: cannot open the history store: {_first_line(error)}") from error
+        self.columns = {table.name: table.field_names for table in rows.TABLES}
+        self._pool = ConnectionPool(
+            url,
+            min_size=1,
+            max_size=pool_size,
+            kwargs=kwargs,
+            configure=_configure,
+            open=False,
+            name="ipdash",
+        )
+        self._pool.open()
+
+    # writing --------------------------------------------------------------------------------
+    def _ensure_partitions(self, db: Any, table: str, days: set[date]) -> None:
+        months = {month_start(day) for day in days}
+        missing = [m for m in months if partition_name(table, m) not in self._partitions]
+        if not missing:
+            return
+        with self._partition_lock, db.transaction():
+            db.execute("SELECT pg_advisory_xact_lock(%s)", (PARTITION_LOCK,))
+            for month in missing:
+                db.execute(create_partition_sql(table, month))
+        self._partitions.update(partition_name(table, m) for m in missing)
+
+    def save_poll(self, result: PollResult) -> int:
+        stamp = _aware(result.fetched_at)
+        written = 0
+        with self._pool.connection() as db:
+            for table in rows.TABLES:
+                records = table.records(result)
+                if records and table.day_column:
+                    self._ensure_partitions(db, table.name, {getattr(r, table.day_column) for r in records})
+            with db.transaction():
+                for table in rows.TABLES:
+                    records = table.records(result)
+                    if records:
+                        written += self._upsert(db, table, records, stamp)
+                self._record_run(db, result, stamp)
+                payload = {"source": result.source, "fetched_at": stamp.isoformat(), "writer": WRITER_ID}
+                db.execute("SELECT pg_notify(%s, %s)", (CHANNEL, json.dumps(payload)))
+        return written
+
+    def _upsert(self, db: Any, table: rows.Table, records: Any, stamp: datetime) -> int:
+        columns = [*table.field_names, "fetched_at"]
+        latest: dict[tuple[Any, ...], Any] = {}
+        for record in records:  # one batch may repeat a key: the last one wins, as in SQLite
+            latest[tuple(getattr(record, k) for k in table.key)] = record
+        scratch = f"incoming_{table.name}"
+        db.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS {scratch} (LIKE {table.name} INCLUDING DEFAULTS) "
+            "ON COMMIT DELETE ROWS"
+        )
+        with db.cursor().copy(f"COPY {scratch} ({', '.join(columns)}) FROM STDIN") as copy:
+            for record in latest.values():
+                copy.write_row([*(_to_pg(table, c, getattr(record, c)) for c in table.field_names), stamp])
+        updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in table.key)
+        db.execute(
+            f"INSERT INTO {table.name} ({', '.join(columns)}) SELECT {', '.join(columns)} FROM {scratch} "
+            f"ON CONFLICT ({', '.join(table.key)}) DO UPDATE SET {updates} "
+            f"WHERE {table.name}.fetched_at <= excluded.fetched_at"
+        )
+        return len(records)
+
+    def _record_run(self, db: Any, result: PollResult, stamp: datetime) -> None:
+        if result.ok:
+            db.execute(
+                """INSERT INTO source_runs (source, kind, last_attempt, last_success, last_detail,
+                       consecutive_failures) VALUES (%s, %s, %s, %s, %s, 0)
+                   ON CONFLICT (source) DO UPDATE SET kind = excluded.kind,
+                       last_attempt = excluded.last_attempt, last_success = excluded.last_success,
+                       last_detail = excluded.last_detail, consecutive_failures = 0""",
+                (result.source, result.kind, stamp, stamp, result.detail),
+            )
+        else:
+            db.execute(
+                """INSERT INTO source_runs (source, kind, last_attempt, last_failure, failure_kind,
+                       last_error, consecutive_failures) VALUES (%s, %s, %s, %s, %s, %s, 1)
+                   ON CONFLICT (source) DO UPDATE SET kind = excluded.kind,
+                       last_attempt = excluded.last_attempt, last_failure = excluded.last_failure,
+                       failure_kind = excluded.failure_kind, last_error = excluded.last_error,
+                       consecutive_failures = source_runs.consecutive_failures + 1""",
+                (result.source, result.kind, stamp, stamp, result.failure, result.detail),
+            )
+
+    # reading --------------------------------------------------------------------------------
+    def load(self, since: date | None = None) -> Dataset:
+        dataset = Dataset()
+        with self._pool.connection() as db, db.transaction():
+            db.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")  # one snapshot
+            for table in rows.TABLES:
+                self._load_table(db, table, dataset, since=since)
+        return dataset
+
+    def load_poll(self, source: str, fetched_at: datetime) -> PollResult:
+        """The records one poll wrote (those it fetched at ``fetched_at``), for viewers told of it."""
+        dataset = Dataset()
+        with self._pool.connection() as db, db.transaction():
+            db.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            for table in rows.TABLES:
+                self._load_table(db, table, dataset, fetched_at=_aware(fetched_at))
+            run = db.execute(
+                "SELECT kind, failure_kind, last_error, last_detail, last_success FROM source_runs "
+                "WHERE source = %s",
+                (source,),
+            ).fetchone()
+        kind, failure, error, detail, success = run or ("unknown", None, "", "", None)
+        ok = success is not None and success == _aware(fetched_at)
+        return PollResult(
+            source=source,
+            kind=kind,
+            fetched_at=_aware(fetched_at),
+            stats=tuple(dataset.stats.values()),
+            facts=tuple(dataset.facts.values()),
+            snds=tuple(dataset.snds.values()),
+            warmups=tuple(dataset.warmups.values()),
+            listings=tuple(dataset.listings.values()),
+            account_days=tuple(dataset.accounts.values()),
+            failure=None if ok else (failure or "unavailable"),
+            detail=detail if ok else error,
+        )
+
+    def _load_table(
+        self,
+        db: Any,
+        table: rows.Table,
+        dataset: Dataset,
+        *,
+        since: date | None = None,
+        fetched_at: datetime | None = None,
+    ) -> None:
+        names = table.field_names
+        query = f"SELECT {', '.join(names)} FROM {table.name}"
+        params: tuple[Any, ...] = ()
+        if fetched_at is not None:
+            query += " WHERE fetched_at = %s"
+            params = (fetched_at,)
+        elif since is not None and table.day_column:
+            query += f" WHERE {table.day_column} >= %s"
+            params = (since,)
+        cursor = db.cursor()
+        cursor.execute(query + " ORDER BY fetched_at", params)
+        for row in cursor:
+            table.add(dataset, _from_pg(table, dict(zip(names, row, strict=True))))
+
+    def source_runs(self) -> list[SourceRun]:
+        with self._pool.connection() as db:
+            found = db.execute(
+                """SELECT source, kind, last_attempt, last_success, last_failure, failure_kind, last_error,
+                          last_detail, consecutive_failures FROM source_runs ORDER BY source"""
+            ).fetchall()
+        return [SourceRun(*row) for row in found]
+
+    # retention ------------------------------------------------------------------------------
+    def prune(self, before: date) -> int:
+        """Whole months before ``before`` are dropped as partitions; the rest row by row."""
+        deleted = 0
+        with self._pool.connection() as db, db.transaction():
+            db.execute("SELECT pg_advisory_xact_lock(%s)", (PARTITION_LOCK,))
+            for table in DAILY_TABLES:
+                for name, upper in self._partitions_of(db, table):
+                    if upper <= before:
+                        deleted += db.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
+                        db.execute(f"DROP TABLE {name}")
+                        self._partitions.discard(name)
+                deleted += db.execute(f"DELETE FROM {table} WHERE day < %s", (before,)).rowcount
+        return deleted
+
+    def _partitions_of(self, db: Any, table: str) -> list[tuple[str, date]]:
+        found = db.execute(
+            """SELECT child.relname FROM pg_inherits
+               JOIN pg_class parent ON pg_inherits.inhparent = parent.oid
+               JOIN pg_class child ON pg_inherits.inhrelid = child.oid
+               WHERE parent.relname = %s""",
+            (table,),
+        ).fetchall()
+        months = []
+        for (name,) in found:
+            stamp = name.rsplit("_p", 1)[-1]
+            months.append((name, next_month(date(int(stamp[:4]), int(stamp[4:]), 1))))
+        return months
+
+    # alerts ---------------------------------------------------------------------------------
+    def open_alerts(self) -> dict[str, AlertRecord]:
+        with self._pool.connection() as db:
+            found = db.execute("SELECT key, source, opened_at, payload FROM alerts").fetchall()
+        return {key: AlertRecord(key, source, opened, payload) for key, source, opened, payload in found}
+
+    def open_alert(self, record: AlertRecord) -> None:
+        from psycopg.types.json import Jsonb
+
+        with self._pool.connection() as db:
+            db.execute(
+                """INSERT INTO alerts (key, source, opened_at, payload) VALUES (%s, %s, %s, %s)
+                   ON CONFLICT (key) DO UPDATE SET source = excluded.source,
+                       opened_at = excluded.opened_at, payload = excluded.payload""",
+                (record.key, record.source, _aware(record.opened_at), Jsonb(record.payload)),
+            )
+
+    def close_alert(self, key: str) -> None:
+        with self._pool.connection() as db:
+            db.execute("DELETE FROM alerts WHERE key = %s", (key,))
+
+    # coordination ---------------------------------------------------------------------------
+    def claim(self, source: str, interval_seconds: float, now: datetime) -> Claim:
+        """Try the source's advisory lock on a connection of its own, held while the poll runs."""
+        db = self._psycopg.connect(self.url, autocommit=True, **self.connect_kwargs)
+        try:
+            got = db.execute("SELECT pg_try_advisory_lock(hashtextextended(%s, 0))", (_source_key(source),))
+            if not got.fetchone()[0]:
+                db.close()
+                return Claim(source, False, now + timedelta(seconds=interval_seconds), "polled elsewhere now")
+            row = db.execute("SELECT last_attempt FROM source_runs WHERE source = %s", (source,)).fetchone()
+            due = row[0] + timedelta(seconds=interval_seconds) if row else None
+            if due is not None and due > _aware(now):
+                db.close()  # closing the session releases its lock
+                return Claim(source, False, due, "polled elsewhere within the interval")
+        except BaseException:
+            db.close()
+            raise
+        self._claims[source] = db
+        return Claim(source, True, now)
+
+    def release(self, claim: Claim) -> None:
+        db = self._claims.pop(claim.source, None)
+        if db is not None:
+            db.close()
+
+    def close(self) -> None:
+        for db in self._claims.values():
+            db.close()
+        self._claims.clear()
+        self._pool.close()
+
+    def __enter__(self) -> PostgresStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _configure(connection: Any) -> None:
+    connection.execute("SET TIME ZONE 'UTC'")
+    connection.commit()
+
+
+def _first_line(error: BaseException) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
