@@ -196,7 +196,8 @@ def test_claims_are_exclusive_and_die_with_their_holder(store: PostgresStore, pg
         assert not theirs.granted and theirs.next_try == now + timedelta(seconds=60)
         assert other.claim("snds", 60, now).granted  # other sources are free
         store.release(mine)  # released without a poll recorded: free again
-        assert (taken := other.claim("sg", 60, now)).granted
+        taken = other.claim("sg", 60, now)
+        assert taken.granted
         other.release(taken)
         store.save_poll(PollResult("sg", "sendgrid", now, stats=(replace(STAT, source="sg"),)))
         recent = other.claim("sg", 60, now + timedelta(seconds=30))

@@ -20,7 +20,7 @@ from ipdash.domain.models import Dataset, PollResult, SourceInfo, SourceState
 from ipdash.sources.providers.base import ProviderSource, Runtime
 from ipdash.sources.providers.registry import build_sources
 from ipdash.sources.sources_config import validate_sources
-from ipdash.sources.store.base import HistoryStore, SourceRun
+from ipdash.sources.store.base import HistoryStore, PollCoordinator, SourceRun
 
 ResultHook = Callable[[PollResult], Awaitable[None] | None]
 
@@ -208,12 +208,26 @@ class Poller:
             self.status[name] = replace(status, next_poll=now)
         self._wake.set()
 
-    async def poll_source(self, name: str) -> PollResult:
+    async def poll_source(self, name: str) -> PollResult | None:
+        """Poll one source now; None when a shared store says another process has it this interval."""
         source = self.sources[name]
+        claim = None
+        coordinator = self.store if isinstance(self.store, PollCoordinator) else None
+        if coordinator is not None:
+            claim = await asyncio.to_thread(
+                coordinator.claim, name, source.interval.total_seconds(), self._clock()
+            )
+            if not claim.granted:
+                self.status[name] = replace(self.status[name], next_poll=claim.next_try)
+                return None
         self.status[name] = replace(self.status[name], polling=True)
-        result = await fetch_safely(source, self.client, self.today())
-        if self.store is not None:
-            await asyncio.to_thread(self.store.save_poll, result)
+        try:
+            result = await fetch_safely(source, self.client, self.today())
+            if self.store is not None:
+                await asyncio.to_thread(self.store.save_poll, result)
+        finally:
+            if coordinator is not None and claim is not None:
+                await asyncio.to_thread(coordinator.release, claim)
         previous = self.status[name]
         finished = self._clock()
         self.status[name] = replace(
@@ -233,13 +247,15 @@ class Poller:
         return result
 
     async def poll_due(self) -> list[PollResult]:
+        """Poll every due source; the results of the polls this process made."""
         now = self._clock()
         due = [
             n
             for n, s in self.status.items()
             if not s.polling and s.next_poll is not None and s.next_poll <= now
         ]
-        return list(await asyncio.gather(*(self.poll_source(name) for name in due)))
+        polled = await asyncio.gather(*(self.poll_source(name) for name in due))
+        return [result for result in polled if result is not None]
 
     def seconds_until_next(self) -> float:
         upcoming = [s.next_poll for s in self.status.values() if s.next_poll is not None and not s.polling]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -129,6 +129,7 @@ class Claim:
     reason: str = ""
 
 
+@runtime_checkable
 class PollCoordinator(Protocol):
     """A store shared by several pollers: one process polls each source per interval."""
 
