@@ -20,6 +20,7 @@ from ipdash.sources.config_file import ConfigError
 from ipdash.sources.live import StoreError, open_configured_store
 from ipdash.sources.loader import LoadPlan
 from ipdash.sources.providers.polling import Poller, configured_sources, merge_poll_results
+from ipdash.sources.store import shared_polls
 
 if TYPE_CHECKING:
     from ipdash.sources.store.base import HistoryStore
@@ -47,7 +48,20 @@ class LivePolling:
         async with httpx.AsyncClient() as client:
             self.poller = Poller(sources, client, store=self.store, on_result=self.on_result)
             self.poller.restore(await asyncio.to_thread(self.store.source_runs))
-            await self.poller.run(self._stop)
+            following = asyncio.ensure_future(self._follow_shared_store(self.store, self.poller))
+            try:
+                await self.poller.run(self._stop)
+            finally:
+                following.cancel()
+
+    async def _follow_shared_store(self, store: HistoryStore, poller: Poller) -> None:
+        """With a shared store, polls other processes commit arrive here as they commit."""
+        polls = shared_polls(store)
+        if polls is None:
+            return
+        async for result in polls:
+            poller.note_polled_elsewhere(result)
+            self.on_result(result)
 
     def poll_now(self) -> None:
         if self.poller is not None:

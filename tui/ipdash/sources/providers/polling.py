@@ -246,6 +246,21 @@ class Poller:
                 await outcome
         return result
 
+    def note_polled_elsewhere(self, result: PollResult) -> None:
+        """Another process sharing the store polled this source: show it, and wait an interval."""
+        previous = self.status.get(result.source)
+        if previous is None or previous.polling:
+            return
+        self.status[result.source] = replace(
+            previous,
+            last_attempt=result.fetched_at,
+            last_success=result.fetched_at if result.ok else previous.last_success,
+            failure_kind=result.failure,
+            last_error=result.detail if not result.ok else previous.last_error,
+            last_detail=result.detail if result.ok else previous.last_detail,
+            next_poll=max(previous.next_poll or result.fetched_at, result.fetched_at + previous.interval),
+        )
+
     async def poll_due(self) -> list[PollResult]:
         """Poll every due source; the results of the polls this process made."""
         now = self._clock()

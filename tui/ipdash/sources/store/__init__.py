@@ -8,13 +8,13 @@ than any provider's API does.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from ipdash.domain.models import Dataset, SourceInfo, SourceState
+from ipdash.domain.models import Dataset, PollResult, SourceInfo, SourceState
 from ipdash.sources.paths import user_data_dir
 from ipdash.sources.store.base import AlertRecord, HistoryStore, SourceRun, StoreSettings
 from ipdash.sources.store.sqlite import SqliteStore, StoreError
@@ -32,6 +32,7 @@ __all__ = [
     "default_store_path",
     "load_history",
     "open_store",
+    "shared_polls",
     "store_settings",
 ]
 
@@ -83,6 +84,17 @@ def open_postgres(settings: StoreSettings, env: Mapping[str, str] | None = None)
                 f"store.password_env: the environment variable {settings.password_env} is not set"
             )
     return PostgresStore(settings.url, password=password, pool_size=settings.pool_size)
+
+
+def shared_polls(store: HistoryStore) -> AsyncIterator[PollResult] | None:
+    """Polls other processes write to a shared (PostgreSQL) store, as they commit; None for SQLite."""
+    from ipdash.sources.store.postgres import PostgresStore
+
+    if not isinstance(store, PostgresStore):
+        return None
+    from ipdash.sources.store.watch import watch_polls
+
+    return watch_polls(store)
 
 
 def load_history(store: HistoryStore, *, days: int | None = None, today: date | None = None) -> Dataset:
