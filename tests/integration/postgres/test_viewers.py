@@ -18,7 +18,7 @@ from unit.polling.test_polling import Clock, FakeSource
 OTHER_PROCESS = """
 import sys
 from datetime import UTC, date, datetime
-from ipdash.domain.models import PollResult
+from ipdash.domain.models import DailyStat, PollResult
 from ipdash.sources.store.postgres import PostgresStore
 with PostgresStore(sys.argv[1]) as store:
     stat = DailyStat(date(2025, 6, 10), "192.0.2.9", "all", sent=77, source="sg")
@@ -40,15 +40,15 @@ async def test_the_tui_follows_polls_made_by_another_process(pg_url: str) -> Non
         async with httpx.AsyncClient() as client:
             poller = Poller([source], client, store=store, clock=clock)
             live = LivePolling(LoadPlan(), on_result)
-            following = asyncio.ensure_future(live._follow_shared_store(store, poller))
-            # LISTEN is in place once the follower's connection shows up as listening on the server.
-            while not await asyncio.to_thread(_listening, store):
-                await asyncio.sleep(0)  # yield only; the check itself waits on the server
+            listening = asyncio.Event()
+            following = asyncio.ensure_future(live._follow_shared_store(store, poller, listening.set))
+            await asyncio.wait_for(listening.wait(), 30)
             stamp = clock.now
             process = await asyncio.create_subprocess_exec(
-                sys.executable, "-c", OTHER_PROCESS, pg_url, stamp.isoformat()
+                sys.executable, "-c", OTHER_PROCESS, pg_url, stamp.isoformat(), stderr=asyncio.subprocess.PIPE
             )
-            assert await process.wait() == 0
+            _, err = await process.communicate()
+            assert process.returncode == 0, err.decode()
             await asyncio.wait_for(arrived.wait(), 30)
             following.cancel()
             [result] = seen
@@ -59,13 +59,3 @@ async def test_the_tui_follows_polls_made_by_another_process(pg_url: str) -> Non
             clock.now += source.interval
             [own] = await poller.poll_due()
             assert own.ok and source.calls == 1
-
-
-def _listening(store: PostgresStore) -> bool:
-    import psycopg
-
-    with psycopg.connect(store.url) as db:
-        row = db.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'LISTEN%%' AND pid <> pg_backend_pid()"
-        ).fetchone()
-    return bool(row and row[0])

@@ -54,9 +54,11 @@ class LivePolling:
             finally:
                 following.cancel()
 
-    async def _follow_shared_store(self, store: HistoryStore, poller: Poller) -> None:
+    async def _follow_shared_store(
+        self, store: HistoryStore, poller: Poller, on_listening: Callable[[], object] | None = None
+    ) -> None:
         """With a shared store, polls other processes commit arrive here as they commit."""
-        polls = shared_polls(store)
+        polls = shared_polls(store, on_listening)
         if polls is None:
             return
         async for result in polls:

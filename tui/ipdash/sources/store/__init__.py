@@ -8,7 +8,7 @@ than any provider's API does.
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -86,7 +86,9 @@ def open_postgres(settings: StoreSettings, env: Mapping[str, str] | None = None)
     return PostgresStore(settings.url, password=password, pool_size=settings.pool_size)
 
 
-def shared_polls(store: HistoryStore) -> AsyncIterator[PollResult] | None:
+def shared_polls(
+    store: HistoryStore, on_listening: Callable[[], Any] | None = None
+) -> AsyncIterator[PollResult] | None:
     """Polls other processes write to a shared (PostgreSQL) store, as they commit; None for SQLite."""
     from ipdash.sources.store.postgres import PostgresStore
 
@@ -94,7 +96,7 @@ def shared_polls(store: HistoryStore) -> AsyncIterator[PollResult] | None:
         return None
     from ipdash.sources.store.watch import watch_polls
 
-    return watch_polls(store)
+    return watch_polls(store, on_listening=on_listening)
 
 
 def load_history(store: HistoryStore, *, days: int | None = None, today: date | None = None) -> Dataset:
