@@ -25,6 +25,9 @@ SUBCOMMANDS: dict[str, str] = {
     "poll": "poll:poll",
     "sources": "sources_cmd:sources",
     "locate": "locate:locate",
+    "store": "store_cmd:store",
+    "metrics": "metrics_cmd:metrics",
+    "serve": "serve:serve",
 }
 
 

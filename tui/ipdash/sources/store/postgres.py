@@ -125,17 +125,20 @@ class PostgresStore:
         return written
 
     def _upsert(self, db: Any, table: rows.Table, records: Any, stamp: datetime) -> int:
+        return self._upsert_stamped(db, table, [(record, stamp) for record in records])
+
+    def _upsert_stamped(self, db: Any, table: rows.Table, stamped: list[tuple[Any, datetime]]) -> int:
         columns = [*table.field_names, "fetched_at"]
-        latest: dict[tuple[Any, ...], Any] = {}
-        for record in records:  # one batch may repeat a key: the last one wins, as in SQLite
-            latest[tuple(getattr(record, k) for k in table.key)] = record
+        latest: dict[tuple[Any, ...], tuple[Any, datetime]] = {}
+        for record, stamp in stamped:  # one batch may repeat a key: the last one wins, as in SQLite
+            latest[tuple(getattr(record, k) for k in table.key)] = (record, stamp)
         scratch = f"incoming_{table.name}"
         db.execute(
             f"CREATE TEMP TABLE IF NOT EXISTS {scratch} (LIKE {table.name} INCLUDING DEFAULTS) "
             "ON COMMIT DELETE ROWS"
         )
         with db.cursor().copy(f"COPY {scratch} ({', '.join(columns)}) FROM STDIN") as copy:
-            for record in latest.values():
+            for record, stamp in latest.values():
                 copy.write_row([*(_to_pg(table, c, getattr(record, c)) for c in table.field_names), stamp])
         updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in table.key)
         db.execute(
@@ -143,7 +146,45 @@ class PostgresStore:
             f"ON CONFLICT ({', '.join(table.key)}) DO UPDATE SET {updates} "
             f"WHERE {table.name}.fetched_at <= excluded.fetched_at"
         )
-        return len(records)
+        return len(stamped)
+
+    def import_records(self, table: rows.Table, stamped: list[tuple[Any, datetime]]) -> int:
+        """Records with their own fetch times (``ipdash store migrate``), upserted like a poll's."""
+        if table.day_column:
+            with self._pool.connection() as db:
+                self._ensure_partitions(db, table.name, {getattr(r, table.day_column) for r, _ in stamped})
+        with self._pool.connection() as db, db.transaction():
+            return self._upsert_stamped(db, table, [(r, _aware(stamp)) for r, stamp in stamped])
+
+    def import_run(self, run: SourceRun) -> None:
+        """One source's outcomes, kept when the store already has a later attempt."""
+        with self._pool.connection() as db:
+            db.execute(
+                """INSERT INTO source_runs (source, kind, last_attempt, last_success, last_failure,
+                       failure_kind, last_error, last_detail, consecutive_failures)
+                   VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)
+                   ON CONFLICT (source) DO UPDATE SET kind = excluded.kind,
+                       last_attempt = excluded.last_attempt, last_success = excluded.last_success,
+                       last_failure = excluded.last_failure, failure_kind = excluded.failure_kind,
+                       last_error = excluded.last_error, last_detail = excluded.last_detail,
+                       consecutive_failures = excluded.consecutive_failures
+                   WHERE source_runs.last_attempt <= excluded.last_attempt""",
+                (
+                    run.source,
+                    run.kind,
+                    _aware(run.last_attempt),
+                    run.last_success and _aware(run.last_success),
+                    run.last_failure and _aware(run.last_failure),
+                    run.failure_kind,
+                    run.last_error,
+                    run.last_detail,
+                    run.consecutive_failures,
+                ),
+            )
+
+    def count(self, table: str) -> int:
+        with self._pool.connection() as db:
+            return int(db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
 
     def _record_run(self, db: Any, result: PollResult, stamp: datetime) -> None:
         if result.ok:

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from ipdash.domain.models import Dataset, PollResult
 from ipdash.sources.store import rows
@@ -149,6 +150,20 @@ class SqliteStore:
     def close_alert(self, key: str) -> None:
         with self._write() as db:
             db.execute("DELETE FROM alerts WHERE key = ?", (key,))
+
+    def stamped_records(self, table: rows.Table, batch: int = 50_000) -> Iterator[list[tuple[Any, datetime]]]:
+        """Every record of ``table`` with its fetch time, in batches (for ``ipdash store migrate``)."""
+        stored = self.columns[table.name]
+        with self._lock:
+            cursor = self._db.execute(
+                f"SELECT {', '.join(stored)}, fetched_at FROM {table.name} ORDER BY rowid"
+            )
+            while chunk := cursor.fetchmany(batch):
+                yield [(table.from_row(row[:-1], stored), datetime.fromisoformat(row[-1])) for row in chunk]
+
+    def count(self, table: str) -> int:
+        with self._lock:
+            return int(self._db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
 
     def integrity_check(self) -> str:
         with self._lock:
