@@ -56,7 +56,12 @@ def _nameserver(_: click.Context, __: click.Parameter, value: str | None) -> Nam
 @click.option("--concurrency", type=click.IntRange(1, 100), default=None, help="Queries in flight (20).")
 @click.option("--no-rdns", is_flag=True, help="Skip reverse-DNS checks.")
 @click.option(
-    "--format", "output_format", type=click.Choice(["table", "json"]), default="table", show_default=True
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "json", "nagios"]),
+    default="table",
+    show_default=True,
+    help="nagios: a monitoring-plugin status line with perfdata, exit 0/1/2/3 = OK/WARNING/CRITICAL/UNKNOWN.",
 )
 @click.option(
     "--config", "config_path", type=click.Path(path_type=Path), envvar="IPDASH_CONFIG", help="TOML config."
@@ -106,6 +111,10 @@ def check(
         fail_usage(f"check: bad target {error}")
         return
     report = asyncio.run(check_targets(parsed, settings=settings))
+    if output_format == "nagios":
+        from ipdash.commands import _nagios
+
+        _nagios.emit(_nagios.check_output(report_to_json(report), run_outcome(report).value))
     if output_format == "json":
         emit_json(report_to_json(report))
     else:

@@ -40,7 +40,12 @@ from ipdash.sources.loader import load_dataset_for_cli
 @click.option("--preset", default=None, help="Threshold preset: default, gmail-yahoo, ses, dynamics, …")
 @check_options
 @click.option(
-    "--format", "output_format", type=click.Choice(["table", "json"]), default="table", show_default=True
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "json", "nagios"]),
+    default="table",
+    show_default=True,
+    help="nagios: a monitoring-plugin status line with perfdata, exit 0/1/2/3 = OK/WARNING/CRITICAL/UNKNOWN.",
 )
 def report(
     csv_files: tuple[Path, ...],
@@ -79,6 +84,17 @@ def report(
     result, notes = analyse_for_cli(dataset, config, ChecksChoice(run_checks, nameserver))
     for note in notes:
         click.echo(f"ipdash report: {note}", err=True)
+    if output_format == "nagios":
+        from ipdash.commands import _nagios
+
+        payload = report_json(result, dataset, generated_at=datetime.now(UTC))
+        _nagios.emit(
+            _nagios.report_output(
+                payload,
+                _nagios.report_levels(config.thresholds),
+                exit_code=finding_exit_code(result, dataset),
+            )
+        )
     if output_format == "json":
         emit_json(report_json(result, dataset, generated_at=datetime.now(UTC)))
     else:

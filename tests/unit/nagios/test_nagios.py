@@ -1,0 +1,139 @@
+"""`--format nagios`: the monitoring-plugin status line, perfdata grammar and exit codes."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from ipdash.cli import main_group
+from ipdash.commands._nagios import (
+    CRITICAL,
+    MAX_IP_PERFDATA,
+    OK,
+    UNKNOWN,
+    WARNING,
+    check_output,
+    perf,
+    report_output,
+    worst,
+)
+
+# 'label'=value[UOM];[warn];[crit];[min];[max] (monitoring-plugins development guidelines)
+PERF_ITEM = re.compile(r"'[^'=\n]+'=(U|-?[0-9.]+(e-?[0-9]+)?)(%|s|ms|us|B|KB|MB|TB|c)?(;[-0-9.e]*){0,4}")
+STATUS_LINE = re.compile(r"^IPDASH (OK|WARNING|CRITICAL|UNKNOWN) - [^|\n]+( \| (.+))?$")
+WINDOW = {"start": "2025-06-04", "end": "2025-06-10", "days": 7}
+
+
+def ip(address: str, *severities: str, score: int | None = 90, **extra: Any) -> dict[str, Any]:
+    breaches = [
+        {"metric": "complaint_rate", "scope": "ip", "value": 0.004, "threshold": 0.003, "severity": s,
+         "preset": "default"}
+        for s in severities
+    ]  # fmt: skip
+    return {"ip": address, "sent": 1000, "bounce_rate": 0.01, "complaint_rate": 0.004,
+            "unsubscribe_rate": None, "score": score, "breaches": breaches, **extra}  # fmt: skip
+
+
+def report(*ips: dict[str, Any], sources: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    return {"window": WINDOW, "ips": list(ips), "sources": sources or []}
+
+
+def assert_plugin_grammar(text: str) -> None:
+    first = text.splitlines()[0]
+    match = STATUS_LINE.match(first)
+    assert match, first
+    if match.group(3):
+        items = PERF_ITEM.pattern
+        assert re.fullmatch(f"{items}( {items})*", match.group(3)), match.group(3)
+
+
+@pytest.mark.parametrize(
+    ("ips", "sources", "state"),
+    [
+        ((ip("192.0.2.1"),), None, OK),
+        ((ip("192.0.2.1", "warn"),), None, WARNING),
+        ((ip("192.0.2.1", "warn"), ip("192.0.2.2", "critical")), None, CRITICAL),
+        ((ip("192.0.2.1"),), [{"name": "sg", "state": "stale", "detail": "401"}], UNKNOWN),
+        ((ip("192.0.2.1", "warn"),), [{"name": "sg", "state": "failed"}], UNKNOWN),
+        ((ip("192.0.2.1", "critical"),), [{"name": "sg", "state": "stale"}], CRITICAL),
+        ((), None, UNKNOWN),
+    ],
+)
+def test_report_states(
+    ips: tuple[dict[str, Any], ...], sources: list[dict[str, Any]] | None, state: int
+) -> None:
+    output = report_output(report(*ips, sources=sources))
+    assert output.state == state
+    assert_plugin_grammar(output.render())
+
+
+def test_report_perfdata_carries_levels_and_marks_unmeasured_as_U() -> None:
+    text = report_output(report(ip("192.0.2.1", score=None)), {"complaint_rate": (0.001, 0.003)}).render()
+    assert "'192.0.2.1 complaint_rate'=0.004;0.001;0.003;0;1" in text
+    assert "'192.0.2.1 unsubscribe_rate'=U;;;0;1" in text and "'192.0.2.1 score'=U;;;0;100" in text
+
+
+def test_hostile_labels_cannot_break_the_perfdata() -> None:
+    hostile = ip("192.0.2.1'='x | rm -rf\nIPDASH OK - fine", "critical")
+    text = report_output(report(hostile)).render()
+    first, *rest = text.splitlines()
+    assert_plugin_grammar(text)
+    assert first.count(" | ") == 1 and not any(line.startswith("IPDASH OK") for line in rest)
+
+
+def test_huge_reports_cap_the_perfdata_and_say_so() -> None:
+    ips = [ip(f"10.0.{n // 256}.{n % 256}", "critical" if n == 7000 else "warn") for n in range(10_000)]
+    output = report_output(report(*ips))
+    assert output.state == CRITICAL
+    first = output.render().splitlines()[0]
+    assert "'10.0.27.88 sent'" in first  # the critical one is among the worst shown
+    assert first.count(" sent'=") == MAX_IP_PERFDATA
+    assert f"per-IP perfdata for the {MAX_IP_PERFDATA} worst of 10000 IPs" in output.details
+    assert len(output.render().splitlines()) <= 52
+
+
+def test_states_rank_critical_over_unknown_over_warning() -> None:
+    assert worst(OK, WARNING, UNKNOWN) == UNKNOWN and worst(UNKNOWN, CRITICAL) == CRITICAL and worst() == OK
+
+
+def zone(status: str, severity: str | None = "listing", name: str = "Spamhaus ZEN") -> dict[str, Any]:
+    return {"zone": "zen.spamhaus.org", "name": name, "status": status, "severity": severity, "reason": "r"}
+
+
+@pytest.mark.parametrize(
+    ("zones", "rdns", "outcome", "state"),
+    [
+        ([zone("clean")], None, "clean", OK),
+        ([zone("listed")], None, "finding", CRITICAL),
+        ([zone("listed", "policy", "PBL")], None, "finding", WARNING),
+        ([zone("unknown")], None, "incomplete", UNKNOWN),
+        ([zone("listed", "policy"), zone("error")], None, "incomplete", UNKNOWN),
+        ([zone("clean")], {"fcrdns": "fail", "reason": "no PTR"}, "finding", CRITICAL),
+    ],
+)
+def test_check_states(
+    zones: list[dict[str, Any]], rdns: dict[str, Any] | None, outcome: str, state: int
+) -> None:
+    counts = {
+        k: sum(z["status"] == k for z in zones) for k in ("listed", "clean", "error", "unknown", "skipped")
+    }
+    data = {"results": [{"target": "192.0.2.1", "blocklists": zones, "rdns": rdns}], "summary": counts}
+    output = check_output(data, outcome)
+    assert output.state == state
+    assert_plugin_grammar(output.render())
+
+
+def test_perf_item_format() -> None:
+    assert perf("a b", 0.5, 0.1, 0.2, 0, 1) == "'a b'=0.5;0.1;0.2;0;1"
+    assert perf("n", 3) == "'n'=3" and perf("n", None, minimum=0) == "'n'=U;;;0"
+
+
+def test_report_command_on_the_sample_data_is_critical(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main_group, ["report", "--format", "nagios"], catch_exceptions=False)
+    assert result.exit_code == CRITICAL
+    assert result.stdout.startswith("IPDASH CRITICAL - 2 of 9 IPs critical")
+    assert_plugin_grammar(result.stdout)
