@@ -50,7 +50,7 @@ def test_metrics_from_the_shared_store(tmp_path: Path, pg_url: str) -> None:
                 bounced=10,
                 complaints=c,
                 source="sg",
-            )  # fmt: skip
+            )
             for d in range(7)
             for ip, c in (("192.0.2.1", 0), ("192.0.2.2", 5))
         )
