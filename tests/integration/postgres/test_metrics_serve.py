@@ -20,20 +20,23 @@ from ipdash.domain.models import DailyStat, IpFacts, PollResult
 from ipdash.sources.store.postgres import PostgresStore
 
 
-def serving_url(process: subprocess.Popen[str], timeout: float = 60) -> str:
+def serving_url(process: subprocess.Popen[bytes], timeout: float = 60) -> str:
+    """Read stderr as it comes (raw reads: no buffered lines hiding from select) until the URL shows."""
     assert process.stderr is not None
     selector = selectors.DefaultSelector()
     selector.register(process.stderr, selectors.EVENT_READ)
+    seen = b""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if selector.select(deadline - time.monotonic()):
-            line = process.stderr.readline()
-            if not line:
-                raise AssertionError(f"metrics serve exited: {process.wait()}")
-            found = re.search(r"serving (http://\S+/metrics)", line)
+            chunk = os.read(process.stderr.fileno(), 65536)
+            if not chunk:
+                raise AssertionError(f"metrics serve exited with {process.wait()}: {seen!r}")
+            seen += chunk
+            found = re.search(rb"serving (http://\S+/metrics)", seen)
             if found:
-                return found.group(1)
-    raise AssertionError("metrics serve did not say where it listens")
+                return found.group(1).decode()
+    raise AssertionError(f"metrics serve did not say where it listens: {seen!r}")
 
 
 def test_metrics_from_the_shared_store(tmp_path: Path, pg_url: str) -> None:
@@ -72,7 +75,6 @@ def test_metrics_from_the_shared_store(tmp_path: Path, pg_url: str) -> None:
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
-        text=True,
         env={**os.environ, "IPDASH_CONFIG": ""},
     )
     try:
