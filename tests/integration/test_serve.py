@@ -65,16 +65,16 @@ def test_the_page_names_its_websocket(served: int) -> None:
 
 async def test_a_browser_session_draws_the_dashboard(served: int) -> None:
     received = b""
-    async with aiohttp.ClientSession() as session:
-        async with session.ws_connect(f"ws://127.0.0.1:{served}/ws?width=160&height=40") as websocket:
-            await websocket.send_json(["resize", {"width": 160, "height": 40}])
-            async with asyncio.timeout(90):
-                while b"198.51.100.12" not in received:  # the sample data's first critical IP
-                    message = await websocket.receive()
-                    assert message.type in (aiohttp.WSMsgType.BINARY, aiohttp.WSMsgType.TEXT), message
-                    data = message.data
-                    received += data if isinstance(data, bytes) else data.encode()
-            await websocket.send_json(["stdin", "q"])
+    url = f"ws://127.0.0.1:{served}/ws?width=160&height=40"
+    async with aiohttp.ClientSession() as session, session.ws_connect(url) as websocket:
+        await websocket.send_json(["resize", {"width": 160, "height": 40}])
+        async with asyncio.timeout(90):
+            while b"198.51.100.12" not in received:  # the sample data's first critical IP
+                message = await websocket.receive()
+                assert message.type in (aiohttp.WSMsgType.BINARY, aiohttp.WSMsgType.TEXT), message
+                data = message.data
+                received += data if isinstance(data, bytes) else data.encode()
+        await websocket.send_json(["stdin", "q"])
     assert b"ipdash" in received
 
 
