@@ -50,7 +50,7 @@ def served() -> object:
         env={**os.environ, "COLUMNS": "200", "PYTHONUNBUFFERED": "1"},
     )
     try:
-        wait_for_output(process, "Serving")
+        wait_for_output(process, "ipdash serve: listening on")
         yield port
     finally:
         process.send_signal(signal.SIGTERM)

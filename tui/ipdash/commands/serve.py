@@ -7,9 +7,12 @@ no authentication of its own: put it behind a reverse proxy that authenticates (
 
 from __future__ import annotations
 
+import asyncio
 import shlex
+import signal
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -85,4 +88,26 @@ def serve(
             "put an authenticating proxy in front (see README)",
             err=True,
         )
-    server.serve()
+    try:
+        asyncio.run(_serve_until_stopped(server))
+    except OSError as error:
+        fail_usage(f"--listen {listen}: {error.strerror or error}")
+
+
+async def _serve_until_stopped(server: Any) -> None:
+    """textual-serve's app, on a site we start ourselves so that "listening" is said only once the
+    socket accepts connections (its own start-up message comes before the bind)."""
+    from aiohttp import web
+
+    runner = web.AppRunner(await server._make_app(), handle_signals=False)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, server.host, server.port).start()
+        click.echo(f"ipdash serve: listening on {server.public_url}", err=True)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        await stop.wait()
+    finally:
+        await runner.cleanup()
