@@ -133,7 +133,7 @@ class PgServer:
 def start_server() -> PgServer:
     bindir = find_bindir()
     # Not under pytest's tmp dirs: those are private to root, and the server user must reach this one.
-    root = Path(tempfile.mkdtemp(prefix="ipdash-pg-"))
+    root = Path(tempfile.mkdtemp(prefix="ipdash-pg-", dir="/tmp" if os.geteuid() == 0 else None))
     try:
         return PgServer(bindir, root).start()
     except BaseException:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -125,3 +126,20 @@ def test_unknown_values_are_absent_not_zero_and_hostile_labels_are_escaped() -> 
     assert [s.labels["source"] for s in metrics["ipdash_source_up"]] == ['evil"\nsource']
     assert metrics["ipdash_source_last_success_timestamp_seconds"] == []
     assert metrics["ipdash_source_consecutive_failures"][0].value == 3
+
+
+def test_the_grafana_example_only_queries_metrics_the_exporter_serves(sample: Dataset) -> None:
+    import json
+    import re
+
+    repo = Path(__file__).resolve().parents[3]
+    dashboard = json.loads((repo / "sample_data/grafana/ipdash-dashboard.json").read_text())
+    exprs = [t["expr"] for p in dashboard["panels"] for t in p["targets"]]
+    exprs += [v["query"]["query"] for v in dashboard["templating"]["list"]]
+    queried = {name for expr in exprs for name in re.findall(r"\bipdash_[a-z_]+", expr)}
+    served = set(
+        scrape(IpdashCollector(Loader(sample, [RUN]), Config(), threshold_presets(), today=lambda: TODAY))
+    )
+    assert queried and queried <= served, queried - served
+    ids = [p["id"] for p in dashboard["panels"]]
+    assert len(ids) == len(set(ids))
