@@ -151,7 +151,7 @@ def run_server(per_source: int, days: int, ready: multiprocessing.Queue, stop: E
         ready.put(len(api.seen))
 
 
-async def main(per_source: int, days: int, gc_freeze: bool) -> None:
+async def main(per_source: int, days: int, gc_freeze: bool, store_url: str | None = None) -> None:
     ready: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
     stop = multiprocessing.Event()
     server = multiprocessing.Process(target=run_server, args=(per_source, days, ready, stop), daemon=True)
@@ -169,7 +169,12 @@ async def main(per_source: int, days: int, gc_freeze: bool) -> None:
             for kind in ("sendgrid", "mailgun", "sparkpost", "snds")
         ]
         sources = build_sources(validate_sources(entries), Runtime(env={"BENCH_KEY": "bench"}))
-        store = SqliteStore(Path(tmp) / "history.sqlite3")
+        if store_url:
+            from ipdash.sources.store.postgres import PostgresStore
+
+            store: SqliteStore | PostgresStore = PostgresStore(store_url)
+        else:
+            store = SqliteStore(Path(tmp) / "history.sqlite3")
         write_seconds: list[float] = []
         rows_written: list[int] = []
         original_save = store.save_poll
@@ -233,6 +238,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ips", type=int, default=1000, help="IPs in total, split over 4 sources")
     parser.add_argument("--days", type=int, default=7)
+    parser.add_argument("--store-url", default=None, help="a postgresql:// store instead of SQLite")
     parser.add_argument("--no-gc-freeze", action="store_true", help="leave start-up objects in the collector")
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.ips // 4, arguments.days, not arguments.no_gc_freeze))
+    asyncio.run(main(arguments.ips // 4, arguments.days, not arguments.no_gc_freeze, arguments.store_url))
