@@ -70,7 +70,7 @@ def serve(config_path: Path | None, listen: str, max_ips: int, refresh: float) -
     except OSError as error:
         fail_usage(f"--listen {listen}: {error.strerror or error}")
         return
-    bound_host, bound_port = server.server_address[:2]
+    bound_host, bound_port = str(server.server_address[0]), int(server.server_address[1])
     origin = "sample data" if plan.is_sample else f"config {found_at}"
     click.echo(f"ipdash metrics: serving http://{bound_host}:{bound_port}/metrics ({origin})", err=True)
     stop = threading.Event()

@@ -330,8 +330,10 @@ class PostgresStore:
         """Try the source's advisory lock on a connection of its own, held while the poll runs."""
         db = self._psycopg.connect(self.url, autocommit=True, **self.connect_kwargs)
         try:
-            got = db.execute("SELECT pg_try_advisory_lock(hashtextextended(%s, 0))", (_source_key(source),))
-            if not got.fetchone()[0]:
+            got = db.execute(
+                "SELECT pg_try_advisory_lock(hashtextextended(%s, 0))", (_source_key(source),)
+            ).fetchone()
+            if not (got and got[0]):
                 db.close()
                 return Claim(source, False, now + timedelta(seconds=interval_seconds), "polled elsewhere now")
             row = db.execute("SELECT last_attempt FROM source_runs WHERE source = %s", (source,)).fetchone()
