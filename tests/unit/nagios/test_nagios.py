@@ -135,5 +135,5 @@ def test_perf_item_format() -> None:
 def test_report_command_on_the_sample_data_is_critical(tmp_path: Path) -> None:
     result = CliRunner().invoke(main_group, ["report", "--format", "nagios"], catch_exceptions=False)
     assert result.exit_code == CRITICAL
-    assert result.stdout.startswith("IPDASH CRITICAL - 2 of 9 IPs critical")
+    assert result.stdout.startswith("IPDASH CRITICAL - 3 of 9 IPs critical")
     assert_plugin_grammar(result.stdout)

@@ -19,11 +19,11 @@ from typing import Any
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from ipdash.domain.analysis import Analysis, IpAnalysis, analyse, analysis_window
+from ipdash.domain.analysis import Analysis, IpAnalysis, analyse
 from ipdash.domain.config import Config
 from ipdash.domain.metrics import Totals, total
 from ipdash.domain.models import Dataset
-from ipdash.domain.warmup import WarmupProgress, assess_all
+from ipdash.domain.warmup import WarmupProgress
 from ipdash.sources.store.base import SourceRun
 
 RATES = ("bounce_rate", "complaint_rate", "unsubscribe_rate")
@@ -43,11 +43,13 @@ class Snapshot:
 def analyse_like_report(
     dataset: Dataset, config: Config, presets: Mapping[str, Any], today: date
 ) -> tuple[Analysis, Mapping[str, WarmupProgress]]:
-    """The analysis `ipdash report` prints (one place to point at the single pipeline later)."""
-    result = analyse(
-        dataset, config, presets, window=analysis_window(dataset, config.window_days, today=today)
-    )
-    warmups = assess_all(dataset, config, presets, today=result.window.end if result.window else None)
+    """The analysis `ipdash report` prints: the one ``analyse`` call, with the stored blocklist and
+    rDNS results, as of ``today``."""
+    from ipdash.sources.dns.stored import stored_check_results
+
+    checks, _notes = stored_check_results(config.blocklists, datetime.now(UTC))
+    result = analyse(dataset, config, presets, checks=checks, today=today)
+    warmups = {ip: item.warmup for ip, item in result.ips.items() if item.warmup is not None}
     return result, warmups
 
 
@@ -129,7 +131,7 @@ def _ip_families(kept: list[IpAnalysis], snap: Snapshot) -> list[Metric]:
     def gauge(name: str, doc: str, extra: tuple[str, ...] = ()) -> GaugeMetricFamily:
         return GaugeMetricFamily(name, doc, labels=[*IP_LABELS, *extra])
 
-    sent = gauge("ipdash_ip_sent", "Messages sent in the window")
+    sent = gauge("ipdash_ip_sent", "Messages sent in the window (absent when no source reports volume)")
     rates = {m: gauge(f"ipdash_ip_{m}", f"{m.replace('_', ' ')} in the window, ratio 0-1") for m in RATES}
     score = gauge("ipdash_ip_score", "Reputation score 0-100 (absent when it cannot be scored)")
     band = gauge("ipdash_ip_band", "1 for the IP's current band", ("band",))
@@ -146,7 +148,8 @@ def _ip_families(kept: list[IpAnalysis], snap: Snapshot) -> list[Metric]:
     for analysis in kept:
         labels = _labels(analysis)
         totals = analysis.metrics.totals
-        sent.add_metric(labels, totals.sent)
+        if analysis.volume_known:
+            sent.add_metric(labels, totals.sent)
         for metric, family in rates.items():
             value = getattr(totals, metric)
             if value is not None:

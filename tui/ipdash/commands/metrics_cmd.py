@@ -12,10 +12,10 @@ from pathlib import Path
 
 import click
 
-from ipdash.cli import EXIT_OK
 from ipdash.commands._listen import parse_listen
 from ipdash.commands._output import fail_usage
 from ipdash.domain.models import Dataset
+from ipdash.exit_codes import EXIT_OK
 from ipdash.sources.config_file import ConfigError, load_config
 from ipdash.sources.store.base import SourceRun
 

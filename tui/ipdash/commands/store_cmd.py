@@ -10,8 +10,8 @@ from pathlib import Path
 
 import click
 
-from ipdash.cli import EXIT_OK
 from ipdash.commands._output import emit_json, fail_usage, render_table
+from ipdash.exit_codes import EXIT_OK
 from ipdash.sources.config_file import ConfigError, load_config
 from ipdash.sources.store import SqliteStore, StoreError, StoreSettings, open_postgres, store_settings
 from ipdash.sources.store.rows import TABLES
