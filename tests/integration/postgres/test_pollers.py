@@ -85,7 +85,8 @@ interval = {INTERVAL}
 class Lines:
     """Reads the pollers' JSON lines as they come, waiting on their pipes (no sleeps)."""
 
-    def __init__(self, processes: list[subprocess.Popen[str]]) -> None:
+    def __init__(self, processes: list[subprocess.Popen[str]], errors: Path) -> None:
+        self.errors = errors
         self.selector = selectors.DefaultSelector()
         for process in processes:
             assert process.stdout is not None
@@ -108,7 +109,9 @@ class Lines:
                 *complete, rest = text.split("\n")
                 self._partial[key.data] = rest
                 self.seen += [(key.data, json.loads(c)) for c in complete if c.startswith("{")]
-        raise AssertionError(f"not seen before the deadline; seen: {self.seen}")
+        raise AssertionError(
+            f"not seen before the deadline; seen: {self.seen}; stderr: {self.errors.read_text()[-3000:]}"
+        )
 
 
 def test_three_pollers_one_killed_mid_poll(tmp_path: Path, api: FakeApi, pg_url: str) -> None:
@@ -119,17 +122,18 @@ def test_three_pollers_one_killed_mid_poll(tmp_path: Path, api: FakeApi, pg_url:
     api.route("GET", "/snds/ipStatus.aspx", Reply(body=STATUS))
     config = config_for(tmp_path, api, pg_url)
     env = {**os.environ, "TEST_SG_KEY": "sg-key", "TEST_SNDS_KEY": "snds-key"}
+    errors = (tmp_path / "pollers.err").open("w")  # shown when an assertion fails
     pollers = [
         subprocess.Popen(
             [sys.executable, "-m", "ipdash", "poll", "--config", str(config), "--format", "json"],
             stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
+            stderr=errors,
             text=True,
             env=env,
         )
         for _ in range(3)
     ]
-    lines = Lines(pollers)
+    lines = Lines(pollers, tmp_path / "pollers.err")
     try:
         assert held.held.wait(60), "no poller asked for /v3/stats"
         port = int(api.base_url.rsplit(":", 1)[1])
@@ -172,6 +176,7 @@ def test_three_pollers_one_killed_mid_poll(tmp_path: Path, api: FakeApi, pg_url:
                 process.send_signal(signal.SIGTERM)
         for process in pollers:
             process.wait(30)
+        errors.close()
     assert all(p.returncode in (0, -signal.SIGKILL) for p in pollers), [p.returncode for p in pollers]
     with psycopg.connect(pg_url) as db:
         repeated = db.execute(

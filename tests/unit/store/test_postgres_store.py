@@ -20,6 +20,7 @@ from ipdash.sources.store import (
 )
 from ipdash.sources.store.pg_schema import SCHEMA_VERSION
 from ipdash.sources.store.postgres import PostgresStore
+from ipdash.sources.store.rows import TABLES
 
 from .test_store import ACCOUNT, DAY, FACTS, LISTING, SNDS, STAT, T0, WARMUP, poll
 
@@ -51,6 +52,12 @@ def test_every_record_type_round_trips_exactly(
 ) -> None:  # type: ignore[no-untyped-def]
     assert store.save_poll(poll(**{field: (record,)})) == 1
     assert view(store.load()) == record
+
+
+def test_every_domain_field_has_a_column(store: PostgresStore) -> None:
+    # A field added to a domain record needs a migration; this fails until it has one.
+    for table in TABLES:
+        assert store.columns[table.name] == table.field_names, table.name
 
 
 def test_re_polling_a_day_updates_it_without_duplicates(store: PostgresStore, pg_url: str) -> None:

@@ -17,7 +17,7 @@ PARTITION_LOCK = 0x1D_DA5B_0002
 DAILY_TABLES = ("daily_stats", "snds_days", "account_days")
 
 MIGRATIONS: tuple[str, ...] = (
-    # 1: the SQLite schema's tables (as of its migration 2), daily ones partitioned by month.
+    # 1: the SQLite schema's tables (as of its migration 3), daily ones partitioned by month.
     """
     CREATE TABLE daily_stats (
         day DATE NOT NULL, ip TEXT NOT NULL, mailbox_provider TEXT NOT NULL, source TEXT NOT NULL,
@@ -53,7 +53,7 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE TABLE warmups (
         ip TEXT NOT NULL, source TEXT NOT NULL, provider TEXT NOT NULL, active BOOLEAN NOT NULL,
         progress DOUBLE PRECISION, stage INTEGER, total_stages INTEGER, started_on DATE,
-        status_text TEXT NOT NULL, fetched_at TIMESTAMPTZ NOT NULL,
+        status_text TEXT NOT NULL, completed BOOLEAN NOT NULL DEFAULT false, fetched_at TIMESTAMPTZ NOT NULL,
         PRIMARY KEY (ip, source)
     );
     CREATE TABLE listings (
