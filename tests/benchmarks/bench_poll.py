@@ -1,6 +1,6 @@
 """Benchmark: one poll cycle of 1,000 IPs across four sources on loopback while a Textual app runs.
 
-    python tests/benchmarks/bench_poll.py [--ips 1000] [--days 7]
+    python tests/benchmarks/bench_poll.py [--ips 1000] [--days 7] [--postgres | --store-url URL]
 
 Prints the longest event-loop stall seen by a 5 ms ticker inside the running app
 (target < 50 ms), the cycle time, and the history store's write rate.
@@ -239,6 +239,18 @@ if __name__ == "__main__":
     parser.add_argument("--ips", type=int, default=1000, help="IPs in total, split over 4 sources")
     parser.add_argument("--days", type=int, default=7)
     parser.add_argument("--store-url", default=None, help="a postgresql:// store instead of SQLite")
+    parser.add_argument("--postgres", action="store_true", help="start a PostgreSQL server and use it")
     parser.add_argument("--no-gc-freeze", action="store_true", help="leave start-up objects in the collector")
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.ips // 4, arguments.days, not arguments.no_gc_freeze, arguments.store_url))
+    server = None
+    if arguments.postgres:
+        sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+        from pgserver import start_server
+
+        server = start_server()
+        arguments.store_url = server.url()
+    try:
+        asyncio.run(main(arguments.ips // 4, arguments.days, not arguments.no_gc_freeze, arguments.store_url))
+    finally:
+        if server is not None:
+            server.stop()
