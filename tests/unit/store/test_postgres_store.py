@@ -169,6 +169,9 @@ def test_a_store_from_a_newer_ipdash_is_refused(pg_url: str) -> None:
 def test_an_unreachable_server_is_a_clear_error(pg_server) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(StoreError, match=r"127\.0\.0\.1:1/.*cannot open the history store"):
         PostgresStore("postgresql://ipdash@127.0.0.1:1/nothing")
+    with pytest.raises(StoreError) as error:
+        PostgresStore("postgresql://ipdash:hunter2@127.0.0.1:1/nothing")
+    assert "hunter2" not in str(error.value) and ":***@" in str(error.value)
 
 
 def test_settings_choose_postgres_and_read_the_password_by_reference(pg_url: str) -> None:

@@ -82,7 +82,9 @@ class PostgresStore:
                 migrate(first)
                 self.columns = {table.name: _stored_columns(first, table) for table in rows.TABLES}
         except (psycopg.Error, SchemaError) as error:
-            raise StoreError(f"{url}: cannot open the history store: {_first_line(error)}") from error
+            raise StoreError(
+                f"{_redacted(url)}: cannot open the history store: {_first_line(error)}"
+            ) from error
         self._pool = ConnectionPool(
             url,
             min_size=1,
@@ -384,3 +386,13 @@ def _configure(connection: Any) -> None:
 
 def _first_line(error: BaseException) -> str:
     return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+
+
+def _redacted(url: str) -> str:
+    """The URL without a password, should one have been given in code (config refuses one)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if not parts.password:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@")))
