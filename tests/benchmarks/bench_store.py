@@ -157,21 +157,23 @@ def main() -> None:
             fill_postgres(server.url("small"), args.sqlite_ips, args.days)
             with SqliteStore(sqlite_path) as sqlite:
                 s_read, s_analyse, s_ips = report_parts(sqlite, args.runs)
+            print(
+                f"  SQLite     {s_ips:>6} IPs: read {s_read:6.2f} s + analysis {s_analyse:6.2f} s", flush=True
+            )
             with PostgresStore(server.url("small")) as small:
                 p1_read, p1_analyse, _ = report_parts(small, args.runs)
+            print(f"  PostgreSQL {s_ips:>6} IPs: read {p1_read:6.2f} s + analysis {p1_analyse:6.2f} s "
+                  f"(read {p1_read / s_read:.2f}× SQLite's at the same size)", flush=True)  # fmt: skip
             with PostgresStore(server.url("team")) as team:
                 p_read, p_analyse, p_ips = report_parts(team, args.runs)
+            print(
+                f"  PostgreSQL {p_ips:>6} IPs: read {p_read:6.2f} s + analysis {p_analyse:6.2f} s", flush=True
+            )
     finally:
         server.stop()
     s_total, p_total = s_read + s_analyse, p_read + p_analyse
-    print(f"\n7-day report, best of {args.runs}:")
     print(
-        f"  SQLite     {s_ips:>6} IPs: read {s_read:6.2f} s + analysis {s_analyse:6.2f} s = {s_total:6.2f} s"
-    )
-    print(f"  PostgreSQL {s_ips:>6} IPs: read {p1_read:6.2f} s + analysis {p1_analyse:6.2f} s "
-          f"(read {p1_read / s_read:.2f}× SQLite's at the same size)")  # fmt: skip
-    print(
-        f"  PostgreSQL {p_ips:>6} IPs: read {p_read:6.2f} s + analysis {p_analyse:6.2f} s = {p_total:6.2f} s"
+        f"\n7-day report, best of {args.runs}: SQLite {s_total:.2f} s, team-scale PostgreSQL {p_total:.2f} s"
     )
     ratio = p_total / s_total
     verdict = "MET" if ratio <= 2 else "MISSED"
