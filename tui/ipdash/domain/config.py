@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from ipdash.domain.auth.config import SendingDomainEntry
 from ipdash.domain.models import IpFacts, canonical_ip
 
 
@@ -136,3 +137,4 @@ class Config(StrictModel):
     advisor: dict[str, Any] = Field(default_factory=dict)
     store: dict[str, Any] = Field(default_factory=dict)
     alerts: dict[str, Any] = Field(default_factory=dict)
+    domains: list[SendingDomainEntry] = Field(default_factory=list)
