@@ -46,6 +46,7 @@ class Reply:
     drop_first: int = 0
     udp_truncate: bool = False
     cname: str | None = None
+    mx: tuple[str, ...] = ()  # "10 mx.example.com" (sending-domain tests)
 
     @property
     def dynamic(self) -> bool:
@@ -130,6 +131,9 @@ class DnsScript:
         (rDNS is judged only then)."""
         self.add_zone(ZoneSpec("zen.spamhaus.org"))
 
+    def add_txt(self, name: str, *values: str) -> None:
+        self.add(name, "TXT", Reply(txt=values))
+
     def add_ptr(self, address: str, *names: str, forward: bool = True) -> None:
         """A PTR for ``address``; with ``forward`` each name also resolves back to it (FCrDNS passes)."""
         reverse = dns.reversename.from_address(address).to_text().rstrip(".")
@@ -211,7 +215,9 @@ class _Engine:
             if rdtype in ("A", "AAAA"):
                 values = tuple(a for a in reply.addresses if _family_matches(a, rdtype))
             elif rdtype == "TXT":
-                values = tuple('"' + part.replace('"', '\\"') + '"' for part in reply.txt)
+                values = tuple(_txt_rdata(part) for part in reply.txt)
+            elif rdtype == "MX":
+                values = tuple(m.rstrip(".") + "." for m in reply.mx)
             elif rdtype == "PTR":
                 values = tuple(p.rstrip(".") + "." for p in reply.ptr)
             if values:
@@ -231,6 +237,19 @@ class _Engine:
                 response.authority.clear()
                 response.flags |= dns.flags.TC
         return response.to_wire()
+
+
+def _txt_rdata(text: str) -> str:
+    """One TXT record as zone-file text: strings of at most 255 octets (long DKIM keys span several)."""
+    raw = text.encode("utf-8")
+    chunks = [raw[i : i + 255] for i in range(0, len(raw), 255)] or [b""]
+    return " ".join('"' + "".join(_escape(b) for b in chunk) + '"' for chunk in chunks)
+
+
+def _escape(byte: int) -> str:
+    if byte in (0x22, 0x5C):
+        return "\\" + chr(byte)
+    return chr(byte) if 0x20 <= byte < 0x7F else f"\\{byte:03d}"
 
 
 def _family_matches(address: str, rdtype: str) -> bool:

@@ -13,7 +13,9 @@ from typing import Any
 
 import click
 
+from ipdash.commands import check_auth
 from ipdash.commands._output import emit_json, fail_usage, render_table
+from ipdash.domain.auth.config import parse_selector
 from ipdash.domain.dnsbl.catalog import Catalog
 from ipdash.domain.dnsbl.labels import fcrdns_label, status_label
 from ipdash.domain.dnsbl.plan import ZoneSelectionError, split_zone_names
@@ -67,6 +69,10 @@ def _nameserver(_: click.Context, __: click.Parameter, value: str | None) -> Nam
     "--config", "config_path", type=click.Path(path_type=Path), envvar="IPDASH_CONFIG", help="TOML config."
 )
 @click.option("--list-zones", is_flag=True, help="Show the zone catalog and exit.")
+@click.option(
+    "--auth", is_flag=True, help="Also check each DOMAIN's SPF, DKIM, DMARC, BIMI, MTA-STS, TLS-RPT."
+)
+@click.option("--selectors", default="", help="DKIM selectors for --auth, comma-separated (s1,s2).")
 def check(
     targets: tuple[str, ...],
     zones: tuple[str, ...],
@@ -77,6 +83,8 @@ def check(
     output_format: str,
     config_path: Path | None,
     list_zones: bool,
+    auth: bool,
+    selectors: str,
 ) -> None:
     """Blocklist and rDNS verdicts: listed / clean / error / unknown / skipped, with codes and reasons.
 
@@ -110,16 +118,33 @@ def check(
     except TargetError as error:
         fail_usage(f"check: bad target {error}")
         return
+    specs = _auth_specs(parsed, config, selectors) if auth else []
     report = asyncio.run(check_targets(parsed, settings=settings))
+    outcome = run_outcome(report)
+    results = check_auth.run_auth(specs, settings) if specs else []
+    if auth:
+        outcome = check_auth.combined(outcome, check_auth.auth_outcome(results))
     if output_format == "nagios":
         from ipdash.commands import _nagios
 
-        _nagios.emit(_nagios.check_output(report_to_json(report), run_outcome(report).value))
+        _nagios.emit(_nagios.check_output(check_auth.add_to_json(report_to_json(report), results), outcome.value))
     if output_format == "json":
-        emit_json(report_to_json(report))
+        emit_json(check_auth.add_to_json(report_to_json(report), results))
     else:
         _print_report(report)
-    sys.exit(EXIT_FOR[run_outcome(report)])
+        check_auth.print_auth(results)
+    sys.exit(EXIT_FOR[outcome])
+
+
+def _auth_specs(parsed: Any, config: Any, selectors: str) -> list[Any]:
+    try:
+        names = [parse_selector(s) for s in selectors.split(",") if s.strip()]
+    except ValueError as error:
+        fail_usage(f"check: --selectors: {error}")
+    specs = check_auth.specs_for(parsed, config, names)
+    if not specs:
+        fail_usage("check: --auth needs at least one DOMAIN target")
+    return specs
 
 
 def _print_report(report: CheckReport) -> None:
