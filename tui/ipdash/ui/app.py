@@ -22,6 +22,7 @@ from ipdash.ui.blocklists import (
     ChecksProgress,
     ChecksReady,
 )
+from ipdash.ui.domains import DomainsControl
 from ipdash.ui.messages import DataReady, LoadProgress
 from ipdash.ui.screens.dashboard import DashboardScreen
 from ipdash.ui.themes import install_themes, next_theme
@@ -83,6 +84,7 @@ class IpdashApp(App[int]):
             plan.config.blocklists, post=self.post_message, run_worker=self.run_worker, clock=clock
         )
         self._check_redraw_pending = False
+        self.domains = DomainsControl(self)
         self.live: LivePolling | None = None
         self._data_lock = threading.Lock()  # the full dataset is replaced, never mutated, under it
         self.theme_names, self.theme_failures = install_themes(

@@ -14,6 +14,7 @@ from textual.widgets import DataTable, Footer, Input, Static, TabbedContent, Tab
 
 from ipdash.ui.messages import DataReady
 from ipdash.ui.widgets.breach_feed import BreachFeed
+from ipdash.ui.widgets.domains_panel import DomainsPanel, DomainsView
 from ipdash.ui.widgets.ip_panels import breaches_text, facts_text, provider_table, score_breakdown, score_text
 from ipdash.ui.widgets.ip_table import IpTable
 from ipdash.ui.widgets.status_bar import StatusBar, sources_table
@@ -27,6 +28,7 @@ class DashboardScreen(Screen[None]):
         Binding("1", "show_panel('tab-breaches')", "Breaches", show=False, id="panel_breaches"),
         Binding("2", "show_panel('tab-warmup')", "Warm-up", show=False, id="panel_warmup"),
         Binding("3", "show_panel('tab-sources')", "Sources", show=False, id="panel_sources"),
+        Binding("4", "show_panel('tab-domains')", "Domains", show=False, id="panel_domains"),
     ]
 
     def __init__(self, clock: Callable[[], datetime]) -> None:
@@ -57,6 +59,8 @@ class DashboardScreen(Screen[None]):
                     yield Vertical(id="warmup-host")
                 with TabPane("3 Sources", id="tab-sources"), VerticalScroll(id="sources-host"):
                     yield Static(id="file-sources")
+                with TabPane("4 Domains", id="tab-domains"):
+                    yield DomainsPanel(id="domains-panel")
         yield StatusBar(self.clock, id="status")
         yield Footer()
 
@@ -97,6 +101,7 @@ class DashboardScreen(Screen[None]):
         self.table.show(data.analysis, data.warmups, blocklist_cells(data.analysis, self.checking))
         self.query_one(BreachFeed).show(data.analysis.feed)
         self._show_warmups()
+        self._start_domain_checks()
         self.refresh_status()
         self.show_selected()
 
@@ -120,6 +125,21 @@ class DashboardScreen(Screen[None]):
             self._show_warmups()
         elif event.pane.id == "tab-sources":
             self.refresh_sources()
+        self._start_domain_checks()
+
+    def set_domains(self, view: DomainsView) -> None:
+        """New sending-domain results (or a check starting): the Domains tab follows."""
+        self.query_one(DomainsPanel).show(view)
+
+    def _start_domain_checks(self) -> None:
+        """The first time the Domains tab is open with data loaded (the checks need the IPs' pools)."""
+        control = getattr(self.app, "domains", None)
+        if (
+            control is not None
+            and self.data is not None
+            and self.query_one(TabbedContent).active == "tab-domains"
+        ):
+            control.start()
 
     def refresh_sources(self) -> None:
         """Every source: files as loaded, providers as polled (last success, next poll, last error)."""

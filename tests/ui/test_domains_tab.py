@@ -1,0 +1,108 @@
+"""Pilot tests of the Domains tab: offline on sample data (bundled zone snapshot), labelled as sample data;
+the compliant and the broken sample domains; the detail with raw records and the SPF chain; `c` re-checks;
+a config without domains and a broken snapshot say why instead of showing nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Static
+
+from ipdash.domain.auth.status import Status
+from ipdash.domain.config import Config, CsvFile
+from ipdash.sources.loader import LoadPlan
+from ipdash.ui.app import IpdashApp
+from ipdash.ui.widgets.domains_panel import DomainsPanel, provider_cell
+
+SAMPLE_DOMAINS = ["acme-shop.example", "news.acme-shop.example", "promo.acme-shop.example"]
+
+
+async def open_domains(pilot: Pilot[int]) -> tuple[IpdashApp, DomainsPanel]:
+    app = pilot.app
+    assert isinstance(app, IpdashApp)
+    await app.workers.wait_for_complete()
+    await pilot.press("4")
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    return app, app.dashboard.query_one(DomainsPanel)
+
+
+def text_of(panel: DomainsPanel, selector: str) -> str:
+    return str(panel.query_one(selector, Static).render())
+
+
+async def test_sample_domains_are_checked_offline_and_labelled(make_app: Callable[..., IpdashApp]) -> None:
+    async with make_app().run_test(size=(160, 48)) as pilot:
+        app, panel = await open_domains(pilot)
+        assert panel.view.state == "ready" and panel.view.is_sample
+        assert [r.name for r in panel.view.results] == SAMPLE_DOMAINS
+        summary = text_of(panel, "#domains-summary")
+        assert "SAMPLE DATA" in summary and "zone snapshot" in summary
+        good, _, bad = panel.view.results
+        assert good.status is Status.PASS
+        assert bad.status is Status.FAIL and bad.spf.lookups is not None and bad.spf.lookups > 10
+        assert {d.selector: d.status for d in bad.dkim} == {"ses1": Status.WARN, "old2019": Status.FAIL}
+        assert bad.dmarc.policy == "none"
+        assert panel.query_one(DataTable).row_count == 3
+        assert app.domains.results["acme-shop.example"] is good
+
+
+async def test_detail_follows_the_cursor_with_records_and_the_spf_chain(make_app: Callable[..., IpdashApp]) -> None:
+    async with make_app().run_test(size=(160, 48)) as pilot:
+        _, panel = await open_domains(pilot)
+        assert "acme-shop.example" in text_of(panel, "#domains-detail")
+        assert "v=DMARC1; p=reject" in text_of(panel, "#domains-detail")
+        panel.query_one(DataTable).focus()
+        await pilot.press("j", "j")
+        await pilot.pause()
+        detail = text_of(panel, "#domains-detail")
+        assert "promo.acme-shop.example" in detail.splitlines()[0]
+        assert "lookup chain" in detail and "include:_spf.crm-vendor.example" in detail
+        assert "the key is revoked" in detail
+        assert "meets Gmail bulk-sender requirements" in detail and "support.google.com" in detail
+        assert "…(" in detail  # a DKIM key's base64 is cut down, not drawn whole
+
+
+async def test_c_rechecks(make_app: Callable[..., IpdashApp]) -> None:
+    async with make_app().run_test(size=(160, 48)) as pilot:
+        app, panel = await open_domains(pilot)
+        first = panel.view.results
+        panel.query_one(DataTable).focus()
+        await pilot.press("c")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert panel.view.state == "ready" and panel.view.results is not first
+
+
+async def test_a_config_without_domains_says_how_to_add_them(
+    make_app: Callable[..., IpdashApp], repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(
+        "ipdash.sources.dns.configure.system_nameserver",
+        lambda: (_ for _ in ()).throw(AssertionError("no resolver may be asked")),
+    )
+    config = Config(blocklists={"nameserver": "127.0.0.1:9"})
+    plan = LoadPlan(config=config, csv=(CsvFile(path=repo / "sample_data" / "stats.csv"),))
+    async with make_app(plan).run_test(size=(160, 48)) as pilot:
+        _, panel = await open_domains(pilot)
+        assert panel.view.state == "ready" and panel.view.results == ()
+        assert "add [[domains]]" in text_of(panel, "#domains-summary")
+
+
+async def test_a_broken_snapshot_makes_the_tab_unavailable_with_the_reason(
+    make_app: Callable[..., IpdashApp], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "dns_snapshot.json").write_text("{not json", encoding="utf-8")
+    (tmp_path / "domains.toml").write_text('[[domains]]\nname = "x.example"\n', encoding="utf-8")
+    monkeypatch.setattr("ipdash.sources.auth.setup.sample_data_dir", lambda: tmp_path)
+    async with make_app().run_test(size=(160, 48)) as pilot:
+        _, panel = await open_domains(pilot)
+        assert panel.view.state == "unavailable"
+        assert "dns_snapshot.json" in text_of(panel, "#domains-summary")
+
+
+def test_provider_cell_counts_only_lines_checkable_in_dns() -> None:
+    assert provider_cell([], "gmail") == ("–", Status.PASS)
