@@ -8,9 +8,11 @@ keys, so each run writes new ones and the verdicts stay the same). The stories, 
 - news.acme-shop.example: fine but incomplete. SPF and a 2048-bit key pass, DMARC is inherited from
   acme-shop.example (p=reject); no MTA-STS, TLS-RPT or BIMI of its own (warnings).
 - promo.acme-shop.example: what a year of "just add another include" does. The Return-Path domain's SPF
-  needs 12 lookups through nested includes and hits 3 void lookups (a retired vendor), so receivers
-  return permerror for every IP; DKIM ses1 is 1024-bit and old2019 is revoked; its own DMARC is p=none
-  with aggregate reports to a vendor that has not authorised them; no MTA-STS, TLS-RPT or BIMI.
+  needs 13 lookups through nested includes and hits 4 void lookups (a retired vendor); 203.0.113.20
+  still passes (its include comes first), but 203.0.113.21, added to the pool later and missing from
+  the include, runs into the lookup limit: permerror. DKIM ses1 is 1024-bit and old2019 is revoked; its
+  own DMARC is p=none with aggregate reports to a vendor that has not authorised them; no MTA-STS,
+  TLS-RPT or BIMI.
 """
 
 from __future__ import annotations
@@ -39,13 +41,24 @@ def records() -> list[dict[str, object]]:
         out.append({"name": name, "type": rdtype, "values": list(values)})
 
     # acme-shop.example: compliant
-    add(ORG, "TXT", "v=spf1 ip4:198.51.100.10 include:_spf.sendgrid-esp.example -all", "google-site-verification=sample")
+    add(
+        ORG,
+        "TXT",
+        "v=spf1 ip4:198.51.100.10 include:_spf.sendgrid-esp.example -all",
+        "google-site-verification=sample",
+    )
     add("_spf.sendgrid-esp.example", "TXT", "v=spf1 ip4:198.51.100.0/24 ip4:192.0.2.51 ~all")
     add(ORG, "MX", f"10 mx1.mail.{ORG}.", f"20 mx2.mail.{ORG}.")
     for selector in ("s1", "s2"):
         add(f"{selector}._domainkey.{ORG}", "TXT", f"v=DKIM1; k=rsa; p={key(2048)}")
-    add(f"_dmarc.{ORG}", "TXT", f"v=DMARC1; p=reject; adkim=r; aspf=r; rua=mailto:dmarc-agg@{ORG}; ruf=mailto:dmarc-forensic@{ORG}")
-    add(f"default._bimi.{ORG}", "TXT", f"v=BIMI1; l=https://bimi.{ORG}/logo.svg; a=https://bimi.{ORG}/vmc.pem")
+    add(
+        f"_dmarc.{ORG}",
+        "TXT",
+        f"v=DMARC1; p=reject; adkim=r; aspf=r; rua=mailto:dmarc-agg@{ORG}; ruf=mailto:dmarc-forensic@{ORG}",
+    )
+    add(
+        f"default._bimi.{ORG}", "TXT", f"v=BIMI1; l=https://bimi.{ORG}/logo.svg; a=https://bimi.{ORG}/vmc.pem"
+    )
     add(f"_mta-sts.{ORG}", "TXT", "v=STSv1; id=20261101T000000")
     add(f"mta-sts.{ORG}", "A", "198.51.100.80")
     add(f"_smtp._tls.{ORG}", "TXT", f"v=TLSRPTv1; rua=mailto:tls-reports@{ORG}")
@@ -60,14 +73,22 @@ def records() -> list[dict[str, object]]:
         "v=spf1 include:amazonses-esp.example include:_spf.crm-vendor.example "
         "include:_spf.helpdesk-vendor.example include:_spf.survey-vendor.example ~all",
     )
-    add("amazonses-esp.example", "TXT", "v=spf1 ip4:203.0.113.0/27 ip4:192.0.2.50 -all")
-    add("_spf.crm-vendor.example", "TXT", "v=spf1 include:_spf1.crm-vendor.example include:_spf2.crm-vendor.example include:_spf3.crm-vendor.example ~all")
+    add("amazonses-esp.example", "TXT", "v=spf1 ip4:203.0.113.0/29 ip4:203.0.113.20 ip4:192.0.2.50 -all")
+    add(
+        "_spf.crm-vendor.example",
+        "TXT",
+        "v=spf1 include:_spf1.crm-vendor.example include:_spf2.crm-vendor.example include:_spf3.crm-vendor.example ~all",
+    )
     for index in (1, 2, 3):
         add(f"_spf{index}.crm-vendor.example", "TXT", f"v=spf1 ip4:192.0.2.{100 + index} ~all")
     add("_spf.helpdesk-vendor.example", "TXT", "v=spf1 a mx include:mail.helpdesk-vendor.example ~all")
     add("mail.helpdesk-vendor.example", "TXT", "v=spf1 ip4:192.0.2.120 ~all")
     add("_spf.helpdesk-vendor.example", "A", "192.0.2.121")
-    add("_spf.survey-vendor.example", "TXT", "v=spf1 a:out.survey-vendor.example a:retired.survey-vendor.example exists:legacy.survey-vendor.example ~all")
+    add(
+        "_spf.survey-vendor.example",
+        "TXT",
+        "v=spf1 a:out.survey-vendor.example a:retired.survey-vendor.example exists:legacy.survey-vendor.example ~all",
+    )
     add(f"ses1._domainkey.promo.{ORG}", "TXT", f"v=DKIM1; k=rsa; p={key(1024)}")
     add(f"old2019._domainkey.promo.{ORG}", "TXT", "v=DKIM1; k=rsa; p=")
     add(f"_dmarc.promo.{ORG}", "TXT", "v=DMARC1; p=none; rua=mailto:reports@dmarc-vendor.example")

@@ -62,6 +62,7 @@ def auth_to_json(result: DomainAuth) -> dict[str, Any]:
             "domain": spf.domain,
             "record": spf.record,
             "ips": dict(spf.per_ip),
+            "ip_reasons": dict(spf.per_ip_reason),
             "chain": _chain(spf.chain),
         },
         "dkim": [_dkim(check) for check in result.dkim],

@@ -24,6 +24,7 @@ class SpfCheck:
     record: str | None = None
     chain: SpfNode | None = None
     per_ip: dict[str, str] = field(default_factory=dict)
+    per_ip_reason: dict[str, str] = field(default_factory=dict)
     findings: tuple[Finding, ...] = ()
 
 
@@ -64,6 +65,7 @@ def judge_spf(answers: Answers, domain: str, ips: tuple[str, ...]) -> SpfCheck:
         record=walk.root.record,
         chain=walk.root,
         per_ip={ip: result.result for ip, result in per_ip.items()},
+        per_ip_reason={ip: result.reason for ip, result in per_ip.items()},
         findings=tuple(findings),
     )
 

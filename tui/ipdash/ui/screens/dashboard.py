@@ -125,6 +125,7 @@ class DashboardScreen(Screen[None]):
             self._show_warmups()
         elif event.pane.id == "tab-sources":
             self.refresh_sources()
+        self.set_class(event.pane.id == "tab-domains", "-wide-panel")  # domains × checks needs the width
         self._start_domain_checks()
 
     def set_domains(self, view: DomainsView) -> None:

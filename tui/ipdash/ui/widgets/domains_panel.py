@@ -34,6 +34,7 @@ COLUMNS = (
     "TLS-RPT",
     *(p[1] for p in PROVIDERS),
 )
+INDENT = "          "
 _LONG_KEY = re.compile(r"(p=[A-Za-z0-9+/=]{24})[A-Za-z0-9+/=]{16,}")
 
 
@@ -204,7 +205,7 @@ def domain_detail(app: object, result: DomainAuth) -> Text:
         text.append(f" {name:<13} {reason}\n")
         if record is not None or where:
             text.append_text(
-                toned(app, f"{'':<23}{where}{': ' if where else ''}{short_record(record)}\n", "muted")
+                toned(app, f"{INDENT}{where}{': ' if where else ''}{short_record(record)}\n", "muted")
             )
 
     spec = result.spec
@@ -215,11 +216,11 @@ def domain_detail(app: object, result: DomainAuth) -> Text:
     counts = f" [{spf.lookups}/10 lookups, {spf.void_lookups}/2 void]" if spf.lookups is not None else ""
     check("SPF", spf.status, spf.reason + counts, spf.record, spf.domain)
     for ip, outcome in spf.per_ip.items():
-        text.append(f"{'':<23}{ip}: SPF {outcome}\n")
+        text.append(f"{INDENT}{ip}: SPF {outcome} ({spf.per_ip_reason.get(ip, '')})\n")
     if spf.chain is not None and spf.chain.children:
-        text.append_text(toned(app, f"{'':<23}lookup chain:\n", "muted"))
+        text.append_text(toned(app, f"{INDENT}lookup chain:\n", "muted"))
         for line in chain_lines(spf.chain):
-            text.append(f"{'':<25}{short_record(line)}\n")
+            text.append(f"{INDENT}  {short_record(line)}\n")
     if not result.dkim:
         check("DKIM", Status.UNKNOWN, "no selectors configured: add selectors to [[domains]]")
     for key in result.dkim:
@@ -237,7 +238,7 @@ def domain_detail(app: object, result: DomainAuth) -> Text:
         policy = record_check.details.get("policy")
         if isinstance(policy, str):
             text.append_text(
-                toned(app, f"{'':<23}policy: {policy.strip().replace(chr(10), ' · ')}\n", "muted")
+                toned(app, f"{INDENT}policy: {policy.strip().replace(chr(10), ' · ')}\n", "muted")
             )
     lines = list(result.requirements)
     for provider_id, _ in PROVIDERS:

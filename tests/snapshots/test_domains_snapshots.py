@@ -1,0 +1,24 @@
+"""SVG snapshots of the Domains tab on the sample data (offline zone snapshot, frozen clock)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from textual.pilot import Pilot
+
+
+@pytest.mark.parametrize(("moves", "story"), [((), "compliant"), (("j", "j"), "problems")])
+def test_domains_tab(
+    snap_compare: Callable[..., bool], make_app: Callable[..., object], moves: tuple[str, ...], story: str
+) -> None:
+    async def run_before(pilot: Pilot[int]) -> None:
+        await pilot.app.workers.wait_for_complete()
+        await pilot.press("4")
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        pilot.app.screen.query_one("#domains-table").focus()
+        await pilot.press(*moves)
+        await pilot.pause()
+
+    assert snap_compare(make_app(), terminal_size=(160, 48), run_before=run_before)
