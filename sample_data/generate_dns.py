@@ -102,6 +102,9 @@ def records() -> list[dict[str, object]]:
     ):
         add(".".join(reversed(ip.split("."))) + ".in-addr.arpa", "PTR", name + ".")
         add(name, "A", ip)
+    # The RFC 5782 test point of a default list: a working resolver answers it, and the rDNS checks
+    # trust a resolver's NXDOMAIN for a PTR only after it has answered a name that must exist.
+    add("2.0.0.127.zen.spamhaus.org", "A", "127.0.0.2")
     return out
 
 

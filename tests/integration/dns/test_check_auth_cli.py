@@ -38,6 +38,7 @@ def config(tmp_path: Path, script: DnsScript) -> Path:
     dbl = script.add_zone(ZoneSpec("dbl.spamhaus.org", domain_list=True))
     dbl.entries["dbltest.com"] = listed("127.0.1.2")  # the zone's health test point
     compliant_domain(script)
+    script.answer_test_points()  # rDNS of the configured IP is judged only by a resolver proven to answer
     path = tmp_path / "config.toml"
     path.write_text(
         '[blocklists]\nzones = ["spamhaus-dbl"]\ntimeout_seconds = 0.3\n\n'
