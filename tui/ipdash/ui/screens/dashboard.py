@@ -101,6 +101,7 @@ class DashboardScreen(Screen[None]):
         self.table.show(data.analysis, data.warmups, blocklist_cells(data.analysis, self.checking))
         self.query_one(BreachFeed).show(data.analysis.feed)
         self._show_warmups()
+        self.refresh_sources()  # the Sources tab may have been opened before the data arrived
         self._start_domain_checks()
         self.refresh_status()
         self.show_selected()
