@@ -192,10 +192,10 @@ def _alignment_finding(
     if aligned["spf"] or aligned["dkim"]:
         which = " and ".join(k.upper() for k, v in aligned.items() if v)
         return Finding(Status.PASS, f"{which} aligned", f"{RFC} §3.1")
-    if aligned["dkim"] is None and not aligned["spf"]:
+    if aligned["dkim"] is None:
         return Finding(
-            Status.UNKNOWN if aligned["spf"] is None else Status.FAIL,
-            f"Return-Path {spf_domain} is not aligned and no DKIM domain is configured",
+            Status.UNKNOWN,
+            f"Return-Path {spf_domain} is not aligned, and DKIM alignment is unknown (no selectors configured)",
             f"{RFC} §3.1",
         )
     return Finding(

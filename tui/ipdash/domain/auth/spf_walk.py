@@ -91,13 +91,13 @@ def _visit(
     for directive in record.directives:
         if directive.mechanism not in LOOKUP_MECHANISMS:
             continue
-        walk.lookups += 1
-        node.lookups += 1
-        if walk.lookups > WALK_CAP:
+        if walk.lookups >= WALK_CAP:
             walk.capped = True
             return record
+        walk.lookups += 1
+        node.lookups += 1
         _directive(answers, walk, node, directive.mechanism, directive.target, context, chain, depth)
-    if record.redirect and record.all_qualifier is None:
+    if record.redirect and record.all_qualifier is None and not walk.capped:
         walk.lookups += 1
         node.lookups += 1
         _follow(answers, walk, node, "redirect", record.redirect, context, chain, depth)
