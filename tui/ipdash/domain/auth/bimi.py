@@ -12,6 +12,7 @@ SOURCE = "BIMI draft §4; Gmail BIMI requirements"
 
 
 def judge_bimi(answers: Answers, domain: str, dmarc_policy: str | None, dmarc_pct: int | None) -> RecordCheck:
+    """``dmarc_policy`` None means DMARC could not be checked; "" that there is no usable record."""
     name = f"default._bimi.{domain}"
     outcome = answers.get(name, "TXT")
     if is_unanswered(outcome):
@@ -51,7 +52,7 @@ def judge_bimi(answers: Answers, domain: str, dmarc_policy: str | None, dmarc_pc
         findings.append(
             Finding(Status.UNKNOWN, "DMARC enforcement unknown: BIMI needs quarantine or reject", SOURCE)
         )
-    elif dmarc_policy == "none" or (dmarc_pct or 0) < 100:
+    elif dmarc_policy not in ("quarantine", "reject") or (dmarc_pct or 0) < 100:
         findings.append(
             Finding(Status.FAIL, "BIMI needs DMARC at enforcement (quarantine or reject, pct=100)", SOURCE)
         )

@@ -72,7 +72,7 @@ def judge_domain(
     tls_rpt = _attempt(lambda: judge_tls_rpt(answers, spec.name))
     bimi = None
     if dmarc is not None:
-        policy = dmarc.policy if dmarc.status is not Status.UNKNOWN else None
+        policy = dmarc.policy if dmarc.policy is not None else _absent_or_unknown(dmarc)
         bimi = _attempt(lambda: judge_bimi(answers, spec.name, policy, dmarc.pct))
     if spf is None or dmarc is None or bimi is None or mta_sts is None or tls_rpt is None or None in dkim:
         raise Pending(next(iter(answers.missing)))
@@ -82,7 +82,9 @@ def judge_domain(
         dkim=worst(d.status for d in keys) if keys else Status.FAIL,
         dkim_configured=bool(keys),
         dkim_min_bits_ok=_min_bits(keys),
-        dmarc_present=None if dmarc.status is Status.UNKNOWN else dmarc.policy is not None,
+        dmarc_present=True
+        if dmarc.policy is not None
+        else (None if dmarc.status is Status.UNKNOWN else False),
         dmarc_aligned=_aligned(dmarc),
         ptr=_ptr(spec, ptr or {}),
     )
@@ -103,15 +105,18 @@ def _min_bits(keys: list[DkimCheck]) -> bool | None:
     return all(k.key_bits is not None and (k.key_type != "rsa" or k.key_bits >= 1024) for k in keys)
 
 
+def _absent_or_unknown(dmarc: DmarcCheck) -> str | None:
+    """'' when there is definitely no usable DMARC record, None when it could not be checked."""
+    return None if dmarc.status is Status.UNKNOWN else ""
+
+
 def _aligned(dmarc: DmarcCheck) -> bool | None:
-    if dmarc.status is Status.UNKNOWN:
-        return None
     if dmarc.policy is None:
-        return False
-    values = [v for v in dmarc.aligned.values() if v is not None]
-    if not values:
-        return None
-    return any(values)
+        return None if dmarc.status is Status.UNKNOWN else False
+    values = list(dmarc.aligned.values())
+    if any(values):
+        return True
+    return None if None in values or not values else False
 
 
 def _ptr(spec: DomainSpec, ptr: Mapping[str, Status]) -> Status:
