@@ -74,9 +74,18 @@ def _records(data: Any, path: Path) -> dict[tuple[str, str], LookupOutcome]:
         previous = records.get(key)
         merged = (*previous.values, *values) if previous else tuple(values)
         records[key] = LookupOutcome(Rcode.NOERROR, merged, ttl=300)
-    for url, body in dict(data.get("policies", {})).items():
+    policies = data.get("policies", {})
+    unanswered = data.get("unanswered", [])
+    if not isinstance(policies, dict) or not isinstance(unanswered, list):
+        raise SnapshotError(f"{path}: 'policies' must be an object and 'unanswered' a list")
+    for url, body in policies.items():
         records[(str(url), POLICY)] = LookupOutcome(Rcode.NOERROR, (str(body),))
-    for entry in data.get("unanswered", []):
-        rcode = Rcode(entry.get("rcode", "timeout"))
-        records[(normalise(entry["name"]), entry["type"].upper())] = LookupOutcome(rcode, detail="snapshot")
+    for index, entry in enumerate(unanswered):
+        try:
+            rcode = Rcode(entry.get("rcode", "timeout"))
+            records[(normalise(entry["name"]), entry["type"].upper())] = LookupOutcome(
+                rcode, detail="snapshot"
+            )
+        except (AttributeError, KeyError, TypeError, ValueError):
+            raise SnapshotError(f"{path}: unanswered[{index}] needs name, type and a known rcode") from None
     return records
