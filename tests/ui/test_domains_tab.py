@@ -66,6 +66,28 @@ async def test_detail_follows_the_cursor_with_records_and_the_spf_chain(make_app
         assert "…(" in detail  # a DKIM key's base64 is cut down, not drawn whole
 
 
+async def test_the_ip_detail_shows_its_domains_status(make_app: Callable[..., IpdashApp]) -> None:
+    async with make_app().run_test(size=(160, 48)) as pilot:
+        app, _ = await open_domains(pilot)
+        app.dashboard.table.focus()
+        await pilot.press("j", "j", "enter")  # 198.51.100.10 sends as acme-shop.example
+        await pilot.pause()
+        line = str(app.screen.query_one("#detail-domains", Static).render())
+        assert "acme-shop.example ✓ pass (SPF for this IP: pass)" in line
+
+
+async def test_before_the_domains_tab_opens_the_ip_detail_says_so(make_app: Callable[..., IpdashApp]) -> None:
+    async with make_app().run_test(size=(160, 48)) as pilot:
+        app = pilot.app
+        assert isinstance(app, IpdashApp)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        app.dashboard.table.focus()
+        await pilot.press("j", "enter")
+        await pilot.pause()
+        assert "not checked yet: open the Domains tab (4)" in str(pilot.app.screen.query_one("#detail-domains", Static).render())
+
+
 async def test_c_rechecks(make_app: Callable[..., IpdashApp]) -> None:
     async with make_app().run_test(size=(160, 48)) as pilot:
         app, panel = await open_domains(pilot)

@@ -58,6 +58,7 @@ class IpDetailScreen(Screen[None]):
                     yield Static(id="detail-snds")
             yield Vertical(id="detail-warmup")
             yield BlocklistPanel(id="detail-blocklists")
+            yield Static(id="detail-domains")
             with Horizontal(id="detail-charts"):
                 yield VolumeChart(id="chart-volume")
                 yield RateChart(id="chart-rates")
@@ -84,6 +85,7 @@ class IpDetailScreen(Screen[None]):
         self.query_one("#detail-provenance", Static).update(provenance_text(self.app, analysis))
         self._show_warmup(data)
         self._show_checks()
+        self._show_domains()
         daily = analysis.metrics.daily[-CHART_DAYS:]
         self.query_one(VolumeChart).plot_days(daily)
         self.query_one(RateChart).plot_days(daily)
@@ -101,6 +103,13 @@ class IpDetailScreen(Screen[None]):
             checking=self.ip in self.checking,
             checks=checks,
         )
+
+    def _show_domains(self) -> None:
+        from ipdash.ui.widgets.domains_panel import ip_domains_text
+
+        view = getattr(getattr(self.app, "domains", None), "view", None)
+        results, state = (view.results, view.state) if view is not None else ((), "idle")
+        self.query_one("#detail-domains", Static).update(ip_domains_text(self.app, self.ip, results, state))
 
     def _show_warmup(self, data: DataReady) -> None:
         host = self.query_one("#detail-warmup", Vertical)

@@ -5,6 +5,7 @@ lookup chain and every checklist line with its source. Text from DNS is drawn as
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -246,11 +247,34 @@ def domain_detail(app: object, result: DomainAuth) -> Text:
         if not summary:
             continue
         text.append(f"\n{summary}\n", style="bold")
-        for line in (item for item in lines if item.provider_id == provider_id):
+        for item in (item for item in lines if item.provider_id == provider_id):
             text.append_text(
-                toned(app, f"  {SYMBOLS[line.status]} {line.status.value:<7}", TONES[line.status])
+                toned(app, f"  {SYMBOLS[item.status]} {item.status.value:<7}", TONES[item.status])
             )
-            text.append(f" {line.rule} — {line.reason}\n")
-        source = next(line.source for line in lines if line.provider_id == provider_id)
+            text.append(f" {item.rule} — {item.reason}\n")
+        source = next(item.source for item in lines if item.provider_id == provider_id)
         text.append_text(toned(app, f"  source: {source}\n", "muted"))
+    return text
+
+
+def ip_domains_text(app: object, ip: str, results: Sequence[DomainAuth], state: str) -> Text:
+    """The IP detail's line about its sending domains: each domain's status and SPF for this IP."""
+    from textual.app import App
+
+    assert isinstance(app, App)
+    mine = [result for result in results if ip in result.spec.ips]
+    text = Text("Sending domains: ", style="bold")
+    if not mine:
+        hints = {"checking": "checking…", "ready": "no configured sending domain uses this IP"}
+        hint = hints.get(state, "not checked yet: open the Domains tab (4)")
+        text.append_text(toned(app, hint, "muted"))
+        return text
+    for index, result in enumerate(mine):
+        if index:
+            text.append("  ·  ")
+        text.append(f"{result.name} ")
+        text.append_text(toned(app, status_cell(result.status), TONES[result.status]))
+        outcome = result.spf.per_ip.get(ip)
+        if outcome is not None:
+            text.append(f" (SPF for this IP: {outcome})")
     return text
