@@ -50,7 +50,9 @@ async def test_sample_domains_are_checked_offline_and_labelled(make_app: Callabl
         assert app.domains.results["acme-shop.example"] is good
 
 
-async def test_detail_follows_the_cursor_with_records_and_the_spf_chain(make_app: Callable[..., IpdashApp]) -> None:
+async def test_detail_follows_the_cursor_with_records_and_the_spf_chain(
+    make_app: Callable[..., IpdashApp],
+) -> None:
     async with make_app().run_test(size=(160, 48)) as pilot:
         _, panel = await open_domains(pilot)
         assert "acme-shop.example" in text_of(panel, "#domains-detail")
@@ -85,7 +87,9 @@ async def test_before_the_domains_tab_opens_the_ip_detail_says_so(make_app: Call
         app.dashboard.table.focus()
         await pilot.press("j", "enter")
         await pilot.pause()
-        assert "not checked yet: open the Domains tab (4)" in str(pilot.app.screen.query_one("#detail-domains", Static).render())
+        assert "not checked yet: open the Domains tab (4)" in str(
+            pilot.app.screen.query_one("#detail-domains", Static).render()
+        )
 
 
 async def test_c_rechecks(make_app: Callable[..., IpdashApp]) -> None:

@@ -85,6 +85,9 @@ class DashboardScreen(Screen[None]):
         return self.query_one(IpTable)
 
     def show_data(self, data: DataReady) -> None:
+        if not self.query("#title-bar"):  # mounted, but its children are not yet (slow machines)
+            self.call_after_refresh(self.show_data, data)
+            return
         self.data = data
         if not self._mounted:
             return
