@@ -110,3 +110,26 @@ def test_an_endless_tree_is_cut_off_and_reported() -> None:
     (result,) = asyncio.run(check_domains([DomainSpec("example.com")], Lookups(resolver)))
     assert resolver.queries <= QUERY_BUDGET + 20
     assert result.spf.status is Status.FAIL and result.spf.lookups is not None and result.spf.lookups > 10
+
+
+class PlainResolver:
+    """Every TXT answers 'v=spf1 -all'; counts what it is asked."""
+
+    def __init__(self) -> None:
+        self.asked: list[tuple[str, str]] = []
+
+    async def lookup(self, name: str, rdtype: str = "A", *, wait: float) -> LookupOutcome:
+        self.asked.append((name, rdtype))
+        return records("v=spf1 -all") if rdtype == "TXT" else LookupOutcome(Rcode.NXDOMAIN)
+
+    async def aclose(self) -> None:
+        return None
+
+
+def test_the_query_budget_is_per_domain_and_shared_queries_are_asked_once() -> None:
+    resolver = PlainResolver()
+    specs = [DomainSpec(f"d{n}.example") for n in range(400)]
+    results = asyncio.run(check_domains([*specs, DomainSpec("d0.example")], Lookups(resolver)))
+    assert len(resolver.asked) > QUERY_BUDGET  # 400 domains need more than one domain's budget
+    assert all("budget" not in result.spf.reason for result in results)
+    assert len(resolver.asked) == len(set(resolver.asked))  # d0.example twice: each query sent once

@@ -21,7 +21,7 @@ from ipdash.sources.paths import package_data_dir
 
 REQUIREMENTS_FILE = "sender_requirements.json"
 MAX_ROUNDS = 30
-QUERY_BUDGET = 300  # per run; a real domain needs 20-60
+QUERY_BUDGET = 300  # per domain; a real one needs 20-60
 
 PtrCheck = Callable[[Sequence[str]], Awaitable[Mapping[str, Status]]]
 
@@ -49,6 +49,7 @@ class AuthRunner:
         self.answers = Answers()
         self.queries = 0
         self._limit = asyncio.Semaphore(max(1, concurrency))
+        self._inflight: dict[Query, asyncio.Future[LookupOutcome]] = {}
         self._now = now
         self.source = source or lookups.label
 
@@ -64,26 +65,37 @@ class AuthRunner:
         return list(await asyncio.gather(*(self.check(spec, ptr) for spec in specs)))
 
     async def check(self, spec: DomainSpec, ptr: Mapping[str, Status] | None = None) -> DomainAuth:
+        asked = 0  # the query budget is per domain: many domains in one run each get theirs
         for _ in range(MAX_ROUNDS):
             try:
                 return judge_domain(
                     self.answers, spec, self.requirements, ptr, checked_at=self._now(), source=self.source
                 )
             except Pending:
-                await self._fetch(sorted(self.answers.missing))
+                asked += await self._fetch(sorted(self.answers.missing), QUERY_BUDGET - asked)
         self._cut_off(sorted(self.answers.missing), f"gave up after {MAX_ROUNDS} rounds of lookups")
         return judge_domain(
             self.answers, spec, self.requirements, ptr, checked_at=self._now(), source=self.source
         )
 
-    async def _fetch(self, queries: list[Query]) -> None:
-        allowed = max(0, QUERY_BUDGET - self.queries)
+    async def _fetch(self, queries: list[Query], allowed: int) -> int:
+        """Fetch up to ``allowed`` of ``queries`` (the rest are cut off); returns how many were asked.
+        A query another domain is already fetching is awaited, not sent twice."""
+        allowed = max(0, allowed)
         asked, refused = queries[:allowed], queries[allowed:]
         self.queries += len(asked)
-        self._cut_off(refused, f"query budget of {QUERY_BUDGET} used up")
-        outcomes = await asyncio.gather(*(self._one(name, rdtype) for name, rdtype in asked))
+        self._cut_off(refused, f"query budget of {QUERY_BUDGET} per domain used up")
+        outcomes = await asyncio.gather(*(self._shared(query) for query in asked))
         for (name, rdtype), outcome in zip(asked, outcomes, strict=True):
             self.answers.add(name, rdtype, outcome)
+        return len(asked)
+
+    def _shared(self, query: Query) -> asyncio.Future[LookupOutcome]:
+        running = self._inflight.get(query)
+        if running is None:
+            running = self._inflight[query] = asyncio.ensure_future(self._one(*query))
+            running.add_done_callback(lambda _: self._inflight.pop(query, None))
+        return running
 
     def _cut_off(self, queries: list[Query], why: str) -> None:
         for name, rdtype in queries:
