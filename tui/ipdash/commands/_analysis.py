@@ -4,7 +4,7 @@ freshly run) blocklist/rDNS results, and the exit code it implies."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
@@ -24,10 +24,32 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 @dataclass(frozen=True)
 class ChecksChoice:
-    """Run the blocklist/rDNS checks now (``run``), or use the stored results."""
+    """Run the blocklist/rDNS and sending-domain checks now (``run``), or use the stored results.
+    ``sample``: the data is the bundled sample, whose domains are checked from its offline zone snapshot."""
 
     run: bool = False
     nameserver: Nameserver | None = None
+    sample: bool = False
+
+
+def _domain_results(dataset: Dataset, config: Any, sample: bool) -> tuple[tuple[Any, ...], list[str]]:
+    """The sending domains' checks ([[domains]] and the IPs' sending_domains), or why they did not run."""
+    import asyncio
+
+    from ipdash.sources.auth.setup import DomainSetupError, live_run, sample_run
+
+    pools = {ip: facts.pool for ip, facts in dataset.facts.items()}
+    sending = {ip: facts.sending_domains for ip, facts in dataset.facts.items()}
+    try:
+        if sample and not config.domains:
+            run = sample_run(pools)
+        elif config.domains or any(sending.values()):
+            run = live_run(config.domains, config.blocklists, pools, sending)
+        else:
+            return (), []
+    except DomainSetupError as error:
+        return (), [f"sending domains not checked: {error}"]
+    return tuple(asyncio.run(run.run())), []
 
 
 def _nameserver(_: click.Context, __: click.Parameter, value: str | None) -> Nameserver | None:
@@ -76,6 +98,8 @@ def analyse_for_cli(
             checks, notes = fresh_check_results(
                 config.blocklists, dataset.ips(), now=now, nameserver=choice.nameserver, shared_ips=shared
             )
+            domains, domain_notes = _domain_results(dataset, config, choice.sample)
+            checks, notes = replace(checks, domains=domains), notes + domain_notes
         else:
             checks, notes = stored_check_results(config.blocklists, now)
         result = analyse(dataset, config, presets, checks=checks, today=today or date.today(), window=window)

@@ -127,7 +127,9 @@ def check(
     if output_format == "nagios":
         from ipdash.commands import _nagios
 
-        _nagios.emit(_nagios.check_output(check_auth.add_to_json(report_to_json(report), results), outcome.value))
+        _nagios.emit(
+            _nagios.check_output(check_auth.add_to_json(report_to_json(report), results), outcome.value)
+        )
     if output_format == "json":
         emit_json(check_auth.add_to_json(report_to_json(report), results))
     else:

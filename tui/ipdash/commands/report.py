@@ -12,6 +12,7 @@ import click
 from ipdash.commands._analysis import ChecksChoice, analyse_for_cli, check_options, finding_exit_code
 from ipdash.commands._output import emit_json, fail_usage, render_table
 from ipdash.domain.analysis import Analysis, IpAnalysis
+from ipdash.domain.auth.serialise import domains_to_json
 from ipdash.domain.checks import IpChecks
 from ipdash.domain.dnsbl.serialise import rdns_to_json
 from ipdash.domain.dnsbl.settings import Nameserver
@@ -81,7 +82,8 @@ def report(
     if preset is not None:
         updates["thresholds"] = config.thresholds.model_copy(update={"preset": preset})
     config = config.model_copy(update=updates)
-    result, notes = analyse_for_cli(dataset, config, ChecksChoice(run_checks, nameserver))
+    sample = not csv_files and config_path is None and not config.sources
+    result, notes = analyse_for_cli(dataset, config, ChecksChoice(run_checks, nameserver, sample=sample))
     for note in notes:
         click.echo(f"ipdash report: {note}", err=True)
     if output_format == "nagios":
@@ -109,7 +111,10 @@ def report_json(result: Analysis, dataset: Dataset, *, generated_at: datetime) -
         "generated_at": generated_at.isoformat(),
         "window": {"start": window.start, "end": window.end, "days": window.days} if window else None,
         "ips": [_ip_json(analysis) for analysis in result.ips.values()],
-        "account_breaches": [_breach_json(item) for item in result.feed if id(item) not in ip_scoped],
+        "account_breaches": [
+            _breach_json(item) for item in result.feed if id(item) not in ip_scoped and item.kind != "domain"
+        ],
+        "domains": domains_to_json(result.domains),
         "errors": [_error_json(error) for error in dataset.errors],
         "sources": [
             {

@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
+from ipdash.domain.auth.findings import domain_findings
+from ipdash.domain.auth.judge import DomainAuth
 from ipdash.domain.checks import CheckResults, IpChecks, check_breaches, ip_checks
 from ipdash.domain.config import Config
 from ipdash.domain.feed import FeedItem, ordered, verdict_item, worst_severity
@@ -56,8 +58,10 @@ class IpAnalysis:
 class Analysis:
     window: Window | None
     ips: dict[str, IpAnalysis]
-    #: Every breach (per IP and account-level), critical first, newest first.
+    #: Every breach (per IP, account-level, sending domains), critical first, newest first.
     feed: tuple[FeedItem, ...] = ()
+    #: The sending domains' authentication checks the analysis was given (empty: not run).
+    domains: tuple[DomainAuth, ...] = ()
 
     def all_breaches(self) -> list[FeedItem]:
         return list(self.feed)
@@ -163,4 +167,5 @@ def analyse(
         )
     feed = [item for analysis in results.values() for item in analysis.breaches]
     feed += account_breaches(dataset.accounts.values(), window)
-    return Analysis(window, results, tuple(ordered(feed)))
+    feed += domain_findings(checks.domains)
+    return Analysis(window, results, tuple(ordered(feed)), checks.domains)

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from ipdash.domain.auth.judge import DomainAuth
 from ipdash.domain.dnsbl.rdns import Fcrdns
 from ipdash.domain.dnsbl.results import TargetResult
 from ipdash.domain.dnsbl.score import score_signal
@@ -22,11 +23,13 @@ RDNS_SOURCE = "rDNS: Gmail, Yahoo and Microsoft require forward-confirmed rDNS"
 
 @dataclass(frozen=True, slots=True)
 class CheckResults:
-    """Every stored or fresh blocklist/rDNS result, by canonical IP, and how to judge their age."""
+    """Every stored or fresh blocklist/rDNS result, by canonical IP, and how to judge their age; and the
+    sending domains' authentication checks, when they have run."""
 
     by_ip: Mapping[str, TargetResult] = field(default_factory=dict)
     now: datetime | None = None
     stale_after: timedelta | None = None
+    domains: tuple[DomainAuth, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

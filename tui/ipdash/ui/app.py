@@ -127,7 +127,7 @@ class IpdashApp(App[int]):
     # loading -------------------------------------------------------------------
     def start_load(self) -> None:
         self._file_signature = self._signature()
-        checks = self.blocklists.results()
+        checks = self._check_results()
         self.run_worker(
             lambda: self._load(checks),
             thread=True,
@@ -167,7 +167,7 @@ class IpdashApp(App[int]):
     def _analyse_in_background(self, full: Dataset, description: str) -> None:
         """Filter and analyse in a thread, as of the replay day now; the newest request wins."""
         day = self.replay_day
-        checks = self.blocklists.results()  # a snapshot taken on the loop: results change there
+        checks = self._check_results()  # a snapshot taken on the loop: results change there
         self.run_worker(
             lambda: self.post_message(self._analysed(self._as_shown(full, day), checks)),
             thread=True,
@@ -232,7 +232,7 @@ class IpdashApp(App[int]):
     def _on_poll_result(self, result: PollResult) -> None:
         """A source was polled (and stored): merge it copy-on-write and analyse, off the event loop."""
 
-        checks = self.blocklists.results()
+        checks = self._check_results()
 
         def absorb() -> None:
             from ipdash.ui.live import merged
@@ -293,6 +293,12 @@ class IpdashApp(App[int]):
     def on_checks_finished(self, message: ChecksFinished) -> None:
         self.notify(message.summary, timeout=6)
         self.reanalyse()
+
+    def _check_results(self) -> CheckResults:
+        """Blocklist, rDNS and sending-domain results as they stand (a snapshot: take it on the loop)."""
+        from dataclasses import replace
+
+        return replace(self.blocklists.results(), domains=tuple(self.domains.results.values()))
 
     def reanalyse(self) -> None:
         """Run the analysis again on the data as loaded (new check results change scores and breaches)."""

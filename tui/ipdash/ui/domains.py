@@ -62,6 +62,7 @@ class DomainsControl:
         run, results = outcome
         self.results = {result.name: result for result in results}
         self._publish(DomainsView("ready", tuple(results), run.label, is_sample=run.is_sample))
+        self.app.reanalyse()  # failing checks are breaches: the feed and report's exit code follow
 
     def _publish(self, view: DomainsView) -> None:
         self.view = view

@@ -31,12 +31,29 @@ def domain_findings(
                     "DMARC record disappeared",
                     result.dmarc.reason,
                     "RFC 7489",
+                    kind="domain",
+                    metric="dmarc",
+                    scope=result.name,
+                    reason=result.dmarc.reason,
                 )
             )
         for what, status, reason, source in _checks(result):
             if status is Status.FAIL:
                 severity = "critical" if what.split()[0] in CRITICAL_CHECKS else "warn"
-                items.append(FeedItem(severity, since, result.name, what, reason, source))
+                items.append(
+                    FeedItem(
+                        severity,
+                        since,
+                        result.name,
+                        what,
+                        reason,
+                        source,
+                        kind="domain",
+                        metric=what.split()[0].lower(),
+                        scope=result.name,
+                        reason=reason,
+                    )
+                )
     return items
 
 
