@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
+
+from textual.worker import WorkerCancelled, WorkerState
+
+BUSY = (WorkerState.PENDING, WorkerState.RUNNING)
 
 
 async def settle(pilot: Any) -> None:
@@ -10,7 +15,8 @@ async def settle(pilot: Any) -> None:
     analysis after check results arrive, …) and what they posted has been handled."""
     app = pilot.app
     while True:
-        await app.workers.wait_for_complete()
+        with contextlib.suppress(WorkerCancelled):  # a newer analysis replaced it: wait for that one
+            await app.workers.wait_for_complete()
         await pilot.pause()
-        if not app.busy:
+        if not any(worker.state in BUSY for worker in app.workers):
             return

@@ -7,16 +7,17 @@ from collections.abc import Callable
 import pytest
 from textual.pilot import Pilot
 
+from settling import settle
+
 
 @pytest.mark.parametrize(("moves", "story"), [((), "compliant"), (("j", "j"), "problems")])
 def test_domains_tab(
     snap_compare: Callable[..., bool], make_app: Callable[..., object], moves: tuple[str, ...], story: str
 ) -> None:
     async def run_before(pilot: Pilot[int]) -> None:
-        await pilot.app.workers.wait_for_complete()
+        await settle(pilot)
         await pilot.press("4")
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot)  # the checks, then the analysis they trigger
         pilot.app.screen.query_one("#domains-table").focus()
         await pilot.press(*moves)
         await pilot.pause()

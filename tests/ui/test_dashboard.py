@@ -249,8 +249,7 @@ async def test_w_opens_the_wizard_with_measured_defaults_and_escape_cancels(
     async with make_app().run_test(size=(160, 48)) as pilot:
         app = await loaded(pilot)
         await pilot.press("w")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, WizardScreen)
         assert "Step 1 of" in str(app.screen.query_one("#wizard-step").render())
         assert "month" in str(app.screen.query_one("#wizard-prompt").render())
@@ -294,8 +293,7 @@ async def test_a_big_file_loads_in_a_worker_with_progress_and_the_ui_answers_mea
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
         await pilot.press("escape")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot)
         progress = [m for m in seen if isinstance(m, LoadProgress)]
         assert progress, "a big file reports its progress"
         assert progress[-1].done == progress[-1].total

@@ -16,6 +16,7 @@ from ipdash.domain.config import Config, CsvFile
 from ipdash.sources.loader import LoadPlan
 from ipdash.ui.app import IpdashApp
 from ipdash.ui.widgets.domains_panel import DomainsPanel, provider_cell
+from settling import settle
 
 SAMPLE_DOMAINS = ["acme-shop.example", "news.acme-shop.example", "promo.acme-shop.example"]
 
@@ -23,10 +24,9 @@ SAMPLE_DOMAINS = ["acme-shop.example", "news.acme-shop.example", "promo.acme-sho
 async def open_domains(pilot: Pilot[int]) -> tuple[IpdashApp, DomainsPanel]:
     app = pilot.app
     assert isinstance(app, IpdashApp)
-    await app.workers.wait_for_complete()
+    await settle(pilot)
     await pilot.press("4")
-    await app.workers.wait_for_complete()
-    await pilot.pause()
+    await settle(pilot)
     return app, app.dashboard.query_one(DomainsPanel)
 
 
@@ -82,8 +82,7 @@ async def test_before_the_domains_tab_opens_the_ip_detail_says_so(make_app: Call
     async with make_app().run_test(size=(160, 48)) as pilot:
         app = pilot.app
         assert isinstance(app, IpdashApp)
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot)
         app.dashboard.table.focus()
         await pilot.press("j", "enter")
         await pilot.pause()
@@ -94,12 +93,11 @@ async def test_before_the_domains_tab_opens_the_ip_detail_says_so(make_app: Call
 
 async def test_c_rechecks(make_app: Callable[..., IpdashApp]) -> None:
     async with make_app().run_test(size=(160, 48)) as pilot:
-        app, panel = await open_domains(pilot)
+        _app, panel = await open_domains(pilot)
         first = panel.view.results
         panel.query_one(DataTable).focus()
         await pilot.press("c")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot)
         assert panel.view.state == "ready" and panel.view.results is not first
 
 

@@ -25,6 +25,7 @@ from ipdash.domain.advisor import (
 from ipdash.ui.screens.recommendation import RecommendationScreen
 from ipdash.ui.screens.wizard import AnswerInput, WizardDrafts, WizardScreen
 from ipdash.ui.themes import load_themes
+from settling import settle
 
 REPO = Path(__file__).resolve().parents[2]
 FROZEN = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
@@ -335,8 +336,7 @@ async def test_export_writes_markdown_and_shows_the_path(tmp_path: Path) -> None
         await pilot.pause()
         await walk_to_result(pilot)
         await pilot.press("e")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot)
         path = tmp_path / "exports" / "ipdash-recommendation-20261122-093000.md"
         assert path.exists()
         assert text_of(pilot, "#rec-export") == f"✓ Exported to {path}"
@@ -354,8 +354,7 @@ async def test_export_failure_is_shown(tmp_path: Path) -> None:
         await pilot.pause()
         await walk_to_result(pilot)
         await pilot.press("e")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot)
         assert text_of(pilot, "#rec-export").startswith("! Export failed:")
 
 
@@ -386,8 +385,7 @@ async def test_over_the_dashboard_with_defaults_measured_from_sample_data(
     """How the lead wires `w`: measured_defaults(full dataset) → push WizardScreen over the app."""
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot)
         dataset = app.full_dataset  # type: ignore[attr-defined]
         defaults = measured_defaults(dataset)
         assert defaults.monthly_volume is not None
@@ -571,11 +569,9 @@ async def test_w_over_the_sample_data_uses_the_worst_ip_resumes_and_names_the_da
 
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("w")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, WizardScreen)
         await enter_until(pilot, "bounce_rate")
         shown = text_of(pilot, "#wizard-suggestion")
@@ -584,8 +580,7 @@ async def test_w_over_the_sample_data_uses_the_worst_ip_resumes_and_names_the_da
         await pilot.press("escape")
         await pilot.pause()
         await pilot.press("w")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot)
         assert text_of(pilot, "#wizard-prompt").startswith("Resume where you left off")
         await pilot.press("1")
         await pilot.pause()

@@ -187,11 +187,6 @@ class IpdashApp(App[int]):
             dataset, analysis, now, origin=self.origin, replay_day=self.replay_day if self.demo else None
         )
 
-    @property
-    def busy(self) -> bool:
-        """A worker is pending or running: more data may still arrive (tests and benchmarks wait on it)."""
-        return any(worker.state in (WorkerState.PENDING, WorkerState.RUNNING) for worker in self.workers)
-
     def on_load_progress(self, message: LoadProgress) -> None:
         self.dashboard.query_one("#status").show_progress(message.label, message.done, message.total)  # type: ignore[attr-defined]
 
