@@ -14,8 +14,7 @@ A rate whose numerator the source does not report is ``None`` (unknown), not 0.
 from __future__ import annotations
 
 import statistics
-from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -148,14 +147,17 @@ class IpMetrics:
     by_provider: Mapping[str, Totals]
     previous_by_provider: Mapping[str, Totals]
     #: One entry per calendar day from the IP's first day to the window end (zero-sent days included).
-    daily: tuple[tuple[date, Totals], ...]
-    daily_by_provider: Mapping[str, tuple[tuple[date, Totals], ...]]
+    #: Built on first use (see :mod:`ipdash.domain.series`): read it for the IP being shown only.
+    daily: Sequence[tuple[date, Totals]]
+    daily_by_provider: Mapping[str, Sequence[tuple[date, Totals]]]
     consistency_cv: float | None
     last_sent_day: date | None
     idle_days: int | None
     largest_day_over_day_jump: float | None = None
     sending_days_in_window: int = 0
     notes: tuple[str, ...] = field(default=())
+    #: Days with mail sent from the IP's first day to the window end (what ``daily`` would count).
+    sending_days: int = 0
 
     @property
     def volume_change(self) -> float | None:
@@ -171,54 +173,56 @@ class IpMetrics:
         return now - before
 
 
-def compute_metrics(dataset: Dataset, window: Window) -> dict[str, IpMetrics]:
-    """Metrics for every IP the dataset knows (IPs with facts but no counts included)."""
-    by_ip: dict[str, dict[str, dict[date, Totals]]] = defaultdict(lambda: defaultdict(dict))
-    for (day, ip, provider), stat in dataset.stats.items():
-        if day <= window.end:
-            by_ip[ip][provider][day] = Totals.of(stat)
-    return {ip: ip_metrics(ip, by_ip.get(ip, {}), window) for ip in dataset.ips()}
+def compute_metrics(
+    dataset: Dataset, window: Window, *, only_ips: Collection[str] | None = None
+) -> dict[str, IpMetrics]:
+    """Metrics for every IP the dataset knows (IPs with facts but no counts included), in IP order.
+
+    ``only_ips`` limits the work to those IPs (incremental re-analysis after a poll or a
+    file change touched a few of them); :func:`merge_metrics` folds the result into the
+    previous one. Sums are vectorised group-bys over the dataset's frame; Python builds
+    per-IP summaries only.
+    """
+    from ipdash.domain.metrics_engine import summaries
+
+    ips = dataset.ips()
+    if only_ips is not None:
+        wanted = set(only_ips)
+        ips = [ip for ip in ips if ip in wanted]
+    found = summaries(dataset, window, None if only_ips is None else ips)
+    return {ip: found.get(ip) or empty_metrics(ip, window) for ip in ips}
 
 
-def ip_metrics(ip: str, per_provider: Mapping[str, Mapping[date, Totals]], window: Window) -> IpMetrics:
-    previous_window = window.previous()
-    by_provider = {p: total(t for d, t in days.items() if d in window) for p, days in per_provider.items()}
-    previous_by_provider = {
-        p: total(t for d, t in days.items() if d in previous_window) for p, days in per_provider.items()
-    }
-    all_days = sorted({d for days in per_provider.values() for d in days})
-    daily = _daily_series(all_days, [per_provider[p] for p in per_provider], window.end)
-    daily_by_provider = {p: _daily_series(all_days, [days], window.end) for p, days in per_provider.items()}
-    sending = [(d, t) for d, t in daily if t.sent > 0]
-    last_sent = sending[-1][0] if sending else None
+def merge_metrics(
+    previous: Mapping[str, IpMetrics], updated: Mapping[str, IpMetrics], ips: Sequence[str]
+) -> dict[str, IpMetrics]:
+    """``previous`` with ``updated``'s IPs replaced, for the IPs in ``ips`` (the dataset's IP order).
+
+    An IP in ``ips`` missing from both (new facts with no counts) is an error: recompute it.
+    """
+    return {ip: updated[ip] if ip in updated else previous[ip] for ip in ips}
+
+
+def empty_metrics(ip: str, window: Window) -> IpMetrics:
     return IpMetrics(
         ip=ip,
         window=window,
-        totals=total(by_provider.values()),
-        previous=total(previous_by_provider.values()),
-        by_provider=by_provider,
-        previous_by_provider=previous_by_provider,
-        daily=daily,
-        daily_by_provider=daily_by_provider,
-        consistency_cv=coefficient_of_variation([t.sent for _, t in sending[-CONSISTENCY_SENDING_DAYS:]]),
-        last_sent_day=last_sent,
-        idle_days=(window.end - last_sent).days if last_sent else None,
-        largest_day_over_day_jump=_largest_jump([t.sent for _, t in sending[-CONSISTENCY_SENDING_DAYS:]]),
-        sending_days_in_window=sum(1 for d, _ in sending if d in window),
+        totals=Totals(),
+        previous=Totals(),
+        by_provider={},
+        previous_by_provider={},
+        daily=(),
+        daily_by_provider={},
+        consistency_cv=None,
+        last_sent_day=None,
+        idle_days=None,
     )
 
 
-def _daily_series(
-    all_days: list[date], sources: list[Mapping[date, Totals]], end: date
-) -> tuple[tuple[date, Totals], ...]:
-    if not all_days:
-        return ()
-    series = []
-    day = all_days[0]
-    while day <= end:
-        series.append((day, total(source[day] for source in sources if day in source)))
-        day += timedelta(days=1)
-    return tuple(series)
+def sending_summary(sending: Sequence[int]) -> tuple[float | None, float | None]:
+    """Consistency (CV) and the largest jump over the last CONSISTENCY_SENDING_DAYS sending days' volumes."""
+    recent = list(sending[-CONSISTENCY_SENDING_DAYS:])
+    return coefficient_of_variation(recent), _largest_jump(recent)
 
 
 def coefficient_of_variation(values: list[int]) -> float | None:

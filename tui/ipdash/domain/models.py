@@ -7,10 +7,14 @@ Counts a source does not report are ``None`` (unknown), never 0.
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from ipdash.domain.stats_table import StatsView
 
 IpKind = Literal["dedicated", "shared"]
 
@@ -142,38 +146,125 @@ class SourceInfo:
     detail: str = ""
 
 
-@dataclass(slots=True)
 class Dataset:
     """Everything loaded from all sources, merged.
 
-    ``stats`` is keyed by (day, ip, mailbox provider); a later source replaces
-    an earlier one's record for the same key (re-reading a file, re-polling a day).
+    Daily records live in one columnar frame (see :mod:`ipdash.domain.stats_table`),
+    keyed by (day, ip, mailbox provider); a later source replaces an earlier one's
+    record for the same key (re-reading a file, re-polling a day). ``stats`` is a
+    mapping view of it for callers that want single records.
     """
 
-    stats: dict[tuple[date, str, str], DailyStat] = field(default_factory=dict)
-    facts: dict[str, IpFacts] = field(default_factory=dict)
-    snds: dict[tuple[str, date], SndsDay] = field(default_factory=dict)
-    errors: list[RowError] = field(default_factory=list)
-    sources: list[SourceInfo] = field(default_factory=list)
-    warmups: dict[str, ProviderWarmup] = field(default_factory=dict)
-    #: Provider-reported listings keyed by (source, ip, list name).
-    listings: dict[tuple[str, str, str], ProviderListing] = field(default_factory=dict)
-    #: Account/domain-level days keyed by (source, scope, day).
-    accounts: dict[tuple[str, str, date], AccountDay] = field(default_factory=dict)
+    __slots__ = ("_frame", "_index", "_ip_set", "_pending", "accounts", "errors", "facts", "listings", "snds",
+                 "sources", "warmups")
+
+    def __init__(
+        self,
+        stats: Mapping[tuple[date, str, str], DailyStat] | None = None,
+        facts: dict[str, IpFacts] | None = None,
+        snds: dict[tuple[str, date], SndsDay] | None = None,
+        errors: list[RowError] | None = None,
+        sources: list[SourceInfo] | None = None,
+        warmups: dict[str, ProviderWarmup] | None = None,
+        listings: dict[tuple[str, str, str], ProviderListing] | None = None,
+        accounts: dict[tuple[str, str, date], AccountDay] | None = None,
+        *,
+        frame: Any = None,
+    ) -> None:
+        self.facts: dict[str, IpFacts] = facts if facts is not None else {}
+        self.snds: dict[tuple[str, date], SndsDay] = snds if snds is not None else {}
+        self.errors: list[RowError] = errors if errors is not None else []
+        self.sources: list[SourceInfo] = sources if sources is not None else []
+        self.warmups: dict[str, ProviderWarmup] = warmups if warmups is not None else {}
+        #: Provider-reported listings keyed by (source, ip, list name).
+        self.listings: dict[tuple[str, str, str], ProviderListing] = listings if listings is not None else {}
+        #: Account/domain-level days keyed by (source, scope, day).
+        self.accounts: dict[tuple[str, str, date], AccountDay] = accounts if accounts is not None else {}
+        self._frame: Any = frame  # a polars DataFrame, or None while empty (polars not imported)
+        self._pending: list[DailyStat] = list(stats.values()) if stats else []
+        self._index: dict[tuple[date, str, str], int] | None = None
+        self._ip_set: set[str] | None = None
+
+    # --- the daily records -------------------------------------------------------------------
+
+    @property
+    def stats(self) -> StatsView:
+        from ipdash.domain.stats_table import StatsView
+
+        return StatsView(self)
+
+    def frame(self) -> Any:
+        """The daily records as a polars DataFrame (schema ``stats_table.SCHEMA``), one row per key."""
+        from ipdash.domain import stats_table
+
+        if self._pending:
+            pending, self._pending = self._pending, []
+            self._set_frame(stats_table.combine(self._current(), stats_table.frame_from_stats(pending)))
+        return self._current()
+
+    def _current(self) -> Any:
+        if self._frame is None:
+            from ipdash.domain.stats_table import empty_frame
+
+            self._frame = empty_frame()
+        return self._frame
+
+    def _set_frame(self, frame: Any) -> None:
+        self._frame = frame
+        self._index = None
+        self._ip_set = None
+
+    def has_stats(self) -> bool:
+        return bool(self._pending) or (self._frame is not None and self._frame.height > 0)
+
+    def add(self, stat: DailyStat) -> None:
+        """Add one record; it replaces any earlier record for its (day, ip, mailbox provider)."""
+        self._pending.append(stat)
+        self._index = None
+        self._ip_set = None
+
+    def add_all(self, stats: Iterable[DailyStat]) -> None:
+        self._pending.extend(stats)
+        self._index = None
+        self._ip_set = None
+
+    def add_frame(self, frame: Any) -> None:
+        """Add a frame of records (any subset of the schema's columns; one row per key)."""
+        from ipdash.domain import stats_table
+
+        self._set_frame(stats_table.combine(self.frame(), stats_table.conform(frame)))
+
+    def key_index(self) -> dict[tuple[date, str, str], int]:
+        """Row number of each key in ``frame()`` (built on first use, for single-record lookups)."""
+        frame = self.frame()
+        if self._index is None:
+            columns = [frame[name].to_list() for name in ("day", "ip", "mailbox_provider")]
+            self._index = {key: row for row, key in enumerate(zip(*columns, strict=True))}
+        return self._index
+
+    def stat_ips(self) -> set[str]:
+        """IPs with at least one daily record."""
+        frame = self.frame()
+        if self._ip_set is None:
+            self._ip_set = set(frame["ip"].unique().to_list()) if frame.height else set()
+        return self._ip_set
+
+    # --- the whole dataset -------------------------------------------------------------------
 
     def ips(self) -> list[str]:
         """Every IP any source knows, sorted: IPv4 before IPv6, numerically."""
-        known = {key[1] for key in self.stats} | set(self.facts) | {k[0] for k in self.snds}
+        known = self.stat_ips() | set(self.facts) | {k[0] for k in self.snds}
         return sorted(known, key=ip_sort_key)
 
     def latest_day(self) -> date | None:
-        days = [key[0] for key in self.stats]
-        return max(days) if days else None
+        if not self.has_stats():
+            return None
+        latest: date | None = self.frame()["day"].max()
+        return latest
 
     def copy(self) -> Dataset:
-        """A new Dataset with its own containers (the records themselves are immutable)."""
-        return Dataset(
-            stats=dict(self.stats),
+        """A new Dataset with its own containers (records and frames themselves are immutable)."""
+        copied = Dataset(
             facts=dict(self.facts),
             snds=dict(self.snds),
             errors=list(self.errors),
@@ -181,12 +272,16 @@ class Dataset:
             warmups=dict(self.warmups),
             listings=dict(self.listings),
             accounts=dict(self.accounts),
+            frame=self._frame,
         )
+        copied._pending = list(self._pending)
+        return copied
 
     def until(self, last_day: date) -> Dataset:
         """The same data as it stood at the end of ``last_day`` (for replaying history)."""
+        import polars as pl
+
         return Dataset(
-            stats={key: stat for key, stat in self.stats.items() if key[0] <= last_day},
             facts=dict(self.facts),
             snds={key: day for key, day in self.snds.items() if key[1] <= last_day},
             errors=list(self.errors),
@@ -194,10 +289,14 @@ class Dataset:
             warmups=dict(self.warmups),
             listings=dict(self.listings),
             accounts={key: day for key, day in self.accounts.items() if key[2] <= last_day},
+            frame=self.frame().filter(pl.col("day") <= last_day) if self.has_stats() else None,
         )
 
     def merge(self, other: Dataset) -> None:
-        self.stats.update(other.stats)
+        if other.has_stats():
+            from ipdash.domain import stats_table
+
+            self._set_frame(stats_table.combine(self.frame(), other.frame()))
         for ip, facts in other.facts.items():
             self.facts[ip] = facts
         self.snds.update(other.snds)

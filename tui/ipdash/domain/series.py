@@ -1,0 +1,140 @@
+"""Day-by-day series of one IP, built on first use rather than for every IP.
+
+``IpMetrics.daily`` and ``daily_by_provider`` are a :class:`LazySeries` and a
+:class:`LazyProviderSeries`: tuple-like and mapping-like views that build the IP's
+series the first time they are read (the detail screen, a breach's onset). All
+IPs of one compute_metrics call share a :class:`SeriesSource`, which groups the
+frame by IP once, on the first read, so each later read slices its IP's rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any, overload
+
+import polars as pl
+
+if TYPE_CHECKING:
+    from ipdash.domain.metrics import Totals
+
+Series = tuple[tuple[date, "Totals"], ...]
+_COUNTS = ("sent", "delivered", "bounced", "hard_bounced", "complaints", "unsubscribes", "opens", "clicks")
+
+
+class SeriesSource:
+    """The records up to a window end, and each IP's series once someone asks for it."""
+
+    def __init__(self, frame: pl.DataFrame, end: date) -> None:
+        self._frame = frame
+        self._end = end
+        self._slices: dict[str, tuple[int, int]] | None = None
+        self._sorted: pl.DataFrame | None = None
+        self._built: dict[str, tuple[Series, dict[str, Series]]] = {}
+
+    def total_series(self, ip: str) -> LazySeries:
+        return LazySeries(self, ip)
+
+    def provider_series(self, ip: str) -> LazyProviderSeries:
+        return LazyProviderSeries(self, ip)
+
+    def series(self, ip: str) -> tuple[Series, dict[str, Series]]:
+        built = self._built.get(ip)
+        if built is None:
+            built = self._built[ip] = _build(self._rows(ip), self._end)
+        return built
+
+    def _rows(self, ip: str) -> pl.DataFrame:
+        if self._slices is None:
+            ordered = self._frame.with_columns(pl.col("ip").cast(pl.String)).sort("ip", maintain_order=True)
+            bounds = ordered.group_by("ip", maintain_order=True).agg(pl.len().alias("n"))
+            offset = 0
+            slices = {}
+            for name, count in zip(bounds["ip"].to_list(), bounds["n"].to_list(), strict=True):
+                slices[name] = (offset, count)
+                offset += count
+            self._sorted, self._slices = ordered, slices
+        assert self._sorted is not None
+        offset, count = self._slices.get(ip, (0, 0))
+        return self._sorted.slice(offset, count)
+
+
+def _build(rows: pl.DataFrame, end: date) -> tuple[Series, dict[str, Series]]:
+    from ipdash.domain.metrics import Totals, total
+
+    per_provider: dict[str, dict[date, Totals]] = {}
+    columns = [rows[name].to_list() for name in ("day", "mailbox_provider", *_COUNTS)]
+    for day, provider, *counts in zip(*columns, strict=True):
+        per_provider.setdefault(str(provider), {})[day] = Totals(counts[0] or 0, *counts[1:])
+    all_days = sorted({d for days in per_provider.values() for d in days})
+    if not all_days:
+        return (), {}
+
+    def series(sources: list[dict[date, Totals]]) -> Series:
+        result = []
+        day = all_days[0]
+        while day <= end:
+            result.append((day, total(source[day] for source in sources if day in source)))
+            day += timedelta(days=1)
+        return tuple(result)
+
+    return series(list(per_provider.values())), {p: series([days]) for p, days in per_provider.items()}
+
+
+class LazySeries(Sequence[tuple[date, "Totals"]]):
+    """One IP's day-by-day totals over all mailbox providers, built on first read."""
+
+    __slots__ = ("_ip", "_source")
+
+    def __init__(self, source: SeriesSource, ip: str) -> None:
+        self._source, self._ip = source, ip
+
+    def _values(self) -> Series:
+        return self._source.series(self._ip)[0]
+
+    @overload
+    def __getitem__(self, index: int) -> tuple[date, Totals]: ...
+    @overload
+    def __getitem__(self, index: slice) -> Series: ...
+    def __getitem__(self, index: Any) -> Any:
+        return self._values()[index]
+
+    def __len__(self) -> int:
+        return len(self._values())
+
+    def __iter__(self) -> Iterator[tuple[date, Totals]]:
+        return iter(self._values())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, LazySeries):
+            other = other._values()
+        return isinstance(other, tuple) and self._values() == other
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"LazySeries({self._ip}, {len(self)} days)"
+
+
+class LazyProviderSeries(Mapping[str, Series]):
+    """One IP's day-by-day totals per mailbox provider, built on first read."""
+
+    __slots__ = ("_ip", "_source")
+
+    def __init__(self, source: SeriesSource, ip: str) -> None:
+        self._source, self._ip = source, ip
+
+    def _values(self) -> dict[str, Series]:
+        return self._source.series(self._ip)[1]
+
+    def __getitem__(self, provider: str) -> Series:
+        return self._values()[provider]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values())
+
+    def __len__(self) -> int:
+        return len(self._values())
+
+    def __repr__(self) -> str:
+        return f"LazyProviderSeries({self._ip}, {list(self._values())})"
