@@ -9,7 +9,6 @@ dedicated plan would fail on. The basis says which one it was and what the accou
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import date, timedelta
 from itertools import pairwise
 from typing import Any
@@ -19,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ipdash.domain.advisor import text
 from ipdash.domain.advisor.inputs import Pattern, cross_field_problems
 from ipdash.domain.advisor.rulebook import RuleBook, bundled_rule_book
-from ipdash.domain.metrics import Totals, coefficient_of_variation, total
+from ipdash.domain.metrics import Totals, coefficient_of_variation
 from ipdash.domain.models import Dataset
 
 SEASONAL_MIN_BLOCKS = 3
@@ -61,9 +60,7 @@ def measured_defaults(
     latest day with data). Returns empty defaults when nothing was sent."""
     book = book or bundled_rule_book()
     detection = book.pattern_detection
-    per_day: dict[date, int] = defaultdict(int)
-    for stat in dataset.stats.values():
-        per_day[stat.day] += stat.sent
+    per_day = sent_per_day(dataset)
     end = today or dataset.latest_day()
     if end is None or not per_day:
         return MeasuredDefaults(basis={"all": "no sending data loaded"})
@@ -82,9 +79,7 @@ def measured_defaults(
             window_end=end,
         )
     scale = window_days / covered
-    window_total = total(
-        Totals.of(stat) for stat in dataset.stats.values() if covered_start <= stat.day <= end
-    )
+    window_total = totals_between(dataset, covered_start, end)
     span = f"{covered_start.isoformat()} to {end.isoformat()}"
     scaled = f", scaled from {text.plural(covered, 'day')} to {window_days}" if covered < window_days else ""
     values: dict[str, Any] = {"monthly_volume": max(1, round(window_total.sent * scale))}
@@ -175,3 +170,25 @@ def _pattern(
         f"{busiest / quietest:.1f}× the quietest (< {detection.seasonal_ratio:g}×)",
         None,
     )
+
+
+def sent_per_day(dataset: Dataset) -> dict[date, int]:
+    """Messages sent per day over every IP and mailbox provider."""
+    if not dataset.has_stats():
+        return {}
+    import polars as pl
+
+    per_day = dataset.frame().group_by("day").agg(pl.col("sent").sum()).sort("day")
+    return dict(zip(per_day["day"].to_list(), per_day["sent"].to_list(), strict=True))
+
+
+def totals_between(dataset: Dataset, start: date, end: date) -> Totals:
+    """Summed counts of every record from ``start`` to ``end``; a count no record reports stays None."""
+    import polars as pl
+
+    names = ("delivered", "bounced", "hard_bounced", "complaints", "unsubscribes", "opens", "clicks")
+    rows = dataset.frame().filter(pl.col("day").is_between(start, end))
+    sums = rows.select(
+        pl.col("sent").sum(), *(pl.col(n).sum().alias(n) for n in names), *(pl.col(n).count().alias(f"{n}#") for n in names)
+    ).row(0, named=True)
+    return Totals(sums["sent"], *(sums[n] if sums[f"{n}#"] else None for n in names))

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Mapping
 from datetime import date
 
 from ipdash.domain.config import Config
-from ipdash.domain.models import ALL_PROVIDERS, BlocklistSignal, DailyStat, Dataset, IpFacts, canonical_ip
+from ipdash.domain.models import BlocklistSignal, Dataset, IpFacts, canonical_ip
 from ipdash.domain.thresholds import Preset
 from ipdash.domain.warmup.plans import WarmupPlan, build_plan
 from ipdash.domain.warmup.progress import assess_warmup
@@ -15,7 +14,8 @@ from ipdash.domain.warmup.provider_view import assess_provider_only, provider_no
 from ipdash.domain.warmup.results import DayVolume, NextAction, NextStep, WarmupProgress, WarmupState
 from ipdash.domain.warmup.schedules import PlanError, Schedule
 from ipdash.domain.warmup.settings import WarmupSettings
-from ipdash.domain.warmup.severity import daily_severities
+from ipdash.domain.warmup.severity import severities_of
+from ipdash.domain.warmup.volumes import last_sending_days, totals_by_ip, volumes_by_ip
 
 
 def daily_volumes(dataset: Dataset, ip: str) -> list[DayVolume]:
@@ -24,25 +24,7 @@ def daily_volumes(dataset: Dataset, ip: str) -> list[DayVolume]:
     A day with per-provider records uses those (an ``all`` record beside them
     would double count); ``delivered`` is known only if every record has it.
     """
-    by_day: dict[date, list[DailyStat]] = defaultdict(list)
-    for (day, stat_ip, _provider), stat in dataset.stats.items():
-        if stat_ip == ip:
-            by_day[day].append(stat)
-    volumes = []
-    for day in sorted(by_day):
-        stats = by_day[day]
-        split = [s for s in stats if s.mailbox_provider != ALL_PROVIDERS]
-        used = split or stats
-        delivered = [s.delivered for s in used]
-        volumes.append(
-            DayVolume(
-                day=day,
-                sent=sum(s.sent for s in used),
-                delivered=None if None in delivered else sum(d for d in delivered if d is not None),
-                per_mailbox_provider={s.mailbox_provider: s.sent for s in split},
-            )
-        )
-    return volumes
+    return volumes_by_ip(dataset, [ip]).get(ip, [])
 
 
 def assess_dataset_ip(
@@ -53,13 +35,15 @@ def assess_dataset_ip(
     today: date,
     severity_by_day: Mapping[date, str] | None = None,
     spamhaus_listed: bool | None = None,
+    volumes: list[DayVolume] | None = None,
 ) -> WarmupProgress | None:
     """Warm-up progress of ``ip``, or None when it has no plan, no provider warm-up and no re-warm need.
 
     The plan comes from ``[warmup.ips."IP"]`` in the config, else the IP's facts
     (``warmup_plan`` / ``warmup_start``). An IP without a plan that has been idle
     longer than the re-warm limit gets a re-warm plan on the default schedule,
-    up to its previous peak day.
+    up to its previous peak day. ``volumes`` are the IP's daily volumes when the
+    caller grouped them already (see volumes.volumes_by_ip).
     """
     ip = canonical_ip(ip)
     entry = settings.ips.get(ip)
@@ -67,7 +51,8 @@ def assess_dataset_ip(
     plan_name = (entry.plan if entry else None) or (facts.warmup_plan if facts else None)
     start = (entry.start if entry else None) or (facts.warmup_start if facts else None)
     provider_state = dataset.warmups.get(ip)
-    volumes = daily_volumes(dataset, ip)
+    if volumes is None:
+        volumes = daily_volumes(dataset, ip)
 
     def assess(plan: WarmupPlan, target_source: str) -> WarmupProgress:
         return assess_warmup(
@@ -187,17 +172,36 @@ def assess_all(
     if day is None:
         return {}
     settings = WarmupSettings.from_section(config.warmup)
+    candidates = _candidates(dataset, settings, day)
+    volumes = volumes_by_ip(dataset, candidates)
+    day_totals = totals_by_ip(dataset, candidates)
     results: dict[str, WarmupProgress] = {}
     for ip in dataset.ips():
+        if ip not in candidates:
+            continue
         signal = (blocklists or {}).get(ip)
         progress = assess_dataset_ip(
             dataset,
             ip,
             settings=settings,
             today=day,
-            severity_by_day=daily_severities(dataset, ip, presets, config.thresholds),
+            severity_by_day=severities_of(day_totals.get(ip, {}), presets, config.thresholds),
             spamhaus_listed=signal.spamhaus_listed if signal is not None else None,
+            volumes=volumes.get(ip, []),
         )
         if progress is not None:
             results[ip] = progress
     return results
+
+
+def _candidates(dataset: Dataset, settings: WarmupSettings, today: date) -> set[str]:
+    """IPs that can have warm-up progress: a plan, a provider warm-up, or idle past the re-warm limit.
+
+    Every other IP gets None from assess_dataset_ip, so it is not assessed at all.
+    """
+    found = {canonical_ip(ip) for ip in settings.ips if settings.ips[ip].plan} | set(dataset.warmups)
+    found |= {ip for ip, facts in dataset.facts.items() if facts.warmup_plan}
+    for ip, last in last_sending_days(dataset, today).items():
+        if (today - last).days > settings.rewarm_idle_days:
+            found.add(ip)
+    return found

@@ -6,10 +6,11 @@ from collections.abc import Mapping
 from datetime import date
 
 from ipdash.domain.config import ThresholdSettings
-from ipdash.domain.metrics import RATE_METRICS, Totals, total
-from ipdash.domain.models import ALL_PROVIDERS, Dataset
+from ipdash.domain.metrics import RATE_METRICS, Totals
+from ipdash.domain.models import Dataset
 from ipdash.domain.thresholds import IP_SCOPE, Preset, Status, judge, resolve_levels
 from ipdash.domain.warmup.results import Severity
+from ipdash.domain.warmup.volumes import totals_by_ip
 
 
 def daily_severities(
@@ -21,22 +22,16 @@ def daily_severities(
     fewer than ``min_volume`` messages is left out (too small to judge), as is
     a day whose rates are unknown; the warm-up rules then see no warning.
     """
+    return severities_of(totals_by_ip(dataset, [ip]).get(ip, {}), presets, settings)
+
+
+def severities_of(
+    by_day: Mapping[date, Totals], presets: Mapping[str, Preset], settings: ThresholdSettings
+) -> dict[date, Severity]:
+    """:func:`daily_severities` from one IP's Totals per day (see volumes.totals_by_ip)."""
     _name, levels = resolve_levels(presets, settings, IP_SCOPE)
-    by_day: dict[date, list[Totals]] = {}
-    split_days: set[date] = set()
-    for (day, stat_ip, provider), stat in dataset.stats.items():
-        if stat_ip != ip:
-            continue
-        if provider != ALL_PROVIDERS:
-            if day not in split_days:
-                by_day[day] = []  # per-provider records replace an "all" record for the same day
-                split_days.add(day)
-        elif day in split_days:
-            continue
-        by_day.setdefault(day, []).append(Totals.of(stat))
     result: dict[date, Severity] = {}
-    for day, items in by_day.items():
-        totals = total(items)
+    for day, totals in by_day.items():
         statuses = [
             judge(totals.rate(metric), totals.sent, levels.get(metric), settings.min_volume)
             for metric in RATE_METRICS
