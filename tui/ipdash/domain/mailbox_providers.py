@@ -49,6 +49,8 @@ _GROUPS: dict[str, tuple[str, ...]] = {
 }
 
 _LOOKUP = {alias: group for group, aliases in _GROUPS.items() for alias in aliases}
+#: Every recognised spelling (stripped, lower-case) and its scope; the rest is ``other``.
+ALIASES: dict[str, str] = dict(_LOOKUP)
 
 #: Display order for per-provider tables.
 KNOWN_ORDER = (GMAIL, OUTLOOK, YAHOO, APPLE, OTHER, ALL_PROVIDERS)

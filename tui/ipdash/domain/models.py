@@ -249,6 +249,12 @@ class Dataset:
             self._ip_set = set(frame["ip"].unique().to_list()) if frame.height else set()
         return self._ip_set
 
+    def stat_sources(self) -> set[str]:
+        """Names of the sources the daily records came from."""
+        if not self.has_stats():
+            return set()
+        return set(self.frame()["source"].unique().cast(str).to_list())
+
     # --- the whole dataset -------------------------------------------------------------------
 
     def ips(self) -> list[str]:

@@ -67,12 +67,17 @@ def unique_keys(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def combine(earlier: pl.DataFrame, later: pl.DataFrame) -> pl.DataFrame:
-    """Both frames' records; ``later`` replaces ``earlier`` for the same key."""
+    """Both frames' records; ``later`` (one row per key) replaces ``earlier`` for the same key.
+
+    An anti-join on the keys, not a unique() over both: merging a poll's few records into
+    a large history costs one hash probe per old record, and nothing is sorted.
+    """
     if later.height == 0:
         return earlier
     if earlier.height == 0:
         return later
-    return unique_keys(pl.concat([earlier, later], how="vertical", rechunk=False)).rechunk()
+    kept = earlier.join(later.select(KEY_COLUMNS), on=list(KEY_COLUMNS), how="anti", maintain_order="left")
+    return pl.concat([kept, later], how="vertical").rechunk()
 
 
 def stat_of(row: dict[str, Any]) -> DailyStat:

@@ -16,9 +16,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from operator import add, itemgetter
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ipdash.domain.stats_table import StatsView
 
 from ipdash.domain.mailbox_providers import normalise_mailbox_provider
-from ipdash.domain.models import ALL_PROVIDERS, DailyStat, RowError, SndsDay, canonical_ip
+from ipdash.domain.models import ALL_PROVIDERS, Dataset, RowError, SndsDay, canonical_ip
+from ipdash.sources.csv_fast import with_bounced, bulk_load, read_fast
 from ipdash.sources.csv_format import COUNT_FIELDS, looks_like_snds_row, map_columns, sniff_delimiter
 
 #: Row errors kept in full per file; beyond this they are only counted.
@@ -44,11 +49,20 @@ class CsvReadError(Exception):
 class CsvLoadResult:
     path: Path
     kind: str  # "stats" | "snds"
-    stats: dict[Key, DailyStat] = field(default_factory=dict)
+    #: The per-(day, IP, mailbox provider) sums, one row per key (schema stats_table.SCHEMA), or None.
+    frame: Any = None
     snds: dict[tuple[str, date], SndsDay] = field(default_factory=dict)
     errors: list[RowError] = field(default_factory=list)
     error_count: int = 0
     rows: int = 0
+    _records: Dataset | None = None
+
+    @property
+    def stats(self) -> StatsView:
+        """The sums as records keyed by (day, IP, mailbox provider), built on demand."""
+        if self._records is None:
+            self._records = Dataset(frame=self.frame)
+        return self._records.stats
 
     def add_error(self, error: RowError) -> None:
         self.error_count += 1
@@ -96,9 +110,26 @@ def read_csv_file(
                 f"{path}: no recognisable header: missing {', '.join(missing)} column(s) "
                 f"(found: {shown}); map them in the config's [[csv]] columns table"
             )
-        reader = csv.reader(text, delimiter=separator)
         parser = _RowParser(path, column_map.positions, date_format, source_name)
-        parser.run(reader, raw, total, progress)
+        with bulk_load():
+            fast = read_fast(
+                path,
+                separator=separator,
+                width=len(header),
+                positions=column_map.positions,
+                parse_date=parser.parse_date,
+                parse_count=_parse_count,
+                source=source_name,
+                batch_rows=PROGRESS_EVERY_ROWS,
+                progress=progress,
+            )
+            if fast is not None:
+                parser.result.frame, parser.result.rows = fast
+                if progress is not None:
+                    progress(total, total)
+                return parser.result
+            reader = csv.reader(text, delimiter=separator)
+            parser.run(reader, raw, total, progress)
         return parser.result
 
 
@@ -244,7 +275,7 @@ class _RowParser:
         day = self.dates.get(cell)
         if day is None:
             try:
-                day = self._parse_date(cell)
+                day = self.parse_date(cell)
             except ValueError:
                 return self._error(line, self.i_date + 1, f"not a date: {_printable(cell)}")
             if len(self.dates) < _CACHE_LIMIT and len(cell) <= _MAX_CACHED_CELL:
@@ -305,7 +336,7 @@ class _RowParser:
         column = self.count_positions[self.i_delivered] + 1
         self._error(line, column, f"delivered ({counts[self.i_delivered]}) is more than sent ({counts[0]})")
 
-    def _parse_date(self, cell: str) -> date:
+    def parse_date(self, cell: str) -> date:
         text = cell.strip()
         if self.date_format:
             return datetime.strptime(text, self.date_format).date()
@@ -318,18 +349,22 @@ class _RowParser:
         return None
 
     def _finish(self) -> None:
+        import polars as pl
+
+        from ipdash.domain.stats_table import conform
+
         fields = self.count_fields
-        stats: dict[Key, DailyStat] = {}
-        for key, counts in self.aggregates.items():
-            values = dict(zip(fields, counts, strict=True))
-            if values.get("bounced") is None and (
-                values.get("hard_bounced") is not None or values.get("soft_bounced") is not None
-            ):
-                values["bounced"] = (values.get("hard_bounced") or 0) + (values.get("soft_bounced") or 0)
-            stats[key] = DailyStat(
-                day=key[0], ip=key[1], mailbox_provider=key[2], source=self.source, **values
-            )  # type: ignore[arg-type]
-        self.result.stats = stats
+        keys = list(self.aggregates)
+        columns: dict[str, list[Any]] = {
+            "day": [key[0] for key in keys],
+            "ip": [key[1] for key in keys],
+            "mailbox_provider": [key[2] for key in keys],
+        }
+        for index, name in enumerate(fields):
+            columns[name] = [counts[index] for counts in self.aggregates.values()]
+        frame = pl.DataFrame(columns, schema_overrides={name: pl.Int64 for name in fields} | {"day": pl.Date})
+        self.aggregates = {}
+        self.result.frame = conform(with_bounced(frame).with_columns(pl.lit(self.source).alias("source")))
 
 
 def _first_line(row: list[str], last_line: int) -> int:

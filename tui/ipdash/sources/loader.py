@@ -102,7 +102,8 @@ def load_dataset(
                 SourceInfo(label, "csv", SourceState.FAILED, fetched_at, detail=str(error))
             )
             continue
-        dataset.stats.update(result.stats)
+        if result.frame is not None:
+            dataset.add_frame(result.frame)
         dataset.snds.update(result.snds)
         dataset.errors.extend(result.errors)
         detail = "header only: no data rows" if result.rows == 0 else ""

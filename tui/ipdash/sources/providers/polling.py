@@ -73,11 +73,10 @@ async def poll_all_once(
 def merge_poll_results(dataset: Dataset, results: Sequence[PollResult]) -> Dataset:
     """Add poll results to a dataset (in place, also returned): records replace older ones
     with the same key; each source gets a SourceInfo, stale with its reason when it failed."""
-    known_sources = {record.source for record in (*dataset.stats.values(), *dataset.facts.values())}
+    known_sources = dataset.stat_sources() | {facts.source for facts in dataset.facts.values()}
     for result in results:
         if result.ok:
-            for stat in result.stats:
-                dataset.stats[(stat.day, stat.ip, stat.mailbox_provider)] = stat
+            dataset.add_all(result.stats)
             for facts in result.facts:
                 dataset.facts[facts.ip] = facts
             for day in result.snds:

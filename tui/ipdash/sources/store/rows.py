@@ -92,8 +92,26 @@ class Table:
         if since is not None and self.day_column:
             query += f" WHERE {self.day_column} >= ?"
             params = (since.isoformat(),)
-        for row in db.execute(query + " ORDER BY fetched_at", params):
+        cursor = db.execute(query + " ORDER BY fetched_at", params)
+        if self.record is DailyStat:
+            _add_stat_rows(dataset, cursor.fetchall(), stored)
+            return
+        for row in cursor:
             self.add(dataset, self.from_row(row, stored))
+
+
+def _add_stat_rows(dataset: Dataset, found: list[tuple[Any, ...]], stored: list[str]) -> None:
+    """Daily stats straight into the dataset's frame (no record object per row); the last
+    fetched record of a (day, ip, mailbox provider) wins, as with one-by-one adds."""
+    import polars as pl
+
+    from ipdash.domain.stats_table import SCHEMA, unique_keys
+
+    if not found:
+        return
+    known = {name: SCHEMA[name] for name in stored if name in SCHEMA and name != "day"}
+    frame = pl.DataFrame(found, schema={name: known.get(name, pl.String) for name in stored}, orient="row")
+    dataset.add_frame(unique_keys(frame.with_columns(pl.col("day").str.to_date("%Y-%m-%d"))))
 
 
 def _add_stat(dataset: Dataset, stat: DailyStat) -> None:
