@@ -67,7 +67,7 @@ def summaries(dataset: Dataset, window: Window, ips: Sequence[str] | None) -> di
             by_provider=by_provider,
             previous_by_provider=previous_by_provider,
             daily=source.total_series(ip),
-            daily_by_provider=source.provider_series(ip),
+            daily_by_provider=source.provider_series(ip, list(by_provider)),
             consistency_cv=cv,
             last_sent_day=last_sent,
             idle_days=(window.end - last_sent).days if last_sent else None,

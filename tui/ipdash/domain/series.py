@@ -35,8 +35,8 @@ class SeriesSource:
     def total_series(self, ip: str) -> LazySeries:
         return LazySeries(self, ip)
 
-    def provider_series(self, ip: str) -> LazyProviderSeries:
-        return LazyProviderSeries(self, ip)
+    def provider_series(self, ip: str, providers: Sequence[str]) -> LazyProviderSeries:
+        return LazyProviderSeries(self, ip, providers)
 
     def series(self, ip: str) -> tuple[Series, dict[str, Series]]:
         built = self._built.get(ip)
@@ -60,37 +60,49 @@ class SeriesSource:
 
 
 def _build(rows: pl.DataFrame, end: date) -> tuple[Series, dict[str, Series]]:
-    from ipdash.domain.metrics import Totals, total
+    """The series from one IP's records: each record becomes one Totals; a day's total over
+    mailbox providers is summed count by count (an unreported count stays None)."""
+    from ipdash.domain.metrics import Totals
 
     per_provider: dict[str, dict[date, Totals]] = {}
+    per_day: dict[date, list[int | None]] = {}
     columns = [rows[name].to_list() for name in ("day", "mailbox_provider", *_COUNTS)]
-    for day, provider, *counts in zip(*columns, strict=True):
-        per_provider.setdefault(str(provider), {})[day] = Totals(counts[0] or 0, *counts[1:])
-    all_days = sorted({d for days in per_provider.values() for d in days})
-    if not all_days:
+    for day, provider, sent, *others in zip(*columns, strict=True):
+        per_provider.setdefault(str(provider), {})[day] = Totals(sent or 0, *others)
+        summed = per_day.get(day)
+        if summed is None:
+            per_day[day] = [sent or 0, *others]
+            continue
+        summed[0] += sent or 0  # type: ignore[operator]
+        for index, value in enumerate(others, start=1):
+            if value is not None:
+                before = summed[index]
+                summed[index] = value if before is None else before + value
+    if not per_day:
         return (), {}
-
-    def series(sources: list[dict[date, Totals]]) -> Series:
-        result = []
-        day = all_days[0]
-        while day <= end:
-            result.append((day, total(source[day] for source in sources if day in source)))
-            day += timedelta(days=1)
-        return tuple(result)
-
-    return series(list(per_provider.values())), {p: series([days]) for p, days in per_provider.items()}
+    days = []
+    day = min(per_day)
+    while day <= end:
+        days.append(day)
+        day += timedelta(days=1)
+    nothing = Totals()
+    daily_totals = {day: Totals(*values) for day, values in per_day.items()}  # type: ignore[arg-type]
+    total_series = tuple((day, daily_totals.get(day, nothing)) for day in days)
+    by_provider = {p: tuple((day, values.get(day, nothing)) for day in days) for p, values in per_provider.items()}
+    return total_series, by_provider
 
 
 class LazySeries(Sequence[tuple[date, "Totals"]]):
-    """One IP's day-by-day totals over all mailbox providers, built on first read."""
+    """One IP's day-by-day totals (over all mailbox providers, or one), built on first read."""
 
-    __slots__ = ("_ip", "_source")
+    __slots__ = ("_ip", "_provider", "_source")
 
-    def __init__(self, source: SeriesSource, ip: str) -> None:
-        self._source, self._ip = source, ip
+    def __init__(self, source: SeriesSource, ip: str, provider: str | None = None) -> None:
+        self._source, self._ip, self._provider = source, ip, provider
 
     def _values(self) -> Series:
-        return self._source.series(self._ip)[0]
+        total, by_provider = self._source.series(self._ip)
+        return total if self._provider is None else by_provider.get(self._provider, ())
 
     @overload
     def __getitem__(self, index: int) -> tuple[date, Totals]: ...
@@ -116,25 +128,28 @@ class LazySeries(Sequence[tuple[date, "Totals"]]):
         return f"LazySeries({self._ip}, {len(self)} days)"
 
 
-class LazyProviderSeries(Mapping[str, Series]):
-    """One IP's day-by-day totals per mailbox provider, built on first read."""
+class LazyProviderSeries(Mapping[str, Sequence[tuple[date, "Totals"]]]):
+    """One IP's day-by-day totals per mailbox provider: a lazy series per provider, so looking
+    a provider up builds nothing until its days are read."""
 
-    __slots__ = ("_ip", "_source")
+    __slots__ = ("_ip", "_providers", "_source")
 
-    def __init__(self, source: SeriesSource, ip: str) -> None:
-        self._source, self._ip = source, ip
+    def __init__(self, source: SeriesSource, ip: str, providers: Sequence[str]) -> None:
+        self._source, self._ip, self._providers = source, ip, tuple(providers)
 
     def _values(self) -> dict[str, Series]:
         return self._source.series(self._ip)[1]
 
-    def __getitem__(self, provider: str) -> Series:
-        return self._values()[provider]
+    def __getitem__(self, provider: str) -> LazySeries:
+        if provider not in self._providers:
+            raise KeyError(provider)
+        return LazySeries(self._source, self._ip, provider)
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._values())
+        return iter(self._providers)
 
     def __len__(self) -> int:
-        return len(self._values())
+        return len(self._providers)
 
     def __repr__(self) -> str:
         return f"LazyProviderSeries({self._ip}, {list(self._values())})"
