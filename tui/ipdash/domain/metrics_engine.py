@@ -73,7 +73,7 @@ def summaries(dataset: Dataset, window: Window, ips: Sequence[str] | None) -> di
             idle_days=(window.end - last_sent).days if last_sent else None,
             largest_day_over_day_jump=jump,
             sending_days_in_window=in_window,
-            sending_days=days,
+            sending_day_count=days,
         )
     return results
 

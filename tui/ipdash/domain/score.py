@@ -303,7 +303,7 @@ def _consistency_component(metrics: IpMetrics, facts: IpFacts | None, gates: lis
     if cv is None:
         return Component("consistency", WEIGHTS["consistency"], None, "fewer than 2 sending days")
     value = 100 * max(0.0, 1 - cv)
-    sending_days = sum(1 for _, day in metrics.daily if day.sent > 0)
+    sending_days = metrics.sending_days
     detail = f"CV {cv:.2f} over the last {min(CONSISTENCY_SENDING_DAYS, sending_days)} sending days"
     jump = metrics.largest_day_over_day_jump
     if jump is not None and jump > 2:

@@ -35,6 +35,7 @@ MAX_PROVIDERS = 10_000
 #: A cell longer than this is beyond csv's field limit or hostile: the row reader reports it.
 MAX_CELL_BYTES = 4096
 _LONE_CR = re.compile(rb"\r(?!\n)")
+_PRINTABLE = r"^[\x20-\x7e]*$"
 
 
 @contextmanager
@@ -83,13 +84,15 @@ def read_fast(
         scan = scan.rename({name: f"c{index}" for index, name in enumerate(names)})
         folder = _Folder(positions, width, parse_date, parse_count)
         done, total = 0, path.stat().st_size
+        # Pass 1, batch by batch: the checks and the distinct cells. Progress counts it as the
+        # first half of the work; pass 2 (the grouping) is one streaming query.
         for batch in scan.collect_batches(chunk_size=batch_rows, engine="streaming"):
-            if not folder.add(batch):
+            if not folder.survey(batch):
                 return None
             done = min(total, done + folder.last_bytes)
             if progress is not None and batch.height == batch_rows:  # like the row reader: every N rows
-                progress(done, total)
-        return folder.result(source)
+                progress(done // 2, total)
+        return folder.group(scan, source)
     except (pl.exceptions.PolarsError, OSError, ValueError, OverflowError):
         return None
 
@@ -104,7 +107,7 @@ def _plain_bytes(path: Path) -> bool:
 
 
 class _Folder:
-    """Checks each batch of string cells, maps it to typed columns and sums it per key."""
+    """Checks each batch of string cells (pass 1), then maps and sums the file per key (pass 2)."""
 
     def __init__(
         self,
@@ -121,107 +124,156 @@ class _Folder:
         self.days: dict[str, date] = {}
         self.ips: dict[str, str] = {}
         self.providers: dict[str, str] = {}
+        self.ip_codes: dict[str, int] = {}
+        self.provider_codes: dict[str, int] = {}
         self.odd: dict[str, int] = {}
-        self.partials: list[pl.DataFrame] = []
+        self.vector_providers = False
         self.rows = 0
         self.last_bytes = 0
 
-    def add(self, batch: pl.DataFrame) -> bool:
-        """Fold one batch in; False when the row reader must read the file instead."""
+    def survey(self, batch: pl.DataFrame) -> bool:
+        """Check one batch and learn its distinct cells; False when the row reader must decide."""
         if batch.height == 0:
             return True
         self.rows += batch.height
-        lengths = batch.select(pl.all().str.len_bytes().max()).row(0)
-        if max((length or 0) for length in lengths) > MAX_CELL_BYTES:
+        survey = batch.select(self._survey(batch.columns)).row(0, named=True)
+        if max((survey[f"{cell}:longest"] or 0) for cell in batch.columns) > MAX_CELL_BYTES:
             return False
         # A short row reads as empty trailing cells, like a row whose last cell is empty:
         # either way the row reader decides (it tells "missing column" from "not reported").
-        if (batch[self.last_cell] == "").any():
+        if survey["last empty"]:
             return False
-        self.last_bytes = int(batch.select(pl.all().str.len_bytes().sum()).sum_horizontal()[0]) + batch.height * (
-            batch.width
-        )
+        self.last_bytes = int(survey["bytes"] or 0) + batch.height * batch.width
         try:
-            days = self._learn(batch[self.date_cell], self.days, self.parse_date, MAX_DISTINCT)
-            ips = self._learn(batch[self.ip_cell], self.ips, canonical_ip, MAX_DISTINCT)
-            columns = [
-                pl.col(self.date_cell).replace_strict(days, return_dtype=pl.Date).alias("day"),
-                pl.col(self.ip_cell).replace_strict(ips, return_dtype=pl.String).alias("ip"),
-                (self._provider(batch, self.provider_cell) if self.provider_cell else pl.lit(ALL_PROVIDERS)).alias(
-                    "mailbox_provider"
-                ),
-            ]
-            for name, cell in self.counts.items():
-                columns.append(self._count(batch, name, cell))
+            self._learn(survey["days"], self.days, self.parse_date, MAX_DISTINCT)
+            self._learn(survey["ips"], self.ips, canonical_ip, MAX_DISTINCT)
+            distinct = survey.get("providers")
+            if distinct is None or len(distinct) + len(self.providers) > MAX_PROVIDERS:
+                self.vector_providers = True
+            elif self.provider_cell:
+                self._learn(distinct, self.providers, normalise_mailbox_provider, MAX_PROVIDERS)
+            for name in self.counts:
+                self._odd(survey[f"{name}:odd"])
         except (ValueError, _Refused):
             return False
-        typed = batch.select(columns)
-        if "sent" in self.counts and typed["sent"].null_count():
-            return False  # an empty sent cell: an error the row reader names
-        if "delivered" in self.counts and (typed["delivered"] > typed["sent"]).any():
-            return False
-        if any((typed[name].min() or 0) < 0 for name in self.counts):  # type: ignore[operator]
-            return False
-        aggregations: list[pl.Expr] = []
-        for name in self.counts:
-            aggregations += [pl.col(name).sum().alias(name), pl.col(name).count().alias(f"{name}#")]
-        self.partials.append(typed.group_by("day", "ip", "mailbox_provider", maintain_order=True).agg(aggregations))
         return True
 
-    def _learn(
-        self, cells: pl.Series, known: dict[str, Any], parse: Callable[[str], Any], limit: int
-    ) -> dict[str, Any]:
-        distinct = cells.unique().to_list()
+    def group(self, scan: pl.LazyFrame, source: str) -> tuple[pl.DataFrame, int] | None:
+        """Pass 2: typed columns from the learned cells, summed per key in one streaming query."""
+        ips = self._codes(self.ips, self.ip_codes)
+        providers = None if self.vector_providers else self._codes(self.providers, self.provider_codes)
+        columns = [
+            pl.col(self.date_cell).replace_strict(self.days, return_dtype=pl.Date).alias("day"),
+            pl.col(self.ip_cell).replace_strict(ips, return_dtype=pl.UInt32).alias("ip"),
+            self._provider_code(providers).alias("mailbox_provider"),
+            *(self._count(name, cell, self.odd) for name, cell in self.counts.items()),
+        ]
+        aggregations: list[pl.Expr] = []
+        for name in self.counts:
+            aggregations += [
+                pl.col(name).sum().alias(name),
+                pl.col(name).count().alias(f"{name}#"),
+                pl.col(name).min().alias(f"{name}:min"),
+            ]
+        aggregations.append(pl.col("sent").null_count().alias("sent:missing"))
+        if "delivered" in self.counts:
+            aggregations.append((pl.col("delivered") > pl.col("sent")).any().alias("delivered>sent"))
+        grouped = (
+            scan.select(columns)
+            .group_by("day", "ip", "mailbox_provider", maintain_order=True)
+            .agg(aggregations)
+            .collect(engine="streaming")
+        )
+        flags = [
+            pl.col("sent:missing").sum() > 0,
+            pl.col("mailbox_provider").is_null().any(),  # a cell the vectorised mapping does not vouch for
+            *(pl.col(f"{name}:min").min() < 0 for name in self.counts),
+        ]
+        if "delivered>sent" in grouped.columns:
+            flags.append(pl.col("delivered>sent").any())
+        if grouped.height and any(grouped.select(pl.any_horizontal(flags)).row(0)):
+            return None  # an empty sent cell, a negative count, delivered over sent: the row reader names it
+        sums = [pl.when(pl.col(f"{name}#") > 0).then(pl.col(name)).alias(name) for name in self.counts]
+        ip_names = {code: name for name, code in self.ip_codes.items()}
+        provider_names = {code: name for name, code in self.provider_codes.items()}
+        frame = grouped.select(
+            "day",
+            pl.col("ip").replace_strict(ip_names, return_dtype=pl.String),
+            pl.col("mailbox_provider").replace_strict(provider_names, return_dtype=pl.String),
+            *sums,
+        )
+        return conform(with_bounced(frame).with_columns(pl.lit(source).alias("source"))), self.rows
+
+    def _survey(self, cells: list[str]) -> list[pl.Expr]:
+        """One pass over a batch: the checks, and the distinct cells Python must parse."""
+        survey = [pl.col(cell).str.len_bytes().max().alias(f"{cell}:longest") for cell in cells]
+        survey += [
+            (pl.col(self.last_cell) == "").any().alias("last empty"),
+            pl.sum_horizontal(pl.all().str.len_bytes().sum()).alias("bytes"),
+            self._short(self.date_cell).unique().implode().alias("days"),
+            self._short(self.ip_cell).unique().implode().alias("ips"),
+        ]
+        if self.provider_cell:
+            # Up to MAX_PROVIDERS distinct cells are mapped in Python; past that, vectorised.
+            distinct = pl.col(self.provider_cell).unique()
+            survey.append(
+                pl.when(distinct.len() <= MAX_PROVIDERS).then(distinct.implode()).otherwise(None).alias("providers")
+            )
+        for name, cell in self.counts.items():
+            column = pl.col(cell)
+            odd = column.filter(column.cast(pl.Int64, strict=False).is_null() & (column != ""))
+            survey.append(odd.unique().head(MAX_ODD_VALUES + 1).implode().alias(f"{name}:odd"))
+        return survey
+
+    @staticmethod
+    def _short(cell: str) -> pl.Expr:
+        """The cell where it is short enough to parse (a longer one fails the batch anyway)."""
+        return pl.col(cell).filter(pl.col(cell).str.len_bytes() <= MAX_CELL_BYTES)
+
+    def _learn(self, distinct: list[str], known: dict[str, Any], parse: Callable[[str], Any], limit: int) -> None:
         for cell in distinct:
             if cell not in known:
                 if len(known) >= limit:
                     raise _Refused
                 known[cell] = parse(cell)
-        return {cell: known[cell] for cell in distinct}
 
-    def _provider(self, batch: pl.DataFrame, cell: str) -> pl.Expr:
-        """normalise_mailbox_provider, vectorised for printable-ASCII cells (where Python's
-        strip/lower and polars' agree); any other distinct cell goes through the function."""
+    def _odd(self, cells: list[str]) -> None:
+        self._learn(cells, self.odd, lambda text: self.parse_count(text.strip().replace("_", "")), MAX_ODD_VALUES)
+
+    @staticmethod
+    def _codes(names: dict[str, str], codes: dict[str, int]) -> dict[str, int]:
+        """Cells to small integer codes of their parsed names: grouping on integers is cheaper."""
+        return {cell: codes.setdefault(name, len(codes)) for cell, name in names.items()}
+
+    def _provider_code(self, providers: dict[str, int] | None) -> pl.Expr:
+        if self.provider_cell is None:
+            return pl.lit(self.provider_codes.setdefault(ALL_PROVIDERS, len(self.provider_codes)), dtype=pl.UInt32)
+        if providers is not None:
+            return pl.col(self.provider_cell).replace_strict(providers, return_dtype=pl.UInt32)
+        for name in {*ALIASES.values(), OTHER}:
+            self.provider_codes.setdefault(name, len(self.provider_codes))
+        return self._provider(self.provider_cell).replace_strict(self.provider_codes, return_dtype=pl.UInt32)
+
+    def _provider(self, cell: str) -> pl.Expr:
+        """normalise_mailbox_provider, vectorised, for files with more distinct cells than Python
+        maps: exact for printable-ASCII cells (where Python's strip/lower and polars' agree);
+        other cells raise _Refused through a failing cast, and the row reader takes the file."""
         column = pl.col(cell)
-        printable = column.str.contains(r"^[\x20-\x7e]*$")
+        printable = column.str.contains(_PRINTABLE)
         value = pl.when(printable & (column.str.len_bytes() > MAX_NAME_LENGTH)).then(pl.lit(OTHER))
         value = value.when(printable).then(
             column.str.strip_chars(" ").str.to_lowercase().replace_strict(ALIASES, default=OTHER, return_dtype=pl.String)
         )
-        odd = batch.filter(~batch.select(printable.alias("p"))["p"])[cell]
-        if odd.len():
-            mapping = self._learn(odd, self.providers, normalise_mailbox_provider, MAX_PROVIDERS)
-            value = value.when(~printable).then(column.replace_strict(mapping, default=OTHER, return_dtype=pl.String))
-        return value.otherwise(pl.lit(OTHER))
+        return value.otherwise(pl.lit(None))
 
-    def _count(self, batch: pl.DataFrame, name: str, cell: str) -> pl.Expr:
+    def _count(self, name: str, cell: str, odd: dict[str, int]) -> pl.Expr:
         number = pl.col(cell).cast(pl.Int64, strict=False)
-        odd_cells = batch.filter(number.is_null() & (pl.col(cell) != ""))[cell].unique().to_list()
         value = pl.when(number.is_not_null()).then(number)
-        if odd_cells:
-            mapping = {}
-            for text in odd_cells:
-                if text not in self.odd:
-                    if len(self.odd) >= MAX_ODD_VALUES:
-                        raise _Refused
-                    self.odd[text] = self.parse_count(text.strip().replace("_", ""))
-                mapping[text] = self.odd[text]
+        if odd:
             value = value.when(pl.col(cell) != "").then(
-                pl.col(cell).replace_strict(mapping, default=None, return_dtype=pl.Int64)
+                pl.col(cell).replace_strict(odd, default=None, return_dtype=pl.Int64)
             )
         return value.otherwise(None).alias(name)
-
-    def result(self, source: str) -> tuple[pl.DataFrame, int]:
-        if not self.partials:
-            return conform(pl.DataFrame({"day": [], "ip": [], "mailbox_provider": []})), self.rows
-        combined = pl.concat(self.partials)
-        self.partials = []
-        grouped = combined.group_by("day", "ip", "mailbox_provider", maintain_order=True).agg(
-            [pl.col(name).sum() for name in self.counts] + [pl.col(f"{name}#").sum() for name in self.counts]
-        )
-        sums = [pl.when(pl.col(f"{name}#") > 0).then(pl.col(name)).alias(name) for name in self.counts]
-        frame = grouped.select("day", "ip", "mailbox_provider", *sums)
-        return conform(with_bounced(frame).with_columns(pl.lit(source).alias("source"))), self.rows
 
 
 class _Refused(Exception):
