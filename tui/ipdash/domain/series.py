@@ -46,11 +46,15 @@ class SeriesSource:
 
     def _rows(self, ip: str) -> pl.DataFrame:
         if self._slices is None:
-            ordered = self._frame.with_columns(pl.col("ip").cast(pl.String)).sort("ip", maintain_order=True)
-            bounds = ordered.group_by("ip", maintain_order=True).agg(pl.len().alias("n"))
+            # One sort on the IP's integer code (not its text), then each IP is a zero-copy slice.
+            code = pl.col("ip").to_physical()
+            ordered = self._frame.sort(code, maintain_order=True)
+            bounds = ordered.group_by(code.alias("code"), maintain_order=True).agg(
+                pl.col("ip").first().cast(pl.String).alias("name"), pl.len().alias("n")
+            )
             offset = 0
             slices = {}
-            for name, count in zip(bounds["ip"].to_list(), bounds["n"].to_list(), strict=True):
+            for name, count in zip(bounds["name"].to_list(), bounds["n"].to_list(), strict=True):
                 slices[name] = (offset, count)
                 offset += count
             self._sorted, self._slices = ordered, slices

@@ -215,7 +215,7 @@ class _Folder:
         ]
         if self.provider_cell:
             # Up to MAX_PROVIDERS distinct cells are mapped in Python; past that, vectorised.
-            distinct = pl.col(self.provider_cell).unique()
+            distinct = self._short(self.provider_cell).unique()
             survey.append(
                 pl.when(distinct.len() <= MAX_PROVIDERS).then(distinct.implode()).otherwise(None).alias("providers")
             )
