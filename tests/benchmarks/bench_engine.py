@@ -14,7 +14,6 @@ import sys
 import time
 from datetime import date, timedelta
 
-
 DAYS = 90
 PROVIDERS = ("gmail.com", "outlook.com", "yahoo.com", "other")
 COUNTS = ("sent", "delivered", "bounced", "complaints")
@@ -60,9 +59,9 @@ def bench_polars(data: dict[str, list[object]]) -> float:
             aggs += [masked.sum().alias(f"{label}_{name}"), masked.count().alias(f"{label}_{name}_n")]
     frame.group_by("ip", "mailbox_provider").agg(aggs).to_dict(as_series=False)
     daily = frame.group_by("ip", "day").agg(pl.col("sent").sum())
-    daily.group_by("ip").agg(
-        pl.col("sent").sort_by("day").tail(14).std(ddof=0), pl.col("day").max()
-    ).to_dict(as_series=False)
+    daily.group_by("ip").agg(pl.col("sent").sort_by("day").tail(14).std(ddof=0), pl.col("day").max()).to_dict(
+        as_series=False
+    )
     return time.perf_counter() - t0
 
 
@@ -77,8 +76,10 @@ def bench_duckdb(data: dict[str, list[object]]) -> float:
     for name in COUNTS:
         for label, lo, hi in (("w", start, end), ("p", prev_start, start - timedelta(days=1))):
             cond = f"day BETWEEN DATE '{lo}' AND DATE '{hi}'"
-            parts += [f"sum({name}) FILTER (WHERE {cond}) AS {label}_{name}",
-                      f"count({name}) FILTER (WHERE {cond}) AS {label}_{name}_n"]
+            parts += [
+                f"sum({name}) FILTER (WHERE {cond}) AS {label}_{name}",
+                f"count({name}) FILTER (WHERE {cond}) AS {label}_{name}_n",
+            ]
     con = duckdb.connect()
     con.sql(f"SELECT ip, mailbox_provider, {', '.join(parts)} FROM stats GROUP BY ALL").fetchall()
     con.sql(
@@ -97,7 +98,9 @@ def bench_pyarrow(data: dict[str, list[object]]) -> float:
     prev_start, start, end = window()
     t0 = time.perf_counter()
     for lo, hi in ((start, end), (prev_start, start - timedelta(days=1))):
-        mask = pc.and_(pc.greater_equal(table["day"], pa.scalar(lo)), pc.less_equal(table["day"], pa.scalar(hi)))
+        mask = pc.and_(
+            pc.greater_equal(table["day"], pa.scalar(lo)), pc.less_equal(table["day"], pa.scalar(hi))
+        )
         part = table.filter(mask)
         part.group_by(["ip", "mailbox_provider"]).aggregate(
             [(name, "sum") for name in COUNTS] + [(name, "count") for name in COUNTS]
@@ -109,8 +112,10 @@ def bench_pyarrow(data: dict[str, list[object]]) -> float:
 
 def import_seconds(module: str) -> float:
     code = f"import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
-    runs = [float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
-            for _ in range(3)]
+    runs = [
+        float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
+        for _ in range(3)
+    ]
     return min(runs)
 
 

@@ -128,11 +128,17 @@ def split(path: Path) -> dict[str, float]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--ips", type=int, nargs="+", default=[1000, 10000])
-    parser.add_argument("--runs", type=int, default=2, help="alternated runs of (a) and (b); the median counts")
+    parser.add_argument(
+        "--runs", type=int, default=2, help="alternated runs of (a) and (b); the median counts"
+    )
     parser.add_argument("--keep", type=Path, default=None, help="write (and reuse) the CSVs here")
-    parser.add_argument("--no-split", action="store_true", help="skip the in-process load/analyse/warm-up split")
+    parser.add_argument(
+        "--no-split", action="store_true", help="skip the in-process load/analyse/warm-up split"
+    )
     parser.add_argument("--split", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.split:
@@ -147,8 +153,10 @@ def main() -> int:
             if not path.exists():
                 started = time.perf_counter()
                 rows = generate(path, ips)
-                print(f"generated {path.name}: {rows:,} rows, {path.stat().st_size / 1e6:.0f} MB "
-                      f"in {time.perf_counter() - started:.0f} s")
+                print(
+                    f"generated {path.name}: {rows:,} rows, {path.stat().st_size / 1e6:.0f} MB "
+                    f"in {time.perf_counter() - started:.0f} s"
+                )
             bare_runs, report_runs = [], []
             for _ in range(args.runs):
                 bare_runs.append(timed_child(bare_command(path)))
@@ -160,7 +168,9 @@ def main() -> int:
             ok = (limit_s is None or wall <= limit_s) and (limit_mb is None or peak <= limit_mb)
             met = met and ok
             target = " / ".join(
-                part for part in (f"≤ {limit_s:g} s" if limit_s else "", f"≤ {limit_mb:g} MB" if limit_mb else "") if part
+                part
+                for part in (f"≤ {limit_s:g} s" if limit_s else "", f"≤ {limit_mb:g} MB" if limit_mb else "")
+                if part
             )
             print(
                 f"{ips:>6} IPs  (a) csv.reader {bare:6.2f} s   (b) report --format json {wall:6.2f} s "
@@ -169,7 +179,10 @@ def main() -> int:
             )
             if not args.no_split:
                 done = subprocess.run(
-                    [sys.executable, __file__, "--split", str(path)], capture_output=True, text=True, check=False
+                    [sys.executable, __file__, "--split", str(path)],
+                    capture_output=True,
+                    text=True,
+                    check=False,
                 )
                 if done.returncode != 0:
                     raise SystemExit(f"split failed:\n{done.stderr[-2000:]}")

@@ -65,13 +65,15 @@ good_row = st.tuples(
     st.sampled_from(GOOD_IPS),
     st.sampled_from(GOOD_PROVIDERS),
     st.sampled_from(["1000", "2000", "1.000", "5000"]),  # sent: never below the delivered cells
-    *(st.sampled_from(GOOD_COUNTS[:5] + ["", "3.0"]) for _ in range(3)),
+    *(st.sampled_from([*GOOD_COUNTS[:5], "", "3.0"]) for _ in range(3)),
     st.sampled_from(GOOD_COUNTS[:5]),  # the last cell is never empty: see csv_fast
 ).map(list)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(rows=st.lists(good_row, max_size=40), delimiter=st.sampled_from([",", ";", "\t", "|"]), bom=st.booleans())
+@given(
+    rows=st.lists(good_row, max_size=40), delimiter=st.sampled_from([",", ";", "\t", "|"]), bom=st.booleans()
+)
 def test_clean_files_take_the_engine_pass_and_agree_with_the_row_reader(
     rows: list[list[str]], delimiter: str, bom: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -89,7 +91,12 @@ def test_clean_files_take_the_engine_pass_and_agree_with_the_row_reader(
     bad=st.sampled_from(BAD),
 )
 def test_a_bad_cell_sends_the_file_to_the_row_reader_for_exact_errors(
-    rows: list[list[str]], position: int, column: int, bad: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    rows: list[list[str]],
+    position: int,
+    column: int,
+    bad: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     rows[position % len(rows)][column] = bad
     path = _write(rows, tmp_path / "bad.csv")
@@ -104,7 +111,12 @@ def test_a_bad_cell_sends_the_file_to_the_row_reader_for_exact_errors(
         ("date,ip,sent,delivered\n2026-01-05,192.0.2.1,5,6\n", "delivered over sent"),
         ("date,ip,sent,delivered\n2026-01-05,192.0.2.1,-5,1\n", "a negative count"),
         ("date,ip,sent,delivered\r2026-01-05,192.0.2.1,5,1\r", "lone CR line breaks"),
-        ("date,ip,sent,delivered\n" + "2026-01-05,192.0.2.1,5,1\n" * 3000 + "2026-01-05,192.0.2.1,5,1\x00\n", "a NUL"),
+        (
+            "date,ip,sent,delivered\n"
+            + "2026-01-05,192.0.2.1,5,1\n" * 3000
+            + "2026-01-05,192.0.2.1,5,1\x00\n",
+            "a NUL",
+        ),
         ("date,ip,sent,delivered\n2026-01-05,192.0.2.1,,1\n", "an empty sent cell"),
         ("date,ip,sent,delivered\n2026-01-05,192.0.2.1,5," + "9" * 5000 + "\n", "a huge cell"),
     ],

@@ -93,15 +93,23 @@ def _sums(
             masked = pl.when(mask).then(pl.col(name))
             aggregations += [masked.sum().alias(f"{tag}:{name}"), masked.count().alias(f"{tag}#{name}")]
     grouped = frame.group_by(keys, maintain_order=True).agg(aggregations)
-    columns = {name: grouped[name].cast(pl.String).to_list() if name in keys else grouped[name].to_list()
-               for name in grouped.columns}
+    columns = {
+        name: grouped[name].cast(pl.String).to_list() if name in keys else grouped[name].to_list()
+        for name in grouped.columns
+    }
     key_rows = list(zip(*(columns[name] for name in keys), strict=True))
-    return (key_rows, _totals(columns, "w", grouped.height)), (key_rows, _totals(columns, "p", grouped.height))
+    return (key_rows, _totals(columns, "w", grouped.height)), (
+        key_rows,
+        _totals(columns, "p", grouped.height),
+    )
 
 
 def _totals(columns: dict[str, list[Any]], tag: str, height: int) -> list[Totals]:
     known = [
-        [value if count else None for value, count in zip(columns[f"{tag}:{name}"], columns[f"{tag}#{name}"], strict=True)]
+        [
+            value if count else None
+            for value, count in zip(columns[f"{tag}:{name}"], columns[f"{tag}#{name}"], strict=True)
+        ]
         for name in NULLABLE
     ]
     return [Totals(sent, *values) for sent, *values in zip(columns[f"{tag}:sent"], *known, strict=True)]

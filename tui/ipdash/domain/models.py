@@ -155,8 +155,19 @@ class Dataset:
     mapping view of it for callers that want single records.
     """
 
-    __slots__ = ("_frame", "_index", "_ip_set", "_pending", "accounts", "errors", "facts", "listings", "snds",
-                 "sources", "warmups")
+    __slots__ = (
+        "_frame",
+        "_index",
+        "_ip_set",
+        "_pending",
+        "accounts",
+        "errors",
+        "facts",
+        "listings",
+        "snds",
+        "sources",
+        "warmups",
+    )
 
     def __init__(
         self,

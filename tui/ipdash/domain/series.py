@@ -92,7 +92,9 @@ def _build(rows: pl.DataFrame, end: date) -> tuple[Series, dict[str, Series]]:
     nothing = Totals()
     daily_totals = {day: Totals(*values) for day, values in per_day.items()}  # type: ignore[arg-type]
     total_series = tuple((day, daily_totals.get(day, nothing)) for day in days)
-    by_provider = {p: tuple((day, values.get(day, nothing)) for day in days) for p, values in per_provider.items()}
+    by_provider = {
+        p: tuple((day, values.get(day, nothing)) for day in days) for p, values in per_provider.items()
+    }
     return total_series, by_provider
 
 

@@ -54,7 +54,9 @@ def frame_from_stats(stats: Iterable[DailyStat]) -> pl.DataFrame:
 
 def conform(frame: pl.DataFrame) -> pl.DataFrame:
     """The frame with every column of SCHEMA, in order and of the right type (missing counts null)."""
-    missing = [pl.lit(None, dtype=dtype).alias(name) for name, dtype in SCHEMA.items() if name not in frame.columns]
+    missing = [
+        pl.lit(None, dtype=dtype).alias(name) for name, dtype in SCHEMA.items() if name not in frame.columns
+    ]
     if missing:
         frame = frame.with_columns(missing)
     return frame.select([pl.col(name).cast(dtype) for name, dtype in SCHEMA.items()])

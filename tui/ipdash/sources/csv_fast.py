@@ -217,7 +217,10 @@ class _Folder:
             # Up to MAX_PROVIDERS distinct cells are mapped in Python; past that, vectorised.
             distinct = self._short(self.provider_cell).unique()
             survey.append(
-                pl.when(distinct.len() <= MAX_PROVIDERS).then(distinct.implode()).otherwise(None).alias("providers")
+                pl.when(distinct.len() <= MAX_PROVIDERS)
+                .then(distinct.implode())
+                .otherwise(None)
+                .alias("providers")
             )
         for name, cell in self.counts.items():
             column = pl.col(cell)
@@ -230,7 +233,9 @@ class _Folder:
         """The cell where it is short enough to parse (a longer one fails the batch anyway)."""
         return pl.col(cell).filter(pl.col(cell).str.len_bytes() <= MAX_CELL_BYTES)
 
-    def _learn(self, distinct: list[str], known: dict[str, Any], parse: Callable[[str], Any], limit: int) -> None:
+    def _learn(
+        self, distinct: list[str], known: dict[str, Any], parse: Callable[[str], Any], limit: int
+    ) -> None:
         for cell in distinct:
             if cell not in known:
                 if len(known) >= limit:
@@ -238,7 +243,9 @@ class _Folder:
                 known[cell] = parse(cell)
 
     def _odd(self, cells: list[str]) -> None:
-        self._learn(cells, self.odd, lambda text: self.parse_count(text.strip().replace("_", "")), MAX_ODD_VALUES)
+        self._learn(
+            cells, self.odd, lambda text: self.parse_count(text.strip().replace("_", "")), MAX_ODD_VALUES
+        )
 
     @staticmethod
     def _codes(names: dict[str, str], codes: dict[str, int]) -> dict[str, int]:
@@ -247,7 +254,9 @@ class _Folder:
 
     def _provider_code(self, providers: dict[str, int] | None) -> pl.Expr:
         if self.provider_cell is None:
-            return pl.lit(self.provider_codes.setdefault(ALL_PROVIDERS, len(self.provider_codes)), dtype=pl.UInt32)
+            return pl.lit(
+                self.provider_codes.setdefault(ALL_PROVIDERS, len(self.provider_codes)), dtype=pl.UInt32
+            )
         if providers is not None:
             return pl.col(self.provider_cell).replace_strict(providers, return_dtype=pl.UInt32)
         for name in {*ALIASES.values(), OTHER}:
@@ -262,7 +271,9 @@ class _Folder:
         printable = column.str.contains(_PRINTABLE)
         value = pl.when(printable & (column.str.len_bytes() > MAX_NAME_LENGTH)).then(pl.lit(OTHER))
         value = value.when(printable).then(
-            column.str.strip_chars(" ").str.to_lowercase().replace_strict(ALIASES, default=OTHER, return_dtype=pl.String)
+            column.str.strip_chars(" ")
+            .str.to_lowercase()
+            .replace_strict(ALIASES, default=OTHER, return_dtype=pl.String)
         )
         return value.otherwise(pl.lit(None))
 
@@ -288,4 +299,6 @@ def with_bounced(frame: pl.DataFrame) -> pl.DataFrame:
     derived = pl.sum_horizontal([part.fill_null(0) for part in parts])
     known = pl.any_horizontal([part.is_not_null() for part in parts])
     current = pl.col("bounced") if "bounced" in frame.columns else pl.lit(None, dtype=pl.Int64)
-    return frame.with_columns(pl.when(current.is_null() & known).then(derived).otherwise(current).alias("bounced"))
+    return frame.with_columns(
+        pl.when(current.is_null() & known).then(derived).otherwise(current).alias("bounced")
+    )

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 from ipdash.domain.mailbox_providers import normalise_mailbox_provider
 from ipdash.domain.models import ALL_PROVIDERS, Dataset, RowError, SndsDay, canonical_ip
-from ipdash.sources.csv_fast import with_bounced, bulk_load, read_fast
+from ipdash.sources.csv_fast import bulk_load, read_fast, with_bounced
 from ipdash.sources.csv_format import COUNT_FIELDS, looks_like_snds_row, map_columns, sniff_delimiter
 
 #: Row errors kept in full per file; beyond this they are only counted.

@@ -189,6 +189,8 @@ def totals_between(dataset: Dataset, start: date, end: date) -> Totals:
     names = ("delivered", "bounced", "hard_bounced", "complaints", "unsubscribes", "opens", "clicks")
     rows = dataset.frame().filter(pl.col("day").is_between(start, end))
     sums = rows.select(
-        pl.col("sent").sum(), *(pl.col(n).sum().alias(n) for n in names), *(pl.col(n).count().alias(f"{n}#") for n in names)
+        pl.col("sent").sum(),
+        *(pl.col(n).sum().alias(n) for n in names),
+        *(pl.col(n).count().alias(f"{n}#") for n in names),
     ).row(0, named=True)
     return Totals(sums["sent"], *(sums[n] if sums[f"{n}#"] else None for n in names))
