@@ -4,7 +4,7 @@ Three group-bys, each one pass over the records up to the window end:
 
 * per (IP, mailbox provider): window and previous-window sums of every count, with
   how many records reported it (a count no record reported is None, never 0);
-* per IP: the same sums folded over mailbox providers;
+* per IP: the same sums folded over its mailbox providers (in Python, a few per IP);
 * per (IP, day): volume, from which the sending days, the last one, and the last
   CONSISTENCY_SENDING_DAYS volumes (consistency, largest jump) come.
 
@@ -19,7 +19,7 @@ from typing import Any
 
 import polars as pl
 
-from ipdash.domain.metrics import CONSISTENCY_SENDING_DAYS, IpMetrics, Totals, Window, sending_summary
+from ipdash.domain.metrics import CONSISTENCY_SENDING_DAYS, IpMetrics, Totals, Window, sending_summary, total
 from ipdash.domain.models import Dataset
 from ipdash.domain.series import SeriesSource
 
@@ -51,9 +51,8 @@ def summaries(dataset: Dataset, window: Window, ips: Sequence[str] | None) -> di
         current, earlier = per_provider.setdefault(ip, ({}, {}))
         current[provider] = now
         earlier[provider] = before
-    ip_now, ip_before = _sums(frame, ["ip"], window, previous)
-    totals = dict(zip((key[0] for key in ip_now[0]), ip_now[1], strict=True))
-    previous_totals = dict(zip((key[0] for key in ip_before[0]), ip_before[1], strict=True))
+    totals = {ip: total(now.values()) for ip, (now, _before) in per_provider.items()}
+    previous_totals = {ip: total(before.values()) for ip, (_now, before) in per_provider.items()}
     source = SeriesSource(frame, window.end)
     results: dict[str, IpMetrics] = {}
     for ip, last_sent, days, in_window, recent in _sending(frame, window):
@@ -118,7 +117,7 @@ def _totals(columns: dict[str, list[Any]], tag: str, height: int) -> list[Totals
 def _sending(frame: pl.DataFrame, window: Window) -> list[tuple[str, date | None, int, int, list[int]]]:
     """Per IP: last sending day, sending days, sending days in the window, last volumes (oldest first)."""
     daily = frame.group_by("ip", "day").agg(pl.col("sent").sum())
-    sending = daily.filter(pl.col("sent") > 0).sort("ip", "day")
+    sending = daily.filter(pl.col("sent") > 0).sort(pl.col("ip").to_physical(), "day")
     summary = sending.group_by("ip", maintain_order=True).agg(
         pl.col("day").max().alias("last"),
         pl.len().alias("days"),

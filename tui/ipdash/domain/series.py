@@ -30,7 +30,7 @@ class SeriesSource:
         self._end = end
         self._slices: dict[str, tuple[int, int]] | None = None
         self._sorted: pl.DataFrame | None = None
-        self._built: dict[str, tuple[Series, dict[str, Series]]] = {}
+        self._built: dict[str, IpDays] = {}
 
     def total_series(self, ip: str) -> LazySeries:
         return LazySeries(self, ip)
@@ -38,10 +38,10 @@ class SeriesSource:
     def provider_series(self, ip: str, providers: Sequence[str]) -> LazyProviderSeries:
         return LazyProviderSeries(self, ip, providers)
 
-    def series(self, ip: str) -> tuple[Series, dict[str, Series]]:
+    def days(self, ip: str) -> IpDays:
         built = self._built.get(ip)
         if built is None:
-            built = self._built[ip] = _build(self._rows(ip), self._end)
+            built = self._built[ip] = IpDays.of(self._rows(ip), self._end)
         return built
 
     def _rows(self, ip: str) -> pl.DataFrame:
@@ -63,75 +63,92 @@ class SeriesSource:
         return self._sorted.slice(offset, count)
 
 
-def _build(rows: pl.DataFrame, end: date) -> tuple[Series, dict[str, Series]]:
-    """The series from one IP's records: each record becomes one Totals; a day's total over
-    mailbox providers is summed count by count (an unreported count stays None)."""
-    from ipdash.domain.metrics import Totals
+class IpDays:
+    """One IP's counts per day: summed over mailbox providers, and per provider (raw tuples;
+    a Totals is made only for a day someone reads)."""
 
-    per_provider: dict[str, dict[date, Totals]] = {}
-    per_day: dict[date, list[int | None]] = {}
-    columns = [rows[name].to_list() for name in ("day", "mailbox_provider", *_COUNTS)]
-    for day, provider, sent, *others in zip(*columns, strict=True):
-        per_provider.setdefault(str(provider), {})[day] = Totals(sent or 0, *others)
-        summed = per_day.get(day)
-        if summed is None:
-            per_day[day] = [sent or 0, *others]
-            continue
-        summed[0] += sent or 0  # type: ignore[operator]
-        for index, value in enumerate(others, start=1):
-            if value is not None:
-                before = summed[index]
-                summed[index] = value if before is None else before + value
-    if not per_day:
-        return (), {}
-    days = []
-    day = min(per_day)
-    while day <= end:
-        days.append(day)
-        day += timedelta(days=1)
-    nothing = Totals()
-    daily_totals = {day: Totals(*values) for day, values in per_day.items()}  # type: ignore[arg-type]
-    total_series = tuple((day, daily_totals.get(day, nothing)) for day in days)
-    by_provider = {
-        p: tuple((day, values.get(day, nothing)) for day in days) for p, values in per_provider.items()
-    }
-    return total_series, by_provider
+    __slots__ = ("first", "length", "per_provider", "total")
+
+    def __init__(
+        self,
+        first: date | None,
+        length: int,
+        total: dict[date, tuple[Any, ...]],
+        per_provider: dict[str, dict[date, tuple[Any, ...]]],
+    ) -> None:
+        self.first, self.length, self.total, self.per_provider = first, length, total, per_provider
+
+    @classmethod
+    def of(cls, rows: pl.DataFrame, end: date) -> IpDays:
+        per_provider: dict[str, dict[date, tuple[Any, ...]]] = {}
+        per_day: dict[date, list[Any]] = {}
+        columns = [rows[name].to_list() for name in ("day", "mailbox_provider", *_COUNTS)]
+        for day, provider, sent, *others in zip(*columns, strict=True):
+            per_provider.setdefault(str(provider), {})[day] = (sent or 0, *others)
+            summed = per_day.get(day)
+            if summed is None:
+                per_day[day] = [sent or 0, *others]
+                continue
+            summed[0] += sent or 0
+            for index, value in enumerate(others, start=1):
+                if value is not None:
+                    before = summed[index]
+                    summed[index] = value if before is None else before + value
+        if not per_day:
+            return cls(None, 0, {}, {})
+        first = min(per_day)
+        total = {day: tuple(values) for day, values in per_day.items()}
+        return cls(first, max(0, (end - first).days + 1), total, per_provider)
 
 
 class LazySeries(Sequence[tuple[date, "Totals"]]):
-    """One IP's day-by-day totals (over all mailbox providers, or one), built on first read."""
+    """One IP's day-by-day totals (over all mailbox providers, or one): the IP's days are
+    gathered on first read, and a day's Totals is made when that day is read."""
 
     __slots__ = ("_ip", "_provider", "_source")
 
     def __init__(self, source: SeriesSource, ip: str, provider: str | None = None) -> None:
         self._source, self._ip, self._provider = source, ip, provider
 
-    def _values(self) -> Series:
-        total, by_provider = self._source.series(self._ip)
-        return total if self._provider is None else by_provider.get(self._provider, ())
+    def _entry(self, days: IpDays, index: int) -> tuple[date, Totals]:
+        from ipdash.domain.metrics import Totals
+
+        assert days.first is not None
+        day = days.first + timedelta(days=index)
+        values = days.total if self._provider is None else days.per_provider.get(self._provider, {})
+        found = values.get(day)
+        return day, (Totals(*found) if found is not None else Totals())
 
     @overload
     def __getitem__(self, index: int) -> tuple[date, Totals]: ...
     @overload
     def __getitem__(self, index: slice) -> Series: ...
     def __getitem__(self, index: Any) -> Any:
-        return self._values()[index]
+        days = self._source.days(self._ip)
+        if isinstance(index, slice):
+            return tuple(self._entry(days, i) for i in range(*index.indices(days.length)))
+        if index < 0:
+            index += days.length
+        if not 0 <= index < days.length:
+            raise IndexError(index)
+        return self._entry(days, index)
 
     def __len__(self) -> int:
-        return len(self._values())
+        return self._source.days(self._ip).length
 
     def __iter__(self) -> Iterator[tuple[date, Totals]]:
-        return iter(self._values())
+        days = self._source.days(self._ip)
+        return (self._entry(days, i) for i in range(days.length))
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, LazySeries):
-            other = other._values()
-        return isinstance(other, tuple) and self._values() == other
+            other = tuple(other)
+        return isinstance(other, tuple) and tuple(self) == other
 
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        return f"LazySeries({self._ip}, {len(self)} days)"
+        return f"LazySeries({self._ip}, {self._provider or 'all providers'}, {len(self)} days)"
 
 
 class LazyProviderSeries(Mapping[str, Sequence[tuple[date, "Totals"]]]):
@@ -142,9 +159,6 @@ class LazyProviderSeries(Mapping[str, Sequence[tuple[date, "Totals"]]]):
 
     def __init__(self, source: SeriesSource, ip: str, providers: Sequence[str]) -> None:
         self._source, self._ip, self._providers = source, ip, tuple(providers)
-
-    def _values(self) -> dict[str, Series]:
-        return self._source.series(self._ip)[1]
 
     def __getitem__(self, provider: str) -> LazySeries:
         if provider not in self._providers:
@@ -158,4 +172,4 @@ class LazyProviderSeries(Mapping[str, Sequence[tuple[date, "Totals"]]]):
         return len(self._providers)
 
     def __repr__(self) -> str:
-        return f"LazyProviderSeries({self._ip}, {list(self._values())})"
+        return f"LazyProviderSeries({self._ip}, {list(self._providers)})"

@@ -30,14 +30,16 @@ def used_records(dataset: Dataset, ips: Collection[str] | None = None) -> pl.Dat
         frame = frame.filter(pl.col("ip").cast(pl.String).is_in(list(ips)))
     frame = frame.with_columns(pl.col("ip").cast(pl.String), pl.col("mailbox_provider").cast(pl.String))
     split = pl.col("mailbox_provider") != ALL_PROVIDERS
+    kinds = frame.select(split.any().alias("split"), (~split).any().alias("all")).row(0, named=True)
+    if not (kinds["split"] and kinds["all"]):
+        return frame  # only one kind of record: nothing double counts
     return frame.filter(split | ~split.any().over("ip", "day"))
 
 
 def last_sending_days(dataset: Dataset, today: date) -> dict[str, date]:
     """Each IP's last day up to ``today`` with mail sent (IPs that never sent are absent)."""
-    used = used_records(dataset).filter(pl.col("day") <= today)
-    per_day = used.group_by("ip", "day").agg(pl.col("sent").sum())
-    last = per_day.filter(pl.col("sent") > 0).group_by("ip").agg(pl.col("day").max())
+    used = used_records(dataset).filter((pl.col("day") <= today) & (pl.col("sent") > 0))
+    last = used.group_by("ip").agg(pl.col("day").max())  # counts are never negative: a day sent if a record did
     return dict(zip(last["ip"].to_list(), last["day"].to_list(), strict=True))
 
 
