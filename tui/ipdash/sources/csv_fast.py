@@ -159,7 +159,8 @@ class _Folder:
         return True
 
     def group(self, scan: pl.LazyFrame, source: str) -> tuple[pl.DataFrame, int] | None:
-        """Pass 2: typed columns from the learned cells, summed per key in one streaming query."""
+        """Pass 2: typed columns from the learned cells; rows of the same key summed (one integer
+        key per row, so the check for repeats and the grouping are on one column)."""
         ips = self._codes(self.ips, self.ip_codes)
         providers = None if self.vector_providers else self._codes(self.providers, self.provider_codes)
         columns = [
@@ -168,39 +169,35 @@ class _Folder:
             self._provider_code(providers).alias("mailbox_provider"),
             *(self._count(name, cell, self.odd) for name, cell in self.counts.items()),
         ]
-        aggregations: list[pl.Expr] = []
-        for name in self.counts:
-            aggregations += [
-                pl.col(name).sum().alias(name),
-                pl.col(name).count().alias(f"{name}#"),
-                pl.col(name).min().alias(f"{name}:min"),
-            ]
-        aggregations.append(pl.col("sent").null_count().alias("sent:missing"))
-        if "delivered" in self.counts:
-            aggregations.append((pl.col("delivered") > pl.col("sent")).any().alias("delivered>sent"))
-        grouped = (
-            scan.select(columns)
-            .group_by("day", "ip", "mailbox_provider", maintain_order=True)
-            .agg(aggregations)
-            .collect(engine="streaming")
+        # One integer per (day, IP, provider): day + 2^20 in 21 bits, IP code in 17, provider in 14.
+        key = (
+            (pl.col("day").cast(pl.Int64) + (1 << 20)) * (1 << 31)
+            + pl.col("ip").cast(pl.Int64) * (1 << 14)
+            + pl.col("mailbox_provider").cast(pl.Int64)
         )
-        flags = [
-            pl.col("sent:missing").sum() > 0,
-            pl.col("mailbox_provider").is_null().any(),  # a cell the vectorised mapping does not vouch for
-            *(pl.col(f"{name}:min").min() < 0 for name in self.counts),
+        typed = scan.select(columns).with_columns(key.alias("key")).collect(engine="streaming")
+        checks = [
+            pl.col("sent").null_count() > 0,  # an empty sent cell
+            pl.col("mailbox_provider").null_count() > 0,  # a cell the vectorised mapping does not vouch for
+            *(pl.col(name).min() < 0 for name in self.counts),
+            *([(pl.col("delivered") > pl.col("sent")).any()] if "delivered" in self.counts else []),
         ]
-        if "delivered>sent" in grouped.columns:
-            flags.append(pl.col("delivered>sent").any())
-        if grouped.height and any(grouped.select(pl.any_horizontal(flags)).row(0)):
-            return None  # an empty sent cell, a negative count, delivered over sent: the row reader names it
-        sums = [pl.when(pl.col(f"{name}#") > 0).then(pl.col(name)).alias(name) for name in self.counts]
+        checks = [check.alias(f"check {index}") for index, check in enumerate(checks)]
+        if typed.height and any(value for value in typed.select(checks).row(0)):
+            return None  # the row reader names the row
+        if typed["key"].n_unique() < typed.height:  # several rows per key (hourly exports): sum them
+            aggregations: list[pl.Expr] = [pl.col(name).first() for name in ("day", "ip", "mailbox_provider")]
+            for name in self.counts:
+                summed = pl.col(name).sum()
+                aggregations.append(pl.when(pl.col(name).count() > 0).then(summed).alias(name))
+            typed = typed.group_by("key", maintain_order=True).agg(aggregations)
         ip_names = {code: name for name, code in self.ip_codes.items()}
         provider_names = {code: name for name, code in self.provider_codes.items()}
-        frame = grouped.select(
+        frame = typed.select(
             "day",
             pl.col("ip").replace_strict(ip_names, return_dtype=pl.String),
             pl.col("mailbox_provider").replace_strict(provider_names, return_dtype=pl.String),
-            *sums,
+            *self.counts,
         )
         return conform(with_bounced(frame).with_columns(pl.lit(source).alias("source"))), self.rows
 
