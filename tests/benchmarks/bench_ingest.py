@@ -12,7 +12,7 @@ provider) key), then measures in the same run, each in a fresh interpreter:
 the ratio (b)/(a); and the peak RSS of (b) and its increase over a baseline
 interpreter that imported the same modules and did nothing.
 
-Targets: ratio ≤ 2×, peak RSS ≤ 200 MB. ``--breakdown`` re-times the row loop step by step
+Targets: ratio ≤ 2× (median over alternated pairs), peak RSS ≤ 300 MB (issue 10). ``--breakdown`` re-times the row loop step by step
 (cProfile sees it as one function); ``--profile`` adds a cProfile of (b).
 Exit status 0 when both targets are met, 1 otherwise.
 """
@@ -50,7 +50,7 @@ HEADER = (
     "unique_clicks",
 )
 TARGET_RATIO = 2.0
-TARGET_PEAK_MB = 200.0
+TARGET_PEAK_MB = 300.0
 
 
 def generate(path: Path, rows: int, seed: int = 2) -> int:
@@ -229,6 +229,28 @@ def best_of(mode: str, path: Path, repeat: int) -> dict[str, float]:
     return {**fastest, "peak_mb": max(figures["peak_mb"] for figures in runs)}
 
 
+def paired(path: Path, pairs: int) -> tuple[dict[str, float], dict[str, float], float]:
+    """Alternate (a) and (b) ``pairs`` times; the ratio is the median of the per-pair ratios, so
+    load that comes and goes on a shared machine weighs on both halves of a pair."""
+    import statistics
+
+    bare_runs, ingest_runs = [], []
+    for index in range(pairs):
+        first, second = ("csv-reader", "ingest") if index % 2 == 0 else ("ingest", "csv-reader")
+        done = {first: run_child(first, path), second: run_child(second, path)}
+        bare_runs.append(done["csv-reader"])
+        ingest_runs.append(done["ingest"])
+    ratio = statistics.median(
+        b["seconds"] / a["seconds"] for a, b in zip(bare_runs, ingest_runs, strict=True)
+    )
+
+    def median_run(runs: list[dict[str, float]]) -> dict[str, float]:
+        middle = sorted(runs, key=lambda figures: figures["seconds"])[len(runs) // 2]
+        return {**middle, "peak_mb": max(figures["peak_mb"] for figures in runs)}
+
+    return median_run(bare_runs), median_run(ingest_runs), ratio
+
+
 def print_profile(profile_out: Path) -> None:
     import pstats
 
@@ -242,7 +264,9 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--repeat", type=int, default=3, help="runs per measurement; the fastest counts")
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="alternated pairs of runs; the median ratio counts"
+    )
     parser.add_argument("--keep", type=Path, default=None, help="write the CSV here instead of a temp dir")
     parser.add_argument("--profile", action="store_true", help="also print a cProfile of the ingest")
     parser.add_argument("--breakdown", action="store_true", help="also time the row loop step by step")
@@ -266,11 +290,9 @@ def main() -> int:
             f"{DAYS} days × {HOURS_PER_DAY} hours) in {time.perf_counter() - started:.1f}s"
         )
         baseline = run_child("baseline", None)
-        bare = best_of("csv-reader", path, args.repeat)
-        ingest = best_of("ingest", path, args.repeat)
+        bare, ingest, ratio = paired(path, args.repeat)
         if ingest["rows"] != rows or bare["rows"] != rows:
             raise SystemExit(f"row counts disagree: file {rows}, csv {bare['rows']}, ingest {ingest['rows']}")
-        ratio = ingest["seconds"] / bare["seconds"]
         increase = ingest["peak_mb"] - baseline["peak_mb"]
         ratio_ok = ratio <= TARGET_RATIO
         peak_ok = ingest["peak_mb"] <= TARGET_PEAK_MB
@@ -288,7 +310,10 @@ def main() -> int:
             f"peak RSS of the ingest: {ingest['peak_mb']:.1f} MB, +{increase:.1f} MB over the baseline "
             f"(target ≤ {TARGET_PEAK_MB:.0f} MB: {'met' if peak_ok else 'MISSED'})"
         )
-        print(f"best of {args.repeat} run(s) each, every run in a fresh interpreter")
+        print(
+            f"{args.repeat} pair(s) of runs, (a) and (b) alternated, each in a fresh interpreter; the ratio is "
+            "the median of the per-pair ratios (a busy machine slows both runs of a pair alike)"
+        )
         if args.breakdown:
             print_breakdown(path, args.repeat, bare["seconds"])
         if args.profile:
