@@ -137,3 +137,15 @@ class StatsView(MutableMapping[Key, "DailyStat"]):
 
     def __repr__(self) -> str:
         return f"StatsView({self._frame().height} records)"
+
+
+def changed_ips(before: pl.DataFrame, after: pl.DataFrame) -> set[str]:
+    """IPs with a record added, removed or changed between two frames (for re-analysing only those).
+
+    Feed the result to ``compute_metrics(dataset, window, only_ips=...)`` and fold it into the
+    previous metrics with ``merge_metrics``; when the window moved, every IP changed.
+    """
+    columns = [name for name in SCHEMA if name != "source"]
+    gone = before.join(after, on=columns, how="anti", nulls_equal=True)
+    new = after.join(before, on=columns, how="anti", nulls_equal=True)
+    return {str(ip) for ip in pl.concat([gone["ip"], new["ip"]]).unique().to_list()}
