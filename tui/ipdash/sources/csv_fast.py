@@ -175,22 +175,15 @@ class _Folder:
             + pl.col("ip").cast(pl.Int64) * (1 << 14)
             + pl.col("mailbox_provider").cast(pl.Int64)
         )
-        typed = scan.select(columns).with_columns(key.alias("key")).collect(engine="streaming")
-        checks = [
-            pl.col("sent").null_count() > 0,  # an empty sent cell
-            pl.col("mailbox_provider").null_count() > 0,  # a cell the vectorised mapping does not vouch for
-            *(pl.col(name).min() < 0 for name in self.counts),
-            *([(pl.col("delivered") > pl.col("sent")).any()] if "delivered" in self.counts else []),
-        ]
-        checks = [check.alias(f"check {index}") for index, check in enumerate(checks)]
-        if typed.height and any(value for value in typed.select(checks).row(0)):
-            return None  # the row reader names the row
-        if typed["key"].n_unique() < typed.height:  # several rows per key (hourly exports): sum them
-            aggregations: list[pl.Expr] = [pl.col(name).first() for name in ("day", "ip", "mailbox_provider")]
-            for name in self.counts:
-                summed = pl.col(name).sum()
-                aggregations.append(pl.when(pl.col(name).count() > 0).then(summed).alias(name))
-            typed = typed.group_by("key", maintain_order=True).agg(aggregations)
+        rows = scan.select(columns).with_columns(key.alias("key"))
+        if self.rows >= 2 * self._most_keys():
+            typed = self._grouped_in_stream(rows)  # most rows repeat a key (hourly exports)
+            if typed is None:
+                return None
+        else:
+            typed = self._typed(rows)
+            if typed is None:
+                return None
         ip_names = {code: name for name, code in self.ip_codes.items()}
         provider_names = {code: name for name, code in self.provider_codes.items()}
         frame = typed.select(
@@ -200,6 +193,58 @@ class _Folder:
             *self.counts,
         )
         return conform(with_bounced(frame).with_columns(pl.lit(source).alias("source"))), self.rows
+
+    def _most_keys(self) -> int:
+        """An upper bound on the keys: distinct days × IPs × mailbox providers."""
+        providers = (
+            len(set(ALIASES.values())) + 1 if self.vector_providers else len(set(self.providers.values()))
+        )
+        return len(set(self.days.values())) * len(set(self.ips.values())) * max(1, providers)
+
+    def _grouped_in_stream(self, rows: pl.LazyFrame) -> pl.DataFrame | None:
+        """Sums per key as the file streams: memory holds the aggregates, not the rows."""
+        aggregations: list[pl.Expr] = [pl.col(name).first() for name in ("day", "ip", "mailbox_provider")]
+        for name in self.counts:
+            aggregations += [
+                pl.col(name).sum().alias(name),
+                pl.col(name).count().alias(f"{name}#"),
+                pl.col(name).min().alias(f"{name}:min"),
+            ]
+        aggregations.append(pl.col("sent").null_count().alias("sent:missing"))
+        if "delivered" in self.counts:
+            aggregations.append((pl.col("delivered") > pl.col("sent")).any().alias("delivered>sent"))
+        grouped = rows.group_by("key", maintain_order=True).agg(aggregations).collect(engine="streaming")
+        checks = [
+            pl.col("sent:missing").sum() > 0,
+            pl.col("mailbox_provider").is_null().any(),
+            *(pl.col(f"{name}:min").min() < 0 for name in self.counts),
+            *([pl.col("delivered>sent").any()] if "delivered" in self.counts else []),
+        ]
+        checks = [check.alias(f"check {index}") for index, check in enumerate(checks)]
+        if grouped.height and any(value for value in grouped.select(checks).row(0)):
+            return None
+        sums = [pl.when(pl.col(f"{name}#") > 0).then(pl.col(name)).alias(name) for name in self.counts]
+        return grouped.select("day", "ip", "mailbox_provider", *sums)
+
+    def _typed(self, rows: pl.LazyFrame) -> pl.DataFrame | None:
+        """The typed rows, summed per key only where a key repeats."""
+        typed = rows.collect(engine="streaming")
+        checks = [
+            pl.col("sent").null_count() > 0,  # an empty sent cell
+            pl.col("mailbox_provider").null_count() > 0,  # a cell the vectorised mapping does not vouch for
+            *(pl.col(name).min() < 0 for name in self.counts),
+            *([(pl.col("delivered") > pl.col("sent")).any()] if "delivered" in self.counts else []),
+        ]
+        checks = [check.alias(f"check {index}") for index, check in enumerate(checks)]
+        if typed.height and any(value for value in typed.select(checks).row(0)):
+            return None  # the row reader names the row (empty sent, negative, delivered over sent)
+        if typed["key"].n_unique() < typed.height:  # several rows per key (hourly exports): sum them
+            aggregations: list[pl.Expr] = [pl.col(name).first() for name in ("day", "ip", "mailbox_provider")]
+            for name in self.counts:
+                summed = pl.col(name).sum()
+                aggregations.append(pl.when(pl.col(name).count() > 0).then(summed).alias(name))
+            typed = typed.group_by("key", maintain_order=True).agg(aggregations)
+        return typed
 
     def _survey(self, cells: list[str]) -> list[pl.Expr]:
         """One pass over a batch: the checks, and the distinct cells Python must parse."""

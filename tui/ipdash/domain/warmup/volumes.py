@@ -38,8 +38,9 @@ def used_records(dataset: Dataset, ips: Collection[str] | None = None) -> pl.Dat
 
 def last_sending_days(dataset: Dataset, today: date) -> dict[str, date]:
     """Each IP's last day up to ``today`` with mail sent (IPs that never sent are absent)."""
+    # Counts are never negative, so a day sent mail if one of its records did.
     used = used_records(dataset).filter((pl.col("day") <= today) & (pl.col("sent") > 0))
-    last = used.group_by("ip").agg(pl.col("day").max())  # counts are never negative: a day sent if a record did
+    last = used.group_by("ip").agg(pl.col("day").max())
     return dict(zip(last["ip"].to_list(), last["day"].to_list(), strict=True))
 
 
