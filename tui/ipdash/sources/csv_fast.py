@@ -308,10 +308,10 @@ class _Folder:
     def _provider(self, cell: str) -> pl.Expr:
         """normalise_mailbox_provider, vectorised, for files with more distinct cells than Python
         maps: exact for printable-ASCII cells (where Python's strip/lower and polars' agree);
-        other cells raise _Refused through a failing cast, and the row reader takes the file."""
+        any other cell maps to null, which sends the file to the row reader."""
         column = pl.col(cell)
         printable = column.str.contains(_PRINTABLE)
-        value = pl.when(printable & (column.str.len_bytes() > MAX_NAME_LENGTH)).then(pl.lit(OTHER))
+        value: Any = pl.when(printable & (column.str.len_bytes() > MAX_NAME_LENGTH)).then(pl.lit(OTHER))
         value = value.when(printable).then(
             column.str.strip_chars(" ")
             .str.to_lowercase()
@@ -321,7 +321,7 @@ class _Folder:
 
     def _count(self, name: str, cell: str, odd: dict[str, int]) -> pl.Expr:
         number = pl.col(cell).cast(pl.Int64, strict=False)
-        value = pl.when(number.is_not_null()).then(number)
+        value: Any = pl.when(number.is_not_null()).then(number)
         if odd:
             value = value.when(pl.col(cell) != "").then(
                 pl.col(cell).replace_strict(odd, default=None, return_dtype=pl.Int64)
