@@ -7,7 +7,7 @@ below that its verdict is "insufficient volume", never a breach.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -115,7 +115,7 @@ def evaluate_ip(
     metrics: IpMetrics, presets: Mapping[str, Preset], settings: ThresholdSettings
 ) -> list[Verdict]:
     """Every (scope, metric) verdict for one IP: the IP as a whole, then each mailbox provider."""
-    scopes: list[tuple[str, Totals, tuple[tuple[date, Totals], ...]]] = [
+    scopes: list[tuple[str, Totals, Sequence[tuple[date, Totals]]]] = [
         (IP_SCOPE, metrics.totals, metrics.daily)
     ]
     if set(metrics.by_provider) != {ALL_PROVIDERS}:
@@ -190,7 +190,7 @@ def _reason(
 
 
 def _onset(
-    daily: tuple[tuple[date, Totals], ...],
+    daily: Sequence[tuple[date, Totals]],
     metric: str,
     level: MetricThreshold | None,
     status: Status,
