@@ -21,11 +21,9 @@ _NULLABLE = ("delivered", "bounced", "hard_bounced", "complaints", "unsubscribes
 
 def used_records(dataset: Dataset, ips: Collection[str] | None = None) -> pl.DataFrame:
     """The records warm-up counts: per-provider ones where a day has them, else the ``all`` one."""
+    frame: pl.DataFrame = dataset.frame()
     if not dataset.has_stats():
-        return dataset.frame().with_columns(
-            pl.col("ip").cast(pl.String), pl.col("mailbox_provider").cast(pl.String)
-        )
-    frame = dataset.frame()
+        return frame.with_columns(pl.col("ip").cast(pl.String), pl.col("mailbox_provider").cast(pl.String))
     if ips is not None:
         frame = frame.filter(pl.col("ip").cast(pl.String).is_in(list(ips)))
     frame = frame.with_columns(pl.col("ip").cast(pl.String), pl.col("mailbox_provider").cast(pl.String))
