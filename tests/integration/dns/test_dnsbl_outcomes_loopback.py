@@ -151,7 +151,8 @@ async def test_documented_127_0_0_1_is_not_an_error(
         ZoneSpec("bl.spamcop.net", entries={reversed_labels("198.51.100.6"): listed("127.0.0.1")})
     )
     report = await run(catalog, rules, nameserver, ["198.51.100.6"], ["dronebl", "spamcop"])
-    assert only(report, "198.51.100.6", "dronebl").status is Status.CLEAN
+    dronebl = only(report, "198.51.100.6", "dronebl")
+    assert dronebl.status is Status.LISTED and "class 1: testing" in dronebl.reason
     assert only(report, "198.51.100.6", "spamcop").status is Status.ERROR
 
 
@@ -286,7 +287,8 @@ async def test_ipv4_only_lists_are_skipped_for_ipv6_and_not_asked(
     script.add_zone(ZoneSpec("bl.spamcop.net"))
     report = await run(catalog, rules, nameserver, ["2001:db8::16"], ["spamcop"])
     result = only(report, "2001:db8::16", "spamcop")
-    assert result.status is Status.SKIPPED and result.cause == "n/a for IPv6"
+    assert result.status is Status.SKIPPED and result.cause == "not applicable"
+    assert "does not cover IPv6" in result.reason
     assert server.total_queries() == 0
 
 
@@ -300,7 +302,7 @@ async def test_defunct_and_overlapping_zones_are_never_asked(
     report = await run(catalog, rules, nameserver, ["198.51.100.17"], zones)
     statuses = {z.zone_id: (z.status, z.cause) for z in report.results[0].blocklists}
     assert statuses == {
-        "sorbs": (Status.SKIPPED, "defunct"),
+        "sorbs": (Status.UNKNOWN, "defunct"),
         "spamhaus-sbl": (Status.SKIPPED, "overlap"),
         "spamhaus-zen": (Status.CLEAN, ""),
         "abuseat-cbl": (Status.SKIPPED, "overlap"),
@@ -353,11 +355,14 @@ async def test_domain_lists_with_codes_bitmasks_and_errors(
         ["spam.example", "ipquery.example", "clean.example"],
         ["spamhaus-dbl", "surbl-multi", "uribl-multi", "spamcop"],
     )
-    assert [z.zone_id for z in report.results[0].blocklists] == ["spamhaus-dbl", "surbl-multi", "uribl-multi"]
+    ids = [z.zone_id for z in report.results[0].blocklists]
+    assert ids == ["spamhaus-dbl", "surbl-multi", "uribl-multi", "spamcop"]
+    spamcop = only(report, "spam.example", "spamcop")
+    assert spamcop.status is Status.SKIPPED and "lists IP addresses only" in spamcop.reason
     assert only(report, "spam.example", "spamhaus-dbl").status is Status.LISTED
     surbl_result = only(report, "spam.example", "surbl-multi")
     assert surbl_result.status is Status.LISTED and len(surbl_result.meanings) == 2
     assert only(report, "spam.example", "uribl-multi").status is Status.ERROR
     assert only(report, "ipquery.example", "spamhaus-dbl").status is Status.ERROR
-    assert {z.status for z in report.results[2].blocklists} == {Status.CLEAN}
+    assert {z.status for z in report.results[2].blocklists} == {Status.CLEAN, Status.SKIPPED}
     assert server.asked("spam.example.dbl.spamhaus.org") == 1

@@ -71,7 +71,9 @@ def test_unqueryable_zones_are_reported_as_skipped(
     catalog: Catalog, name: str, cause: str, reason_part: str
 ) -> None:
     (zone,) = select_zones(catalog, [name], NO_KEYS)
-    assert zone.skip is not None and zone.skip.status is Status.SKIPPED
+    # A defunct list is unknown (asked for, and it cannot answer), never clean; the others are skipped.
+    expected = Status.UNKNOWN if cause == "defunct" else Status.SKIPPED
+    assert zone.skip is not None and zone.skip.status is expected
     assert zone.skip.cause == cause
     assert reason_part in zone.skip.reason
     assert zone.query_zone is None
@@ -119,11 +121,18 @@ def test_families_and_kinds(catalog: Catalog) -> None:
     plan = select_zones(catalog, ["spamcop", "spamhaus-zen", "spamhaus-dbl"], NO_KEYS)
     (v6,) = parse_target("2001:db8::1")
     applicable = {zone.entry.id: zone for zone in zones_for(v6, plan)}
-    assert set(applicable) == {"spamcop", "spamhaus-zen"}
-    assert applicable["spamcop"].skip is not None and applicable["spamcop"].skip.cause == "n/a for IPv6"
+    assert set(applicable) == {"spamcop", "spamhaus-zen", "spamhaus-dbl"}
+    spamcop, dbl = applicable["spamcop"].skip, applicable["spamhaus-dbl"].skip
+    assert spamcop is not None and spamcop.cause == "not applicable" and "does not cover IPv6" in spamcop.reason
+    assert dbl is not None and dbl.cause == "not applicable"
+    assert "lists domain names only" in dbl.reason and "127.0.1.255" in dbl.reason
     assert applicable["spamhaus-zen"].skip is None
     (domain,) = parse_target("example.com")
-    assert [zone.entry.id for zone in zones_for(domain, plan)] == ["spamhaus-dbl"]
+    by_id = {zone.entry.id: zone for zone in zones_for(domain, plan)}
+    assert by_id["spamhaus-dbl"].skip is None
+    for ip_list in ("spamcop", "spamhaus-zen"):
+        skip = by_id[ip_list].skip
+        assert skip is not None and "lists IP addresses only" in skip.reason
 
 
 @pytest.mark.parametrize(

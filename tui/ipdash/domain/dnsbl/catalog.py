@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from datetime import date
 from functools import cached_property
 from typing import Any, Literal, TypeVar
+from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -34,6 +35,9 @@ _DEFAULT_EFFECT: dict[str, Effect] = {
     "reputation": "neutral",
     "allow": "good",
 }
+#: Effects that say "not a listing": only lists that document allow or score answers may use them.
+_NON_LISTING_EFFECTS: frozenset[Effect] = frozenset({"neutral", "good"})
+_MAY_ANSWER_NON_LISTING: frozenset[str] = frozenset({"allow", "reputation", "mixed"})
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 T = TypeVar("T")
@@ -100,6 +104,20 @@ class ZoneEntry(CatalogModel):
     test_points: ProbePoints | None = None
     health_check: bool = True
     covers: tuple[str, ...] = ()
+    #: A domain list that also takes IPv4 literals found in URLs, asked as reversed octets (SURBL).
+    ip_literals: bool = False
+    #: Defunct lists: every zone under these domains is dead too (``sorbs.net`` covers all 18 SORBS zones).
+    suffixes: tuple[str, ...] = ()
+    #: Why a target of the other kind is not asked, beyond "lists domains only" (DBL's 127.0.1.255).
+    other_kind_note: str = ""
+    #: The operator's page where a listed target is looked up and delisted; ``{target}`` is filled in.
+    lookup_url: str = ""
+    #: Why a list once in the default set no longer is (kept queryable by name).
+    demoted: str = ""
+    #: When the sources were last read to confirm this entry (None: taken from the reference unchecked).
+    verified: date | None = None
+    #: Not in the catalog: a zone given by name with ``--zones``, tried for whatever kind of target.
+    adhoc: bool = False
     confidence: Literal["high", "medium", "low"] = "low"
     notes: str = ""
     sources: tuple[str, ...] = ()
@@ -132,7 +150,20 @@ class ZoneEntry(CatalogModel):
             raise ValueError("domain lists have no address families")
         if self.kind == "ip" and self.zone is not None and not self.families:
             raise ValueError("an IP list needs at least one address family")
+        if self.ip_literals and self.kind != "domain":
+            raise ValueError("ip_literals is for domain lists that also take IP literals")
+        if self.list_type not in _MAY_ANSWER_NON_LISTING:
+            odd = sorted(code for code, effect in self.code_effects.items() if effect in _NON_LISTING_EFFECTS)
+            if odd:
+                raise ValueError(
+                    f"a {self.list_type} list answers listings only: codes {', '.join(odd)} cannot be "
+                    "neutral or good (document them as error codes, or make the list an allowlist)"
+                )
         return self
+
+    def lookup_link(self, target: str) -> str:
+        """The operator's lookup/delisting page for ``target`` ("" when the catalog has none)."""
+        return self.lookup_url.replace("{target}", quote(target, safe=":")) if self.lookup_url else ""
 
     @cached_property
     def display_zone(self) -> str:
@@ -176,7 +207,18 @@ class CatalogDefaults(CatalogModel):
     ip_test_points: ProbePoints
     ipv6_test_points: ProbePoints
     domain_test_points: ProbePoints
+    #: Error codes of every zone, catalogued or not, unless the zone documents the code itself
+    #: (Spamhaus' 127.255.255.0/24: no list uses it for listings).
+    error_codes: dict[str, ErrorCode] = Field(default_factory=dict)
+    error_codes_source: str = ""
     source: str = ""
+
+    @field_validator("error_codes")
+    @classmethod
+    def _codes_parse(cls, codes: dict[str, Any]) -> dict[str, Any]:
+        for code in codes:
+            parse_code(code)
+        return codes
 
 
 class Catalog(CatalogModel):
@@ -196,6 +238,7 @@ class Catalog(CatalogModel):
             unknown = [other for other in entry.covers if other not in seen]
             if unknown:
                 raise ValueError(f"zone {entry.id!r} covers unknown zone ids: {', '.join(unknown)}")
+        object.__setattr__(self, "zones", tuple(with_default_errors(e, self.defaults) for e in self.zones))
         return self
 
     @cached_property
@@ -203,11 +246,25 @@ class Catalog(CatalogModel):
         return {entry.id: entry for entry in self.zones}
 
     def find(self, name: str) -> ZoneEntry | None:
-        """An entry by catalog id or by its exact (unkeyed) zone name."""
+        """An entry by catalog id or by its exact (unkeyed) zone name; a zone under a defunct operator's
+        domain (``spam.dnsbl.sorbs.net``) is that operator's dead list."""
         wanted = name.strip().rstrip(".").lower()
         if wanted in self.by_id:
             return self.by_id[wanted]
-        return next((entry for entry in self.zones if entry.zone == wanted), None)
+        exact = next((entry for entry in self.zones if entry.zone == wanted), None)
+        return exact if exact is not None else self.defunct_match(wanted)
+
+    def defunct_match(self, zone: str) -> ZoneEntry | None:
+        """The defunct entry whose ``suffixes`` cover ``zone``, re-labelled with that zone's name."""
+        for entry in self.zones:
+            if entry.status != "defunct":
+                continue
+            if any(zone == suffix or zone.endswith("." + suffix) for suffix in entry.suffixes):
+                data = entry.model_dump()
+                data.update(id="defunct-" + re.sub(r"[^a-z0-9-]", "-", zone)[:55], zone=zone, default=False)
+                data.update(name=f"{entry.name}: {zone}", covers=())
+                return ZoneEntry.model_validate(data)
+        return None
 
     def keyed_match(self, zone: str) -> tuple[ZoneEntry, str] | None:
         """``KEY.zen.dq.spamhaus.net`` -> (the keyed entry, ``KEY``), or None."""
@@ -223,8 +280,9 @@ class Catalog(CatalogModel):
         return None
 
     def probes_for(self, entry: ZoneEntry, family: Family | None) -> ProbePoints:
-        """The RFC 5782 probes for one zone and address family (the zone's own, else the defaults)."""
-        if entry.kind == "domain":
+        """The RFC 5782 probes for one zone and address family (the zone's own, else the defaults);
+        ``family`` None asks for the domain probes (a domain target, or a domain list's IP literals)."""
+        if entry.kind == "domain" or family is None:
             return entry.test_points or self.defaults.domain_test_points
         default = self.defaults.ipv6_test_points if family == "ipv6" else self.defaults.ip_test_points
         if entry.test_points is None:
@@ -233,6 +291,16 @@ class Catalog(CatalogModel):
         listed = tuple(p for p in entry.test_points.listed if (":" in p) == wanted_v6)
         not_listed = tuple(p for p in entry.test_points.not_listed if (":" in p) == wanted_v6)
         return ProbePoints(listed=listed, not_listed=not_listed) if listed else default
+
+
+def with_default_errors(entry: ZoneEntry, defaults: CatalogDefaults) -> ZoneEntry:
+    """``entry`` with the catalog-wide error codes it does not document itself."""
+    missing = {code: error for code, error in defaults.error_codes.items() if code not in entry.error_codes}
+    if not missing:
+        return entry
+    merged = entry.model_copy(update={"error_codes": {**entry.error_codes, **missing}})
+    merged.__dict__.pop("error_table", None)  # a cached table of the original would be stale
+    return merged
 
 
 def catalog_from_data(data: dict[str, Any]) -> Catalog:

@@ -9,12 +9,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from ipdash.domain.dnsbl.catalog import KEY_PLACEHOLDER, Catalog, ZoneEntry, is_valid_zone_name
-from ipdash.domain.dnsbl.judge import Verdict, skipped
+from ipdash.domain.dnsbl.catalog import (
+    KEY_PLACEHOLDER,
+    Catalog,
+    CatalogDefaults,
+    ZoneEntry,
+    is_valid_zone_name,
+    with_default_errors,
+)
+from ipdash.domain.dnsbl.judge import Status, Verdict, skipped
 from ipdash.domain.dnsbl.settings import KeyRing
-from ipdash.domain.dnsbl.targets import Target
+from ipdash.domain.dnsbl.targets import Target, non_public_reason
 
 DEFAULT_TOKEN = "default"
 _KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,62}$")
@@ -34,6 +41,8 @@ class PlannedZone:
     query_zone: str | None = field(default=None, repr=False)
     skip: Verdict | None = None
     secret: str | None = field(default=None, repr=False)
+    #: Named by the user (not only part of the default set): it gets a row for every target.
+    requested: bool = False
 
     @property
     def display_zone(self) -> str:
@@ -55,20 +64,23 @@ def select_zones(
     keys: KeyRing,
     exclude: Sequence[str] = (),
 ) -> list[PlannedZone]:
-    chosen: dict[str, tuple[ZoneEntry, str | None]] = {}
+    chosen: dict[str, tuple[ZoneEntry, str | None, bool]] = {}
     for name in split_zone_names(requested):
         if name.lower() == DEFAULT_TOKEN:
             for entry in _default_set(catalog, keys):
-                chosen.setdefault(entry.id, (entry, None))
+                chosen.setdefault(entry.id, (entry, None, False))
             continue
         entry, explicit_key = _resolve(catalog, name)
-        chosen[entry.id] = (entry, explicit_key)
+        chosen[entry.id] = (entry, explicit_key, True)
     for name in split_zone_names(exclude):
         excluded = catalog.find(name)
         if excluded is None:
             raise ZoneSelectionError(name, "cannot exclude a zone that is not in the catalog")
         chosen.pop(excluded.id, None)
-    planned = [_plan(entry, explicit_key, keys) for entry, explicit_key in chosen.values()]
+    planned = [
+        replace(_plan(entry, explicit_key, keys), requested=named)
+        for entry, explicit_key, named in chosen.values()
+    ]
     return _skip_covered(planned)
 
 
@@ -95,12 +107,13 @@ def _resolve(catalog: Catalog, name: str) -> tuple[ZoneEntry, str | None]:
         raise ZoneSelectionError(
             name, "not a catalog name (see `ipdash check --list-zones`) or a valid zone name"
         )
-    return adhoc_entry(zone), None
+    return adhoc_entry(zone, catalog.defaults), None
 
 
-def adhoc_entry(zone: str) -> ZoneEntry:
-    """A raw zone that is not in the catalog: an IP block list whose codes are unknown, health-checked."""
-    return ZoneEntry(
+def adhoc_entry(zone: str, defaults: CatalogDefaults | None = None) -> ZoneEntry:
+    """A raw zone that is not in the catalog: a block list of unknown codes, health-checked, tried for
+    the kind of target given (IPs and domains), with the catalog-wide error codes (127.255.255.0/24)."""
+    entry = ZoneEntry(
         id="custom-" + re.sub(r"[^a-z0-9-]", "-", zone)[:56],
         zone=zone,
         name=zone,
@@ -109,14 +122,18 @@ def adhoc_entry(zone: str) -> ZoneEntry:
         list_type="block",
         importance="minor",
         confidence="low",
-        notes="Not in the catalog: any 127.0.0.0/8 answer outside 127.0.0.1 counts as a listing.",
+        adhoc=True,
+        notes="Not in the catalog: any 127.0.0.0/8 answer outside 127.0.0.1 and the catalog-wide error "
+        "codes counts as a listing.",
     )
+    return entry if defaults is None else with_default_errors(entry, defaults)
 
 
 def _plan(entry: ZoneEntry, explicit_key: str | None, keys: KeyRing) -> PlannedZone:
     if entry.status == "defunct":
         since = f" since {entry.defunct_since.isoformat()}" if entry.defunct_since else ""
-        return PlannedZone(entry, skip=skipped(f"defunct{since}: never queried", "defunct"))
+        reason = f"defunct{since}: not queried (its answers mean nothing): unknown, not clean"
+        return PlannedZone(entry, skip=Verdict(Status.UNKNOWN, reason, cause="defunct"))
     if entry.zone is None or entry.status == "subscriber-only":
         return PlannedZone(entry, skip=skipped("no public DNS zone (subscriber data only)", "no public zone"))
     if entry.key is None:
@@ -135,22 +152,57 @@ def _skip_covered(planned: list[PlannedZone]) -> list[PlannedZone]:
         by = next((e for e in covering.values() if zone.entry.id in e.covers), None)
         if zone.skip is None and by is not None:
             reason = f"covered by {by.name} (queried instead; asking both would double-count)"
-            zone = PlannedZone(zone.entry, skip=skipped(reason, "overlap"))
+            zone = PlannedZone(zone.entry, skip=skipped(reason, "overlap"), requested=zone.requested)
         result.append(zone)
     return result
 
 
-def zones_for(target: Target, plan: Sequence[PlannedZone]) -> list[PlannedZone]:
-    """The plan as it applies to one target: lists of the other kind are left out, lists that do not
-    cover the target's address family are skipped ("n/a for IPv6")."""
+def zones_for(
+    target: Target, plan: Sequence[PlannedZone], *, include_private: bool = False
+) -> list[PlannedZone]:
+    """The plan as it applies to one target. Every list the user named gets a row: queried, or "not
+    applicable" with the reason (a list of the other kind, an address family it does not cover, a
+    private address). Default-set lists of the other kind are left out; domain lists that take IP
+    literals (SURBL) and uncatalogued zones are asked for both kinds."""
     applicable = []
+    private = None if include_private or target.kind != "ip" else non_public_reason(target.text)
     for zone in plan:
-        if zone.entry.kind != target.kind:
+        entry = zone.entry
+        if zone.skip is None:
+            mismatch = _kind_mismatch(entry, target)
+            if mismatch is not None and not zone.requested:
+                continue
+            reason = mismatch or _family_mismatch(entry, target)
+            if reason is None and private is not None:
+                reason = f"{target.text} is {private}: public lists never list it (--include-private asks)"
+            if reason is not None:
+                zone = replace(zone, skip=skipped(f"not applicable: {reason}", "not applicable"))
+        elif entry.kind != target.kind and not entry.adhoc and not zone.requested:
             continue
-        if zone.skip is None and target.family is not None and target.family not in zone.entry.families:
-            label = "IPv6" if target.family == "ipv6" else "IPv4"
-            zone = PlannedZone(
-                zone.entry, skip=skipped(f"n/a: the list does not cover {label}", f"n/a for {label}")
-            )
         applicable.append(zone)
     return applicable
+
+
+def _kind_mismatch(entry: ZoneEntry, target: Target) -> str | None:
+    if entry.adhoc or entry.kind == target.kind:
+        return None
+    if target.kind == "ip" and entry.ip_literals:
+        return None if target.family == "ipv4" else "the list takes IPv4 literals only, not IPv6"
+    what = "domain names" if entry.kind == "domain" else "IP addresses"
+    note = f"; {entry.other_kind_note}" if entry.other_kind_note else ""
+    return f"{entry.name} lists {what} only{note}"
+
+
+def _family_mismatch(entry: ZoneEntry, target: Target) -> str | None:
+    if entry.kind != "ip" or target.family is None or target.family in entry.families:
+        return None
+    label = "IPv6" if target.family == "ipv6" else "IPv4"
+    return f"the list does not cover {label}"
+
+
+def health_family(entry: ZoneEntry, target: Target) -> str:
+    """Which probes vouch for this (target, zone) answer: the target's address family for IP lists,
+    "domain" for domain targets and a domain list's IP literals."""
+    if target.kind == "domain" or entry.kind == "domain":
+        return "domain"
+    return target.family or "domain"

@@ -30,11 +30,20 @@ class ZoneResult:
     cause: str = ""
     txt: str | None = None
     checked_at: datetime | None = None
+    #: The list's lookup/delisting page for this target (listings only, where the catalog has one).
+    lookup_url: str = ""
 
     @classmethod
     def of(
-        cls, entry: ZoneEntry, verdict: Verdict, *, checked_at: datetime | None, txt: str | None = None
+        cls,
+        entry: ZoneEntry,
+        verdict: Verdict,
+        *,
+        checked_at: datetime | None,
+        txt: str | None = None,
+        target: str | None = None,
     ) -> ZoneResult:
+        link = entry.lookup_link(target) if target and verdict.status is Status.LISTED else ""
         return cls(
             zone=entry.display_zone,
             zone_id=entry.id,
@@ -51,6 +60,7 @@ class ZoneResult:
             cause=verdict.cause,
             txt=txt,
             checked_at=checked_at,
+            lookup_url=link,
         )
 
     @property

@@ -40,6 +40,7 @@ def zone_to_json(result: ZoneResult) -> dict[str, Any]:
         "severity": result.severity,
         "cause": result.cause or None,
         "remedy": result.remedy or None,
+        "lookup_url": result.lookup_url or None,
         "checked_at": _time(result.checked_at),
     }
 
@@ -105,6 +106,7 @@ def zone_from_json(data: dict[str, Any]) -> ZoneResult:
         cause=str(data.get("cause") or ""),
         txt=data.get("txt"),
         checked_at=datetime.fromisoformat(checked) if checked else None,
+        lookup_url=str(data.get("lookup_url") or ""),
     )
 
 

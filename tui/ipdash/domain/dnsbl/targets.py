@@ -22,6 +22,18 @@ _LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")
 
 IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
+#: Address ranges no public list covers (RFC 6890 registries): sent to a public list they only leak
+#: internal addressing and answer nothing.
+_NON_PUBLIC: tuple[tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, str], ...] = (
+    (ipaddress.ip_network("10.0.0.0/8"), "a private address (RFC 1918)"),
+    (ipaddress.ip_network("172.16.0.0/12"), "a private address (RFC 1918)"),
+    (ipaddress.ip_network("192.168.0.0/16"), "a private address (RFC 1918)"),
+    (ipaddress.ip_network("100.64.0.0/10"), "in the carrier-grade NAT shared space (RFC 6598)"),
+    (ipaddress.ip_network("169.254.0.0/16"), "a link-local address (RFC 3927)"),
+    (ipaddress.ip_network("fe80::/10"), "a link-local address (RFC 4291)"),
+    (ipaddress.ip_network("fc00::/7"), "a unique-local address (RFC 4193)"),
+)
+
 
 class TargetError(ValueError):
     """A target that cannot be checked; the message names it."""
@@ -76,6 +88,18 @@ def ip_target(address: IpAddress) -> Target:
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         address = address.ipv4_mapped
     return Target(str(address), "ip", "ipv4" if address.version == 4 else "ipv6")
+
+
+def non_public_reason(text: str) -> str | None:
+    """Why an address is not something public blocklists list ("a private address (RFC 1918)"), or None."""
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return None
+    for network, reason in _NON_PUBLIC:
+        if address.version == network.version and address in network:
+            return reason
+    return None
 
 
 def parse_target(text: str) -> list[Target]:

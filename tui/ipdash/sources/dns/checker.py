@@ -17,7 +17,7 @@ import dns.reversename
 from ipdash.domain.dnsbl.catalog import Catalog, Family
 from ipdash.domain.dnsbl.judge import HealthState, Status, Verdict, ZoneHealth, judge_lookup
 from ipdash.domain.dnsbl.lookups import LookupOutcome, Rcode
-from ipdash.domain.dnsbl.plan import PlannedZone, zones_for
+from ipdash.domain.dnsbl.plan import PlannedZone, health_family, zones_for
 from ipdash.domain.dnsbl.rdns import RdnsResult, RdnsRules, judge_rdns, ptr_names, unjudged_rdns
 from ipdash.domain.dnsbl.results import CheckReport, TargetResult, ZoneResult
 from ipdash.domain.dnsbl.settings import Nameserver
@@ -49,6 +49,8 @@ class CheckSettings:
     rdns: bool = True
     health_ttl: float = 900.0
     shared_ips: frozenset[str] = field(default_factory=frozenset)
+    #: Ask public lists about private, CGNAT, link-local and unique-local addresses too.
+    include_private: bool = False
 
 
 @dataclass
@@ -98,7 +100,8 @@ class Checker:
         loop = asyncio.get_running_loop()
         started = self._now()
         deadline_at = loop.time() + self.settings.deadline
-        pending = [_Pending(t, zones_for(t, self.settings.plan)) for t in targets]
+        plan, private = self.settings.plan, self.settings.include_private
+        pending = [_Pending(t, zones_for(t, plan, include_private=private)) for t in targets]
         health = await self._health(pending, deadline_at)
         self._resolver_answers = await self._resolver_proven(pending, health, deadline_at)
         jobs = list(self._jobs(pending))
@@ -197,7 +200,7 @@ class Checker:
         for item in pending:
             for zone in item.zones:
                 if zone.skip is None:
-                    wanted.setdefault((zone.entry.id, item.target.family or "domain"), zone)
+                    wanted.setdefault((zone.entry.id, health_family(zone.entry, item.target)), zone)
 
         async def one(key: tuple[str, str], zone: PlannedZone) -> tuple[tuple[str, str], ZoneHealth]:
             family: Family | None = "ipv4" if key[1] == "ipv4" else "ipv6" if key[1] == "ipv6" else None
@@ -234,13 +237,13 @@ class Checker:
             )
             return ZoneResult.of(zone.entry, verdict, checked_at=self._now())
         outcome = await self._lookup(name, "A", deadline_at)
-        verdict = judge_lookup(zone.entry, outcome, health[(zone.entry.id, target.family or "domain")])
+        verdict = judge_lookup(zone.entry, outcome, health[(zone.entry.id, health_family(zone.entry, target))])
         txt = None
         if verdict.status is Status.LISTED:
             txt = await self._txt(name, zone, deadline_at)
         if zone.secret:
             verdict = replace(verdict, reason=zone.mask(verdict.reason), remedy=zone.mask(verdict.remedy))
-        return ZoneResult.of(zone.entry, verdict, checked_at=self._now(), txt=txt)
+        return ZoneResult.of(zone.entry, verdict, checked_at=self._now(), txt=txt, target=target.text)
 
     async def _txt(self, name: str, zone: PlannedZone, deadline_at: float) -> str | None:
         outcome = await self._lookup(name, "TXT", deadline_at)
