@@ -81,7 +81,10 @@ def probe_prefix(point: str, kind: Literal["ip", "domain"]) -> str:
     """The prefix for an RFC 5782 probe: IPs reversed as written (never unmapped), names as they are."""
     if kind == "domain":
         return point.lower()
-    return reverse_labels(ipaddress.ip_address(point))
+    try:
+        return reverse_labels(ipaddress.ip_address(point))
+    except ValueError:  # a domain probe ("test") for an uncatalogued zone asked about a domain
+        return point.lower()
 
 
 def ip_target(address: IpAddress) -> Target:
