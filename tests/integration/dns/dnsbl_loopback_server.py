@@ -35,7 +35,8 @@ UDP_LIMIT_WITHOUT_EDNS = 512
 @dataclass(frozen=True)
 class Reply:
     """What one (name, type) answers. ``drop`` never answers (a timeout); ``drop_first`` stays silent for
-    the first N queries of that name, then answers; ``udp_truncate`` forces a TC reply over UDP."""
+    the first N queries of that name, then answers; ``udp_truncate`` forces a TC reply over UDP;
+    ``udp_drop`` never answers over UDP but does over TCP (a rate limiter that drops)."""
 
     rcode: str = "NOERROR"
     addresses: tuple[str, ...] = ()
@@ -45,12 +46,13 @@ class Reply:
     drop: bool = False
     drop_first: int = 0
     udp_truncate: bool = False
+    udp_drop: bool = False
     cname: str | None = None
     mx: tuple[str, ...] = ()  # "10 mx.example.com" (sending-domain tests)
 
     @property
     def dynamic(self) -> bool:
-        return self.drop or self.drop_first > 0
+        return self.drop or self.drop_first > 0 or self.udp_drop
 
 
 NXDOMAIN = Reply(rcode="NXDOMAIN")
@@ -192,7 +194,7 @@ class _Engine:
             self.asked[key] += 1
             count = self.asked[key]
         reply = self.script.resolve(*key)
-        if reply.drop or count <= reply.drop_first:
+        if reply.drop or count <= reply.drop_first or (reply.udp_drop and transport == "udp"):
             return None
         wire = self._build(query, reply, key, transport)
         if self.cache_replies and not reply.dynamic and transport == "udp":

@@ -82,7 +82,12 @@ async def test_the_spamhaus_error_range_is_an_error_from_any_zone(
     [("127.0.0.1", "class 1: testing"), ("127.0.0.2", "class 2: sample data"), ("127.0.0.3", "IRC spam")],
 )
 async def test_every_dronebl_class_is_a_listing_with_its_lookup_page(
-    script: DnsScript, nameserver: Nameserver, catalog: Catalog, rules: RdnsRules, code: str, meaning_part: str
+    script: DnsScript,
+    nameserver: Nameserver,
+    catalog: Catalog,
+    rules: RdnsRules,
+    code: str,
+    meaning_part: str,
 ) -> None:
     script.add_zone(ZoneSpec("dnsbl.dronebl.org", entries={reversed_labels("198.51.100.31"): listed(code)}))
     report = await run(catalog, rules, nameserver, ["198.51.100.31"], ["dronebl"])
@@ -158,7 +163,12 @@ async def test_one_row_for_every_list_asked_with_the_reason_when_not_applicable(
 
 @pytest.mark.parametrize("zone", ["spam.dnsbl.sorbs.net", "rhsbl.sorbs.net", "dnsbl.sorbs.net", "sorbs"])
 async def test_every_sorbs_zone_is_unknown_defunct_and_never_asked(
-    script: DnsScript, server: LoopbackDnsServer, nameserver: Nameserver, catalog: Catalog, rules: RdnsRules, zone: str
+    script: DnsScript,
+    server: LoopbackDnsServer,
+    nameserver: Nameserver,
+    catalog: Catalog,
+    rules: RdnsRules,
+    zone: str,
 ) -> None:
     script.add_zone(ZoneSpec(zone if "." in zone else "dnsbl.sorbs.net", default=listed("127.0.0.2")))
     report = await run(catalog, rules, nameserver, ["198.51.100.34"], [zone])

@@ -123,7 +123,9 @@ def test_families_and_kinds(catalog: Catalog) -> None:
     applicable = {zone.entry.id: zone for zone in zones_for(v6, plan)}
     assert set(applicable) == {"spamcop", "spamhaus-zen", "spamhaus-dbl"}
     spamcop, dbl = applicable["spamcop"].skip, applicable["spamhaus-dbl"].skip
-    assert spamcop is not None and spamcop.cause == "not applicable" and "does not cover IPv6" in spamcop.reason
+    assert (
+        spamcop is not None and spamcop.cause == "not applicable" and "does not cover IPv6" in spamcop.reason
+    )
     assert dbl is not None and dbl.cause == "not applicable"
     assert "lists domain names only" in dbl.reason and "127.0.1.255" in dbl.reason
     assert applicable["spamhaus-zen"].skip is None

@@ -78,7 +78,7 @@ class Checker:
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.settings = settings
-        self.client = client or DnsClient(settings.nameserver)
+        self.client = client or DnsClient(settings.nameserver, max_in_flight=settings.concurrency)
         self.health_cache = health_cache or HealthCache(settings.health_ttl)
         self._now = now
         # Shared by every run of this checker: overlapping runs together stay within the bound.
@@ -237,7 +237,9 @@ class Checker:
             )
             return ZoneResult.of(zone.entry, verdict, checked_at=self._now())
         outcome = await self._lookup(name, "A", deadline_at)
-        verdict = judge_lookup(zone.entry, outcome, health[(zone.entry.id, health_family(zone.entry, target))])
+        verdict = judge_lookup(
+            zone.entry, outcome, health[(zone.entry.id, health_family(zone.entry, target))]
+        )
         txt = None
         if verdict.status is Status.LISTED:
             txt = await self._txt(name, zone, deadline_at)

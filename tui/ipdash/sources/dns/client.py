@@ -1,7 +1,12 @@
-"""Look up one name and type at one nameserver, with a TTL cache, one retry on timeout only, and TCP
-when a UDP reply is truncated. Returns plain ``LookupOutcome`` data; never raises for DNS trouble."""
+"""Look up one name and type at one nameserver, with a TTL cache. A query is resent on a short adaptive
+timer (``window.RetransmitTimer``) and, once it has gone unanswered, asked over TCP as well, as after a
+truncated reply: rate limiting (NSD's RRL, list mirrors) drops UDP, not TCP. A timeout is only declared
+after the whole budget of ``wait`` × (1 + ``retries``) seconds. Queries in flight are bounded by an
+adaptive window. Returns plain ``LookupOutcome`` data; never raises for DNS trouble."""
 
 from __future__ import annotations
+
+import asyncio
 
 import dns.asyncquery
 import dns.exception
@@ -13,6 +18,7 @@ from ipdash.domain.dnsbl.lookups import LookupOutcome, Rcode
 from ipdash.domain.dnsbl.settings import Nameserver
 from ipdash.sources.dns.cache import AnswerCache
 from ipdash.sources.dns.udp import NameserverUnreachable, UdpMux
+from ipdash.sources.dns.window import InFlightWindow, RetransmitTimer
 from ipdash.sources.dns.wire import (
     TYPE_A,
     Reply,
@@ -34,11 +40,22 @@ _RCODES: dict[int, Rcode] = {
 class DnsClient:
     """Use as ``async with DnsClient(nameserver) as client``; one per event loop."""
 
-    def __init__(self, nameserver: Nameserver, *, cache: AnswerCache | None = None, retries: int = 1) -> None:
+    def __init__(
+        self,
+        nameserver: Nameserver,
+        *,
+        cache: AnswerCache | None = None,
+        retries: int = 1,
+        max_in_flight: int = 100,
+    ) -> None:
         self.nameserver = nameserver
         self.cache = cache if cache is not None else AnswerCache()
         self.retries = retries
         self.queries_sent = 0
+        self.retransmits = 0
+        self.tcp_fallbacks = 0
+        self.timer = RetransmitTimer()
+        self.window = InFlightWindow(max_in_flight)
         self._mux: UdpMux | None = None
         #: Event loops without add_reader (Windows' Proactor) use dnspython's one-socket-per-query UDP.
         self._per_query_udp = False
@@ -55,50 +72,96 @@ class DnsClient:
             self._mux = None
 
     async def lookup(self, name: str, rdtype: str = "A", *, wait: float) -> LookupOutcome:
+        """``wait`` caps each retransmit interval; the query is given up after ``wait`` × (1 + retries)."""
         cached = self.cache.get(name, rdtype)
         if cached is not None:
             return cached
-        attempts = 0
-        outcome = LookupOutcome(Rcode.TIMEOUT)
-        while attempts <= self.retries:
-            attempts += 1
-            outcome = await self._ask(name, rdtype, wait)
-            if outcome.rcode is not Rcode.TIMEOUT:
-                break
+        budget = wait * (1 + self.retries)
+        async with self.window:
+            outcome, sends = await self._ask(name, rdtype, wait, budget)
         if outcome.rcode is Rcode.TIMEOUT:
-            asked = "once" if attempts == 1 else f"{attempts} times"
-            outcome = LookupOutcome(Rcode.TIMEOUT, detail=f"no answer in {wait:.1f} s, asked {asked}")
+            asked = "once" if sends == 1 else f"{sends} times"
+            outcome = LookupOutcome(Rcode.TIMEOUT, detail=f"no answer in {budget:.1f} s, asked {asked}")
         self.cache.put(name, rdtype, outcome)
         return outcome
 
-    async def _ask(self, name: str, rdtype: str, wait: float) -> LookupOutcome:
+    async def _ask(self, name: str, rdtype: str, wait: float, budget: float) -> tuple[LookupOutcome, int]:
         type_number = TYPE_A if rdtype == "A" else dns.rdatatype.from_text(rdtype)
         try:
             question = question_bytes(name, type_number)
         except WireError as error:
-            return LookupOutcome(Rcode.FAILURE, detail=str(error))
-        self.queries_sent += 1
+            return LookupOutcome(Rcode.FAILURE, detail=str(error)), 0
+        sends = 1
         try:
             mux = None if self._per_query_udp else self._udp()
             if mux is None:
-                reply = await self._per_query(name, rdtype, wait)
+                reply, sends = await self._per_query(name, rdtype, wait)
             else:
-                data = await mux.exchange(question, wait)
+                data, sends = await self._udp_exchange(mux, question, name, rdtype, wait, budget)
                 if data is None:
-                    return LookupOutcome(Rcode.TIMEOUT)
-                fast = fast_reply(data, question) if type_number == TYPE_A else None
-                reply = fast if fast is not None else full_reply(parse_wire(data))
+                    return LookupOutcome(Rcode.TIMEOUT), sends
+                if isinstance(data, Reply):
+                    reply = data
+                else:
+                    fast = fast_reply(data, question) if type_number == TYPE_A else None
+                    reply = fast if fast is not None else full_reply(parse_wire(data))
             if reply.truncated:
-                reply = await self._over_tcp(name, rdtype, wait)
+                self.tcp_fallbacks += 1
+                reply = await self._over_tcp(name, rdtype, budget)
         except NameserverUnreachable as error:
-            return LookupOutcome(Rcode.FAILURE, detail=f"nameserver {self.nameserver} unreachable: {error}")
+            detail = f"nameserver {self.nameserver} unreachable: {error}"
+            return LookupOutcome(Rcode.FAILURE, detail=detail), sends
         except (WireError, dns.exception.FormError) as error:
-            return LookupOutcome(Rcode.FAILURE, detail=str(error))
+            return LookupOutcome(Rcode.FAILURE, detail=str(error)), sends
         except dns.exception.Timeout:
-            return LookupOutcome(Rcode.TIMEOUT)
+            return LookupOutcome(Rcode.TIMEOUT), sends
         except OSError as error:
-            return LookupOutcome(Rcode.FAILURE, detail=f"TCP to {self.nameserver} failed: {error}")
-        return _outcome(reply)
+            return LookupOutcome(Rcode.FAILURE, detail=f"TCP to {self.nameserver} failed: {error}"), sends
+        return _outcome(reply), sends
+
+    async def _udp_exchange(
+        self, mux: UdpMux, question: bytes, name: str, rdtype: str, wait: float, budget: float
+    ) -> tuple[bytes | Reply | None, int]:
+        """UDP with retransmits on the adaptive timer; after the first silence, TCP races the resends.
+        The reply bytes (or TCP's decoded reply), or None when the budget ran out."""
+        loop = asyncio.get_running_loop()
+        query = mux.open(question)
+        tcp: asyncio.Task[Reply] | None = None
+        try:
+            self.queries_sent += 1
+            await query.send()
+            interval = self.timer.first(wait)
+            data = await query.reply_within(interval)
+            if data is not None:
+                self.timer.sample(loop.time() - query.sent_at)
+                self.window.answered()
+                return data, 1
+            give_up_at = query.sent_at + budget
+            self.window.lost(loop.time(), self.timer.srtt)
+            self.tcp_fallbacks += 1
+            tcp = asyncio.ensure_future(self._over_tcp(name, rdtype, max(0.0, give_up_at - loop.time())))
+            while (remaining := give_up_at - loop.time()) > 0:
+                self.retransmits += 1
+                self.queries_sent += 1
+                await query.send()
+                interval = min(interval * 2, wait)
+                done, _ = await asyncio.wait(
+                    (query.future, tcp), timeout=min(interval, remaining), return_when=asyncio.FIRST_COMPLETED
+                )
+                if query.future in done and not query.future.cancelled():
+                    return query.future.result(), query.sends
+                if tcp in done:
+                    error = tcp.exception()
+                    if error is None:
+                        return tcp.result(), query.sends
+                    if not isinstance(error, dns.exception.Timeout | OSError):
+                        raise error  # a malformed TCP reply: the caller reports it
+                    tcp = _never(loop)  # TCP failed: the UDP resends carry on alone
+            return None, query.sends
+        finally:
+            query.close()
+            if tcp is not None and not tcp.done():
+                tcp.cancel()
 
     def _udp(self) -> UdpMux | None:
         if self._mux is None:
@@ -108,12 +171,25 @@ class DnsClient:
                 self._per_query_udp = True
         return self._mux
 
-    async def _per_query(self, name: str, rdtype: str, wait: float) -> Reply:
-        query = dns.message.make_query(name.rstrip(".") + ".", rdtype)
-        response = await dns.asyncquery.udp(
-            query, self.nameserver.host, timeout=wait, port=self.nameserver.port, ignore_unexpected=True
-        )
-        return full_reply(response)
+    async def _per_query(self, name: str, rdtype: str, wait: float) -> tuple[Reply, int]:
+        """One socket per query (event loops without add_reader): plain retries on timeout."""
+        for attempt in range(1, self.retries + 2):
+            self.queries_sent += 1
+            query = dns.message.make_query(name.rstrip(".") + ".", rdtype)
+            try:
+                response = await dns.asyncquery.udp(
+                    query,
+                    self.nameserver.host,
+                    timeout=wait,
+                    port=self.nameserver.port,
+                    ignore_unexpected=True,
+                )
+            except dns.exception.Timeout:
+                if attempt > self.retries:
+                    raise
+                continue
+            return full_reply(response), attempt
+        raise dns.exception.Timeout
 
     async def _over_tcp(self, name: str, rdtype: str, wait: float) -> Reply:
         self.queries_sent += 1
@@ -122,6 +198,16 @@ class DnsClient:
             query, self.nameserver.host, timeout=wait, port=self.nameserver.port
         )
         return full_reply(response)
+
+
+def _never(loop: asyncio.AbstractEventLoop) -> asyncio.Task[Reply]:
+    """A stand-in for a TCP attempt that failed: never completes, so the UDP resends carry on."""
+
+    async def wait_forever() -> Reply:
+        await loop.create_future()
+        raise AssertionError("unreachable")
+
+    return loop.create_task(wait_forever())
 
 
 def _outcome(reply: Reply) -> LookupOutcome:

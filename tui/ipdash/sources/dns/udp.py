@@ -55,28 +55,37 @@ class UdpMux:
             raise
         self._closed = False
 
-    async def exchange(self, question: bytes, wait: float) -> bytes | None:
-        """Send one query; the reply bytes, or None when none came within ``wait`` seconds."""
+    def open(self, question: bytes) -> UdpQuery:
+        """Register one query (not yet sent): ``send`` it, resend it, await ``future``, ``close`` it."""
         if self._closed:
             raise NameserverUnreachable("the DNS client is closed")
         query_id = self._new_id()
         future: asyncio.Future[bytes | None] = self._loop.create_future()
         self._pending[query_id] = (question, future)
-        timer = self._loop.call_later(max(wait, 0.0), _expire, future)
+        return UdpQuery(self, query_id, encode_query(query_id, question), future)
+
+    async def _send(self, wire: bytes) -> None:
         try:
-            wire = encode_query(query_id, question)
             try:
                 self._sock.send(wire)
             except BlockingIOError:
                 await self._loop.sock_sendall(self._sock, wire)
-            return await future
         except ConnectionRefusedError as error:
             raise NameserverUnreachable(str(error)) from None
+
+    def _forget(self, query_id: int, future: asyncio.Future[bytes | None]) -> None:
+        entry = self._pending.get(query_id)
+        if entry is not None and entry[1] is future:
+            del self._pending[query_id]
+
+    async def exchange(self, question: bytes, wait: float) -> bytes | None:
+        """Send one query once; the reply bytes, or None when none came within ``wait`` seconds."""
+        query = self.open(question)
+        try:
+            await query.send()
+            return await query.reply_within(wait)
         finally:
-            timer.cancel()
-            entry = self._pending.get(query_id)
-            if entry is not None and entry[1] is future:
-                del self._pending[query_id]
+            query.close()
 
     def _new_id(self) -> int:
         while True:
@@ -116,6 +125,49 @@ class UdpMux:
         self._sock.close()
 
 
-def _expire(future: asyncio.Future[bytes | None]) -> None:
-    if not future.done():
-        future.set_result(None)
+class UdpQuery:
+    """One registered query. Retransmissions resend the same ID and question, so a late reply to any
+    copy answers it."""
+
+    __slots__ = ("_mux", "_wire", "future", "query_id", "sends", "sent_at")
+
+    def __init__(self, mux: UdpMux, query_id: int, wire: bytes, future: asyncio.Future[bytes | None]) -> None:
+        self._mux = mux
+        self.query_id = query_id
+        self._wire = wire
+        self.future = future
+        self.sent_at = 0.0
+        self.sends = 0
+
+    async def send(self) -> None:
+        self.sends += 1
+        self.sent_at = self._mux._loop.time()
+        await self._mux._send(self._wire)
+
+    async def reply_within(self, wait: float) -> bytes | None:
+        """The reply if it comes within ``wait`` seconds (the query stays open), else None. One timer
+        and one waiter, no task: this is the per-query hot path."""
+        future = self.future
+        if not future.done():
+            loop = self._mux._loop
+            waiter: asyncio.Future[None] = loop.create_future()
+
+            def wake(_: object = None) -> None:
+                if not waiter.done():
+                    waiter.set_result(None)
+
+            timer = loop.call_later(max(wait, 0.0), wake)
+            future.add_done_callback(wake)
+            try:
+                await waiter
+            finally:
+                timer.cancel()
+                future.remove_done_callback(wake)
+        if future.done() and not future.cancelled():
+            return future.result()  # raises NameserverUnreachable when the socket failed
+        return None
+
+    def close(self) -> None:
+        self._mux._forget(self.query_id, self.future)
+        if not self.future.done():
+            self.future.cancel()

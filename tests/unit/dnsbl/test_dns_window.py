@@ -1,0 +1,70 @@
+"""Retransmit timer and in-flight window: the arithmetic, without a network."""
+
+from __future__ import annotations
+
+import asyncio
+
+from ipdash.sources.dns.window import MIN_RETRANSMIT, InFlightWindow, RetransmitTimer
+
+
+def test_first_retransmit_is_four_smoothed_rtts_but_never_below_the_floor_or_above_the_cap() -> None:
+    timer = RetransmitTimer()
+    assert timer.first(2.5) == MIN_RETRANSMIT
+    timer.sample(0.001)
+    assert timer.first(2.5) == MIN_RETRANSMIT
+    for _ in range(50):
+        timer.sample(0.2)
+    assert 0.79 < timer.first(2.5) <= 0.8
+    assert timer.first(0.5) == 0.5
+    assert timer.first(0.1) == 0.1
+
+
+def test_the_window_halves_once_per_burst_of_losses_and_grows_back() -> None:
+    window = InFlightWindow(64)
+    for _ in range(10):
+        window.lost(now=100.0, srtt=0.01)
+    assert window.size == 32 and window.shrinks == 1
+    window.lost(now=101.0, srtt=0.01)
+    assert window.size == 16
+    for _ in range(2000):
+        window.answered()
+    assert window.size == 64
+    for step in range(20):
+        window.lost(now=200.0 + step, srtt=0.01)
+    assert window.size == 4
+
+
+async def test_no_more_than_the_window_is_in_flight() -> None:
+    window = InFlightWindow(3)
+    peak = 0
+
+    async def one() -> None:
+        nonlocal peak
+        async with window:
+            peak = max(peak, window.in_flight)
+            await asyncio.sleep(0)
+
+    await asyncio.gather(*(one() for _ in range(20)))
+    assert peak == 3 and window.in_flight == 0
+
+
+async def test_a_cancelled_waiter_passes_its_turn_on() -> None:
+    window = InFlightWindow(1)
+    entered = asyncio.Event()
+    release = asyncio.Event()
+
+    async def holder() -> None:
+        async with window:
+            entered.set()
+            await release.wait()
+
+    first = asyncio.ensure_future(holder())
+    await entered.wait()
+    cancelled = asyncio.ensure_future(window.__aenter__())
+    waiting = asyncio.ensure_future(window.__aenter__())
+    await asyncio.sleep(0)
+    cancelled.cancel()
+    release.set()
+    await first
+    await asyncio.wait_for(waiting, 1.0)
+    assert window.in_flight == 1

@@ -1,0 +1,82 @@
+"""Retransmit timing and the in-flight window, learnt from the replies of this run.
+
+Retransmission (RFC 6298-style, Karn's rule): the first resend of a query is due at
+max(0.25 s, 4 × the smoothed RTT), then the interval doubles, never beyond the caller's per-query wait;
+only replies to queries sent once feed the estimate. The window bounds queries in flight: it halves when
+a query goes unanswered (at most once per smoothed RTT, so one burst of drops counts once) and grows by
+one query per window of answers, up to the configured limit. Rate-limited servers (NSD's RRL, list
+mirrors) then see fewer queries exactly while they are dropping.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+
+MIN_RETRANSMIT = 0.25
+RTT_FACTOR = 4.0
+MIN_WINDOW = 4
+
+
+class RetransmitTimer:
+    def __init__(self) -> None:
+        self.srtt: float | None = None
+
+    def sample(self, rtt: float) -> None:
+        self.srtt = rtt if self.srtt is None else 0.875 * self.srtt + 0.125 * rtt
+
+    def first(self, cap: float) -> float:
+        estimate = MIN_RETRANSMIT if self.srtt is None else max(MIN_RETRANSMIT, RTT_FACTOR * self.srtt)
+        return min(estimate, cap)
+
+
+class InFlightWindow:
+    """An asyncio semaphore whose size follows loss (AIMD). Use ``async with window:``."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = max(1, limit)
+        self.size = float(self.limit)
+        self.in_flight = 0
+        self.shrinks = 0
+        self._waiters: deque[asyncio.Future[None]] = deque()
+        self._last_shrink = float("-inf")
+
+    async def __aenter__(self) -> InFlightWindow:
+        while self.in_flight >= int(self.size):
+            waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            self._waiters.append(waiter)
+            try:
+                await waiter
+            except asyncio.CancelledError:
+                self._wake()  # pass a wake-up this waiter can no longer use
+                raise
+            finally:
+                if waiter in self._waiters:
+                    self._waiters.remove(waiter)
+        self.in_flight += 1
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.in_flight -= 1
+        self._wake()
+
+    def _wake(self) -> None:
+        free = int(self.size) - self.in_flight
+        for waiter in self._waiters:
+            if free <= 0:
+                break
+            if not waiter.done():
+                waiter.set_result(None)
+                free -= 1
+
+    def answered(self) -> None:
+        if self.size < self.limit:
+            self.size = min(float(self.limit), self.size + 1.0 / self.size)
+            self._wake()
+
+    def lost(self, now: float, srtt: float | None) -> None:
+        if now - self._last_shrink < max(srtt or 0.0, MIN_RETRANSMIT):
+            return
+        self._last_shrink = now
+        self.size = max(float(min(MIN_WINDOW, self.limit)), self.size / 2)
+        self.shrinks += 1
