@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import asyncio
 
-import dns.asyncquery
 import dns.exception
-import dns.message
 import dns.rcode
 import dns.rdatatype
 
@@ -173,6 +171,9 @@ class DnsClient:
 
     async def _per_query(self, name: str, rdtype: str, wait: float) -> tuple[Reply, int]:
         """One socket per query (event loops without add_reader): plain retries on timeout."""
+        import dns.asyncquery  # here, not at module level: `ipdash check` starts faster
+        import dns.message
+
         for attempt in range(1, self.retries + 2):
             self.queries_sent += 1
             query = dns.message.make_query(name.rstrip(".") + ".", rdtype)
@@ -192,6 +193,9 @@ class DnsClient:
         raise dns.exception.Timeout
 
     async def _over_tcp(self, name: str, rdtype: str, wait: float) -> Reply:
+        import dns.asyncquery  # here, not at module level: `ipdash check` starts faster
+        import dns.message
+
         self.queries_sent += 1
         query = dns.message.make_query(name.rstrip(".") + ".", rdtype)
         response = await dns.asyncquery.tcp(

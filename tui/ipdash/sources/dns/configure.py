@@ -11,8 +11,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import dns.resolver
-
 from ipdash.domain.dnsbl.catalog import Catalog, catalog_from_data
 from ipdash.domain.dnsbl.plan import select_zones
 from ipdash.domain.dnsbl.rdns import RdnsRules, rdns_rules_from_data
@@ -47,6 +45,8 @@ def shipped_catalog(path: Path | None = None) -> tuple[Catalog, RdnsRules]:
 
 def system_nameserver() -> Nameserver:
     """The first nameserver of the system configuration (resolv.conf); never a public fallback."""
+    import dns.resolver  # here, not at module level: `ipdash check --nameserver …` starts faster
+
     try:
         resolver = dns.resolver.Resolver(configure=True)
     except (dns.resolver.NoResolverConfiguration, OSError) as error:

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import dns.exception
 import dns.flags
-import dns.message
-import dns.name
 import dns.rcode
 import dns.rdatatype
+
+if TYPE_CHECKING:
+    import dns.message
 
 _HEADER = struct.Struct("!HHHHHH")
 _RR_FIXED = struct.Struct("!HHIH")
@@ -155,6 +157,8 @@ def _cap(ttl: int | None) -> int | None:
 
 def full_reply(message: dns.message.Message) -> Reply:
     """Decode with dnspython: follows CNAME chains to the queried type, reads the SOA negative TTL."""
+    import dns.message  # off the A-record fast path: `ipdash check` starts faster
+
     rcode = message.rcode()
     if message.flags & dns.flags.TC:
         return Reply(rcode, truncated=True)
@@ -180,12 +184,15 @@ def _rdata_text(rdata: object, rdtype: int) -> str:
         return b"".join(strings).decode("utf-8", errors="replace")
     if rdtype in (dns.rdatatype.PTR, dns.rdatatype.CNAME):
         target = getattr(rdata, "target", None)
-        return target.to_text(omit_final_dot=True) if isinstance(target, dns.name.Name) else str(rdata)
+        to_text = getattr(target, "to_text", None)
+        return to_text(omit_final_dot=True) if callable(to_text) else str(rdata)
     return str(getattr(rdata, "address", rdata))
 
 
 def parse_wire(data: bytes) -> dns.message.Message:
     """dnspython's parser, with its errors turned into WireError."""
+    import dns.message
+
     try:
         return dns.message.from_wire(data)
     except (dns.exception.DNSException, ValueError) as error:
