@@ -192,3 +192,36 @@ def test_list_zones(config: Path) -> None:
     zones = {z["id"]: z for z in json.loads(result.output)["zones"]}
     assert zones["sorbs"]["status"] == "defunct" and zones["sorbs"]["defunct_since"] == "2024-06-05"
     assert zones["spamhaus-dqs-zen"]["zone"] == "<key>.zen.dq.spamhaus.net"
+    assert zones["dronebl"]["verified"] == "2026-12-01" and zones["dronebl"]["sources"]
+    assert zones["s5h"]["default"] is False and "false positives" in zones["s5h"]["demoted"]
+    table = CliRunner().invoke(
+        main_group, ["check", "--config", str(config), "--list-zones", "--nameserver", "127.0.0.1"]
+    )
+    assert "verified" in table.output and "https://nordspam.com/usage" in table.output
+
+
+def test_private_addresses_get_a_row_and_are_asked_only_with_include_private(
+    lists: tuple[ZoneSpec, ZoneSpec], server: LoopbackDnsServer, config: Path
+) -> None:
+    result = invoke(config, server, "10.0.0.5", "--no-rdns", "--format", "json")
+    rows = json.loads(result.output)["results"][0]["blocklists"]
+    assert [(r["id"], r["status"], r["cause"]) for r in rows] == [
+        ("spamhaus-zen", "skipped", "not applicable"),
+        ("spamcop", "skipped", "not applicable"),
+    ]
+    assert "private address (RFC 1918)" in rows[0]["reason"]
+    assert server.total_queries() == 0
+    insisted = invoke(config, server, "10.0.0.5", "--no-rdns", "--include-private", "--format", "json")
+    assert insisted.exit_code == 0, insisted.output
+    assert {r["status"] for r in json.loads(insisted.output)["results"][0]["blocklists"]} == {"clean"}
+
+
+def test_a_listing_row_links_to_the_lists_lookup_page(
+    lists: tuple[ZoneSpec, ZoneSpec], server: LoopbackDnsServer, config: Path
+) -> None:
+    result = invoke(config, server, "198.51.100.66", "--no-rdns")
+    assert result.exit_code == 1, result.output
+    assert "look up / delist: https://check.spamhaus.org/" in result.output
+    data = json.loads(invoke(config, server, "198.51.100.66", "--no-rdns", "--format", "json").output)
+    zen = next(r for r in data["results"][0]["blocklists"] if r["id"] == "spamhaus-zen")
+    assert zen["lookup_url"] == "https://check.spamhaus.org/"

@@ -159,3 +159,51 @@ def test_most_specific_code_wins_over_a_range(catalog: Catalog) -> None:
         "public/open resolver" in dict((str(n), e.meaning) for n, e in zen.error_table)["127.255.255.254/32"]
     )
     assert first
+
+
+def test_a_block_list_cannot_call_an_answer_neutral_or_good(catalog: Catalog) -> None:
+    data = catalog.by_id["spamcop"].model_dump()
+    data["code_effects"] = {"127.0.0.3": "neutral"}
+    with pytest.raises(ValidationError, match="answers listings only"):
+        ZoneEntry.model_validate(data)
+    allow = catalog.by_id["mailspike-rep"].model_dump() | {"code_effects": {"127.0.0.15": "neutral"}}
+    assert ZoneEntry.model_validate(allow).code_effects == {"127.0.0.15": "neutral"}
+
+
+def test_every_zone_inherits_the_spamhaus_error_range_unless_it_documents_the_code(catalog: Catalog) -> None:
+    for entry in catalog.zones:
+        assert "127.255.255.0/24" in entry.error_codes, entry.id
+    # A zone's own documented meaning wins over the catalog-wide one (SenderScore's 127.255.255.255).
+    assert "excessive" not in catalog.by_id["senderscore"].error_codes["127.255.255.255"].meaning
+
+
+@pytest.mark.parametrize(
+    "zone", ["spam.dnsbl.sorbs.net", "rhsbl.sorbs.net", "SORBS.NET", "ix.dnsbl.manitu.net"]
+)
+def test_defunct_operators_are_matched_by_suffix(catalog: Catalog, zone: str) -> None:
+    entry = catalog.find(zone)
+    assert entry is not None and entry.status == "defunct" and entry.defunct_since is not None
+
+
+def test_a_suffix_is_a_whole_label_match(catalog: Catalog) -> None:
+    assert catalog.find("bl.notsorbs.net") is None
+
+
+def test_catalog_additions_carry_sources_and_verified_dates(catalog: Catalog) -> None:
+    added = [
+        "spamhaus-sbl-xbl", "spamhaus-dqs-sbl", "spamhaus-dqs-xbl", "spamhaus-dqs-pbl", "spamhaus-dqs-sbl-xbl",
+        "spamhaus-dqs-dbl", "spamhaus-dqs-zrd", "spamhaus-dqs-authbl", "nordspam-dbl", "abusix-black",
+        "abusix-exploit", "abusix-dblack", "sem-black-ipv6", "justspam", "virusfree-bip",
+    ]  # fmt: skip
+    for zone_id in added:
+        entry = catalog.by_id[zone_id]
+        assert entry.sources, zone_id
+    assert all(catalog.by_id[z].verified is not None for z in added if z != "virusfree-bip")
+    assert catalog.by_id["nordspam"].families == ("ipv4", "ipv6")
+    assert not catalog.by_id["s5h"].default and not catalog.by_id["interserver"].default
+    assert catalog.by_id["s5h"].demoted and catalog.by_id["interserver"].demoted
+
+
+def test_lookup_links_fill_in_the_target(catalog: Catalog) -> None:
+    assert catalog.by_id["spamcop"].lookup_link("192.0.2.1") == "https://www.spamcop.net/bl.shtml?192.0.2.1"
+    assert catalog.by_id["nether-relays"].lookup_link("192.0.2.1") == ""

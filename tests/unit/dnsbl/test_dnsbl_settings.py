@@ -22,7 +22,7 @@ def test_defaults() -> None:
     assert settings.zones == ("default",)
     assert settings.recheck_hours == 6
     assert settings.timeout_seconds == 2.5
-    assert settings.concurrency == 20
+    assert settings.concurrency == 50
     assert settings.parsed_nameserver is None
 
 

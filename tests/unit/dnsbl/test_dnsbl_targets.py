@@ -10,6 +10,7 @@ from ipdash.domain.dnsbl.targets import (
     MAX_TARGETS,
     Target,
     TargetError,
+    non_public_reason,
     parse_target,
     parse_targets,
     probe_prefix,
@@ -131,3 +132,28 @@ def test_query_name_is_lower_case_and_refuses_overlong_names() -> None:
     assert query_name("Example.COM", "DBL.Spamhaus.org") == "example.com.dbl.spamhaus.org"
     with pytest.raises(TargetError, match="longer than"):
         query_name(".".join(["a" * 63] * 3) + "." + "b" * 50 + ".com", "multi.surbl.org")
+
+
+@pytest.mark.parametrize(
+    ("address", "reason_part"),
+    [
+        ("10.0.0.1", "RFC 1918"),
+        ("172.31.255.255", "RFC 1918"),
+        ("192.168.0.1", "RFC 1918"),
+        ("100.64.0.1", "RFC 6598"),
+        ("100.127.255.254", "RFC 6598"),
+        ("169.254.10.10", "link-local"),
+        ("fe80::1", "link-local"),
+        ("fd12:3456::1", "unique-local"),
+    ],
+)
+def test_non_public_addresses_are_named(address: str, reason_part: str) -> None:
+    reason = non_public_reason(address)
+    assert reason is not None and reason_part in reason
+
+
+@pytest.mark.parametrize(
+    "address", ["198.51.100.1", "100.128.0.1", "172.32.0.1", "2001:db8::1", "example.com"]
+)
+def test_public_addresses_and_names_are_not(address: str) -> None:
+    assert non_public_reason(address) is None

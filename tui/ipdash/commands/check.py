@@ -55,7 +55,14 @@ def _nameserver(_: click.Context, __: click.Parameter, value: str | None) -> Nam
 @click.option(
     "--timeout", type=click.FloatRange(0.05, 30), default=None, help="Per-query timeout in seconds (2.5)."
 )
-@click.option("--concurrency", type=click.IntRange(1, 100), default=None, help="Queries in flight (20).")
+@click.option(
+    "--concurrency", type=click.IntRange(1, 100), default=None, help="Queries in flight at most (50)."
+)
+@click.option(
+    "--include-private",
+    is_flag=True,
+    help="Also ask public lists about private, CGNAT, link-local and unique-local addresses.",
+)
 @click.option("--no-rdns", is_flag=True, help="Skip reverse-DNS checks.")
 @click.option(
     "--format",
@@ -79,6 +86,7 @@ def check(
     nameserver: Nameserver | None,
     timeout: float | None,
     concurrency: int | None,
+    include_private: bool,
     no_rdns: bool,
     output_format: str,
     config_path: Path | None,
@@ -103,6 +111,7 @@ def check(
             concurrency=concurrency,
             rdns=False if no_rdns else None,
             shared_ips=frozenset(entry.ip for entry in config.ips if entry.kind == "shared"),
+            include_private=include_private,
         )
         settings = build_check_settings(config.blocklists, choices)
     except (ConfigError, BlocklistConfigError, ZoneSelectionError, NoNameserverError) as error:
@@ -179,6 +188,8 @@ def _zone_rows(result: TargetResult) -> list[tuple[str, ...]]:
             reason += f" → {zone.remedy}"
         if zone.txt:
             reason += f" — TXT: {zone.txt}"
+        if zone.lookup_url:
+            reason += f" — look up / delist: {zone.lookup_url}"
         cells = (
             status_label(zone.status, zone.severity),
             zone.name,
@@ -202,12 +213,26 @@ def _print_catalog(catalog: Catalog, output_format: str) -> None:
             e.list_type,
             e.importance,
             e.status + (f" {e.defunct_since}" if e.defunct_since else ""),
-            "yes" if e.default else "",
+            "yes" if e.default else ("demoted" if e.demoted else ""),
             e.key.env if e.key else "",
+            e.verified.isoformat() if e.verified else "unverified",
+            e.sources[0] if e.sources else "",
         )
         for e in catalog.zones
     ]
-    render_table(("id", "zone", "kind", "type", "importance", "status", "default", "key from"), rows)
+    headers = (
+        "id",
+        "zone",
+        "kind",
+        "type",
+        "importance",
+        "status",
+        "default",
+        "key from",
+        "verified",
+        "source",
+    )
+    render_table(headers, rows)
 
 
 def _catalog_row(entry: Any) -> dict[str, Any]:
@@ -223,5 +248,9 @@ def _catalog_row(entry: Any) -> dict[str, Any]:
         "defunct_since": entry.defunct_since,
         "default": entry.default,
         "key_env": entry.key.env if entry.key else None,
+        "ip_literals": entry.ip_literals,
+        "demoted": entry.demoted or None,
+        "lookup_url": entry.lookup_url or None,
+        "verified": entry.verified,
         "sources": list(entry.sources),
     }

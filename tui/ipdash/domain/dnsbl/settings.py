@@ -7,7 +7,7 @@ exclude = ["dronebl"]
 nameserver = "127.0.0.1:5353"         # every query goes there (default: the system resolver)
 timeout_seconds = 2.5                 # per query; one retry on timeout
 deadline_seconds = 60                 # the whole run
-concurrency = 20
+concurrency = 50                      # queries in flight at most (the window shrinks on loss)
 recheck_hours = 6
 health_cache_minutes = 15
 
@@ -95,7 +95,7 @@ class BlocklistSettings(BaseModel):
     nameserver: str | None = None
     timeout_seconds: float = Field(default=2.5, gt=0, le=30)
     deadline_seconds: float = Field(default=60.0, gt=0, le=3600)
-    concurrency: int = Field(default=20, ge=1, le=100)
+    concurrency: int = Field(default=50, ge=1, le=100)
     recheck_hours: float = Field(default=6.0, ge=0.25, le=720)
     health_cache_minutes: float = Field(default=15.0, ge=1, le=1440)
     rdns: bool = True

@@ -69,6 +69,7 @@ class CheckChoices:
     concurrency: int | None = None
     rdns: bool | None = None
     shared_ips: frozenset[str] = frozenset()
+    include_private: bool = False
 
 
 def build_check_settings(
@@ -101,6 +102,7 @@ def build_check_settings(
         rdns=choices.rdns if choices.rdns is not None else settings.rdns,
         health_ttl=settings.health_cache_minutes * 60,
         shared_ips=choices.shared_ips,
+        include_private=choices.include_private,
     )
 
 
