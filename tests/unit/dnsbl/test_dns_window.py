@@ -26,8 +26,11 @@ def test_the_window_halves_once_per_burst_of_losses_and_grows_back() -> None:
     assert window.size == 32 and window.shrinks == 1
     window.lost(now=101.0, srtt=0.01)
     assert window.size == 16
-    for _ in range(2000):
+    for _ in range(47):
         window.answered()
+    assert window.size == 63
+    window.answered()
+    window.answered()
     assert window.size == 64
     for step in range(20):
         window.lost(now=200.0 + step, srtt=0.01)

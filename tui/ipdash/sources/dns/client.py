@@ -15,6 +15,7 @@ import dns.rdatatype
 from ipdash.domain.dnsbl.lookups import LookupOutcome, Rcode
 from ipdash.domain.dnsbl.settings import Nameserver
 from ipdash.sources.dns.cache import AnswerCache
+from ipdash.sources.dns.tcp import TcpMux
 from ipdash.sources.dns.udp import NameserverUnreachable, UdpMux
 from ipdash.sources.dns.window import InFlightWindow, RetransmitTimer
 from ipdash.sources.dns.wire import (
@@ -26,6 +27,11 @@ from ipdash.sources.dns.wire import (
     parse_wire,
     question_bytes,
 )
+
+#: After a truncated reply, or this many unanswered UDP queries within PREFER_TCP_SECONDS, queries go
+#: over TCP first for PREFER_TCP_SECONDS (the server is rate limiting UDP).
+LOSSES_FOR_TCP = 3
+PREFER_TCP_SECONDS = 30.0
 
 _RCODES: dict[int, Rcode] = {
     dns.rcode.NOERROR: Rcode.NOERROR,
@@ -54,6 +60,10 @@ class DnsClient:
         self.tcp_fallbacks = 0
         self.timer = RetransmitTimer()
         self.window = InFlightWindow(max_in_flight)
+        self._tcp_mux: TcpMux | None = None
+        #: Rate limiting seen (a truncated reply, or repeated losses): until then, ask over TCP first.
+        self._prefer_tcp_until = 0.0
+        self._recent_losses: list[float] = []
         self._mux: UdpMux | None = None
         #: Event loops without add_reader (Windows' Proactor) use dnspython's one-socket-per-query UDP.
         self._per_query_udp = False
@@ -65,6 +75,9 @@ class DnsClient:
         await self.aclose()
 
     async def aclose(self) -> None:
+        if self._tcp_mux is not None:
+            await self._tcp_mux.aclose()
+            self._tcp_mux = None
         if self._mux is not None:
             self._mux.close()
             self._mux = None
@@ -91,21 +104,21 @@ class DnsClient:
             return LookupOutcome(Rcode.FAILURE, detail=str(error)), 0
         sends = 1
         try:
+            reply = await self._tcp_first(question, type_number, budget)
+            if reply is not None:
+                return _outcome(reply), sends
             mux = None if self._per_query_udp else self._udp()
             if mux is None:
                 reply, sends = await self._per_query(name, rdtype, wait)
             else:
-                data, sends = await self._udp_exchange(mux, question, name, rdtype, wait, budget)
+                data, sends = await self._udp_exchange(mux, question, type_number, wait, budget)
                 if data is None:
                     return LookupOutcome(Rcode.TIMEOUT), sends
-                if isinstance(data, Reply):
-                    reply = data
-                else:
-                    fast = fast_reply(data, question) if type_number == TYPE_A else None
-                    reply = fast if fast is not None else full_reply(parse_wire(data))
+                reply = data if isinstance(data, Reply) else _decode(data, question, type_number)
             if reply.truncated:
                 self.tcp_fallbacks += 1
-                reply = await self._over_tcp(name, rdtype, budget)
+                self._prefer_tcp_until = asyncio.get_running_loop().time() + PREFER_TCP_SECONDS
+                reply = await self._over_tcp(question, type_number, budget)
         except NameserverUnreachable as error:
             detail = f"nameserver {self.nameserver} unreachable: {error}"
             return LookupOutcome(Rcode.FAILURE, detail=detail), sends
@@ -117,8 +130,24 @@ class DnsClient:
             return LookupOutcome(Rcode.FAILURE, detail=f"TCP to {self.nameserver} failed: {error}"), sends
         return _outcome(reply), sends
 
+    async def _tcp_first(self, question: bytes, type_number: int, budget: float) -> Reply | None:
+        """While rate limiting is recent, ask over TCP first; None (ask over UDP) if TCP fails."""
+        if asyncio.get_running_loop().time() >= self._prefer_tcp_until:
+            return None
+        try:
+            return await self._over_tcp(question, type_number, budget)
+        except (OSError, dns.exception.Timeout):
+            self._prefer_tcp_until = 0.0
+            return None
+
+    def _note_loss(self, now: float) -> None:
+        self.window.lost(now, self.timer.srtt)
+        self._recent_losses = [t for t in self._recent_losses if now - t < PREFER_TCP_SECONDS] + [now]
+        if len(self._recent_losses) >= LOSSES_FOR_TCP:
+            self._prefer_tcp_until = now + PREFER_TCP_SECONDS
+
     async def _udp_exchange(
-        self, mux: UdpMux, question: bytes, name: str, rdtype: str, wait: float, budget: float
+        self, mux: UdpMux, question: bytes, type_number: int, wait: float, budget: float
     ) -> tuple[bytes | Reply | None, int]:
         """UDP with retransmits on the adaptive timer; after the first silence, TCP races the resends.
         The reply bytes (or TCP's decoded reply), or None when the budget ran out."""
@@ -135,9 +164,11 @@ class DnsClient:
                 self.window.answered()
                 return data, 1
             give_up_at = query.sent_at + budget
-            self.window.lost(loop.time(), self.timer.srtt)
+            self._note_loss(loop.time())
             self.tcp_fallbacks += 1
-            tcp = asyncio.ensure_future(self._over_tcp(name, rdtype, max(0.0, give_up_at - loop.time())))
+            tcp = asyncio.ensure_future(
+                self._over_tcp(question, type_number, max(0.0, give_up_at - loop.time()))
+            )
             while (remaining := give_up_at - loop.time()) > 0:
                 self.retransmits += 1
                 self.queries_sent += 1
@@ -192,16 +223,20 @@ class DnsClient:
             return full_reply(response), attempt
         raise dns.exception.Timeout
 
-    async def _over_tcp(self, name: str, rdtype: str, wait: float) -> Reply:
-        import dns.asyncquery  # here, not at module level: `ipdash check` starts faster
-        import dns.message
-
+    async def _over_tcp(self, question: bytes, type_number: int, wait: float) -> Reply:
+        """One query on the pipelined TCP connection; dns.exception.Timeout when unanswered."""
+        if self._tcp_mux is None:
+            self._tcp_mux = TcpMux(self.nameserver.host, self.nameserver.port)
         self.queries_sent += 1
-        query = dns.message.make_query(name.rstrip(".") + ".", rdtype)
-        response = await dns.asyncquery.tcp(
-            query, self.nameserver.host, timeout=wait, port=self.nameserver.port
-        )
-        return full_reply(response)
+        data = await self._tcp_mux.exchange(question, wait)
+        if data is None:
+            raise dns.exception.Timeout
+        return _decode(data, question, type_number)
+
+
+def _decode(data: bytes, question: bytes, type_number: int) -> Reply:
+    fast = fast_reply(data, question) if type_number == TYPE_A else None
+    return fast if fast is not None else full_reply(parse_wire(data))
 
 
 def _never(loop: asyncio.AbstractEventLoop) -> asyncio.Task[Reply]:

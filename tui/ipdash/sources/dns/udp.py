@@ -16,7 +16,7 @@ from ipdash.sources.dns.wire import encode_query, matches_question, reply_id
 _ID_POOL_BYTES = 4096
 
 
-class _QueryIds:
+class QueryIds:
     """Unpredictable 16-bit message IDs from the OS's CSPRNG, one urandom call per 2,048 IDs."""
 
     def __init__(self) -> None:
@@ -47,7 +47,7 @@ class UdpMux:
             self._sock.close()
             raise
         self._pending: dict[int, tuple[bytes, asyncio.Future[bytes | None]]] = {}
-        self._ids = _QueryIds()
+        self._ids = QueryIds()
         try:
             self._loop.add_reader(self._sock.fileno(), self._readable)
         except NotImplementedError:
@@ -62,7 +62,7 @@ class UdpMux:
         query_id = self._new_id()
         future: asyncio.Future[bytes | None] = self._loop.create_future()
         self._pending[query_id] = (question, future)
-        return UdpQuery(self, query_id, encode_query(query_id, question), future)
+        return UdpQuery(self, query_id, question, future)
 
     async def _send(self, wire: bytes) -> None:
         try:
@@ -72,6 +72,11 @@ class UdpMux:
                 await self._loop.sock_sendall(self._sock, wire)
         except ConnectionRefusedError as error:
             raise NameserverUnreachable(str(error)) from None
+
+    def _reopen(self, query_id: int, question: bytes) -> asyncio.Future[bytes | None]:
+        future: asyncio.Future[bytes | None] = self._loop.create_future()
+        self._pending[query_id] = (question, future)
+        return future
 
     def _forget(self, query_id: int, future: asyncio.Future[bytes | None]) -> None:
         entry = self._pending.get(query_id)
@@ -129,12 +134,15 @@ class UdpQuery:
     """One registered query. Retransmissions resend the same ID and question, so a late reply to any
     copy answers it."""
 
-    __slots__ = ("_mux", "_wire", "future", "query_id", "sends", "sent_at")
+    __slots__ = ("_mux", "_question", "_wire", "future", "query_id", "sends", "sent_at")
 
-    def __init__(self, mux: UdpMux, query_id: int, wire: bytes, future: asyncio.Future[bytes | None]) -> None:
+    def __init__(
+        self, mux: UdpMux, query_id: int, question: bytes, future: asyncio.Future[bytes | None]
+    ) -> None:
         self._mux = mux
         self.query_id = query_id
-        self._wire = wire
+        self._question = question
+        self._wire = encode_query(query_id, question)
         self.future = future
         self.sent_at = 0.0
         self.sends = 0
@@ -145,29 +153,26 @@ class UdpQuery:
         await self._mux._send(self._wire)
 
     async def reply_within(self, wait: float) -> bytes | None:
-        """The reply if it comes within ``wait`` seconds (the query stays open), else None. One timer
-        and one waiter, no task: this is the per-query hot path."""
+        """The reply if it comes within ``wait`` seconds, else None; the query stays open either way (a
+        fresh future under the same ID takes a late reply). One timer and no task: the hot path."""
         future = self.future
-        if not future.done():
-            loop = self._mux._loop
-            waiter: asyncio.Future[None] = loop.create_future()
-
-            def wake(_: object = None) -> None:
-                if not waiter.done():
-                    waiter.set_result(None)
-
-            timer = loop.call_later(max(wait, 0.0), wake)
-            future.add_done_callback(wake)
-            try:
-                await waiter
-            finally:
-                timer.cancel()
-                future.remove_done_callback(wake)
-        if future.done() and not future.cancelled():
+        if future.done():
             return future.result()  # raises NameserverUnreachable when the socket failed
-        return None
+        timer = self._mux._loop.call_later(max(wait, 0.0), _expire, future)
+        try:
+            data = await future
+        finally:
+            timer.cancel()
+        if data is None:
+            self.future = self._mux._reopen(self.query_id, self._question)
+        return data
 
     def close(self) -> None:
         self._mux._forget(self.query_id, self.future)
         if not self.future.done():
             self.future.cancel()
+
+
+def _expire(future: asyncio.Future[bytes | None]) -> None:
+    if not future.done():
+        future.set_result(None)

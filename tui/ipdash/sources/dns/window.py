@@ -3,8 +3,8 @@
 Retransmission (RFC 6298-style, Karn's rule): the first resend of a query is due at
 max(0.25 s, 4 × the smoothed RTT), then the interval doubles, never beyond the caller's per-query wait;
 only replies to queries sent once feed the estimate. The window bounds queries in flight: it halves when
-a query goes unanswered (at most once per smoothed RTT, so one burst of drops counts once) and grows by
-one query per window of answers, up to the configured limit. Rate-limited servers (NSD's RRL, list
+a query goes unanswered (at most once per retransmit floor, so one burst of drops counts once) and grows
+back by one query per answer (as TCP's slow start: a short loss burst costs little), up to the limit. Rate-limited servers (NSD's RRL, list
 mirrors) then see fewer queries exactly while they are dropping.
 """
 
@@ -71,7 +71,7 @@ class InFlightWindow:
 
     def answered(self) -> None:
         if self.size < self.limit:
-            self.size = min(float(self.limit), self.size + 1.0 / self.size)
+            self.size = min(float(self.limit), self.size + 1.0)
             self._wake()
 
     def lost(self, now: float, srtt: float | None) -> None:

@@ -1,0 +1,107 @@
+"""Many DNS queries pipelined over one TCP connection to one nameserver (RFC 7766 §6.2.1).
+
+The client asks over TCP after a truncated reply and after a UDP query went unanswered: rate limiters
+(NSD's RRL, list mirrors) drop or truncate UDP replies, not TCP ones. One connection carries every such
+query, replies matched by message ID and question, so a run that meets rate limiting does not open a
+connection per query. A closed or broken connection fails the queries waiting on it (the caller's UDP
+resends carry on) and the next query connects again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import struct
+
+from ipdash.sources.dns.udp import QueryIds
+from ipdash.sources.dns.wire import encode_query, matches_question, reply_id
+
+_LENGTH = struct.Struct("!H")
+
+
+class TcpMux:
+    def __init__(self, host: str, port: int) -> None:
+        self._host, self._port = host, port
+        self._writer: asyncio.StreamWriter | None = None
+        self._reader_task: asyncio.Task[None] | None = None
+        self._connecting: asyncio.Lock = asyncio.Lock()
+        self._pending: dict[int, tuple[bytes, asyncio.Future[bytes | None], asyncio.StreamWriter]] = {}
+        self._ids = QueryIds()
+        self.connections = 0
+
+    async def exchange(self, question: bytes, wait: float) -> bytes | None:
+        """The reply bytes, or None when none came within ``wait`` seconds; OSError when the
+        connection cannot be made or breaks."""
+        loop = asyncio.get_running_loop()
+        give_up_at = loop.time() + max(wait, 0.0)
+        writer = await asyncio.wait_for(self._connected(), max(wait, 0.0))
+        query_id = self._new_id()
+        future: asyncio.Future[bytes | None] = loop.create_future()
+        self._pending[query_id] = (question, future, writer)
+        timer = loop.call_at(give_up_at, _expire, future)
+        try:
+            wire = encode_query(query_id, question)
+            writer.write(_LENGTH.pack(len(wire)) + wire)
+            return await future
+        finally:
+            timer.cancel()
+            entry = self._pending.get(query_id)
+            if entry is not None and entry[1] is future:
+                del self._pending[query_id]
+
+    async def _connected(self) -> asyncio.StreamWriter:
+        async with self._connecting:
+            if self._writer is None or self._writer.is_closing():
+                reader, writer = await asyncio.open_connection(self._host, self._port)
+                self.connections += 1
+                self._writer = writer
+                self._reader_task = asyncio.ensure_future(self._read(reader, writer))
+            return self._writer
+
+    def _new_id(self) -> int:
+        while True:
+            query_id = self._ids.next()
+            if query_id not in self._pending:
+                return query_id
+
+    async def _read(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        error: Exception = ConnectionResetError("the nameserver closed the TCP connection")
+        try:
+            while True:
+                (length,) = _LENGTH.unpack(await reader.readexactly(2))
+                data = await reader.readexactly(length)
+                query_id = reply_id(data)
+                entry = self._pending.get(query_id) if query_id is not None else None
+                if entry is None or not matches_question(data, entry[0]):
+                    continue
+                del self._pending[query_id]  # type: ignore[arg-type]
+                if not entry[1].done():
+                    entry[1].set_result(data)
+        except asyncio.IncompleteReadError:
+            pass
+        except OSError as broken:
+            error = broken
+        finally:
+            writer.close()
+            if self._writer is writer:
+                self._writer = None
+            for query_id, (_, future, owner) in list(self._pending.items()):
+                if owner is writer:
+                    del self._pending[query_id]
+                    if not future.done():
+                        future.set_exception(ConnectionResetError(str(error)))
+
+    async def aclose(self) -> None:
+        if self._reader_task is not None:
+            self._reader_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, OSError):
+                await self._reader_task
+            self._reader_task = None
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+
+
+def _expire(future: asyncio.Future[bytes | None]) -> None:
+    if not future.done():
+        future.set_result(None)
