@@ -100,7 +100,7 @@ def summarise(results: Iterable[ZoneResult]) -> ListingSummary:
         skipped=len(skipped),
         not_checked_causes=tuple(Counter(r.cause or r.status.value for r in not_checked).most_common()),
         skipped_causes=tuple(Counter(r.cause or "skipped" for r in skipped).most_common()),
-        important_not_checked=tuple(r.name for r in not_checked if r.importance in IMPORTANT),
+        important_not_checked=tuple(dict.fromkeys(r.name for r in not_checked if r.importance in IMPORTANT)),
     )
 
 
