@@ -55,7 +55,12 @@ ZONES = {
     "sem-black": "bl.spameatingmonkey.net",
 }
 LISTING_CODES = {
-    "spamhaus-zen": [("127.0.0.2",), ("127.0.0.4",), ("127.0.0.2", "127.0.0.4", "127.0.0.10"), ("127.0.0.3",)],
+    "spamhaus-zen": [
+        ("127.0.0.2",),
+        ("127.0.0.4",),
+        ("127.0.0.2", "127.0.0.4", "127.0.0.10"),
+        ("127.0.0.3",),
+    ],
     "spamrats-all": [("127.0.0.36",), ("127.0.0.37",), ("127.0.0.38",), ("127.0.0.36", "127.0.0.43")],
     "mailspike-bl": [("127.0.0.2",), ("127.0.0.10",), ("127.0.0.12",)],
     "dronebl": [("127.0.0.3",), ("127.0.0.13",), ("127.0.0.17",)],
@@ -206,6 +211,7 @@ def _proxy_main(listen: int, upstream: int, drop: float, ready: object) -> None:
     class Front(asyncio.DatagramProtocol):
         def __init__(self) -> None:
             self.upstreams: dict[tuple[str, int], asyncio.DatagramTransport] = {}
+            self.opening: set[asyncio.Task[None]] = set()
 
         def connection_made(self, transport: asyncio.BaseTransport) -> None:
             self.transport = transport  # type: ignore[assignment]
@@ -215,7 +221,9 @@ def _proxy_main(listen: int, upstream: int, drop: float, ready: object) -> None:
             if upstream is not None:
                 upstream.sendto(data)
                 return
-            asyncio.ensure_future(self._open(data, addr))
+            task = asyncio.ensure_future(self._open(data, addr))
+            self.opening.add(task)
+            task.add_done_callback(self.opening.discard)
 
         async def _open(self, data: bytes, addr: tuple[str, int]) -> None:
             loop = asyncio.get_running_loop()
@@ -331,7 +339,10 @@ def mode(name: str, port: int, rounds: int, truth: dict[tuple[str, str], str], c
     for tool, runs in (("ipdash", ours), ("pydnsbl", theirs)):
         mistakes = wrong(runs, truth)
         detail = ", ".join(f"{label} ×{count}" for label, count in mistakes.most_common())
-        print(f"  wrong verdicts, {tool}, all rounds: {sum(mistakes.values())}" + (f" ({detail})" if detail else ""))
+        print(
+            f"  wrong verdicts, {tool}, all rounds: {sum(mistakes.values())}"
+            + (f" ({detail})" if detail else "")
+        )
 
 
 def main() -> None:
