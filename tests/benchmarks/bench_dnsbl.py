@@ -54,7 +54,7 @@ ZONES = {
     "dronebl": "dnsbl.dronebl.org",
     "sem-black": "bl.spameatingmonkey.net",
 }
-LISTING_CODES = {
+LISTING_CODES: dict[str, list[tuple[str, ...]]] = {
     "spamhaus-zen": [
         ("127.0.0.2",),
         ("127.0.0.4",),
@@ -66,7 +66,7 @@ LISTING_CODES = {
     "dronebl": [("127.0.0.3",), ("127.0.0.13",), ("127.0.0.17",)],
 }
 #: (zone id, answer, truth): drawn for 3% of that zone's names each.
-HOSTILE = [
+HOSTILE: list[tuple[str, tuple[str, ...], str]] = [
     ("spamhaus-zen", ("127.255.255.254",), "error"),
     ("spamhaus-zen", ("127.0.0.2", "127.255.255.255"), "error"),
     ("s5h", ("127.0.0.1",), "error"),
@@ -214,7 +214,8 @@ def _proxy_main(listen: int, upstream: int, drop: float, ready: object) -> None:
             self.opening: set[asyncio.Task[None]] = set()
 
         def connection_made(self, transport: asyncio.BaseTransport) -> None:
-            self.transport = transport  # type: ignore[assignment]
+            assert isinstance(transport, asyncio.DatagramTransport)
+            self.transport = transport
 
         def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
             upstream = self.upstreams.get(addr)
@@ -355,7 +356,7 @@ def main() -> None:
         print("SKIPPED: nsd is not installed (apt-get install -y nsd); this benchmark needs it.")
         return
     try:
-        import pydnsbl  # noqa: F401
+        import pydnsbl  # type: ignore[import-untyped]  # noqa: F401
     except ImportError:
         print("SKIPPED: pydnsbl is not installed (pip install -e '.[bench]').")
         return
