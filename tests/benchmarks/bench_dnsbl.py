@@ -41,6 +41,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing import Event, Process
 from pathlib import Path
+from typing import cast
 
 ZONES = {
     "spamhaus-zen": "zen.spamhaus.org",
@@ -214,8 +215,7 @@ def _proxy_main(listen: int, upstream: int, drop: float, ready: object) -> None:
             self.opening: set[asyncio.Task[None]] = set()
 
         def connection_made(self, transport: asyncio.BaseTransport) -> None:
-            assert isinstance(transport, asyncio.DatagramTransport)
-            self.transport = transport
+            self.transport = cast(asyncio.DatagramTransport, transport)
 
         def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
             upstream = self.upstreams.get(addr)

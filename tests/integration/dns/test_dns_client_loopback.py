@@ -242,3 +242,51 @@ async def test_loops_without_add_reader_use_per_query_sockets(
         slow = await client.lookup("slow.bl.example", wait=0.1)
     assert sorted(outcome.values) == ["127.0.0.2", "127.0.0.3"]
     assert slow.rcode is Rcode.TIMEOUT and server.asked("slow.bl.example") == 2
+
+
+async def test_rate_limited_queries_share_one_pipelined_tcp_connection(
+    script: DnsScript, server: LoopbackDnsServer, nameserver: Nameserver
+) -> None:
+    many = tuple(f"127.0.0.{i}" for i in range(2, 42))  # over 512 bytes: the server truncates it over UDP
+    for i in range(30):
+        script.add(f"{i}.tc.example", "A", Reply(addresses=many, udp_truncate=True))
+    async with DnsClient(nameserver) as client:
+        outcomes = await asyncio.gather(*(client.lookup(f"{i}.tc.example", wait=WAIT) for i in range(30)))
+        assert client._tcp_mux is not None and client._tcp_mux.connections == 1
+    assert all(sorted(o.values) == sorted(many) for o in outcomes)
+    assert server.transport_count("tcp") >= 30  # one each (plus any a slow machine resent)
+    # After the first truncated reply the rest go over TCP first instead of being truncated again.
+    assert server.transport_count("udp") < 30
+
+
+async def test_tcp_reconnects_when_the_server_closes_the_connection() -> None:
+    import struct
+
+    import dns.message
+    import dns.rrset
+
+    from ipdash.sources.dns.tcp import TcpMux
+    from ipdash.sources.dns.wire import TYPE_A, question_bytes
+
+    async def answer_once(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        (length,) = struct.unpack("!H", await reader.readexactly(2))
+        query = dns.message.from_wire(await reader.readexactly(length))
+        response = dns.message.make_response(query)
+        response.answer.append(dns.rrset.from_text(query.question[0].name, 60, "IN", "A", "127.0.0.2"))
+        wire = response.to_wire()
+        writer.write(struct.pack("!H", len(wire)) + wire)
+        await writer.drain()
+        writer.close()
+
+    tcp_server = await asyncio.start_server(answer_once, "127.0.0.1", 0)
+    port = tcp_server.sockets[0].getsockname()[1]
+    mux = TcpMux("127.0.0.1", port)
+    try:
+        for name in ("a.example", "b.example"):
+            data = await mux.exchange(question_bytes(name, TYPE_A), 2.0)
+            assert data is not None and dns.message.from_wire(data).answer
+        assert mux.connections == 2
+    finally:
+        await mux.aclose()
+        tcp_server.close()
+        await tcp_server.wait_closed()
