@@ -104,9 +104,11 @@ class DnsClient:
             return LookupOutcome(Rcode.FAILURE, detail=str(error)), 0
         sends = 1
         try:
-            reply = await self._tcp_first(question, type_number, budget)
+            started = asyncio.get_running_loop().time()
+            reply = await self._tcp_first(question, type_number, wait)
             if reply is not None:
                 return _outcome(reply), sends
+            budget -= asyncio.get_running_loop().time() - started
             mux = None if self._per_query_udp else self._udp()
             if mux is None:
                 reply, sends = await self._per_query(name, rdtype, wait)
@@ -130,14 +132,17 @@ class DnsClient:
             return LookupOutcome(Rcode.FAILURE, detail=f"TCP to {self.nameserver} failed: {error}"), sends
         return _outcome(reply), sends
 
-    async def _tcp_first(self, question: bytes, type_number: int, budget: float) -> Reply | None:
-        """While rate limiting is recent, ask over TCP first; None (ask over UDP) if TCP fails."""
+    async def _tcp_first(self, question: bytes, type_number: int, wait: float) -> Reply | None:
+        """While rate limiting is recent, ask over TCP first, for one retransmit interval (``wait``);
+        None (carry on over UDP with the rest of the budget) when TCP fails or stays silent."""
         if asyncio.get_running_loop().time() >= self._prefer_tcp_until:
             return None
         try:
-            return await self._over_tcp(question, type_number, budget)
-        except (OSError, dns.exception.Timeout):
+            return await self._over_tcp(question, type_number, wait)
+        except OSError:
             self._prefer_tcp_until = 0.0
+            return None
+        except dns.exception.Timeout:
             return None
 
     def _note_loss(self, now: float) -> None:
