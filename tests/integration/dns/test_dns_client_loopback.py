@@ -248,15 +248,17 @@ async def test_rate_limited_queries_share_one_pipelined_tcp_connection(
     script: DnsScript, server: LoopbackDnsServer, nameserver: Nameserver
 ) -> None:
     many = tuple(f"127.0.0.{i}" for i in range(2, 42))  # over 512 bytes: the server truncates it over UDP
-    for i in range(30):
+    for i in range(31):
         script.add(f"{i}.tc.example", "A", Reply(addresses=many, udp_truncate=True))
     async with DnsClient(nameserver) as client:
         outcomes = await asyncio.gather(*(client.lookup(f"{i}.tc.example", wait=WAIT) for i in range(30)))
         assert client._tcp_mux is not None and client._tcp_mux.connections == 1
-    assert all(sorted(o.values) == sorted(many) for o in outcomes)
-    assert server.transport_count("tcp") >= 30  # one each (plus any a slow machine resent)
-    # After the first truncated reply the rest go over TCP first instead of being truncated again.
-    assert server.transport_count("udp") < 30
+        udp_before = server.transport_count("udp")
+        # After truncated replies the next query goes over TCP first instead of being truncated again.
+        later = await client.lookup("30.tc.example", wait=WAIT)
+        assert server.transport_count("udp") == udp_before and client._tcp_mux.connections == 1
+    assert all(sorted(o.values) == sorted(many) for o in (*outcomes, later))
+    assert server.transport_count("tcp") >= 31  # one each (plus any a slow machine resent)
 
 
 async def test_tcp_reconnects_when_the_server_closes_the_connection() -> None:
