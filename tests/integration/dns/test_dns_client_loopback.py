@@ -253,10 +253,12 @@ async def test_rate_limited_queries_share_one_pipelined_tcp_connection(
     async with DnsClient(nameserver) as client:
         outcomes = await asyncio.gather(*(client.lookup(f"{i}.tc.example", wait=WAIT) for i in range(30)))
         assert client._tcp_mux is not None and client._tcp_mux.connections == 1
-        udp_before = server.transport_count("udp")
-        # After truncated replies the next query goes over TCP first instead of being truncated again.
+        fallbacks, sent = client.tcp_fallbacks, client.queries_sent
+        # After truncated replies the next query goes over TCP first instead of being truncated again:
+        # one query sent, and no UDP-then-TCP fallback.
         later = await client.lookup("30.tc.example", wait=WAIT)
-        assert server.transport_count("udp") == udp_before and client._tcp_mux.connections == 1
+        assert (client.tcp_fallbacks, client.queries_sent) == (fallbacks, sent + 1)
+        assert client._tcp_mux.connections == 1
     assert all(sorted(o.values) == sorted(many) for o in (*outcomes, later))
     assert server.transport_count("tcp") >= 31  # one each (plus any a slow machine resent)
 
