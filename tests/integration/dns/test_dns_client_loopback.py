@@ -251,12 +251,12 @@ async def test_rate_limited_queries_share_one_pipelined_tcp_connection(
     for i in range(31):
         script.add(f"{i}.tc.example", "A", Reply(addresses=many, udp_truncate=True))
     async with DnsClient(nameserver) as client:
-        outcomes = await asyncio.gather(*(client.lookup(f"{i}.tc.example", wait=WAIT) for i in range(30)))
+        outcomes = await asyncio.gather(*(client.lookup(f"{i}.tc.example", wait=2.0) for i in range(30)))
         assert client._tcp_mux is not None and client._tcp_mux.connections == 1
         fallbacks, sent = client.tcp_fallbacks, client.queries_sent
         # After truncated replies the next query goes over TCP first instead of being truncated again:
         # one query sent, and no UDP-then-TCP fallback.
-        later = await client.lookup("30.tc.example", wait=WAIT)
+        later = await client.lookup("30.tc.example", wait=2.0)
         assert (client.tcp_fallbacks, client.queries_sent) == (fallbacks, sent + 1)
         assert client._tcp_mux.connections == 1
     assert all(sorted(o.values) == sorted(many) for o in (*outcomes, later))
