@@ -1,0 +1,87 @@
+"""The IP table's cells for one data update in one theme: formatted once, then only read.
+
+Sort and filter pick and order row keys from here; they never format or write a cell again.
+A new data update, a theme change or another set of columns makes a new ``TableCells``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from rich.cells import cell_len
+from rich.style import Style
+from rich.text import Text
+
+from ipdash.domain.models import ip_sort_key
+from ipdash.ui.widgets.ip_columns import Column, Row
+
+
+class TableCells:
+    def __init__(
+        self,
+        rows: Mapping[str, Row],
+        columns: Sequence[Column],
+        style: Callable[[str], Style],
+        theme: str,
+    ) -> None:
+        self.rows = rows
+        self.columns = tuple(columns)
+        self.theme = theme
+        #: ip -> (text, tone) per column: what a cell says, theme aside (compared across updates).
+        self.texts: dict[str, tuple[tuple[str, str], ...]] = {
+            ip: tuple(column.cell(row) for column in self.columns) for ip, row in rows.items()
+        }
+        styles: dict[str, Style] = {}
+        justify: list[Any] = ["right" if column.right else None for column in self.columns]
+
+        def styled(tone: str) -> Style:
+            found = styles.get(tone)
+            if found is None:
+                found = styles[tone] = style(tone)
+            return found
+
+        self.cells: dict[str, list[Text]] = {
+            ip: [
+                Text(text, style=styled(tone), justify=align)
+                for (text, tone), align in zip(texts, justify, strict=True)
+            ]
+            for ip, texts in self.texts.items()
+        }
+        # Widths come from every IP's cells (not only the filtered ones), so the layout is
+        # stable while filtering and never depends on when DataTable re-measures.
+        self.widths = [
+            max([cell_len(column.label), *(cell_len(texts[i][0]) for texts in self.texts.values())])
+            for i, column in enumerate(self.columns)
+        ]
+        self._haystacks: dict[str, str] | None = None
+        self._orders: dict[str, list[str]] = {}
+
+    def same_layout(self, other: TableCells | None) -> bool:
+        """Cells of ``other`` can be patched into these (same theme, same columns)."""
+        return other is not None and other.theme == self.theme and other.columns == self.columns
+
+    def ordered(self, sort_key: str, reverse: bool) -> list[str]:
+        """Every IP by the column ``sort_key`` (then by address); computed once per key."""
+        column = next((c for c in self.columns if c.key == sort_key), self.columns[0])
+        ascending = self._orders.get(column.key)
+        if ascending is None:
+            ascending = self._orders[column.key] = sorted(
+                self.rows, key=lambda ip: (column.sort(self.rows[ip]), ip_sort_key(ip))
+            )
+        return ascending[::-1] if reverse else ascending
+
+    def matching(self, ips: list[str], needle: str) -> list[str]:
+        """The IPs whose cells contain every word of ``needle`` (case-insensitive), in order."""
+        words = needle.lower().split()
+        if not words:
+            return ips
+        if self._haystacks is None:
+            self._haystacks = {
+                ip: " ".join(text for text, _ in texts).lower() for ip, texts in self.texts.items()
+            }
+        haystacks = self._haystacks
+        return [ip for ip in ips if all(word in haystacks[ip] for word in words)]
+
+    def sort_label(self, sort_key: str) -> str:
+        return next((c for c in self.columns if c.key == sort_key), self.columns[0]).label
