@@ -11,6 +11,7 @@ from textual.widgets import DataTable
 
 from ipdash.domain.feed import SEVERITY_RANK, FeedItem
 from ipdash.ui.tones import toned
+from ipdash.ui.widgets.bulk_rows import place_rows
 
 __all__ = ["BreachFeed", "FeedItem", "ordered"]
 
@@ -60,8 +61,7 @@ class BreachFeed(DataTable[Text]):
         for index, (key, label) in enumerate(self.COLUMNS):
             width = max([len(label), *(row[index].cell_len for row in rows)])
             self.add_column(label, key=key, width=width)
-        for index, row in enumerate(rows):
-            self.add_row(*row, key=str(index))
+        place_rows(self, [(str(index), row) for index, row in enumerate(rows)])
         critical = sum(1 for i in self.items if i.severity == "critical")
         self.border_title = (
             f"Breaches ({len(self.items)}: {critical} critical)" if self.items else "Breaches (none)"

@@ -1,9 +1,7 @@
 """The IP table: one row per sending IP, sortable, filterable, updated in place by row key.
 
 Cells are formatted once per data update (``TableCells``); sorting and filtering only choose
-and order row keys. Rows are placed in one pass rather than through ``DataTable.add_row``,
-which measures every new row's cells on the next idle: with fixed column widths and one-line
-rows that measuring is wasted, and at 10,000 IPs it stalls the event loop for seconds.
+and order row keys, and rows are placed in one pass (``place_rows``).
 """
 
 from __future__ import annotations
@@ -11,13 +9,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from textual._two_way_dict import TwoWayDict
 from textual.binding import Binding
 from textual.widgets import DataTable
-from textual.widgets._data_table import Row as TableRow
-from textual.widgets.data_table import RowKey
 
 from ipdash.ui.tones import tone_style
+from ipdash.ui.widgets.bulk_rows import place_rows
 from ipdash.ui.widgets.ip_columns import BASE_COLUMNS, NARROW_KEYS, Column, Row
 from ipdash.ui.widgets.table_cells import TableCells
 
@@ -92,7 +88,11 @@ class IpTable(DataTable[Text]):
         cells = self._cells
         if cells is None or cells.theme != self.app.theme:
             cells = self._cells = TableCells(
-                self.row_data, self.table_columns, lambda tone: tone_style(self.app, tone), self.app.theme
+                self.row_data,
+                self.table_columns,
+                lambda tone: tone_style(self.app, tone),
+                self.app.theme,
+                previous=self._placed,
             )
             self.cells_built += 1
         return cells
@@ -113,7 +113,9 @@ class IpTable(DataTable[Text]):
         placed = self._placed
         if placed is cells and wanted != self._shown and self._can_reorder(wanted):
             self._reorder(wanted)  # a sort: the same rows, the same cells
-        elif placed is not cells and wanted == self._shown and cells.same_layout(placed):
+        elif (
+            placed is not None and placed is not cells and wanted == self._shown and cells.same_layout(placed)
+        ):
             self._patch(placed, cells)  # a data update: only the cells whose text or tone changed
         elif placed is not cells or wanted != self._shown:
             self._place(wanted, cells)
@@ -147,24 +149,7 @@ class IpTable(DataTable[Text]):
                         self.update_cell(ip, key, new.cells[ip][index])
 
     def _place(self, wanted: list[str], cells: TableCells) -> None:
-        """Every wanted row at once, in order (what ``clear`` + ``add_row`` per row would leave)."""
-        column_keys = [column.key for column in self.ordered_columns]
-        keys = [RowKey(ip) for ip in wanted]
-        self._clear_caches()
-        self._data.clear()
-        self._data.update({key: dict(zip(column_keys, cells.cells[key.value], strict=True)) for key in keys})  # type: ignore[index]
-        self.rows.clear()
-        self.rows.update({key: TableRow(key, 1) for key in keys})
-        self._row_locations = TwoWayDict({key: index for index, key in enumerate(keys)})
-        self._new_rows.clear()
-        self._labelled_row_exists = False
-        self._require_update_dimensions = True  # the virtual size, on idle; nothing to measure
-        self._update_count += 1
-        self.check_idle()
-        self.refresh()
-        self.cursor_coordinate = self.cursor_coordinate  # clamped to the new row count
-        if wanted and self.show_cursor:
-            self._highlight_cursor()  # as add_row does: the row under the cursor may be new
+        place_rows(self, [(ip, cells.cells[ip]) for ip in wanted])
 
     def set_filter(self, text: str) -> None:
         self.filter_text = text.strip()

@@ -1,7 +1,9 @@
 """The IP table's cells for one data update in one theme: formatted once, then only read.
 
 Sort and filter pick and order row keys from here; they never format or write a cell again.
-A new data update, a theme change or another set of columns makes a new ``TableCells``.
+A new data update, a theme change or another set of columns makes a new ``TableCells``; it
+reuses the previous one's work for each IP whose row is unchanged (the same analysis object,
+warm-up and blocklist cell: a blocklist result or a poll that touched a few IPs).
 """
 
 from __future__ import annotations
@@ -24,13 +26,19 @@ class TableCells:
         columns: Sequence[Column],
         style: Callable[[str], Style],
         theme: str,
+        previous: TableCells | None = None,
     ) -> None:
         self.rows = rows
         self.columns = tuple(columns)
         self.theme = theme
+        reusable = previous if previous is not None and previous.columns == self.columns else None
+        kept = _unchanged(reusable.rows, rows) if reusable is not None else set()
+        old_texts = reusable.texts if reusable is not None else {}
+        old_cells = reusable.cells if reusable is not None and reusable.theme == theme else {}
         #: ip -> (text, tone) per column: what a cell says, theme aside (compared across updates).
         self.texts: dict[str, tuple[tuple[str, str], ...]] = {
-            ip: tuple(column.cell(row) for column in self.columns) for ip, row in rows.items()
+            ip: old_texts[ip] if ip in kept else tuple(column.cell(row) for column in self.columns)
+            for ip, row in rows.items()
         }
         styles: dict[str, Style] = {}
         justify: list[Any] = ["right" if column.right else None for column in self.columns]
@@ -42,7 +50,9 @@ class TableCells:
             return found
 
         self.cells: dict[str, list[Text]] = {
-            ip: [
+            ip: old_cells[ip]
+            if ip in kept and ip in old_cells
+            else [
                 Text(text, style=styled(tone), justify=align)
                 for (text, tone), align in zip(texts, justify, strict=True)
             ]
@@ -85,3 +95,16 @@ class TableCells:
 
     def sort_label(self, sort_key: str) -> str:
         return next((c for c in self.columns if c.key == sort_key), self.columns[0]).label
+
+
+def _unchanged(before: Mapping[str, Row], after: Mapping[str, Row]) -> set[str]:
+    """IPs whose row is the same objects as before (identity: comparing analyses field by
+    field would cost more than formatting them)."""
+    return {
+        ip
+        for ip, row in after.items()
+        if (old := before.get(ip)) is not None
+        and old.analysis is row.analysis
+        and old.warmup is row.warmup
+        and old.blocklist == row.blocklist
+    }
