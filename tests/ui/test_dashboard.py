@@ -28,6 +28,17 @@ async def loaded(pilot: Pilot[int]) -> IpdashApp:
     return app
 
 
+async def filtered(pilot: Pilot[int]) -> None:
+    """Typing is debounced: wait until the typed filter has been applied."""
+    app = pilot.app
+    assert isinstance(app, IpdashApp)
+    for _ in range(2000):
+        if not app.dashboard.filter_pending:
+            return
+        await pilot.pause()
+    raise AssertionError("the typed filter was never applied")
+
+
 def table(app: IpdashApp) -> IpTable:
     return app.dashboard.query_one(IpTable)
 
@@ -87,6 +98,7 @@ async def test_filter_narrows_and_escape_clears(make_app: Callable[..., IpdashAp
         app = await loaded(pilot)
         await pilot.press("slash")
         await pilot.press(*"ses-")
+        await filtered(pilot)
         assert table(app).row_count == 5
         assert all(app.data.analysis.ips[ip].facts.provider == "ses" for ip in table(app).visible_ips())  # type: ignore[union-attr]
         await pilot.press("escape")

@@ -10,6 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input, Static, TabbedContent, TabPane
 
 from ipdash.ui.messages import DataReady
@@ -31,9 +32,15 @@ class DashboardScreen(Screen[None]):
         Binding("4", "show_panel('tab-domains')", "Domains", show=False, id="panel_domains"),
     ]
 
+    #: Seconds of quiet after a keystroke before the table filters: a burst of typing filters once.
+    FILTER_DEBOUNCE = 0.08
+
     def __init__(self, clock: Callable[[], datetime]) -> None:
         super().__init__()
         self.clock = clock
+        self.pending_filter: str | None = None  # typed, not applied yet
+        self.filters_applied = 0
+        self._filter_timer: Timer | None = None
         self.data: DataReady | None = None
         self.checking: frozenset[str] = frozenset()
         self._mounted = False
@@ -229,16 +236,36 @@ class DashboardScreen(Screen[None]):
         box = self.query_one("#filter", Input)
         box.value = ""
         box.remove_class("-visible")
-        self.table.set_filter("")
+        self.pending_filter = ""
+        self.apply_filter()
         self.table.focus()
+
+    @property
+    def filter_pending(self) -> bool:
+        return self.pending_filter is not None
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "filter":
-            self.table.set_filter(event.value)
-            self.show_selected()
+            self.pending_filter = event.value
+            if self._filter_timer is not None:
+                self._filter_timer.stop()
+            self._filter_timer = self.set_timer(self.FILTER_DEBOUNCE, self.apply_filter)
+
+    def apply_filter(self) -> None:
+        """The filter as typed so far, now (the debounce timer, enter and escape call this)."""
+        if self._filter_timer is not None:
+            self._filter_timer.stop()
+            self._filter_timer = None
+        if self.pending_filter is None:
+            return
+        text, self.pending_filter = self.pending_filter, None
+        self.filters_applied += 1
+        self.table.set_filter(text)
+        self.show_selected()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "filter":
+            self.apply_filter()
             if not event.value:
                 event.input.remove_class("-visible")
             self.table.focus()

@@ -46,6 +46,7 @@ class IpTable(DataTable[Text]):
         self.cells_built = 0  # how many times cells were formatted (one per data update / theme)
         self._cells: TableCells | None = None
         self._placed: TableCells | None = None  # the cells the rows on screen came from
+        self._ip_keys: dict[str, Any] = {}
         self._shown: list[str] = []
         self._widths: list[int] = []
 
@@ -93,6 +94,7 @@ class IpTable(DataTable[Text]):
                 lambda tone: tone_style(self.app, tone),
                 self.app.theme,
                 previous=self._placed,
+                ip_keys=self._ip_keys,
             )
             self.cells_built += 1
         return cells

@@ -27,8 +27,12 @@ class TableCells:
         style: Callable[[str], Style],
         theme: str,
         previous: TableCells | None = None,
+        ip_keys: dict[str, Any] | None = None,
     ) -> None:
         self.rows = rows
+        #: ip -> ip_sort_key(ip), shared across updates by the table (parsing 10k addresses
+        #: for every sort costs more than the sort itself)
+        self.ip_keys = ip_keys if ip_keys is not None else {}
         self.columns = tuple(columns)
         self.theme = theme
         reusable = previous if previous is not None and previous.columns == self.columns else None
@@ -76,8 +80,12 @@ class TableCells:
         column = next((c for c in self.columns if c.key == sort_key), self.columns[0])
         ascending = self._orders.get(column.key)
         if ascending is None:
+            ip_keys = self.ip_keys
+            for ip in self.rows:
+                if ip not in ip_keys:
+                    ip_keys[ip] = ip_sort_key(ip)
             ascending = self._orders[column.key] = sorted(
-                self.rows, key=lambda ip: (column.sort(self.rows[ip]), ip_sort_key(ip))
+                self.rows, key=lambda ip: (column.sort(self.rows[ip]), ip_keys[ip])
             )
         return ascending[::-1] if reverse else ascending
 

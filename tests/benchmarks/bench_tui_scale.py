@@ -1,0 +1,367 @@
+"""Benchmark: the dashboard at 1k and 10k IPs — first frame with data, key-to-repaint, loop stalls.
+
+    python tests/benchmarks/bench_tui_scale.py [--ips 1000,10000] [--days 90] [--mode table,app] [--tmux]
+
+Each case runs in a fresh interpreter, headless (Pilot) at 160×48:
+
+table  the real app opens on the sample data, then receives one data update of N IPs
+       (the sample's analysed IPs cloned under new addresses, so the analysis core is
+       not timed), then a second update in which one IP changed. Times the update's
+       handling on the loop and the repaint after it, then sort (`s`), a filter
+       keystroke (`/` then one character; the debounce wait is reported apart), page
+       down, `end`, and escape (clearing the filter puts every row back).
+app    the real app on a generated stats CSV of N IPs × DAYS days × 4 mailbox
+       providers (`generate_stats_csv`, one function, so the analysis-core helper's
+       generator can replace it): process start to the first frame with data, which
+       includes load + analysis + warm-up (the core's share), then the same keys.
+
+Every case reports the longest event-loop stall seen by a 5 ms ticker (target ≤ 50 ms).
+A repaint is timed from the key press to the end of the compositor update that
+follows it, once the screen has nothing left to redraw (this includes up to one
+frame interval, ≈ 16 ms). Targets: first frame with data 1k ≤ 2 s, 10k ≤ 15 s; each
+key ≤ 100 ms on 10k. `--tmux` also runs `ipdash --csv` in a real tmux pane and times
+keys to a changed capture (poll granularity ≈ 10 ms).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import json
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+PROVIDERS = ("gmail.com", "outlook.com", "yahoo.com", "other")
+LAST_DAY = date(2026, 11, 20)
+SIZE = (160, 48)
+
+
+def generate_stats_csv(path: Path, ips: int, days: int, seed: int = 10) -> int:
+    """Every IP sends daily to 4 mailbox providers; ~3% run hot bounces, ~2% hot complaints."""
+    rng = random.Random(seed)
+    written = 0
+    with path.open("w") as out:
+        out.write(
+            "date,ip,mailbox_provider,sent,delivered,hard_bounces,soft_bounces,complaints,unsubscribes\n"
+        )
+        addresses = [f"10.{n // 65536}.{n // 256 % 256}.{n % 256}" for n in range(ips)]
+        profiles = [(rng.randint(2_000, 60_000), rng.random()) for _ in addresses]
+        for offset in range(days):
+            day = (LAST_DAY - timedelta(days=days - 1 - offset)).isoformat()
+            for ip, (volume, kind) in zip(addresses, profiles, strict=True):
+                for share, provider in zip((0.45, 0.25, 0.2, 0.1), PROVIDERS, strict=True):
+                    sent = max(1, int(volume * share * rng.uniform(0.8, 1.2)))
+                    hard = int(sent * (0.04 if kind < 0.03 else 0.004) * rng.random())
+                    soft = int(sent * 0.005 * rng.random())
+                    complaints = int(sent * (0.004 if 0.03 <= kind < 0.05 else 0.0004) * rng.random())
+                    unsubs = int(sent * 0.002 * rng.random())
+                    delivered = sent - hard - soft
+                    out.write(
+                        f"{day},{ip},{provider},{sent},{delivered},{hard},{soft},{complaints},{unsubs}\n"
+                    )
+                    written += 1
+    return written
+
+
+# --- inside the measured interpreter -----------------------------------------------------------
+
+
+class Probe:
+    """Compositor updates and event-loop stalls, recorded while the app runs."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.displays: list[float] = []
+        self.ticks: list[float] = []
+        self.first_data_at = float("inf")
+        original = app._display
+
+        def display(screen: Any, renderable: Any) -> None:
+            original(screen, renderable)
+            if renderable is not None:
+                self.displays.append(time.perf_counter())
+
+        app._display = display
+
+    def hook(self, message: Any) -> None:
+        if type(message).__name__ == "DataReady":
+            self.first_data_at = min(self.first_data_at, time.perf_counter())
+
+    def start_ticker(self) -> None:
+        self.ticks.append(time.perf_counter())
+        self.app.set_interval(0.005, lambda: self.ticks.append(time.perf_counter()))
+
+    def longest_stall(self, since: float = 0.0) -> float:
+        ticks = [t for t in self.ticks if t >= since]
+        gaps = [b - a for a, b in itertools.pairwise(ticks)]
+        return max(gaps, default=0.0) - 0.005
+
+    def settled(self) -> bool:
+        screen = self.app.screen
+        table = self.app.dashboard.table
+        pending = getattr(self.app.dashboard, "filter_pending", False)
+        return not (
+            pending
+            or screen._layout_required
+            or screen._scroll_required
+            or screen._repaint_required
+            or screen._dirty_widgets
+            or table._require_update_dimensions
+        )
+
+    async def repaint_after(self, start: float, timeout: float = 60.0) -> float:  # noqa: ASYNC109
+        """Seconds from ``start`` to the last compositor update once nothing is left to redraw."""
+        deadline = time.perf_counter() + timeout
+        while time.perf_counter() < deadline:
+            await asyncio.sleep(0.002)
+            if self.settled() and self.displays and self.displays[-1] >= start:
+                await asyncio.sleep(0.03)  # a trailing update still counts
+                if self.settled():
+                    return self.displays[-1] - start
+        raise TimeoutError("the screen never settled")
+
+
+async def _quiet(pilot: Any, probe: Probe) -> None:
+    """Data shown, no worker left (the blocklist catalog loads after the first data), repainted."""
+    app = pilot.app
+    while app.data is None or not all(worker.is_finished for worker in app.workers):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+    await probe.repaint_after(0.0, timeout=3600)
+
+
+async def _press(pilot: Any, probe: Probe, key: str, char: str | None = None) -> float:
+    """Seconds from sending ``key`` (as the terminal driver would) to its repaint."""
+    from textual import events
+
+    event = events.Key(key, char)
+    event.set_sender(pilot.app)
+    start = time.perf_counter()
+    pilot.app._driver.send_message(event)
+    await asyncio.sleep(0)
+    return await probe.repaint_after(start)
+
+
+async def _keys(pilot: Any, probe: Probe, figures: dict[str, float], repeat: int = 5) -> None:
+    import statistics
+
+    app = pilot.app
+    table = app.dashboard.table
+    app.dashboard.query_one("#filter").cursor_blink = False  # a blink is a repaint of its own
+
+    def record(name: str, samples: list[float]) -> None:
+        figures[f"{name} (median of {len(samples)})"] = statistics.median(samples)
+        figures[f"{name} (max)"] = max(samples)
+
+    record("sort (s)", [await _press(pilot, probe, "s", "s") for _ in range(repeat)])
+    record("page down", [await _press(pilot, probe, "pagedown") for _ in range(repeat)])
+    ends = []
+    for _ in range(repeat):
+        ends.append(await _press(pilot, probe, "end"))
+        await _press(pilot, probe, "home")
+    record("end", ends)
+    await _press(pilot, probe, "slash", "/")
+    filters, clears = [], []
+    for _ in range(repeat):
+        filters.append(await _press(pilot, probe, "7", "7"))
+        shown = table.row_count
+        clears.append(await _press(pilot, probe, "backspace"))
+    record("filter key '7' (incl. debounce)", filters)
+    figures["  debounce wait"] = getattr(app.dashboard, "FILTER_DEBOUNCE", 0.0)
+    figures["  rows after '7'"] = shown
+    record("backspace (all rows back)", clears)
+    figures["  rows after backspace"] = table.row_count
+
+
+async def _table_case(ips: int) -> dict[str, float]:
+    from dataclasses import replace
+
+    from ipdash.sources.loader import sample_plan
+    from ipdash.sources.paths import bundled_themes_dir
+    from ipdash.ui.app import IpdashApp
+    from ipdash.ui.messages import DataReady
+
+    app = IpdashApp(sample_plan(), theme_dirs=[bundled_themes_dir()], watch_files=False)
+    probe = Probe(app)
+    figures: dict[str, float] = {}
+    async with app.run_test(size=SIZE) as pilot:
+        await _quiet(pilot, probe)
+        probe.start_ticker()
+        assert app.data is not None
+        sample = list(app.data.analysis.ips.values())
+        clones = {}
+        for n in range(ips):
+            address = f"10.{n // 65536}.{n // 256 % 256}.{n % 256}"
+            clones[address] = replace(sample[n % len(sample)], ip=address)
+        big = replace(app.data.analysis, ips=clones)
+        message = DataReady(app.data.dataset, big, app.data.loaded_at, warmups={}, origin="bench")
+        start = time.perf_counter()
+        app.post_message(message)
+        figures["data update → repaint"] = await probe.repaint_after(start)
+        figures["  rows"] = app.dashboard.table.row_count
+        first = next(iter(clones))
+        changed = dict(clones)
+        changed[first] = replace(sample[1], ip=first)
+        start = time.perf_counter()
+        app.post_message(replace(message, analysis=replace(big, ips=changed)))
+        figures["2nd update (1 IP changed) → repaint"] = await probe.repaint_after(start)
+        await _quiet(pilot, probe)
+        await _keys(pilot, probe, figures)
+        figures["longest loop stall"] = probe.longest_stall()
+    return figures
+
+
+async def _app_case(csv_path: Path, started: float) -> dict[str, float]:
+    from ipdash.domain.config import CsvFile
+    from ipdash.sources.loader import LoadPlan
+    from ipdash.sources.paths import bundled_themes_dir
+    from ipdash.ui.app import IpdashApp
+
+    app = IpdashApp(
+        LoadPlan(csv=(CsvFile(path=csv_path),)), theme_dirs=[bundled_themes_dir()], watch_files=False
+    )
+    probe = Probe(app)
+    figures: dict[str, float] = {}
+    async with app.run_test(size=SIZE, message_hook=probe.hook) as pilot:
+        probe.start_ticker()
+        await _quiet(pilot, probe)
+        shown = next(t for t in probe.displays if t >= probe.first_data_at)
+        figures["first frame with data (since start)"] = shown - started
+        figures["  rows"] = app.dashboard.table.row_count
+        figures["longest loop stall during load"] = probe.longest_stall()
+        mark = time.perf_counter()
+        await _keys(pilot, probe, figures)
+        figures["longest loop stall during keys"] = probe.longest_stall(mark)
+    return figures
+
+
+def _child(mode: str, ips: int, csv_path: str, started: float) -> None:
+    if mode == "table":
+        figures = asyncio.run(_table_case(ips))
+    else:
+        figures = asyncio.run(_app_case(Path(csv_path), started))
+    print(json.dumps(figures))
+
+
+# --- the driver ------------------------------------------------------------------------------
+
+
+def _run_child(mode: str, ips: int, csv_path: Path | None) -> dict[str, float]:
+    code = (
+        "import sys, time; started = time.perf_counter(); "
+        f"sys.path.insert(0, {str(Path(__file__).parent)!r}); "
+        f"import bench_tui_scale as b; b._child({mode!r}, {ips}, {str(csv_path or '')!r}, started)"
+    )
+    # perf_counter is system-wide (CLOCK_MONOTONIC) on Linux: the child's start is comparable.
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"{mode} {ips}: failed\n{done.stderr[-3000:]}")
+    figures: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    return figures
+
+
+def _tmux_case(csv_path: Path) -> dict[str, float]:
+    session = f"ipdash-bench-{time.time_ns()}"
+    exe = Path(sys.executable).with_name("ipdash")
+
+    def capture() -> str:
+        return subprocess.run(
+            ["tmux", "capture-pane", "-p", "-t", session], capture_output=True, text=True, check=True
+        ).stdout
+
+    def timed(keys: list[str], timeout: float = 60.0) -> float:
+        before = capture()
+        start = time.perf_counter()
+        subprocess.run(["tmux", "send-keys", "-t", session, *keys], check=True)
+        while time.perf_counter() - start < timeout:
+            now = capture()
+            if now != before:
+                # settle: the screen may change in more than one step
+                last, settled_at = now, time.perf_counter()
+                while time.perf_counter() - settled_at < 0.15:
+                    time.sleep(0.01)
+                    now = capture()
+                    if now != last:
+                        last, settled_at = now, time.perf_counter()
+                return settled_at - start
+            time.sleep(0.01)
+        raise TimeoutError(keys)
+
+    figures: dict[str, float] = {}
+    start = time.perf_counter()
+    subprocess.run(
+        ["tmux", "new-session", "-d", "-s", session, "-x", str(SIZE[0]), "-y", str(SIZE[1]),
+         f"{exe} --csv {csv_path}"],
+        check=True,
+    )  # fmt: skip
+    try:
+        while "IPs (" not in capture():
+            if time.perf_counter() - start > 3600:
+                raise TimeoutError("no data")
+            time.sleep(0.01)
+        figures["first frame with data"] = time.perf_counter() - start
+        time.sleep(1.0)
+        figures["sort (s)"] = timed(["s"])
+        figures["page down"] = timed(["PageDown"])
+        figures["end"] = timed(["End"])
+        subprocess.run(["tmux", "send-keys", "-t", session, "Home", "/"], check=True)
+        time.sleep(0.5)
+        figures["filter key (incl. debounce)"] = timed(["1"])
+        figures["escape"] = timed(["Escape"])
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], check=False)
+    return figures
+
+
+def _print(title: str, figures: dict[str, float]) -> None:
+    print(title)
+    for name, value in figures.items():
+        if name.strip().startswith("rows") or ("debounce" in name and value == 0):
+            print(f"  {name:<40} {value:>9.0f}")
+        elif "first frame" in name:
+            print(f"  {name:<40} {value:>9.2f} s")
+        else:
+            print(f"  {name:<40} {value * 1000:>9.1f} ms")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--ips", default="1000,10000")
+    parser.add_argument("--days", type=int, default=90)
+    parser.add_argument("--mode", default="table,app")
+    parser.add_argument("--tmux", action="store_true")
+    args = parser.parse_args()
+    sizes = [int(n) for n in args.ips.split(",")]
+    modes = args.mode.split(",")
+    with tempfile.TemporaryDirectory() as folder:
+        for ips in sizes:
+            if "table" in modes:
+                _print(
+                    f"table: {ips} IPs as one data update (core not timed)", _run_child("table", ips, None)
+                )
+            if "app" in modes or args.tmux:
+                path = Path(folder) / f"stats-{ips}.csv"
+                rows = generate_stats_csv(path, ips, args.days)
+                if "app" in modes:
+                    title = f"app: {ips} IPs × {args.days} days × 4 providers ({rows:,} rows)"
+                    _print(title, _run_child("app", ips, path))
+                if args.tmux:
+                    if shutil.which("tmux") is None:
+                        print("tmux: not installed, skipped")
+                    else:
+                        _print(f"tmux: {ips} IPs × {args.days} days", _tmux_case(path))
+    print("targets: first frame with data 1k ≤ 2 s, 10k ≤ 15 s; keys on 10k ≤ 100 ms; loop stall ≤ 50 ms")
+
+
+if __name__ == "__main__":
+    main()
