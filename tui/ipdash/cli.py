@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 import click
+from click.utils import make_default_short_help
 
 #: subcommand name -> "module:attribute" of its click command, inside ipdash.commands.
 SUBCOMMANDS: dict[str, str] = {
@@ -30,6 +31,18 @@ SUBCOMMANDS: dict[str, str] = {
     "serve": "serve:serve",
 }
 
+#: What `ipdash --help` lists for each subcommand, so listing them imports none (the sync is
+#: held by tests/integration/test_cli_startup.py). A name missing here is imported to ask.
+SHORT_HELP: dict[str, str] = {
+    "report": "Per-IP summary: volume, rates, score, warm-up, breaches.",
+    "check": "Blocklist and rDNS verdicts: listed / clean / error / unknown / skipped, with codes and reasons.",
+    "warmup": "Warm-up plans, built-in schedules, and the progress of warming IPs.",
+    "recommend": "Shared or dedicated IPs: verdict, reasons with sources, IP plan, warm-up, cost.",
+    "poll": "Poll the configured [[sources]] into the history store, alerting on new problems.",
+    "sources": "Provider sources configured in [[sources]].",
+    "locate": "Where ipdash looks for its config and themes and keeps its history (IPDASH_CONFIG overrides the config).",
+}
+
 
 class LazyGroup(click.Group):
     """A group whose subcommands are imported on first use."""
@@ -41,6 +54,21 @@ class LazyGroup(click.Group):
             if importlib.util.find_spec(f"ipdash.commands.{target.split(':')[0]}") is not None
         ]
         return sorted(available)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """As click lists them, from SHORT_HELP: `ipdash --help` imports no subcommand."""
+        names = self.list_commands(ctx)
+        if not names:
+            return
+        limit = formatter.width - 6 - max(len(name) for name in names)
+        rows = []
+        for name in names:
+            if name in SHORT_HELP:
+                rows.append((name, make_default_short_help(SHORT_HELP[name], limit)))
+            elif (command := self.get_command(ctx, name)) is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(limit)))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         target = SUBCOMMANDS.get(cmd_name)

@@ -1,0 +1,42 @@
+"""`ipdash --help` lists every subcommand without importing one; the listed help is each
+command's own first sentence (SHORT_HELP is kept beside the lazy command table)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import click
+import pytest
+
+from ipdash.cli import SHORT_HELP, SUBCOMMANDS, main_group
+
+_PROBE = """
+import json, sys
+sys.argv = ["ipdash", "--help"]
+from ipdash.cli import main
+try:
+    main()
+except SystemExit:
+    pass
+print(json.dumps(sorted(sys.modules)))
+"""
+
+
+def test_help_imports_no_subcommand_textual_or_domain() -> None:
+    done = subprocess.run([sys.executable, "-c", _PROBE], capture_output=True, text=True, check=True)
+    help_text, modules_line = done.stdout.rsplit("\n", 2)[0], done.stdout.strip().splitlines()[-1]
+    modules = json.loads(modules_line)
+    loaded = [m for m in modules if m.startswith(("ipdash.commands.", "ipdash.domain", "ipdash.sources"))]
+    assert loaded == []
+    assert not [m for m in modules if m.split(".")[0] in ("textual", "rich", "pydantic", "httpx", "dns")]
+    for name in SUBCOMMANDS:
+        assert f"\n  {name} " in help_text, name
+
+
+@pytest.mark.parametrize("name", sorted(SUBCOMMANDS))
+def test_short_help_is_the_command_s_own(name: str) -> None:
+    command = main_group.get_command(click.Context(main_group), name)
+    assert command is not None
+    assert SHORT_HELP[name] == command.get_short_help_str(10_000)
