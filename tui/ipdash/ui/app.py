@@ -23,6 +23,7 @@ from ipdash.ui.blocklists import (
     ChecksReady,
 )
 from ipdash.ui.domains import DomainsControl
+from ipdash.ui.gc_pauses import bulk_allocation
 from ipdash.ui.messages import DataReady, LoadProgress
 from ipdash.ui.screens.dashboard import DashboardScreen
 from ipdash.ui.themes import install_themes, next_theme
@@ -137,6 +138,7 @@ class IpdashApp(App[int]):
             exit_on_error=False,
         )
 
+    @bulk_allocation()
     def _load(self, checks: CheckResults) -> None:
         worker = get_current_worker()
         # The domain and sources load here, in the worker, not before the first frame.
@@ -177,6 +179,7 @@ class IpdashApp(App[int]):
             exit_on_error=False,
         )
 
+    @bulk_allocation()
     def _analysed(self, dataset: Dataset, checks: CheckResults) -> DataReady:
         """Runs in a worker thread: the one analysis every surface uses, for one state of the data."""
         from ipdash.domain.analysis import analyse

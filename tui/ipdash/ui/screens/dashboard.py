@@ -13,6 +13,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input, Static, TabbedContent, TabPane
 
+from ipdash.ui.gc_pauses import bulk_allocation
 from ipdash.ui.messages import DataReady
 from ipdash.ui.widgets.breach_feed import BreachFeed
 from ipdash.ui.widgets.domains_panel import DomainsPanel, DomainsView
@@ -91,6 +92,7 @@ class DashboardScreen(Screen[None]):
     def table(self) -> IpTable:
         return self.query_one(IpTable)
 
+    @bulk_allocation()
     def show_data(self, data: DataReady) -> None:
         if not self.query("#title-bar"):  # mounted, but its children are not yet (slow machines)
             self.call_after_refresh(self.show_data, data)
