@@ -211,3 +211,14 @@ async def test_placing_rows_at_once_leaves_the_table_as_add_row_does() -> None:
         assert placed.cursor_row == 29
         placed.sort("a", key=lambda cell: -int(cell.plain[1:]), reverse=False)
         assert placed.get_row_at(0)[0].plain == "a29"
+
+
+async def test_end_and_home_go_to_the_last_and_first_ip(make_app: Callable[..., IpdashApp]) -> None:
+    async with make_app().run_test(size=(160, 48)) as pilot:
+        app = await loaded(pilot)
+        table = _table(app)
+        await pilot.press("end")
+        assert table.selected_ip == table.visible_ips()[-1]
+        assert app.dashboard.query_one("#side").border_title == table.visible_ips()[-1]
+        await pilot.press("home")
+        assert table.cursor_row == 0

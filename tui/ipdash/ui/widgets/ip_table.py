@@ -30,6 +30,9 @@ class IpTable(DataTable[Text]):
     BINDINGS = [
         Binding("j", "cursor_down", "Down", show=False),
         Binding("k", "cursor_up", "Up", show=False),
+        # DataTable's home/end move between columns; in a table of IPs they mean first/last IP.
+        Binding("home", "scroll_top", "First IP", show=False),
+        Binding("end", "scroll_bottom", "Last IP", show=False),
         Binding("s", "sort_next", "Sort", id="sort"),
         Binding("S", "sort_reverse", "Reverse", show=False, id="sort_reverse"),
     ]
