@@ -26,6 +26,14 @@ from ipdash.ui.widgets.bulk_rows import place_rows
 from ipdash.ui.widgets.ip_table import IpTable
 
 
+@pytest.fixture(params=["on the loop", "in a thread"])
+def formatting(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Small tables format their cells on the event loop, big ones in a worker: both, here."""
+    if request.param == "in a thread":
+        monkeypatch.setattr(IpTable, "SYNC_ROWS", 0)
+    return str(request.param)
+
+
 def _table(app: IpdashApp) -> IpTable:
     return app.dashboard.query_one(IpTable)
 
@@ -58,7 +66,7 @@ async def _update(pilot: Pilot[int], app: IpdashApp, ips: dict[str, Any]) -> Non
 
 
 async def test_sort_and_filter_reorder_rows_without_formatting_again(
-    make_app: Callable[..., IpdashApp],
+    make_app: Callable[..., IpdashApp], formatting: str
 ) -> None:
     async with make_app().run_test(size=(160, 48)) as pilot:
         app = await loaded(pilot)
@@ -84,7 +92,7 @@ async def test_sort_and_filter_reorder_rows_without_formatting_again(
 
 
 async def test_a_data_update_that_changes_a_row_rewrites_it_and_resorts(
-    make_app: Callable[..., IpdashApp],
+    make_app: Callable[..., IpdashApp], formatting: str
 ) -> None:
     async with make_app().run_test(size=(160, 48)) as pilot:
         app = await loaded(pilot)
@@ -111,7 +119,7 @@ async def test_a_data_update_that_changes_a_row_rewrites_it_and_resorts(
 
 
 async def test_an_update_with_the_same_order_patches_only_the_changed_cell(
-    make_app: Callable[..., IpdashApp],
+    make_app: Callable[..., IpdashApp], formatting: str
 ) -> None:
     async with make_app().run_test(size=(160, 48)) as pilot:
         app = await loaded(pilot)
@@ -131,7 +139,7 @@ async def test_an_update_with_the_same_order_patches_only_the_changed_cell(
 
 
 async def test_a_theme_change_recolours_every_cell_and_keeps_sort_and_filter(
-    make_app: Callable[..., IpdashApp],
+    make_app: Callable[..., IpdashApp], formatting: str
 ) -> None:
     async with make_app().run_test(size=(160, 48)) as pilot:
         app = await loaded(pilot)

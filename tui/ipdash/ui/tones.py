@@ -22,6 +22,13 @@ def tone_style(app: App[object], tone: str) -> Style:
     return styles[tone]
 
 
+def tone_styles(app: App[object]) -> dict[str, Style]:
+    """Every tone's style in the app's current theme (read once on the event loop, usable
+    from a worker thread after)."""
+    tone_style(app, "plain")
+    return dict(_cache[(id(app), app.theme)])
+
+
 def _styles(values: dict[str, str]) -> dict[str, Style]:
     background = Color.parse(values.get("background", "#000000"))
     foreground = Color.parse(values.get("foreground", "#FFFFFF"))
