@@ -230,3 +230,21 @@ async def test_end_and_home_go_to_the_last_and_first_ip(make_app: Callable[..., 
         assert app.dashboard.query_one("#side").border_title == table.visible_ips()[-1]
         await pilot.press("home")
         assert table.cursor_row == 0
+
+
+async def test_an_update_that_drops_the_selected_ip(
+    make_app: Callable[..., IpdashApp], formatting: str
+) -> None:
+    """In a thread, the old rows stay up until the new cells are ready: the side panel must not
+    look the old selection up in the new data."""
+    async with make_app().run_test(size=(160, 48)) as pilot:
+        app = await loaded(pilot)
+        table = _table(app)
+        await pilot.press("j", "j")
+        gone = table.selected_ip
+        assert app.data is not None and gone is not None
+        await _update(pilot, app, {ip: a for ip, a in app.data.analysis.ips.items() if ip != gone})
+        assert gone not in table.visible_ips()
+        assert table.row_count == 8
+        assert table.selected_ip in table.visible_ips()
+        assert app.dashboard.query_one("#side").border_title == table.selected_ip

@@ -93,9 +93,12 @@ class IpTable(DataTable[Text]):
 
     @property
     def selected_ip(self) -> str | None:
+        """The IP under the cursor, if it is in the current data (rows still showing the previous
+        data while a background format runs can hold IPs the new data no longer has)."""
         if not self._shown or self.cursor_row < 0 or self.cursor_row >= len(self._shown):
             return None
-        return self._shown[self.cursor_row]
+        ip = self._shown[self.cursor_row]
+        return ip if ip in self.row_data else None
 
     def visible_ips(self) -> list[str]:
         return list(self._shown)
