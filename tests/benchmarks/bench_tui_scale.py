@@ -110,7 +110,7 @@ class Probe:
         pending = getattr(self.app.dashboard, "filter_pending", False)
         return not (
             pending
-            or table.formatting
+            or getattr(table, "formatting", False)
             or screen._layout_required
             or screen._scroll_required
             or screen._repaint_required
