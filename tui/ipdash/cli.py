@@ -15,7 +15,6 @@ import sys
 from pathlib import Path
 
 import click
-from click.utils import make_default_short_help
 
 #: subcommand name -> "module:attribute" of its click command, inside ipdash.commands.
 SUBCOMMANDS: dict[str, str] = {
@@ -64,7 +63,7 @@ class LazyGroup(click.Group):
         rows = []
         for name in names:
             if name in SHORT_HELP:
-                rows.append((name, make_default_short_help(SHORT_HELP[name], limit)))
+                rows.append((name, click.Command(name, help=SHORT_HELP[name]).get_short_help_str(limit)))
             elif (command := self.get_command(ctx, name)) is not None and not command.hidden:
                 rows.append((name, command.get_short_help_str(limit)))
         with formatter.section("Commands"):
