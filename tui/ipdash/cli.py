@@ -40,6 +40,9 @@ SHORT_HELP: dict[str, str] = {
     "poll": "Poll the configured [[sources]] into the history store, alerting on new problems.",
     "sources": "Provider sources configured in [[sources]].",
     "locate": "Where ipdash looks for its config and themes and keeps its history (IPDASH_CONFIG overrides the config).",
+    "store": "The history store: copy a SQLite history into a shared PostgreSQL store.",
+    "metrics": "Prometheus metrics: per-IP and per-pool gauges for Grafana and alerting.",
+    "serve": "Serve the dashboard to web browsers (one ipdash process per browser tab).",
 }
 
 
