@@ -196,6 +196,19 @@ class Dataset:
         self._index: dict[tuple[date, str, str], int] | None = None
         self._ip_set: set[str] | None = None
 
+    def __eq__(self, other: object) -> bool:
+        """Same records and provenance (order of records does not matter; order of errors does)."""
+        if not isinstance(other, Dataset):
+            return NotImplemented
+        return (
+            dict(self.stats) == dict(other.stats)
+            and (self.facts, self.snds, self.warmups, self.listings, self.accounts)
+            == (other.facts, other.snds, other.warmups, other.listings, other.accounts)
+            and (self.errors, self.sources) == (other.errors, other.sources)
+        )
+
+    __hash__ = None  # type: ignore[assignment]  # mutable
+
     # --- the daily records -------------------------------------------------------------------
 
     @property
