@@ -60,6 +60,8 @@ class DailyStat:
     opens: int | None = None
     clicks: int | None = None
     source: str = ""
+    #: Bounces the provider classes as a block (IP or reputation block by the mailbox provider).
+    blocked: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -407,6 +409,14 @@ class AccountDay:
     complaint_rate: float | None = None
     status: str = ""  # e.g. SES enforcement status HEALTHY / PROBATION / SHUTDOWN
     source: str = ""
+    blocked: int | None = None
+    #: How the provider computes the rates: "daily" (counts of that day) or "rolling"
+    #: (SES Reputation.*: a representative-volume rate over a trailing period, not that day's).
+    rate_basis: str = "daily"
+    #: Postmaster v2 delivery-error rates by reason, as "reason=fraction" (e.g. "low_ip_reputation=0.012").
+    delivery_errors: tuple[str, ...] = ()
+    #: Postmaster v2 compliance rows that need work, as "REQUIREMENT=STATUS".
+    compliance: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

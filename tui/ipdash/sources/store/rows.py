@@ -193,5 +193,6 @@ TABLES: tuple[Table, ...] = (
         _add_account,
         day_column="day",
         dates=("day",),
+        tuples=("delivery_errors", "compliance"),
     ),
 )

@@ -70,6 +70,15 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE warmups ADD COLUMN completed INTEGER NOT NULL DEFAULT 0;
     """,
+    # 4: block bounces per IP and per account; how account rates are computed; Postmaster v2's
+    # delivery-error reasons and compliance rows.
+    """
+    ALTER TABLE daily_stats ADD COLUMN blocked INTEGER;
+    ALTER TABLE account_days ADD COLUMN blocked INTEGER;
+    ALTER TABLE account_days ADD COLUMN rate_basis TEXT NOT NULL DEFAULT 'daily';
+    ALTER TABLE account_days ADD COLUMN delivery_errors TEXT NOT NULL DEFAULT '';
+    ALTER TABLE account_days ADD COLUMN compliance TEXT NOT NULL DEFAULT '';
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
