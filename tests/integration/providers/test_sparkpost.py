@@ -79,3 +79,101 @@ async def test_422_is_reported_with_the_providers_message(api: FakeApi, sleeps: 
     api.route("GET", "/api/v1/sending-ips", fixture("sparkpost/error-422-generic.json"))
     result = await fetch(make(api, sleeps))
     assert result.failure == "unavailable" and "required field is missing" in result.detail
+
+
+MAILBOX_PATH = "/api/v1/metrics/deliverability/mailbox-provider"
+
+
+def one_ip_day(seen: Seen) -> Reply:
+    return Reply(
+        json={
+            "results": [
+                {
+                    "sending_ip": "123.45.67.89",
+                    "count_sent": 300000,
+                    "count_delivered": 290000,
+                    "count_bounce": 1200,
+                    "count_block_bounce": 500,
+                }
+            ]
+        }
+    )
+
+
+async def test_only_documented_metrics_and_block_bounces_are_mapped(
+    api: FakeApi, sleeps: SleepRecorder
+) -> None:
+    api.route("GET", "/api/v1/sending-ips", Reply(json={"results": []}))
+    api.route("GET", METRICS_PATH, one_ip_day)
+    source = make(api, sleeps)
+    spec = source.spec.model_copy(update={"by_mailbox_provider": False})
+    result = await fetch(
+        SparkpostSource(spec, source.runtime), since=date(2025, 6, 10), until=date(2025, 6, 10)
+    )
+    assert result.ok, result.detail
+    requested = api.calls("GET", METRICS_PATH)[0].query["metrics"][0].split(",")
+    assert "count_block_bounce" in requested
+    assert "count_unsubscribe" not in requested  # not in the sending-ip endpoint's documented list
+    [stat] = result.stats
+    assert (stat.mailbox_provider, stat.sent, stat.blocked, stat.unsubscribes) == ("all", 300000, 500, None)
+
+
+async def test_each_ip_day_is_split_by_mailbox_provider_from_the_documented_example(
+    api: FakeApi, sleeps: SleepRecorder
+) -> None:
+    api.route("GET", "/api/v1/sending-ips", Reply(json={"results": []}))
+    api.route("GET", METRICS_PATH, one_ip_day)
+    api.route("GET", MAILBOX_PATH, fixture("sparkpost/metrics-deliverability-mailbox-provider.json"))
+    result = await fetch(make(api, sleeps), since=date(2025, 6, 10), until=date(2025, 6, 10))
+    assert result.ok, result.detail
+    [call] = api.calls("GET", MAILBOX_PATH)
+    assert call.query["sending_ips"] == ["123.45.67.89"]
+    assert call.query["from"] == ["2025-06-10T00:00"] and call.query["timezone"] == ["UTC"]
+    by_provider = {s.mailbox_provider: s for s in result.stats}
+    assert {p: s.sent for p, s in by_provider.items()} == {
+        "yahoo.com": 107610,  # "Verizon Media Group"
+        "gmail.com": 100301,
+        "outlook.com": 52385,  # "Hotmail / Outlook"
+        "other": 16468 + 7534 + (300000 - 284298),  # Free.fr, Educational, and what the split leaves out
+    }
+    assert sum(s.sent for s in result.stats) == 300000  # the IP's totals are unchanged by the split
+    assert sum(s.blocked or 0 for s in result.stats) == 500
+
+
+async def test_a_failed_split_keeps_the_ip_day_whole_with_a_note(api: FakeApi, sleeps: SleepRecorder) -> None:
+    api.route("GET", "/api/v1/sending-ips", Reply(json={"results": []}))
+    api.route("GET", METRICS_PATH, one_ip_day)
+    api.route("GET", MAILBOX_PATH, fixture("sparkpost/error-422-generic.json"))
+    result = await fetch(make(api, sleeps), since=date(2025, 6, 10), until=date(2025, 6, 10))
+    assert result.ok, result.detail
+    assert [(s.mailbox_provider, s.sent, s.blocked) for s in result.stats] == [("other", 300000, 500)]
+    assert "no mailbox-provider split" in result.detail
+
+
+async def test_a_split_larger_than_the_total_never_goes_negative(api: FakeApi, sleeps: SleepRecorder) -> None:
+    api.route("GET", "/api/v1/sending-ips", Reply(json={"results": []}))
+    api.route("GET", METRICS_PATH, one_ip_day)
+    api.route(
+        "GET",
+        MAILBOX_PATH,
+        Reply(
+            json={"results": [{"mailbox_provider": "Gmail", "count_sent": 400000, "count_block_bounce": 900}]}
+        ),
+    )
+    result = await fetch(make(api, sleeps), since=date(2025, 6, 10), until=date(2025, 6, 10))
+    assert all(s.sent >= 0 and (s.blocked or 0) >= 0 for s in result.stats)
+    assert [s.mailbox_provider for s in result.stats] == ["gmail.com"]
+
+
+async def test_429_without_headers_waits_one_to_five_seconds(api: FakeApi, sleeps: SleepRecorder) -> None:
+    api.route(
+        "GET",
+        "/api/v1/sending-ips",
+        Reply(429, json={"errors": [{"message": "Too many requests"}]}),
+        Reply(429, json={"errors": [{"message": "Too many requests"}]}),
+        Reply(json={"results": []}),
+    )
+    api.route("GET", METRICS_PATH, Reply(json={"results": []}))
+    result = await fetch(make(api, sleeps), since=date(2025, 6, 10), until=date(2025, 6, 10))
+    assert result.ok, result.detail
+    assert len(sleeps.waits) == 2 and all(1 <= wait <= 5 for wait in sleeps.waits)

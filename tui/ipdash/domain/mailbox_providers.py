@@ -32,6 +32,8 @@ _GROUPS: dict[str, tuple[str, ...]] = {
         "microsoft",
         "outlook/hotmail",
         "hotmail/outlook",
+        "hotmail / outlook",
+        "outlook / hotmail",
     ),
     YAHOO: (
         "yahoo.com",
@@ -44,6 +46,8 @@ _GROUPS: dict[str, tuple[str, ...]] = {
         "aol",
         "yahoo/aol",
         "verizon media",
+        "verizon media group",
+        "yahoo / aol",
     ),
     APPLE: ("icloud.com", "me.com", "mac.com", "apple", "icloud"),
 }

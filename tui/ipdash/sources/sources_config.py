@@ -121,11 +121,15 @@ class SendgridSpec(KeyedSpec):
 class MailgunSpec(KeyedSpec):
     kind: Literal["mailgun"]
     region: Literal["us", "eu"] = "us"
+    by_mailbox_provider: bool = True
+    """Split each IP's days by recipient provider (metrics dimension recipient_provider)."""
 
 
 class SparkpostSpec(KeyedSpec):
     kind: Literal["sparkpost"]
     region: Literal["us", "eu"] = "us"
+    by_mailbox_provider: bool = True
+    """Split each IP's days by mailbox provider: one extra request per (day, IP)."""
 
 
 class PostmarkSpec(KeyedSpec):

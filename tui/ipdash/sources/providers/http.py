@@ -43,6 +43,8 @@ class RetryPolicy:
     max_wait: float = 120.0
     max_pages: int = 500
     max_body_bytes: int = 50 * 1024 * 1024
+    #: (low, high) seconds to wait after a 429 that states no delay (SparkPost: 1-5 s); None: backoff.
+    unstated_429_wait: tuple[float, float] | None = None
 
     @classmethod
     def from_data(cls, **overrides: Any) -> RetryPolicy:
@@ -200,7 +202,7 @@ class HttpCaller:
                         f"(more than {self.policy.max_wait:.0f} s), next poll retries",
                     )
                 if attempt + 1 < self.policy.max_attempts:
-                    await self._sleep(wait if wait is not None else self._backoff_delay(attempt))
+                    await self._sleep(wait if wait is not None else self._unstated_429_delay(attempt))
                 continue
             if status >= 500:
                 last_problem = f"{label}: server error {status}: {error_message(text)}"
@@ -243,6 +245,12 @@ class HttpCaller:
     def _backoff_delay(self, attempt: int) -> float:
         ceiling = min(self.policy.backoff_max, self.policy.backoff_base * (2**attempt))
         return ceiling / 2 + self.runtime.rng.uniform(0, ceiling / 2)
+
+    def _unstated_429_delay(self, attempt: int) -> float:
+        if self.policy.unstated_429_wait is None:
+            return self._backoff_delay(attempt)
+        low, high = self.policy.unstated_429_wait
+        return self.runtime.rng.uniform(low, high)
 
     async def _backoff(self, attempt: int) -> None:
         if attempt + 1 < self.policy.max_attempts:

@@ -1,21 +1,31 @@
 """SparkPost (US or EU): sending IPs with pool and auto warm-up stage, per-IP daily metrics.
 
 Per-IP days come from ``/api/v1/metrics/deliverability/sending-ip`` asked once per day
-(``from``/``to`` bound the day, results are grouped by IP), so a window of N days
-costs N requests however many IPs there are. Neither list is paginated.
+(``from``/``to`` bound the day in UTC, results are grouped by IP). With
+``by_mailbox_provider`` (default on), each (day, IP) is then split by mailbox provider
+from ``/api/v1/metrics/deliverability/mailbox-provider?sending_ips=<ip>``: N days × M IPs
+more requests. What the split does not cover (providers SparkPost does not name, or a
+failed split call) stays on the IP as ``other`` so that the IP's totals are unchanged.
+Only metrics the Metrics API documents are requested (an unknown one is a 400 that
+would fail every day); ``count_block_bounce`` ("bounced due to an IP block") is the
+block count. SparkPost publishes no rate-limit headers and asks for a 1-5 s wait
+after a 429, which the retry policy does.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
+from ipdash.domain.mailbox_providers import OTHER, normalise_mailbox_provider
 from ipdash.domain.models import ALL_PROVIDERS, DailyStat, IpFacts, ProviderWarmup
 from ipdash.sources.providers.base import (
     Collected,
+    ProviderError,
     ProviderSource,
     day_range,
     default_base_url,
@@ -25,17 +35,21 @@ from ipdash.sources.providers.base import (
 )
 from ipdash.sources.providers.http import HttpCaller, RetryPolicy
 
-METRICS = (
-    "count_sent",
-    "count_delivered",
-    "count_bounce",
-    "count_hard_bounce",
-    "count_soft_bounce",
-    "count_spam_complaint",
-    "count_unsubscribe",
-    "count_unique_confirmed_opened",
-    "count_unique_clicked",
-)
+#: SparkPost metric -> DailyStat field. Every name is in the Metrics API's documented list.
+METRICS: dict[str, str] = {
+    "count_sent": "sent",
+    "count_delivered": "delivered",
+    "count_bounce": "bounced",
+    "count_hard_bounce": "hard_bounced",
+    "count_soft_bounce": "soft_bounced",
+    "count_block_bounce": "blocked",
+    "count_spam_complaint": "complaints",
+    "count_unique_confirmed_opened": "opens",
+    "count_unique_clicked": "clicks",
+}
+COUNT_FIELDS = tuple(field for field in METRICS.values() if field != "sent")
+SENDING_IP_PATH = "/api/v1/metrics/deliverability/sending-ip"
+MAILBOX_PROVIDER_PATH = "/api/v1/metrics/deliverability/mailbox-provider"
 
 
 class _Loose(BaseModel):
@@ -65,18 +79,22 @@ class SparkpostSource(ProviderSource):
 
     async def collect(self, client: httpx.AsyncClient, *, since: date, until: date) -> Collected:
         key = self.secret_from_env(self.spec.api_key_env)
+        facts = provider_facts()["providers"]["sparkpost"]
+        low, high = facts["rate_limit_wait_seconds"]
         http = HttpCaller(
             client,
             base_url=self.spec.base_url or default_base_url("sparkpost", self.spec.region),
             runtime=self.runtime,
-            policy=RetryPolicy.from_data(timeout=self.spec.timeout),
+            policy=RetryPolicy.from_data(
+                timeout=self.spec.timeout, unstated_429_wait=(float(low), float(high))
+            ),
             headers={"Authorization": key, "Accept": "application/json"},
         )
         collected = Collected()
         ips = parse_payload(
             SendingIpList, await http.get_json("/api/v1/sending-ips"), "GET /api/v1/sending-ips"
         )
-        stages = int(provider_facts()["providers"]["sparkpost"]["auto_warmup_stages"])
+        stages = int(facts["auto_warmup_stages"])
         for item in ips.results:
             ip = collected.ip_or_skip(item.external_ip)
             if ip is None:
@@ -109,42 +127,83 @@ class SparkpostSource(ProviderSource):
             source=self.name,
         )
 
-    async def _day(self, http: HttpCaller, collected: Collected, day: date) -> None:
-        limit = int(provider_facts()["providers"]["sparkpost"]["metrics_limit"])
-        params = {
+    def _params(self, day: date) -> dict[str, Any]:
+        return {
             "from": f"{day.isoformat()}T00:00",
             "to": f"{(day + timedelta(days=1)).isoformat()}T00:00",
             "timezone": "UTC",
             "metrics": ",".join(METRICS),
-            "limit": limit,
+            "limit": int(provider_facts()["providers"]["sparkpost"]["metrics_limit"]),
         }
-        path = "/api/v1/metrics/deliverability/sending-ip"
-        data = await http.get_json(path, params=params)
-        rows = (await parse_payload_off_loop(MetricsList, data, f"GET {path}")).results
-        if len(rows) >= limit:
-            collected.notes.append(f"{day}: more than {limit} IPs, only the first {limit} read")
+
+    async def _day(self, http: HttpCaller, collected: Collected, day: date) -> None:
+        params = self._params(day)
+        data = await http.get_json(SENDING_IP_PATH, params=params)
+        rows = (await parse_payload_off_loop(MetricsList, data, f"GET {SENDING_IP_PATH}")).results
+        if len(rows) >= params["limit"]:
+            collected.notes.append(
+                f"{day}: more than {params['limit']} IPs, only the first {params['limit']} read"
+            )
         for row in rows:
             ip = collected.ip_or_skip(row.get("sending_ip"))
-            sent = _count(row.get("count_sent"))
-            if ip is None or sent is None:
+            total = self._stat(row, day, ip or "", ALL_PROVIDERS)
+            if ip is None or total is None:
                 continue
-            collected.stats.append(
-                DailyStat(
-                    day=day,
-                    ip=ip,
-                    mailbox_provider=ALL_PROVIDERS,
-                    sent=sent,
-                    delivered=_count(row.get("count_delivered")),
-                    bounced=_count(row.get("count_bounce")),
-                    hard_bounced=_count(row.get("count_hard_bounce")),
-                    soft_bounced=_count(row.get("count_soft_bounce")),
-                    complaints=_count(row.get("count_spam_complaint")),
-                    unsubscribes=_count(row.get("count_unsubscribe")),
-                    opens=_count(row.get("count_unique_confirmed_opened")),
-                    clicks=_count(row.get("count_unique_clicked")),
-                    source=self.name,
-                )
-            )
+            if self.spec.by_mailbox_provider and total.sent > 0:
+                collected.stats.extend(await self._split(http, collected, total))
+            else:
+                collected.stats.append(total)
+
+    def _stat(self, row: dict[str, Any], day: date, ip: str, provider: str) -> DailyStat | None:
+        values = {ours: _count(row.get(theirs)) for theirs, ours in METRICS.items()}
+        sent = values.pop("sent")
+        if sent is None:
+            return None
+        return DailyStat(day=day, ip=ip, mailbox_provider=provider, sent=sent, source=self.name, **values)
+
+    async def _split(self, http: HttpCaller, collected: Collected, total: DailyStat) -> list[DailyStat]:
+        """The IP's day by mailbox provider; the part the split does not name stays as ``other``."""
+        params = {**self._params(total.day), "sending_ips": total.ip}
+        try:
+            data = await http.get_json(MAILBOX_PROVIDER_PATH, params=params)
+            rows = parse_payload(MetricsList, data, f"GET {MAILBOX_PROVIDER_PATH}").results
+        except ProviderError as error:
+            if error.kind in ("auth", "config"):
+                raise
+            collected.notes.append(f"{total.day} {total.ip}: no mailbox-provider split ({error.kind})")
+            return [replace(total, mailbox_provider=OTHER)]
+        merged: dict[str, DailyStat] = {}
+        for row in rows:
+            provider = normalise_mailbox_provider(str(row.get("mailbox_provider") or ""))
+            stat = self._stat(row, total.day, total.ip, provider)
+            if stat is not None:
+                merged[provider] = _add(merged[provider], stat) if provider in merged else stat
+        rest = _subtract(total, list(merged.values()))
+        if rest is not None:
+            merged[OTHER] = _add(merged[OTHER], rest) if OTHER in merged else rest
+        return list(merged.values())
+
+
+def _add(left: DailyStat, right: DailyStat) -> DailyStat:
+    values = {}
+    for name in COUNT_FIELDS:
+        a, b = getattr(left, name), getattr(right, name)
+        values[name] = None if a is None and b is None else (a or 0) + (b or 0)
+    return replace(left, sent=left.sent + right.sent, **values)
+
+
+def _subtract(total: DailyStat, parts: list[DailyStat]) -> DailyStat | None:
+    """What the IP total sent beyond the named providers (counts never negative), or None when
+    the named providers account for every message sent."""
+    sent = total.sent - sum(p.sent for p in parts)
+    values: dict[str, int | None] = {}
+    for name in COUNT_FIELDS:
+        whole = getattr(total, name)
+        named = [getattr(p, name) for p in parts if getattr(p, name) is not None]
+        values[name] = None if whole is None else max(0, whole - sum(named))
+    if sent <= 0:
+        return None
+    return replace(total, mailbox_provider=OTHER, sent=sent, **values)
 
 
 def _count(value: Any) -> int | None:
