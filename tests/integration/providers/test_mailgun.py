@@ -48,7 +48,7 @@ def documented_routes(api: FakeApi) -> None:
     item = metrics_item(
         "1.2.3.4",
         "Tue, 10 Jun 2025 00:00:00 +0000",
-        accepted_count=1000,
+        sent_count=1000,
         delivered_count=990,
         hard_bounces_count=4,
         soft_bounces_count=6,
@@ -69,7 +69,7 @@ async def test_ips_pools_warmups_and_per_ip_days(api: FakeApi, sleeps: SleepReco
     assert facts["5.6.7.8"].pool is None
     warm = {w.ip: w for w in result.warmups}
     assert warm["1.2.3.4"].active and warm["1.2.3.4"].stage == 3
-    assert "throttle 78/h" in warm["1.2.3.4"].status_text
+    assert "throttle 78" in warm["1.2.3.4"].status_text and "/h" not in warm["1.2.3.4"].status_text
     assert not warm["5.6.7.8"].active
     [stat] = result.stats
     assert (stat.day, stat.ip, stat.mailbox_provider) == (date(2025, 6, 10), "1.2.3.4", ALL_PROVIDERS)
@@ -78,7 +78,7 @@ async def test_ips_pools_warmups_and_per_ip_days(api: FakeApi, sleeps: SleepReco
     auth = api.calls("GET", "/v3/ips")[0].headers["Authorization"]
     assert base64.b64decode(auth.split()[1]) == b"api:key-mailgun-secret"
     body = api.calls("POST", "/v1/analytics/metrics")[0].json()
-    assert body["dimensions"] == ["ip", "time"] and body["resolution"] == "day"
+    assert body["dimensions"] == ["time", "ip", "recipient_provider"] and body["resolution"] == "day"
     assert [s.query.get("page") for s in api.calls("GET", "/v3/ip_warmups")] == [None, ["2"]]
 
 
@@ -99,7 +99,7 @@ async def test_metrics_skip_limit_pagination(api: FakeApi, sleeps: SleepRecorder
     def pages(seen: Seen) -> Reply:
         paging = seen.json()["pagination"]
         rows = [
-            metrics_item(f"10.1.{n // 250}.{n % 250}", "Mon, 09 Jun 2025 00:00:00 +0000", accepted_count=n)
+            metrics_item(f"10.1.{n // 250}.{n % 250}", "Mon, 09 Jun 2025 00:00:00 +0000", sent_count=n)
             for n in range(paging["skip"], min(230, paging["skip"] + paging["limit"]))
         ]
         return Reply(json={"items": rows})
@@ -156,3 +156,88 @@ async def test_rows_without_an_ip_are_skipped_and_counted(api: FakeApi, sleeps: 
     result = await fetch(make(api, sleeps))
     assert result.ok and result.stats == ()
     assert "2 rows skipped" in result.detail
+
+
+def provider_item(ip: str, provider: str, **counts: object) -> dict[str, object]:
+    item = metrics_item(ip, "Tue, 10 Jun 2025 00:00:00 +0000", **counts)
+    item["dimensions"].append(  # type: ignore[union-attr]
+        {"dimension": "recipient_provider", "value": provider, "display_value": provider}
+    )
+    return item
+
+
+async def test_days_split_by_recipient_provider_with_esp_blocks(api: FakeApi, sleeps: SleepRecorder) -> None:
+    documented_routes(api)
+    items = [
+        provider_item("1.2.3.4", "Gmail", sent_count=600, permanent_failed_esp_block_count=30),
+        provider_item(
+            "1.2.3.4",
+            "Microsoft",
+            sent_count=300,
+            permanent_failed_esp_block_count=5,
+            temporary_failed_esp_block_count=7,
+        ),
+        provider_item("1.2.3.4", "Free", sent_count=60),
+        provider_item("1.2.3.4", "Orange", sent_count=40),
+    ]
+    api.route("POST", "/v1/analytics/metrics", Reply(json={"items": items}))
+    result = await fetch(make(api, sleeps))
+    assert result.ok, result.detail
+    rows = {s.mailbox_provider: (s.sent, s.blocked) for s in result.stats}
+    assert rows == {"gmail.com": (600, 30), "outlook.com": (300, 12), "other": (100, None)}
+    body = api.calls("POST", "/v1/analytics/metrics")[0].json()
+    assert "permanent_failed_esp_block_count" in body["metrics"]
+    assert "temporary_failed_esp_block_count" in body["metrics"]
+
+
+async def test_accepted_count_is_never_used_as_an_ips_volume(api: FakeApi, sleeps: SleepRecorder) -> None:
+    documented_routes(api)
+    items = [
+        metrics_item("1.2.3.4", "Tue, 10 Jun 2025 00:00:00 +0000", accepted_count=1000, delivered_count=990)
+    ]
+    api.route("POST", "/v1/analytics/metrics", Reply(json={"items": items}))
+    result = await fetch(make(api, sleeps))
+    assert result.ok and result.stats == ()
+    assert "1 metric rows without sent_count skipped" in result.detail
+    assert "accepted_count" not in api.calls("POST", "/v1/analytics/metrics")[0].json()["metrics"]
+
+
+async def test_metrics_pages_ask_for_a_deterministic_sort(api: FakeApi, sleeps: SleepRecorder) -> None:
+    documented_routes(api)
+    result = await fetch(make(api, sleeps))
+    assert result.ok
+    [call] = api.calls("POST", "/v1/analytics/metrics")
+    assert call.json()["pagination"] == {"sort": "time:asc", "skip": 0, "limit": 100}
+
+
+async def test_warmup_progress_from_the_one_ip_endpoint(api: FakeApi, sleeps: SleepRecorder) -> None:
+    documented_routes(api)
+    api.route("GET", "/v3/ip_warmups/1.2.3.4", fixture("mailgun/ip-warmup-get.json"))
+    result = await fetch(make(api, sleeps))
+    assert result.ok, result.detail
+    warm = {w.ip: w for w in result.warmups}["1.2.3.4"]
+    assert (warm.stage, warm.total_stages) == (2, 15)
+    assert warm.progress == pytest.approx(2 / 15)
+    assert warm.status_text == (
+        "stage 2 of 15, 20% of stage sent, stage limit 4000, hourly limit 100, throttle 78"
+    )
+    assert warm.started_on == date(2025, 1, 1)
+
+
+async def test_warmup_detail_that_fails_keeps_the_list_entry(api: FakeApi, sleeps: SleepRecorder) -> None:
+    documented_routes(api)
+    api.route("GET", "/v3/ip_warmups/1.2.3.4", Reply(500, json={"message": "boom"}))
+    result = await fetch(make(api, sleeps))
+    assert result.ok, result.detail
+    warm = {w.ip: w for w in result.warmups}["1.2.3.4"]
+    assert warm.stage == 3 and warm.total_stages is None and warm.progress is None
+    assert "warm-up detail for 1.2.3.4 unavailable" in result.detail
+
+
+async def test_warmup_detail_with_a_hostile_shape_is_bad_payload(api: FakeApi, sleeps: SleepRecorder) -> None:
+    documented_routes(api)
+    api.route(
+        "GET", "/v3/ip_warmups/1.2.3.4", Reply(json={"details": {"stage": "three", "total_stages": []}})
+    )
+    result = await fetch(make(api, sleeps))
+    assert result.failure == "bad_payload"

@@ -2,9 +2,17 @@
 
 - ``GET /v3/ips?dedicated=true`` lists the IPs; ``GET /v3/ip_pools`` maps them to pools.
 - ``GET /v3/ip_warmups`` pages by following ``paging.next`` URLs (only on the same host:
-  credentials are never sent elsewhere) until a page comes back empty.
-- ``POST /v1/analytics/metrics`` with dimensions ip and time gives per-IP days; it pages
-  by ``skip``/``limit`` until a short page.
+  credentials are never sent elsewhere) until a page comes back empty. The list has no
+  ``total_stages``, so each warming IP is then read from ``GET /v3/ip_warmups/{ip}``
+  for its stage count (progress = stage / total_stages). The throttle's unit is not
+  documented: it is shown as Mailgun states it.
+- ``POST /v1/analytics/metrics`` with dimensions ip, time and (``by_mailbox_provider``,
+  default on) recipient_provider gives per-(IP, provider) days; it pages by
+  ``skip``/``limit`` with an explicit ``sort`` until a short page. A row's ``sent_count``
+  is the only volume used: ``accepted_count`` is not per IP ("accepted events are not
+  associated to IP addresses"). Blocks are ``permanent_failed_esp_block_count`` +
+  ``temporary_failed_esp_block_count`` ("blocked by the ESP for policy errors and
+  reputation rate limiting").
 """
 
 from __future__ import annotations
@@ -12,10 +20,12 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
+from ipdash.domain.mailbox_providers import normalise_mailbox_provider
 from ipdash.domain.models import ALL_PROVIDERS, DailyStat, IpFacts, ProviderWarmup
 from ipdash.sources.providers.base import (
     Collected,
@@ -26,9 +36,9 @@ from ipdash.sources.providers.base import (
     provider_facts,
 )
 from ipdash.sources.providers.http import HttpCaller, RetryPolicy, follow_pages
+from ipdash.sources.providers.stat_merge import merge_by_key
 
 METRICS = (
-    "accepted_count",
     "sent_count",
     "delivered_count",
     "bounced_count",
@@ -38,7 +48,11 @@ METRICS = (
     "unsubscribed_count",
     "unique_opened_count",
     "unique_clicked_count",
+    "permanent_failed_esp_block_count",
+    "temporary_failed_esp_block_count",
 )
+#: Time first, then IP and provider: a stable order, so that skip/limit pages do not overlap.
+METRICS_SORT = "time:asc"
 
 
 class _Loose(BaseModel):
@@ -68,15 +82,23 @@ class PoolList(_Loose):
 class Warmup(_Loose):
     """Spec and official Go client name the same fields differently: accept both."""
 
-    ip: str
+    ip: str = ""
     sent_within_stage: str | None = None
     throttle: int | None = None
+    hourly_limit: int | None = None
+    stage_limit: int | None = Field(
+        default=None, validation_alias=AliasChoices("stage_limit", "stage_volume_limit")
+    )
     stage: int | None = Field(default=None, validation_alias=AliasChoices("stage_number", "stage"))
     total_stages: int | None = None
     stage_started: str | None = Field(
         default=None, validation_alias=AliasChoices("stage_start_time", "stage_started_at")
     )
     plan_started_at: str | None = None
+
+
+class WarmupDetail(_Loose):
+    details: Warmup
 
 
 class Paging(_Loose):
@@ -123,6 +145,15 @@ class MailgunSource(ProviderSource):
         pools = await self._pools(http, collected)
         warmups = {w.ip: w for w in await self._warmups(http)}
         on_warmup = {d.ip for d in ips.details if d.is_on_warmup}
+        for raw_ip in sorted(set(warmups) | on_warmup):
+            detail = await self._warmup_detail(http, collected, raw_ip)
+            if detail is not None:
+                listed = warmups.get(raw_ip)
+                merged = {
+                    **(listed.model_dump(exclude_none=True) if listed else {}),
+                    **detail.model_dump(exclude_none=True),
+                }
+                warmups[raw_ip] = Warmup.model_validate({**merged, "ip": raw_ip})
         for raw_ip in dict.fromkeys([*ips.items, *(d.ip for d in ips.details)]):
             ip = collected.ip_or_skip(raw_ip)
             if ip is None:
@@ -164,6 +195,18 @@ class MailgunSource(ProviderSource):
             "/v3/ip_warmups", page, max_pages=http.policy.max_pages, what="GET /v3/ip_warmups"
         )
 
+    async def _warmup_detail(self, http: HttpCaller, collected: Collected, raw_ip: str) -> Warmup | None:
+        """The one-IP warm-up (with total_stages); a missing one keeps what the list said."""
+        path = f"/v3/ip_warmups/{quote(raw_ip, safe='')}"
+        try:
+            data = await http.get_json(path)
+        except ProviderError as error:
+            if error.kind in ("auth", "config"):
+                raise
+            collected.notes.append(f"warm-up detail for {raw_ip} unavailable ({error.kind})")
+            return None
+        return parse_payload(WarmupDetail, data, "GET /v3/ip_warmups/{ip}").details
+
     def _warmup(self, ip: str, warmup: Warmup | None, flagged: bool) -> ProviderWarmup:
         if warmup is None:
             return ProviderWarmup(
@@ -179,8 +222,12 @@ class MailgunSource(ProviderSource):
         parts = [f"stage {warmup.stage}" + (f" of {warmup.total_stages}" if warmup.total_stages else "")]
         if warmup.sent_within_stage:
             parts.append(f"{warmup.sent_within_stage} of stage sent")
-        if warmup.throttle is not None:
-            parts.append(f"throttle {warmup.throttle}/h")
+        if warmup.stage_limit is not None:
+            parts.append(f"stage limit {warmup.stage_limit}")
+        if warmup.hourly_limit is not None:
+            parts.append(f"hourly limit {warmup.hourly_limit}")
+        if warmup.throttle is not None:  # Mailgun does not document the unit: shown as stated
+            parts.append(f"throttle {warmup.throttle}")
         return ProviderWarmup(
             ip=ip,
             provider="mailgun",
@@ -194,19 +241,21 @@ class MailgunSource(ProviderSource):
         )
 
     async def _metrics(self, http: HttpCaller, collected: Collected, since: date, until: date) -> None:
+        self.unsent_rows = 0
         limit = int(provider_facts()["providers"]["mailgun"]["page_size"])
         start = datetime.combine(since, time(), UTC)
         end = datetime.combine(until + timedelta(days=1), time(), UTC)
+        dimensions = ["time", "ip", *(["recipient_provider"] if self.spec.by_mailbox_provider else [])]
 
         async def page(skip: int) -> tuple[list[MetricsItem], int | None]:
             body = {
                 "start": format_datetime(start),
                 "end": format_datetime(end),
                 "resolution": "day",
-                "dimensions": ["ip", "time"],
+                "dimensions": dimensions,
                 "metrics": list(METRICS),
                 "include_aggregates": False,
-                "pagination": {"skip": skip, "limit": limit},
+                "pagination": {"sort": METRICS_SORT, "skip": skip, "limit": limit},
             }
             data = await http.post_json("/v1/analytics/metrics", body)
             items = parse_payload(MetricsPage, data, "POST /v1/analytics/metrics").items
@@ -215,10 +264,10 @@ class MailgunSource(ProviderSource):
         items = await follow_pages(
             0, page, max_pages=http.policy.max_pages, what="POST /v1/analytics/metrics"
         )
-        for item in items:
-            stat = self._daily_stat(item, collected)
-            if stat is not None:
-                collected.stats.append(stat)
+        stats = [stat for item in items if (stat := self._daily_stat(item, collected)) is not None]
+        collected.stats.extend(merge_by_key(stats))
+        if self.unsent_rows:
+            collected.notes.append(f"{self.unsent_rows} metric rows without sent_count skipped")
 
     def _daily_stat(self, item: MetricsItem, collected: Collected) -> DailyStat | None:
         dimensions = {d.dimension: d.value for d in item.dimensions}
@@ -227,13 +276,17 @@ class MailgunSource(ProviderSource):
         if ip is None or day is None:
             return None
         counts = {name: _count(item.metrics.get(name)) for name in METRICS}
-        sent = counts["sent_count"] if counts["sent_count"] is not None else counts["accepted_count"]
+        sent = counts["sent_count"]
         if sent is None:
+            self.unsent_rows += 1
             return None
+        blocks = [counts["permanent_failed_esp_block_count"], counts["temporary_failed_esp_block_count"]]
+        provider = dimensions.get("recipient_provider")
         return DailyStat(
             day=day,
             ip=ip,
-            mailbox_provider=ALL_PROVIDERS,
+            mailbox_provider=ALL_PROVIDERS if provider is None else normalise_mailbox_provider(provider),
+            blocked=None if all(b is None for b in blocks) else sum(b or 0 for b in blocks),
             sent=sent,
             delivered=counts["delivered_count"],
             bounced=counts["bounced_count"],

@@ -34,6 +34,7 @@ from ipdash.sources.providers.base import (
     provider_facts,
 )
 from ipdash.sources.providers.http import HttpCaller, RetryPolicy
+from ipdash.sources.providers.stat_merge import add_stats
 
 #: SparkPost metric -> DailyStat field. Every name is in the Metrics API's documented list.
 METRICS: dict[str, str] = {
@@ -177,19 +178,11 @@ class SparkpostSource(ProviderSource):
             provider = normalise_mailbox_provider(str(row.get("mailbox_provider") or ""))
             stat = self._stat(row, total.day, total.ip, provider)
             if stat is not None:
-                merged[provider] = _add(merged[provider], stat) if provider in merged else stat
+                merged[provider] = add_stats(merged[provider], stat) if provider in merged else stat
         rest = _subtract(total, list(merged.values()))
         if rest is not None:
-            merged[OTHER] = _add(merged[OTHER], rest) if OTHER in merged else rest
+            merged[OTHER] = add_stats(merged[OTHER], rest) if OTHER in merged else rest
         return list(merged.values())
-
-
-def _add(left: DailyStat, right: DailyStat) -> DailyStat:
-    values = {}
-    for name in COUNT_FIELDS:
-        a, b = getattr(left, name), getattr(right, name)
-        values[name] = None if a is None and b is None else (a or 0) + (b or 0)
-    return replace(left, sent=left.sent + right.sent, **values)
 
 
 def _subtract(total: DailyStat, parts: list[DailyStat]) -> DailyStat | None:
