@@ -112,3 +112,25 @@ async def test_on_behalf_of_header_goes_to_stats(api: FakeApi, sleeps: SleepReco
     result = await fetch(make(api, sleeps, on_behalf_of="sub1"))
     assert result.ok
     assert api.calls("GET", "/v3/stats")[0].headers["on-behalf-of"] == "sub1"
+
+
+async def test_blocks_land_on_the_account_days(api: FakeApi, sleeps: SleepRecorder) -> None:
+    api.route("GET", "/v3/ips", Reply(json=[]))
+    days = fixture_body("sendgrid/stats-global.json")
+    days[0]["stats"][0]["metrics"].update(processed=10000, blocks=240)
+    days[0]["stats"].append({"metrics": {"processed": 500, "blocks": 10}})
+    api.route("GET", "/v3/stats", Reply(json=days))
+    result = await fetch(make(api, sleeps))
+    assert result.ok, result.detail
+    first = result.account_days[0]
+    assert (first.sent, first.blocked) == (10500, 250)
+    assert result.account_days[1].blocked == 0  # the documented example's 0 is a measured 0
+
+
+async def test_days_without_a_blocks_field_stay_unknown(api: FakeApi, sleeps: SleepRecorder) -> None:
+    api.route("GET", "/v3/ips", Reply(json=[]))
+    api.route(
+        "GET", "/v3/stats", Reply(json=[{"date": "2025-06-10", "stats": [{"metrics": {"processed": 5}}]}])
+    )
+    result = await fetch(make(api, sleeps))
+    assert result.account_days[0].blocked is None

@@ -1,7 +1,8 @@
 """Twilio SendGrid v3: dedicated IPs with pools and warm-up (``/v3/ips``) and account stats.
 
 SendGrid has no per-IP statistics endpoint, so daily counts are account-level
-(``/v3/stats``) and land as :class:`AccountDay`; every IP is still listed with its
+(``/v3/stats``) and land as :class:`AccountDay`, with ``blocks`` ("not allowed to be
+delivered by ISPs") as the account's block count; every IP is still listed with its
 pool and warm-up state. SendGrid exposes only "warming since", not a percentage.
 """
 
@@ -47,6 +48,7 @@ class SendgridMetrics(_Loose):
     processed: int | None = None
     delivered: int | None = None
     bounces: int | None = None
+    blocks: int | None = None
     spam_reports: int | None = None
     unique_opens: int | None = None
     unique_clicks: int | None = None
@@ -145,6 +147,7 @@ class SendgridSource(ProviderSource):
                     sent=_total(m.processed for m in metrics),
                     delivered=_total(m.delivered for m in metrics),
                     bounced=_total(m.bounces for m in metrics),
+                    blocked=_total(m.blocks for m in metrics),
                     complaints=_total(m.spam_reports for m in metrics),
                     opens=_total(m.unique_opens for m in metrics),
                     clicks=_total(m.unique_clicks for m in metrics),
