@@ -120,3 +120,103 @@ async def test_postmaster_without_google_auth_names_the_extra(
 
 def _unused(seen: Seen) -> None:
     del seen
+
+
+def one_domain_stats(api: FakeApi, spam: list[float], errors: dict[str, float] | None = None) -> None:
+    def stats(seen: Seen) -> Reply:
+        names = [d["name"] for d in seen.json()["metricDefinitions"]]
+        if names == ["spam_rate"]:
+            rows = [
+                {
+                    "metric": "spam_rate",
+                    "date": {"year": 2025, "month": 6, "day": 4 + n},
+                    "value": {"doubleValue": v},
+                }
+                for n, v in enumerate(spam)
+            ]
+        elif errors is None:
+            return Reply(400, json={"error": {"code": 400, "message": "Invalid filter"}})
+        else:
+            rows = [
+                {"metric": name, "date": {"year": 2025, "month": 6, "day": 4}, "value": {"doubleValue": v}}
+                for name, v in errors.items()
+            ]
+        return Reply(json={"domainStats": rows})
+
+    api.route("POST", "/v2/domains/example.com/domainStats:query", stats)
+
+
+async def test_postmaster_spam_rates_are_fractions_unless_the_answer_proves_percent(
+    api: FakeApi, sleeps: SleepRecorder, tmp_path: Path
+) -> None:
+    pytest.importorskip("google.auth")
+    postmaster_routes(api)
+    one_domain_stats(api, [0.0008, 0.003], {})
+    result = await fetch(postmaster(api, sleeps, tmp_path, domains=["example.com"]))
+    assert result.ok, result.detail
+    assert [d.complaint_rate for d in result.account_days] == pytest.approx([0.0008, 0.003])
+    assert "percent" not in result.detail
+    one_domain_stats(api, [0.08, 3.0], {})  # 3.0 cannot be a fraction: the whole answer is percent
+    result = await fetch(postmaster(api, sleeps, tmp_path, domains=["example.com"]))
+    assert [d.complaint_rate for d in result.account_days] == pytest.approx([0.0008, 0.03])
+    assert "example.com: rates above 1 in the answer: read as percent" in result.detail
+
+
+async def test_postmaster_values_that_fit_no_unit_are_counted_never_silently_dropped(
+    api: FakeApi, sleeps: SleepRecorder, tmp_path: Path
+) -> None:
+    pytest.importorskip("google.auth")
+    postmaster_routes(api)
+    one_domain_stats(api, [0.001, 5.0, -1.0], {})
+    result = await fetch(
+        postmaster(api, sleeps, tmp_path, domains=["example.com"], spam_rate_unit="fraction")
+    )
+    assert result.ok
+    assert [d.complaint_rate for d in result.account_days] == [0.001]
+    assert "2 rate values out of range for fraction left out (first: 5)" in result.detail
+    one_domain_stats(api, [250.0], {})
+    result = await fetch(postmaster(api, sleeps, tmp_path, domains=["example.com"]))
+    assert result.account_days == () and "1 rate values out of range for fraction" in result.detail
+
+
+async def test_postmaster_ip_related_delivery_errors_and_compliance(
+    api: FakeApi, sleeps: SleepRecorder, tmp_path: Path
+) -> None:
+    pytest.importorskip("google.auth")
+    postmaster_routes(api)
+    one_domain_stats(api, [0.001], {"reject_low_ip_reputation": 0.02, "reject_ip_in_rbls": 0.0})
+    compliance = {
+        "name": "domains/example.com/complianceStatus",
+        "complianceData": {
+            "rowData": [
+                {"requirement": "SPF", "status": {"status": "COMPLIANT"}},
+                {"requirement": "DMARC_POLICY", "status": {"status": "NEEDS_WORK"}},
+            ]
+        },
+        "subdomainComplianceData": {"rowData": [{"requirement": "DKIM", "status": {"status": "NEEDS_WORK"}}]},
+    }
+    api.route("GET", "/v2/domains/example.com/complianceStatus", Reply(json=compliance))
+    result = await fetch(postmaster(api, sleeps, tmp_path, domains=["example.com"]))
+    assert result.ok, result.detail
+    first, latest = result.account_days[0], result.account_days[-1]
+    assert first.delivery_errors == ("low_ip_reputation=0.02", "ip_in_rbls=0")
+    assert latest.day == date(2025, 6, 10)  # compliance is a current state: on the window's last day
+    assert latest.compliance == ("DMARC_POLICY=NEEDS_WORK", "subdomains:DKIM=NEEDS_WORK")
+    [query] = [c.json() for c in api.calls("POST", "/v2/domains/example.com/domainStats:query")][1:]
+    assert query["metricDefinitions"][0] == {
+        "name": "reject_low_ip_reputation",
+        "baseMetric": {"standardMetric": "DELIVERY_ERROR_RATE"},
+        "filter": 'error_type = "reject" AND error_reason = "low_ip_reputation"',
+    }
+
+
+async def test_postmaster_delivery_error_query_refused_keeps_the_spam_rate(
+    api: FakeApi, sleeps: SleepRecorder, tmp_path: Path
+) -> None:
+    pytest.importorskip("google.auth")
+    postmaster_routes(api)
+    one_domain_stats(api, [0.001], None)
+    result = await fetch(postmaster(api, sleeps, tmp_path, domains=["example.com"]))
+    assert result.ok and [d.complaint_rate for d in result.account_days] == [0.001]
+    assert "delivery-error reasons unavailable" in result.detail
+    assert "compliance status unavailable" in result.detail

@@ -168,6 +168,9 @@ class PostmasterSpec(SourceSpecBase):
     """Environment variable naming a Google credentials JSON file; unset: application default."""
     domains: list[str] = Field(default_factory=list)
     """Sending domains to read; empty: every domain the account can see."""
+    spam_rate_unit: Literal["auto", "fraction", "percent"] = "auto"
+    """Unit of v2 SPAM_RATE / DELIVERY_ERROR_RATE values. The API does not document it;
+    auto: fractions, unless a domain's answer has a value above 1 (then that answer is percent)."""
 
     @field_validator("credentials_file_env")
     @classmethod

@@ -1,7 +1,18 @@
-"""Google Postmaster Tools v2: per sending domain, per day, the user-reported spam rate.
+"""Google Postmaster Tools v2: per sending domain, per day, the user-reported spam rate,
+the IP-related delivery-error rates and the domain's compliance status.
 
 v2 has no IP or domain reputation (v1's ``ipReputations`` is retired), so what lands
-is an AccountDay per (domain, day) with ``complaint_rate`` = Gmail's spam rate.
+is an AccountDay per (domain, day) with ``complaint_rate`` = Gmail's spam rate, the
+reject rates for ``low_ip_reputation``, ``ip_in_rbls`` and ``bad_or_missing_ptr_record``
+(``delivery_errors``, from a second query that may fail on its own without losing the
+spam rate) and, on the latest day, the compliance requirements that need work.
+
+The unit of SPAM_RATE is not documented ("Predefined metric for spam rate"). v1's
+ratios and v2's other ``*_RATE`` metrics are fractions, so fractions are assumed; an
+answer with a value above 1 cannot be fractions and is read as percent, with a note
+saying so (``spam_rate_unit`` in the source config fixes the unit). A value that fits
+neither (negative, above 100) is never dropped silently: it is counted in the poll's
+detail.
 OAuth goes through google-auth (``pip install 'ipdash[google]'``): a credentials JSON
 file named by ``credentials_file_env`` (service account or authorised user), else
 application default credentials. Tokens are refreshed off the event loop.
@@ -31,6 +42,17 @@ from ipdash.sources.providers.base import (
 )
 from ipdash.sources.providers.http import HttpCaller, RetryPolicy, follow_pages
 
+ERROR_REASONS = ("low_ip_reputation", "ip_in_rbls", "bad_or_missing_ptr_record")
+SPAM_RATE: dict[str, Any] = {"name": "spam_rate", "baseMetric": {"standardMetric": "SPAM_RATE"}}
+DELIVERY_ERROR_METRICS: list[dict[str, Any]] = [
+    {
+        "name": f"reject_{reason}",
+        "baseMetric": {"standardMetric": "DELIVERY_ERROR_RATE"},
+        "filter": f'error_type = "reject" AND error_reason = "{reason}"',
+    }
+    for reason in ERROR_REASONS
+]
+
 
 class _Loose(BaseModel):
     model_config = ConfigDict(extra="ignore")
@@ -49,6 +71,24 @@ class GoogleDate(_Loose):
     year: int
     month: int
     day: int
+
+
+class ComplianceStatusValue(_Loose):
+    status: str = ""
+
+
+class ComplianceRow(_Loose):
+    requirement: str = ""
+    status: ComplianceStatusValue = Field(default_factory=ComplianceStatusValue)
+
+
+class ComplianceData(_Loose):
+    rowData: list[ComplianceRow] = Field(default_factory=list)
+
+
+class DomainCompliance(_Loose):
+    complianceData: ComplianceData = Field(default_factory=ComplianceData)
+    subdomainComplianceData: ComplianceData = Field(default_factory=ComplianceData)
 
 
 class StatValue(_Loose):
@@ -164,7 +204,7 @@ class PostmasterSource(ProviderSource):
         domains = list(self.spec.domains) or await self._domains(http, int(facts["page_size"]))
         collected = Collected()
         for domain in domains:
-            await self._spam_rates(http, collected, domain, since, until, int(facts["page_size"]))
+            await self._domain(http, collected, domain, since, until, int(facts["page_size"]))
         if not domains:
             collected.notes.append("no domains visible to these credentials")
         return collected
@@ -195,12 +235,56 @@ class PostmasterSource(ProviderSource):
 
         return await follow_pages("", page, max_pages=http.policy.max_pages, what="GET /v2/domains")
 
-    async def _spam_rates(
+    async def _domain(
         self, http: HttpCaller, collected: Collected, domain: str, since: date, until: date, size: int
     ) -> None:
+        spam = await self._query(http, domain, [SPAM_RATE], since, until, size)
+        try:
+            errors = await self._query(http, domain, DELIVERY_ERROR_METRICS, since, until, size)
+        except ProviderError as error:
+            if error.kind in ("auth", "config"):
+                raise
+            collected.notes.append(f"{domain}: delivery-error reasons unavailable ({error.kind})")
+            errors = []
+        compliance = await self._compliance(http, collected, domain)
+        rates, problems = to_fractions(
+            {**_values(spam, collected, domain), **_values(errors, collected, domain)},
+            self.spec.spam_rate_unit,
+        )
+        collected.notes.extend(f"{domain}: {problem}" for problem in problems)
+        days = sorted({day for day, _metric in rates})
+        if compliance and (not days or days[-1] != until):
+            days.append(until)
+        for day in days:
+            reasons = tuple(
+                f"{reason}={rates[(day, f'reject_{reason}')]:g}"
+                for reason in ERROR_REASONS
+                if (day, f"reject_{reason}") in rates
+            )
+            collected.account_days.append(
+                AccountDay(
+                    day=day,
+                    scope=domain,
+                    provider="gmail",
+                    complaint_rate=rates.get((day, "spam_rate")),
+                    delivery_errors=reasons,
+                    compliance=compliance if day == days[-1] else (),
+                    source=self.name,
+                )
+            )
+
+    async def _query(
+        self,
+        http: HttpCaller,
+        domain: str,
+        definitions: list[dict[str, Any]],
+        since: date,
+        until: date,
+        size: int,
+    ) -> list[DomainStat]:
         path = f"/v2/domains/{quote(domain, safe='')}/domainStats:query"
         body: dict[str, Any] = {
-            "metricDefinitions": [{"name": "spam_rate", "baseMetric": {"standardMetric": "SPAM_RATE"}}],
+            "metricDefinitions": definitions,
             "timeQuery": {"dateRanges": {"dateRanges": [{"start": _gdate(since), "end": _gdate(until)}]}},
             "aggregationGranularity": "DAILY",
             "pageSize": size,
@@ -211,19 +295,64 @@ class PostmasterSource(ProviderSource):
             parsed = parse_payload(StatsPage, data, "POST domainStats:query")
             return parsed.domainStats, parsed.nextPageToken or None
 
-        for stat in await follow_pages(
-            "", page, max_pages=http.policy.max_pages, what="POST domainStats:query"
-        ):
-            rate = stat.value.doubleValue if stat.value.doubleValue is not None else stat.value.floatValue
-            if stat.date is None or rate is None or not 0 <= rate <= 1:
-                continue
-            try:
-                day = date(stat.date.year, stat.date.month, stat.date.day)
-            except ValueError:
-                continue
-            collected.account_days.append(
-                AccountDay(day=day, scope=domain, provider="gmail", complaint_rate=rate, source=self.name)
-            )
+        return await follow_pages("", page, max_pages=http.policy.max_pages, what="POST domainStats:query")
+
+    async def _compliance(self, http: HttpCaller, collected: Collected, domain: str) -> tuple[str, ...]:
+        """Requirements that need work (``REQUIREMENT=NEEDS_WORK``); subdomain rows are prefixed."""
+        path = f"/v2/domains/{quote(domain, safe='')}/complianceStatus"
+        try:
+            data = await http.get_json(path)
+        except ProviderError as error:
+            if error.kind in ("auth", "config"):
+                raise
+            collected.notes.append(f"{domain}: compliance status unavailable ({error.kind})")
+            return ()
+        status = parse_payload(DomainCompliance, data, "GET complianceStatus")
+        rows = [("", row) for row in status.complianceData.rowData]
+        rows += [("subdomains:", row) for row in status.subdomainComplianceData.rowData]
+        return tuple(
+            f"{prefix}{row.requirement}={row.status.status}"
+            for prefix, row in rows
+            if row.requirement and row.status.status == "NEEDS_WORK"
+        )
+
+
+def _values(stats: list[DomainStat], collected: Collected, domain: str) -> dict[tuple[date, str], float]:
+    values: dict[tuple[date, str], float] = {}
+    undated = 0
+    for stat in stats:
+        value = stat.value.doubleValue if stat.value.doubleValue is not None else stat.value.floatValue
+        if value is None:
+            continue
+        try:
+            day = date(stat.date.year, stat.date.month, stat.date.day) if stat.date else None
+        except ValueError:
+            day = None
+        if day is None:
+            undated += 1
+            continue
+        values[(day, stat.metric)] = value
+    if undated:
+        collected.notes.append(f"{domain}: {undated} stat rows without a valid date skipped")
+    return values
+
+
+def to_fractions(
+    values: dict[tuple[date, str], float], unit: str
+) -> tuple[dict[tuple[date, str], float], list[str]]:
+    """Rates as fractions 0..1, and what was read as percent or left out (never silently)."""
+    problems: list[str] = []
+    if unit == "auto":
+        unit = "percent" if any(1 < v <= 100 for v in values.values()) else "fraction"
+        if unit == "percent":
+            problems.append("rates above 1 in the answer: read as percent")
+    factor = 0.01 if unit == "percent" else 1.0
+    converted = {key: value * factor for key, value in values.items()}
+    bad = {key: values[key] for key, rate in converted.items() if not 0 <= rate <= 1}
+    if bad:
+        first = next(iter(bad.values()))
+        problems.append(f"{len(bad)} rate values out of range for {unit} left out (first: {first:g})")
+    return {key: rate for key, rate in converted.items() if key not in bad}, problems
 
 
 def _gdate(day: date) -> dict[str, int]:
