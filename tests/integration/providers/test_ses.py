@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from ipdash.sources.providers.ses import SesSource
+from ipdash.sources.providers.ses import SesSource, endpoint_url
 from ipdash.sources.sources_config import SesSpec
 
 from .conftest import SleepRecorder, fetch, make_runtime
@@ -172,3 +172,83 @@ async def test_throttling_error_then_success(api: FakeApi, sleeps: SleepRecorder
     result = await fetch(make(api, sleeps, cloudwatch=False))
     assert result.ok and len(sleeps.waits) == 1
     assert [d.status for d in result.account_days] == ["HEALTHY"]
+
+
+async def test_reputation_rates_are_labelled_rolling(api: FakeApi, sleeps: SleepRecorder) -> None:
+    ses_routes(api)
+    result = await fetch(make(api, sleeps))
+    assert result.ok, result.detail
+    assert {d.rate_basis for d in result.account_days} == {"rolling"}
+
+
+@pytest.mark.parametrize(
+    ("region", "email", "monitoring"),
+    [
+        ("eu-west-1", "https://email.eu-west-1.amazonaws.com", "https://monitoring.eu-west-1.amazonaws.com"),
+        (
+            "cn-north-1",
+            "https://email.cn-north-1.amazonaws.com.cn",
+            "https://monitoring.cn-north-1.amazonaws.com.cn",
+        ),
+        (
+            "cn-northwest-1",
+            "https://email.cn-northwest-1.amazonaws.com.cn",
+            "https://monitoring.cn-northwest-1.amazonaws.com.cn",
+        ),
+    ],
+)
+def test_endpoints_come_from_botocores_partitions(region: str, email: str, monitoring: str) -> None:
+    assert endpoint_url("email", region) == email
+    assert endpoint_url("monitoring", region) == monitoring
+
+
+async def test_a_region_in_no_partition_is_a_config_failure(sleeps: SleepRecorder) -> None:
+    spec = SesSpec(kind="ses", name="ses", region="xx-nowhere-9")
+    result = await fetch(SesSource(spec, make_runtime({}, sleeps)))
+    assert result.failure == "config" and "xx-nowhere-9" in result.detail
+
+
+async def test_blocklist_report_when_the_dashboard_is_subscribed(api: FakeApi, sleeps: SleepRecorder) -> None:
+    ses_routes(api)
+    api.route("GET", "/v2/email/deliverability-dashboard", Reply(json={"DashboardEnabled": True}))
+    listed = datetime(2025, 6, 8, 3, 0, tzinfo=UTC)
+    report = {
+        "BlacklistReport": {
+            "198.51.100.1": [
+                {
+                    "RblName": "Spamhaus SBL",
+                    "ListingTime": listed.timestamp(),
+                    "Description": "listed for spam",
+                }
+            ],
+            "198.51.100.2": [],
+        }
+    }
+    api.route("GET", "/v2/email/deliverability-dashboard/blacklist-report", Reply(json=report))
+    result = await fetch(make(api, sleeps))
+    assert result.ok, result.detail
+    [call] = api.calls("GET", "/v2/email/deliverability-dashboard/blacklist-report")
+    assert call.query["BlacklistItemNames"] == ["198.51.100.1", "198.51.100.2", "198.51.100.3"]
+    rows = {(li.ip, li.list_name): li for li in result.listings}
+    sbl = rows[("198.51.100.1", "Spamhaus SBL")]
+    assert sbl.listed and sbl.first_seen == listed and sbl.reason == "listed for spam"
+    assert not rows[("198.51.100.2", "ses-blocklist-report")].listed
+
+
+async def test_no_dashboard_subscription_is_a_note_not_a_failure(api: FakeApi, sleeps: SleepRecorder) -> None:
+    ses_routes(api)
+    api.route("GET", "/v2/email/deliverability-dashboard", Reply(json={"DashboardEnabled": False}))
+    result = await fetch(make(api, sleeps))
+    assert result.ok and result.listings == ()
+    assert "deliverability dashboard not subscribed" in result.detail
+    assert api.calls("GET", "/v2/email/deliverability-dashboard/blacklist-report") == []
+
+
+async def test_hostile_blocklist_report_is_bad_payload(api: FakeApi, sleeps: SleepRecorder) -> None:
+    ses_routes(api)
+    api.route("GET", "/v2/email/deliverability-dashboard", Reply(json={"DashboardEnabled": True}))
+    api.route(
+        "GET", "/v2/email/deliverability-dashboard/blacklist-report", Reply(json={"BlacklistReport": ["x"]})
+    )
+    result = await fetch(make(api, sleeps))
+    assert result.failure == "bad_payload"

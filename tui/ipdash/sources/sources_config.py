@@ -151,7 +151,8 @@ class SesSpec(SourceSpecBase):
     profile: str | None = None
     """AWS profile for botocore's standard credential chain (default: the chain's own choice)."""
     monitoring_base_url: str | None = None
-    """CloudWatch endpoint override (default https://monitoring.<region>.amazonaws.com)."""
+    """CloudWatch endpoint override (default: botocore's endpoint for the region, e.g.
+    https://monitoring.cn-north-1.amazonaws.com.cn in China)."""
     cloudwatch: bool = True
     """Read the account's Reputation.BounceRate / ComplaintRate metrics."""
 

@@ -7,31 +7,43 @@ a config error that names the extra.
 
 SES exposes no per-IP statistics: reputation is account-wide (CloudWatch
 ``Reputation.BounceRate`` / ``ComplaintRate``, fractions) and lands as AccountDay rows,
-together with the account's enforcement status.
+together with the account's enforcement status. Those rates are not the day's own
+rates: SES computes them over a rolling window of "representative volume", so the
+rows say ``rate_basis="rolling"`` and are shown and judged as such.
+
+Endpoints come from botocore's endpoint data (``email`` and ``monitoring`` prefixes), so
+a China region gets its partition's suffix (``email.cn-north-1.amazonaws.com.cn``).
+When the account subscribes to the deliverability dashboard, the dedicated IPs'
+blocklist report (``GetBlacklistReports``) becomes provider listings; without the
+subscription that call is skipped (a note, never a failure).
 """
 
 from __future__ import annotations
 
 import asyncio
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
-from ipdash.domain.models import AccountDay, IpFacts, ProviderWarmup
+from ipdash.domain.models import AccountDay, IpFacts, ProviderListing, ProviderWarmup
 from ipdash.sources.providers.base import (
     Collected,
     ProviderError,
     ProviderSource,
-    default_base_url,
     missing_extra,
     parse_payload,
     provider_facts,
 )
 from ipdash.sources.providers.http import HttpCaller, RetryPolicy, follow_pages
 
+#: IPs per GetBlacklistReports call (a list in the query string: kept short).
+BLOCKLIST_BATCH = 20
+#: The "no listing" row for an IP the report covers and has nothing on.
+CLEAN_LIST = "ses-blocklist-report"
 REPUTATION_METRICS = {"bounce": "Reputation.BounceRate", "complaint": "Reputation.ComplaintRate"}
 
 
@@ -83,6 +95,45 @@ class MetricData(_Loose):
     NextToken: str | None = None
 
 
+class DashboardOptions(_Loose):
+    DashboardEnabled: bool = False
+
+
+class BlacklistEntry(_Loose):
+    RblName: str = ""
+    ListingTime: float | str | None = None
+    Description: str | None = None
+
+
+class BlacklistReports(_Loose):
+    BlacklistReport: dict[str, list[BlacklistEntry]] = Field(default_factory=dict)
+
+
+@cache
+def _endpoint_resolver() -> Any:
+    from botocore.loaders import create_loader
+    from botocore.regions import EndpointResolver
+
+    return EndpointResolver(create_loader().load_data("endpoints"))
+
+
+def endpoint_url(prefix: str, region: str) -> str:
+    """``https://<host>`` for an AWS endpoint prefix in a region, from botocore's endpoint data."""
+    try:
+        resolver = _endpoint_resolver()
+        from botocore.exceptions import UnknownRegionError
+    except ImportError as error:
+        raise missing_extra("ses", "aws", "botocore") from error
+    endpoint = resolver.construct_endpoint(prefix, region)
+    if endpoint and endpoint.get("hostname"):
+        return f"https://{endpoint['hostname']}"
+    try:
+        suffix = resolver.get_partition_dns_suffix(resolver.get_partition_for_region(region))
+    except UnknownRegionError as error:
+        raise ProviderError("config", f"region {region!r} is in no AWS partition botocore knows") from error
+    return f"https://{prefix}.{region}.{suffix}"
+
+
 class Signer:
     """Signs each request with botocore's SigV4 using the standard credential chain."""
 
@@ -130,7 +181,7 @@ class SesSource(ProviderSource):
         policy = RetryPolicy.from_data(timeout=self.spec.timeout)
         ses = HttpCaller(
             client,
-            base_url=self.spec.base_url or default_base_url("ses", region),
+            base_url=self.spec.base_url or endpoint_url(facts["endpoint_prefix"], region),
             runtime=self.runtime,
             policy=policy,
             headers={"Accept": "application/json"},
@@ -140,6 +191,7 @@ class SesSource(ProviderSource):
         pools = await self._pools(ses)
         for item in await self._dedicated_ips(ses):
             self._add_ip(collected, item, pools)
+        await self._blocklists(ses, collected)
         account = parse_payload(Account, await ses.get_json("/v2/email/account"), "GET /v2/email/account")
         status = account.EnforcementStatus or "UNKNOWN"
         if account.SendingEnabled is False:
@@ -149,7 +201,7 @@ class SesSource(ProviderSource):
             monitoring = HttpCaller(
                 client,
                 base_url=self.spec.monitoring_base_url
-                or default_base_url("ses", region, table="monitoring_base_urls"),
+                or endpoint_url(facts["monitoring_signing_name"], region),
                 runtime=self.runtime,
                 policy=policy,
                 sign=Signer(facts["monitoring_signing_name"], region, self.spec.profile),
@@ -164,10 +216,57 @@ class SesSource(ProviderSource):
                     bounce_rate=rates.get(day, {}).get("bounce"),
                     complaint_rate=rates.get(day, {}).get("complaint"),
                     status=status if day == until else "",
+                    rate_basis="rolling",
                     source=self.name,
                 )
             )
         return collected
+
+    async def _blocklists(self, http: HttpCaller, collected: Collected) -> None:
+        """The deliverability dashboard's blocklist report for the dedicated IPs, when subscribed."""
+        ips = [facts.ip for facts in collected.facts]
+        if not ips:
+            return
+        try:
+            options = parse_payload(
+                DashboardOptions,
+                await http.get_json("/v2/email/deliverability-dashboard"),
+                "GET /v2/email/deliverability-dashboard",
+            )
+        except ProviderError as error:
+            if error.kind in ("auth", "config"):
+                raise
+            collected.notes.append(f"deliverability dashboard status unavailable ({error.kind})")
+            return
+        if not options.DashboardEnabled:
+            collected.notes.append("no blocklist report (deliverability dashboard not subscribed)")
+            return
+        listed: set[str] = set()
+        for start in range(0, len(ips), BLOCKLIST_BATCH):
+            query = "&".join(
+                f"BlacklistItemNames={quote(ip, safe='')}" for ip in ips[start : start + BLOCKLIST_BATCH]
+            )
+            data = await http.get_json(f"/v2/email/deliverability-dashboard/blacklist-report?{query}")
+            report = parse_payload(BlacklistReports, data, "GET blacklist-report").BlacklistReport
+            for raw_ip, entries in report.items():
+                ip = collected.ip_or_skip(raw_ip)
+                for entry in entries if ip else []:
+                    listed.add(ip)
+                    collected.listings.append(
+                        ProviderListing(
+                            ip=ip,
+                            list_name=entry.RblName or "unnamed list",
+                            listed=True,
+                            reason=(entry.Description or "")[:300],
+                            first_seen=_timestamp(entry.ListingTime),
+                            source=self.name,
+                        )
+                    )
+        for ip in ips:
+            if ip not in listed:
+                collected.listings.append(
+                    ProviderListing(ip=ip, list_name=CLEAN_LIST, listed=False, source=self.name)
+                )
 
     async def _dedicated_ips(self, http: HttpCaller) -> list[DedicatedIp]:
         size = int(provider_facts()["providers"]["ses"]["page_size"])
@@ -269,3 +368,15 @@ class SesSource(ProviderSource):
                 if 0 <= value <= 1:
                     rates.setdefault(datetime.fromtimestamp(stamp, UTC).date(), {})[result.Id] = value
         return rates
+
+
+def _timestamp(value: float | str | None) -> datetime | None:
+    try:
+        if isinstance(value, int | float):
+            return datetime.fromtimestamp(value, UTC)
+        if isinstance(value, str):
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    except (ValueError, OverflowError, OSError):
+        return None
+    return None
