@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import date
+from dataclasses import replace
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -220,3 +221,15 @@ async def test_postmaster_delivery_error_query_refused_keeps_the_spam_rate(
     assert result.ok and [d.complaint_rate for d in result.account_days] == [0.001]
     assert "delivery-error reasons unavailable" in result.detail
     assert "compliance status unavailable" in result.detail
+
+
+async def test_postmark_is_never_asked_past_eastern_today(api: FakeApi, sleeps: SleepRecorder) -> None:
+    postmark_routes(api)
+    spec = PostmarkSpec(kind="postmark", name="pm", api_key_env="PM_TOKEN", base_url=api.base_url)
+    early = datetime(2025, 6, 11, 2, 30, tzinfo=UTC)  # 10 June, 22:30, in New York
+    runtime = replace(make_runtime({"PM_TOKEN": "pm-token"}, sleeps), clock=lambda: early)
+    result = await fetch(PostmarkSource(spec, runtime), since=date(2025, 6, 5), until=date(2025, 6, 11))
+    assert result.ok, result.detail
+    call = api.calls("GET", "/stats/outbound/sends")[0]
+    assert call.query["fromdate"] == ["2025-06-05"] and call.query["todate"] == ["2025-06-10"]
+    assert [d.day for d in result.account_days] == [date(2025, 6, 9), date(2025, 6, 10)]

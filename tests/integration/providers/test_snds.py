@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 import logging
-from datetime import date
+from dataclasses import replace
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -84,3 +85,20 @@ async def test_huge_blocked_range_is_capped(api: FakeApi, sleeps: SleepRecorder)
     result = await fetch(make(api, sleeps))
     assert len(result.listings) == 65536
     assert "first 65536 kept" in result.detail
+
+
+async def test_pacific_times_become_utc_and_days_count_back_from_pacific_today(
+    api: FakeApi, sleeps: SleepRecorder
+) -> None:
+    api.route("GET", "/snds/data.aspx", Reply(body=DATA))
+    api.route("GET", "/snds/ipStatus.aspx", Reply(body=b""))
+    early = datetime(2025, 6, 11, 3, 0, tzinfo=UTC)  # still 10 June, 20:00, in Pacific time
+    spec = SndsSpec(kind="snds", name="snds", api_key_env="SNDS_KEY", base_url=api.base_url, history_days=2)
+    runtime = replace(make_runtime(ENV, sleeps), clock=lambda: early)
+    result = await fetch(SndsSource(spec, runtime), until=date(2025, 6, 11))
+    assert [c.query.get("date") for c in api.calls("GET", "/snds/data.aspx")] == [None, ["060925"]]
+    first = {d.ip: d for d in result.snds}["1.1.1.0"]
+    # "12/31/2019 8:00 AM" and "9/29/2020 9:00 PM" Pacific (PST, then PDT)
+    assert first.activity_start == datetime(2019, 12, 31, 16, 0, tzinfo=UTC)
+    assert first.activity_end == datetime(2020, 9, 30, 4, 0, tzinfo=UTC)
+    assert first.day == date(2020, 9, 29)  # the Pacific day, which is the UTC day it overlaps most

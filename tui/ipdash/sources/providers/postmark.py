@@ -3,6 +3,10 @@
 Postmark has no dedicated-IP, pool or warm-up API, so nothing here is per IP: the days
 land as AccountDay rows (scope "server", or the message stream when one is set).
 Postmark answers a bad token with 401, or with 422 and ErrorCode 10.
+
+Postmark's days are US Eastern (``day_zone`` in data/providers.json): the window is
+asked in Eastern dates, never past Eastern "today", and each day is labelled with the
+UTC day it overlaps most (the same date), so that a day matches the other sources'.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from ipdash.sources.providers.base import (
     default_base_url,
     parse_payload,
 )
+from ipdash.sources.providers.day_zones import day_zone, local_today, utc_day
 from ipdash.sources.providers.http import HttpCaller, RetryPolicy
 
 #: endpoint -> {our field: Postmark's field}
@@ -50,9 +55,11 @@ class PostmarkSource(ProviderSource):
             policy=RetryPolicy.from_data(timeout=self.spec.timeout),
             headers={"Accept": "application/json", "X-Postmark-Server-Token": token},
         )
+        zone = day_zone(self.kind)
+        last = max(since, min(until, local_today(self.runtime.clock(), zone)))
         params = {
             "fromdate": since.isoformat(),
-            "todate": until.isoformat(),
+            "todate": last.isoformat(),
             "messagestream": self.spec.message_stream,
         }
         counts: dict[date, dict[str, int]] = {}
@@ -64,9 +71,10 @@ class PostmarkSource(ProviderSource):
                     raise ProviderError("auth", f"{error.detail} (check the server token)", 422) from error
                 raise
             for row in parse_payload(Days, data, f"GET {path}").Days:
-                day = _day(row.get("Date"))
-                if day is None:
+                local = _day(row.get("Date"))
+                if local is None:
                     continue
+                day = utc_day(local, zone)
                 target = counts.setdefault(day, {})
                 for ours, theirs in fields.items():
                     value = row.get(theirs)

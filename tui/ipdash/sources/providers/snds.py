@@ -3,6 +3,11 @@
 The key travels in the query string (SNDS's only credential), so it is masked in
 every message and the URL never appears in one. An HTML page where CSV was expected
 is what SNDS serves for a wrong or expired key.
+
+SNDS days and times are Pacific (America/Los_Angeles, ``day_zone`` in
+data/providers.json): activity start/end become UTC timestamps, each day is labelled
+with the UTC day it overlaps most (the same date), and earlier days are counted back
+from Pacific "today", never from a UTC date SNDS has not reached.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import ipaddress
+from dataclasses import replace
 from datetime import date, timedelta
 
 import httpx
@@ -22,6 +28,7 @@ from ipdash.sources.providers.base import (
     default_base_url,
     provider_facts,
 )
+from ipdash.sources.providers.day_zones import day_zone, local_today, to_utc, utc_day
 from ipdash.sources.providers.http import HttpCaller, RetryPolicy
 from ipdash.sources.snds_csv import parse_snds_lines
 
@@ -42,11 +49,19 @@ class SndsSource(ProviderSource):
         )
         collected = Collected()
         days: dict[tuple[str, date], SndsDay] = {}
-        for wanted in [None, *(until - timedelta(days=n) for n in range(1, self.spec.history_days))]:
+        zone = day_zone(self.kind)
+        latest = min(until, local_today(self.runtime.clock(), zone))
+        for wanted in [None, *(latest - timedelta(days=n) for n in range(1, self.spec.history_days))]:
             params = {"key": key} if wanted is None else {"key": key, "date": wanted.strftime("%m%d%y")}
             text = _csv_or_raise(await http.get_text("/snds/data.aspx", params=params), "data.aspx")
             records, errors = await asyncio.to_thread(parse_snds_lines, text.splitlines(), self.name)
             for record in records:
+                record = replace(
+                    record,
+                    day=utc_day(record.day, zone),
+                    activity_start=to_utc(record.activity_start, zone),
+                    activity_end=to_utc(record.activity_end, zone),
+                )
                 days[(record.ip, record.day)] = record
             if errors:
                 collected.notes.append(f"{len(errors)} data rows unreadable (first: {errors[0].message})")
