@@ -250,7 +250,9 @@ class SesSource(ProviderSource):
             report = parse_payload(BlacklistReports, data, "GET blacklist-report").BlacklistReport
             for raw_ip, entries in report.items():
                 ip = collected.ip_or_skip(raw_ip)
-                for entry in entries if ip else []:
+                if ip is None:
+                    continue
+                for entry in entries:
                     listed.add(ip)
                     collected.listings.append(
                         ProviderListing(

@@ -189,7 +189,7 @@ def _subtract(total: DailyStat, parts: list[DailyStat]) -> DailyStat | None:
     """What the IP total sent beyond the named providers (counts never negative), or None when
     the named providers account for every message sent."""
     sent = total.sent - sum(p.sent for p in parts)
-    values: dict[str, int | None] = {}
+    values: dict[str, Any] = {}
     for name in COUNT_FIELDS:
         whole = getattr(total, name)
         named = [getattr(p, name) for p in parts if getattr(p, name) is not None]

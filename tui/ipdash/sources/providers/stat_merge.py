@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date
+from typing import Any
 
 from ipdash.domain.models import DailyStat
 
@@ -27,7 +28,7 @@ COUNT_FIELDS = (
 
 
 def add_stats(left: DailyStat, right: DailyStat) -> DailyStat:
-    values: dict[str, int | None] = {}
+    values: dict[str, Any] = {}
     for name in COUNT_FIELDS:
         a, b = getattr(left, name), getattr(right, name)
         values[name] = None if a is None and b is None else (a or 0) + (b or 0)
