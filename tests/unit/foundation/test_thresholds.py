@@ -40,6 +40,11 @@ EXPECTED_LEVELS = [
     ("dynamics", "bounce_rate", None, 0.03),
     ("dynamics", "complaint_rate", None, 0.001),
     ("dynamics", "unsubscribe_rate", None, 0.01),
+    # block bounces: SparkPost's recommended alert at 10%, ipdash warns at half of it
+    ("default", "block_rate", 0.05, 0.10),
+    ("gmail-yahoo", "block_rate", 0.05, 0.10),
+    ("ses", "block_rate", 0.05, 0.10),
+    ("dynamics", "block_rate", None, 0.10),
 ]
 
 
@@ -58,6 +63,11 @@ def test_the_presets_are_exactly_these() -> None:
     assert judged == {(preset, metric) for preset, metric, _, _ in EXPECTED_LEVELS}
     for preset in PRESETS.values():
         assert preset.description
+    assert {name: p.accounts for name, p in PRESETS.items() if p.accounts} == {
+        "gmail-yahoo": ("gmail",),
+        "ses": ("ses",),
+    }
+    assert all(".com" in p.accounts_source for p in PRESETS.values() if p.accounts)
 
 
 DEFAULT_COMPLAINT = MetricThreshold(warn=0.001, critical=0.003)

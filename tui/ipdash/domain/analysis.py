@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
+from ipdash.domain.accounts import AccountSignal, account_signals
 from ipdash.domain.auth.findings import domain_findings
 from ipdash.domain.auth.judge import DomainAuth
 from ipdash.domain.checks import CheckResults, IpChecks, check_breaches, ip_checks
@@ -62,6 +63,8 @@ class Analysis:
     feed: tuple[FeedItem, ...] = ()
     #: The sending domains' authentication checks the analysis was given (empty: not run).
     domains: tuple[DomainAuth, ...] = ()
+    #: Account- and domain-level signals (Postmaster domains, SES account, ESP totals), judged.
+    accounts: tuple[AccountSignal, ...] = ()
 
     def all_breaches(self) -> list[FeedItem]:
         return list(self.feed)
@@ -166,6 +169,7 @@ def analyse(
             listings=listings,
         )
     feed = [item for analysis in results.values() for item in analysis.breaches]
-    feed += account_breaches(dataset.accounts.values(), window)
+    feed += account_breaches(dataset.accounts.values(), window, presets, config.thresholds)
     feed += domain_findings(checks.domains)
-    return Analysis(window, results, tuple(ordered(feed)), checks.domains)
+    accounts = tuple(account_signals(dataset.accounts.values(), window, presets, config.thresholds))
+    return Analysis(window, results, tuple(ordered(feed)), checks.domains, accounts)

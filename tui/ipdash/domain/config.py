@@ -29,6 +29,10 @@ class MetricThreshold(StrictModel):
     source: str = "user config"
 
 
+#: The rates a threshold can be set for (metrics.RATE_METRICS judges them).
+KNOWN_METRICS = ("bounce_rate", "complaint_rate", "unsubscribe_rate", "block_rate")
+
+
 class ThresholdSettings(StrictModel):
     preset: str = "default"
     """Name of the threshold preset applied to every IP (see `ipdash report --help`)."""
@@ -37,7 +41,7 @@ class ThresholdSettings(StrictModel):
     """Rates are judged only when at least this many were sent in the window."""
 
     overrides: dict[str, MetricThreshold] = Field(default_factory=dict)
-    """Per-metric overrides on top of the preset: bounce_rate, complaint_rate, unsubscribe_rate."""
+    """Per-metric overrides on top of the preset: bounce_rate, complaint_rate, unsubscribe_rate, block_rate."""
 
     mailbox_provider_presets: dict[str, str] = Field(default_factory=dict)
     """A different preset for one mailbox provider's scope, e.g. {"gmail.com" = "gmail-yahoo"}."""
@@ -46,11 +50,9 @@ class ThresholdSettings(StrictModel):
     @classmethod
     def _known_metrics(cls, value: dict[str, MetricThreshold]) -> dict[str, MetricThreshold]:
         # A misspelt metric would otherwise be ignored without a word.
-        unknown = sorted(set(value) - {"bounce_rate", "complaint_rate", "unsubscribe_rate"})
+        unknown = sorted(set(value) - set(KNOWN_METRICS))
         if unknown:
-            raise ValueError(
-                f"unknown metric(s) {', '.join(unknown)}: use bounce_rate, complaint_rate or unsubscribe_rate"
-            )
+            raise ValueError(f"unknown metric(s) {', '.join(unknown)}: use {', '.join(KNOWN_METRICS)}")
         return value
 
 

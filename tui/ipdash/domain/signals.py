@@ -1,13 +1,19 @@
 """Breaches from the mailbox providers' and ESPs' own signals: Microsoft SNDS colours and trap hits,
-provider-reported blocks and listings, and account status (SES enforcement, …)."""
+provider-reported blocks and listings, account status (SES enforcement, …), and account and domain
+rates judged against the presets (Gmail spam rate per domain, SES account reputation, ESP account
+totals) with Postmaster v2's compliance status."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
+from ipdash.domain.accounts import BASIS_TEXT, AccountSignal, account_signals, metric_name
+from ipdash.domain.config import ThresholdSettings
 from ipdash.domain.feed import FeedItem
 from ipdash.domain.metrics import Window
 from ipdash.domain.models import AccountDay, ProviderListing, SndsDay
+from ipdash.domain.thresholds import Preset
+from ipdash.domain.verdicts import Status, format_rate
 
 SNDS_SOURCE = "Microsoft SNDS"
 SNDS_MEANING = {
@@ -87,8 +93,72 @@ def provider_listing_breaches(listings: Iterable[ProviderListing]) -> list[FeedI
     return items
 
 
-def account_breaches(days: Iterable[AccountDay], window: Window) -> list[FeedItem]:
-    """The latest status of each account or domain in the window, when it is not healthy."""
+def account_breaches(
+    days: Iterable[AccountDay],
+    window: Window,
+    presets: Mapping[str, Preset] | None = None,
+    settings: ThresholdSettings | None = None,
+) -> list[FeedItem]:
+    """The latest status of each account or domain in the window, when it is not healthy; with
+    presets, also its rates over their levels and the compliance requirements that need work."""
+    days = list(days)
+    items = _status_breaches(days, window)
+    if presets is not None:
+        for signal in account_signals(days, window, presets, settings or ThresholdSettings()):
+            items += signal_breaches(signal, window)
+    return items
+
+
+def signal_breaches(signal: AccountSignal, window: Window) -> list[FeedItem]:
+    """One account's rates at or over a level, and its compliance rows that need work."""
+    items = []
+    for rate in signal.rates:
+        if not rate.status.is_breach:
+            continue
+        name = metric_name(signal.provider, rate.metric)
+        basis = BASIS_TEXT.get(rate.basis, rate.basis)
+        when = f" on {rate.day}" if rate.day else f" from {window.start} to {window.end}"
+        reason = (
+            f"{signal.provider} {name} for {signal.scope} is {format_rate(rate.value)}{when} ({basis}), "
+            f"at or over the {rate.preset} {rate.status.value} level {format_rate(rate.threshold)}"
+        )
+        items.append(
+            FeedItem(
+                severity="critical" if rate.status is Status.CRITICAL else "warn",
+                since=rate.day or window.start,
+                ip=signal.label,
+                what=f"account · {name}" + (" (rolling)" if rate.basis == "rolling" else ""),
+                detail=f"{format_rate(rate.value)} ≥ {format_rate(rate.threshold)} · {basis}",
+                source=f"{rate.preset}: {rate.source}",
+                kind="account",
+                metric=rate.metric,
+                scope=signal.scope,
+                value=rate.value,
+                threshold=rate.threshold,
+                preset=rate.preset,
+                reason=reason,
+            )
+        )
+    if signal.compliance:
+        needs = ", ".join(row.split("=")[0] for row in signal.compliance)
+        items.append(
+            FeedItem(
+                severity="warn",
+                since=signal.latest,
+                ip=signal.label,
+                what="account · Gmail compliance",
+                detail=f"needs work: {needs}",
+                source="Google Postmaster Tools v2: sender compliance status (bulk-sender requirements)",
+                kind="account",
+                metric="compliance",
+                scope=signal.scope,
+                reason=f"Postmaster Tools says {signal.scope} needs work on {needs}",
+            )
+        )
+    return items
+
+
+def _status_breaches(days: Iterable[AccountDay], window: Window) -> list[FeedItem]:
     latest: dict[tuple[str, str], AccountDay] = {}
     for day in days:
         key = (day.source, day.scope)

@@ -40,6 +40,9 @@ class Preset(BaseModel):
     name: str
     description: str = ""
     metrics: dict[str, MetricThreshold] = Field(default_factory=dict)
+    #: Account-level providers (AccountDay.provider) whose own signals this preset judges.
+    accounts: tuple[str, ...] = ()
+    accounts_source: str = ""
 
 
 def parse_presets(raw: Mapping[str, Any]) -> dict[str, Preset]:

@@ -9,7 +9,12 @@ from __future__ import annotations
 from enum import StrEnum
 
 IP_SCOPE = "ip"
-METRIC_LABELS = {"bounce_rate": "bounce", "complaint_rate": "complaint", "unsubscribe_rate": "unsubscribe"}
+METRIC_LABELS = {
+    "bounce_rate": "bounce",
+    "complaint_rate": "complaint",
+    "unsubscribe_rate": "unsubscribe",
+    "block_rate": "block",
+}
 
 
 class Status(StrEnum):

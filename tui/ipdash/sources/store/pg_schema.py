@@ -71,6 +71,14 @@ MIGRATIONS: tuple[str, ...] = (
         key TEXT PRIMARY KEY, source TEXT NOT NULL, opened_at TIMESTAMPTZ NOT NULL, payload JSONB NOT NULL
     );
     """,
+    # 2: as SQLite's migration 4: block bounces, account rate basis, Postmaster reasons and compliance.
+    """
+    ALTER TABLE daily_stats ADD COLUMN blocked BIGINT;
+    ALTER TABLE account_days ADD COLUMN blocked BIGINT;
+    ALTER TABLE account_days ADD COLUMN rate_basis TEXT NOT NULL DEFAULT 'daily';
+    ALTER TABLE account_days ADD COLUMN delivery_errors TEXT NOT NULL DEFAULT '';
+    ALTER TABLE account_days ADD COLUMN compliance TEXT NOT NULL DEFAULT '';
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
