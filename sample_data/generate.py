@@ -40,6 +40,7 @@ class Rates:
     unsubscribe: float = 0.002  # of delivered
     open: float = 0.32
     click: float = 0.04
+    block: float = 0.3  # share of the soft bounces that are blocks (the mailbox provider refusing the IP)
 
 
 @dataclass
@@ -93,7 +94,9 @@ def gmail_complaints(ago: int, mbp: str) -> Rates:
     return Rates(complaint=0.0036)  # then its 0.3% limit
 
 
-def bad_import(ago: int, _mbp: str) -> Rates:
+def bad_import(ago: int, mbp: str) -> Rates:
+    if ago in (5, 4, 3) and mbp == "outlook.com":  # Microsoft blocks the IP (SNDS RED): 6% blocks
+        return Rates(hard_bounce=0.085, soft_bounce=0.07, complaint=0.0009, block=0.9)
     if ago in (5, 4, 3):
         return Rates(hard_bounce=0.085, soft_bounce=0.012, complaint=0.0009)
     if ago < 3:
@@ -214,7 +217,8 @@ def generate_rows(rng: random.Random) -> tuple[list[list[object]], list[list[obj
                 unsubscribes = round(delivered * jitter(rng, rates.unsubscribe))
                 opens = round(delivered * jitter(rng, rates.open))
                 clicks = round(opens * jitter(rng, rates.click / rates.open if rates.open else 0))
-                stats.append([day.isoformat(), story.ip, mbp, sent, delivered, hard, soft, complaints, unsubscribes, opens, clicks])
+                blocks = round(soft * rates.block)  # no rng draw: the other columns keep their values
+                stats.append([day.isoformat(), story.ip, mbp, sent, delivered, hard, soft, complaints, unsubscribes, opens, clicks, blocks])
                 if mbp == "outlook.com":
                     outlook_sent, outlook_delivered = sent, delivered
             if ":" not in story.ip and outlook_sent >= 100:  # SNDS covers IPv4 with ~100+ messages a day
@@ -233,6 +237,57 @@ def snds_row(story: Story, day: date, ago: int, sent: int, delivered: int, rng: 
     helo = story.facts.get("rdns", "")
     return [story.ip, f"{stamp} 12:00 AM", f"{stamp} 11:59 PM", sent, sent, delivered, colour, complaint_text,
             trap_start, trap_end, traps, helo, f"bounces@{helo}", ""]
+
+
+ACCOUNT_HEADER = ["date", "provider", "scope", "source", "sent", "bounced", "complaints", "blocked",
+                  "bounce_rate", "complaint_rate", "rate_basis", "status", "delivery_errors", "compliance"]
+ACCOUNT_DAYS = 30  # what the providers' APIs give back on a first poll
+
+
+def account_rows(stats: list[list[object]]) -> list[list[object]]:
+    """Account and domain days derived from the per-IP rows (no rng): SendGrid account totals with
+    blocks, SES's rolling account reputation, and Google Postmaster v2 per sending domain."""
+    by_ip = {story.ip: story for story in STORIES}
+    days = [LAST_DAY - timedelta(days=n) for n in range(ACCOUNT_DAYS - 1, -1, -1)]
+    totals: dict[tuple[str, str], list[int]] = {}  # (date, provider or domain) -> sent, bounced, complaints, blocks
+    gmail: dict[tuple[str, str], list[int]] = {}  # (date, domain) -> gmail delivered, complaints
+    for day, ip, mbp, sent, delivered, hard, soft, complaints, _u, _o, _c, blocks in stats:
+        facts = by_ip[str(ip)].facts
+        row = totals.setdefault((str(day), str(facts["provider"])), [0, 0, 0, 0])
+        for index, value in enumerate((sent, hard + soft, complaints, blocks)):  # type: ignore[operator]
+            row[index] += int(value)  # type: ignore[call-overload]
+        for domain in facts.get("sending_domains", []):  # type: ignore[attr-defined]
+            if mbp == "gmail.com":
+                cell = gmail.setdefault((str(day), domain), [0, 0])
+                cell[0] += int(delivered)  # type: ignore[call-overload]
+                cell[1] += int(complaints)  # type: ignore[call-overload]
+    rows: list[list[object]] = []
+    for day in days:
+        key = day.isoformat()
+        sent, bounced, complaints, blocks = totals.get((key, "sendgrid"), [0, 0, 0, 0])
+        if sent:
+            rows.append([key, "sendgrid", "account", "sendgrid", sent, bounced, complaints, blocks,
+                         "", "", "daily", "", "", ""])
+    for day in days:  # SES: rolling rates over the trailing 14 days' volume (its "representative volume")
+        trailing = [totals.get(((day - timedelta(days=n)).isoformat(), "ses"), [0, 0, 0, 0]) for n in range(14)]
+        sent = sum(t[0] for t in trailing)
+        if sent:
+            bounce = sum(t[1] for t in trailing) / sent
+            complaint = sum(t[2] for t in trailing) / sent
+            status = "HEALTHY" if day == LAST_DAY else ""
+            rows.append([day.isoformat(), "ses", "account", "ses", "", "", "", "", f"{bounce:.4f}",
+                         f"{complaint:.5f}", "rolling", status, "", ""])
+    for domain in ("acme-shop.example", "news.acme-shop.example", "promo.acme-shop.example"):
+        for day in days:
+            delivered, complaints = gmail.get((day.isoformat(), domain), [0, 0])
+            if delivered < 1000:  # Postmaster shows nothing for low daily volume
+                continue
+            ago = (LAST_DAY - day).days
+            errors = "low_ip_reputation=0.021;ip_in_rbls=0.008" if domain.startswith("promo") and ago <= 5 else ""
+            compliance = "DMARC_POLICY=NEEDS_WORK;DMARC_ALIGNMENT=NEEDS_WORK" if domain.startswith("promo") and day == LAST_DAY else ""
+            rows.append([day.isoformat(), "gmail", domain, "postmaster", "", "", "", "", "",
+                         f"{complaints / delivered:.5f}", "daily", "", errors, compliance])
+    return rows
 
 
 def facts_toml() -> str:
@@ -259,11 +314,15 @@ def main() -> None:
     with open(HERE / "stats.csv", "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(["date", "ip", "mailbox_provider", "sent", "delivered", "hard_bounces", "soft_bounces",
-                         "complaints", "unsubscribes", "opens", "clicks"])
+                         "complaints", "unsubscribes", "opens", "clicks", "blocks"])
         writer.writerows(stats)
     with open(HERE / "snds.csv", "w", newline="", encoding="utf-8") as handle:
         csv.writer(handle, lineterminator="\r\n").writerows(snds)
     (HERE / "ips.toml").write_text(facts_toml(), encoding="utf-8")
+    with open(HERE / "accounts.csv", "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(ACCOUNT_HEADER)
+        writer.writerows(account_rows(stats))
     print(f"wrote {len(stats)} stats rows, {len(snds)} SNDS rows, {len(STORIES)} IPs "
           f"({FIRST_DAY} .. {LAST_DAY}; warm-up starts {WARMUP_START}, idle since {IDLE_SINCE})")
 

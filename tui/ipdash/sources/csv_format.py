@@ -22,6 +22,7 @@ complaints         complaints, spam reports, spam complaints, spam report,
 unsubscribes       unsubscribes, unsubscribed, unsubscribe, unsubs
 opens              opens, opened, unique opens
 clicks             clicks, clicked, unique clicks
+blocked            blocks, blocked, block bounces, blocked bounces, block bounce
 =================  ==========================================================
 
 Anything else is mapped explicitly in the config (``[[csv]] columns = {...}``).
@@ -45,6 +46,7 @@ COUNT_FIELDS = (
     "unsubscribes",
     "opens",
     "clicks",
+    "blocked",
 )
 
 HEADER_ALIASES: dict[str, tuple[str, ...]] = {
@@ -75,6 +77,7 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "unsubscribes": ("unsubscribes", "unsubscribed", "unsubscribe", "unsubs"),
     "opens": ("opens", "opened", "unique opens"),
     "clicks": ("clicks", "clicked", "unique clicks"),
+    "blocked": ("blocks", "blocked", "block bounces", "blocked bounces", "block bounce"),
 }
 
 _ALIAS_TO_FIELD = {alias: name for name, aliases in HEADER_ALIASES.items() for alias in aliases}

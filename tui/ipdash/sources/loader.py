@@ -6,6 +6,7 @@ reason while the others load.
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -33,6 +34,8 @@ class LoadPlan:
     #: Where the config came from: relative paths in [store] and [[sources]] resolve against it.
     config_path: Path | None = None
     csv_from_command_line: bool = False
+    #: Account- and domain-level days (sources.accounts_file), e.g. the sample data's accounts.csv.
+    account_files: tuple[Path, ...] = ()
 
     @property
     def polls_providers(self) -> bool:
@@ -50,6 +53,7 @@ def sample_plan(config: Config | None = None) -> LoadPlan:
         facts_files=(folder / "ips.toml",),
         config=config or Config(),
         is_sample=True,
+        account_files=(folder / "accounts.csv",),
     )
 
 
@@ -123,9 +127,31 @@ def load_dataset(
         dataset.sources.append(
             SourceInfo(path.name, "facts", SourceState.FRESH, fetched_at, rows=len(dataset.facts))
         )
+    for path in plan.account_files:
+        _load_accounts(dataset, path, fetched_at)
     for entry in plan.config.ips:
         dataset.facts[entry.ip] = entry.to_facts(source="config")
     return dataset
+
+
+def _load_accounts(dataset: Dataset, path: Path, fetched_at: datetime) -> None:
+    from ipdash.sources.accounts_file import read_accounts_file
+
+    try:
+        read = read_accounts_file(path)
+    except (OSError, UnicodeDecodeError, csv.Error) as error:
+        dataset.sources.append(
+            SourceInfo(path.name, "accounts", SourceState.FAILED, fetched_at, detail=str(error))
+        )
+        return
+    for day in read.days:
+        dataset.accounts[(day.source, day.scope, day.day)] = day
+    detail = f"{len(read.errors)} rows skipped (first: {read.errors[0]})" if read.errors else ""
+    dataset.sources.append(
+        SourceInfo(
+            path.name, "accounts", SourceState.FRESH, fetched_at, len(read.days), len(read.errors), detail
+        )
+    )
 
 
 def failed_sources(dataset: Dataset) -> list[SourceInfo]:

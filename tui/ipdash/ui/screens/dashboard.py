@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Footer, Input, Static, TabbedContent, Tab
 
 from ipdash.ui.gc_pauses import bulk_allocation
 from ipdash.ui.messages import DataReady
+from ipdash.ui.widgets.accounts_panel import AccountsPanel
 from ipdash.ui.widgets.breach_feed import BreachFeed
 from ipdash.ui.widgets.domains_panel import DomainsPanel, DomainsView
 from ipdash.ui.widgets.ip_panels import breaches_text, facts_text, provider_table, score_breakdown, score_text
@@ -31,6 +32,7 @@ class DashboardScreen(Screen[None]):
         Binding("2", "show_panel('tab-warmup')", "Warm-up", show=False, id="panel_warmup"),
         Binding("3", "show_panel('tab-sources')", "Sources", show=False, id="panel_sources"),
         Binding("4", "show_panel('tab-domains')", "Domains", show=False, id="panel_domains"),
+        Binding("5", "show_panel('tab-accounts')", "Account & domains", show=False, id="panel_accounts"),
     ]
 
     #: Seconds of quiet after a keystroke before the table filters: a burst of typing filters once.
@@ -69,6 +71,8 @@ class DashboardScreen(Screen[None]):
                     yield Static(id="file-sources")
                 with TabPane("4 Domains", id="tab-domains"):
                     yield DomainsPanel(id="domains-panel")
+                with TabPane("5 Account & domains", id="tab-accounts"), VerticalScroll():
+                    yield AccountsPanel(id="accounts-panel")
         yield StatusBar(self.clock, id="status")
         yield Footer()
 
@@ -112,6 +116,7 @@ class DashboardScreen(Screen[None]):
 
         self.table.show(data.analysis, data.warmups, blocklist_cells(data.analysis, self.checking))
         self.query_one(BreachFeed).show(data.analysis.feed)
+        self.query_one(AccountsPanel).show(data.analysis.accounts)
         self._show_warmups()
         self.refresh_sources()  # the Sources tab may have been opened before the data arrived
         self._start_domain_checks()
