@@ -363,3 +363,35 @@ def test_an_unknown_preset_for_a_mailbox_provider_exits_2(tmp_path: Path) -> Non
     result = report("--config", str(config))
     assert result.exit_code == EXIT_USAGE
     assert "unknown threshold preset 'nope'" in result.stderr
+
+
+def test_accounts_in_the_json() -> None:
+    _, data = report_json()
+    accounts = {(a["provider"], a["scope"]): a for a in data["accounts"]}
+    assert set(accounts) == {
+        ("gmail", "acme-shop.example"),
+        ("gmail", "news.acme-shop.example"),
+        ("gmail", "promo.acme-shop.example"),
+        ("sendgrid", "account"),
+        ("ses", "account"),
+    }
+    news = accounts[("gmail", "news.acme-shop.example")]["rates"]["complaint_rate"]
+    assert (news["status"], news["threshold"], news["preset"], news["basis"]) == (
+        "warn",
+        0.001,
+        "gmail-yahoo",
+        "daily",
+    )
+    ses = accounts[("ses", "account")]
+    assert {r["basis"] for r in ses["rates"].values()} == {"rolling"} and ses["sent"] is None
+    assert ses["status"] == "HEALTHY"
+    assert 0 < accounts[("sendgrid", "account")]["rates"]["block_rate"]["value"] < 1
+    promo = accounts[("gmail", "promo.acme-shop.example")]
+    assert promo["compliance_needs_work"] == ["DMARC_POLICY", "DMARC_ALIGNMENT"]
+    assert promo["delivery_error_rates"] == {"low_ip_reputation": 0.021, "ip_in_rbls": 0.008}
+    for account in data["accounts"]:
+        for rate in account["rates"].values():
+            assert rate["value"] is None or 0 <= rate["value"] <= 1
+            assert rate["status"] and rate["reason"]
+    spam = [b for b in data["account_breaches"] if b["metric"] == "complaint_rate"]
+    assert [(b["scope"], b["severity"]) for b in spam] == [("news.acme-shop.example", "warn")]

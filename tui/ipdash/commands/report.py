@@ -11,6 +11,7 @@ import click
 
 from ipdash.commands._analysis import ChecksChoice, analyse_for_cli, check_options, finding_exit_code
 from ipdash.commands._output import emit_json, fail_usage, render_table
+from ipdash.commands.accounts_json import accounts_to_json
 from ipdash.domain.analysis import Analysis, IpAnalysis
 from ipdash.domain.auth.serialise import domains_to_json
 from ipdash.domain.checks import IpChecks
@@ -115,6 +116,7 @@ def report_json(result: Analysis, dataset: Dataset, *, generated_at: datetime) -
             _breach_json(item) for item in result.feed if id(item) not in ip_scoped and item.kind != "domain"
         ],
         "domains": domains_to_json(result.domains),
+        "accounts": accounts_to_json(result.accounts),
         "errors": [_error_json(error) for error in dataset.errors],
         "sources": [
             {
