@@ -95,8 +95,8 @@ def gmail_complaints(ago: int, mbp: str) -> Rates:
 
 
 def bad_import(ago: int, mbp: str) -> Rates:
-    if ago in (5, 4, 3) and mbp == "outlook.com":  # Microsoft blocks the IP (SNDS RED): 6% blocks
-        return Rates(hard_bounce=0.085, soft_bounce=0.07, complaint=0.0009, block=0.9)
+    if ago in (5, 4, 3) and mbp == "outlook.com":  # Microsoft blocks the IP (SNDS RED): ~12% blocks
+        return Rates(hard_bounce=0.085, soft_bounce=0.13, complaint=0.0009, block=0.95)
     if ago in (5, 4, 3):
         return Rates(hard_bounce=0.085, soft_bounce=0.012, complaint=0.0009)
     if ago < 3:

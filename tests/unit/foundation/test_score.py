@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from ipdash.domain.metrics import IpMetrics, Totals, Window
 from ipdash.domain.models import BlocklistSignal, IpFacts, SndsDay
 from ipdash.domain.score import (
+    BLOCK_ANCHORS,
     BOUNCE_ANCHORS,
     COMPLAINT_ANCHORS,
     WEIGHTS,
@@ -105,12 +106,13 @@ def test_weights_sum_to_one() -> None:
 
 
 def test_the_worked_example_from_the_reference() -> None:
-    # complaint 0.12%, bounce 1.5%, no listings, Postmaster MEDIUM, SNDS GREEN with 0 traps, CV 0.2 -> 83.75
+    # complaint 0.12%, bounce 1.5%, no listings, SNDS GREEN with 0 traps, CV 0.2; the reference's
+    # "Postmaster MEDIUM" (70) slot is the block rate now: 2% blocks -> 70, the same 10.5 points.
+    window_totals = replace(totals(complaint=0.0012, bounce=0.015), blocked=2_000)  # 2% of 100,000
     score = score_ip(
-        metrics(totals(complaint=0.0012, bounce=0.015), cv=0.2),
+        metrics(window_totals, cv=0.2),
         min_volume=1000,
         blocklists=CLEAN,
-        postmaster="MEDIUM",
         snds=[snds("GREEN")],
         worst_breach="warn",  # 0.12% is over the 0.1% warn level
     )
@@ -122,7 +124,7 @@ def test_the_worked_example_from_the_reference() -> None:
     assert parts["complaints"] == (pytest.approx(65), pytest.approx(16.25))
     assert parts["bounces"] == (100, pytest.approx(20))
     assert parts["blocklists"] == (100, pytest.approx(15))
-    assert parts["postmaster"] == (70, pytest.approx(10.5))
+    assert parts["blocks"] == (pytest.approx(70), pytest.approx(10.5))
     assert parts["snds"] == (100, pytest.approx(10))
     assert parts["consistency"] == (pytest.approx(80), pytest.approx(12))
     assert sum(c.contribution for c in score.components) == pytest.approx(83.75)
@@ -133,7 +135,7 @@ def test_missing_components_are_dropped_and_weights_renormalised() -> None:
     assert score.uncapped == pytest.approx((0.25 * 65 + 0.20 * 100) / 0.45)
     assert score.value == 81
     parts = components(score)
-    for name in ("blocklists", "postmaster", "snds", "consistency"):
+    for name in ("blocklists", "blocks", "snds", "consistency"):
         assert parts[name] == (None, 0.0)
     assert parts["complaints"][1] + parts["bounces"][1] == pytest.approx(score.uncapped)
 
@@ -165,7 +167,7 @@ def test_the_worst_provider_with_enough_volume_drives_the_rate() -> None:
         ({"window_totals": totals(complaint=0.005)}, 40, "PAUSE"),  # SES-style 0.5% without Gmail data
         ({"window_totals": totals(bounce=0.10)}, 30, "PAUSE"),
         ({"snds": [snds("GREEN", END - timedelta(days=1)), snds("RED")]}, 40, "HOLD"),
-        ({"postmaster": "BAD"}, 40, "HOLD"),
+        ({"window_totals": replace(totals(), blocked=10_000)}, 40, "HOLD"),  # 10% blocks: SparkPost's alert
     ],
 )
 def test_hard_gates_cap_the_score_and_make_it_critical(kwargs: dict, cap: int, state: str) -> None:  # type: ignore[type-arg]
@@ -187,7 +189,7 @@ def test_hard_gates_cap_the_score_and_make_it_critical(kwargs: dict, cap: int, s
         {"window_totals": totals(bounce=0.0999)},
         {"snds": [snds("RED", END - timedelta(days=1)), snds("GREEN")]},  # RED, but not the latest day
         {"snds": [snds("RED", END - timedelta(days=7))]},  # RED outside the window
-        {"postmaster": "LOW"},
+        {"window_totals": replace(totals(), blocked=9_990)},  # 9.99% blocks
         {"blocklists": BlocklistSignal(False, 3, 4, 2)},
     ],
 )
@@ -277,16 +279,13 @@ def test_the_band_agrees_with_the_score_shown() -> None:
     complaint=st.floats(min_value=0, max_value=0.0029),
     bounce=st.floats(min_value=0, max_value=0.099),
     cv=st.one_of(st.none(), st.floats(min_value=0, max_value=3)),
-    postmaster=st.sampled_from([None, "HIGH", "MEDIUM", "LOW"]),
+    blocked=st.one_of(st.none(), st.integers(min_value=0, max_value=99_999)),
 )
 def test_band_always_matches_the_shown_score_without_gates(
-    complaint: float, bounce: float, cv: float | None, postmaster: str | None
+    complaint: float, bounce: float, cv: float | None, blocked: int | None
 ) -> None:
-    score = score_ip(
-        metrics(totals(sent=1_000_000, complaint=complaint, bounce=bounce), cv=cv),
-        min_volume=1000,
-        postmaster=postmaster,
-    )
+    window_totals = replace(totals(sent=1_000_000, complaint=complaint, bounce=bounce), blocked=blocked)
+    score = score_ip(metrics(window_totals, cv=cv), min_volume=1000)
     assert score.gates == ()
     assert score.value is not None and 0 <= score.value <= 100
     assert score.band is band_for(score.value)
@@ -390,3 +389,27 @@ def test_the_consistency_detail_counts_sending_days_not_calendar_days() -> None:
     score = score_ip(replace(metrics(cv=0.1), daily=days), min_volume=1000)
     consistency = next(c for c in score.components if c.name == "consistency")
     assert consistency.detail == "CV 0.10 over the last 10 sending days"
+
+
+@pytest.mark.parametrize(
+    ("percent", "expected"), [(0.0, 100), (0.5, 100), (2.0, 70), (5.0, 30), (10.0, 0), (50.0, 0)]
+)
+def test_block_anchors(percent: float, expected: float) -> None:
+    assert piecewise(percent, BLOCK_ANCHORS) == pytest.approx(expected)
+
+
+def test_a_provider_blocking_the_ip_drags_the_score_even_when_the_ip_total_is_low() -> None:
+    by_provider = {
+        "outlook.com": replace(totals(sent=10_000), blocked=600),  # Microsoft refuses 6%
+        "gmail.com": replace(totals(sent=90_000), blocked=0),
+    }
+    ip_totals = replace(totals(sent=100_000), blocked=600)  # 0.6% over all providers
+    score = score_ip(metrics(ip_totals, by_provider=by_provider, cv=None), min_volume=1000)
+    blocks = next(c for c in score.components if c.name == "blocks")
+    assert blocks.subscore == pytest.approx(24) and "outlook.com" in blocks.detail
+
+
+def test_no_block_counts_drop_the_slot_instead_of_scoring_it() -> None:
+    score = score_ip(metrics(totals(complaint=0.0012, bounce=0.015), cv=None), min_volume=1000)
+    blocks = next(c for c in score.components if c.name == "blocks")
+    assert blocks.subscore is None and blocks.contribution == 0.0

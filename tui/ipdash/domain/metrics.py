@@ -7,6 +7,8 @@ Rate definitions (fractions):
 * complaint rate = complaints / delivered (sent when delivered is not reported),
   as mailbox providers compute spam rates over mail that reached the mailbox
 * unsubscribe rate = unsubscribes / delivered (same fallback)
+* block rate = blocked / sent: bounces the provider classes as blocks (SparkPost
+  count_block_bounce, Mailgun ESP-block failures, SendGrid blocks, a CSV "blocks" column)
 
 A rate whose numerator the source does not report is ``None`` (unknown), not 0.
 """
@@ -78,6 +80,7 @@ class Totals:
     unsubscribes: int | None = None
     opens: int | None = None
     clicks: int | None = None
+    blocked: int | None = None
 
     def __add__(self, other: Totals) -> Totals:
         return Totals(
@@ -89,6 +92,7 @@ class Totals:
             unsubscribes=_plus(self.unsubscribes, other.unsubscribes),
             opens=_plus(self.opens, other.opens),
             clicks=_plus(self.clicks, other.clicks),
+            blocked=_plus(self.blocked, other.blocked),
         )
 
     @classmethod
@@ -102,6 +106,7 @@ class Totals:
             unsubscribes=stat.unsubscribes,
             opens=stat.opens,
             clicks=stat.clicks,
+            blocked=stat.blocked,
         )
 
     @property
@@ -124,12 +129,16 @@ class Totals:
     def unsubscribe_rate(self) -> float | None:
         return _ratio(self.unsubscribes, self._reached)
 
+    @property
+    def block_rate(self) -> float | None:
+        return _ratio(self.blocked, self.sent)
+
     def rate(self, metric: str) -> float | None:
         value: float | None = getattr(self, metric)
         return value
 
 
-RATE_METRICS = ("bounce_rate", "complaint_rate", "unsubscribe_rate")
+RATE_METRICS = ("bounce_rate", "complaint_rate", "unsubscribe_rate", "block_rate")
 
 
 def total(items: Iterable[Totals]) -> Totals:

@@ -15,6 +15,15 @@ Adjustments to §4.1, with reasons:
   the plan, not inconsistency.
 * With no rate component (volume below the minimum, or idle) there is no score:
   a number built from volume shape alone would look like a verdict it is not.
+* §4.1's "Google Postmaster IP reputation" slot (0.15) is now the **block rate**:
+  Postmaster Tools v2 has no IP (or domain) reputation, and the IP-related signals
+  it does give (reject reasons low_ip_reputation, ip_in_rbls, bad_or_missing_ptr_record)
+  are per sending domain, not per IP: on a domain sent from several IPs they cannot
+  be pinned on one, so they are judged in the account & domains view and the feed,
+  not here. Block bounces (SparkPost count_block_bounce, Mailgun ESP-block failures)
+  are the per-IP measure of the same thing, mailbox providers refusing the IP, worst
+  of the IP and each provider with volume; 10% (SparkPost's recommended alert) is a
+  HOLD gate. Without block counts the slot drops out and the rest renormalise.
 """
 
 from __future__ import annotations
@@ -32,14 +41,15 @@ WEIGHTS = {
     "complaints": 0.25,
     "bounces": 0.20,
     "blocklists": 0.15,
-    "postmaster": 0.15,
+    "blocks": 0.15,
     "snds": 0.10,
     "consistency": 0.15,
 }
 REWARM_IDLE_DAYS = 30
 WARMUP_PERIOD_DAYS = 45  # SES standard warm-up length: the longest published ramp
 GMAIL = "gmail.com"
-POSTMASTER_SUBSCORES = {"HIGH": 100.0, "MEDIUM": 70.0, "LOW": 30.0, "BAD": 0.0}
+#: Block rate gate: SparkPost's recommended block-bounce alert (threshold_presets.json block_rate).
+BLOCK_GATE_PERCENT = 10.0
 SNDS_SUBSCORES = {"GREEN": 100.0, "YELLOW": 50.0, "RED": 0.0}
 
 
@@ -85,6 +95,8 @@ def piecewise(value: float, anchors: Sequence[tuple[float, float]]) -> float:
 # Anchors in percent, from §4.1.
 COMPLAINT_ANCHORS = ((0.05, 100.0), (0.10, 70.0), (0.30, 20.0), (0.50, 0.0))
 BOUNCE_ANCHORS = ((2.0, 100.0), (5.0, 50.0), (10.0, 0.0))
+#: Block rate in percent -> sub-score: clean up to 0.5%, 30 at the 5% warn level, 0 at the 10% alert.
+BLOCK_ANCHORS = ((0.5, 100.0), (2.0, 70.0), (5.0, 30.0), (10.0, 0.0))
 
 
 def band_for(value: float) -> Band:
@@ -104,7 +116,6 @@ def score_ip(
     facts: IpFacts | None = None,
     snds: Sequence[SndsDay] = (),
     blocklists: BlocklistSignal | None = None,
-    postmaster: str | None = None,
     worst_breach: str | None = None,
 ) -> Score:
     """Score one IP. ``worst_breach`` ("warn" / "critical") caps the band: a number
@@ -128,7 +139,7 @@ def score_ip(
             _rate_detail(bounce_label, bounce_rate_pct, bounce_where, metrics, min_volume),
         ),
         _blocklist_component(blocklists, gates),
-        _postmaster_component(postmaster, gates),
+        _blocks_component(metrics, min_volume, gates),
         _snds_component(snds, metrics, gates),
         _consistency_component(metrics, facts, gates),
     ]
@@ -222,7 +233,7 @@ def _worst_rate(metrics: IpMetrics, metric: str, min_volume: int) -> tuple[float
         return None, None, ""
     worst, where = max(candidates)
     percent = worst * 100
-    anchors = COMPLAINT_ANCHORS if metric == "complaint_rate" else BOUNCE_ANCHORS
+    anchors = {"complaint_rate": COMPLAINT_ANCHORS, "block_rate": BLOCK_ANCHORS}.get(metric, BOUNCE_ANCHORS)
     return piecewise(percent, anchors), percent, where
 
 
@@ -252,18 +263,14 @@ def _blocklist_component(signal: BlocklistSignal | None, gates: list[Gate]) -> C
     return Component("blocklists", WEIGHTS["blocklists"], value, detail, lowers_only=bool(unknown))
 
 
-def _postmaster_component(reputation: str | None, gates: list[Gate]) -> Component:
-    if reputation is None or reputation.upper() not in POSTMASTER_SUBSCORES:
-        return Component(
-            "postmaster", WEIGHTS["postmaster"], None, "no per-IP reputation (Postmaster Tools v2 has none)"
-        )
-    if reputation.upper() == "BAD":
-        gates.append(Gate("Google Postmaster reputation BAD", 40, "HOLD"))
+def _blocks_component(metrics: IpMetrics, min_volume: int, gates: list[Gate]) -> Component:
+    subscore, percent, where = _worst_rate(metrics, "block_rate", min_volume)
+    if percent is not None and percent >= BLOCK_GATE_PERCENT:
+        gates.append(Gate(f"block rate {percent:.1f}% ≥ {BLOCK_GATE_PERCENT:g}% ({where})", 40, "HOLD"))
+    if subscore is None and metrics.totals.sent >= min_volume:
+        return Component("blocks", WEIGHTS["blocks"], None, "no block counts from the source")
     return Component(
-        "postmaster",
-        WEIGHTS["postmaster"],
-        POSTMASTER_SUBSCORES[reputation.upper()],
-        f"IP reputation {reputation.upper()}",
+        "blocks", WEIGHTS["blocks"], subscore, _rate_detail("block", percent, where, metrics, min_volume)
     )
 
 
