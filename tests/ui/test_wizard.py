@@ -575,7 +575,7 @@ async def test_w_over_the_sample_data_uses_the_worst_ip_resumes_and_names_the_da
         assert isinstance(app.screen, WizardScreen)
         await enter_until(pilot, "bounce_rate")
         shown = text_of(pilot, "#wizard-suggestion")
-        assert "worst: 203.0.113.30 at gmail.com; account-wide 0.948%" in shown
+        assert "worst: 203.0.113.20 at outlook.com; account-wide 0.981%" in shown
         assert wizard(pilot).state.suggestion(wizard(pilot).state.current) > 0.03  # type: ignore[arg-type, operator]
         await pilot.press("escape")
         await pilot.pause()

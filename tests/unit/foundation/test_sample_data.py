@@ -141,6 +141,6 @@ def test_generate_py_reproduces_the_committed_files_byte_for_byte(tmp_path: Path
     shutil.copy(SAMPLE / "generate.py", tmp_path / "generate.py")
     subprocess.run([sys.executable, "generate.py"], cwd=tmp_path, check=True, capture_output=True)
     produced = sorted(p.name for p in tmp_path.iterdir() if p.name != "generate.py")
-    assert produced == ["ips.toml", "snds.csv", "stats.csv"]
+    assert produced == ["accounts.csv", "ips.toml", "snds.csv", "stats.csv"]
     for name in produced:
         assert (tmp_path / name).read_bytes() == (SAMPLE / name).read_bytes(), name
