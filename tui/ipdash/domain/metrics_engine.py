@@ -24,7 +24,16 @@ from ipdash.domain.models import Dataset
 from ipdash.domain.series import SeriesSource
 
 #: Totals' counts besides ``sent`` (``soft_bounced`` is not part of Totals).
-NULLABLE = ("delivered", "bounced", "hard_bounced", "complaints", "unsubscribes", "opens", "clicks")
+NULLABLE = (
+    "delivered",
+    "bounced",
+    "hard_bounced",
+    "complaints",
+    "unsubscribes",
+    "opens",
+    "clicks",
+    "blocked",
+)
 
 
 def window_frame(dataset: Dataset, window: Window, ips: Sequence[str] | None) -> pl.DataFrame:

@@ -19,7 +19,17 @@ if TYPE_CHECKING:
     from ipdash.domain.metrics import Totals
 
 Series = tuple[tuple[date, "Totals"], ...]
-_COUNTS = ("sent", "delivered", "bounced", "hard_bounced", "complaints", "unsubscribes", "opens", "clicks")
+_COUNTS = (
+    "sent",
+    "delivered",
+    "bounced",
+    "hard_bounced",
+    "complaints",
+    "unsubscribes",
+    "opens",
+    "clicks",
+    "blocked",
+)
 
 
 class SeriesSource:

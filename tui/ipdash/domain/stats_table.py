@@ -29,6 +29,7 @@ COUNT_COLUMNS = (
     "unsubscribes",
     "opens",
     "clicks",
+    "blocked",
 )
 SCHEMA: dict[str, Any] = {
     "day": pl.Date,

@@ -186,7 +186,16 @@ def totals_between(dataset: Dataset, start: date, end: date) -> Totals:
     """Summed counts of every record from ``start`` to ``end``; a count no record reports stays None."""
     import polars as pl
 
-    names = ("delivered", "bounced", "hard_bounced", "complaints", "unsubscribes", "opens", "clicks")
+    names = (
+        "delivered",
+        "bounced",
+        "hard_bounced",
+        "complaints",
+        "unsubscribes",
+        "opens",
+        "clicks",
+        "blocked",
+    )
     rows = dataset.frame().filter(pl.col("day").is_between(start, end))
     sums = rows.select(
         pl.col("sent").sum(),

@@ -16,7 +16,16 @@ from ipdash.domain.metrics import Totals
 from ipdash.domain.models import ALL_PROVIDERS, Dataset
 from ipdash.domain.warmup.results import DayVolume
 
-_NULLABLE = ("delivered", "bounced", "hard_bounced", "complaints", "unsubscribes", "opens", "clicks")
+_NULLABLE = (
+    "delivered",
+    "bounced",
+    "hard_bounced",
+    "complaints",
+    "unsubscribes",
+    "opens",
+    "clicks",
+    "blocked",
+)
 
 
 def used_records(dataset: Dataset, ips: Collection[str] | None = None) -> pl.DataFrame:
