@@ -119,7 +119,7 @@ async def test_paging_to_another_host_is_refused(api: FakeApi, sleeps: SleepReco
     page = {"items": [{"ip": "1.2.3.4"}], "paging": {"next": "https://evil.example/v3/ip_warmups?page=2"}}
     api.route("GET", "/v3/ip_warmups", Reply(json=page))
     result = await fetch(make(api, sleeps))
-    assert result.failure == "bad_payload" and "another host" in result.detail
+    assert result.failure == "bad_payload" and "another origin" in result.detail
 
 
 async def test_429_waits_the_delay_stated_in_the_message(api: FakeApi, sleeps: SleepRecorder) -> None:

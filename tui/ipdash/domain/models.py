@@ -7,6 +7,7 @@ Counts a source does not report are ``None`` (unknown), never 0.
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -20,17 +21,22 @@ IpKind = Literal["dedicated", "shared"]
 
 #: Name of the mailbox-provider scope when a source has no per-provider split.
 ALL_PROVIDERS = "all"
+_ZONE_ID = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 
 
 def canonical_ip(text: str) -> str:
     """Return the canonical text form of an IP address, or raise ValueError.
 
     IPv6 is compressed and lower-case; an IPv4-mapped IPv6 address is unmapped,
-    since it is the same sender.
+    since it is the same sender. A zone id (``fe80::1%eth0``) is kept only when it is a plain
+    interface name: one holding escapes or other characters is refused.
     """
     address = ipaddress.ip_address(text.strip())
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return str(address.ipv4_mapped)
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.scope_id is not None and not _ZONE_ID.fullmatch(address.scope_id):
+            raise ValueError("IPv6 zone id must be an interface name (letters, digits, . _ -)")
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
     return str(address)
 
 

@@ -192,7 +192,7 @@ class AlertDispatcher:
                 f"alerts.webhook_url_env: environment variable {settings.webhook_url_env} is not set"
             )
         if self.webhook:
-            SECRET_FILTER.secrets.add(self.webhook)
+            SECRET_FILTER.add(self.webhook)
         self.errors: list[str] = []
 
     @property

@@ -32,7 +32,9 @@ from ipdash.domain.models import (
     SndsDay,
     canonical_ip,
 )
+from ipdash.domain.safe_text import safe_records
 from ipdash.sources.paths import package_data_dir
+from ipdash.sources.providers.redact import Redactor
 
 FailureKind = Literal["auth", "rate_limited", "unavailable", "bad_payload", "config"]
 FAILURE_KINDS: tuple[FailureKind, ...] = ("auth", "rate_limited", "unavailable", "bad_payload", "config")
@@ -57,19 +59,20 @@ class ProviderError(Exception):
 
 
 class _SecretFilter(logging.Filter):
-    """Masks every secret a source has read in the HTTP libraries' log lines (SNDS keys
-    travel in query strings, which httpx logs at INFO)."""
+    """Masks every spelling of every secret a source has read in the HTTP libraries' log lines
+    (SNDS keys travel in query strings, which httpx logs at INFO)."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.secrets: set[str] = set()
+        self.redactor = Redactor()
+
+    def add(self, secret: str, *, basic_users: tuple[str, ...] = ()) -> None:
+        self.redactor.add(secret, basic_users=basic_users)
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if self.secrets:
+        if self.redactor:
             message = record.getMessage()
-            masked = message
-            for secret in self.secrets:
-                masked = masked.replace(secret, "***")
+            masked = self.redactor.mask(message)
             if masked != message:
                 record.msg, record.args = masked, ()
         return True
@@ -161,10 +164,18 @@ class ProviderSource:
         self.runtime = runtime or Runtime()
         self.name: str = spec.name
         self.interval: timedelta = timedelta(seconds=spec.interval)
-        self._secrets: list[str] = []
+        self.redactor = Redactor()
 
-    def secret_from_env(self, env_name: str | None, setting: str = "api_key_env") -> str:
-        """The secret an environment variable holds; a clear config failure names it when absent."""
+    def add_secret(self, value: str, *, basic_users: tuple[str, ...] = ()) -> None:
+        """Mask every spelling of ``value`` in whatever leaves this source (and in log lines)."""
+        self.redactor.add(value, basic_users=basic_users)
+        SECRET_FILTER.add(value, basic_users=basic_users)
+
+    def secret_from_env(
+        self, env_name: str | None, setting: str = "api_key_env", *, basic_users: tuple[str, ...] = ()
+    ) -> str:
+        """The secret an environment variable holds; a clear config failure names it when absent.
+        ``basic_users``: the user names it is sent with in HTTP basic auth (masked in base64 too)."""
         if not env_name:
             raise ProviderError("config", f"source {self.name!r}: {setting} is not set in the config")
         value = self.runtime.env.get(env_name, "").strip()
@@ -172,15 +183,12 @@ class ProviderSource:
             raise ProviderError(
                 "config", f"source {self.name!r}: environment variable {env_name} ({setting}) is not set"
             )
-        self._secrets.append(value)
-        SECRET_FILTER.secrets.add(value)
+        self.add_secret(value, basic_users=basic_users)
         return value
 
     def redact(self, text: str) -> str:
-        for secret in self._secrets:
-            if secret:
-                text = text.replace(secret, "***")
-        return text
+        """The one step for all text leaving this source: every secret masked, terminal-safe."""
+        return self.redactor.outgoing(text)
 
     async def fetch(self, client: httpx.AsyncClient, *, since: date, until: date) -> PollResult:
         fetched_at = self.runtime.clock()
@@ -198,12 +206,12 @@ class ProviderSource:
             source=self.name,
             kind=self.kind,
             fetched_at=fetched_at,
-            stats=tuple(collected.stats),
-            facts=tuple(collected.facts),
-            snds=tuple(collected.snds),
-            warmups=tuple(collected.warmups),
-            listings=tuple(collected.listings),
-            account_days=tuple(collected.account_days),
+            stats=safe_records(collected.stats),
+            facts=safe_records(collected.facts),
+            snds=safe_records(collected.snds),
+            warmups=safe_records(collected.warmups),
+            listings=safe_records(collected.listings),
+            account_days=safe_records(collected.account_days),
             detail=self.redact(collected.summary()),
         )
 

@@ -6,6 +6,7 @@
   ``rate_limited`` so the next poll tries again instead of hanging the poller.
 - A response that says the rate-limit window is spent (X-RateLimit-Remaining: 0)
   delays the next request until the window resets.
+- ``timeout`` is a total deadline per request (connect, headers and body), not per read.
 - Bodies are read with a size cap; JSON that does not parse is ``bad_payload``.
 - Paths, never full URLs, go into failure messages (SNDS keys travel in the query).
 """
@@ -146,7 +147,17 @@ class HttpCaller:
         await sleeper(seconds)
 
     def url(self, path: str) -> str:
-        return path if path.startswith(("http://", "https://")) else f"{self.base_url}{path}"
+        """A path joined to the base URL; an absolute URL (a pagination link the provider sent)
+        only when it has the base URL's exact origin, since it will receive the credential."""
+        if not path.startswith(("http://", "https://")):
+            return f"{self.base_url}{path}"
+        if origin(path) != origin(self.base_url):
+            raise ProviderError(
+                "bad_payload",
+                f"{httpx.URL(path).path}: link to another origin refused "
+                f"(only {'://'.join(origin(self.base_url)[:2])} is followed)",
+            )
+        return path
 
     async def get_json(
         self, path: str, *, params: Mapping[str, Any] | None = None, headers: Mapping[str, str] | None = None
@@ -179,8 +190,11 @@ class HttpCaller:
         for attempt in range(self.policy.max_attempts):
             await self._respect_window()
             try:
-                status, response_headers, body = await self._send(method, url, content, headers)
-            except httpx.TimeoutException:
+                # A total deadline for the whole exchange: httpx's timeout is per read, so a server
+                # dripping a byte a second would otherwise hold the poll for ever.
+                async with asyncio.timeout(self.policy.timeout):
+                    status, response_headers, body = await self._send(method, url, content, headers)
+            except (httpx.TimeoutException, TimeoutError):
                 last_problem = f"{label}: timed out after {self.policy.timeout:g} s"
                 await self._backoff(attempt)
                 continue
@@ -271,6 +285,15 @@ class HttpCaller:
         if wait > 0:
             _LOG.debug("rate-limit window spent; waiting %.1f s", wait)
             await self._sleep(wait)
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def origin(url: str) -> tuple[str, str, int | None]:
+    """(scheme, host, port) with the scheme's default port made explicit."""
+    parsed = httpx.URL(url)
+    return parsed.scheme, parsed.host, parsed.port or _DEFAULT_PORTS.get(parsed.scheme)
 
 
 def _client_error(status: int, label: str, text: str) -> ProviderError:

@@ -1,8 +1,8 @@
 """Mailgun (US or EU): dedicated IPs, pools, warm-ups and per-IP daily metrics.
 
 - ``GET /v3/ips?dedicated=true`` lists the IPs; ``GET /v3/ip_pools`` maps them to pools.
-- ``GET /v3/ip_warmups`` pages by following ``paging.next`` URLs (only on the same host:
-  credentials are never sent elsewhere) until a page comes back empty. The list has no
+- ``GET /v3/ip_warmups`` pages by following ``paging.next`` URLs (only on the same origin, scheme, host and
+  port: credentials are never sent elsewhere) until a page comes back empty. The list has no
   ``total_stages``, so each warming IP is then read from ``GET /v3/ip_warmups/{ip}``
   for its stage count (progress = stage / total_stages). The throttle's unit is not
   documented: it is shown as Mailgun states it.
@@ -35,7 +35,7 @@ from ipdash.sources.providers.base import (
     parse_payload,
     provider_facts,
 )
-from ipdash.sources.providers.http import HttpCaller, RetryPolicy, follow_pages
+from ipdash.sources.providers.http import HttpCaller, RetryPolicy, follow_pages, origin
 from ipdash.sources.providers.stat_merge import merge_by_key
 
 METRICS = (
@@ -129,7 +129,7 @@ class MailgunSource(ProviderSource):
     provider = "mailgun"
 
     async def collect(self, client: httpx.AsyncClient, *, since: date, until: date) -> Collected:
-        key = self.secret_from_env(self.spec.api_key_env)
+        key = self.secret_from_env(self.spec.api_key_env, basic_users=("api",))
         http = HttpCaller(
             client,
             base_url=self.spec.base_url or default_base_url("mailgun", self.spec.region),
@@ -179,7 +179,7 @@ class MailgunSource(ProviderSource):
 
     async def _warmups(self, http: HttpCaller) -> list[Warmup]:
         limit = int(provider_facts()["providers"]["mailgun"]["page_size"])
-        base_host = httpx.URL(http.base_url).host
+        base_origin = origin(http.base_url)
 
         async def page(url: str) -> tuple[list[Warmup], str | None]:
             params = None if url.startswith("http") else {"limit": limit}
@@ -187,8 +187,10 @@ class MailgunSource(ProviderSource):
             following = body.paging.next
             if not body.items or not following or not following.startswith("http"):
                 return body.items, None
-            if httpx.URL(following).host != base_host:
-                raise ProviderError("bad_payload", "GET /v3/ip_warmups: paging.next points at another host")
+            if origin(following) != base_origin:
+                raise ProviderError(
+                    "bad_payload", "GET /v3/ip_warmups: paging.next points at another origin (scheme, host, port)"
+                )
             return body.items, following
 
         return await follow_pages(

@@ -8,7 +8,7 @@ written to the history store off the event loop.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -277,16 +277,56 @@ class Poller:
             return 60.0
         return max(0.0, (min(upcoming) - self._clock()).total_seconds())
 
-    async def run(self, stop: asyncio.Event) -> None:
-        """Poll until ``stop`` is set."""
+    async def run(self, stop: asyncio.Event, *, grace: float = 2.0) -> None:
+        """Poll until ``stop`` is set. Each source runs in its own task, so a slow one never holds
+        back the others; on stop, polls in flight get ``grace`` seconds to finish (and be saved),
+        then are cancelled."""
+        running: dict[str, asyncio.Task[PollResult]] = {}
         while not stop.is_set():
-            await self.poll_due()
+            now = self._clock()
+            for name, status in self.status.items():
+                if name not in running and status.next_poll is not None and status.next_poll <= now:
+                    running[name] = asyncio.create_task(self.poll_source(name), name=f"poll {name}")
             self._wake.clear()
             waiters = {asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._wake.wait())}
             try:
                 await asyncio.wait(
-                    waiters, timeout=self.seconds_until_next(), return_when=asyncio.FIRST_COMPLETED
+                    {*waiters, *running.values()},
+                    timeout=self._seconds_until_due(running),
+                    return_when=asyncio.FIRST_COMPLETED,
                 )
             finally:
                 for waiter in waiters:
                     waiter.cancel()
+            for name, task in list(running.items()):
+                if task.done():
+                    del running[name]
+                    if not task.cancelled() and task.exception() is not None:
+                        self._mark_crashed(name, task.exception())
+        await _finish(list(running.values()), grace)
+
+    def _seconds_until_due(self, running: Mapping[str, object]) -> float:
+        upcoming = [s.next_poll for n, s in self.status.items() if s.next_poll is not None and n not in running]
+        if not upcoming:
+            return 60.0
+        return max(0.0, (min(upcoming) - self._clock()).total_seconds())
+
+    def _mark_crashed(self, name: str, error: BaseException | None) -> None:
+        """A poll that raised (the store refused a write, a hook failed): the source is polled
+        again on its interval instead of never."""
+        source = self.sources[name]
+        self.status[name] = replace(
+            self.status[name],
+            polling=False,
+            last_error=source.redact(f"poll failed: {type(error).__name__}: {error}"),
+            next_poll=self._clock() + source.interval,
+        )
+
+
+async def _finish(tasks: list[asyncio.Task[PollResult]], grace: float) -> None:
+    if not tasks:
+        return
+    _done, pending = await asyncio.wait(tasks, timeout=grace)
+    for task in pending:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)

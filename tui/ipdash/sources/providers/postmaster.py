@@ -224,7 +224,7 @@ class PostmasterSource(ProviderSource):
         token = str(from_file.token or "")
         if not token:
             raise ProviderError("auth", "Google token refresh gave no access token")
-        self._secrets.append(token)
+        self.add_secret(token)
         return token
 
     async def _domains(self, http: HttpCaller, size: int) -> list[str]:
