@@ -13,6 +13,8 @@ from typing import Any
 
 import click
 
+from ipdash.domain.safe_text import safe_text
+
 
 def _default(value: Any) -> Any:
     if isinstance(value, datetime):
@@ -58,17 +60,19 @@ def render_table(
     for row in rows:
         # Cells are data (pool names, reasons): shown as written, never read as rich markup,
         # and with no terminal control sequences let through.
-        table.add_row(*(Text(_printable("—" if cell is None else str(cell))) for cell in row))
+        table.add_row(*(Text(safe_text("—" if cell is None else cell, multiline=True)) for cell in row))
     # A pipe or file gets the table unwrapped; a terminal gets its own width.
     width = None if sys.stdout.isatty() else 400
     Console(file=sys.stdout, width=width, no_color=not sys.stdout.isatty()).print(table)
 
 
-def _printable(text: str) -> str:
-    return "".join(ch if ch.isprintable() or ch == "\n" else "?" for ch in text)
+def echo(text: object = "", *, err: bool = False, nl: bool = True) -> None:
+    """click.echo for human output: whatever the text holds, nothing reaches the terminal that it
+    would obey (escapes, controls, bidi overrides); line breaks stay."""
+    click.echo(safe_text(text, multiline=True), err=err, nl=nl)
 
 
 def fail_usage(message: str) -> None:
     """One-line usage/input error on stderr, exit 2."""
-    click.echo(f"ipdash: {message}", err=True)
+    click.echo(f"ipdash: {safe_text(message, multiline=True)}", err=True)
     raise SystemExit(2)

@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from ipdash.commands import check_auth
-from ipdash.commands._output import emit_json, fail_usage, render_table
+from ipdash.commands._output import echo, emit_json, fail_usage, render_table
 from ipdash.domain.auth.config import parse_selector
 from ipdash.domain.dnsbl.catalog import Catalog
 from ipdash.domain.dnsbl.labels import fcrdns_label, status_label
@@ -159,23 +159,23 @@ def _auth_specs(parsed: Any, config: Any, selectors: str) -> list[Any]:
 
 
 def _print_report(report: CheckReport) -> None:
-    click.echo(f"resolver: {report.resolver}")
+    echo(f"resolver: {report.resolver}")
     for result in report.results:
-        click.echo("")
-        click.echo(f"{result.target}: {summarise(result.blocklists).text}")
+        echo("")
+        echo(f"{result.target}: {summarise(result.blocklists).text}")
         if result.blocklists:
             render_table(("status", "list", "zone", "codes", "reason"), _zone_rows(result))
         if result.rdns is not None:
             rdns = result.rdns
             names = f" {', '.join(rdns.ptr)}:" if rdns.ptr else ""
-            click.echo(f"rDNS {fcrdns_label(rdns.fcrdns)}:{names} {rdns.reason}")
+            echo(f"rDNS {fcrdns_label(rdns.fcrdns)}:{names} {rdns.reason}")
             for requirement in rdns.requirements:
-                click.echo(f"  {requirement.provider}: {requirement.status} ({requirement.reason})")
+                echo(f"  {requirement.provider}: {requirement.status} ({requirement.reason})")
     everything = [zone for target in report.results for zone in target.blocklists]
-    click.echo("")
-    click.echo(f"overall: {summarise(everything).text}")
+    echo("")
+    echo(f"overall: {summarise(everything).text}")
     if report.deadline_reached:
-        click.echo("the overall deadline was reached: some lists were not asked")
+        echo("the overall deadline was reached: some lists were not asked")
 
 
 def _zone_rows(result: TargetResult) -> list[tuple[str, ...]]:

@@ -18,7 +18,7 @@ from pathlib import Path
 import click
 import httpx
 
-from ipdash.commands._output import emit_json, fail_usage, render_table
+from ipdash.commands._output import echo, emit_json, fail_usage, render_table
 from ipdash.commands.sources_cmd import result_json, status_label
 from ipdash.domain.config import Config
 from ipdash.domain.models import PollResult
@@ -138,7 +138,7 @@ async def _after_poll(
         evaluated.add(BREACH_SOURCE)
     await dispatcher.process(conditions, evaluated, utc_now())
     for error in dispatcher.errors:
-        click.echo(f"ipdash poll: alert not delivered: {error}", err=True)
+        echo(f"ipdash poll: alert not delivered: {error}", err=True)
     dispatcher.errors.clear()
 
 
@@ -157,7 +157,7 @@ def _breaches(config: Config, store: HistoryStore) -> list[Condition] | None:
             analyse(dataset, config, threshold_presets(), checks=checks, today=date.today()).all_breaches()
         )
     except UnknownPresetError as error:
-        click.echo(f"ipdash poll: breaches not judged: {error}", err=True)
+        echo(f"ipdash poll: breaches not judged: {error}", err=True)
         return None
 
 
@@ -171,9 +171,7 @@ def _print_results(results: list[PollResult], json_out: bool, *, compact: bool =
         return
     if compact:
         for r in results:
-            click.echo(
-                f"{r.fetched_at.isoformat(timespec='seconds')} {r.source} {status_label(r)}: {r.detail}"
-            )
+            echo(f"{r.fetched_at.isoformat(timespec='seconds')} {r.source} {status_label(r)}: {r.detail}")
         return
     render_table(
         ["source", "kind", "status", "detail"],

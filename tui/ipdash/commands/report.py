@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from ipdash.commands._analysis import ChecksChoice, analyse_for_cli, check_options, finding_exit_code
-from ipdash.commands._output import emit_json, fail_usage, render_table
+from ipdash.commands._output import echo, emit_json, fail_usage, render_table
 from ipdash.commands.accounts_json import accounts_to_json
 from ipdash.domain.analysis import Analysis, IpAnalysis
 from ipdash.domain.auth.serialise import domains_to_json
@@ -86,7 +86,7 @@ def report(
     sample = not csv_files and config_path is None and not config.sources
     result, notes = analyse_for_cli(dataset, config, ChecksChoice(run_checks, nameserver, sample=sample))
     for note in notes:
-        click.echo(f"ipdash report: {note}", err=True)
+        echo(f"ipdash report: {note}", err=True)
     if output_format == "nagios":
         from ipdash.commands import _nagios
 
@@ -205,10 +205,10 @@ def _error_json(error: RowError) -> dict[str, Any]:
 
 def print_report(result: Analysis, dataset: Dataset) -> None:
     if result.window is None:
-        click.echo("No sending data loaded.")
+        echo("No sending data loaded.")
     else:
         window = result.window
-        click.echo(f"Window {window.start} .. {window.end} ({window.days} days)\n")
+        echo(f"Window {window.start} .. {window.end} ({window.days} days)\n")
     rows = []
     for analysis in result.ips.values():
         facts, totals, score = analysis.facts, analysis.metrics.totals, analysis.score
@@ -251,19 +251,19 @@ def print_report(result: Analysis, dataset: Dataset) -> None:
     )
     found = result.all_breaches()
     if found:
-        click.echo("\nBreaches (critical first, newest first):")
+        echo("\nBreaches (critical first, newest first):")
         for breach in found:
             since = f" since {breach.since}" if breach.since else ""
-            click.echo(
+            echo(
                 f"  {STATUS_LABELS[breach.status]:<12} {breach.ip:<16} {breach.what:<28} {breach.detail}{since}"
             )
-        click.echo("\nSources of the levels and signals:")
+        echo("\nSources of the levels and signals:")
         for source in dict.fromkeys(breach.source for breach in found):
-            click.echo(f"  {source}")
+            echo(f"  {source}")
     if dataset.errors:
         total_errors = sum(info.row_errors for info in dataset.sources)
-        click.echo(f"\n{total_errors} row(s) skipped:", err=True)
+        echo(f"\n{total_errors} row(s) skipped:", err=True)
         for error in dataset.errors[:20]:
-            click.echo(f"  {error}", err=True)
+            echo(f"  {error}", err=True)
         if total_errors > 20:
-            click.echo(f"  … and {total_errors - 20} more (see --format json)", err=True)
+            echo(f"  … and {total_errors - 20} more (see --format json)", err=True)

@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from ipdash.commands._output import emit_json, fail_usage, render_table
+from ipdash.commands._output import echo, emit_json, fail_usage, render_table
 from ipdash.domain.warmup import (
     PlanError,
     WarmupPlan,
@@ -98,7 +98,7 @@ def plan_command(
     elif output_format == "csv":
         click.echo(plan_csv(plan), nl=False)
     elif output_format == "md":
-        click.echo(plan_markdown(plan, settings.schedules()[plan.schedule]))
+        echo(plan_markdown(plan, settings.schedules()[plan.schedule]))
     else:
         _print_plan(plan, settings.schedules()[plan.schedule])
 
@@ -165,7 +165,7 @@ def status_command(
         fail_usage(str(error))
         return
     for note in notes:
-        click.echo(f"ipdash warmup status: {note}", err=True)
+        echo(f"ipdash warmup status: {note}", err=True)
     results = [a.warmup for a in analysis.ips.values() if a.warmup is not None]
     if output_format == "json":
         emit_json(
@@ -228,20 +228,20 @@ def _print_plan(plan: WarmupPlan, schedule: Schedule) -> None:
         + [f"{day.per_mailbox_provider.get(p, 0):,}" for p in providers]
         for day in plan.days
     ]
-    click.echo(
+    echo(
         f"{schedule.title or schedule.name}: {plan.sending_days_to_target} sending days to {plan.target_daily:,}/day"
     )
     render_table(
         ["day", "date", "daily limit", *providers], rows, right_align=["day", "daily limit", *providers]
     )
-    click.echo(f"source: {schedule.source}")
+    echo(f"source: {schedule.source}")
     for note in _notes(schedule, plan):
-        click.echo(f"note: {note}")
+        echo(f"note: {note}")
 
 
 def _print_status(results: Sequence[WarmupProgress], today: date) -> None:
     if not results:
-        click.echo(f"No IP is warming up or needs re-warming (as of {today.isoformat()}).")
+        echo(f"No IP is warming up or needs re-warming (as of {today.isoformat()}).")
         return
     rows = []
     for p in results:
@@ -260,7 +260,7 @@ def _print_status(results: Sequence[WarmupProgress], today: date) -> None:
                 p.reason,
             ]
         )
-    click.echo(f"Warm-up as of {today.isoformat()}")
+    echo(f"Warm-up as of {today.isoformat()}")
     render_table(
         ["ip", "state", "plan", "day", "cap today", "sent today", "next step", "eta", "why"],
         rows,

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ipdash.domain.config import Config, CsvFile
 from ipdash.domain.models import Dataset, SourceInfo, SourceState
+from ipdash.domain.safe_text import safe_dataset
 from ipdash.sources.config_file import ConfigError, load_config
 from ipdash.sources.csv_stats import CsvReadError, ProgressCallback, read_csv_file
 from ipdash.sources.facts_file import read_facts_file
@@ -131,7 +132,7 @@ def load_dataset(
         _load_accounts(dataset, path, fetched_at)
     for entry in plan.config.ips:
         dataset.facts[entry.ip] = entry.to_facts(source="config")
-    return dataset
+    return safe_dataset(dataset)
 
 
 def _load_accounts(dataset: Dataset, path: Path, fetched_at: datetime) -> None:

@@ -7,6 +7,8 @@ from rich.text import Text
 from textual.app import App
 from textual.color import Color
 
+from ipdash.domain.safe_text import safe_text
+
 _TONE_VARIABLE = {"ok": "success", "watch": "accent", "warn": "warning", "bad": "error", "info": "primary"}
 
 
@@ -43,4 +45,9 @@ def _styles(values: dict[str, str]) -> dict[str, Style]:
 
 
 def toned(app: App[object], text: str, tone: str) -> Text:
-    return Text(text, style=tone_style(app, tone))
+    return Text(safe_text(text, multiline=True), style=tone_style(app, tone))
+
+
+def plain(text: object, style: str = "") -> Text:
+    """A cell or line of outside text: never read as markup, with nothing a terminal would obey."""
+    return Text(safe_text(text, multiline=True), style=style)

@@ -189,7 +189,8 @@ class MailgunSource(ProviderSource):
                 return body.items, None
             if origin(following) != base_origin:
                 raise ProviderError(
-                    "bad_payload", "GET /v3/ip_warmups: paging.next points at another origin (scheme, host, port)"
+                    "bad_payload",
+                    "GET /v3/ip_warmups: paging.next points at another origin (scheme, host, port)",
                 )
             return body.items, following
 

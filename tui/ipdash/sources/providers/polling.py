@@ -306,7 +306,9 @@ class Poller:
         await _finish(list(running.values()), grace)
 
     def _seconds_until_due(self, running: Mapping[str, object]) -> float:
-        upcoming = [s.next_poll for n, s in self.status.items() if s.next_poll is not None and n not in running]
+        upcoming = [
+            s.next_poll for n, s in self.status.items() if s.next_poll is not None and n not in running
+        ]
         if not upcoming:
             return 60.0
         return max(0.0, (min(upcoming) - self._clock()).total_seconds())

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from ipdash.domain.models import Dataset, PollResult, SourceInfo, SourceState
+from ipdash.domain.safe_text import safe_dataset
 from ipdash.sources.paths import user_data_dir
 from ipdash.sources.store.base import AlertRecord, HistoryStore, SourceRun, StoreSettings
 from ipdash.sources.store.sqlite import SqliteStore, StoreError
@@ -117,4 +118,4 @@ def load_history(store: HistoryStore, *, days: int | None = None, today: date | 
                 detail=f"from history: {detail}",
             )
         )
-    return dataset
+    return safe_dataset(dataset)

@@ -10,7 +10,7 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 from ipdash.domain.feed import SEVERITY_RANK, FeedItem
-from ipdash.ui.tones import toned
+from ipdash.ui.tones import plain, toned
 from ipdash.ui.widgets.bulk_rows import place_rows
 
 __all__ = ["BreachFeed", "FeedItem", "ordered"]
@@ -50,9 +50,9 @@ class BreachFeed(DataTable[Text]):
                 [
                     toned(self.app, label, tone),
                     Text(item.since.isoformat() if item.since else "—"),
-                    Text(item.ip),
-                    Text(item.what),
-                    Text(item.detail),
+                    plain(item.ip),
+                    plain(item.what),
+                    plain(item.detail),
                     toned(self.app, item.source.split(":", 1)[0], "muted"),
                 ]
             )

@@ -15,7 +15,7 @@ from textual.app import App
 from ipdash.domain.labels import BAND_LABELS, BAND_TONES, STATUS_LABELS, STATUS_TONES, format_count
 from ipdash.domain.mailbox_providers import provider_sort_key
 from ipdash.domain.verdicts import IP_SCOPE, Status, format_rate
-from ipdash.ui.tones import toned
+from ipdash.ui.tones import plain, toned
 
 if TYPE_CHECKING:
     from ipdash.domain.analysis import IpAnalysis
@@ -60,7 +60,7 @@ def score_breakdown(app: App[object], analysis: IpAnalysis) -> Table:
     table.add_column("why", ratio=1, overflow="fold")
     for component in analysis.score.components:
         if component.subscore is None:
-            table.add_row(component.name, "–", "–", "–", Text(component.detail, style=_muted(app)))
+            table.add_row(component.name, "–", "–", "–", plain(component.detail, style=_muted(app)))
             continue
         tone = "ok" if component.subscore >= 85 else "warn" if component.subscore >= 50 else "bad"
         table.add_row(
@@ -98,7 +98,7 @@ def provider_table(app: App[object], analysis: IpAnalysis) -> Table:
         if previous is not None and previous.sent:
             change = f"{(totals.sent / previous.sent - 1) * 100:+.0f}%"
         table.add_row(
-            Text("all", style="bold") if scope == IP_SCOPE else Text(scope),
+            Text("all", style="bold") if scope == IP_SCOPE else plain(scope),
             format_count(totals.sent),
             _rate(app, verdicts.get((scope, "bounce_rate")), totals.bounce_rate),
             _rate(app, verdicts.get((scope, "complaint_rate")), totals.complaint_rate),

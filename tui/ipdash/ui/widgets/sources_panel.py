@@ -20,7 +20,7 @@ from textual.widgets import DataTable, Static
 from ipdash.domain.models import SourceState
 from ipdash.sources.providers.base import utc_now
 from ipdash.sources.providers.polling import Poller, SourceStatus
-from ipdash.ui.tones import toned
+from ipdash.ui.tones import plain, toned
 from ipdash.ui.widgets.status_bar import humanise_age
 
 COLUMNS = ("source", "kind", "state", "last success", "next poll", "last error")
@@ -119,12 +119,12 @@ class SourcesPanel(Vertical):
         for name, status in fresh.items():
             text, tone = state_label(status, now)
             cells: list[Text | str] = [
-                status.name,
-                status.kind,
+                plain(status.name),
+                plain(status.kind),
                 toned(self.app, text, tone),
                 when_label(status.last_success, now),
                 when_label(status.next_poll, now, future=True) if not status.polling else "polling now",
-                error_label(status),
+                plain(error_label(status)),
             ]
             if name in self._statuses and name in table.rows:
                 for column, value in zip(COLUMNS, cells, strict=True):
