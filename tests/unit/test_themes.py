@@ -48,8 +48,10 @@ def test_binary_and_huge_files_fail_cleanly(tmp_path: Path) -> None:
     huge = tmp_path / "huge.yaml"
     huge.write_text("name: x\nprimary: '#fff'\ndescription: '" + "a" * 2_000_000 + "'\n")
     themes, failures = load_themes([tmp_path])
-    assert [path.name for path, _ in failures] == ["binary.yaml"]
-    assert "x" in themes  # a long description is harmless
+    reasons = {path.name: reason for path, reason in failures}
+    assert set(reasons) == {"binary.yaml", "huge.yaml"}
+    assert "larger than 64 KiB" in reasons["huge.yaml"]  # never read whole, never parsed
+    assert "x" not in themes
 
 
 def test_a_user_theme_overrides_a_shipped_one_by_name(tmp_path: Path) -> None:

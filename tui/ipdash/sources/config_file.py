@@ -33,12 +33,20 @@ def load_config(path: Path | None = None, *, required: bool = False) -> tuple[Co
         raise ConfigError(f"{config_path}: cannot read: {error}") from error
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{config_path}: invalid TOML: {error}") from error
+    except RecursionError as error:
+        raise too_deep(config_path) from error
     try:
         config = Config.model_validate(raw)
+        validate_sections(config, config_path)
     except ValidationError as error:
         raise ConfigError(format_validation_error(config_path, error)) from error
-    validate_sections(config, config_path)
+    except RecursionError as error:
+        raise too_deep(config_path) from error
     return _resolve_relative_paths(config, config_path.parent), config_path
+
+
+def too_deep(path: object) -> ConfigError:
+    return ConfigError(f"{path}: values nested too deeply to read (arrays or tables inside each other)")
 
 
 def validate_sections(config: Config, path: Path) -> None:

@@ -7,6 +7,7 @@ A key pasted into the file is refused with a message saying where it should go.
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -28,19 +29,25 @@ _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 _SECRET_KEYS = ("api_key", "key", "token", "password", "secret", "client_secret", "access_key", "api_token")
 MIN_INTERVAL_SECONDS = 10
+MAX_INTERVAL_SECONDS = 366 * 86400  # beyond a year is a typo, and timedelta overflows past 10**9 days
 
 
 def parse_duration(value: object) -> float:
     """Seconds from 900, "900", "15m", "6h" or "1d"."""
     if isinstance(value, bool):
         raise ValueError('expected a duration such as 900, "15m" or "6h"')
+    seconds: float | None = None
     if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
+        seconds = float(value)
+    elif isinstance(value, str) and len(value) <= 40:
         match = _DURATION.match(value.lower())
         if match:
-            return float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
-    raise ValueError(f'expected a duration such as 900, "15m" or "6h", got {value!r}')
+            seconds = float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+    if seconds is None:
+        raise ValueError(f'expected a duration such as 900, "15m" or "6h", got {str(value)[:40]!r}')
+    if not math.isfinite(seconds) or seconds > MAX_INTERVAL_SECONDS:
+        raise ValueError(f"must be a number of seconds up to {MAX_INTERVAL_SECONDS // 86400} days")
+    return seconds
 
 
 def _check_url(value: str | None) -> str | None:
@@ -221,6 +228,9 @@ def validate_sources(raw: list[dict[str, Any]], config_path: Path | None = None)
             continue
         try:
             spec = _ADAPTER.validate_python(entry)
+        except RecursionError:
+            problems.append(f"{prefix}: values nested too deeply to read")
+            continue
         except ValidationError as error:
             for problem in error.errors():
                 loc = [str(part) for part in problem["loc"] if part != kind]

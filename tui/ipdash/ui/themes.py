@@ -7,7 +7,9 @@ reason) and skipped; it never stops the app.
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,8 @@ import yaml
 from textual.app import App
 from textual.color import Color, ColorParseError
 from textual.theme import Theme
+
+from ipdash.domain.safe_text import safe_text
 
 DEFAULT_THEME = "ipdash-dark"
 
@@ -34,7 +38,12 @@ COLOUR_FIELDS = (
     "error",
 )
 META_FIELDS = ("description", "author")
-_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+_STYLE_WORDS = re.compile(
+    r"(?:none|bold|dim|italic|underline|reverse|strike|blink)(?: (?:bold|dim|italic|underline|reverse|strike|blink)){0,4}"
+)
+_COLOUR_TEXT = re.compile(r"[#A-Za-z0-9(),.% -]{1,64}")
+MAX_THEME_BYTES = 64 * 1024
 
 
 def theme_from_mapping(raw: Mapping[str, Any]) -> Theme:
@@ -70,6 +79,12 @@ def theme_from_mapping(raw: Mapping[str, Any]) -> Theme:
     if not isinstance(variables, dict) or not all(isinstance(k, str) for k in variables):
         problems.append("variables: must be a table of name: value")
         variables = {}
+    for key, value in variables.items():
+        if not _NAME.match(key) or not _css_value(value):
+            problems.append(f"variables.{key[:40]!r}: must be a colour or a style word (e.g. bold, none)")
+    for field in META_FIELDS:
+        if field in raw and not isinstance(raw[field], str):
+            problems.append(f"{field}: must be text")
     if problems:
         raise ValueError("; ".join(problems))
     fields: dict[str, Any] = dict(colours)  # checked colour strings, by Theme field name
@@ -78,14 +93,64 @@ def theme_from_mapping(raw: Mapping[str, Any]) -> Theme:
     )
 
 
+def _css_value(value: object) -> bool:
+    """A theme variable's value goes into the stylesheet: only a colour or plain style words,
+    never anything that could close a rule (``red; } Screen {…``)."""
+    if not isinstance(value, str | int | float) or isinstance(value, bool):
+        return False
+    text = str(value)
+    if _STYLE_WORDS.fullmatch(text):
+        return True
+    try:
+        Color.parse(text)
+    except ColorParseError:
+        return False
+    return _COLOUR_TEXT.fullmatch(text) is not None
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """SafeLoader without anchors and aliases: a theme needs none, and they make alias bombs."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None, None, "aliases (*name) are not allowed in theme files", event.start_mark
+            )
+        return super().compose_node(parent, index)
+
+
+def read_small_regular_file(path: Path, limit: int = MAX_THEME_BYTES) -> str:
+    """The text of a regular file of at most ``limit`` bytes; ValueError for anything else (a FIFO
+    is opened without blocking and refused, a link to a device is refused, a huge file is not read)."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as error:
+        raise ValueError(f"cannot read: {error.strerror or error}") from error
+    with os.fdopen(descriptor, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise ValueError("not a regular file")
+        if info.st_size > limit:
+            raise ValueError(f"larger than {limit // 1024} KiB")
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise ValueError(f"larger than {limit // 1024} KiB")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ValueError(f"cannot read: not UTF-8 ({error.reason})") from error
+
+
 def load_theme_file(path: Path) -> Theme:
     """Parse one theme file; raises ValueError with a readable reason."""
+    text = read_small_regular_file(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as error:
-        raise ValueError(f"cannot read: {error}") from error
+        raw = yaml.load(text, Loader=_NoAliasLoader)
     except yaml.YAMLError as error:
-        raise ValueError(f"invalid YAML: {str(error).splitlines()[0]}") from error
+        raise ValueError(f"invalid YAML: {safe_text(str(error).splitlines()[0])}") from error
+    except RecursionError as error:
+        raise ValueError("nested too deeply") from error
     if not isinstance(raw, dict):
         raise ValueError("expected a mapping of theme fields")
     return theme_from_mapping(raw)
