@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -310,3 +311,22 @@ async def test_a_big_file_loads_in_a_worker_with_progress_and_the_ui_answers_mea
         assert progress, "a big file reports its progress"
         assert progress[-1].done == progress[-1].total
         assert table(app).row_count == 50
+
+
+async def test_hostile_theme_files_are_one_notification_and_the_default_theme(
+    make_app: Callable[..., IpdashApp], tmp_path: Path, repo: Path
+) -> None:
+    (tmp_path / "css.yaml").write_text(
+        "name: css\nprimary: '#fff'\nvariables:\n  primary: 'red; } Screen {'\n"
+    )
+    (tmp_path / "zero.yaml").symlink_to("/dev/zero")
+    os.mkfifo(tmp_path / "fifo.yaml")
+    with (tmp_path / "huge.yaml").open("wb") as handle:
+        handle.truncate(60 * 1024 * 1024)
+    app = make_app(theme_dirs=[repo / "themes", tmp_path])
+    async with app.run_test() as pilot:
+        await loaded(pilot)
+        notes = [n for n in app._notifications if "themes could not be loaded" in str(n.message)]
+        assert len(notes) == 1
+        assert all(name in str(notes[0].message) for name in ("css", "zero", "fifo", "huge"))
+        assert app.theme == "ipdash-dark"
