@@ -1,6 +1,7 @@
 """`ipdash poll`: the pollers without the TUI, for cron or systemd, writing the history store.
 
-`--once` polls every source once and exits (0 all worked, 3 some failed); without it,
+`--once` polls every source once and exits (0 all worked, 3 some failed or an alert was not
+delivered); without it,
 each source is polled on its interval until SIGINT/SIGTERM. After each poll, new
 listings, SNDS verdicts, account problems and threshold breaches are alerted.
 """
@@ -34,7 +35,7 @@ from ipdash.sources.alerts import (
 )
 from ipdash.sources.config_file import ConfigError, load_config
 from ipdash.sources.providers.base import ProviderSource, utc_now
-from ipdash.sources.providers.polling import Poller, configured_sources, poll_all_once
+from ipdash.sources.providers.polling import Poller, configured_sources, fetch_safely
 from ipdash.sources.store import HistoryStore, StoreError, load_history, open_store, store_settings
 
 
@@ -49,7 +50,8 @@ from ipdash.sources.store import HistoryStore, StoreError, load_history, open_st
 def poll(config_path: Path | None, once: bool, output_format: str) -> None:
     """Poll the configured [[sources]] into the history store, alerting on new problems.
 
-    Exit codes: 0 every source polled; 3 some sources failed (--once); 2 config error.
+    Exit codes: 0 every source polled; 3 some sources failed or alerts were not delivered (--once);
+    2 config error. SIGINT/SIGTERM stop it within a few seconds, keeping what was fetched.
     """
     try:
         config, path = load_config(config_path, required=True)
@@ -96,15 +98,17 @@ async def _main(
     once: bool,
     json_out: bool,
 ) -> int:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
     async with httpx.AsyncClient() as client:
         dispatcher = AlertDispatcher(alerting, store, client, os.environ)
         if once:
-            results = await poll_all_once(config, sources=sources, client=client)
-            for result in results:
-                await asyncio.to_thread(store.save_poll, result)
-            await _after_poll(config, store, dispatcher, results, retention)
+            results = await _poll_once_until(sources, client, store, stop)
+            delivered = stop.is_set() or await _after_poll(config, store, dispatcher, results, retention)
             _print_results(results, json_out)
-            return EXIT_OK if all(r.ok for r in results) else EXIT_INCOMPLETE
+            return EXIT_OK if delivered and all(r.ok for r in results) else EXIT_INCOMPLETE
 
         async def on_result(result: PollResult) -> None:
             _print_results([result], json_out, compact=True)
@@ -112,12 +116,47 @@ async def _main(
 
         poller = Poller(sources, client, store=store, on_result=on_result)
         poller.restore(await asyncio.to_thread(store.source_runs))
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, stop.set)
         await poller.run(stop)
         return EXIT_OK
+
+
+async def _poll_once_until(
+    sources: list[ProviderSource], client: httpx.AsyncClient, store: HistoryStore, stop: asyncio.Event
+) -> list[PollResult]:
+    """Every source once, concurrently, each result saved as soon as it arrives; SIGINT/SIGTERM
+    stops the wait at once (what was fetched is saved, the rest is reported as interrupted)."""
+    today = date.today()
+    tasks = [asyncio.ensure_future(fetch_safely(source, client, today)) for source in sources]
+    saving: list[asyncio.Future[None]] = []
+    for task in tasks:
+        task.add_done_callback(
+            lambda done: (
+                saving.append(asyncio.ensure_future(asyncio.to_thread(store.save_poll, done.result())))
+                if not done.cancelled()
+                else None
+            )
+        )
+    stopper = asyncio.ensure_future(stop.wait())
+    await asyncio.wait([*tasks, stopper], return_when=asyncio.FIRST_COMPLETED)
+    while not stop.is_set() and not all(task.done() for task in tasks):
+        await asyncio.wait([*tasks, stopper], return_when=asyncio.FIRST_COMPLETED)
+    stopper.cancel()
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    await asyncio.gather(*saving)
+    return [
+        task.result()
+        if not task.cancelled()
+        else PollResult(
+            source=source.name,
+            kind=source.kind,
+            fetched_at=utc_now(),
+            failure="unavailable",
+            detail="interrupted (SIGINT/SIGTERM) before it finished; nothing saved for it",
+        )
+        for source, task in zip(sources, tasks, strict=True)
+    ]
 
 
 async def _after_poll(
@@ -126,10 +165,11 @@ async def _after_poll(
     dispatcher: AlertDispatcher,
     results: list[PollResult],
     retention: int,
-) -> None:
+) -> bool:
+    """Prune, then alert; False when some alert could not be delivered (it is retried next poll)."""
     await asyncio.to_thread(store.prune, date.today() - timedelta(days=retention))
     if not dispatcher.enabled:
-        return
+        return True
     conditions: list[Condition] = [c for r in results if r.ok for c in conditions_from_result(r)]
     evaluated = {r.source for r in results if r.ok}
     breaches = await asyncio.to_thread(_breaches, config, store)
@@ -137,9 +177,11 @@ async def _after_poll(
         conditions.extend(breaches)
         evaluated.add(BREACH_SOURCE)
     await dispatcher.process(conditions, evaluated, utc_now())
-    for error in dispatcher.errors:
+    undelivered = list(dispatcher.errors)
+    for error in undelivered:
         echo(f"ipdash poll: alert not delivered: {error}", err=True)
     dispatcher.errors.clear()
+    return not undelivered
 
 
 def _breaches(config: Config, store: HistoryStore) -> list[Condition] | None:

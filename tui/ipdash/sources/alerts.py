@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from ipdash.domain.feed import FeedItem
 from ipdash.domain.models import PollResult
+from ipdash.sources.alert_command import run_alert_command
 from ipdash.sources.config_file import ConfigError
 from ipdash.sources.providers.base import SECRET_FILTER
 from ipdash.sources.store.base import AlertRecord, HistoryStore
@@ -202,25 +203,44 @@ class AlertDispatcher:
     async def process(
         self, current: Sequence[Condition], evaluated_sources: set[str], now: datetime
     ) -> tuple[int, int]:
-        """Send what is new and what recovered; returns (alerts sent, recoveries sent)."""
+        """Send what is new and what recovered, all at once and within one total deadline
+        (``[alerts] timeout``); returns (alerts sent, recoveries sent). What was not delivered is
+        in ``errors`` and is tried again on the next poll."""
         open_alerts = await asyncio.to_thread(self.store.open_alerts)
         new, cleared = plan_alerts(open_alerts, current, evaluated_sources, self.settings.min_severity)
+        jobs: list[tuple[str, Condition | AlertRecord]] = [("alert", c) for c in new]
+        if self.settings.recovery:
+            jobs += [("recovery", r) for r in cleared]
+        tasks = [asyncio.ensure_future(self._deliver_one(event, item, now)) for event, item in jobs]
+        delivered: dict[str, bool] = {}
+        if tasks:
+            _done, pending = await asyncio.wait(tasks, timeout=self.settings.timeout + 1.0)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            for (event, item), task in zip(jobs, tasks, strict=True):
+                ok = task.done() and not task.cancelled() and task.exception() is None and task.result()
+                if task.cancelled():
+                    self.errors.append(
+                        f"{event} {item.key}: not delivered within {self.settings.timeout:g} s"
+                    )
+                delivered[f"{event}:{item.key}"] = bool(ok)
         sent = recovered = 0
         for condition in new:
-            if await self._deliver(
-                "alert", condition.key, condition.payload(), message_text(condition, recovered=False), now
-            ):
+            if delivered.get(f"alert:{condition.key}"):
                 record = AlertRecord(condition.key, condition.source, now, condition.payload())
                 await asyncio.to_thread(self.store.open_alert, record)
                 sent += 1
         for record in cleared:
-            delivered = (not self.settings.recovery) or await self._deliver(
-                "recovery", record.key, record.payload, message_text(record, recovered=True), now
-            )
-            if delivered:
+            if not self.settings.recovery or delivered.get(f"recovery:{record.key}"):
                 await asyncio.to_thread(self.store.close_alert, record.key)
                 recovered += 1
         return sent, recovered
+
+    async def _deliver_one(self, event: str, item: Condition | AlertRecord, now: datetime) -> bool:
+        payload = item.payload() if isinstance(item, Condition) else item.payload
+        text = message_text(item, recovered=event == "recovery")
+        return await self._deliver(event, item.key, payload, text, now)
 
     async def _deliver(self, event: str, key: str, payload: dict[str, Any], text: str, now: datetime) -> bool:
         ok = True
@@ -229,43 +249,23 @@ class AlertDispatcher:
         argv = self.settings.argv()
         if argv:
             document = {"event": event, "key": key, "at": now.isoformat(), "text": text, **payload}
-            ok &= await self._run(argv, json.dumps(document))
+            ok &= await run_alert_command(argv, json.dumps(document), self.settings.timeout, self.errors)
         return ok
 
     async def _post(self, text: str) -> bool:
         try:
-            response = await self.client.post(
-                self.webhook, json={"text": text}, timeout=self.settings.timeout
-            )
+            # A total deadline: httpx's timeout is per read, and a webhook may drip its answer.
+            async with asyncio.timeout(self.settings.timeout):
+                response = await self.client.post(
+                    self.webhook, json={"text": text}, timeout=self.settings.timeout
+                )
+        except TimeoutError:
+            self.errors.append(f"webhook: no answer within {self.settings.timeout:g} s")
+            return False
         except httpx.HTTPError as error:
             self.errors.append(f"webhook: {type(error).__name__}")
             return False
         if response.status_code >= 300:
             self.errors.append(f"webhook: HTTP {response.status_code}")
-            return False
-        return True
-
-    async def _run(self, argv: list[str], document: str) -> bool:
-        try:
-            process = await asyncio.create_subprocess_exec(
-                *argv,
-                stdin=asyncio.subprocess.PIPE,
-                stdout=asyncio.subprocess.DEVNULL,
-                stderr=asyncio.subprocess.PIPE,
-            )
-        except OSError as error:
-            self.errors.append(f"alert command {argv[0]}: {error}")
-            return False
-        try:
-            _, err = await asyncio.wait_for(process.communicate(document.encode()), self.settings.timeout)
-        except TimeoutError:
-            process.kill()
-            await process.wait()
-            self.errors.append(f"alert command {argv[0]}: no exit within {self.settings.timeout:g} s, killed")
-            return False
-        if process.returncode != 0:
-            self.errors.append(
-                f"alert command {argv[0]} exited {process.returncode}: {err.decode()[:200].strip()}"
-            )
             return False
         return True
