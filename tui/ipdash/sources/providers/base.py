@@ -131,6 +131,20 @@ class Collected:
         parts.extend(self.notes)
         return ", ".join(parts) if parts else "no records"
 
+    def count(self) -> int:
+        return sum(
+            len(items)
+            for items in (self.stats, self.facts, self.snds, self.warmups, self.listings, self.account_days)
+        )
+
+    def check_bound(self, max_records: int) -> None:
+        """A poll yielding more records than the bound fails with that reason (nothing is half-kept)."""
+        if self.count() > max_records:
+            raise ProviderError(
+                "bad_payload",
+                f"{self.count()} records in one poll, more than the bound of {max_records}: refused",
+            )
+
     def ip_or_skip(self, text: object) -> str | None:
         """The canonical IP, or None (counted as skipped) when a provider sends something else."""
         if not isinstance(text, str):
@@ -194,6 +208,7 @@ class ProviderSource:
         fetched_at = self.runtime.clock()
         try:
             collected = await self.collect(client, since=since, until=until)
+            collected.check_bound(int(provider_facts()["http"]["max_records"]))
         except ProviderError as error:
             return PollResult(
                 source=self.name,

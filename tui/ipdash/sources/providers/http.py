@@ -46,6 +46,10 @@ class RetryPolicy:
     max_body_bytes: int = 50 * 1024 * 1024
     #: (low, high) seconds to wait after a 429 that states no delay (SparkPost: 1-5 s); None: backoff.
     unstated_429_wait: tuple[float, float] | None = None
+    #: All the bodies one source may send in one poll, and the records it may yield: a provider
+    #: that answers every offset with the same big page fails with a reason instead of eating memory.
+    max_source_bytes: int = 128 * 1024 * 1024
+    max_records: int = 500_000
 
     @classmethod
     def from_data(cls, **overrides: Any) -> RetryPolicy:
@@ -58,6 +62,8 @@ class RetryPolicy:
             "max_wait": facts["max_wait_seconds"],
             "max_pages": facts["max_pages"],
             "max_body_bytes": facts["max_body_bytes"],
+            "max_source_bytes": facts["max_source_bytes"],
+            "max_records": facts["max_records"],
         }
         values.update({key: value for key, value in overrides.items() if value is not None})
         return cls(**values)
@@ -136,6 +142,7 @@ class HttpCaller:
         self.auth = auth
         self.sign = sign
         self.requests_sent = 0
+        self.bytes_received = 0
         self._not_before: float | None = None
 
     @property
@@ -245,6 +252,14 @@ class HttpCaller:
             size = 0
             async for chunk in response.aiter_bytes():
                 size += len(chunk)
+                self.bytes_received += len(chunk)
+                if self.bytes_received > self.policy.max_source_bytes:
+                    raise ProviderError(
+                        "bad_payload",
+                        f"{method} {request.url.path}: more than "
+                        f"{self.policy.max_source_bytes // (1024 * 1024)} MiB from this source in one poll, "
+                        f"stopped after {self.requests_sent} requests",
+                    )
                 if size > self.policy.max_body_bytes:
                     raise ProviderError(
                         "bad_payload",
@@ -331,8 +346,11 @@ async def follow_pages(
     *,
     max_pages: int,
     what: str,
+    max_items: int | None = None,
 ) -> list[T]:
-    """Fetch pages until the provider gives no next cursor; a repeated cursor is a loop."""
+    """Fetch pages until the provider gives no next cursor; a repeated cursor is a loop, and more
+    than ``max_items`` items (default: the data's ``max_records``) is refused."""
+    limit = max_items if max_items is not None else int(provider_facts()["http"]["max_records"])
     items: list[T] = []
     seen: set[Any] = set()
     cursor: Cursor | None = first
@@ -347,4 +365,8 @@ async def follow_pages(
             raise ProviderError("bad_payload", f"{what}: more than {max_pages} pages, stopped")
         page, cursor = await fetch_page(cursor)
         items.extend(page)
+        if len(items) > limit:
+            raise ProviderError(
+                "bad_payload", f"{what}: more than {limit} records in one poll (after {pages} pages), stopped"
+            )
     return items
