@@ -127,15 +127,14 @@ async def _poll_once_until(
     stops the wait at once (what was fetched is saved, the rest is reported as interrupted)."""
     today = date.today()
     tasks = [asyncio.ensure_future(fetch_safely(source, client, today)) for source in sources]
-    saving: list[asyncio.Future[None]] = []
+    saving: list[asyncio.Future[object]] = []
+
+    def save(done: asyncio.Task[PollResult]) -> None:
+        if not done.cancelled():
+            saving.append(asyncio.ensure_future(asyncio.to_thread(store.save_poll, done.result())))
+
     for task in tasks:
-        task.add_done_callback(
-            lambda done: (
-                saving.append(asyncio.ensure_future(asyncio.to_thread(store.save_poll, done.result())))
-                if not done.cancelled()
-                else None
-            )
-        )
+        task.add_done_callback(save)
     stopper = asyncio.ensure_future(stop.wait())
     await asyncio.wait([*tasks, stopper], return_when=asyncio.FIRST_COMPLETED)
     while not stop.is_set() and not all(task.done() for task in tasks):

@@ -87,7 +87,7 @@ def _safe_value(value: Any) -> Any:
 
 
 @lru_cache(maxsize=64)
-def _text_fields(kind: type) -> tuple[str, ...]:
+def _text_fields(kind: Any) -> tuple[str, ...]:
     """The fields of a dataclass that can hold text (by annotation), so records with many
     numbers are checked quickly."""
     return tuple(f.name for f in dataclasses.fields(kind) if "str" in str(f.type))
@@ -96,7 +96,8 @@ def _text_fields(kind: type) -> tuple[str, ...]:
 def safe_record(record: T) -> T:
     """A frozen dataclass record with every text field made safe (the same object when all are)."""
     changes: dict[str, Any] = {}
-    for name in _text_fields(type(record)):
+    kind: Any = type(record)
+    for name in _text_fields(kind):
         value = getattr(record, name)
         cleaned = _safe_value(value)
         if cleaned is not value:
