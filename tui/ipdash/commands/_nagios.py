@@ -79,9 +79,9 @@ def _one_line(text: str) -> str:
 
 def emit(output: PluginOutput) -> None:
     """Print the plugin output and exit with its state (the plugin exit-code contract)."""
-    import click
+    from ipdash.commands._output import echo
 
-    click.echo(output.render())
+    echo(output.render())
     raise SystemExit(output.state)
 
 

@@ -8,8 +8,7 @@ import asyncio
 from collections.abc import Sequence
 from typing import Any
 
-import click
-
+from ipdash.commands._output import echo
 from ipdash.domain.auth.config import DomainSpec, domain_specs
 from ipdash.domain.auth.judge import DomainAuth
 from ipdash.domain.auth.requirements import provider_summary
@@ -75,8 +74,8 @@ def print_auth(results: Sequence[DomainAuth]) -> None:
     from ipdash.commands._output import render_table
 
     for result in results:
-        click.echo("")
-        click.echo(f"{result.name}: authentication {SYMBOLS[result.status]} {result.status.value}")
+        echo("")
+        echo(f"{result.name}: authentication {SYMBOLS[result.status]} {result.status.value}")
         rows = [("SPF", result.spf.status, result.spf.reason)]
         rows += [(f"DKIM {d.selector}", d.status, d.reason) for d in result.dkim]
         if not result.dkim:
@@ -89,9 +88,9 @@ def print_auth(results: Sequence[DomainAuth]) -> None:
         ]
         render_table(("check", "status", "reason"), [(n, f"{SYMBOLS[s]} {s.value}", r) for n, s, r in rows])
         if result.spf.chain is not None and result.spf.chain.children:
-            click.echo("SPF lookup chain:")
+            echo("SPF lookup chain:")
             for line in chain_lines(result.spf.chain):
-                click.echo(f"  {line}")
+                echo(f"  {line}")
         lines = list(result.requirements)
         for provider_id in dict.fromkeys(line.provider_id for line in lines):
-            click.echo(provider_summary(lines, provider_id))
+            echo(provider_summary(lines, provider_id))
