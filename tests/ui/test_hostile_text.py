@@ -22,6 +22,8 @@ from test_screen_text_fuzz import NASTY, hostile_text, unsafe_characters, write_
 
 from settling import settle
 
+text_without_nul = hostile_text.filter(lambda text: "\x00" not in text)
+
 
 def cells(table: IpTable | BreachFeed) -> list[str]:
     return [
@@ -38,7 +40,13 @@ def screen_text(app: IpdashApp) -> str:
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
-@given(st.sampled_from(NASTY), hostile_text, hostile_text, hostile_text)
+# A NUL byte makes the whole file binary (refused with its reason, tested with the CSV reader).
+@given(
+    st.sampled_from([text for text in NASTY if "\x00" not in text]),
+    text_without_nul,
+    hostile_text,
+    hostile_text,
+)
 async def test_hostile_fields_reach_no_cell_and_no_screen_line(
     make_app: Callable[..., IpdashApp], zone: str, provider: str, pool: str, rdns: str
 ) -> None:

@@ -125,8 +125,8 @@ def safe_mapping(mapping: dict[Any, Any]) -> None:
 def safe_dataset(dataset: Dataset) -> Dataset:
     """Every text in a Dataset made safe, in place (also returned): the boundary where records
     from files, providers and the store meet the screens."""
+    _safe_stats(dataset)
     for mapping in (
-        dataset.stats,
         dataset.facts,
         dataset.snds,
         dataset.warmups,
@@ -137,3 +137,25 @@ def safe_dataset(dataset: Dataset) -> Dataset:
     dataset.errors[:] = [safe_record(error) for error in dataset.errors]
     dataset.sources[:] = [safe_record(info) for info in dataset.sources]
     return dataset
+
+
+def _safe_stats(dataset: Dataset) -> None:
+    """The daily records live in one columnar frame: only the distinct values of its text columns
+    are checked (a handful), and only a frame holding unsafe text is rewritten."""
+    if not dataset.has_stats():
+        return
+    import polars as pl
+
+    from ipdash.domain.stats_table import unique_keys
+
+    frame = dataset.frame()
+    rewritten = frame
+    for column in ("ip", "mailbox_provider", "source"):
+        values = frame[column].unique().to_list()
+        unsafe = {
+            value: safe_text(value) for value in values if isinstance(value, str) and not value.isprintable()
+        }
+        if unsafe:
+            rewritten = rewritten.with_columns(pl.col(column).replace(unsafe))
+    if rewritten is not frame:
+        dataset._set_frame(unique_keys(rewritten))

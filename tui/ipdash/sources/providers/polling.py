@@ -281,7 +281,7 @@ class Poller:
         """Poll until ``stop`` is set. Each source runs in its own task, so a slow one never holds
         back the others; on stop, polls in flight get ``grace`` seconds to finish (and be saved),
         then are cancelled."""
-        running: dict[str, asyncio.Task[PollResult]] = {}
+        running: dict[str, asyncio.Task[PollResult | None]] = {}
         while not stop.is_set():
             now = self._clock()
             for name, status in self.status.items():
@@ -325,7 +325,7 @@ class Poller:
         )
 
 
-async def _finish(tasks: list[asyncio.Task[PollResult]], grace: float) -> None:
+async def _finish(tasks: list[asyncio.Task[PollResult | None]], grace: float) -> None:
     if not tasks:
         return
     _done, pending = await asyncio.wait(tasks, timeout=grace)
