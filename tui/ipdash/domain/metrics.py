@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 import statistics
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
 
 from ipdash.domain.models import DailyStat, Dataset
@@ -136,6 +136,11 @@ class Totals:
     def rate(self, metric: str) -> float | None:
         value: float | None = getattr(self, metric)
         return value
+
+
+#: Totals' counts in field order: ``sent``, then those a source may leave unreported (None).
+TOTALS_COUNTS = tuple(f.name for f in fields(Totals))
+REPORTABLE_COUNTS = TOTALS_COUNTS[1:]
 
 
 RATE_METRICS = ("bounce_rate", "complaint_rate", "unsubscribe_rate", "block_rate")

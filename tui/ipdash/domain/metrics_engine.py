@@ -19,21 +19,17 @@ from typing import Any
 
 import polars as pl
 
-from ipdash.domain.metrics import CONSISTENCY_SENDING_DAYS, IpMetrics, Totals, Window, sending_summary, total
+from ipdash.domain.metrics import (
+    CONSISTENCY_SENDING_DAYS,
+    REPORTABLE_COUNTS,
+    IpMetrics,
+    Totals,
+    Window,
+    sending_summary,
+    total,
+)
 from ipdash.domain.models import Dataset
 from ipdash.domain.series import SeriesSource
-
-#: Totals' counts besides ``sent`` (``soft_bounced`` is not part of Totals).
-NULLABLE = (
-    "delivered",
-    "bounced",
-    "hard_bounced",
-    "complaints",
-    "unsubscribes",
-    "opens",
-    "clicks",
-    "blocked",
-)
 
 
 def window_frame(dataset: Dataset, window: Window, ips: Sequence[str] | None) -> pl.DataFrame:
@@ -97,7 +93,7 @@ def _sums(
     aggregations = []
     for tag, mask in masks.items():
         aggregations.append(pl.when(mask).then(pl.col("sent")).sum().alias(f"{tag}:sent"))
-        for name in NULLABLE:
+        for name in REPORTABLE_COUNTS:
             masked = pl.when(mask).then(pl.col(name))
             aggregations += [masked.sum().alias(f"{tag}:{name}"), masked.count().alias(f"{tag}#{name}")]
     grouped = frame.group_by(keys, maintain_order=True).agg(aggregations)
@@ -118,7 +114,7 @@ def _totals(columns: dict[str, list[Any]], tag: str, height: int) -> list[Totals
             value if count else None
             for value, count in zip(columns[f"{tag}:{name}"], columns[f"{tag}#{name}"], strict=True)
         ]
-        for name in NULLABLE
+        for name in REPORTABLE_COUNTS
     ]
     return [Totals(sent, *values) for sent, *values in zip(columns[f"{tag}:sent"], *known, strict=True)]
 

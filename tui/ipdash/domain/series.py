@@ -19,17 +19,6 @@ if TYPE_CHECKING:
     from ipdash.domain.metrics import Totals
 
 Series = tuple[tuple[date, "Totals"], ...]
-_COUNTS = (
-    "sent",
-    "delivered",
-    "bounced",
-    "hard_bounced",
-    "complaints",
-    "unsubscribes",
-    "opens",
-    "clicks",
-    "blocked",
-)
 
 
 class SeriesSource:
@@ -92,7 +81,9 @@ class IpDays:
     def of(cls, rows: pl.DataFrame, end: date) -> IpDays:
         per_provider: dict[str, dict[date, tuple[Any, ...]]] = {}
         per_day: dict[date, list[Any]] = {}
-        columns = [rows[name].to_list() for name in ("day", "mailbox_provider", *_COUNTS)]
+        from ipdash.domain.metrics import TOTALS_COUNTS  # metrics imports this module
+
+        columns = [rows[name].to_list() for name in ("day", "mailbox_provider", *TOTALS_COUNTS)]
         for day, provider, sent, *others in zip(*columns, strict=True):
             per_provider.setdefault(str(provider), {})[day] = (sent or 0, *others)
             summed = per_day.get(day)

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ipdash.domain.advisor import text
 from ipdash.domain.advisor.inputs import Pattern, cross_field_problems
 from ipdash.domain.advisor.rulebook import RuleBook, bundled_rule_book
-from ipdash.domain.metrics import Totals, coefficient_of_variation
+from ipdash.domain.metrics import REPORTABLE_COUNTS, Totals, coefficient_of_variation
 from ipdash.domain.models import Dataset
 
 SEASONAL_MIN_BLOCKS = 3
@@ -186,16 +186,7 @@ def totals_between(dataset: Dataset, start: date, end: date) -> Totals:
     """Summed counts of every record from ``start`` to ``end``; a count no record reports stays None."""
     import polars as pl
 
-    names = (
-        "delivered",
-        "bounced",
-        "hard_bounced",
-        "complaints",
-        "unsubscribes",
-        "opens",
-        "clicks",
-        "blocked",
-    )
+    names = REPORTABLE_COUNTS
     rows = dataset.frame().filter(pl.col("day").is_between(start, end))
     sums = rows.select(
         pl.col("sent").sum(),
