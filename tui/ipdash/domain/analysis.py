@@ -22,7 +22,7 @@ from ipdash.domain.metrics import IpMetrics, Window, compute_metrics
 from ipdash.domain.models import Dataset, IpFacts, ProviderListing, SndsDay
 from ipdash.domain.score import Score, score_ip
 from ipdash.domain.signals import account_breaches, provider_listing_breaches, snds_breaches
-from ipdash.domain.thresholds import Preset, Status, Verdict, breaches, evaluate_ip
+from ipdash.domain.thresholds import Preset, Status, Verdict, breaches, evaluate_all
 from ipdash.domain.warmup import WarmupProgress, WarmupSettings, assess_all, warmup_breach
 
 
@@ -135,8 +135,10 @@ def analyse(
         listings_by_ip[listing.ip].append(listing)
 
     results: dict[str, IpAnalysis] = {}
-    for ip, metrics in compute_metrics(dataset, window).items():
-        verdicts = evaluate_ip(metrics, presets, config.thresholds)
+    metrics_by_ip = compute_metrics(dataset, window)
+    verdicts_by_ip = evaluate_all(metrics_by_ip, presets, config.thresholds)
+    for ip, metrics in metrics_by_ip.items():
+        verdicts = verdicts_by_ip[ip]
         found_checks = by_ip_checks.get(ip)
         warmup = warmups.get(ip)
         snds = tuple(snds_by_ip.get(ip, ()))

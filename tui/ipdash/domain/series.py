@@ -31,6 +31,14 @@ class SeriesSource:
         self._sorted: pl.DataFrame | None = None
         self._built: dict[str, IpDays] = {}
 
+    @property
+    def frame(self) -> pl.DataFrame:
+        return self._frame
+
+    @property
+    def end(self) -> date:
+        return self._end
+
     def total_series(self, ip: str) -> LazySeries:
         return LazySeries(self, ip)
 
@@ -136,6 +144,10 @@ class LazySeries(Sequence[tuple[date, "Totals"]]):
 
     def __len__(self) -> int:
         return self._source.days(self._ip).length
+
+    @property
+    def source(self) -> SeriesSource:
+        return self._source
 
     def __iter__(self) -> Iterator[tuple[date, Totals]]:
         days = self._source.days(self._ip)

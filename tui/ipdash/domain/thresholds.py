@@ -8,7 +8,7 @@ below that its verdict is "insufficient volume", never a breach.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -118,13 +118,32 @@ def evaluate_ip(
     metrics: IpMetrics, presets: Mapping[str, Preset], settings: ThresholdSettings
 ) -> list[Verdict]:
     """Every (scope, metric) verdict for one IP: the IP as a whole, then each mailbox provider."""
-    scopes: list[tuple[str, Totals, Sequence[tuple[date, Totals]]]] = [
-        (IP_SCOPE, metrics.totals, metrics.daily)
-    ]
+    return evaluate_all({metrics.ip: metrics}, presets, settings)[metrics.ip]
+
+
+def evaluate_all(
+    metrics_by_ip: Mapping[str, IpMetrics], presets: Mapping[str, Preset], settings: ThresholdSettings
+) -> dict[str, list[Verdict]]:
+    """:func:`evaluate_ip` for many IPs, their breaches' onsets found in one pass over the records."""
+    verdicts: dict[str, list[Verdict]] = {}
+    bars: dict[tuple[str, str, str], float] = {}
+    for ip, metrics in metrics_by_ip.items():
+        verdicts[ip] = _judge_ip(metrics, presets, settings, bars)
+    return _with_onsets(verdicts, bars, metrics_by_ip, settings.min_volume)
+
+
+def _judge_ip(
+    metrics: IpMetrics,
+    presets: Mapping[str, Preset],
+    settings: ThresholdSettings,
+    bars: dict[tuple[str, str, str], float],
+) -> list[Verdict]:
+    """The IP's verdicts; for each breach, ``bars`` gets the rate a day needs to be in the same run."""
+    scopes: list[tuple[str, Totals]] = [(IP_SCOPE, metrics.totals)]
     if set(metrics.by_provider) != {ALL_PROVIDERS}:
-        scopes += [(p, t, metrics.daily_by_provider.get(p, ())) for p, t in metrics.by_provider.items()]
+        scopes += list(metrics.by_provider.items())
     verdicts = []
-    for scope, totals, daily in scopes:
+    for scope, totals in scopes:
         preset_name, levels = resolve_levels(presets, settings, scope)
         for metric in RATE_METRICS:
             level = levels.get(metric)
@@ -133,6 +152,9 @@ def evaluate_ip(
             if status is Status.NOT_JUDGED:
                 continue
             crossed = _crossed_level(status, level)
+            if status.is_breach:
+                assert level is not None
+                bars[(metrics.ip, scope, metric)] = _onset_bar(status, level)
             verdicts.append(
                 Verdict(
                     ip=metrics.ip,
@@ -145,12 +167,51 @@ def evaluate_ip(
                     source=level.source if level else "",
                     sent=totals.sent,
                     reason=_reason(metric, scope, status, value, crossed, totals.sent, settings.min_volume),
-                    since=_onset(daily, metric, level, status, metrics.window.days, settings.min_volume)
-                    if status.is_breach
-                    else None,
                 )
             )
     return verdicts
+
+
+def _with_onsets(
+    verdicts: dict[str, list[Verdict]],
+    bars: Mapping[tuple[str, str, str], float],
+    metrics_by_ip: Mapping[str, IpMetrics],
+    min_volume: int,
+) -> dict[str, list[Verdict]]:
+    """Each breach with its onset: vectorised over the records behind lazy series, else walked in Python."""
+    from ipdash.domain.onset import OnsetRequest, breach_onsets
+    from ipdash.domain.series import LazySeries, SeriesSource
+
+    by_source: dict[int, tuple[SeriesSource, int, list[OnsetRequest]]] = {}
+    onsets: dict[tuple[str, str, str], date | None] = {}
+    for ip, found in verdicts.items():
+        metrics = metrics_by_ip[ip]
+        for verdict in found:
+            if not verdict.status.is_breach:
+                continue
+            bar = bars[(ip, verdict.scope, verdict.metric)]
+            daily = (
+                metrics.daily
+                if verdict.scope == IP_SCOPE
+                else metrics.daily_by_provider.get(verdict.scope, ())
+            )
+            if isinstance(daily, LazySeries):
+                source = daily.source
+                _, days, requests = by_source.setdefault(id(source), (source, metrics.window.days, []))
+                requests.append(OnsetRequest(ip, verdict.scope, verdict.metric, bar))
+            else:
+                key = (ip, verdict.scope, verdict.metric)
+                onsets[key] = onset_of(daily, verdict.metric, bar, metrics.window.days, min_volume)
+    for source, days, requests in by_source.values():
+        onsets.update(breach_onsets(source.frame, source.end, days, min_volume, requests))
+    if not onsets:
+        return verdicts
+    return {
+        ip: [
+            replace(v, since=onsets.get((ip, v.scope, v.metric))) if v.status.is_breach else v for v in found
+        ]
+        for ip, found in verdicts.items()
+    }
 
 
 def breaches(verdicts: list[Verdict]) -> list[Verdict]:
@@ -192,22 +253,26 @@ def _reason(
     return f"{label} rate{where} {shown} is below {limit}"
 
 
-def _onset(
-    daily: Sequence[tuple[date, Totals]],
-    metric: str,
-    level: MetricThreshold | None,
-    status: Status,
-    window_days: int,
-    min_volume: int,
+def _onset_bar(status: Status, level: MetricThreshold) -> float:
+    """The lowest rolling rate judged at this breach's severity or worse."""
+    if status is Status.CRITICAL:
+        assert level.critical is not None
+        return level.critical
+    return min(value for value in (level.warn, level.critical) if value is not None)
+
+
+def onset_of(
+    daily: Sequence[tuple[date, Totals]], metric: str, bar: float, window_days: int, min_volume: int
 ) -> date | None:
-    """The window-end day on which the rolling rate first reached this severity (in the current run)."""
+    """The window-end day on which the rolling rate first reached ``bar`` (in the current run);
+    the one-series form of :func:`ipdash.domain.onset.breach_onsets`."""
     if not daily:
         return None
     onset = daily[-1][0]
     for index in range(len(daily) - 2, window_days - 2, -1):
         rolling = total(t for _, t in daily[max(0, index - window_days + 1) : index + 1])
-        judged = judge(rolling.rate(metric), rolling.sent, level, min_volume)
-        if SEVERITY_ORDER.get(judged, 9) > SEVERITY_ORDER[status]:
+        value = rolling.rate(metric)
+        if rolling.sent < min_volume or value is None or value < bar:
             break
         onset = daily[index][0]
     return onset
