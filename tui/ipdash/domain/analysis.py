@@ -119,12 +119,14 @@ def analyse(
         return Analysis(None, {})
     checks = checks or CheckResults()
     by_ip_checks = {ip: got for ip in dataset.ips() if (got := ip_checks(checks, ip)) is not None}
+    metrics_by_ip = compute_metrics(dataset, window)
     warmups = assess_all(
         dataset,
         config,
         presets,
         today=window.end,
         blocklists={ip: item.signal for ip, item in by_ip_checks.items()},
+        last_sent={ip: metrics.last_sent_day for ip, metrics in metrics_by_ip.items()},
     )
     rewarm_idle_days = WarmupSettings.from_section(config.warmup).rewarm_idle_days
     snds_by_ip: dict[str, list[SndsDay]] = defaultdict(list)
@@ -135,7 +137,6 @@ def analyse(
         listings_by_ip[listing.ip].append(listing)
 
     results: dict[str, IpAnalysis] = {}
-    metrics_by_ip = compute_metrics(dataset, window)
     verdicts_by_ip = evaluate_all(metrics_by_ip, presets, config.thresholds)
     for ip, metrics in metrics_by_ip.items():
         verdicts = verdicts_by_ip[ip]

@@ -6,6 +6,7 @@ Counts a source does not report are ``None`` (unknown), never 0.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from collections.abc import Iterable, Mapping
@@ -345,6 +346,7 @@ class Dataset:
         self.sources.extend(other.sources)
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def ip_sort_key(ip: str) -> tuple[int, int]:
     address = ipaddress.ip_address(ip)
     return (address.version, int(address))

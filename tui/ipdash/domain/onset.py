@@ -59,7 +59,7 @@ def breach_onsets(
         schema={"ip": pl.String, "scope": pl.String, "metric": pl.String, "bar": pl.Float64},
     )
     records = frame.filter(
-        pl.col("ip").cast(pl.String).is_in(wanted["ip"].unique().to_list()) & (pl.col("day") <= end)
+        pl.col("ip").is_in(wanted["ip"].unique().to_list()) & (pl.col("day") <= end)
     ).with_columns(pl.col("ip").cast(pl.String), pl.col("mailbox_provider").cast(pl.String))
     if records.height == 0:
         return {}

@@ -27,7 +27,7 @@ class Status(StrEnum):
 
     @property
     def is_breach(self) -> bool:
-        return self in (Status.WARN, Status.CRITICAL)
+        return self is Status.WARN or self is Status.CRITICAL
 
 
 class Band(StrEnum):

@@ -160,8 +160,12 @@ def assess_all(
     *,
     today: date | None = None,
     blocklists: Mapping[str, BlocklistSignal] | None = None,
+    last_sent: Mapping[str, date | None] | None = None,
 ) -> dict[str, WarmupProgress]:
     """Warm-up progress of every IP that has one, keyed by IP, in the dataset's IP order.
+
+    ``last_sent``: each IP's last sending day up to ``today`` when the caller has it already
+    (the analysis' metrics), else it is found in the records.
 
     ``today`` defaults to the latest day in the data. Metric severity per day
     comes from the configured threshold preset; a Spamhaus listing from
@@ -172,7 +176,7 @@ def assess_all(
     if day is None:
         return {}
     settings = WarmupSettings.from_section(config.warmup)
-    candidates = _candidates(dataset, settings, day)
+    candidates = _candidates(dataset, settings, day, last_sent)
     volumes = volumes_by_ip(dataset, candidates)
     day_totals = totals_by_ip(dataset, candidates)
     results: dict[str, WarmupProgress] = {}
@@ -194,14 +198,16 @@ def assess_all(
     return results
 
 
-def _candidates(dataset: Dataset, settings: WarmupSettings, today: date) -> set[str]:
+def _candidates(
+    dataset: Dataset, settings: WarmupSettings, today: date, last_sent: Mapping[str, date | None] | None
+) -> set[str]:
     """IPs that can have warm-up progress: a plan, a provider warm-up, or idle past the re-warm limit.
 
     Every other IP gets None from assess_dataset_ip, so it is not assessed at all.
     """
     found = {canonical_ip(ip) for ip in settings.ips if settings.ips[ip].plan} | set(dataset.warmups)
     found |= {ip for ip, facts in dataset.facts.items() if facts.warmup_plan}
-    for ip, last in last_sending_days(dataset, today).items():
-        if (today - last).days > settings.rewarm_idle_days:
+    for ip, last in (last_sending_days(dataset, today) if last_sent is None else last_sent).items():
+        if last is not None and (today - last).days > settings.rewarm_idle_days:
             found.add(ip)
     return found
