@@ -147,10 +147,15 @@ RATE_METRICS = ("bounce_rate", "complaint_rate", "unsubscribe_rate", "block_rate
 
 
 def total(items: Iterable[Totals]) -> Totals:
-    result = Totals()
-    for item in items:
-        result = result + item
-    return result
+    """The sum of ``items``: a count none of them reports stays None."""
+    rows = list(items)
+    if len(rows) == 1:
+        return rows[0]
+    summed: list[int | None] = []
+    for name in REPORTABLE_COUNTS:
+        known = [value for row in rows if (value := getattr(row, name)) is not None]
+        summed.append(sum(known) if known else None)
+    return Totals(sum(row.sent for row in rows), *summed)
 
 
 @dataclass(frozen=True, slots=True)

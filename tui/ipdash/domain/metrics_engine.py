@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import Any
 
 import polars as pl
 
@@ -25,8 +24,6 @@ from ipdash.domain.metrics import (
     IpMetrics,
     Totals,
     Window,
-    sending_summary,
-    total,
 )
 from ipdash.domain.models import Dataset
 from ipdash.domain.series import SeriesSource
@@ -49,27 +46,20 @@ def summaries(dataset: Dataset, window: Window, ips: Sequence[str] | None) -> di
     frame = window_frame(dataset, window, ips)
     if frame.height == 0:
         return {}
-    previous = window.previous()
-    current_sums, previous_sums = _sums(frame, ["ip", "mailbox_provider"], window, previous)
-    per_provider: dict[str, tuple[dict[str, Totals], dict[str, Totals]]] = {}
-    for (ip, provider), now, before in zip(current_sums[0], current_sums[1], previous_sums[1], strict=True):
-        current, earlier = per_provider.setdefault(ip, ({}, {}))
-        current[provider] = now
-        earlier[provider] = before
-    totals = {ip: total(now.values()) for ip, (now, _before) in per_provider.items()}
-    previous_totals = {ip: total(before.values()) for ip, (_now, before) in per_provider.items()}
+    per_provider, per_ip = _sums(frame, window, window.previous())
     source = SeriesSource(frame, window.end)
     results: dict[str, IpMetrics] = {}
-    for ip, last_sent, days, in_window, recent in _sending(frame, window):
-        by_provider, previous_by_provider = per_provider[ip]
-        cv, jump = sending_summary(recent) if recent else (None, None)
+    empty = (Totals(), Totals())
+    for ip, last_sent, days, in_window, cv, jump in _sending(frame, window):
+        by_provider = {provider: sums[0] for provider, sums in per_provider[ip].items()}
+        totals, previous = per_ip.get(ip, empty)
         results[ip] = IpMetrics(
             ip=ip,
             window=window,
-            totals=totals[ip],
-            previous=previous_totals[ip],
+            totals=totals,
+            previous=previous,
             by_provider=by_provider,
-            previous_by_provider=previous_by_provider,
+            previous_by_provider={provider: sums[1] for provider, sums in per_provider[ip].items()},
             daily=source.total_series(ip),
             daily_by_provider=source.provider_series(ip, list(by_provider)),
             consistency_cv=cv,
@@ -82,46 +72,75 @@ def summaries(dataset: Dataset, window: Window, ips: Sequence[str] | None) -> di
     return results
 
 
-def _sums(
-    frame: pl.DataFrame, keys: list[str], window: Window, previous: Window
-) -> tuple[tuple[list[tuple[Any, ...]], list[Totals]], tuple[list[tuple[Any, ...]], list[Totals]]]:
-    """Window and previous-window Totals per group of ``keys``, every group of the frame in first-seen
-    order (a group with no record in a window gets empty Totals there).
+PeriodTotals = tuple[Totals, Totals]  # (window, previous window)
 
-    Only the two windows' records are summed, grouped by period too; the groups themselves come
-    from one pass over the key columns' integer codes.
+
+def _sums(
+    frame: pl.DataFrame, window: Window, previous: Window
+) -> tuple[dict[str, dict[str, PeriodTotals]], dict[str, PeriodTotals]]:
+    """Window and previous-window Totals per IP and mailbox provider (every pair of the frame, in
+    first-seen order; a pair with no record in a window gets empty Totals there), and per IP.
+
+    Only the two windows' records are summed; a count is None where no record reported it.
     """
     period = pl.when(pl.col("day") >= window.start).then(pl.lit("w")).otherwise(pl.lit("p")).alias("period")
     aggregations = [pl.col("sent").sum().alias("sent")]
     for name in REPORTABLE_COUNTS:
         aggregations += [pl.col(name).sum().alias(name), pl.col(name).count().alias(f"{name}#")]
-    grouped = (
+    pairs = (
         frame.lazy()
         .filter(pl.col("day") >= previous.start)
-        .group_by(*keys, period)
+        .group_by("ip", "mailbox_provider", period)
         .agg(aggregations)
         .collect()
     )
-    groups = frame.select(pl.col(name) for name in keys).unique(maintain_order=True)
-    key_rows = list(zip(*(groups[name].cast(pl.String).to_list() for name in keys), strict=True))
-    found: dict[str, dict[tuple[Any, ...], Totals]] = {"w": {}, "p": {}}
-    columns = [grouped[name].to_list() for name in grouped.columns]
-    names = grouped.columns
-    for row in zip(*columns, strict=True):
-        values = dict(zip(names, row, strict=True))
-        found[values["period"]][tuple(str(values[name]) for name in keys)] = Totals(
-            values["sent"],
-            *(values[name] if values[f"{name}#"] else None for name in REPORTABLE_COUNTS),
-        )
+    folded = [pl.col("sent").sum()]
+    for name in REPORTABLE_COUNTS:
+        folded += [pl.col(name).sum(), pl.col(f"{name}#").sum()]
+    ips = pairs.group_by("ip", "period").agg(folded)  # per IP: its pairs' sums summed
     empty = Totals()
-    return (key_rows, [found["w"].get(key, empty) for key in key_rows]), (
-        key_rows,
-        [found["p"].get(key, empty) for key in key_rows],
-    )
+    per_pair: dict[str, dict[str, PeriodTotals]] = {}
+    groups = frame.select("ip", "mailbox_provider").unique(maintain_order=True)
+    for ip, provider in zip(
+        groups["ip"].cast(pl.String).to_list(),
+        groups["mailbox_provider"].cast(pl.String).to_list(),
+        strict=True,
+    ):
+        per_pair.setdefault(ip, {})[provider] = (empty, empty)
+    for (ip, provider, tag), sums in _totals(pairs, ["ip", "mailbox_provider", "period"]):
+        now, before = per_pair[ip][provider]
+        per_pair[ip][provider] = (sums, before) if tag == "w" else (now, sums)
+    per_ip: dict[str, PeriodTotals] = {}
+    for (ip, tag), sums in _totals(ips, ["ip", "period"]):
+        now, before = per_ip.get(ip, (empty, empty))
+        per_ip[ip] = (sums, before) if tag == "w" else (now, sums)
+    return per_pair, per_ip
 
 
-def _sending(frame: pl.DataFrame, window: Window) -> list[tuple[str, date | None, int, int, list[int]]]:
-    """Per IP: last sending day, sending days, sending days in the window, last volumes (oldest first).
+def _totals(grouped: pl.DataFrame, keys: list[str]) -> list[tuple[tuple[str, ...], Totals]]:
+    """Each group's key and Totals (a count with no reporting record is None, never 0)."""
+    key_columns = [grouped[name].cast(pl.String).to_list() for name in keys]
+    counts = [
+        [
+            value if reported else None
+            for value, reported in zip(grouped[name].to_list(), grouped[f"{name}#"].to_list(), strict=True)
+        ]
+        for name in REPORTABLE_COUNTS
+    ]
+    return [
+        (key, Totals(sent, *values))
+        for key, sent, *values in zip(
+            zip(*key_columns, strict=True), grouped["sent"].to_list(), *counts, strict=True
+        )
+    ]
+
+
+def _sending(
+    frame: pl.DataFrame, window: Window
+) -> list[tuple[str, date | None, int, int, float | None, float | None]]:
+    """Per IP: last sending day, sending days, sending days in the window, and over the last
+    CONSISTENCY_SENDING_DAYS sending days the consistency (CV) and largest jump (see
+    :func:`ipdash.domain.metrics.sending_summary`, the same figures over one IP's volumes).
 
     A day sent mail when one of its records did (counts are never negative), so only those records
     are kept; sorted by (IP code, day), each day's volume is a difference of running sums at the
@@ -138,6 +157,22 @@ def _sending(frame: pl.DataFrame, window: Window) -> list[tuple[str, date | None
         .filter("day_end")
         .with_columns((pl.col("running") - pl.col("running").shift(1).fill_null(0)).alias("sent"))
     )
+    from_end = pl.int_range(pl.len()).reverse().over("code")
+    trailing = pl.col("sent").shift(1).rolling_mean(window_size=7, min_samples=1).over("code")
+    recent = (
+        per_day.filter(from_end < CONSISTENCY_SENDING_DAYS)
+        .with_columns(
+            pl.when(trailing > 0).then(pl.col("sent") / trailing).alias("jump"),
+            pl.col("sent").cast(pl.Float64).alias("volume"),
+        )
+        .group_by("code")
+        .agg(
+            pl.col("jump").max(),
+            pl.when((pl.len() >= 2) & (pl.col("volume").mean() > 0))
+            .then(pl.col("volume").std(ddof=0) / pl.col("volume").mean())
+            .alias("cv"),
+        )
+    )
     summary = (
         per_day.group_by("code", maintain_order=True)
         .agg(
@@ -145,20 +180,16 @@ def _sending(frame: pl.DataFrame, window: Window) -> list[tuple[str, date | None
             pl.col("day").last().alias("last"),
             pl.len().alias("days"),
             (pl.col("day") >= window.start).sum().alias("in_window"),
-            pl.col("sent").tail(CONSISTENCY_SENDING_DAYS).alias("recent"),
         )
+        .join(recent, on="code", how="left", maintain_order="left")
         .collect()
     )
-    rows: dict[str, tuple[str, date | None, int, int, list[int]]] = {
-        ip: (ip, last, days, in_window, recent)
-        for ip, last, days, in_window, recent in zip(
-            summary["ip"].to_list(),
-            summary["last"].to_list(),
-            summary["days"].to_list(),
-            summary["in_window"].to_list(),
-            summary["recent"].to_list(),
+    rows = {
+        row[0]: row
+        for row in zip(
+            *(summary[name].to_list() for name in ("ip", "last", "days", "in_window", "cv", "jump")),
             strict=True,
         )
     }
     every_ip = frame["ip"].unique(maintain_order=True).cast(pl.String).to_list()
-    return [rows.get(ip) or (ip, None, 0, 0, []) for ip in every_ip]
+    return [rows.get(ip) or (ip, None, 0, 0, None, None) for ip in every_ip]

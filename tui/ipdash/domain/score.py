@@ -165,6 +165,7 @@ def score_ip(
         return Score(None, Band.UNKNOWN, tuple(components), tuple(gates), reason)
 
     used = _counted([c for c in components if c.subscore is not None])
+    counted = {id(c) for c in used}
     weight_sum = sum(c.weight for c in used)
     raw = _weighted(used)
     components = [
@@ -173,9 +174,9 @@ def score_ip(
             c.weight,
             c.subscore,
             c.detail
-            if c in used or c.subscore is None
+            if id(c) in counted or c.subscore is None
             else f"{c.detail}; not counted: it would raise the score",
-            (c.weight * c.subscore / weight_sum) if c.subscore is not None and c in used else 0.0,
+            (c.weight * c.subscore / weight_sum) if c.subscore is not None and id(c) in counted else 0.0,
             c.lowers_only,
         )
         for c in components

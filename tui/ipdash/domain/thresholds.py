@@ -7,7 +7,7 @@ below that its verdict is "insufficient volume", never a breach.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
@@ -51,6 +51,7 @@ def parse_presets(raw: Mapping[str, Any]) -> dict[str, Preset]:
 
 
 SEVERITY_ORDER = {Status.CRITICAL: 0, Status.WARN: 1}
+_BREACHES = frozenset(SEVERITY_ORDER)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,14 +128,22 @@ def evaluate_all(
     """:func:`evaluate_ip` for many IPs, their breaches' onsets found in one pass over the records."""
     verdicts: dict[str, list[Verdict]] = {}
     bars: dict[tuple[str, str, str], float] = {}
+    levels_by_scope: dict[str, tuple[str, dict[str, MetricThreshold]]] = {}
+
+    def levels_of(scope: str) -> tuple[str, dict[str, MetricThreshold]]:
+        found = levels_by_scope.get(scope)
+        if found is None:
+            found = levels_by_scope[scope] = resolve_levels(presets, settings, scope)
+        return found
+
     for ip, metrics in metrics_by_ip.items():
-        verdicts[ip] = _judge_ip(metrics, presets, settings, bars)
+        verdicts[ip] = _judge_ip(metrics, levels_of, settings, bars)
     return _with_onsets(verdicts, bars, metrics_by_ip, settings.min_volume)
 
 
 def _judge_ip(
     metrics: IpMetrics,
-    presets: Mapping[str, Preset],
+    levels_of: Callable[[str], tuple[str, dict[str, MetricThreshold]]],
     settings: ThresholdSettings,
     bars: dict[tuple[str, str, str], float],
 ) -> list[Verdict]:
@@ -144,7 +153,7 @@ def _judge_ip(
         scopes += list(metrics.by_provider.items())
     verdicts = []
     for scope, totals in scopes:
-        preset_name, levels = resolve_levels(presets, settings, scope)
+        preset_name, levels = levels_of(scope)
         for metric in RATE_METRICS:
             level = levels.get(metric)
             value = totals.rate(metric)
@@ -152,7 +161,7 @@ def _judge_ip(
             if status is Status.NOT_JUDGED:
                 continue
             crossed = _crossed_level(status, level)
-            if status.is_breach:
+            if status in _BREACHES:
                 assert level is not None
                 bars[(metrics.ip, scope, metric)] = _onset_bar(status, level)
             verdicts.append(
@@ -184,39 +193,29 @@ def _with_onsets(
 
     by_source: dict[int, tuple[SeriesSource, int, list[OnsetRequest]]] = {}
     onsets: dict[tuple[str, str, str], date | None] = {}
-    for ip, found in verdicts.items():
+    for key, bar in bars.items():  # one bar per breach
+        ip, scope, metric = key
         metrics = metrics_by_ip[ip]
-        for verdict in found:
-            if not verdict.status.is_breach:
-                continue
-            bar = bars[(ip, verdict.scope, verdict.metric)]
-            daily = (
-                metrics.daily
-                if verdict.scope == IP_SCOPE
-                else metrics.daily_by_provider.get(verdict.scope, ())
-            )
-            if isinstance(daily, LazySeries):
-                source = daily.source
-                _, days, requests = by_source.setdefault(id(source), (source, metrics.window.days, []))
-                requests.append(OnsetRequest(ip, verdict.scope, verdict.metric, bar))
-            else:
-                key = (ip, verdict.scope, verdict.metric)
-                onsets[key] = onset_of(daily, verdict.metric, bar, metrics.window.days, min_volume)
+        daily = metrics.daily if scope == IP_SCOPE else metrics.daily_by_provider.get(scope, ())
+        if isinstance(daily, LazySeries):
+            source = daily.source
+            _, days, requests = by_source.setdefault(id(source), (source, metrics.window.days, []))
+            requests.append(OnsetRequest(ip, scope, metric, bar))
+        else:
+            onsets[key] = onset_of(daily, metric, bar, metrics.window.days, min_volume)
     for source, days, requests in by_source.values():
         onsets.update(breach_onsets(source.frame, source.end, days, min_volume, requests))
-    if not onsets:
-        return verdicts
-    return {
-        ip: [
-            replace(v, since=onsets.get((ip, v.scope, v.metric))) if v.status.is_breach else v for v in found
+    for ip in {ip for ip, _, _ in bars}:
+        verdicts[ip] = [
+            replace(v, since=onsets.get((ip, v.scope, v.metric))) if (ip, v.scope, v.metric) in bars else v
+            for v in verdicts[ip]
         ]
-        for ip, found in verdicts.items()
-    }
+    return verdicts
 
 
 def breaches(verdicts: list[Verdict]) -> list[Verdict]:
     """Warn and critical verdicts, critical first, then newest onset first."""
-    found = [v for v in verdicts if v.status.is_breach]
+    found = [v for v in verdicts if v.status in _BREACHES]
     return sorted(found, key=lambda v: (SEVERITY_ORDER[v.status], -(v.since or date.min).toordinal(), v.ip))
 
 
