@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from ipdash.domain.accounts import AccountSignal, account_signals
@@ -18,11 +18,12 @@ from ipdash.domain.auth.judge import DomainAuth
 from ipdash.domain.checks import CheckResults, IpChecks, check_breaches, ip_checks
 from ipdash.domain.config import Config
 from ipdash.domain.feed import FeedItem, ordered, verdict_item, worst_severity
-from ipdash.domain.metrics import IpMetrics, Window, compute_metrics
+from ipdash.domain.metrics import IpMetrics, Window
 from ipdash.domain.models import Dataset, IpFacts, ProviderListing, SndsDay
+from ipdash.domain.rates import RateJudgement, judge_rates
 from ipdash.domain.score import Score, score_ip
 from ipdash.domain.signals import account_breaches, provider_listing_breaches, snds_breaches
-from ipdash.domain.thresholds import Preset, Status, Verdict, breaches, evaluate_all
+from ipdash.domain.thresholds import Preset, Status, Verdict, breaches
 from ipdash.domain.warmup import WarmupProgress, WarmupSettings, assess_all, warmup_breach
 
 
@@ -65,6 +66,8 @@ class Analysis:
     domains: tuple[DomainAuth, ...] = ()
     #: Account- and domain-level signals (Postmaster domains, SES account, ESP totals), judged.
     accounts: tuple[AccountSignal, ...] = ()
+    #: The metrics and rate verdicts, kept so the next analysis can reuse what still holds.
+    rates: RateJudgement | None = field(default=None, compare=False, repr=False)
 
     def all_breaches(self) -> list[FeedItem]:
         return list(self.feed)
@@ -108,10 +111,13 @@ def analyse(
     checks: CheckResults | None = None,
     window: Window | None = None,
     today: date | None = None,
+    previous: Analysis | None = None,
 ) -> Analysis:
     """Everything per IP and the feed, for one state of the data and the check results.
 
     ``checks`` are the stored or fresh blocklist/rDNS results; only IPs in ``dataset`` use theirs.
+    ``previous``: the last analysis of this data, whose metrics and rate verdicts are reused where
+    the records, window and thresholds are unchanged (see :mod:`ipdash.domain.rates`).
     Raises UnknownPresetError for a preset the presets do not have, PlanError for a bad [warmup].
     """
     window = window or analysis_window(dataset, config.window_days, today=today)
@@ -119,7 +125,10 @@ def analyse(
         return Analysis(None, {})
     checks = checks or CheckResults()
     by_ip_checks = {ip: got for ip in dataset.ips() if (got := ip_checks(checks, ip)) is not None}
-    metrics_by_ip = compute_metrics(dataset, window)
+    rates = judge_rates(
+        dataset, window, presets, config.thresholds, previous=previous.rates if previous is not None else None
+    )
+    metrics_by_ip = rates.metrics
     warmups = assess_all(
         dataset,
         config,
@@ -137,7 +146,7 @@ def analyse(
         listings_by_ip[listing.ip].append(listing)
 
     results: dict[str, IpAnalysis] = {}
-    verdicts_by_ip = evaluate_all(metrics_by_ip, presets, config.thresholds)
+    verdicts_by_ip = rates.verdicts
     for ip, metrics in metrics_by_ip.items():
         verdicts = verdicts_by_ip[ip]
         found_checks = by_ip_checks.get(ip)
@@ -175,4 +184,4 @@ def analyse(
     feed += account_breaches(dataset.accounts.values(), window, presets, config.thresholds)
     feed += domain_findings(checks.domains)
     accounts = tuple(account_signals(dataset.accounts.values(), window, presets, config.thresholds))
-    return Analysis(window, results, tuple(ordered(feed)), checks.domains, accounts)
+    return Analysis(window, results, tuple(ordered(feed)), checks.domains, accounts, rates)

@@ -185,7 +185,15 @@ class IpdashApp(App[int]):
         from ipdash.domain.analysis import analyse
 
         now = self.clock()
-        analysis = analyse(dataset, self.plan.config, self.presets, checks=checks, today=now.date())
+        shown = self.data  # the last analysis: its metrics are reused where the records did not change
+        analysis = analyse(
+            dataset,
+            self.plan.config,
+            self.presets,
+            checks=checks,
+            today=now.date(),
+            previous=shown.analysis if shown is not None else None,
+        )
         return DataReady(
             dataset, analysis, now, origin=self.origin, replay_day=self.replay_day if self.demo else None
         )
