@@ -92,7 +92,7 @@ def read_fast(
             done = min(total, done + folder.last_bytes)
             if progress is not None and batch.height == batch_rows:  # like the row reader: every N rows
                 progress(done // 2, total)
-        return folder.group(scan, source)
+        return folder.group(scan, source, batch_rows)
     except (pl.exceptions.PolarsError, OSError, ValueError, OverflowError):
         return None
 
@@ -158,7 +158,7 @@ class _Folder:
             return False
         return True
 
-    def group(self, scan: pl.LazyFrame, source: str) -> tuple[pl.DataFrame, int] | None:
+    def group(self, scan: pl.LazyFrame, source: str, batch_rows: int) -> tuple[pl.DataFrame, int] | None:
         """Pass 2: typed columns from the learned cells; rows of the same key summed (one integer
         key per row, so the check for repeats and the grouping are on one column)."""
         ips = self._codes(self.ips, self.ip_codes)
@@ -176,8 +176,8 @@ class _Folder:
             + pl.col("mailbox_provider").cast(pl.Int64)
         )
         rows = scan.select(columns).with_columns(key.alias("key"))
-        if self.rows >= 2 * self._most_keys():
-            typed = self._grouped_in_stream(rows)  # most rows repeat a key (hourly exports)
+        if self.rows >= 2 * self._most_keys():  # most rows repeat a key (hourly exports)
+            typed = self._grouped_by_batch(scan, columns, key.alias("key"), batch_rows)
             if typed is None:
                 return None
         else:
@@ -201,19 +201,45 @@ class _Folder:
         )
         return len(set(self.days.values())) * len(set(self.ips.values())) * max(1, providers)
 
-    def _grouped_in_stream(self, rows: pl.LazyFrame) -> pl.DataFrame | None:
-        """Sums per key as the file streams: memory holds the aggregates, not the rows."""
-        aggregations: list[pl.Expr] = [pl.col(name).first() for name in ("day", "ip", "mailbox_provider")]
+    def _grouped_by_batch(
+        self, scan: pl.LazyFrame, columns: list[pl.Expr], key: pl.Expr, batch_rows: int
+    ) -> pl.DataFrame | None:
+        """Sums per key as the file streams: each batch of text cells is typed and summed, and the
+        partial sums are folded whenever they outgrow the keys, so memory holds one batch and about
+        one row per key (typing the cells inside one streaming query held the whole file's text)."""
+        first = [pl.col(name).first() for name in ("day", "ip", "mailbox_provider")]
+        partial_sums = [*first, pl.col("row").min(), pl.col("sent").null_count().alias("sent:missing")]
+        folded = [
+            *first,
+            pl.col("row").min(),
+            pl.col("sent:missing").sum(),
+        ]
         for name in self.counts:
-            aggregations += [
+            partial_sums += [
                 pl.col(name).sum().alias(name),
                 pl.col(name).count().alias(f"{name}#"),
                 pl.col(name).min().alias(f"{name}:min"),
             ]
-        aggregations.append(pl.col("sent").null_count().alias("sent:missing"))
+            folded += [pl.col(name).sum(), pl.col(f"{name}#").sum(), pl.col(f"{name}:min").min()]
         if "delivered" in self.counts:
-            aggregations.append((pl.col("delivered") > pl.col("sent")).any().alias("delivered>sent"))
-        grouped = rows.group_by("key", maintain_order=True).agg(aggregations).collect(engine="streaming")
+            partial_sums.append((pl.col("delivered") > pl.col("sent")).any().alias("delivered>sent"))
+            folded.append(pl.col("delivered>sent").any())
+        partials: list[pl.DataFrame] = []
+        held = offset = 0
+        fold_at = 2 * max(self._most_keys(), batch_rows)
+        for batch in scan.collect_batches(chunk_size=batch_rows, engine="streaming"):
+            typed = batch.select(columns).with_columns(key).with_row_index("row", offset=offset)
+            offset += batch.height
+            partials.append(typed.group_by("key").agg(partial_sums))
+            held += partials[-1].height
+            if held > fold_at:
+                partials = [pl.concat(partials).group_by("key").agg(folded)]
+                held = partials[0].height
+        if not partials:  # no data rows
+            return (
+                scan.head(0).collect().select(columns).select("day", "ip", "mailbox_provider", *self.counts)
+            )
+        grouped = pl.concat(partials).group_by("key").agg(folded).sort("row")
         checks = [
             pl.col("sent:missing").sum() > 0,
             pl.col("mailbox_provider").is_null().any(),
@@ -221,7 +247,7 @@ class _Folder:
             *([pl.col("delivered>sent").any()] if "delivered" in self.counts else []),
         ]
         checks = [check.alias(f"check {index}") for index, check in enumerate(checks)]
-        if grouped.height and any(value for value in grouped.select(checks).row(0)):
+        if any(value for value in grouped.select(checks).row(0)):
             return None
         sums = [pl.when(pl.col(f"{name}#") > 0).then(pl.col(name)).alias(name) for name in self.counts]
         return grouped.select("day", "ip", "mailbox_provider", *sums)
