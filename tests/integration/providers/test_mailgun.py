@@ -210,6 +210,86 @@ async def test_metrics_pages_ask_for_a_deterministic_sort(api: FakeApi, sleeps: 
     assert call.json()["pagination"] == {"sort": "time:asc", "skip": 0, "limit": 100}
 
 
+def sort_checking_metrics(accepted: str, item: dict[str, object]) -> object:
+    """A metrics endpoint that accepts one sort form and refuses others with a 400 naming it."""
+
+    def handler(seen: Seen) -> Reply:
+        sort = seen.json()["pagination"]["sort"]
+        if sort != accepted:
+            return Reply(400, json={"message": f"invalid sort field: '{sort}'"})
+        return Reply(
+            json={"items": [item], "pagination": {"sort": sort, "skip": 0, "limit": 100, "total": 1}}
+        )
+
+    return handler
+
+
+async def test_a_400_naming_the_sort_retries_with_the_echoed_form(
+    api: FakeApi, sleeps: SleepRecorder
+) -> None:
+    documented_routes(api)
+    item = metrics_item("1.2.3.4", "Tue, 10 Jun 2025 00:00:00 +0000", sent_count=500)
+    api.route("POST", "/v1/analytics/metrics", sort_checking_metrics("timestamp:asc", item))
+    result = await fetch(make(api, sleeps))
+    assert result.ok, result.detail
+    assert [s.sent for s in result.stats] == [500]
+    assert [c.json()["pagination"]["sort"] for c in api.calls("POST", "/v1/analytics/metrics")] == [
+        "time:asc",
+        "timestamp:asc",
+    ]
+    assert "metrics sort 'time:asc' refused" in result.detail and "used 'timestamp:asc'" in result.detail
+
+
+async def test_the_documented_sort_accepted_is_never_retried(api: FakeApi, sleeps: SleepRecorder) -> None:
+    documented_routes(api)
+    item = metrics_item("1.2.3.4", "Tue, 10 Jun 2025 00:00:00 +0000", sent_count=500)
+    api.route("POST", "/v1/analytics/metrics", sort_checking_metrics("time:asc", item))
+    result = await fetch(make(api, sleeps))
+    assert result.ok and "refused" not in result.detail
+    assert len(api.calls("POST", "/v1/analytics/metrics")) == 1
+
+
+async def test_later_pages_keep_the_accepted_sort(api: FakeApi, sleeps: SleepRecorder) -> None:
+    documented_routes(api)
+
+    def pages(seen: Seen) -> Reply:
+        pagination = seen.json()["pagination"]
+        if pagination["sort"] != "timestamp:asc":
+            return Reply(400, json={"message": "pagination.sort: unknown column time"})
+        skip = pagination["skip"]
+        count = 100 if skip == 0 else 3
+        day = "Tue, 10 Jun 2025 00:00:00 +0000"
+        return Reply(
+            json={"items": [metrics_item(f"10.0.0.{skip + n}", day, sent_count=1) for n in range(count)]}
+        )
+
+    api.route("POST", "/v1/analytics/metrics", pages)
+    result = await fetch(make(api, sleeps))
+    assert result.ok, result.detail
+    assert len(result.stats) == 103
+    sorts = [c.json()["pagination"]["sort"] for c in api.calls("POST", "/v1/analytics/metrics")]
+    assert sorts == ["time:asc", "timestamp:asc", "timestamp:asc"]
+
+
+async def test_both_sort_forms_refused_fails_with_the_providers_message(
+    api: FakeApi, sleeps: SleepRecorder
+) -> None:
+    documented_routes(api)
+    api.route("POST", "/v1/analytics/metrics", Reply(400, json={"message": "invalid sort"}))
+    result = await fetch(make(api, sleeps))
+    assert result.failure == "unavailable"
+    assert "400 invalid sort" in result.detail
+    assert len(api.calls("POST", "/v1/analytics/metrics")) == 2
+
+
+async def test_a_400_not_about_the_sort_is_not_retried(api: FakeApi, sleeps: SleepRecorder) -> None:
+    documented_routes(api)
+    api.route("POST", "/v1/analytics/metrics", fixture("mailgun/analytics-metrics-400.json"))
+    result = await fetch(make(api, sleeps))
+    assert result.failure == "unavailable" and "reason for bad request" in result.detail
+    assert len(api.calls("POST", "/v1/analytics/metrics")) == 1
+
+
 async def test_warmup_progress_from_the_one_ip_endpoint(api: FakeApi, sleeps: SleepRecorder) -> None:
     documented_routes(api)
     api.route("GET", "/v3/ip_warmups/1.2.3.4", fixture("mailgun/ip-warmup-get.json"))

@@ -8,7 +8,12 @@
   documented: it is shown as Mailgun states it.
 - ``POST /v1/analytics/metrics`` with dimensions ip, time and (``by_mailbox_provider``,
   default on) recipient_provider gives per-(IP, provider) days; it pages by
-  ``skip``/``limit`` with an explicit ``sort`` until a short page. A row's ``sent_count``
+  ``skip``/``limit`` with an explicit ``sort`` until a short page. The sort key's form is
+  ``time:asc``: the published OpenAPI spec's Metrics overview says "sorted using the sort
+  parameter, for example time:asc or time:desc" and its Pagination schema "column name and
+  sort direction", the column being the ``time`` dimension; only its response example echoes
+  ``timestamp:asc``. A 400 on the first page whose message names the sort retries once with
+  that form (and says so in the poll's detail) rather than failing the source. A row's ``sent_count``
   is the only volume used: ``accepted_count`` is not per IP ("accepted events are not
   associated to IP addresses"). Blocks are ``permanent_failed_esp_block_count`` +
   ``temporary_failed_esp_block_count`` ("blocked by the ESP for policy errors and
@@ -51,8 +56,9 @@ METRICS = (
     "permanent_failed_esp_block_count",
     "temporary_failed_esp_block_count",
 )
-#: Time first, then IP and provider: a stable order, so that skip/limit pages do not overlap.
-METRICS_SORT = "time:asc"
+#: A stable order, so that skip/limit pages do not overlap: the documented form first, then the
+#: form the spec's response example echoes (mailgun/mailgun-mcp-server src/openapi.yaml @ 78d610f7).
+METRICS_SORTS = ("time:asc", "timestamp:asc")
 
 
 class _Loose(BaseModel):
@@ -249,18 +255,29 @@ class MailgunSource(ProviderSource):
         start = datetime.combine(since, time(), UTC)
         end = datetime.combine(until + timedelta(days=1), time(), UTC)
         dimensions = ["time", "ip", *(["recipient_provider"] if self.spec.by_mailbox_provider else [])]
+        sorts = list(METRICS_SORTS)
 
         async def page(skip: int) -> tuple[list[MetricsItem], int | None]:
-            body = {
-                "start": format_datetime(start),
-                "end": format_datetime(end),
-                "resolution": "day",
-                "dimensions": dimensions,
-                "metrics": list(METRICS),
-                "include_aggregates": False,
-                "pagination": {"sort": METRICS_SORT, "skip": skip, "limit": limit},
-            }
-            data = await http.post_json("/v1/analytics/metrics", body)
+            while True:
+                body = {
+                    "start": format_datetime(start),
+                    "end": format_datetime(end),
+                    "resolution": "day",
+                    "dimensions": dimensions,
+                    "metrics": list(METRICS),
+                    "include_aggregates": False,
+                    "pagination": {"sort": sorts[0], "skip": skip, "limit": limit},
+                }
+                try:
+                    data = await http.post_json("/v1/analytics/metrics", body)
+                    break
+                except ProviderError as error:
+                    if skip != 0 or len(sorts) < 2 or not _refuses_sort(error):
+                        raise
+                    collected.notes.append(
+                        f"metrics sort {sorts[0]!r} refused ({error.detail[:120]}), used {sorts[1]!r}"
+                    )
+                    sorts.pop(0)
             items = parse_payload(MetricsPage, data, "POST /v1/analytics/metrics").items
             return items, (skip + limit if len(items) >= limit else None)
 
@@ -301,6 +318,14 @@ class MailgunSource(ProviderSource):
             clicks=counts["unique_clicked_count"],
             source=self.name,
         )
+
+
+def _refuses_sort(error: ProviderError) -> bool:
+    """A 400 whose message names the sort (the field or its value), not any bad request."""
+    if error.status != 400:
+        return False
+    message = error.detail.lower()
+    return "sort" in message or "time:asc" in message
 
 
 def _count(value: Any) -> int | None:
