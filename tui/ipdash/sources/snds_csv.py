@@ -5,6 +5,10 @@ own page could not be retrieved): IP, activity start, activity end, RCPT
 commands, DATA commands, message recipients, filter result, complaint rate,
 trap message start, trap message end, trap hits, sample HELO, sample MAIL FROM,
 comments.
+
+SNDS times are Pacific (``day_zone`` in data/providers.json), in the API feed and in a
+hand-exported file alike: every record leaves this parser with UTC activity times and its
+day labelled with the UTC day it overlaps most, so both paths land on the same days.
 """
 
 from __future__ import annotations
@@ -12,9 +16,12 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from ipdash.domain.models import RowError, SndsDay, canonical_ip
+from ipdash.sources.providers.day_zones import day_zone, to_utc, utc_day
 
 _COLOURS = ("GREEN", "YELLOW", "RED")
 _RATE = re.compile(r"^\s*(<)?\s*([0-9]+(?:\.[0-9]+)?)\s*%\s*$")
@@ -26,6 +33,7 @@ def parse_snds_lines(
 ) -> tuple[list[SndsDay], list[RowError]]:
     """Parse SNDS data rows. Bad rows become RowErrors (line, column, reason); the rest load."""
     label = file_label or source
+    zone = day_zone("snds")
     records: list[SndsDay] = []
     errors: list[RowError] = []
     reader = csv.reader(lines)
@@ -43,8 +51,17 @@ def parse_snds_lines(
         if isinstance(parsed, RowError):
             errors.append(parsed)
         else:
-            records.append(parsed)
+            records.append(_in_utc(parsed, zone))
     return records, errors
+
+
+def _in_utc(record: SndsDay, zone: ZoneInfo) -> SndsDay:
+    return replace(
+        record,
+        day=utc_day(record.day, zone),
+        activity_start=to_utc(record.activity_start, zone),
+        activity_end=to_utc(record.activity_end, zone),
+    )
 
 
 def parse_complaint_rate(text: str) -> float | None:

@@ -5,9 +5,10 @@ every message and the URL never appears in one. An HTML page where CSV was expec
 is what SNDS serves for a wrong or expired key.
 
 SNDS days and times are Pacific (America/Los_Angeles, ``day_zone`` in
-data/providers.json): activity start/end become UTC timestamps, each day is labelled
-with the UTC day it overlaps most (the same date), and earlier days are counted back
-from Pacific "today", never from a UTC date SNDS has not reached.
+data/providers.json): the shared parser (``sources/snds_csv.py``, also used for hand-imported
+SNDS files) makes activity start/end UTC timestamps and labels each day with the UTC day it
+overlaps most (the same date); earlier days are counted back from Pacific "today", never
+from a UTC date SNDS has not reached.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import csv
 import ipaddress
-from dataclasses import replace
 from datetime import date, timedelta
 
 import httpx
@@ -28,7 +28,7 @@ from ipdash.sources.providers.base import (
     default_base_url,
     provider_facts,
 )
-from ipdash.sources.providers.day_zones import day_zone, local_today, to_utc, utc_day
+from ipdash.sources.providers.day_zones import day_zone, local_today
 from ipdash.sources.providers.http import HttpCaller, RetryPolicy
 from ipdash.sources.snds_csv import parse_snds_lines
 
@@ -55,13 +55,7 @@ class SndsSource(ProviderSource):
             params = {"key": key} if wanted is None else {"key": key, "date": wanted.strftime("%m%d%y")}
             text = _csv_or_raise(await http.get_text("/snds/data.aspx", params=params), "data.aspx")
             records, errors = await asyncio.to_thread(parse_snds_lines, text.splitlines(), self.name)
-            for record in records:
-                record = replace(
-                    record,
-                    day=utc_day(record.day, zone),
-                    activity_start=to_utc(record.activity_start, zone),
-                    activity_end=to_utc(record.activity_end, zone),
-                )
+            for record in records:  # already in UTC: the parser converts SNDS's Pacific times
                 days[(record.ip, record.day)] = record
             if errors:
                 collected.notes.append(f"{len(errors)} data rows unreadable (first: {errors[0].message})")
