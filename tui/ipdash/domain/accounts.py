@@ -2,7 +2,8 @@
 per sending domain, SES's account reputation, SendGrid's and Postmark's account totals.
 
 A provider with its own preset (``accounts`` in the presets data: Gmail -> gmail-yahoo, SES -> ses)
-is judged by it; other accounts by the configured preset, config overrides applied.
+is judged by it; other accounts by the configured preset; config overrides
+(``[thresholds.overrides]``) apply to both, as they do to every IP.
 
 - A series with counts (SendGrid, Postmark) is judged on the window's sums, like an IP, and only
   with at least ``min_volume`` sent.
@@ -10,6 +11,15 @@ is judged by it; other accounts by the configured preset, config overrides appli
   the provider applies its own volume floor (Postmaster shows no rate for low volume, SES computes
   over a "representative volume"), so no volume gate is added. SES's rates are rolling, not the
   day's own, and every verdict says which basis it has.
+- An account split by mailbox provider (SendGrid's mailbox-provider stats, SES VDM per ISP) has
+  one scope per provider, ``account @ gmail.com`` (:func:`provider_scope`), judged with the levels
+  an IP's rows for that mailbox provider get (``mailbox_provider_presets``, else the configured
+  preset): the same Gmail levels whichever way the numbers arrive.
+- Postmaster v2's IP-related reject rates (``low_ip_reputation``, ``ip_in_rbls``,
+  ``bad_or_missing_ptr_record``) are Gmail refusing the sending IPs, i.e. blocks: Google publishes
+  no level for them, so their sum on the latest day is judged as the domain's ``block_rate`` against
+  the preset's block-rate levels (SparkPost's 10% alert, ipdash's 5% warning; overridable with
+  ``[thresholds.overrides.block_rate]`` like any level).
 """
 
 from __future__ import annotations
@@ -26,8 +36,11 @@ from ipdash.domain.thresholds import Preset, judge, resolve_levels
 from ipdash.domain.verdicts import IP_SCOPE, Status
 
 ACCOUNT_METRICS = ("bounce_rate", "complaint_rate", "block_rate")
-#: What each provider's complaint rate is, in its own words.
+#: What each provider's rates are, in its own words.
 COMPLAINT_NAMES = {"gmail": "spam rate"}
+BLOCK_NAMES = {"gmail": "IP-related reject rate"}
+#: Between an account scope and the mailbox provider it is split by: "account @ gmail.com".
+PROVIDER_SEPARATOR = " @ "
 BASIS_TEXT = {
     "window": "over the window's counts",
     "daily": "that day's rate",
@@ -63,10 +76,28 @@ class AccountSignal:
     def label(self) -> str:
         return f"{self.provider}:{self.scope}"
 
+    @property
+    def mailbox_provider(self) -> str | None:
+        """The mailbox provider this scope is split by (``gmail.com``), None for a whole account."""
+        return split_scope(self.scope)[1]
+
+
+def provider_scope(scope: str, mailbox_provider: str) -> str:
+    """The scope of an account's rows for one mailbox provider: ``account @ gmail.com``."""
+    return f"{scope}{PROVIDER_SEPARATOR}{mailbox_provider}"
+
+
+def split_scope(scope: str) -> tuple[str, str | None]:
+    """``account @ gmail.com`` -> ("account", "gmail.com"); ``account`` -> ("account", None)."""
+    base, separator, mailbox_provider = scope.partition(PROVIDER_SEPARATOR)
+    return (base, mailbox_provider) if separator and mailbox_provider else (scope, None)
+
 
 def metric_name(provider: str, metric: str) -> str:
     if metric == "complaint_rate":
         return COMPLAINT_NAMES.get(provider, "complaint rate")
+    if metric == "block_rate":
+        return BLOCK_NAMES.get(provider, "block rate")
     return metric.removesuffix("_rate") + " rate"
 
 
@@ -86,11 +117,15 @@ def account_signals(
 
 
 def _levels(
-    provider: str, presets: Mapping[str, Preset], settings: ThresholdSettings
+    provider: str, scope: str, presets: Mapping[str, Preset], settings: ThresholdSettings
 ) -> tuple[str, dict[str, MetricThreshold]]:
-    for name, preset in presets.items():
-        if provider in preset.accounts:
-            return name, dict(preset.metrics)
+    mailbox_provider = split_scope(scope)[1]
+    if mailbox_provider is not None:  # judged like an IP's rows for that mailbox provider
+        return resolve_levels(presets, settings, mailbox_provider)
+    for name in presets:
+        if provider in presets[name].accounts:  # the provider's own preset, config overrides applied
+            own = settings.model_copy(update={"preset": name, "mailbox_provider_presets": {}})
+            return resolve_levels(presets, own, IP_SCOPE)
     return resolve_levels(presets, settings, IP_SCOPE)
 
 
@@ -98,7 +133,7 @@ def _signal(
     days: Sequence[AccountDay], presets: Mapping[str, Preset], settings: ThresholdSettings
 ) -> AccountSignal:
     latest = days[-1]
-    preset, levels = _levels(latest.provider, presets, settings)
+    preset, levels = _levels(latest.provider, latest.scope, presets, settings)
     counted = [d for d in days if d.sent is not None]
     sent = sum(d.sent or 0 for d in counted) if counted else None
     rates = []
@@ -153,7 +188,11 @@ def _window_rate(days: Sequence[AccountDay], metric: str) -> float | None:
 
 
 def _latest_rate(days: Sequence[AccountDay], metric: str) -> tuple[float | None, str, date | None]:
-    if metric == "block_rate":
+    if metric == "block_rate":  # only Postmaster's IP-related reject rates, summed
+        for day in reversed(days):
+            reasons = _reasons(day.delivery_errors)
+            if reasons:
+                return min(1.0, sum(value for _, value in reasons)), "daily", day.day
         return None, "none", None
     for day in reversed(days):
         value: float | None = getattr(day, metric)
@@ -167,7 +206,9 @@ def _reasons(texts: Sequence[str]) -> tuple[tuple[str, float], ...]:
     for text in texts:
         name, _, number = text.partition("=")
         try:
-            found.append((name, float(number)))
+            value = float(number)
         except ValueError:
             continue
+        if 0 <= value <= 1:  # also refuses nan and inf
+            found.append((name, value))
     return tuple(found)

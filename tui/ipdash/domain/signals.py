@@ -1,7 +1,8 @@
 """Breaches from the mailbox providers' and ESPs' own signals: Microsoft SNDS colours and trap hits,
 provider-reported blocks and listings, account status (SES enforcement, …), and account and domain
 rates judged against the presets (Gmail spam rate per domain, SES account reputation, ESP account
-totals) with Postmaster v2's compliance status."""
+totals, each split by mailbox provider where the provider offers it) with Postmaster v2's
+IP-related reject rates (judged as the domain's block rate) and compliance status."""
 
 from __future__ import annotations
 
@@ -122,6 +123,8 @@ def signal_breaches(signal: AccountSignal, window: Window) -> list[FeedItem]:
             f"{signal.provider} {name} for {signal.scope} is {format_rate(rate.value)}{when} ({basis}), "
             f"at or over the {rate.preset} {rate.status.value} level {format_rate(rate.threshold)}"
         )
+        if rate.metric == "block_rate" and signal.delivery_errors:
+            reason += f"; Gmail rejects mail for {_largest_first(signal.delivery_errors)}"
         items.append(
             FeedItem(
                 severity="critical" if rate.status is Status.CRITICAL else "warn",
@@ -156,6 +159,11 @@ def signal_breaches(signal: AccountSignal, window: Window) -> list[FeedItem]:
             )
         )
     return items
+
+
+def _largest_first(reasons: Sequence[tuple[str, float]]) -> str:
+    ordered = sorted(reasons, key=lambda reason: (-reason[1], reason[0]))
+    return ", ".join(f"{name} {format_rate(value)}" for name, value in ordered if value > 0)
 
 
 def _status_breaches(days: Iterable[AccountDay], window: Window) -> list[FeedItem]:
