@@ -123,6 +123,8 @@ class SendgridSpec(KeyedSpec):
     region: Literal["us", "eu"] = "us"
     on_behalf_of: str | None = None
     """Subuser to act for (header on-behalf-of) on stats calls."""
+    by_mailbox_provider: bool = True
+    """Also read the account's days per mailbox provider (/v3/mailbox_providers/stats)."""
 
 
 class MailgunSpec(KeyedSpec):

@@ -4,6 +4,16 @@ SendGrid has no per-IP statistics endpoint, so daily counts are account-level
 (``/v3/stats``) and land as :class:`AccountDay`, with ``blocks`` ("not allowed to be
 delivered by ISPs") as the account's block count; every IP is still listed with its
 pool and warm-up state. SendGrid exposes only "warming since", not a percentage.
+
+With ``by_mailbox_provider`` (default on) the account's days are also read per mailbox
+provider from ``/v3/mailbox_providers/stats`` (SendGrid's own grouping: "Gmail", "Microsoft",
+"Yahoo" … ~250 names) and land as AccountDays with scope ``account @ gmail.com``, judged with
+the levels an IP's Gmail rows get. Names ipdash does not group are summed as ``other``. Gmail
+sends no per-message complaint reports to ESPs (its feedback loop is aggregate, in Postmaster
+Tools), so SendGrid's Gmail ``spam_reports`` are not Gmail users' complaints: that count is
+kept unknown, never a 0% complaint rate (``no_complaint_feedback`` in data/providers.json).
+SendGrid keeps only a few days of these advanced stats; a failing call keeps the totals and
+says why in the poll's detail.
 """
 
 from __future__ import annotations
@@ -14,9 +24,12 @@ from datetime import date
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 
+from ipdash.domain.accounts import provider_scope
+from ipdash.domain.mailbox_providers import normalise_mailbox_provider
 from ipdash.domain.models import AccountDay, IpFacts, ProviderWarmup
 from ipdash.sources.providers.base import (
     Collected,
+    ProviderError,
     ProviderSource,
     default_base_url,
     from_unix,
@@ -57,6 +70,8 @@ class SendgridMetrics(_Loose):
 
 class SendgridStatEntry(_Loose):
     metrics: SendgridMetrics
+    type: str = ""
+    name: str = ""
 
 
 class SendgridStatDay(_Loose):
@@ -85,6 +100,8 @@ class SendgridSource(ProviderSource):
         for item in await self._ips(http):
             self._add_ip(collected, item)
         await self._stats(http, collected, since, until)
+        if self.spec.by_mailbox_provider:
+            await self._mailbox_provider_stats(http, collected, since, until)
         return collected
 
     async def _ips(self, http: HttpCaller) -> list[SendgridIp]:
@@ -130,30 +147,82 @@ class SendgridSource(ProviderSource):
             )
         )
 
+    def _stats_headers(self) -> dict[str, str] | None:
+        return {"on-behalf-of": self.spec.on_behalf_of} if self.spec.on_behalf_of else None
+
     async def _stats(self, http: HttpCaller, collected: Collected, since: date, until: date) -> None:
-        headers = {"on-behalf-of": self.spec.on_behalf_of} if self.spec.on_behalf_of else None
         params = {"start_date": since.isoformat(), "end_date": until.isoformat(), "aggregated_by": "day"}
-        data = await http.get_json("/v3/stats", params=params, headers=headers)
+        data = await http.get_json("/v3/stats", params=params, headers=self._stats_headers())
         days = parse_payload(SendgridStats, data, "GET /v3/stats").root
         for day in days:
             metrics = [entry.metrics for entry in day.stats]
-            if not metrics:
-                continue
+            if metrics:
+                collected.account_days.append(
+                    self._account_day(day.date, "account", metrics, complaints=True)
+                )
+
+    async def _mailbox_provider_stats(
+        self, http: HttpCaller, collected: Collected, since: date, until: date
+    ) -> None:
+        """The account's days per mailbox provider; a failure here keeps the totals, with a note."""
+        what = "GET /v3/mailbox_providers/stats"
+        limit = int(provider_facts()["providers"]["sendgrid"]["page_size"])
+
+        async def page(offset: int) -> tuple[list[SendgridStatDay], int | None]:
+            params = {
+                "start_date": since.isoformat(),
+                "end_date": until.isoformat(),
+                "aggregated_by": "day",
+                "limit": limit,
+                "offset": offset,
+            }
+            data = await http.get_json(
+                "/v3/mailbox_providers/stats", params=params, headers=self._stats_headers()
+            )
+            days = (await parse_payload_off_loop(SendgridStats, data, what)).root
+            return days, (offset + limit if len(days) >= limit else None)
+
+        try:
+            days = await follow_pages(0, page, max_pages=http.policy.max_pages, what=what)
+        except ProviderError as error:
+            if error.kind == "config":
+                raise
+            collected.notes.append(f"no mailbox-provider split ({error.kind}: {error.detail[:160]})")
+            return
+        silent = set(provider_facts()["providers"]["sendgrid"]["no_complaint_feedback"])
+        grouped: dict[tuple[date, str], list[SendgridMetrics]] = {}
+        for day in days:
+            for entry in day.stats:
+                if entry.type and entry.type != "mailbox_provider":
+                    continue
+                mailbox_provider = normalise_mailbox_provider(entry.name)
+                grouped.setdefault((day.date, mailbox_provider), []).append(entry.metrics)
+        for (day_date, mailbox_provider), metrics in sorted(grouped.items()):
             collected.account_days.append(
-                AccountDay(
-                    day=day.date,
-                    scope="account",
-                    provider="sendgrid",
-                    sent=_total(m.processed for m in metrics),
-                    delivered=_total(m.delivered for m in metrics),
-                    bounced=_total(m.bounces for m in metrics),
-                    blocked=_total(m.blocks for m in metrics),
-                    complaints=_total(m.spam_reports for m in metrics),
-                    opens=_total(m.unique_opens for m in metrics),
-                    clicks=_total(m.unique_clicks for m in metrics),
-                    source=self.name,
+                self._account_day(
+                    day_date,
+                    provider_scope("account", mailbox_provider),
+                    metrics,
+                    complaints=mailbox_provider not in silent,
                 )
             )
+
+    def _account_day(
+        self, day: date, scope: str, metrics: list[SendgridMetrics], *, complaints: bool
+    ) -> AccountDay:
+        return AccountDay(
+            day=day,
+            scope=scope,
+            provider="sendgrid",
+            sent=_total(m.processed for m in metrics),
+            delivered=_total(m.delivered for m in metrics),
+            bounced=_total(m.bounces for m in metrics),
+            blocked=_total(m.blocks for m in metrics),
+            complaints=_total(m.spam_reports for m in metrics) if complaints else None,
+            opens=_total(m.unique_opens for m in metrics),
+            clicks=_total(m.unique_clicks for m in metrics),
+            source=self.name,
+        )
 
 
 def _total(values: Iterable[int | None]) -> int | None:
