@@ -164,6 +164,11 @@ class SesSpec(SourceSpecBase):
     https://monitoring.cn-north-1.amazonaws.com.cn in China)."""
     cloudwatch: bool = True
     """Read the account's Reputation.BounceRate / ComplaintRate metrics."""
+    vdm: bool = True
+    """Read the account's days per recipient ISP from Virtual Deliverability Manager, when the
+    account has VDM enabled (BatchGetMetricData; VDM is a paid SES feature)."""
+    vdm_isps: list[str] = Field(default_factory=lambda: ["Gmail", "Yahoo"], max_length=50)
+    """VDM's ISP names to read (its ISP dimension values), one batch call each."""
 
     @field_validator("monitoring_base_url")
     @classmethod

@@ -15,7 +15,8 @@ Endpoints come from botocore's endpoint data (``email`` and ``monitoring`` prefi
 a China region gets its partition's suffix (``email.cn-north-1.amazonaws.com.cn``).
 When the account subscribes to the deliverability dashboard, the dedicated IPs'
 blocklist report (``GetBlacklistReports``) becomes provider listings; without the
-subscription that call is skipped (a note, never a failure).
+subscription that call is skipped (a note, never a failure). With Virtual Deliverability
+Manager enabled, the account's days per recipient ISP come from VDM (``ses_vdm.py``).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from ipdash.sources.providers.base import (
     provider_facts,
 )
 from ipdash.sources.providers.http import HttpCaller, RetryPolicy, follow_pages
+from ipdash.sources.providers.ses_vdm import collect_isp_days, vdm_enabled
 
 #: IPs per GetBlacklistReports call (a list in the query string: kept short).
 BLOCKLIST_BATCH = 20
@@ -192,7 +194,8 @@ class SesSource(ProviderSource):
         for item in await self._dedicated_ips(ses):
             self._add_ip(collected, item, pools)
         await self._blocklists(ses, collected)
-        account = parse_payload(Account, await ses.get_json("/v2/email/account"), "GET /v2/email/account")
+        account_data = await ses.get_json("/v2/email/account")
+        account = parse_payload(Account, account_data, "GET /v2/email/account")
         status = account.EnforcementStatus or "UNKNOWN"
         if account.SendingEnabled is False:
             status = f"{status} (sending paused)"
@@ -207,6 +210,7 @@ class SesSource(ProviderSource):
                 sign=Signer(facts["monitoring_signing_name"], region, self.spec.profile),
             )
             rates = await self._reputation(monitoring, since, until)
+        await self._isp_days(ses, collected, account_data, since, until)
         for day in sorted({*rates, until}):
             collected.account_days.append(
                 AccountDay(
@@ -221,6 +225,18 @@ class SesSource(ProviderSource):
                 )
             )
         return collected
+
+    async def _isp_days(
+        self, http: HttpCaller, collected: Collected, account: Any, since: date, until: date
+    ) -> None:
+        if not self.spec.vdm or not self.spec.vdm_isps:
+            return
+        if not vdm_enabled(account if isinstance(account, dict) else None):
+            collected.notes.append("no per-ISP metrics (Virtual Deliverability Manager not enabled)")
+            return
+        await collect_isp_days(
+            http, collected, isps=self.spec.vdm_isps, since=since, until=until, source=self.name
+        )
 
     async def _blocklists(self, http: HttpCaller, collected: Collected) -> None:
         """The deliverability dashboard's blocklist report for the dedicated IPs, when subscribed."""
