@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -26,8 +26,9 @@ def test_the_documented_fixture_loads() -> None:
     assert set(by_ip) == {"1.1.1.0", "1.1.1.1", "1.1.1.2"}
     first = by_ip["1.1.1.0"]
     assert first.day == date(2020, 9, 29)  # the activity end fixes the day
-    assert first.activity_start == datetime(2019, 12, 31, 8, 0)
-    assert first.activity_end == datetime(2020, 9, 29, 21, 0)
+    # Pacific times (8:00 AM PST, 9:00 PM PDT) stored in UTC, as the API source stores them
+    assert first.activity_start == datetime(2019, 12, 31, 16, 0, tzinfo=UTC)
+    assert first.activity_end == datetime(2020, 9, 30, 4, 0, tzinfo=UTC)
     assert (first.rcpt_commands, first.data_commands, first.recipients) == (14129, 14129, 13025)
     assert first.filter_result == "GREEN"
     assert first.complaint_rate_text == "< 0.1%"
