@@ -9,14 +9,12 @@ with every secret the source holds masked.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import os
 import random
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from functools import cache
 from typing import Any, ClassVar, Literal, Protocol, TypeVar, runtime_checkable
 
 import httpx
@@ -33,7 +31,7 @@ from ipdash.domain.models import (
     canonical_ip,
 )
 from ipdash.domain.safe_text import safe_records
-from ipdash.sources.paths import package_data_dir
+from ipdash.sources.providers.facts import provider_facts
 from ipdash.sources.providers.redact import Redactor
 
 FailureKind = Literal["auth", "rate_limited", "unavailable", "bad_payload", "config"]
@@ -249,14 +247,6 @@ def parse_payload(model: type[ModelT], data: Any, what: str) -> ModelT:
 async def parse_payload_off_loop(model: type[ModelT], data: Any, what: str) -> ModelT:
     """parse_payload in a worker thread: for lists that can run to thousands of items."""
     return await asyncio.to_thread(parse_payload, model, data, what)
-
-
-@cache
-def provider_facts() -> dict[str, Any]:
-    """The provider facts shipped in ``data/providers.json`` (base URLs, page sizes, stages)."""
-    with open(package_data_dir() / "providers.json", encoding="utf-8") as handle:
-        data: dict[str, Any] = json.load(handle)
-    return data
 
 
 def default_base_url(kind: str, region: str | None = None, table: str = "base_urls") -> str:

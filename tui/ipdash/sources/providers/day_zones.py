@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
 
-from ipdash.sources.providers.base import provider_facts
+from ipdash.sources.providers.facts import provider_facts
 
 
 @cache
