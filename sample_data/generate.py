@@ -251,11 +251,14 @@ def account_rows(stats: list[list[object]]) -> list[list[object]]:
     days = [LAST_DAY - timedelta(days=n) for n in range(ACCOUNT_DAYS - 1, -1, -1)]
     totals: dict[tuple[str, str], list[int]] = {}  # (date, provider or domain) -> sent, bounced, complaints, blocks
     gmail: dict[tuple[str, str], list[int]] = {}  # (date, domain) -> gmail delivered, complaints
+    split: dict[tuple[str, str], list[int]] = {}  # (date, mailbox provider) -> SendGrid's per-provider stats
     for day, ip, mbp, sent, delivered, hard, soft, complaints, _u, _o, _c, blocks in stats:
         facts = by_ip[str(ip)].facts
         row = totals.setdefault((str(day), str(facts["provider"])), [0, 0, 0, 0])
-        for index, value in enumerate((sent, hard + soft, complaints, blocks)):  # type: ignore[operator]
-            row[index] += int(value)  # type: ignore[call-overload]
+        cells = [row, split.setdefault((str(day), str(mbp)), [0, 0, 0, 0])] if facts["provider"] == "sendgrid" else [row]
+        for cell in cells:
+            for index, value in enumerate((sent, hard + soft, complaints, blocks)):  # type: ignore[operator]
+                cell[index] += int(value)  # type: ignore[call-overload]
         for domain in facts.get("sending_domains", []):  # type: ignore[attr-defined]
             if mbp == "gmail.com":
                 cell = gmail.setdefault((str(day), domain), [0, 0])
@@ -268,6 +271,12 @@ def account_rows(stats: list[list[object]]) -> list[list[object]]:
         if sent:
             rows.append([key, "sendgrid", "account", "sendgrid", sent, bounced, complaints, blocks,
                          "", "", "daily", "", "", ""])
+    for day in days:  # SendGrid's /v3/mailbox_providers/stats: Gmail's spam reports never reach an ESP
+        for mbp in ("gmail.com", "outlook.com", "yahoo.com", "other"):
+            sent, bounced, complaints, blocks = split.get((day.isoformat(), mbp), [0, 0, 0, 0])
+            if sent:
+                rows.append([day.isoformat(), "sendgrid", f"account @ {mbp}", "sendgrid", sent, bounced,
+                             "" if mbp == "gmail.com" else complaints, blocks, "", "", "daily", "", "", ""])
     for day in days:  # SES: rolling rates over the trailing 14 days' volume (its "representative volume")
         trailing = [totals.get(((day - timedelta(days=n)).isoformat(), "ses"), [0, 0, 0, 0]) for n in range(14)]
         sent = sum(t[0] for t in trailing)

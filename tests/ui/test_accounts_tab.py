@@ -1,5 +1,6 @@
 """Pilot tests of the "Account & domains" tab on the sample data: Gmail spam rate per domain, SES's
-rolling reputation, SendGrid's account totals with blocks, Postmaster compliance; words and symbols."""
+rolling reputation, SendGrid's account totals with blocks and their mailbox-provider split, Postmaster
+compliance; words and symbols."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from textual.widgets import TabbedContent
 
 from ipdash.ui.app import IpdashApp
 from ipdash.ui.widgets.accounts_panel import AccountsPanel
+from settling import settle
 
 
 def plain(panel: AccountsPanel) -> str:
@@ -22,7 +24,7 @@ def plain(panel: AccountsPanel) -> str:
 async def test_key_5_opens_the_account_and_domains_view(make_app: Callable[..., IpdashApp]) -> None:
     async with make_app().run_test(size=(160, 48)) as pilot:
         app = pilot.app
-        await app.workers.wait_for_complete()
+        await settle(pilot)
         await pilot.press("5")
         await pilot.pause()
         assert app.dashboard.query_one(TabbedContent).active == "tab-accounts"
@@ -33,6 +35,10 @@ async def test_key_5_opens_the_account_and_domains_view(make_app: Callable[..., 
             "gmail:news.acme-shop.example",
             "gmail:promo.acme-shop.example",
             "sendgrid:account",
+            "sendgrid:account @ gmail.com",
+            "sendgrid:account @ outlook.com",
+            "sendgrid:account @ yahoo.com",
+            "sendgrid:account @ other",
             "ses:account",
         ]
         text = plain(panel)
@@ -40,12 +46,13 @@ async def test_key_5_opens_the_account_and_domains_view(make_app: Callable[..., 
         assert "rolling (representative volume)" in text  # SES's rates are not daily
         assert "Gmail compliance needs work: DMARC_POLICY, DMARC_ALIGNMENT" in text
         assert "low_ip_reputation 2.10%" in text
+        gmail_split = next(s for s in panel.signals if s.scope == "account @ gmail.com")
+        assert {r.metric: r.status.value for r in gmail_split.rates}["complaint_rate"] == "no-data"
 
 
 async def test_the_feed_carries_the_account_breaches(make_app: Callable[..., IpdashApp]) -> None:
     async with make_app().run_test(size=(160, 48)) as pilot:
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot)
         feed = pilot.app.dashboard.data.analysis.feed
         accounts = {(item.ip, item.metric, item.severity) for item in feed if item.kind == "account"}
         assert accounts == {

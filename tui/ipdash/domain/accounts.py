@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from ipdash.domain.config import MetricThreshold, ThresholdSettings
+from ipdash.domain.mailbox_providers import provider_sort_key
 from ipdash.domain.metrics import Window
 from ipdash.domain.models import AccountDay
 from ipdash.domain.thresholds import Preset, judge, resolve_levels
@@ -113,7 +114,14 @@ def account_signals(
         if day.day in window:
             series[(day.source, day.scope)].append(day)
     signals = [_signal(sorted(group, key=lambda d: d.day), presets, settings) for group in series.values()]
-    return sorted(signals, key=lambda s: (s.provider, s.scope, s.source))
+    return sorted(signals, key=_signal_order)
+
+
+def _signal_order(signal: AccountSignal) -> tuple[str, str, int, tuple[int, str], str]:
+    """By provider and scope; an account's mailbox-provider split follows it, Gmail first, other last."""
+    base, mailbox_provider = split_scope(signal.scope)
+    split = (0, (0, "")) if mailbox_provider is None else (1, provider_sort_key(mailbox_provider))
+    return (signal.provider, base, split[0], split[1], signal.source)
 
 
 def _levels(
