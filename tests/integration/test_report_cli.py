@@ -374,8 +374,17 @@ def test_accounts_in_the_json() -> None:
         ("gmail", "news.acme-shop.example"),
         ("gmail", "promo.acme-shop.example"),
         ("sendgrid", "account"),
+        *(("sendgrid", f"account @ {mbp}") for mbp in ("gmail.com", "outlook.com", "yahoo.com", "other")),
         ("ses", "account"),
     }
+    gmail_split = accounts[("sendgrid", "account @ gmail.com")]["rates"]
+    assert (
+        gmail_split["complaint_rate"]["status"] == "no-data"
+        and gmail_split["complaint_rate"]["value"] is None
+    )
+    assert accounts[("gmail", "promo.acme-shop.example")]["rates"]["block_rate"]["value"] == pytest.approx(
+        0.029
+    )
     news = accounts[("gmail", "news.acme-shop.example")]["rates"]["complaint_rate"]
     assert (news["status"], news["threshold"], news["preset"], news["basis"]) == (
         "warn",
