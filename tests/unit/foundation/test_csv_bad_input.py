@@ -162,7 +162,7 @@ BINARY_JUNK = {
     "PNG": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + random.Random(1).randbytes(200),
     "ZIP": b"PK\x03\x04\x14\x00\x00\x00\x08\x00" + zlib.compress(b"date,ip,sent\n" * 50),
     "gzip": b"\x1f\x8b\x08\x00" + zlib.compress(b"date,ip,sent\n" * 50),
-    "NUL bytes in text": b"date,ip,sent\n2026-01-05,192.0.2.1,\x00\x00\x001\n",
+    "NUL bytes in the header": b"date,ip,sent\x00\x00\n2026-01-05,192.0.2.1,1\n",
     "UTF-16": "date,ip,sent\n2026-01-05,192.0.2.1,1\n".encode("utf-16"),
     "latin-1": "date,ip,sent,domaine\n2026-01-05,192.0.2.1,10,société.fr\n".encode("latin-1"),
     "latin-1 at the very end": "date,ip,sent,domaine\n2026-01-05,192.0.2.1,10,café".encode("latin-1"),

@@ -26,6 +26,7 @@ from ipdash.domain.mailbox_providers import ALIASES, MAX_NAME_LENGTH, OTHER, nor
 from ipdash.domain.models import ALL_PROVIDERS, canonical_ip
 from ipdash.domain.stats_table import conform
 from ipdash.sources.csv_format import COUNT_FIELDS
+from ipdash.sources.record_bounds import record_bounds
 
 #: More distinct odd count spellings, dates or IPs, or providers than these, and the row
 #: reader (with its bounded caches) takes over.
@@ -121,6 +122,7 @@ class _Folder:
         self.counts = {name: f"c{positions[name]}" for name in COUNT_FIELDS if name in positions}
         self.last_cell = f"c{width - 1}"
         self.parse_date, self.parse_count = parse_date, parse_count
+        self.count_digits = len(str(record_bounds().max_count)) - 1
         self.days: dict[str, date] = {}
         self.ips: dict[str, str] = {}
         self.providers: dict[str, str] = {}
@@ -138,6 +140,9 @@ class _Folder:
         self.rows += batch.height
         survey = batch.select(self._survey(batch.columns)).row(0, named=True)
         if max((survey[f"{cell}:longest"] or 0) for cell in batch.columns) > MAX_CELL_BYTES:
+            return False
+        # A count cell with more digits than the count bound's could be over it: the row reader decides.
+        if max((survey[f"{cell}:longest"] or 0) for cell in self.counts.values()) > self.count_digits:
             return False
         # A short row reads as empty trailing cells, like a row whose last cell is empty:
         # either way the row reader decides (it tells "missing column" from "not reported").

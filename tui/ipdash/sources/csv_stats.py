@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from ipdash.domain.mailbox_providers import normalise_mailbox_provider
 from ipdash.domain.models import ALL_PROVIDERS, Dataset, RowError, SndsDay, canonical_ip
 from ipdash.sources.csv_fast import bulk_load, read_fast, with_bounced
 from ipdash.sources.csv_format import COUNT_FIELDS, looks_like_snds_row, map_columns, sniff_delimiter
+from ipdash.sources.record_bounds import record_bounds
 
 #: Row errors kept in full per file; beyond this they are only counted.
 MAX_KEPT_ERRORS = 1000
@@ -43,6 +45,10 @@ Key = tuple[date, str, str]
 
 class CsvReadError(Exception):
     """The file cannot be read at all. The message names the file."""
+
+
+class DayOutOfRange(ValueError):
+    """A real date, but not a plausible day of sending (data/record_bounds.json)."""
 
 
 @dataclass(slots=True)
@@ -110,7 +116,7 @@ def read_csv_file(
                 f"{path}: no recognisable header: missing {', '.join(missing)} column(s) "
                 f"(found: {shown}); map them in the config's [[csv]] columns table"
             )
-        parser = _RowParser(path, column_map.positions, date_format, source_name)
+        parser = _RowParser(path, column_map.positions, date_format, source_name, separator)
         with bulk_load():
             fast = read_fast(
                 path,
@@ -118,7 +124,7 @@ def read_csv_file(
                 width=len(header),
                 positions=column_map.positions,
                 parse_date=parser.parse_date,
-                parse_count=_parse_count,
+                parse_count=_bounded_count,
                 source=source_name,
                 batch_rows=PROGRESS_EVERY_ROWS,
                 progress=progress,
@@ -128,7 +134,9 @@ def read_csv_file(
                 if progress is not None:
                     progress(total, total)
                 return parser.result
-            reader = csv.reader(text, delimiter=separator)
+            reader: Any = csv.reader(text, delimiter=separator)
+            if _has_nul(path):
+                reader = _WithoutNulRows(reader, parser)
             parser.run(reader, raw, total, progress)
         return parser.result
 
@@ -152,7 +160,8 @@ def _open_checked(path: Path) -> tuple[io.BufferedReader, int]:
     if not head.strip():
         raw.close()
         raise CsvReadError(f"{path}: file is empty")
-    if b"\x00" in head or not _is_utf8_prefix(head, cut=len(head) == _SNIFF_BYTES):
+    # A NUL in the header line is a binary file (or UTF-16); one further down is a bad row.
+    if b"\x00" in head.split(b"\n", 1)[0] or not _is_utf8_prefix(head, cut=len(head) == _SNIFF_BYTES):
         raw.close()
         raise CsvReadError(f"{path}: not a text CSV file (binary or not UTF-8)")
     return raw, total
@@ -187,9 +196,14 @@ def _printable(cell: str) -> str:
 class _RowParser:
     """The hot loop, kept apart so its caches and positions are plain attributes."""
 
-    def __init__(self, path: Path, positions: Mapping[str, int], date_format: str | None, source: str):
+    def __init__(
+        self, path: Path, positions: Mapping[str, int], date_format: str | None, source: str, separator: str
+    ):
         self.result = CsvLoadResult(path=path, kind="stats")
         self.path = str(path)
+        self.file = path
+        self.separator = separator
+        self.bounds = record_bounds()
         self.source = source
         self.date_format = date_format
         self.i_date = positions["date"]
@@ -204,12 +218,35 @@ class _RowParser:
         self.ips: dict[str, str] = {}
         self.providers: dict[str, str] = {}
         self.blank_lines = 0
+        self.skipped_rows = 0  # rows reported before the parser saw them (a NUL byte)
         # Count cells repeat a lot (0, 1, 2 …): a memo lookup is cheaper than int(). Only cells that
         # parsed as non-negative whole numbers enter it; once it is full, plain int() takes over.
         self.count_cache: dict[str, int] = {}
         self.convert_count: Callable[[str], int] = self.count_cache.__getitem__
 
     def run(self, reader, raw: io.BufferedReader, total: int, progress: ProgressCallback | None) -> None:  # type: ignore[no-untyped-def]
+        rows, last = self._consume(reader, 0, raw, total, progress)
+        while (rest := self._unterminated_quote(last)) is not None:
+            # The quote swallowed the rest of the file: the lines after the one it opened on are rows.
+            text, after_line = rest
+            reader = csv.reader(io.StringIO(text, newline=""), delimiter=self.separator)
+            more, last = self._consume(reader, after_line - 1, None, total, None)
+            rows += more
+        if progress is not None:
+            progress(total, total)
+        self.result.rows = rows - self.blank_lines + self.skipped_rows
+        self._finish()
+
+    def _consume(  # type: ignore[no-untyped-def]
+        self,
+        reader,
+        offset: int,
+        raw: io.BufferedReader | None,
+        total: int,
+        progress: ProgressCallback | None,
+    ) -> tuple[int, tuple[list[str], int] | None]:
+        """Rows read from ``reader`` (its line numbers + ``offset`` are file lines after the header),
+        and the last row with its first line."""
         # Locals, C-level helpers (itemgetter, map) and try/except instead of checks keep the
         # per-row cost near the bare csv.reader pass; anything unusual goes to _slow_row.
         aggregates = self.aggregates
@@ -220,11 +257,12 @@ class _RowParser:
         convert = self.convert_count
         i_delivered = self.i_delivered if self.i_delivered is not None else 0  # 0: sent > sent never holds
         rows = 0
+        row: list[str] | None = None
         while True:
             try:
                 for row in reader:
                     rows += 1
-                    if progress is not None and rows % PROGRESS_EVERY_ROWS == 0:
+                    if progress is not None and raw is not None and rows % PROGRESS_EVERY_ROWS == 0:
                         progress(raw.tell(), total)
                     try:
                         day = dates[row[i_date]]
@@ -234,14 +272,14 @@ class _RowParser:
                         if min(counts) < 0:  # type: ignore[type-var]
                             raise ValueError
                     except (KeyError, ValueError, IndexError):
-                        parsed = self._slow_row(row, _first_line(row, reader.line_num))
+                        parsed = self._slow_row(row, _first_line(row, reader.line_num + offset))
                         convert = self.convert_count
                         if parsed is None:  # reported and skipped, or a blank line
                             continue
                         key, counts = parsed
                     else:
                         if counts[i_delivered] > counts[0]:  # type: ignore[operator]
-                            self._delivered_over_sent(_first_line(row, reader.line_num), counts)
+                            self._delivered_over_sent(_first_line(row, reader.line_num + offset), counts)
                             continue
                         if i_mbp is None:
                             key = (day, ip, ALL_PROVIDERS)
@@ -256,13 +294,44 @@ class _RowParser:
                         except TypeError:  # an unknown (None) count on either side
                             previous[:] = [_add(a, b) for a, b in zip(previous, counts, strict=True)]
             except csv.Error as error:
-                self._error(reader.line_num + 1, None, f"malformed CSV: {error}")
+                self._error(reader.line_num + offset + 1, None, f"malformed CSV: {error}")
                 continue
             break
-        if progress is not None:
-            progress(total, total)
-        self.result.rows = rows - self.blank_lines
-        self._finish()
+        if row is None:
+            return rows, None
+        return rows, (row, _first_line(row, reader.line_num + offset))
+
+    def _unterminated_quote(self, last: tuple[list[str], int] | None) -> tuple[str, int] | None:
+        """When the last row's last cell ran to the end of the file inside a quote: report it at the
+        line the quote opened on, and give the lines after that one to read again."""
+        if last is None or not last[0]:
+            return None
+        row, counted_from = last
+        errors = self.result.errors
+        reported = bool(errors) and len(errors) == self.result.error_count and errors[-1].line == counted_from
+        if not reported and not _has_line_break(row[-1]):
+            return None
+        # The file's last line break is inside the cell too, so the row starts a line later than counted.
+        first = counted_from + (1 if row[-1].endswith(("\n", "\r")) else 0)
+        lines = _lines_from(self.file, first)
+        try:
+            list(csv.reader(io.StringIO("".join(lines), newline=""), delimiter=self.separator, strict=True))
+        except csv.Error as error:
+            if "unexpected end of data" not in str(error):
+                return None
+        else:
+            return None
+        if reported:
+            errors.pop()  # the row's own error ("missing column") is replaced by the real cause
+            self.result.error_count -= 1
+        consumed = len(lines)
+        self._error(
+            first,
+            len(row),
+            f"unterminated quote: the quoted field opened on this line runs to the end of the file "
+            f"({consumed} lines, to line {first + consumed - 1}); the {consumed - 1} lines after it are read as rows",
+        )
+        return "".join(lines[1:]), first + 1
 
     def _slow_row(self, row: list[str], line: int) -> tuple[Key, list[int | None]] | None:
         """Parse one row field by field to say exactly what is wrong (or to cache new values)."""
@@ -270,12 +339,21 @@ class _RowParser:
             if not any(cell.strip() for cell in row):
                 self.blank_lines += 1
                 return None
-            return self._error(line, len(row) + 1, f"missing column (row has {len(row)} of {self.width})")
+            message = f"missing column (row has {len(row)} of {self.width})"
+            breaks = sum(_line_breaks(cell) for cell in row)
+            if breaks:
+                message += (
+                    f"; a quoted cell opened on this line runs over {breaks + 1} lines, to line "
+                    f"{line + breaks}: an unterminated quote?"
+                )
+            return self._error(line, len(row) + 1, message)
         cell = row[self.i_date]
         day = self.dates.get(cell)
         if day is None:
             try:
                 day = self.parse_date(cell)
+            except DayOutOfRange as error:
+                return self._error(line, self.i_date + 1, f"implausible date: {error}")
             except ValueError:
                 return self._error(line, self.i_date + 1, f"not a date: {_printable(cell)}")
             if len(self.dates) < _CACHE_LIMIT and len(cell) <= _MAX_CACHED_CELL:
@@ -301,8 +379,9 @@ class _RowParser:
                 return self._error(
                     line, position + 1, f"{name} is not a whole number: {_printable(row[position])}"
                 )
-            if value < 0:
-                return self._error(line, position + 1, f"{name} is negative ({value})")
+            problem = self.bounds.count_problem(name, value)
+            if problem is not None:
+                return self._error(line, position + 1, problem)
             counts.append(value)
         if self.i_delivered is not None:
             delivered, sent = counts[self.i_delivered], counts[0]
@@ -339,10 +418,15 @@ class _RowParser:
     def parse_date(self, cell: str) -> date:
         text = cell.strip()
         if self.date_format:
-            return datetime.strptime(text, self.date_format).date()
-        if len(text) >= 10 and text[4] in "-/" and text[7] in "-/":
-            return date(int(text[0:4]), int(text[5:7]), int(text[8:10]))
-        raise ValueError(text)
+            day = datetime.strptime(text, self.date_format).date()
+        elif len(text) >= 10 and text[4] in "-/" and text[7] in "-/":
+            day = date(int(text[0:4]), int(text[5:7]), int(text[8:10]))
+        else:
+            raise ValueError(text)
+        problem = self.bounds.day_problem(day)
+        if problem is not None:
+            raise DayOutOfRange(problem)
+        return day
 
     def _error(self, line: int, column: int | None, message: str) -> None:
         self.result.add_error(RowError(file=self.path, line=line, column=column, message=message))
@@ -367,12 +451,58 @@ class _RowParser:
         self.result.frame = conform(with_bounced(frame).with_columns(pl.lit(self.source).alias("source")))
 
 
+def _has_nul(path: Path) -> bool:
+    import mmap
+
+    with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        return data.find(b"\x00") != -1
+
+
+def _has_line_break(cell: str) -> bool:
+    return "\n" in cell or "\r" in cell
+
+
+def _line_breaks(text: str) -> int:
+    return text.count("\n") + text.count("\r") - text.count("\r\n")
+
+
+def _lines_from(path: Path, first: int) -> list[str]:
+    """The file's lines from line ``first`` (1-based) to the end, line breaks kept."""
+    with path.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
+        return list(itertools.islice(handle, first - 1, None))
+
+
+class _WithoutNulRows:
+    """A csv reader that reports rows holding a NUL byte (a stray byte in a text file, not a binary
+    file) as row errors and skips them; used only for files that have one."""
+
+    def __init__(self, reader: Any, parser: _RowParser) -> None:
+        self._reader = reader
+        self._parser = parser
+
+    @property
+    def line_num(self) -> int:
+        return int(self._reader.line_num)
+
+    def __iter__(self) -> _WithoutNulRows:
+        return self
+
+    def __next__(self) -> list[str]:
+        while True:
+            row: list[str] = next(self._reader)
+            column = next((index for index, cell in enumerate(row) if "\x00" in cell), None)
+            if column is None:
+                return row
+            self._parser.skipped_rows += 1
+            self._parser._error(
+                _first_line(row, self._reader.line_num), column + 1, "holds a NUL byte (\\x00): row skipped"
+            )
+
+
 def _first_line(row: list[str], last_line: int) -> int:
     """The file line a record starts on: the reader counts to its last line, and quoted cells
     may hold line breaks (\\n, \\r\\n or \\r). +1 for the header read before the reader started."""
-    text = "".join(row)
-    breaks = text.count("\n") + text.count("\r") - text.count("\r\n")
-    return last_line + 1 - breaks
+    return last_line + 1 - _line_breaks("".join(row))
 
 
 def _tuple_getter(positions: list[int]) -> Callable[[list[str]], tuple[str, ...]]:
@@ -397,6 +527,15 @@ def _parse_count(cell: str) -> int:
     if _GROUPED.fullmatch(cell):
         return int(cell.replace(",", "").replace(".", ""))
     return _whole_float(cell) if "." in cell else int(cell)
+
+
+def _bounded_count(cell: str) -> int:
+    """_parse_count, refusing values past the count bound (the fast pass then hands the file to
+    the row reader, which names the row)."""
+    value = _parse_count(cell)
+    if value > record_bounds().max_count:
+        raise ValueError(cell)
+    return value
 
 
 def _whole_float(cell: str) -> int:
