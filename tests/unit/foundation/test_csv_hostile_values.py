@@ -144,3 +144,17 @@ def test_a_quoted_multi_line_cell_that_closes_is_not_an_unterminated_quote(write
     result = read_csv_file(write_csv(HEADER + GOOD + '2026-01-05,192.0.2.1,"gmail.com\nx",100,90\n' + GOOD))
     assert [e.line for e in result.errors] == []  # a line break in a provider name: just "other"
     assert result.stats[KEY].sent == 200
+
+
+def test_snds_rows_with_implausible_counts_or_days_are_row_errors(write_csv: WriteCsv) -> None:
+    rows = [
+        "192.0.2.1,1/1/2026 1:00 AM,1/1/2026 2:00 AM," + "9" * 400 + ",10,10,GREEN,< 0.1%,0,helo,0",
+        "192.0.2.2,12/31/9999 1:00 PM,12/31/9999 2:00 PM,10,10,10,GREEN,< 0.1%,0,helo,0",
+        "192.0.2.3,1/1/0001 1:00 PM,1/1/0001 2:00 PM,10,10,10,GREEN,< 0.1%,0,helo,0",
+        "192.0.2.4,3/1/2026 1:00 PM,3/1/2026 2:00 PM,10,10,10,GREEN,< 0.1%,0,helo,0",
+    ]
+    result = read_csv_file(write_csv("\n".join(rows) + "\n"))
+    assert [(e.line, e.column) for e in result.errors] == [(1, 4), (2, 2), (3, 2)]
+    assert result.errors[0].message.startswith("RCPT commands is a 400-digit number")
+    assert "implausible date: 9999-12-31" in result.errors[1].message
+    assert [ip for ip, _day in result.snds] == ["192.0.2.4"]

@@ -22,10 +22,12 @@ from zoneinfo import ZoneInfo
 
 from ipdash.domain.models import RowError, SndsDay, canonical_ip
 from ipdash.sources.providers.day_zones import day_zone, to_utc, utc_day
+from ipdash.sources.record_bounds import record_bounds
 
 _COLOURS = ("GREEN", "YELLOW", "RED")
 _RATE = re.compile(r"^\s*(<)?\s*([0-9]+(?:\.[0-9]+)?)\s*%\s*$")
 _MIN_COLUMNS = 11
+_SNDS_COUNTS = {3: "RCPT commands", 4: "DATA commands", 5: "recipients", 10: "trap hits"}
 
 
 def parse_snds_lines(
@@ -82,12 +84,21 @@ def _parse_row(row: list[str], line: int, label: str, source: str) -> SndsDay | 
     start, end = _parse_time(row[1]), _parse_time(row[2])
     if end is None:
         return RowError(label, line, 3, f"activity end is not a date/time: {row[2][:40]!r}")
+    bounds = record_bounds()
+    for column, moment in ((2, start), (3, end)):
+        problem = None if moment is None else bounds.day_problem(moment.date())
+        if problem is not None:
+            return RowError(label, line, column, f"implausible date: {problem}")
     counts: list[int] = []
     for column in (3, 4, 5, 10):
         cell = row[column].strip() or "0"
         if not cell.isdigit():
             return RowError(label, line, column + 1, f"not a whole number: {row[column][:40]!r}")
-        counts.append(int(cell))
+        value = int(cell) if len(cell) <= 4000 else 10**4000  # int() refuses 4300+ digits
+        problem = bounds.count_problem(_SNDS_COUNTS[column], value)
+        if problem is not None:
+            return RowError(label, line, column + 1, problem)
+        counts.append(value)
     colour = row[6].strip().upper()
     if colour not in _COLOURS:
         return RowError(label, line, 7, f"filter result must be GREEN, YELLOW or RED, not {row[6][:20]!r}")
