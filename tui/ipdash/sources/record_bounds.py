@@ -8,10 +8,12 @@ OverflowError). Beyond them a value would overflow 64-bit integers or date arith
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, fields, replace
+from datetime import date, datetime
 from functools import cache
+from typing import Any
 
+from ipdash.domain.models import PollResult
 from ipdash.sources.paths import package_data_dir
 
 
@@ -54,3 +56,54 @@ def _short(value: int) -> str:
     """A huge number without printing all 400 of its digits."""
     digits = str(value)
     return digits if len(digits) <= 24 else f"a {len(digits)}-digit number ({digits[:6]}…)"
+
+
+_POLL_RECORDS = ("stats", "facts", "snds", "warmups", "listings", "account_days")
+
+
+def plausible_poll(result: PollResult) -> PollResult:
+    """The poll without its implausible records (a count past the bound, a day outside the range);
+    each refused record is named in the detail, the rest of the poll is kept."""
+    bounds = record_bounds()
+    refused: list[str] = []
+    kept: dict[str, Any] = {}
+    for name in _POLL_RECORDS:
+        records: tuple[Any, ...] = getattr(result, name)
+        good = []
+        for record in records:
+            problem = _record_problem(record, bounds)
+            if problem is None:
+                good.append(record)
+            else:
+                refused.append(f"{_label(record)}: {problem}")
+        if len(good) != len(records):
+            kept[name] = tuple(good)
+    if not refused:
+        return result
+    shown = "; ".join(refused[:3]) + (f"; and {len(refused) - 3} more" if len(refused) > 3 else "")
+    note = f"{len(refused)} implausible record(s) refused ({shown})"
+    return replace(result, **kept, detail=f"{result.detail}; {note}" if result.detail else note)
+
+
+def _record_problem(record: Any, bounds: RecordBounds) -> str | None:
+    for item in fields(record):
+        value = getattr(record, item.name)
+        if isinstance(value, bool) or value is None:
+            continue
+        if isinstance(value, int) and abs(value) > bounds.max_count:
+            return (
+                bounds.count_problem(item.name, abs(value))
+                if value > 0
+                else f"{item.name} is {_short(value)}"
+            )
+        if isinstance(value, date):  # datetime too
+            day = value.date() if isinstance(value, datetime) else value
+            problem = bounds.day_problem(day)
+            if problem is not None:
+                return f"{item.name} {problem}"
+    return None
+
+
+def _label(record: Any) -> str:
+    parts = [getattr(record, name, None) for name in ("day", "ip", "scope", "mailbox_provider", "list_name")]
+    return " ".join(str(part) for part in parts if part is not None)

@@ -19,6 +19,7 @@ from ipdash.domain.config import Config
 from ipdash.domain.models import Dataset, PollResult, SourceInfo, SourceState
 from ipdash.sources.providers.base import ProviderSource, Runtime
 from ipdash.sources.providers.registry import build_sources
+from ipdash.sources.record_bounds import plausible_poll
 from ipdash.sources.sources_config import validate_sources
 from ipdash.sources.store.base import HistoryStore, PollCoordinator, SourceRun
 
@@ -37,10 +38,11 @@ def window_for(source: ProviderSource, today: date) -> tuple[date, date]:
 
 
 async def fetch_safely(source: ProviderSource, client: httpx.AsyncClient, today: date) -> PollResult:
-    """One fetch; an unexpected exception (a bug) becomes this source's failure, not everyone's."""
+    """One fetch; an unexpected exception (a bug) becomes this source's failure, not everyone's.
+    A record with an implausible value (a count past 2^63, a day in year 9999) is refused alone."""
     since, until = window_for(source, today)
     try:
-        return await source.fetch(client, since=since, until=until)
+        return plausible_poll(await source.fetch(client, since=since, until=until))
     except Exception as error:
         return PollResult(
             source=source.name,

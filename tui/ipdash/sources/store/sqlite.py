@@ -2,74 +2,195 @@
 
 One process writes while others read: WAL lets readers see the last committed poll
 while a writer works, and ``busy_timeout`` makes concurrent writers queue instead of
-failing. Each poll is one ``BEGIN IMMEDIATE`` transaction, so a kill -9 mid-write
-leaves either the whole poll or none of it.
+failing. A lock held past it (another daemon's long write, a checkpoint) is retried with
+backoff for up to ``RETRY_SECONDS``: a locked store delays a write, never drops it. Each
+poll is one ``BEGIN IMMEDIATE`` transaction, so a kill -9 mid-write leaves either the whole
+poll or none of it. A damaged file (bad pages, a dropped table, an unreadable stored value)
+is a :class:`StoreError` that says so and how to recover, never a traceback.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+import time
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from ipdash.domain.models import Dataset, PollResult
 from ipdash.sources.store import rows
 from ipdash.sources.store.base import AlertRecord, SourceRun
 from ipdash.sources.store.schema import SchemaError, migrate
 
+#: How long a write locked out by other processes is retried (after each busy_timeout) before failing.
+RETRY_SECONDS = 300.0
+_FIRST_BACKOFF, _MAX_BACKOFF = 0.05, 2.0
+_BUSY_CODES = (5, 6)  # SQLITE_BUSY, SQLITE_LOCKED (extended codes keep them in the low byte)
+T = TypeVar("T")
+#: Called (from the writing thread) with the seconds until the next try when the store is locked.
+BusyHook = Callable[[float], None]
+
 
 class StoreError(Exception):
     """The store cannot be opened or used; the message names the file."""
 
 
+def damaged(path: Path, problem: object) -> StoreError:
+    return StoreError(
+        f"{path}: the history store is damaged or not an ipdash store ({problem}). Check it with "
+        f"sqlite3 '{path}' 'PRAGMA integrity_check'; to start afresh, move the file aside "
+        "(ipdash creates a new one; the providers' recent days are fetched again)"
+    )
+
+
+def is_busy(error: sqlite3.OperationalError) -> bool:
+    code = getattr(error, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in _BUSY_CODES
+    return "locked" in str(error) or "busy" in str(error)
+
+
 class SqliteStore:
-    def __init__(self, path: Path, *, busy_timeout_ms: int = 10_000) -> None:
+    def __init__(self, path: Path, *, busy_timeout_ms: int = 10_000, on_busy: BusyHook | None = None) -> None:
         self.path = path
+        self.on_busy = on_busy
+        self.retry_seconds = RETRY_SECONDS
         self._lock = threading.Lock()
+        self._db: sqlite3.Connection | None = None
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(
-                path, timeout=busy_timeout_ms / 1000, isolation_level=None, check_same_thread=False
-            )
-            self._db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
-            mode = self._db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-            if str(mode).lower() != "wal":
-                raise StoreError(f"{path}: cannot switch the store to WAL mode (got {mode})")
-            self._db.execute("PRAGMA synchronous = NORMAL")
-            self._db.execute("PRAGMA foreign_keys = ON")
-            migrate(self._db)
-            self.columns = {table.name: table.stored_columns(self._db) for table in rows.TABLES}
-        except (sqlite3.DatabaseError, SchemaError, OSError) as error:
+            self._open(busy_timeout_ms)
+        except StoreError:
+            self._close_quietly()
+            raise
+        except sqlite3.OperationalError as error:
+            self._close_quietly()
+            if is_busy(error):
+                raise StoreError(
+                    f"{path}: the history store stayed locked by another process: {error}"
+                ) from error
+            raise damaged(path, error) from error
+        except (sqlite3.DatabaseError, SchemaError) as error:
+            self._close_quietly()
+            raise damaged(path, error) from error
+        except OSError as error:
+            self._close_quietly()
             raise StoreError(f"{path}: cannot open the history store: {error}") from error
 
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
+    def _open(self, busy_timeout_ms: int) -> None:
+        path = self.path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = db = sqlite3.connect(
+            path, timeout=busy_timeout_ms / 1000, isolation_level=None, check_same_thread=False
+        )
+        db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        mode = self._retrying(lambda: db.execute("PRAGMA journal_mode = WAL").fetchone()[0])
+        if str(mode).lower() != "wal":
+            raise StoreError(f"{path}: cannot switch the store to WAL mode (got {mode})")
+        db.execute("PRAGMA synchronous = NORMAL")
+        db.execute("PRAGMA foreign_keys = ON")
+        self._retrying(lambda: migrate(db))
+        self.columns = self._retrying(lambda: {table.name: table.stored_columns(db) for table in rows.TABLES})
+        missing = [name for name, stored in self.columns.items() if not stored]
+        missing += [name for name in _OTHER_TABLES if not _has_table(db, name)]
+        if missing:
+            raise SchemaError(
+                f"its schema version says it has the table(s) {', '.join(missing)}, but it has not"
+            )
+
+    def _connection(self) -> sqlite3.Connection:
+        assert self._db is not None
+        return self._db
+
+    def _close_quietly(self) -> None:
+        if self._db is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self._db.close()
+
+    def _retrying(self, action: Callable[[], T]) -> T:
+        """``action``, tried again with backoff while another process holds the lock; a damaged
+        file or an unreadable stored value becomes a StoreError that says how to recover."""
+        backoff, give_up_at = _FIRST_BACKOFF, time.monotonic() + self.retry_seconds
+        while True:
             try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+                return action()
+            except sqlite3.OperationalError as error:
+                if not is_busy(error):
+                    raise damaged(self.path, error) from error
+                if time.monotonic() + backoff > give_up_at:
+                    raise StoreError(
+                        f"{self.path}: the history store has been locked by another process for over "
+                        f"{self.retry_seconds:.0f} s ({error})"
+                    ) from error
+            except sqlite3.DatabaseError as error:  # "database disk image is malformed", "not a database"
+                raise damaged(self.path, error) from error
+            if self.on_busy is not None:
+                self.on_busy(backoff)
+            time.sleep(backoff)  # in the writing thread, never on the event loop
+            backoff = min(backoff * 2, _MAX_BACKOFF)
+
+    def _reading(self, action: Callable[[sqlite3.Connection], T]) -> T:
+        def attempt() -> T:
+            with self._lock:
+                try:
+                    return action(self._connection())
+                except (ValueError, TypeError, KeyError) as error:  # a stored value that cannot be read
+                    raise damaged(self.path, f"a stored value cannot be read: {error}") from error
+                except Exception as error:
+                    if type(error).__module__.startswith("polars"):
+                        raise damaged(self.path, f"a stored value cannot be read: {error}") from error
+                    raise
+                finally:
+                    if self._connection().in_transaction:
+                        self._connection().execute("ROLLBACK")
+
+        return self._retrying(attempt)
+
+    def _writing(self, action: Callable[[sqlite3.Connection], T]) -> T:
+        """``action`` in one BEGIN IMMEDIATE transaction, retried whole while the store is locked."""
+
+        def attempt() -> T:
+            with self._lock:
+                db = self._connection()
+                db.execute("BEGIN IMMEDIATE")
+                try:
+                    value = action(db)
+                    db.execute("COMMIT")
+                except BaseException:
+                    if db.in_transaction:
+                        db.execute("ROLLBACK")
+                    raise
+                return value
+
+        return self._retrying(attempt)
 
     def save_poll(self, result: PollResult) -> int:
         stamp = result.fetched_at.isoformat()
-        written = 0
-        with self._write() as db:
-            for table in rows.TABLES:
-                records = table.records(result)
-                if records:
-                    stored = self.columns[table.name]
-                    db.executemany(table.upsert(stored), [table.to_row(r, stamp, stored) for r in records])
-                    written += len(records)
+        batches = []
+        for table in rows.TABLES:
+            records = table.records(result)
+            if records:
+                stored = self.columns[table.name]
+                batches.append((table, stored, [table.to_row(r, stamp, stored) for r in records]))
+
+        def write(db: sqlite3.Connection) -> int:
+            written = 0
+            for table, stored, found in batches:
+                try:
+                    db.executemany(table.upsert(stored), found)
+                except OverflowError as error:  # the poller refuses these first; never a traceback here
+                    raise StoreError(
+                        f"{self.path}: a value in {result.source}'s {table.name} is too large for SQLite "
+                        f"(over 2^63-1): the poll was not saved ({error})"
+                    ) from error
+                written += len(found)
             self._record_run(db, result, stamp)
-        return written
+            return written
+
+        return self._writing(write)
 
     def _record_run(self, db: sqlite3.Connection, result: PollResult, stamp: str) -> None:
         if result.ok:
@@ -93,22 +214,24 @@ class SqliteStore:
             )
 
     def load(self, since: date | None = None) -> Dataset:
-        dataset = Dataset()
-        with self._lock:
-            self._db.execute("BEGIN")  # one snapshot across tables, even while a writer commits
-            try:
-                for table in rows.TABLES:
-                    table.load_into(self._db, dataset, since, self.columns[table.name])
-            finally:
-                self._db.execute("COMMIT")
-        return dataset
+        def read(db: sqlite3.Connection) -> Dataset:
+            dataset = Dataset()
+            db.execute("BEGIN")  # one snapshot across tables, even while a writer commits
+            for table in rows.TABLES:
+                table.load_into(db, dataset, since, self.columns[table.name])
+            db.execute("COMMIT")
+            return dataset
+
+        return self._reading(read)
 
     def source_runs(self) -> list[SourceRun]:
-        with self._lock:
-            found = self._db.execute(
-                """SELECT source, kind, last_attempt, last_success, last_failure, failure_kind, last_error,
-                          last_detail, consecutive_failures FROM source_runs ORDER BY source"""
-            ).fetchall()
+        return self._reading(self._source_runs)
+
+    def _source_runs(self, db: sqlite3.Connection) -> list[SourceRun]:
+        found = db.execute(
+            """SELECT source, kind, last_attempt, last_success, last_failure, failure_kind, last_error,
+                      last_detail, consecutive_failures FROM source_runs ORDER BY source"""
+        ).fetchall()
         return [
             SourceRun(
                 source=row[0],
@@ -126,58 +249,72 @@ class SqliteStore:
 
     def prune(self, before: date) -> int:
         cutoff = before.isoformat()
-        with self._write() as db:
-            return sum(
+        return self._writing(
+            lambda db: sum(
                 db.execute(f"DELETE FROM {table} WHERE day < ?", (cutoff,)).rowcount
                 for table in ("daily_stats", "snds_days", "account_days")
             )
+        )
 
     def open_alerts(self) -> dict[str, AlertRecord]:
-        with self._lock:
-            found = self._db.execute("SELECT key, source, opened_at, payload FROM alerts").fetchall()
-        return {
-            key: AlertRecord(key, source, datetime.fromisoformat(opened), json.loads(payload))
-            for key, source, opened, payload in found
-        }
+        def read(db: sqlite3.Connection) -> dict[str, AlertRecord]:
+            found = db.execute("SELECT key, source, opened_at, payload FROM alerts").fetchall()
+            return {
+                key: AlertRecord(key, source, datetime.fromisoformat(opened), json.loads(payload))
+                for key, source, opened, payload in found
+            }
+
+        return self._reading(read)
 
     def open_alert(self, record: AlertRecord) -> None:
-        with self._write() as db:
-            db.execute(
+        self._writing(
+            lambda db: db.execute(
                 "INSERT OR REPLACE INTO alerts (key, source, opened_at, payload) VALUES (?, ?, ?, ?)",
                 (record.key, record.source, record.opened_at.isoformat(), json.dumps(record.payload)),
             )
+        )
 
     def close_alert(self, key: str) -> None:
-        with self._write() as db:
-            db.execute("DELETE FROM alerts WHERE key = ?", (key,))
+        self._writing(lambda db: db.execute("DELETE FROM alerts WHERE key = ?", (key,)))
 
     def stamped_records(self, table: rows.Table, batch: int = 50_000) -> Iterator[list[tuple[Any, datetime]]]:
         """Every record of ``table`` with its fetch time, in batches (for ``ipdash store migrate``)."""
         stored = self.columns[table.name]
         with self._lock:
-            cursor = self._db.execute(
-                f"SELECT {', '.join(stored)}, fetched_at FROM {table.name} ORDER BY rowid"
-            )
-            while chunk := cursor.fetchmany(batch):
-                yield [(table.from_row(row[:-1], stored), datetime.fromisoformat(row[-1])) for row in chunk]
+            try:
+                cursor = self._connection().execute(
+                    f"SELECT {', '.join(stored)}, fetched_at FROM {table.name} ORDER BY rowid"
+                )
+                while chunk := cursor.fetchmany(batch):
+                    yield [
+                        (table.from_row(row[:-1], stored), datetime.fromisoformat(row[-1])) for row in chunk
+                    ]
+            except (sqlite3.DatabaseError, ValueError, TypeError) as error:
+                raise damaged(self.path, error) from error
 
     def count(self, table: str) -> int:
-        with self._lock:
-            return int(self._db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
+        return self._reading(lambda db: int(db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]))
 
     def integrity_check(self) -> str:
-        with self._lock:
-            return str(self._db.execute("PRAGMA integrity_check").fetchone()[0])
+        return self._reading(lambda db: str(db.execute("PRAGMA integrity_check").fetchone()[0]))
 
     def close(self) -> None:
         with self._lock:
-            self._db.close()
+            self._close_quietly()
 
     def __enter__(self) -> SqliteStore:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+_OTHER_TABLES = ("source_runs", "alerts")
+
+
+def _has_table(db: sqlite3.Connection, name: str) -> bool:
+    found = db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone()
+    return found is not None
 
 
 def _when(text: str | None) -> datetime | None:
