@@ -36,7 +36,15 @@ from ipdash.sources.alerts import (
 from ipdash.sources.config_file import ConfigError, load_config
 from ipdash.sources.providers.base import ProviderSource, utc_now
 from ipdash.sources.providers.polling import Poller, configured_sources, fetch_safely
-from ipdash.sources.store import HistoryStore, StoreError, load_history, open_store, store_settings
+from ipdash.sources.store import (
+    HistoryStore,
+    SqliteStore,
+    StoreDamaged,
+    StoreError,
+    load_history,
+    open_store,
+    store_settings,
+)
 
 
 @click.command()
@@ -69,6 +77,8 @@ def poll(config_path: Path | None, once: bool, output_format: str) -> None:
     except StoreError as error:
         fail_usage(str(error))
         return
+    if isinstance(store, SqliteStore):
+        store.on_busy = _report_busy
     with store:
         try:
             code = asyncio.run(
@@ -82,7 +92,7 @@ def poll(config_path: Path | None, once: bool, output_format: str) -> None:
                     json_out=output_format == "json",
                 )
             )
-        except ConfigError as error:
+        except (ConfigError, StoreError) as error:  # a damaged store: what is wrong and how to recover
             fail_usage(str(error))
             return
     sys.exit(code)
@@ -114,10 +124,26 @@ async def _main(
             _print_results([result], json_out, compact=True)
             await _after_poll(config, store, dispatcher, [result], retention)
 
-        poller = Poller(sources, client, store=store, on_result=on_result)
+        fatal: list[StoreError] = []
+
+        def on_crash(name: str, error: BaseException) -> None:
+            echo(f"ipdash poll: {name}: poll failed: {type(error).__name__}: {error}", err=True)
+            if isinstance(error, StoreDamaged):  # every later write would fail the same way
+                fatal.append(error)
+                stop.set()
+
+        poller = Poller(sources, client, store=store, on_result=on_result, on_crash=on_crash)
         poller.restore(await asyncio.to_thread(store.source_runs))
         await poller.run(stop)
+        if fatal:
+            raise fatal[0]
         return EXIT_OK
+
+
+def _report_busy(retry_in: float) -> None:
+    echo(
+        f"ipdash poll: the history store is locked by another process; retrying in {retry_in:.2f} s", err=True
+    )
 
 
 async def _poll_once_until(

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from ipdash.domain.models import Dataset, PollResult
+from ipdash.domain.models import Dataset, PollResult, SourceInfo, SourceState
 from ipdash.sources.config_file import ConfigError
 from ipdash.sources.live import StoreError, open_configured_store
 from ipdash.sources.loader import LoadPlan
@@ -24,6 +24,8 @@ from ipdash.sources.store import shared_polls
 
 if TYPE_CHECKING:
     from ipdash.sources.store.base import HistoryStore
+
+HISTORY_SOURCE = "history store"
 
 
 class LivePolling:
@@ -47,7 +49,11 @@ class LivePolling:
             raise
         async with httpx.AsyncClient() as client:
             self.poller = Poller(sources, client, store=self.store, on_result=self.on_result)
-            self.poller.restore(await asyncio.to_thread(self.store.source_runs))
+            try:
+                self.poller.restore(await asyncio.to_thread(self.store.source_runs))
+            except StoreError as error:
+                self.problem = str(error)
+                raise
             following = asyncio.ensure_future(self._follow_shared_store(self.store, self.poller))
             try:
                 await self.poller.run(self._stop)
@@ -79,11 +85,15 @@ def merged(dataset: Dataset, results: list[PollResult]) -> Dataset:
 
 
 def with_history(plan: LoadPlan, dataset: Dataset) -> Dataset:
-    """Files' data over the stored history (blocking: call from a worker thread)."""
+    """Files' data over the stored history (blocking: call from a worker thread). A store that
+    cannot be read is a failed "history store" source with its reason (the Sources panel shows it);
+    the files' data still loads."""
     from ipdash.sources.live import add_history
 
     try:
-        store = open_configured_store(plan.config, plan.config_path)
-    except StoreError:
-        return dataset  # the polling worker reports the store problem once
-    return add_history(dataset, store)
+        return add_history(dataset, open_configured_store(plan.config, plan.config_path))
+    except StoreError as error:
+        dataset.sources.append(
+            SourceInfo(HISTORY_SOURCE, "store", SourceState.FAILED, None, detail=str(error))
+        )
+        return dataset

@@ -178,8 +178,10 @@ class Poller:
         on_result: ResultHook | None = None,
         clock: Callable[[], datetime] | None = None,
         today: Callable[[], date] = date.today,
+        on_crash: Callable[[str, BaseException], None] | None = None,
     ) -> None:
         self.sources = {source.name: source for source in sources}
+        self.on_crash = on_crash
         self.client = client
         self.store = store
         self.on_result = on_result
@@ -303,8 +305,10 @@ class Poller:
             for name, task in list(running.items()):
                 if task.done():
                     del running[name]
-                    if not task.cancelled() and task.exception() is not None:
-                        self._mark_crashed(name, task.exception())
+                    if not task.cancelled() and (error := task.exception()) is not None:
+                        self._mark_crashed(name, error)
+                        if self.on_crash is not None:
+                            self.on_crash(name, error)
         await _finish(list(running.values()), grace)
 
     def _seconds_until_due(self, running: Mapping[str, object]) -> float:

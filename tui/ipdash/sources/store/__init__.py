@@ -18,7 +18,7 @@ from ipdash.domain.models import Dataset, PollResult, SourceInfo, SourceState
 from ipdash.domain.safe_text import safe_dataset
 from ipdash.sources.paths import user_data_dir
 from ipdash.sources.store.base import AlertRecord, HistoryStore, SourceRun, StoreSettings
-from ipdash.sources.store.sqlite import SqliteStore, StoreError
+from ipdash.sources.store.sqlite import SqliteStore, StoreDamaged, StoreError
 
 if TYPE_CHECKING:
     from ipdash.sources.store.postgres import PostgresStore
@@ -28,6 +28,7 @@ __all__ = [
     "HistoryStore",
     "SourceRun",
     "SqliteStore",
+    "StoreDamaged",
     "StoreError",
     "StoreSettings",
     "default_store_path",

@@ -111,7 +111,11 @@ def _add_stat_rows(dataset: Dataset, found: list[tuple[Any, ...]], stored: list[
         return
     known = {name: SCHEMA[name] for name in stored if name in SCHEMA and name != "day"}
     frame = pl.DataFrame(found, schema={name: known.get(name, pl.String) for name in stored}, orient="row")
-    dataset.add_frame(unique_keys(frame.with_columns(pl.col("day").str.to_date("%Y-%m-%d"))))
+    days = frame["day"].str.to_date("%Y-%m-%d", strict=False)
+    if days.null_count():
+        bad = frame.filter(days.is_null())["day"][0]
+        raise ValueError(f"daily_stats has a day that is not a date: {bad!r}")
+    dataset.add_frame(unique_keys(frame.with_columns(days.alias("day"))))
 
 
 def _add_stat(dataset: Dataset, stat: DailyStat) -> None:

@@ -87,6 +87,10 @@ class SchemaError(Exception):
     """The store was written by a newer ipdash, or is not an ipdash store."""
 
 
+class NewerSchemaError(SchemaError):
+    """Written by a newer ipdash: not damaged, this one must not touch it."""
+
+
 def current_version(connection: sqlite3.Connection) -> int:
     row = connection.execute("PRAGMA user_version").fetchone()
     return int(row[0])
@@ -95,8 +99,20 @@ def current_version(connection: sqlite3.Connection) -> int:
 def migrate(connection: sqlite3.Connection, target: int = SCHEMA_VERSION) -> int:
     """Bring the schema to ``target``; each step is atomic. Returns the version reached."""
     version = current_version(connection)
+    if version == 0:
+        foreign = [
+            row[0]
+            for row in connection.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+            )
+        ]
+        if foreign:
+            raise SchemaError(
+                f"not an ipdash history store: it holds other tables ({', '.join(foreign[:5])}) "
+                "and no ipdash schema version; point [store] path at a file of its own"
+            )
     if version > SCHEMA_VERSION:
-        raise SchemaError(
+        raise NewerSchemaError(
             f"the history store has schema version {version}, newer than this ipdash "
             f"understands ({SCHEMA_VERSION}): upgrade ipdash"
         )

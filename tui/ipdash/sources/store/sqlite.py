@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 from ipdash.domain.models import Dataset, PollResult
 from ipdash.sources.store import rows
 from ipdash.sources.store.base import AlertRecord, SourceRun
-from ipdash.sources.store.schema import SchemaError, migrate
+from ipdash.sources.store.schema import NewerSchemaError, SchemaError, migrate
 
 #: How long a write locked out by other processes is retried (after each busy_timeout) before failing.
 RETRY_SECONDS = 300.0
@@ -39,8 +39,13 @@ class StoreError(Exception):
     """The store cannot be opened or used; the message names the file."""
 
 
-def damaged(path: Path, problem: object) -> StoreError:
-    return StoreError(
+class StoreDamaged(StoreError):
+    """The file is damaged, not an ipdash store, or holds a value that cannot be read."""
+
+
+def damaged(path: Path, problem: object) -> StoreDamaged:
+    problem = str(problem).strip().splitlines()[0] if str(problem).strip() else type(problem).__name__
+    return StoreDamaged(
         f"{path}: the history store is damaged or not an ipdash store ({problem}). Check it with "
         f"sqlite3 '{path}' 'PRAGMA integrity_check'; to start afresh, move the file aside "
         "(ipdash creates a new one; the providers' recent days are fetched again)"
@@ -73,6 +78,11 @@ class SqliteStore:
                     f"{path}: the history store stayed locked by another process: {error}"
                 ) from error
             raise damaged(path, error) from error
+        except NewerSchemaError as error:
+            self._close_quietly()
+            raise StoreError(
+                f"{path}: {error}, or point [store] path at another file (this one is left untouched)"
+            ) from error
         except (sqlite3.DatabaseError, SchemaError) as error:
             self._close_quietly()
             raise damaged(path, error) from error
