@@ -30,13 +30,16 @@ import dns.reversename
 import dns.rrset
 
 UDP_LIMIT_WITHOUT_EDNS = 512
+#: What the engine answers for a query whose TCP connection is to be closed unanswered.
+CLOSE = b""
 
 
 @dataclass(frozen=True)
 class Reply:
     """What one (name, type) answers. ``drop`` never answers (a timeout); ``drop_first`` stays silent for
     the first N queries of that name, then answers; ``udp_truncate`` forces a TC reply over UDP;
-    ``udp_drop`` never answers over UDP but does over TCP (a rate limiter that drops)."""
+    ``udp_drop`` never answers over UDP but does over TCP (a rate limiter that drops); ``tcp_close``
+    closes the TCP connection instead of answering over it (with ``udp_truncate``: TC, then nothing)."""
 
     rcode: str = "NOERROR"
     addresses: tuple[str, ...] = ()
@@ -47,12 +50,13 @@ class Reply:
     drop_first: int = 0
     udp_truncate: bool = False
     udp_drop: bool = False
+    tcp_close: bool = False
     cname: str | None = None
     mx: tuple[str, ...] = ()  # "10 mx.example.com" (sending-domain tests)
 
     @property
     def dynamic(self) -> bool:
-        return self.drop or self.drop_first > 0 or self.udp_drop
+        return self.drop or self.drop_first > 0 or self.udp_drop or self.tcp_close
 
 
 NXDOMAIN = Reply(rcode="NXDOMAIN")
@@ -196,6 +200,8 @@ class _Engine:
         reply = self.script.resolve(*key)
         if reply.drop or count <= reply.drop_first or (reply.udp_drop and transport == "udp"):
             return None
+        if reply.tcp_close and transport == "tcp":
+            return CLOSE
         wire = self._build(query, reply, key, transport)
         if self.cache_replies and not reply.dynamic and transport == "udp":
             self._wire_cache[data[2:]] = (key, wire[2:])
@@ -374,6 +380,8 @@ class LoopbackDnsServer:
                 header = await reader.readexactly(2)
                 (length,) = struct.unpack("!H", header)
                 wire = self._engine.answer(await reader.readexactly(length), "tcp")
+                if wire is CLOSE:
+                    break
                 if wire is not None:
                     writer.write(struct.pack("!H", len(wire)) + wire)
                     await writer.drain()

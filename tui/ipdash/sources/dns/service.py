@@ -8,6 +8,7 @@ Run ``check`` from an async worker; ``on_result`` is called on the event loop fo
 from __future__ import annotations
 
 import ipaddress
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -22,6 +23,9 @@ from ipdash.domain.models import BlocklistSignal, canonical_ip
 from ipdash.sources.dns.checker import Checker
 from ipdash.sources.dns.configure import CheckChoices, build_check_settings, results_path
 from ipdash.sources.dns.store import ResultsStore
+
+#: Results arriving during a run are written to the results file at most this often.
+SAVE_EVERY_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -57,22 +61,43 @@ class BlocklistChecks:
         on_result: Callable[[TargetResult], None] | None = None,
         on_progress: Callable[[int, int], None] | None = None,
     ) -> CheckRun:
-        """Check ``ips`` now; keep and save the results; return the run and its new findings."""
+        """Check ``ips`` now; keep and save the results; return the run and its new findings.
+
+        Results are saved as they arrive (at most every ``SAVE_EVERY_SECONDS``) and whatever arrived
+        is saved when the run is cancelled or fails, so a stopped run keeps what it had."""
         targets = _targets(ips)
         findings: list[Finding] = []
+        unsaved: list[TargetResult] = []
+        last_save = time.monotonic()
 
         def arrived(result: TargetResult) -> None:
+            nonlocal last_save
             findings.extend(new_findings(self.results.get(result.target), result))
             self.results[result.target] = result
+            unsaved.append(result)
+            if time.monotonic() - last_save >= SAVE_EVERY_SECONDS:
+                self._save(unsaved)
+                last_save = time.monotonic()
             if on_result is not None:
                 on_result(result)
 
-        report = await self._checker.check(targets, arrived, on_progress)
         try:
-            self.store.save(report.results)
+            report = await self._checker.check(targets, arrived, on_progress)
+        except BaseException:  # cancelled (the TUI quit, a new run) or failed: keep what arrived
+            self._save(unsaved)
+            raise
+        self._save(list(report.results))
+        return CheckRun(report, tuple(findings))
+
+    def _save(self, unsaved: list[TargetResult]) -> None:
+        """Merge ``unsaved`` into the results file, then forget them."""
+        if not unsaved:
+            return
+        try:
+            self.store.save(unsaved)
         except OSError as error:
             self.problems.append(f"{self.store.path}: results not saved: {error}")
-        return CheckRun(report, tuple(findings))
+        unsaved.clear()
 
     def due(self, ips: Iterable[str]) -> list[str]:
         """The IPs whose last result is older than the re-check interval (or missing)."""
