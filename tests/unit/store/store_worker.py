@@ -3,6 +3,7 @@
 python store_worker.py write DB FIRST COUNT IPS   one poll per day FIRST..FIRST+COUNT-1, IPS rows each
 python store_worker.py write-forever DB IPS       the same, until killed
 python store_worker.py read DB COUNT              load COUNT times; prints rows seen per load
+python store_worker.py count DB TABLE COUNT       count TABLE's rows COUNT times; prints each count
 """
 
 from __future__ import annotations
@@ -50,6 +51,9 @@ def main(argv: list[str]) -> None:
     elif mode == "read":
         for _ in range(int(argv[2])):
             print(len(store.load().stats), flush=True)
+    elif mode == "count":
+        for _ in range(int(argv[3])):
+            print(store.count(argv[2]), flush=True)
     store.close()
 
 
