@@ -135,6 +135,13 @@ async def _main(
         poller = Poller(sources, client, store=store, on_result=on_result, on_crash=on_crash)
         poller.restore(await asyncio.to_thread(store.source_runs))
         await poller.run(stop)
+        for status in poller.status.values():
+            if status.polling:  # still fetching when the grace after SIGTERM ran out
+                echo(
+                    f"ipdash poll: {status.name}: interrupted at stop before its poll finished; "
+                    "nothing of that poll was saved (its earlier polls are kept)",
+                    err=True,
+                )
         if fatal:
             raise fatal[0]
         return EXIT_OK
