@@ -147,7 +147,7 @@ class SqliteStore:
             with self._lock:
                 try:
                     return action(self._connection())
-                except (ValueError, TypeError, KeyError) as error:  # a stored value that cannot be read
+                except (ValueError, TypeError) as error:  # a stored value that cannot be read
                     raise damaged(self.path, f"a stored value cannot be read: {error}") from error
                 except Exception as error:
                     if type(error).__module__.startswith("polars"):
