@@ -13,9 +13,7 @@ from typing import Any
 
 import click
 
-from ipdash.commands import check_auth
 from ipdash.commands._output import echo, emit_json, fail_usage, render_table
-from ipdash.domain.auth.config import parse_selector
 from ipdash.domain.dnsbl.catalog import Catalog
 from ipdash.domain.dnsbl.labels import fcrdns_label, status_label
 from ipdash.domain.dnsbl.plan import ZoneSelectionError, split_zone_names
@@ -130,24 +128,33 @@ def check(
     specs = _auth_specs(parsed, config, selectors) if auth else []
     report = asyncio.run(check_targets(parsed, settings=settings))
     outcome = run_outcome(report)
-    results = check_auth.run_auth(specs, settings) if specs else []
-    if auth:
+    document: dict[str, Any] | None = None
+    if output_format in ("json", "nagios"):
+        document = report_to_json(report)
+    if auth:  # imported only when asked: SPF/DKIM/… pull in httpx and the policy parsers
+        from ipdash.commands import check_auth
+
+        results = check_auth.run_auth(specs, settings)
         outcome = check_auth.combined(outcome, check_auth.auth_outcome(results))
+        if document is not None:
+            document = check_auth.add_to_json(document, results)
     if output_format == "nagios":
         from ipdash.commands import _nagios
 
-        _nagios.emit(
-            _nagios.check_output(check_auth.add_to_json(report_to_json(report), results), outcome.value)
-        )
+        _nagios.emit(_nagios.check_output(document, outcome.value))
     if output_format == "json":
-        emit_json(check_auth.add_to_json(report_to_json(report), results))
+        emit_json(document)
     else:
         _print_report(report)
-        check_auth.print_auth(results)
+        if auth:
+            check_auth.print_auth(results)
     sys.exit(EXIT_FOR[outcome])
 
 
 def _auth_specs(parsed: Any, config: Any, selectors: str) -> list[Any]:
+    from ipdash.commands import check_auth
+    from ipdash.domain.auth.config import parse_selector
+
     try:
         names = [parse_selector(s) for s in selectors.split(",") if s.strip()]
     except ValueError as error:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -53,28 +55,33 @@ def validate_sections(config: Config, path: Path) -> None:
     """Every section a feature owns, validated once at load, so a bad one stops the TUI before its screen
     opens with the same message ``report`` gives (not a toast on every analysis). Sections left empty
     take defaults and need no check."""
-    from ipdash.domain.advisor.settings import InvalidSettings, parse_advisor_settings
-    from ipdash.domain.dnsbl.settings import BlocklistConfigError, parse_blocklist_settings
-    from ipdash.domain.thresholds import IP_SCOPE, UnknownPresetError, resolve_levels
-    from ipdash.domain.warmup.schedules import PlanError
-    from ipdash.domain.warmup.settings import WarmupSettings
+    # Each validator is imported only when its section is set: `ipdash check` with a bare config
+    # should not load the advisor and the warm-up engine just to learn they have nothing to check.
+    if config.warmup:
+        from ipdash.domain.warmup.schedules import PlanError
+        from ipdash.domain.warmup.settings import WarmupSettings
 
-    try:
-        if config.warmup:
+        with _naming(path, PlanError):
             WarmupSettings.from_section(config.warmup)
-        if config.blocklists:
-            parse_blocklist_settings(config.blocklists)
-        if config.advisor:
-            parse_advisor_settings(config.advisor)
-        thresholds = config.thresholds
-        if thresholds.preset != "default" or thresholds.mailbox_provider_presets:
-            from ipdash.sources.reference_data import threshold_presets
+    if config.blocklists:
+        from ipdash.domain.dnsbl.settings import BlocklistConfigError, parse_blocklist_settings
 
+        with _naming(path, BlocklistConfigError):
+            parse_blocklist_settings(config.blocklists)
+    if config.advisor:
+        from ipdash.domain.advisor.settings import InvalidSettings, parse_advisor_settings
+
+        with _naming(path, InvalidSettings):
+            parse_advisor_settings(config.advisor)
+    thresholds = config.thresholds
+    if thresholds.preset != "default" or thresholds.mailbox_provider_presets:
+        from ipdash.domain.thresholds import IP_SCOPE, UnknownPresetError, resolve_levels
+        from ipdash.sources.reference_data import threshold_presets
+
+        with _naming(path, UnknownPresetError):
             presets = threshold_presets()
             for scope in (IP_SCOPE, *thresholds.mailbox_provider_presets):
                 resolve_levels(presets, thresholds, scope)
-    except (PlanError, BlocklistConfigError, InvalidSettings, UnknownPresetError) as error:
-        raise ConfigError("\n".join(f"{path}: {line}" for line in str(error).splitlines())) from error
     if config.store:
         from ipdash.sources.store import StoreError, store_settings
 
@@ -86,6 +93,15 @@ def validate_sections(config: Config, path: Path) -> None:
         from ipdash.sources.alerts import alert_settings
 
         alert_settings(config.alerts, path)  # raises ConfigError naming the file and key
+
+
+@contextmanager
+def _naming(path: Path, *errors: type[Exception]) -> Iterator[None]:
+    """A section validator's own error, as a ConfigError naming the file on each line."""
+    try:
+        yield
+    except errors as error:
+        raise ConfigError("\n".join(f"{path}: {line}" for line in str(error).splitlines())) from error
 
 
 def format_validation_error(path: Path, error: ValidationError) -> str:
