@@ -13,7 +13,10 @@ Modes, each in the same run for both tools, alternating ipdash and pydnsbl proce
 - ``drop``: NSD with rate limiting off behind a small proxy that drops ``--drop`` of the UDP replies
   (TCP passes untouched).
 
-Each process is timed from spawn to exit (imports, catalog, health probes and the sweep). pydnsbl gets a
+Each process is timed from spawn to exit (imports, catalog, health probes and the sweep). Both tools run
+with bytecode caching on, into a temporary ``PYTHONPYCACHEPREFIX`` warmed by an untimed first run: an
+environment with ``PYTHONDONTWRITEBYTECODE`` would otherwise make ipdash (an editable install, no .pyc
+shipped) recompile its sources in every run, while pydnsbl's installed .pyc files load as they are. pydnsbl gets a
 resolver pointed at the loopback port with its own defaults (aiodns, timeout 5 s, 2 tries, 200 in flight).
 Printed: median, min and max wall time per tool, the ratio of medians, max/min spread, and verdicts that
 differ from the zone files' truth (listed / clean / error), summed over all rounds.
@@ -279,11 +282,19 @@ class Run:
     verdicts: dict[tuple[str, str], str]
 
 
+def child_env(pycache: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = str(pycache)
+    return env
+
+
 def run_ipdash(port: int, config: Path) -> Run:
     argv = [str(Path(sys.executable).with_name("ipdash")), "check", "--config", str(config)]
     argv += ["--nameserver", f"127.0.0.1:{port}", "--zones", ",".join(ZONES), "--no-rdns", "--format", "json"]
     started = time.perf_counter()
-    done = subprocess.run([*argv, "198.51.100.0/24"], capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [*argv, "198.51.100.0/24"], capture_output=True, text=True, check=False, env=child_env(config.parent)
+    )
     wall = time.perf_counter() - started
     if done.returncode not in (0, 1, 3):
         raise SystemExit(f"ipdash check failed ({done.returncode}): {done.stderr.strip()}")
@@ -295,10 +306,10 @@ def run_ipdash(port: int, config: Path) -> Run:
     return Run(wall, verdicts)
 
 
-def run_pydnsbl(port: int) -> Run:
+def run_pydnsbl(port: int, pycache: Path) -> Run:
     argv = [sys.executable, "-c", PYDNSBL_WORKER, str(port), ",".join(ZONES.values()), *IPS]
     started = time.perf_counter()
-    done = subprocess.run(argv, capture_output=True, text=True, check=False)
+    done = subprocess.run(argv, capture_output=True, text=True, check=False, env=child_env(pycache))
     wall = time.perf_counter() - started
     if done.returncode != 0:
         raise SystemExit(f"pydnsbl worker failed: {done.stderr.strip()}")
@@ -321,13 +332,13 @@ def wrong(runs: list[Run], truth: dict[tuple[str, str], str]) -> Counter[str]:
 
 
 def mode(name: str, port: int, rounds: int, truth: dict[tuple[str, str], str], config: Path) -> None:
-    run_ipdash(port, config)  # warm the OS file cache for both interpreters
-    run_pydnsbl(port)
+    run_ipdash(port, config)  # warm the OS file cache and the bytecode cache for both interpreters
+    run_pydnsbl(port, config.parent)
     ours: list[Run] = []
     theirs: list[Run] = []
     for _ in range(rounds):
         ours.append(run_ipdash(port, config))
-        theirs.append(run_pydnsbl(port))
+        theirs.append(run_pydnsbl(port, config.parent))
     print(f"\n== {name}: {len(IPS)} IPs × {len(ZONES)} zones, {rounds} whole-process runs each, alternating")
     for tool, runs in (("ipdash", ours), ("pydnsbl", theirs)):
         walls = [r.wall for r in runs]
