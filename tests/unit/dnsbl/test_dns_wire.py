@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from ipdash.sources.dns.wire import (
     MAX_TTL,
     TYPE_A,
+    TYPE_TXT,
     WireError,
     encode_name,
     encode_query,
@@ -154,3 +155,73 @@ def test_nxdomain_with_answers_is_not_taken_at_its_word() -> None:
     wire = build(dns.rcode.NXDOMAIN, ["127.0.0.2"], 60, None)
     assert fast_reply(wire, QUESTION) is None
     assert full_reply(parse_wire(wire)).rcode == dns.rcode.FORMERR
+
+
+TXT_QUESTION = question_bytes(NAME, TYPE_TXT)
+txt_records = st.lists(
+    st.lists(st.binary(max_size=80), min_size=1, max_size=3).map(tuple), max_size=4, unique=True
+)
+
+
+def build_txt(rcode: int, records: list[tuple[bytes, ...]], ttl: int, *, cname: bool = False) -> bytes:
+    import dns.rdataclass
+    import dns.rdatatype
+    from dns.rdtypes.ANY.TXT import TXT
+
+    query = dns.message.make_query(NAME, "TXT", id=4243)
+    response = dns.message.make_response(query)
+    response.set_rcode(rcode)
+    qname = query.question[0].name
+    if cname:
+        target = dns.name.from_text("alias.zen.example")
+        response.answer.append(dns.rrset.from_text(qname, ttl, "IN", "CNAME", target.to_text()))
+        qname = target
+    if records:
+        rrset = dns.rrset.RRset(qname, dns.rdataclass.IN, dns.rdatatype.TXT)
+        for strings in records:
+            rrset.add(TXT(dns.rdataclass.IN, dns.rdatatype.TXT, strings), ttl)
+        response.answer.append(rrset)
+    return response.to_wire()
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    rcode=st.sampled_from([dns.rcode.NOERROR, dns.rcode.NXDOMAIN, dns.rcode.SERVFAIL]),
+    records=txt_records,
+    ttl=st.integers(0, 2**31 - 1),
+    cname=st.booleans(),
+)
+def test_fast_txt_reader_agrees_with_dnspython(
+    rcode: int, records: list[tuple[bytes, ...]], ttl: int, cname: bool
+) -> None:
+    wire = build_txt(rcode, records, ttl, cname=cname)
+    fast = fast_reply(wire, TXT_QUESTION)
+    full = full_reply(parse_wire(wire))
+    if cname and records and rcode == dns.rcode.NOERROR:
+        assert fast is None, "CNAME chains go to dnspython"
+    if fast is not None:
+        assert fast.rcode == full.rcode
+        if rcode in (dns.rcode.NOERROR, dns.rcode.NXDOMAIN):
+            assert fast.values == full.values
+            assert fast.ttl == full.ttl
+
+
+def test_fast_txt_reader_joins_strings_and_declines_overruns() -> None:
+    wire = build_txt(dns.rcode.NOERROR, [(b"listed by ", b"zen"), (b"see https://x.example/\xff",)], 300)
+    reply = fast_reply(wire, TXT_QUESTION)
+    assert reply is not None and reply.values == ("listed by zen", "see https://x.example/\ufffd")
+    assert reply.ttl == 300
+    overrun = bytearray(wire)
+    overrun[-len(b"see https://x.example/\xff") - 1] = 200  # a string length past its record
+    assert fast_reply(bytes(overrun), TXT_QUESTION) is None
+    assert fast_reply(wire, QUESTION) is None, "a TXT answer to an A question is not read as A"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 400), st.binary(max_size=8))
+def test_cut_or_corrupted_txt_replies_never_crash(cut: int, junk: bytes) -> None:
+    wire = build_txt(dns.rcode.NOERROR, [(b"a" * 40, b"b" * 10), (b"c",)], 300)
+    damaged = wire[:cut] + junk
+    fast_reply(damaged, TXT_QUESTION)
+    with contextlib.suppress(WireError):
+        full_reply(parse_wire(damaged))

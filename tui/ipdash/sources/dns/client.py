@@ -19,6 +19,7 @@ from ipdash.sources.dns.tcp import TcpMux
 from ipdash.sources.dns.udp import NameserverUnreachable, UdpMux
 from ipdash.sources.dns.window import InFlightWindow, RetransmitTimer
 from ipdash.sources.dns.wire import (
+    FAST_TYPES,
     TYPE_A,
     Reply,
     WireError,
@@ -240,7 +241,7 @@ class DnsClient:
 
 
 def _decode(data: bytes, question: bytes, type_number: int) -> Reply:
-    fast = fast_reply(data, question) if type_number == TYPE_A else None
+    fast = fast_reply(data, question) if type_number in FAST_TYPES else None
     return fast if fast is not None else full_reply(parse_wire(data))
 
 
