@@ -12,8 +12,6 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
-import dns.reversename
-
 from ipdash.domain.dnsbl.catalog import Catalog, Family
 from ipdash.domain.dnsbl.judge import HealthState, Status, Verdict, ZoneHealth, judge_lookup
 from ipdash.domain.dnsbl.lookups import LookupOutcome, Rcode
@@ -254,6 +252,8 @@ class Checker:
         return zone.mask(sanitise_text(" | ".join(outcome.values)))
 
     async def _rdns(self, target: Target, deadline_at: float) -> RdnsResult:
+        import dns.reversename  # here, not at module level: `ipdash check --no-rdns` starts faster
+
         reverse = dns.reversename.from_address(target.text).to_text(omit_final_dot=True)
         ptr = await self._lookup(reverse, "PTR", deadline_at)
         forward: dict[str, LookupOutcome] = {}
