@@ -147,3 +147,55 @@ def test_cell_helper_maps_levels_to_tones() -> None:
     assert blocklist_cell(sample_result()) == ("✗ listed 1/4", "bad")
     assert blocklist_cell(None) == ("— not checked", "muted")
     assert blocklist_cell(None, checking=True) == ("… checking", "info")
+
+
+def listed_with_links() -> TargetResult:
+    from dataclasses import replace
+
+    catalog, _ = shipped_catalog()
+    zen, dronebl = catalog.by_id["spamhaus-zen"], catalog.by_id["dronebl"]
+    target = "198.51.100.7"
+    listed = ZoneResult.of(zen, judge_addresses(zen, ("127.0.0.2",)), checked_at=CHECKED, target=target)
+    drone = ZoneResult.of(
+        dronebl, judge_addresses(dronebl, ("127.0.0.3",)), checked_at=CHECKED, target=target
+    )
+    hostile = replace(
+        drone, zone_id="hostile", name="Evil\x1b[2J list", lookup_url="javascript:\x1b]8;;x\x07y"
+    )
+    clean = ZoneResult.of(
+        catalog.by_id["spamcop"],
+        judge_lookup(catalog.by_id["spamcop"], records(), HEALTHY),
+        checked_at=CHECKED,
+    )
+    return TargetResult(target, "ip", (listed, drone, hostile, clean), None, CHECKED)
+
+
+async def test_listings_show_their_lookup_page_as_text_and_link() -> None:
+    app = PanelHost()
+    async with app.run_test(size=(160, 40)) as pilot:
+        panel = app.query_one(BlocklistPanel)
+        links = app.query_one("#blocklist-links", Static)
+        panel.show(sample_result(), now=NOW)
+        await pilot.pause()
+        assert not links.display, "no listing with a lookup page: no links line"
+        panel.show(listed_with_links(), now=NOW)
+        await pilot.pause()
+        assert links.display
+        rendered = links.render()  # Content (or Text): both have .plain and .spans with styles
+        lines = rendered.plain.splitlines()
+        assert lines[0] == "Look up / delist:"
+        assert "  Spamhaus ZEN (public mirrors): https://check.spamhaus.org/" in lines
+        assert "  DroneBL: https://dronebl.org/lookup?ip=198.51.100.7" in lines
+        hostile = next(line for line in lines if "Evil" in line)
+        assert "\x1b" not in hostile and "\x07" not in hostile, "terminal escapes never reach the screen"
+        assert not any("SpamCop" in line for line in lines), "a clean list has no delisting line"
+        linked = {rendered.plain[span.start : span.end]: span.style for span in rendered.spans}
+        assert (
+            str(getattr(linked["https://check.spamhaus.org/"], "link", "")) == "https://check.spamhaus.org/"
+        )
+        hostile_url = (
+            next(text for text in linked if text.startswith("javascript"))
+            if any(text.startswith("javascript") for text in linked)
+            else None
+        )
+        assert hostile_url is None, "only http(s) addresses become hyperlinks"

@@ -97,3 +97,38 @@ def test_cell_text(
 def test_cell_text_before_and_during_a_check() -> None:
     assert blocklist_cell_text(None) == ("— not checked", "muted")
     assert blocklist_cell_text(None, checking=True) == ("… checking", "info")
+
+
+def _zone(status: Status, url: str, name: str = "Some list") -> ZoneResult:
+    return ZoneResult(
+        zone="bl.example",
+        zone_id="x",
+        name=name,
+        list_type="block",
+        importance="major",
+        operator="",
+        status=status,
+        reason="",
+        lookup_url=url,
+    )
+
+
+def test_lookup_links_are_listings_only_safe_and_once_each() -> None:
+    from ipdash.domain.dnsbl.labels import LINK_LIMIT, lookup_links
+
+    zones = [
+        _zone(Status.LISTED, "https://lookup.example/?ip=198.51.100.7"),
+        _zone(Status.LISTED, "https://lookup.example/?ip=198.51.100.7"),
+        _zone(Status.CLEAN, "https://clean.example/"),
+        _zone(Status.LISTED, ""),
+        _zone(Status.LISTED, "ftp://odd.example/\x1b]8;;x\x07", name="Odd\x1b[2J"),
+        _zone(Status.LISTED, "https://long.example/" + "a" * 400, name="Long"),
+    ]
+    links = lookup_links(zones)
+    assert [(link.name, link.clickable) for link in links] == [
+        ("Some list", True),
+        ("Odd", False),
+        ("Long", False),
+    ]
+    assert all("\x1b" not in link.url and "\x07" not in link.url for link in links)
+    assert len(links[2].url) == LINK_LIMIT and links[2].url.endswith("…"), "a cut address is never a link"

@@ -128,22 +128,22 @@ def check(
     specs = _auth_specs(parsed, config, selectors) if auth else []
     report = asyncio.run(check_targets(parsed, settings=settings))
     outcome = run_outcome(report)
-    document: dict[str, Any] | None = None
-    if output_format in ("json", "nagios"):
-        document = report_to_json(report)
+    results: list[Any] = []
     if auth:  # imported only when asked: SPF/DKIM/… pull in httpx and the policy parsers
         from ipdash.commands import check_auth
 
         results = check_auth.run_auth(specs, settings)
         outcome = check_auth.combined(outcome, check_auth.auth_outcome(results))
-        if document is not None:
+    if output_format in ("json", "nagios"):
+        document = report_to_json(report)
+        if auth:
             document = check_auth.add_to_json(document, results)
-    if output_format == "nagios":
-        from ipdash.commands import _nagios
+        if output_format == "nagios":
+            from ipdash.commands import _nagios
 
-        _nagios.emit(_nagios.check_output(document, outcome.value))
-    if output_format == "json":
-        emit_json(document)
+            _nagios.emit(_nagios.check_output(document, outcome.value))
+        else:
+            emit_json(document)
     else:
         _print_report(report)
         if auth:

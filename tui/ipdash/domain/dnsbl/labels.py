@@ -3,10 +3,17 @@ by colour alone."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+
 from ipdash.domain.dnsbl.judge import Status
 from ipdash.domain.dnsbl.rdns import Fcrdns
-from ipdash.domain.dnsbl.results import TargetResult
+from ipdash.domain.dnsbl.results import TargetResult, ZoneResult
 from ipdash.domain.dnsbl.summary import summarise
+from ipdash.domain.safe_text import safe_text
+
+#: Longest lookup link drawn (catalog and stored links are short; a longer one is hostile or broken).
+LINK_LIMIT = 300
 
 STATUS_SYMBOL: dict[Status, str] = {
     Status.LISTED: "✗",
@@ -66,3 +73,30 @@ def blocklist_cell_text(result: TargetResult | None, *, checking: bool = False) 
         elif rdns.generic:
             text, level = text + " · PTR generic", level if level == "bad" else "warn"
     return text, level
+
+
+@dataclass(frozen=True, slots=True)
+class LookupLink:
+    """One listing's lookup/delisting page, as safe text. ``clickable``: an http(s) address a terminal
+    may open as a hyperlink; anything else is shown as text only."""
+
+    name: str
+    url: str
+    clickable: bool
+
+
+def lookup_links(zones: Iterable[ZoneResult]) -> list[LookupLink]:
+    """The lookup/delisting page of every listing whose list has one, in list order, once per address."""
+    links: list[LookupLink] = []
+    seen: set[tuple[str, str]] = set()
+    for zone in zones:
+        if zone.status is not Status.LISTED or not zone.lookup_url:
+            continue
+        url = safe_text(zone.lookup_url, limit=LINK_LIMIT)
+        name = safe_text(zone.name, limit=120)
+        if (name, url) in seen:
+            continue
+        seen.add((name, url))
+        clickable = url.startswith(("https://", "http://")) and " " not in url and not url.endswith("…")
+        links.append(LookupLink(name, url, clickable))
+    return links

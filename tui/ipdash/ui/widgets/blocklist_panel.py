@@ -10,13 +10,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
 from ipdash.domain.dnsbl.judge import Status
-from ipdash.domain.dnsbl.labels import blocklist_cell_text, fcrdns_label, status_label
+from ipdash.domain.dnsbl.labels import blocklist_cell_text, fcrdns_label, lookup_links, status_label
 from ipdash.domain.dnsbl.rdns import Fcrdns, RdnsResult
 from ipdash.domain.dnsbl.results import TargetResult, ZoneResult
 from ipdash.domain.dnsbl.summary import Overall, summarise
@@ -115,6 +116,10 @@ class BlocklistPanel(Vertical):
         max-height: 24;
         background: $surface;
     }
+    BlocklistPanel > #blocklist-links {
+        height: auto;
+        margin-top: 1;
+    }
     BlocklistPanel > #blocklist-rdns {
         height: auto;
         margin-top: 1;
@@ -131,6 +136,7 @@ class BlocklistPanel(Vertical):
     def compose(self) -> ComposeResult:
         yield Static(id="blocklist-summary")
         yield DataTable(id="blocklist-table", cursor_type="row", show_cursor=False)
+        yield Static(id="blocklist-links")
         yield Static(id="blocklist-rdns")
 
     def on_mount(self) -> None:
@@ -155,6 +161,9 @@ class BlocklistPanel(Vertical):
         now = now or datetime.now(UTC)
         self.query_one("#blocklist-summary", Static).update(self._summary(result, now, checking))
         self._fill_table(result.blocklists if result else (), now)
+        links = self._links(result.blocklists if result else ())
+        self.query_one("#blocklist-links", Static).update(links or "")
+        self.query_one("#blocklist-links", Static).display = links is not None
         self.query_one("#blocklist-rdns", Static).update(self._rdns(result.rdns if result else None))
 
     def _summary(self, result: TargetResult | None, now: datetime, checking: bool) -> Text:
@@ -196,6 +205,17 @@ class BlocklistPanel(Vertical):
             Text(", ".join(zone.codes)),
             Text(_meaning(zone)),
         )
+
+    def _links(self, zones: tuple[ZoneResult, ...]) -> Text | None:
+        """Each listing's lookup/delisting page as text to copy (a hyperlink where the terminal has them)."""
+        links = lookup_links(zones)
+        if not links:
+            return None
+        text = toned(self.app, "Look up / delist:", "muted")
+        for link in links:
+            text.append(f"\n  {link.name}: ")
+            text.append(link.url, Style(link=link.url) if link.clickable else None)
+        return text
 
     def _rdns(self, rdns: RdnsResult | None) -> Text:
         if rdns is None:
