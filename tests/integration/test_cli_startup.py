@@ -40,3 +40,32 @@ def test_short_help_is_the_command_s_own(name: str) -> None:
     command = main_group.get_command(click.Context(main_group), name)
     assert command is not None
     assert SHORT_HELP[name] == command.get_short_help_str(10_000)
+
+
+_CHECK_PROBE = """
+import json, sys
+sys.argv = ["ipdash", "check", "--list-zones", "--format", "json", "--nameserver", "127.0.0.1", "--config", sys.argv[1]]
+from ipdash.cli import main
+try:
+    main()
+except SystemExit:
+    pass
+print(json.dumps(sorted(sys.modules)))
+"""
+
+
+def test_check_loads_only_what_checking_needs(tmp_path: object) -> None:
+    """`ipdash check` (catalog, config, DNS client) loads no TUI, data-frame, HTTP or --auth machinery:
+    before, the config validators pulled in the advisor, warm-up engine and polars (twice the CPU)."""
+    from pathlib import Path
+
+    config = Path(str(tmp_path)) / "empty.toml"
+    config.write_text("", encoding="utf-8")
+    probe = [sys.executable, "-c", _CHECK_PROBE, str(config)]
+    done = subprocess.run(probe, capture_output=True, text=True, check=True)
+    modules = json.loads(done.stdout.strip().splitlines()[-1])
+    assert "ipdash.commands.check" in modules and "ipdash.domain.dnsbl.catalog" in modules
+    heavy = ("textual", "rich", "polars", "httpx")
+    assert not [m for m in modules if m.split(".")[0] in heavy]
+    unneeded = ("ipdash.commands.check_auth", "ipdash.domain.advisor", "ipdash.domain.warmup", "dns.message")
+    assert not [m for m in modules if m.startswith(unneeded)]
