@@ -217,3 +217,20 @@ def test_catalog_additions_carry_sources_and_verified_dates(catalog: Catalog) ->
 def test_lookup_links_fill_in_the_target(catalog: Catalog) -> None:
     assert catalog.by_id["spamcop"].lookup_link("192.0.2.1") == "https://www.spamcop.net/bl.shtml?192.0.2.1"
     assert catalog.by_id["nether-relays"].lookup_link("192.0.2.1") == ""
+
+
+def test_lookup_pages_are_web_addresses_with_their_provenance() -> None:
+    """Every lookup/delisting link is http(s); the entry says what was read about it, or that it was not."""
+    from ipdash.sources.dns.configure import shipped_catalog
+
+    catalog, _ = shipped_catalog()
+    linked = [entry for entry in catalog.zones if entry.lookup_url]
+    assert len(linked) >= 20
+    for entry in linked:
+        assert entry.lookup_url.startswith(("https://", "http://")), entry.id
+        assert "{target}" not in entry.lookup_url.split("?", 1)[0], entry.id
+        assert "lookup page" in entry.notes.lower() or "read 20" in entry.notes.lower(), entry.id
+    assert (
+        catalog.by_id["spamcop"].lookup_link("198.51.100.7")
+        == "https://www.spamcop.net/bl.shtml?198.51.100.7"
+    )
