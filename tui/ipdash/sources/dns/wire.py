@@ -113,6 +113,7 @@ def _fast_reply(data: bytes, question: bytes) -> Reply | None:
     qtype = int.from_bytes(question[-4:-2], "big")
     offset = 12 + len(question)
     values: list[str] = []
+    seen: set[bytes] = set()
     ttl: int | None = None
     for _ in range(ancount):
         if data[offset : offset + 2] != b"\xc0\x0c":
@@ -121,16 +122,18 @@ def _fast_reply(data: bytes, question: bytes) -> Reply | None:
         offset += 12
         if rtype != qtype or rclass != CLASS_IN or offset + length > len(data):
             return None
+        rdata = data[offset : offset + length]
         if rtype == TYPE_A:
             if length != 4:
                 return None
-            value = ".".join(str(octet) for octet in data[offset : offset + 4])
+            value = ".".join(str(octet) for octet in rdata)
         else:
-            text = _txt_strings(data[offset : offset + length])
+            text = _txt_strings(rdata)
             if text is None:
                 return None
             value = text
-        if value not in values:  # an RRset holds each record once (as dnspython reads it)
+        if rdata not in seen:  # an RRset holds each record once (as dnspython reads it)
+            seen.add(rdata)
             values.append(value)
         ttl = rttl if ttl is None else min(ttl, rttl)
         offset += length
