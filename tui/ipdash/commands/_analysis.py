@@ -15,6 +15,7 @@ from ipdash.domain.analysis import Analysis, analyse
 from ipdash.domain.dnsbl.settings import BlocklistConfigError, Nameserver, parse_nameserver
 from ipdash.domain.metrics import Window
 from ipdash.domain.models import Dataset, SourceState
+from ipdash.domain.receiver import ReceiverData
 from ipdash.domain.thresholds import IP_SCOPE, UnknownPresetError, resolve_levels
 from ipdash.exit_codes import EXIT_FINDING, EXIT_INCOMPLETE, EXIT_OK
 from ipdash.sources.reference_data import threshold_presets
@@ -81,6 +82,7 @@ def analyse_for_cli(
     *,
     today: date | None = None,
     window: Window | None = None,
+    receiver: ReceiverData | None = None,
 ) -> tuple[Analysis, list[str]]:
     """The one analysis, with check results; exits 2 on an unknown preset or unusable [blocklists]."""
     from ipdash.domain.dnsbl.plan import ZoneSelectionError
@@ -102,7 +104,9 @@ def analyse_for_cli(
             checks, notes = replace(checks, domains=domains), notes + domain_notes
         else:
             checks, notes = stored_check_results(config.blocklists, now)
-        result = analyse(dataset, config, presets, checks=checks, today=today or date.today(), window=window)
+        result = analyse(
+            dataset, config, presets, checks=checks, today=today or date.today(), window=window, receiver=receiver
+        )
     except (UnknownPresetError, BlocklistConfigError, ZoneSelectionError, NoNameserverError) as error:
         fail_usage(str(error))
         raise  # fail_usage exits; this keeps the type checker sure

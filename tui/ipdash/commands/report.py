@@ -11,6 +11,7 @@ import click
 
 from ipdash.commands._analysis import ChecksChoice, analyse_for_cli, check_options, finding_exit_code
 from ipdash.commands._output import echo, emit_json, fail_usage, render_table
+from ipdash.commands._receiver import load_receiver_for_cli, receiver_options
 from ipdash.commands.accounts_json import accounts_to_json
 from ipdash.domain.analysis import Analysis, IpAnalysis
 from ipdash.domain.auth.serialise import domains_to_json
@@ -41,6 +42,7 @@ from ipdash.sources.loader import load_dataset_for_cli
 )
 @click.option("--preset", default=None, help="Threshold preset: default, gmail-yahoo, ses, dynamics, …")
 @check_options
+@receiver_options
 @click.option(
     "--format",
     "output_format",
@@ -57,6 +59,8 @@ def report(
     preset: str | None,
     run_checks: bool,
     nameserver: Nameserver | None,
+    dmarc_paths: tuple[Path, ...],
+    arf_paths: tuple[Path, ...],
     output_format: str,
 ) -> None:
     """Per-IP summary: volume, rates, score, warm-up, breaches.
@@ -84,7 +88,9 @@ def report(
         updates["thresholds"] = config.thresholds.model_copy(update={"preset": preset})
     config = config.model_copy(update=updates)
     sample = not csv_files and config_path is None and not config.sources
-    result, notes = analyse_for_cli(dataset, config, ChecksChoice(run_checks, nameserver, sample=sample))
+    receiver = load_receiver_for_cli(dataset, config, config_path, dmarc_paths, arf_paths, sample=sample)
+    choice = ChecksChoice(run_checks, nameserver, sample=sample)
+    result, notes = analyse_for_cli(dataset, config, choice, receiver=receiver)
     for note in notes:
         echo(f"ipdash report: {note}", err=True)
     if output_format == "nagios":
@@ -117,6 +123,7 @@ def report_json(result: Analysis, dataset: Dataset, *, generated_at: datetime) -
         ],
         "domains": domains_to_json(result.domains),
         "accounts": accounts_to_json(result.accounts),
+        "unknown_sources": [source.to_json() for source in result.unknown_sources],
         "errors": [_error_json(error) for error in dataset.errors],
         "sources": [
             {
@@ -153,6 +160,7 @@ def _ip_json(analysis: IpAnalysis) -> dict[str, Any]:
         "warmup": warmup.to_json() if warmup is not None else None,
         "blocklists": _checks_json(analysis.checks),
         "breaches": [_breach_json(b) for b in analysis.breaches],
+        "dmarc": analysis.receiver.to_json() if analysis.receiver is not None else None,
     }
 
 

@@ -21,6 +21,7 @@ from ipdash.domain.feed import FeedItem, ordered, verdict_item, worst_severity
 from ipdash.domain.metrics import IpMetrics, Window
 from ipdash.domain.models import Dataset, IpFacts, ProviderListing, SndsDay
 from ipdash.domain.rates import RateJudgement, judge_rates
+from ipdash.domain.receiver import IpReceiver, ReceiverData, UnknownSource, prepare
 from ipdash.domain.score import Score, score_ip
 from ipdash.domain.signals import account_breaches, provider_listing_breaches, snds_breaches
 from ipdash.domain.thresholds import Preset, Status, Verdict, breaches
@@ -40,6 +41,8 @@ class IpAnalysis:
     warmup: WarmupProgress | None = None
     checks: IpChecks | None = None
     listings: tuple[ProviderListing, ...] = ()
+    #: What receivers reported (DMARC aggregate reports, ARF complaints); None: no report names it.
+    receiver: IpReceiver | None = None
 
     @property
     def worst_status(self) -> Status | None:
@@ -68,6 +71,8 @@ class Analysis:
     accounts: tuple[AccountSignal, ...] = ()
     #: The metrics and rate verdicts, kept so the next analysis can reuse what still holds.
     rates: RateJudgement | None = field(default=None, compare=False, repr=False)
+    #: IPs receivers saw sending as our domains that no source or config knows, most messages first.
+    unknown_sources: tuple[UnknownSource, ...] = ()
 
     def all_breaches(self) -> list[FeedItem]:
         return list(self.feed)
@@ -112,18 +117,22 @@ def analyse(
     window: Window | None = None,
     today: date | None = None,
     previous: Analysis | None = None,
+    receiver: ReceiverData | None = None,
 ) -> Analysis:
     """Everything per IP and the feed, for one state of the data and the check results.
 
     ``checks`` are the stored or fresh blocklist/rDNS results; only IPs in ``dataset`` use theirs.
     ``previous``: the last analysis of this data, whose metrics and rate verdicts are reused where
     the records, window and thresholds are unchanged (see :mod:`ipdash.domain.rates`).
+    ``receiver``: DMARC and ARF reports; ARF complaints join the complaint rate (never counted twice,
+    see domain.receiver.complaints), DMARC volume stays a separate series beside the ESP's sent count.
     Raises UnknownPresetError for a preset the presets do not have, PlanError for a bad [warmup].
     """
     window = window or analysis_window(dataset, config.window_days, today=today)
     if window is None:
         return Analysis(None, {})
     checks = checks or CheckResults()
+    dataset, seen_by = prepare(receiver, dataset, window) if receiver is not None else (dataset, None)
     by_ip_checks = {ip: got for ip in dataset.ips() if (got := ip_checks(checks, ip)) is not None}
     rates = judge_rates(
         dataset, window, presets, config.thresholds, previous=previous.rates if previous is not None else None
@@ -159,6 +168,8 @@ def analyse(
         found += check_breaches(found_checks) if found_checks is not None else []
         found += snds_breaches(ip, snds, window)
         found += provider_listing_breaches(listings)
+        ip_receiver = seen_by.for_ip(ip, metrics) if seen_by is not None else None
+        found += seen_by.breaches(ip_receiver) if seen_by is not None else []
         ip_breaches = tuple(ordered(found))
         score = score_ip(
             metrics,
@@ -179,9 +190,14 @@ def analyse(
             warmup=warmup,
             checks=found_checks,
             listings=listings,
+            receiver=ip_receiver,
         )
     feed = [item for analysis in results.values() for item in analysis.breaches]
     feed += account_breaches(dataset.accounts.values(), window, presets, config.thresholds)
     feed += domain_findings(checks.domains)
+    feed += seen_by.unknown_items() if seen_by is not None else []
     accounts = tuple(account_signals(dataset.accounts.values(), window, presets, config.thresholds))
-    return Analysis(window, results, tuple(ordered(feed)), checks.domains, accounts, rates)
+    unknown = seen_by.unknown if seen_by is not None else ()
+    return Analysis(
+        window, results, tuple(ordered(feed)), checks.domains, accounts, rates, unknown_sources=unknown
+    )

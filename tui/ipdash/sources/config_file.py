@@ -89,6 +89,10 @@ def validate_sections(config: Config, path: Path) -> None:
             store_settings(config.store, path)
         except StoreError as error:
             raise ConfigError(str(error)) from error
+    if any(isinstance(entry, dict) and entry.get("kind") in ("dmarc", "arf") for entry in config.sources):
+        from ipdash.sources.receiver import receiver_specs
+
+        receiver_specs(config, path)  # raises ConfigError naming the file and key
     if config.alerts:
         from ipdash.sources.alerts import alert_settings
 

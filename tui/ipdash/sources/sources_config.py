@@ -202,6 +202,25 @@ class CsvSourceSpec(SourceSpecBase):
     date_format: str | None = None
 
 
+class ReportFolderSpec(SourceSpecBase):
+    """Receiver reports from files and folders (read on the interval; new files are picked up)."""
+
+    interval: float = 300.0
+    paths: list[Path] = Field(min_length=1)
+    """Files or folders (searched recursively)."""
+
+
+class DmarcSourceSpec(ReportFolderSpec):
+    kind: Literal["dmarc"]
+
+
+class ArfSourceSpec(ReportFolderSpec):
+    kind: Literal["arf"]
+
+
+#: Kinds read by ipdash.sources.receiver, not polled by the provider registry.
+RECEIVER_KINDS = ("dmarc", "arf")
+
 SourceSpec = Annotated[
     SendgridSpec
     | MailgunSpec
@@ -210,10 +229,12 @@ SourceSpec = Annotated[
     | SndsSpec
     | PostmasterSpec
     | PostmarkSpec
-    | CsvSourceSpec,
+    | CsvSourceSpec
+    | DmarcSourceSpec
+    | ArfSourceSpec,
     Field(discriminator="kind"),
 ]
-SOURCE_KINDS = ("sendgrid", "mailgun", "sparkpost", "ses", "snds", "postmaster", "postmark", "csv")
+SOURCE_KINDS = ("sendgrid", "mailgun", "sparkpost", "ses", "snds", "postmaster", "postmark", "csv", *RECEIVER_KINDS)
 _ADAPTER: TypeAdapter[SourceSpec] = TypeAdapter(SourceSpec)
 
 
@@ -247,6 +268,8 @@ def validate_sources(raw: list[dict[str, Any]], config_path: Path | None = None)
             continue
         if config_path is not None and isinstance(spec, CsvSourceSpec) and not spec.path.is_absolute():
             spec = spec.model_copy(update={"path": config_path.parent / spec.path})
+        if config_path is not None and isinstance(spec, ReportFolderSpec):
+            spec = spec.model_copy(update={"paths": [config_path.parent / p.expanduser() for p in spec.paths]})
         specs.append(spec)
     seen: dict[str, int] = {}
     for index, spec in enumerate(specs):

@@ -37,5 +37,6 @@ def build_source(spec: SourceSpec, runtime: Runtime | None = None) -> ProviderSo
 
 
 def build_sources(specs: list[SourceSpec], runtime: Runtime | None = None) -> list[ProviderSource]:
-    """Every enabled source, in config order."""
-    return [build_source(spec, runtime) for spec in specs if spec.enabled]
+    """Every enabled polled source, in config order (receiver report folders are read by
+    ipdash.sources.receiver with the files, not polled)."""
+    return [build_source(spec, runtime) for spec in specs if spec.enabled and spec.kind in SOURCE_CLASSES]

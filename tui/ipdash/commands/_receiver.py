@@ -1,0 +1,68 @@
+"""``--dmarc`` / ``--arf`` for headless commands: receiver reports named on the command line, with
+the config's ``dmarc`` / ``arf`` sources (or, on the sample data, its report folders)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from ipdash.commands._output import fail_usage
+from ipdash.domain.models import Dataset
+from ipdash.domain.receiver import ReceiverData
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def receiver_options(command: F) -> F:
+    command = click.option(
+        "--arf",
+        "arf_paths",
+        multiple=True,
+        type=click.Path(path_type=Path),
+        help="ARF feedback-loop reports: files or folders (complaints join the complaint rate).",
+    )(command)
+    return click.option(
+        "--dmarc",
+        "dmarc_paths",
+        multiple=True,
+        type=click.Path(path_type=Path),
+        help="DMARC aggregate reports (.xml, .xml.gz, .zip): files or folders.",
+    )(command)
+
+
+def load_receiver_for_cli(
+    dataset: Dataset,
+    config: Any,
+    config_path: Path | None,
+    dmarc: tuple[Path, ...],
+    arf: tuple[Path, ...],
+    *,
+    sample: bool,
+) -> ReceiverData | None:
+    """The receiver data for the analysis (None: no receiver source at all); a path on the command
+    line that does not exist is a usage error (exit 2)."""
+    from ipdash.sources.config_file import ConfigError
+    from ipdash.sources.receiver import (
+        ReceiverSource,
+        load_receiver,
+        receiver_specs,
+        sample_receiver_sources,
+    )
+
+    for path in (*dmarc, *arf):
+        if not path.exists():
+            fail_usage(f"{path}: no such file or folder")
+    sources = [ReceiverSource(f"--{kind}", kind, paths) for kind, paths in (("dmarc", dmarc), ("arf", arf)) if paths]
+    try:
+        sources += receiver_specs(config, config_path)
+    except ConfigError as error:
+        fail_usage(str(error))
+    if sample and not sources:
+        sources = sample_receiver_sources()
+    if not sources:
+        return None
+    return load_receiver(sources, dataset, datetime.now(UTC))
