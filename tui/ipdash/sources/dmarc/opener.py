@@ -31,6 +31,10 @@ class ReportFileError(Exception):
     """The file cannot be read as a report at all (reported with the file name, then skipped)."""
 
 
+def size_text(size: int) -> str:
+    return f"{size / (1 << 20):.0f} MiB" if size >= 1 << 20 else f"{size:,} bytes"
+
+
 def is_report_name(path: Path) -> bool:
     return path.name.lower().endswith(REPORT_SUFFIXES)
 
@@ -49,7 +53,7 @@ class BoundedReader(io.RawIOBase):
         self.count += len(data)
         if self.count > self.limit:
             raise ReportFileError(
-                f"{self.what} is larger than {self.limit // (1024 * 1024)} MiB unpacked "
+                f"{self.what} is larger than {size_text(self.limit)} unpacked "
                 "(a compression bomb or not an aggregate report); skipped"
             )
         buffer[: len(data)] = data
@@ -68,7 +72,7 @@ def open_report(path: Path) -> Iterator[BinaryIO]:
     """The report's XML bytes, bounded. Raises ReportFileError (or OSError) when it cannot be opened."""
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
-        raise ReportFileError(f"file is {size // (1024 * 1024)} MiB, over the {MAX_FILE_BYTES >> 20} MiB limit")
+        raise ReportFileError(f"file is {size_text(size)}, over the {size_text(MAX_FILE_BYTES)} limit")
     if size == 0:
         raise ReportFileError("file is empty")
     with open(path, "rb") as raw:
@@ -98,8 +102,8 @@ def _zip_member(raw: BinaryIO) -> Iterator[BinaryIO]:
         info = xml[0]
         if info.file_size > MAX_XML_BYTES:
             raise ReportFileError(
-                f"zip member {info.filename!r} declares {info.file_size >> 20} MiB, over the "
-                f"{MAX_XML_BYTES >> 20} MiB limit (a zip bomb?); skipped"
+                f"zip member {info.filename!r} declares {size_text(info.file_size)}, over the "
+                f"{size_text(MAX_XML_BYTES)} limit (a zip bomb?); skipped"
             )
         if info.compress_size and info.file_size / info.compress_size > MAX_ZIP_RATIO:
             raise ReportFileError(
