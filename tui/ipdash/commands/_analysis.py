@@ -105,7 +105,13 @@ def analyse_for_cli(
         else:
             checks, notes = stored_check_results(config.blocklists, now)
         result = analyse(
-            dataset, config, presets, checks=checks, today=today or date.today(), window=window, receiver=receiver
+            dataset,
+            config,
+            presets,
+            checks=checks,
+            today=today or date.today(),
+            window=window,
+            receiver=receiver,
         )
     except (UnknownPresetError, BlocklistConfigError, ZoneSelectionError, NoNameserverError) as error:
         fail_usage(str(error))

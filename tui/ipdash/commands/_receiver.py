@@ -10,11 +10,12 @@ from typing import Any, TypeVar
 
 import click
 
-from ipdash.commands._output import fail_usage
+from ipdash.commands._output import echo, fail_usage
 from ipdash.domain.models import Dataset
 from ipdash.domain.receiver import ReceiverData
 
 F = TypeVar("F", bound=Callable[..., Any])
+MAX_ECHOED = 20
 
 
 def receiver_options(command: F) -> F:
@@ -42,6 +43,7 @@ def load_receiver_for_cli(
     arf: tuple[Path, ...],
     *,
     sample: bool,
+    echo_errors: bool = False,
 ) -> ReceiverData | None:
     """The receiver data for the analysis (None: no receiver source at all); a path on the command
     line that does not exist is a usage error (exit 2)."""
@@ -56,7 +58,9 @@ def load_receiver_for_cli(
     for path in (*dmarc, *arf):
         if not path.exists():
             fail_usage(f"{path}: no such file or folder")
-    sources = [ReceiverSource(f"--{kind}", kind, paths) for kind, paths in (("dmarc", dmarc), ("arf", arf)) if paths]
+    sources = [
+        ReceiverSource(f"--{kind}", kind, paths) for kind, paths in (("dmarc", dmarc), ("arf", arf)) if paths
+    ]
     try:
         sources += receiver_specs(config, config_path)
     except ConfigError as error:
@@ -65,4 +69,12 @@ def load_receiver_for_cli(
         sources = sample_receiver_sources()
     if not sources:
         return None
-    return load_receiver(sources, dataset, datetime.now(UTC))
+    before = len(dataset.errors)
+    receiver = load_receiver(sources, dataset, datetime.now(UTC))
+    skipped = dataset.errors[before:]
+    if echo_errors:  # the table lists them itself; JSON and nagios keep stdout for the machine
+        for error in skipped[:MAX_ECHOED]:
+            echo(f"ipdash: skipped {error}", err=True)
+        if len(skipped) > MAX_ECHOED:
+            echo(f"ipdash: … and {len(skipped) - MAX_ECHOED} more (see errors in --format json)", err=True)
+    return receiver

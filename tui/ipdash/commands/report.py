@@ -88,7 +88,15 @@ def report(
         updates["thresholds"] = config.thresholds.model_copy(update={"preset": preset})
     config = config.model_copy(update=updates)
     sample = not csv_files and config_path is None and not config.sources
-    receiver = load_receiver_for_cli(dataset, config, config_path, dmarc_paths, arf_paths, sample=sample)
+    receiver = load_receiver_for_cli(
+        dataset,
+        config,
+        config_path,
+        dmarc_paths,
+        arf_paths,
+        sample=sample,
+        echo_errors=output_format != "table",
+    )
     choice = ChecksChoice(run_checks, nameserver, sample=sample)
     result, notes = analyse_for_cli(dataset, config, choice, receiver=receiver)
     for note in notes:

@@ -8,6 +8,7 @@ fatal except a path named on the command line that does not exist.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,6 +18,7 @@ from typing import Any
 from ipdash.domain.config import Config
 from ipdash.domain.models import Dataset, SourceInfo, SourceState
 from ipdash.domain.receiver import ReceiverData
+from ipdash.domain.safe_text import safe_record
 from ipdash.sources.dmarc.load import FolderLoad
 
 
@@ -57,20 +59,22 @@ def plan_receiver_sources(plan: Any) -> list[ReceiverSource]:
     return receiver_specs(plan.config, plan.config_path)
 
 
-def watched_paths(sources: Sequence[ReceiverSource]) -> list[Path]:
-    """Every folder (its mtime changes when a file is added or removed) and file to watch."""
+def watched_folders(sources: Sequence[ReceiverSource]) -> list[Path]:
+    """The named paths and the folders directly inside them: a folder's mtime changes when a report
+    is added or removed, so polling these stats (cheap, on the event loop) sees new files."""
     found: list[Path] = []
     for source in sources:
         for path in source.paths:
             found.append(path)
-            if path.is_dir():
-                found.extend(sorted(p for p in path.rglob("*") if p.is_dir()))
-    return found
+            try:
+                with os.scandir(path) as entries:
+                    found.extend(Path(entry.path) for entry in entries if entry.is_dir(follow_symlinks=False))
+            except OSError:  # a file, or not there (yet): its own stat tells
+                continue
+    return sorted(set(found))
 
 
-def load_receiver(
-    sources: Sequence[ReceiverSource], dataset: Dataset, fetched_at: datetime
-) -> ReceiverData:
+def load_receiver(sources: Sequence[ReceiverSource], dataset: Dataset, fetched_at: datetime) -> ReceiverData:
     """Read every receiver source into one ReceiverData (duplicates across sources count once);
     each source's outcome and skipped files go into ``dataset.sources`` and ``dataset.errors``."""
     from ipdash.sources.arf.load import load_arf
@@ -80,8 +84,8 @@ def load_receiver(
     for source in sources:
         loader = load_dmarc if source.kind == "dmarc" else load_arf
         load = loader(source.paths, receiver)
-        dataset.errors.extend(load.errors)
-        dataset.sources.append(_info(source, load, fetched_at))
+        dataset.errors.extend(safe_record(error) for error in load.errors)
+        dataset.sources.append(safe_record(_info(source, load, fetched_at)))
     return receiver
 
 
@@ -89,9 +93,15 @@ def _info(source: ReceiverSource, load: FolderLoad, fetched_at: datetime) -> Sou
     what = "DMARC reports" if source.kind == "dmarc" else "ARF reports"
     if load.missing and not load.files:
         return SourceInfo(
-            source.name, source.kind, SourceState.FAILED, fetched_at, detail=f"not found: {', '.join(load.missing)}"
+            source.name,
+            source.kind,
+            SourceState.FAILED,
+            fetched_at,
+            detail=f"not found: {', '.join(load.missing)}",
         )
-    parts = [f"{load.reports} {what} ({load.records} {'records' if source.kind == 'dmarc' else 'complaints'})"]
+    parts = [
+        f"{load.reports} {what} ({load.records} {'records' if source.kind == 'dmarc' else 'complaints'})"
+    ]
     if load.duplicates:
         parts.append(f"{load.duplicates} duplicate(s) counted once")
     if load.ignored:

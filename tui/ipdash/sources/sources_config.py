@@ -234,7 +234,17 @@ SourceSpec = Annotated[
     | ArfSourceSpec,
     Field(discriminator="kind"),
 ]
-SOURCE_KINDS = ("sendgrid", "mailgun", "sparkpost", "ses", "snds", "postmaster", "postmark", "csv", *RECEIVER_KINDS)
+SOURCE_KINDS = (
+    "sendgrid",
+    "mailgun",
+    "sparkpost",
+    "ses",
+    "snds",
+    "postmaster",
+    "postmark",
+    "csv",
+    *RECEIVER_KINDS,
+)
 _ADAPTER: TypeAdapter[SourceSpec] = TypeAdapter(SourceSpec)
 
 
@@ -269,7 +279,9 @@ def validate_sources(raw: list[dict[str, Any]], config_path: Path | None = None)
         if config_path is not None and isinstance(spec, CsvSourceSpec) and not spec.path.is_absolute():
             spec = spec.model_copy(update={"path": config_path.parent / spec.path})
         if config_path is not None and isinstance(spec, ReportFolderSpec):
-            spec = spec.model_copy(update={"paths": [config_path.parent / p.expanduser() for p in spec.paths]})
+            spec = spec.model_copy(
+                update={"paths": [config_path.parent / p.expanduser() for p in spec.paths]}
+            )
         specs.append(spec)
     seen: dict[str, int] = {}
     for index, spec in enumerate(specs):

@@ -30,6 +30,7 @@ from ipdash.ui.themes import install_themes, next_theme
 
 if TYPE_CHECKING:
     from ipdash.domain.checks import CheckResults
+    from ipdash.domain.receiver import ReceiverData
     from ipdash.domain.thresholds import Preset
     from ipdash.sources.loader import LoadPlan
     from ipdash.ui.live import LivePolling
@@ -79,6 +80,7 @@ class IpdashApp(App[int]):
         self._presets: dict[str, Preset] | None = None
         self.data: DataReady | None = None
         self.full_dataset: Dataset | None = None
+        self.receiver: ReceiverData | None = None  # DMARC / ARF reports: an input of the analysis
         self.replay_day: date | None = None
         self._file_signature: tuple[tuple[str, float, int], ...] = ()
         self.blocklists = BlocklistsControl(
@@ -148,6 +150,7 @@ class IpdashApp(App[int]):
             self.post_message(LoadProgress(label, done, total))
 
         dataset = load_dataset(self.plan, progress=progress, now=self.clock())
+        receiver = self._load_receiver(dataset)
         if self.plan.polls_providers:
             from ipdash.ui.live import with_history
 
@@ -155,7 +158,7 @@ class IpdashApp(App[int]):
         if worker.is_cancelled:
             return
         with self._data_lock:
-            self.full_dataset = dataset
+            self.full_dataset, self.receiver = dataset, receiver
         if self.demo:
             latest = dataset.latest_day()
             if latest is not None and self.replay_day is None:
@@ -193,6 +196,7 @@ class IpdashApp(App[int]):
             checks=checks,
             today=now.date(),
             previous=shown.analysis if shown is not None else None,
+            receiver=self.receiver,
         )
         return DataReady(
             dataset, analysis, now, origin=self.origin, replay_day=self.replay_day if self.demo else None
@@ -210,9 +214,18 @@ class IpdashApp(App[int]):
             self.blocklists.start(self.full_dataset)  # once: loads the catalog and stored results
         self._show(message)
 
+    def _load_receiver(self, dataset: Dataset) -> ReceiverData | None:
+        """DMARC and ARF report folders (config kinds dmarc/arf, the sample data's), beside the files."""
+        from ipdash.sources.receiver import load_receiver, plan_receiver_sources
+
+        sources = plan_receiver_sources(self.plan)
+        return load_receiver(sources, dataset, self.clock()) if sources else None
+
     def _signature(self) -> tuple[tuple[str, float, int], ...]:
+        from ipdash.sources.receiver import plan_receiver_sources, watched_folders
+
         signature = []
-        for path in self.plan.watched_paths():
+        for path in [*self.plan.watched_paths(), *watched_folders(plan_receiver_sources(self.plan))]:
             try:
                 stat = path.stat()
                 signature.append((str(path), stat.st_mtime, stat.st_size))

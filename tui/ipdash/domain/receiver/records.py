@@ -96,4 +96,3 @@ class ReceiverData:
     def days(self) -> Iterable[date]:
         yield from (key[0] for key in self.dmarc)
         yield from (key[0] for key in self.complaints)
-

@@ -100,9 +100,7 @@ class ReceiverView:
         return items
 
 
-def prepare(
-    receiver: ReceiverData, dataset: Dataset, window: Window
-) -> tuple[Dataset, ReceiverView]:
+def prepare(receiver: ReceiverData, dataset: Dataset, window: Window) -> tuple[Dataset, ReceiverView]:
     """The dataset with ARF complaints merged in, and the view the per-IP loop reads."""
     merged, merge = with_arf_complaints(dataset, receiver.complaints)
     by_ip = per_ip(receiver, window)

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date
 from email.message import Message
-from email.utils import parsedate_to_datetime, parseaddr
+from email.utils import parseaddr, parsedate_to_datetime
 
 from ipdash.domain.models import canonical_ip
 
@@ -137,7 +137,9 @@ def parse_arf(data: bytes) -> Complaint:
     except ValueError:
         raise ArfError(f"Source-IP {raw_ip[:60]!r} is not an IP address") from None
     if ip is None:
-        raise ArfError("no Source-IP, and no IP outside internal ranges in the original message's Received headers")
+        raise ArfError(
+            "no Source-IP, and no IP outside internal ranges in the original message's Received headers"
+        )
     top_received = (original.get_all("Received", []) if original is not None else [None])[0]
     day = _day(fields.get("Arrival-Date"), top_received, message.get("Date"))
     if day is None:

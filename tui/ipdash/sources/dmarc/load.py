@@ -14,6 +14,7 @@ from pathlib import Path
 from ipdash.domain.models import RowError
 from ipdash.domain.receiver import DmarcCounts, DmarcKey, ReceiverData, record_counts
 from ipdash.domain.receiver.levels import reporter_provider
+from ipdash.domain.safe_text import safe_text
 from ipdash.sources.dmarc.opener import ReportFileError, is_report_name, open_report
 from ipdash.sources.dmarc.parse import DmarcRecord, ReportError, ReportMeta, parse_report, report_day
 
@@ -70,7 +71,8 @@ def _load_file(path: Path, into: ReceiverData, load: FolderLoad) -> None:
     pending: dict[DmarcKey, DmarcCounts] = {}
 
     def on_record(meta: ReportMeta, record: DmarcRecord) -> None:
-        key = (report_day(meta), record.source_ip, reporter_provider(meta.org_name, meta.email), record.header_from)
+        reporter = safe_text(reporter_provider(meta.org_name, meta.email), limit=80)
+        key = (report_day(meta), record.source_ip, reporter, safe_text(record.header_from, limit=253))
         counts = record_counts(record.count, record.disposition, record.dkim, record.spf)
         found = pending.get(key)
         if found is None:

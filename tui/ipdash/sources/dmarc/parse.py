@@ -184,7 +184,9 @@ def parse_report(
                 if root is None:
                     root = element
                     if name != "feedback":
-                        raise ReportError(f"root element is <{name[:40]}>, not <feedback>: not a DMARC report")
+                        raise ReportError(
+                            f"root element is <{name[:40]}>, not <feedback>: not a DMARC report"
+                        )
                 continue
             if name == "report_metadata":
                 metadata = element

@@ -56,6 +56,7 @@ class IpDetailScreen(Screen[None]):
                 with Vertical(id="detail-right"):
                     yield Static(id="detail-providers")
                     yield Static(id="detail-snds")
+                    yield Static(id="detail-receiver")
             yield Vertical(id="detail-warmup")
             yield BlocklistPanel(id="detail-blocklists")
             yield Static(id="detail-domains")
@@ -81,6 +82,7 @@ class IpDetailScreen(Screen[None]):
         self.query_one("#detail-breakdown", Static).update(score_breakdown(self.app, analysis))
         self.query_one("#detail-providers", Static).update(provider_table(self.app, analysis))
         self.query_one("#detail-snds", Static).update(self._snds_table(analysis))
+        self._show_receiver(data, analysis)
         self.query_one("#detail-breaches", Static).update(breaches_text(self.app, analysis))
         self.query_one("#detail-provenance", Static).update(provenance_text(self.app, analysis))
         self._show_warmup(data)
@@ -102,6 +104,14 @@ class IpDetailScreen(Screen[None]):
             now=self.data.loaded_at,
             checking=self.ip in self.checking,
             checks=checks,
+        )
+
+    def _show_receiver(self, data: DataReady, analysis: IpAnalysis) -> None:
+        from ipdash.ui.widgets.receiver_panel import receiver_text
+
+        has_dmarc = any(info.kind == "dmarc" for info in data.dataset.sources)
+        self.query_one("#detail-receiver", Static).update(
+            receiver_text(self.app, analysis, has_dmarc_source=has_dmarc)
         )
 
     def _show_domains(self) -> None:
