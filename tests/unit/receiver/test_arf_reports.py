@@ -60,9 +60,11 @@ def test_folder_counts_abuse_per_day_ip_and_provider_and_reports_the_rest(tmp_pa
             "no Source-IP",
         ),
         (
-            lambda t: t.replace("Arrival-Date: Fri, 20 Nov 2026 13:58:11 +0000\n", "")
-            .replace("with SMTPS; Fri, 20 Nov 2026 13:58:11 +0000", "with SMTPS; yesterday")
-            .replace("Date: Fri, 20 Nov 2026 14:03:00 +0000\n", ""),
+            lambda t: (
+                t.replace("Arrival-Date: Fri, 20 Nov 2026 13:58:11 +0000\n", "")
+                .replace("with SMTPS; Fri, 20 Nov 2026 13:58:11 +0000", "with SMTPS; yesterday")
+                .replace("Date: Fri, 20 Nov 2026 14:03:00 +0000\n", "")
+            ),
             "tell the day",
         ),
     ],

@@ -63,7 +63,9 @@ def test_dmarcbis_namespace_yahoo_report_and_a_bad_record_is_skipped_with_its_po
         ("", "reports@dmarc.example.net", "dmarc.example.net"),
     ],
 )
-def test_reporters_map_to_mailbox_providers_others_keep_their_name(org: str, email: str, provider: str) -> None:
+def test_reporters_map_to_mailbox_providers_others_keep_their_name(
+    org: str, email: str, provider: str
+) -> None:
     assert reporter_provider(org, email) == provider
 
 

@@ -81,7 +81,9 @@ def test_dmarc_pass_rate_levels_come_from_data(
 
 def test_too_few_reported_messages_are_not_judged(presets: dict[str, object]) -> None:
     receiver = ReceiverData()
-    receiver.add_dmarc((END, OURS, "gmail.com", "acme-shop.example"), record_counts(10, "none", "fail", "fail"))
+    receiver.add_dmarc(
+        (END, OURS, "gmail.com", "acme-shop.example"), record_counts(10, "none", "fail", "fail")
+    )
     result = analyse(esp(), Config(), presets, receiver=receiver)  # type: ignore[arg-type]
     assert result.ips[OURS].receiver is not None
     assert not [b for b in result.ips[OURS].breaches if b.kind == "dmarc"]
@@ -93,7 +95,9 @@ def test_unknown_sources_are_ips_no_source_or_config_knows(presets: dict[str, ob
     dmarc(receiver, OTHER_OURS, 10, 10)  # known from facts: not unknown
     dmarc(receiver, STRANGER, 30, 0)
     old = END - timedelta(days=30)
-    receiver.add_dmarc((old, "198.51.100.77", "gmail.com", "acme-shop.example"), record_counts(5, "none", "fail", "fail"))
+    receiver.add_dmarc(
+        (old, "198.51.100.77", "gmail.com", "acme-shop.example"), record_counts(5, "none", "fail", "fail")
+    )
     result = analyse(esp(), Config(), presets, receiver=receiver)  # type: ignore[arg-type]
     [unknown] = result.unknown_sources  # the old one is outside the window
     assert unknown.to_json() == {
@@ -122,7 +126,9 @@ def test_arf_complaints_merge_by_the_larger_count_never_the_sum(
 ) -> None:
     dataset = esp(esp_count)
     result, merge = with_arf_complaints(dataset, complaints(arf))
-    assert result.stats[(END, OURS, "gmail.com")].complaints == (merged if merged or esp_count is not None else None)
+    assert result.stats[(END, OURS, "gmail.com")].complaints == (
+        merged if merged or esp_count is not None else None
+    )
     assert merge.added.get((END, OURS), 0) == added
     assert dataset.stats[(END, OURS, "gmail.com")].complaints == esp_count  # the input is not changed
 

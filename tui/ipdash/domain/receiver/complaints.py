@@ -8,8 +8,9 @@ The merge rule, per (day, IP, mailbox provider):
   complaint the ESP missed is added, one it reported is not counted again.
 * When the ESP has no split by mailbox provider for that day (its record is ``all``), the day's ARF
   complaints over every provider are compared with that one record.
-* When the ESP has records for the IP that day but none for that provider, the ESP cannot have
-  counted those complaints: a record with the complaints only (sent 0) is added for that provider.
+* When the ESP has no record for that provider that day (other providers', or none at all that day
+  for an IP it knows), it cannot have counted those complaints: a record with the complaints only
+  (sent 0, source "ARF feedback reports") is added, so the window's complaint count includes them.
 * Complaints for an IP the sending data does not know are not added anywhere (no volume to rate them
   against); they are counted as ``unmatched``.
 
