@@ -73,8 +73,8 @@ def load_receiver_for_cli(
     receiver = load_receiver(sources, dataset, datetime.now(UTC))
     skipped = dataset.errors[before:]
     if echo_errors:  # the table lists them itself; JSON and nagios keep stdout for the machine
-        for error in skipped[:MAX_ECHOED]:
-            echo(f"ipdash: skipped {error}", err=True)
+        for problem in skipped[:MAX_ECHOED]:
+            echo(f"ipdash: skipped {problem}", err=True)
         if len(skipped) > MAX_ECHOED:
             echo(f"ipdash: … and {len(skipped) - MAX_ECHOED} more (see errors in --format json)", err=True)
     return receiver

@@ -14,7 +14,7 @@ import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 #: A real aggregate report is kilobytes to a few megabytes (Google's for a large sender: ~10 MB of XML).
 MAX_XML_BYTES = 64 * 1024 * 1024
@@ -25,6 +25,10 @@ REPORT_SUFFIXES = (".xml", ".gz", ".zip")
 
 _GZIP_MAGIC = b"\x1f\x8b"
 _ZIP_MAGIC = b"PK\x03\x04"
+
+
+class ByteSource(Protocol):
+    def read(self, size: int = -1, /) -> bytes: ...
 
 
 class ReportFileError(Exception):
@@ -42,7 +46,7 @@ def is_report_name(path: Path) -> bool:
 class BoundedReader(io.RawIOBase):
     """A read-only stream that fails once more than ``limit`` bytes have come out of ``inner``."""
 
-    def __init__(self, inner: BinaryIO, limit: int, what: str) -> None:
+    def __init__(self, inner: ByteSource, limit: int, what: str) -> None:
         self.inner, self.limit, self.what, self.count = inner, limit, what, 0
 
     def readable(self) -> bool:
@@ -68,7 +72,7 @@ class BoundedReader(io.RawIOBase):
 
 
 @contextmanager
-def open_report(path: Path) -> Iterator[BinaryIO]:
+def open_report(path: Path) -> Iterator[ByteSource]:
     """The report's XML bytes, bounded. Raises ReportFileError (or OSError) when it cannot be opened."""
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
@@ -80,16 +84,16 @@ def open_report(path: Path) -> Iterator[BinaryIO]:
         raw.seek(0)
         if magic.startswith(_GZIP_MAGIC):
             with gzip.GzipFile(fileobj=raw, mode="rb") as unpacked:
-                yield BoundedReader(unpacked, MAX_XML_BYTES, "gzip content")  # type: ignore[misc]
+                yield BoundedReader(unpacked, MAX_XML_BYTES, "gzip content")
         elif magic == _ZIP_MAGIC:
             with _zip_member(raw) as member:
                 yield member
         else:
-            yield BoundedReader(raw, MAX_XML_BYTES, "file")  # type: ignore[misc]
+            yield BoundedReader(raw, MAX_XML_BYTES, "file")
 
 
 @contextmanager
-def _zip_member(raw: BinaryIO) -> Iterator[BinaryIO]:
+def _zip_member(raw: BinaryIO) -> Iterator[ByteSource]:
     try:
         archive = zipfile.ZipFile(raw)
     except (zipfile.BadZipFile, EOFError) as error:
@@ -112,6 +116,6 @@ def _zip_member(raw: BinaryIO) -> Iterator[BinaryIO]:
             )
         try:
             with archive.open(info) as member:
-                yield BoundedReader(member, MAX_XML_BYTES, f"zip member {info.filename!r}")  # type: ignore[misc]
+                yield BoundedReader(member, MAX_XML_BYTES, f"zip member {info.filename!r}")
         except (zipfile.BadZipFile, NotImplementedError, RuntimeError) as error:
             raise ReportFileError(f"zip member {info.filename!r} cannot be read: {error}") from error

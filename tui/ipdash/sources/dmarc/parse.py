@@ -13,13 +13,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import BinaryIO
 from xml.etree.ElementTree import Element, ParseError
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
 from ipdash.domain.models import canonical_ip
+from ipdash.sources.dmarc.opener import ByteSource
 
 #: A report with more records than this is not one reporter's day for one domain.
 MAX_RECORDS = 1_000_000
@@ -167,7 +167,7 @@ def _record(element: Element, meta: ReportMeta) -> DmarcRecord:
 
 
 def parse_report(
-    stream: BinaryIO,
+    stream: ByteSource,
     on_record: Callable[[ReportMeta, DmarcRecord], None],
     accept: Callable[[ReportMeta], bool] = lambda meta: True,
 ) -> ParseOutcome:
