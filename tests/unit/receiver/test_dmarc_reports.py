@@ -13,11 +13,19 @@ import pytest
 
 from ipdash.domain.receiver import ReceiverData
 from ipdash.domain.receiver.levels import reporter_provider
-from ipdash.sources.dmarc import opener, parse
+from ipdash.sources.dmarc import opener, parse, safe_xml
 from ipdash.sources.dmarc.load import load_dmarc
 
 FIXTURES = Path(__file__).parent / "fixtures" / "dmarc"
 DAY = date(2026, 11, 20)
+
+
+@pytest.fixture(autouse=True, params=["whole", "streamed"])
+def parse_mode(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every case both ways: small reports are parsed whole, large ones streamed (forced here)."""
+    if request.param == "streamed":
+        monkeypatch.setattr(safe_xml, "WHOLE_LIMIT", 0)
+    return str(request.param)
 
 
 def load(*paths: Path) -> tuple[ReceiverData, object]:
@@ -208,6 +216,24 @@ def test_alignment_modes() -> None:
     assert not parse.aligned("mail.acme-shop.example", "acme-shop.example", "s")
     assert not parse.aligned("crm-vendor.example", "acme-shop.example", "r")
     assert not parse.aligned("", "acme-shop.example", "r")
+
+
+def test_declaration_after_a_long_prolog_is_still_refused_when_streamed(tmp_path: Path) -> None:
+    comment = b"<!--" + b"x" * (3 * safe_xml.CHUNK) + b"-->"
+    (tmp_path / "r.xml").write_bytes(b'<?xml version="1.0"?>' + comment + XXE.split(b"?>", 1)[1])
+    _, result = load(tmp_path)
+    [error] = result.errors
+    assert "DTD or entities" in error.message
+
+
+def test_cdata_and_comments_are_not_declarations(tmp_path: Path) -> None:
+    text = (FIXTURES / "google.xml").read_text()
+    text = text.replace("<feedback>", "<!-- exported --><feedback>").replace(
+        "<org_name>google.com</org_name>", "<org_name><![CDATA[google.com]]></org_name>"
+    )
+    (tmp_path / "r.xml").write_text(text)
+    receiver, result = load(tmp_path)
+    assert not result.errors and (DAY, "198.51.100.10", "gmail.com", "acme-shop.example") in receiver.dmarc
 
 
 def test_many_records_stream_with_one_in_memory(tmp_path: Path) -> None:

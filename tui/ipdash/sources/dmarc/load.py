@@ -69,10 +69,16 @@ def load_dmarc(paths: Iterable[Path], into: ReceiverData) -> FolderLoad:
 
 def _load_file(path: Path, into: ReceiverData, load: FolderLoad) -> None:
     pending: dict[DmarcKey, DmarcCounts] = {}
+    named: dict[str, str] = {}  # raw text -> safe text, once per report
 
     def on_record(meta: ReportMeta, record: DmarcRecord) -> None:
-        reporter = safe_text(reporter_provider(meta.org_name, meta.email), limit=80)
-        key = (report_day(meta), record.source_ip, reporter, safe_text(record.header_from, limit=253))
+        reporter = named.get("\0reporter")
+        if reporter is None:
+            reporter = named["\0reporter"] = safe_text(reporter_provider(meta.org_name, meta.email), limit=80)
+        header_from = named.get(record.header_from)
+        if header_from is None:
+            header_from = named[record.header_from] = safe_text(record.header_from, limit=253)
+        key = (report_day(meta), record.source_ip, reporter, header_from)
         counts = record_counts(record.count, record.disposition, record.dkim, record.spf)
         found = pending.get(key)
         if found is None:

@@ -1,8 +1,9 @@
 """Parse one DMARC aggregate report (RFC 7489 appendix C; DMARCbis ``urn:ietf:params:xml:ns:dmarc-2.0``)
 as a stream, safely.
 
-defusedxml refuses any DTD, entity declaration or external reference (XXE, billion laughs) before the
-document is read; elements are dropped as soon as their record is taken, so memory holds one record.
+Any DTD, entity declaration or external reference (XXE, billion laughs) is refused before the document
+is used (:mod:`ipdash.sources.dmarc.safe_xml`); elements are dropped as soon as their record is taken,
+so memory holds one record.
 Namespaces differ between reporters (none, the 0.1 draft, DMARCbis), so tags are matched by local name.
 Microsoft's reports lack ``version`` and sometimes ``policy_evaluated`` results: the aligned results
 are then worked out from ``auth_results`` and the published alignment modes.
@@ -15,11 +16,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from xml.etree.ElementTree import Element, ParseError
 
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import iterparse
-
 from ipdash.domain.models import canonical_ip
 from ipdash.sources.dmarc.opener import ByteSource
+from ipdash.sources.dmarc.safe_xml import ForbiddenDeclaration, top_level
 
 #: A report with more records than this is not one reporter's day for one domain.
 MAX_RECORDS = 1_000_000
@@ -69,14 +68,19 @@ class ParseOutcome:
 
 
 def _local(tag: str) -> str:
-    return tag.rpartition("}")[2]
+    return tag[tag.index("}") + 1 :] if tag[:1] == "{" else tag
 
 
 def _child(element: Element | None, *path: str) -> Element | None:
     for name in path:
         if element is None:
             return None
-        element = next((c for c in element if _local(c.tag) == name), None)
+        found = None
+        for child in element:
+            if _local(child.tag) == name:
+                found = child
+                break
+        element = found
     return element
 
 
@@ -121,32 +125,63 @@ def aligned(domain: str, header_from: str, mode: str) -> bool:
     return domain.split(".")[-2:] == header_from.split(".")[-2:]
 
 
+_IPS: dict[str, str] = {}
+
+
+def _ip(raw: str) -> str:
+    """canonical_ip, remembered: a report names the same few IPs again and again."""
+    found = _IPS.get(raw)
+    if found is None:
+        try:
+            found = canonical_ip(raw)
+        except ValueError:
+            raise ValueError(f"source_ip {raw[:60]!r} is not an IP address") from None
+        if len(_IPS) > 100_000:
+            _IPS.clear()
+        _IPS[raw] = found
+    return found
+
+
+def _kids(element: Element | None) -> dict[str, Element]:
+    """An element's children by local name (the first of each): one pass, for the record's fields."""
+    found: dict[str, Element] = {}
+    if element is not None:
+        for child in element:
+            tag = child.tag
+            found.setdefault(tag[tag.index("}") + 1 :] if tag[:1] == "{" else tag, child)
+    return found
+
+
+def _value(kids: dict[str, Element], name: str) -> str:
+    element = kids.get(name)
+    return (element.text or "").strip()[:_MAX_TEXT] if element is not None else ""
+
+
+def _results(auth: Element | None, kind: str) -> tuple[tuple[str, str], ...]:
+    if auth is None:
+        return ()
+    found = []
+    for child in auth:
+        if _local(child.tag) == kind:
+            kids = _kids(child)
+            found.append((_value(kids, "domain").lower(), _value(kids, "result").lower()))
+    return tuple(found)
+
+
 def _record(element: Element, meta: ReportMeta) -> DmarcRecord:
-    row = _child(element, "row")
-    raw_ip = _text(row, "source_ip")
-    try:
-        ip = canonical_ip(raw_ip)
-    except ValueError:
-        raise ValueError(f"source_ip {raw_ip[:60]!r} is not an IP address") from None
-    raw_count = _text(row, "count")
+    record = _kids(element)
+    row = _kids(record.get("row"))
+    ip = _ip(_value(row, "source_ip"))
+    raw_count = _value(row, "count")
     if not raw_count.isdigit() or len(raw_count) > 12:
         raise ValueError(f"count {raw_count[:20]!r} is not a whole number")
-    identifiers = _child(element, "identifiers")
-    header_from = _text(identifiers, "header_from").lower() or meta.domain
-    auth = _child(element, "auth_results")
-    dkim_results = tuple(
-        (_text(c, "domain").lower(), _text(c, "result").lower())
-        for c in (auth if auth is not None else ())
-        if _local(c.tag) == "dkim"
-    )
-    spf_results = tuple(
-        (_text(c, "domain").lower(), _text(c, "result").lower())
-        for c in (auth if auth is not None else ())
-        if _local(c.tag) == "spf"
-    )
-    evaluated = _child(row, "policy_evaluated")
-    dkim = _text(evaluated, "dkim").lower()
-    spf = _text(evaluated, "spf").lower()
+    identifiers = _kids(record.get("identifiers"))
+    header_from = _value(identifiers, "header_from").lower() or meta.domain
+    auth = record.get("auth_results")
+    dkim_results, spf_results = _results(auth, "dkim"), _results(auth, "spf")
+    evaluated = _kids(row.get("policy_evaluated"))
+    dkim = _value(evaluated, "dkim").lower()
+    spf = _value(evaluated, "spf").lower()
     if not dkim:
         ok = any(r == "pass" and aligned(d, header_from, meta.adkim) for d, r in dkim_results)
         dkim = "pass" if ok else "fail"
@@ -156,13 +191,13 @@ def _record(element: Element, meta: ReportMeta) -> DmarcRecord:
     return DmarcRecord(
         source_ip=ip,
         count=int(raw_count),
-        disposition=_text(evaluated, "disposition").lower() or "none",
+        disposition=_value(evaluated, "disposition").lower() or "none",
         dkim=dkim,
         spf=spf,
         header_from=header_from,
         dkim_results=dkim_results,
         spf_results=spf_results,
-        envelope_to=_text(identifiers, "envelope_to").lower(),
+        envelope_to=_value(identifiers, "envelope_to").lower(),
     )
 
 
@@ -178,17 +213,13 @@ def parse_report(
     metadata: Element | None = None
     policy: Element | None = None
     try:
-        for event, element in iterparse(stream, events=("start", "end"), forbid_dtd=True):
+        for element in top_level(stream):
             name = _local(element.tag)
-            if event == "start":
-                if root is None:
-                    root = element
-                    if name != "feedback":
-                        raise ReportError(
-                            f"root element is <{name[:40]}>, not <feedback>: not a DMARC report"
-                        )
-                continue
-            if name == "report_metadata":
+            if root is None:
+                root = element
+                if name != "feedback":
+                    raise ReportError(f"root element is <{name[:40]}>, not <feedback>: not a DMARC report")
+            elif name == "report_metadata":
                 metadata = element
             elif name == "policy_published":
                 policy = element
@@ -205,15 +236,11 @@ def parse_report(
                     on_record(outcome.meta, _record(element, outcome.meta))
                 except ValueError as error:
                     outcome.skipped.append((outcome.records, str(error)))
-                assert root is not None
-                root.clear()  # one record in memory at a time
     except ParseError as error:
         line, column = getattr(error, "position", (None, None))
         raise ReportError(f"malformed XML: {_reason(error)}", line, column) from None
-    except DefusedXmlException as error:
-        raise ReportError(
-            f"refused: the XML declares a DTD or entities ({type(error).__name__}; XXE or an entity bomb)"
-        ) from None
+    except ForbiddenDeclaration:
+        raise ReportError("refused: the XML declares a DTD or entities (XXE or an entity bomb)") from None
     if root is None:
         raise ReportError("no XML content")
     if outcome.meta is None:
