@@ -157,15 +157,18 @@ def _value(kids: dict[str, Element], name: str) -> str:
     return (element.text or "").strip()[:_MAX_TEXT] if element is not None else ""
 
 
-def _results(auth: Element | None, kind: str) -> tuple[tuple[str, str], ...]:
-    if auth is None:
-        return ()
-    found = []
-    for child in auth:
-        if _local(child.tag) == kind:
+def _results(auth: Element | None) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
+    """(domain, result) of every DKIM signature and SPF check in ``auth_results``, in one pass."""
+    dkim: list[tuple[str, str]] = []
+    spf: list[tuple[str, str]] = []
+    for child in auth if auth is not None else ():
+        kind = _local(child.tag)
+        if kind == "dkim" or kind == "spf":
             kids = _kids(child)
-            found.append((_value(kids, "domain").lower(), _value(kids, "result").lower()))
-    return tuple(found)
+            (dkim if kind == "dkim" else spf).append(
+                (_value(kids, "domain").lower(), _value(kids, "result").lower())
+            )
+    return tuple(dkim), tuple(spf)
 
 
 def _record(element: Element, meta: ReportMeta) -> DmarcRecord:
@@ -178,7 +181,7 @@ def _record(element: Element, meta: ReportMeta) -> DmarcRecord:
     identifiers = _kids(record.get("identifiers"))
     header_from = _value(identifiers, "header_from").lower() or meta.domain
     auth = record.get("auth_results")
-    dkim_results, spf_results = _results(auth, "dkim"), _results(auth, "spf")
+    dkim_results, spf_results = _results(auth)
     evaluated = _kids(row.get("policy_evaluated"))
     dkim = _value(evaluated, "dkim").lower()
     spf = _value(evaluated, "spf").lower()
