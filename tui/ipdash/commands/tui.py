@@ -10,19 +10,23 @@ import click
 from ipdash.exit_codes import EXIT_OK, EXIT_USAGE
 from ipdash.sources.config_file import ConfigError, load_config
 from ipdash.sources.csv_stats import CsvReadError, read_csv_header
-from ipdash.sources.loader import plan_from_inputs
+from ipdash.sources.loader import LoadPlan, plan_from_inputs
 from ipdash.sources.paths import bundled_themes_dir, user_themes_dir
 
 
 def run_tui(*, csv_files: Sequence[Path], config_path: Path | None, demo: bool, theme: str | None) -> int:
     try:
         config, found_at = load_config(config_path)
-        for path in csv_files:
-            read_csv_header(path)  # fail fast, before the screen switches, on a file that cannot be read
-    except (ConfigError, CsvReadError) as error:
+    except ConfigError as error:
         click.echo(f"ipdash: {error}", err=True)
         return EXIT_USAGE
     plan = plan_from_inputs(csv_files, config, demo, found_at)
+    unreadable = unreadable_files(csv_files)
+    if csv_files and len(unreadable) == len(csv_files) and not _other_inputs(plan):
+        # Nothing at all could be shown: say why, before the screen switches.
+        for reason in unreadable:
+            click.echo(f"ipdash: {reason}", err=True)
+        return EXIT_USAGE
     if plan.polls_providers:
         from ipdash.sources.providers.polling import configured_sources
 
@@ -51,3 +55,21 @@ def run_tui(*, csv_files: Sequence[Path], config_path: Path | None, demo: bool, 
     )
     app.run()
     return app.return_code or EXIT_OK
+
+
+def unreadable_files(csv_files: Sequence[Path]) -> list[str]:
+    """Why each file that cannot be read as a stats or SNDS CSV cannot (from its first line alone).
+
+    The others load; these are shown as failed, with this reason, in the Sources panel."""
+    reasons = []
+    for path in csv_files:
+        try:
+            read_csv_header(path)
+        except CsvReadError as error:
+            reasons.append(str(error))
+    return reasons
+
+
+def _other_inputs(plan: LoadPlan) -> bool:
+    """Something besides the CSV files that the dashboard can show (IP facts, configured IPs, providers)."""
+    return bool(plan.facts_files or plan.config.ips or plan.polls_providers)

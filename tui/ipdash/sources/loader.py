@@ -16,7 +16,7 @@ from ipdash.domain.config import Config, CsvFile
 from ipdash.domain.models import Dataset, SourceInfo, SourceState
 from ipdash.domain.safe_text import safe_dataset
 from ipdash.sources.config_file import ConfigError, load_config
-from ipdash.sources.csv_stats import CsvReadError, ProgressCallback, read_csv_file
+from ipdash.sources.csv_stats import CsvLoadResult, CsvReadError, ProgressCallback, read_csv_file
 from ipdash.sources.facts_file import read_facts_file
 from ipdash.sources.paths import sample_data_dir
 
@@ -83,10 +83,29 @@ def plan_from_inputs(
     return sample_plan(config)
 
 
+@dataclass(frozen=True)
+class GoodRead:
+    """A file's last successful read, and when it was made."""
+
+    result: CsvLoadResult
+    read_at: datetime
+
+
+#: The last good read of each file, by path: kept by a long-running caller (the TUI) across reloads.
+LastReads = dict[Path, GoodRead]
+
+
 def load_dataset(
-    plan: LoadPlan, progress: LoadProgress | None = None, *, now: datetime | None = None
+    plan: LoadPlan,
+    progress: LoadProgress | None = None,
+    *,
+    now: datetime | None = None,
+    last_reads: LastReads | None = None,
 ) -> Dataset:
-    """Load every file in the plan. Never raises for a bad file: it becomes a failed source."""
+    """Load every file in the plan. Never raises for a bad file: it becomes a failed source.
+
+    With ``last_reads``, a file that read well before and cannot be read now (deleted, truncated,
+    made unreadable) keeps its data from then, as a stale source saying why and since when."""
     dataset = Dataset()
     fetched_at = now or datetime.now(UTC)
     for spec in plan.csv:
@@ -103,14 +122,29 @@ def load_dataset(
                 progress=file_progress,
             )
         except CsvReadError as error:
+            earlier = last_reads.get(spec.path) if last_reads is not None else None
+            if earlier is None:
+                dataset.sources.append(
+                    SourceInfo(label, "csv", SourceState.FAILED, fetched_at, detail=str(error))
+                )
+                continue
+            _add_read(dataset, earlier.result)
+            detail = f"{error}; showing its data as read at {earlier.read_at:%Y-%m-%d %H:%M}"
             dataset.sources.append(
-                SourceInfo(label, "csv", SourceState.FAILED, fetched_at, detail=str(error))
+                SourceInfo(
+                    label,
+                    earlier.result.kind,
+                    SourceState.STALE,
+                    earlier.read_at,
+                    earlier.result.rows,
+                    earlier.result.error_count,
+                    detail,
+                )
             )
             continue
-        if result.frame is not None:
-            dataset.add_frame(result.frame)
-        dataset.snds.update(result.snds)
-        dataset.errors.extend(result.errors)
+        if last_reads is not None:
+            last_reads[spec.path] = GoodRead(result, fetched_at)
+        _add_read(dataset, result)
         detail = "header only: no data rows" if result.rows == 0 else ""
         dataset.sources.append(
             SourceInfo(
@@ -133,6 +167,13 @@ def load_dataset(
     for entry in plan.config.ips:
         dataset.facts[entry.ip] = entry.to_facts(source="config")
     return safe_dataset(dataset)
+
+
+def _add_read(dataset: Dataset, result: CsvLoadResult) -> None:
+    if result.frame is not None:
+        dataset.add_frame(result.frame)
+    dataset.snds.update(result.snds)
+    dataset.errors.extend(result.errors)
 
 
 def _load_accounts(dataset: Dataset, path: Path, fetched_at: datetime) -> None:

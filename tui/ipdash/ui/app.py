@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from ipdash.domain.checks import CheckResults
     from ipdash.domain.receiver import ReceiverData
     from ipdash.domain.thresholds import Preset
-    from ipdash.sources.loader import LoadPlan
+    from ipdash.sources.loader import LastReads, LoadPlan
     from ipdash.ui.live import LivePolling
 
 Clock = Callable[[], datetime]
@@ -83,6 +83,7 @@ class IpdashApp(App[int]):
         self.receiver: ReceiverData | None = None  # DMARC / ARF reports: an input of the analysis
         self.replay_day: date | None = None
         self._file_signature: tuple[tuple[str, float, int], ...] = ()
+        self._last_reads: LastReads = {}  # a file that goes missing keeps its last data, marked stale
         self.blocklists = BlocklistsControl(
             plan.config.blocklists, post=self.post_message, run_worker=self.run_worker, clock=clock
         )
@@ -149,7 +150,7 @@ class IpdashApp(App[int]):
         def progress(label: str, done: int, total: int) -> None:
             self.post_message(LoadProgress(label, done, total))
 
-        dataset = load_dataset(self.plan, progress=progress, now=self.clock())
+        dataset = load_dataset(self.plan, progress=progress, now=self.clock(), last_reads=self._last_reads)
         receiver = self._load_receiver(dataset)
         if self.plan.polls_providers:
             from ipdash.ui.live import with_history

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -21,6 +22,16 @@ from ipdash.ui.widgets.domains_panel import DomainsPanel, DomainsView
 from ipdash.ui.widgets.ip_panels import breaches_text, facts_text, provider_table, score_breakdown, score_text
 from ipdash.ui.widgets.ip_table import IpTable
 from ipdash.ui.widgets.status_bar import StatusBar, sources_table
+
+if TYPE_CHECKING:
+    from ipdash.domain.analysis import IpAnalysis
+    from ipdash.domain.models import SourceInfo
+
+
+#: Rows the dashboard keeps for everything but the IP table: title, status, footer, 8 for the panels.
+TABLE_SPARE_ROWS = 11
+#: The terminal size (columns, rows) from which the selected-IP panel shows beside the tabs.
+SIDE_PANEL_FROM = (140, 32)
 
 
 class DashboardScreen(Screen[None]):
@@ -46,6 +57,7 @@ class DashboardScreen(Screen[None]):
         self._filter_timer: Timer | None = None
         self.data: DataReady | None = None
         self.checking: frozenset[str] = frozenset()
+        self.stale: dict[str, list[SourceInfo]] = {}  # IP -> stale sources its data came from
         self._mounted = False
 
     def compose(self) -> ComposeResult:
@@ -88,9 +100,11 @@ class DashboardScreen(Screen[None]):
         self._mounted = False  # the app is closing: late data has nowhere to go
 
     def on_resize(self) -> None:
-        # Under 120×32 the selected-IP panel gives way to the table; enter still opens the detail.
-        self.set_class(self.size.width < 120 or self.size.height < 32, "-narrow")
-        self.table.use_narrow_columns(self.size.width < 120)
+        # Under 140×32 the selected-IP panel gives way to the feed and tabs (enter opens the detail):
+        # beside it they would be too narrow for the feed's values. The table fits its own columns.
+        self.set_class(self.size.width < SIDE_PANEL_FROM[0] or self.size.height < SIDE_PANEL_FROM[1], "-narrow")
+        # The table takes the rows it needs (height: auto) up to what leaves the panels below 8 rows.
+        self.table.styles.max_height = max(6, self.size.height - TABLE_SPARE_ROWS)
 
     @property
     def table(self) -> IpTable:
@@ -104,6 +118,9 @@ class DashboardScreen(Screen[None]):
         self.data = data
         if not self._mounted:
             return
+        from ipdash.ui.stale import stale_sources_by_ip
+
+        self.stale = stale_sources_by_ip(data.dataset)
         window = data.analysis.window
         title = Text("ipdash", style="bold")
         title.append(f"  {data.origin}")
@@ -204,11 +221,22 @@ class DashboardScreen(Screen[None]):
             return
         analysis = self.data.analysis.ips[ip]
         self.query_one("#side").border_title = ip
-        self.query_one("#side-facts", Static).update(facts_text(self.app, analysis))
+        self.query_one("#side-facts", Static).update(self._facts(analysis))
         self.query_one("#side-score", Static).update(score_text(self.app, analysis))
         self.query_one("#side-breakdown", Static).update(score_breakdown(self.app, analysis))
         self.query_one("#side-providers", Static).update(provider_table(self.app, analysis))
         self.query_one("#side-breaches", Static).update(breaches_text(self.app, analysis))
+
+    def _facts(self, analysis: IpAnalysis) -> Text:
+        text = facts_text(self.app, analysis)
+        stale = self.stale.get(analysis.ip)
+        if stale:
+            from ipdash.ui.stale import stale_note
+            from ipdash.ui.tones import toned
+
+            text.append("\n")
+            text.append_text(toned(self.app, stale_note(stale, self.clock()), "warn"))
+        return text
 
     def _no_data_text(self) -> Text:
         assert self.data is not None

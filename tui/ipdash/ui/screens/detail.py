@@ -26,6 +26,7 @@ from ipdash.ui.widgets.ip_panels import (
 from ipdash.ui.widgets.warmup_panel import WarmupCard
 
 CHART_DAYS = 60
+ONE_COLUMN_BELOW = 120  # terminal columns under which the detail stacks its two columns
 _SNDS_TONES = {"GREEN": ("● GREEN", "ok"), "YELLOW": ("◐ YELLOW", "warn"), "RED": ("✗ RED", "bad")}
 
 
@@ -70,6 +71,11 @@ class IpDetailScreen(Screen[None]):
     def on_mount(self) -> None:
         self.show_data(self.data)
 
+    def on_resize(self) -> None:
+        narrow = self.size.width < ONE_COLUMN_BELOW
+        self.query_one("#detail-top").set_class(narrow, "-one-column")
+        self.query_one("#detail-charts").set_class(narrow, "-one-column")
+
     def show_data(self, data: DataReady) -> None:
         self.data = data
         if self.ip not in data.analysis.ips:
@@ -84,13 +90,23 @@ class IpDetailScreen(Screen[None]):
         self.query_one("#detail-snds", Static).update(self._snds_table(analysis))
         self._show_receiver(data, analysis)
         self.query_one("#detail-breaches", Static).update(breaches_text(self.app, analysis))
-        self.query_one("#detail-provenance", Static).update(provenance_text(self.app, analysis))
+        self.query_one("#detail-provenance", Static).update(self._provenance(data, analysis))
         self._show_warmup(data)
         self._show_checks()
         self._show_domains()
         daily = analysis.metrics.daily[-CHART_DAYS:]
         self.query_one(VolumeChart).plot_days(daily)
         self.query_one(RateChart).plot_days(daily)
+
+    def _provenance(self, data: DataReady, analysis: IpAnalysis) -> Text:
+        from ipdash.ui.stale import stale_note, stale_sources_by_ip
+
+        text = provenance_text(self.app, analysis)
+        stale = stale_sources_by_ip(data.dataset).get(self.ip)
+        if stale:
+            text.append("\n")
+            text.append_text(toned(self.app, stale_note(stale, data.loaded_at), "warn"))
+        return text
 
     def show_checking(self, checking: frozenset[str], _done: int = 0, _total: int = 0) -> None:
         self.checking = checking

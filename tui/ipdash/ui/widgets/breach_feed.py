@@ -28,15 +28,21 @@ class BreachFeed(DataTable[Text]):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(cursor_type="row", **kwargs)
         self.items: list[FeedItem] = []
+        self._rows: list[list[Text]] = []
+        self._widths: list[int] = []
 
     COLUMNS = (
         ("severity", "Severity"),
-        ("since", "Since"),
         ("ip", "IP"),
         ("what", "What"),
         ("detail", "Value"),
+        ("since", "Since"),
         ("source", "Preset"),
     )
+    #: When the feed is narrower than its lines, the IP / scope and What columns give way (to these
+    #: widths, with an ellipsis) so that the Value column stays in view.
+    NARROW_WIDTHS = {"ip": 17, "what": 22}
+    VALUE_ROOM = 20  # cells of the Value column kept in view (longer values run on to the right)
 
     def on_mount(self) -> None:
         self.border_title = "Breaches"
@@ -49,17 +55,40 @@ class BreachFeed(DataTable[Text]):
             rows.append(
                 [
                     toned(self.app, label, tone),
-                    Text(item.since.isoformat() if item.since else "—"),
                     plain(item.ip),
                     plain(item.what),
                     plain(item.detail),
+                    Text(item.since.isoformat() if item.since else "—"),
                     toned(self.app, item.source.split(":", 1)[0], "muted"),
                 ]
             )
-        # Explicit widths (see IpTable.refresh_rows): a stable layout whatever the timing.
+        self._rows = rows
+        self._lay_out(new_rows=True)
+
+    def on_resize(self) -> None:
+        if self._rows:
+            self._lay_out(new_rows=False)
+
+    def _lay_out(self, *, new_rows: bool) -> None:
+        """Explicit widths (see IpTable.refresh_rows): a stable layout whatever the timing."""
+        rows = self._rows
+        widths = [
+            max([len(label), *(row[index].cell_len for row in rows)])
+            for index, (_key, label) in enumerate(self.COLUMNS)
+        ]
+        # Severity, IP, What and a value of up to VALUE_ROOM cells, with their cell padding:
+        wanted = sum(widths[:3]) + min(widths[3], self.VALUE_ROOM) + 8
+        over = wanted - (self.size.width - self.styles.gutter.width) if self.size.width else 0
+        for index, (key, _label) in enumerate(self.COLUMNS):
+            if over > 0 and key in self.NARROW_WIDTHS:
+                given = min(over, max(0, widths[index] - self.NARROW_WIDTHS[key]))
+                widths[index] -= given
+                over -= given
+        if widths == self._widths and not new_rows:
+            return
+        self._widths = widths
         self.clear(columns=True)
-        for index, (key, label) in enumerate(self.COLUMNS):
-            width = max([len(label), *(row[index].cell_len for row in rows)])
+        for (key, label), width in zip(self.COLUMNS, widths, strict=True):
             self.add_column(label, key=key, width=width)
         place_rows(self, [(str(index), row) for index, row in enumerate(rows)])
         critical = sum(1 for i in self.items if i.severity == "critical")

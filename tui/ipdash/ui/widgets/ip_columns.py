@@ -148,5 +148,52 @@ BASE_COLUMNS: list[Column] = [
 ]
 
 
-#: The columns kept when the terminal is narrow (80 columns): what a verdict needs.
-NARROW_KEYS = ("ip", "score", "band", "bounce", "complaint", "breaches")
+#: The verdict columns: shown at every terminal size, never cut.
+NARROW_KEYS = ("ip", "score", "band", "bounce", "complaint", "blocklists", "warmup", "breaches")
+#: Context columns given up, in this order, when the table does not fit its width.
+OPTIONAL_ORDER = ("kind", "unsub", "provider", "pool", "sent")
+
+
+def _compact_blocklist(row: Row) -> tuple[str, str]:
+    """``? 12 rDNS ?`` for ``? 12 unchecked · rDNS ?``: the same symbols and counts, fewer words."""
+    text, tone = row.blocklist or NOT_CHECKED
+    for long, short in (("✗ listed ", "✗ "), ("! policy ", "! "), (" unchecked", ""), ("✓ clean ", "✓ ")):
+        text = text.replace(long, short)
+    return text.replace(" · ", " "), tone
+
+
+def _compact_warmup(row: Row) -> tuple[str, str]:
+    text, tone = _warmup_cell(row)
+    return text.replace("back to day ", "back ").replace("day ", ""), tone
+
+
+def compact(column: Column) -> Column:
+    """The same column in fewer cells (narrow terminals): shorter label, blocklist and warm-up words."""
+    from dataclasses import replace
+
+    if column.key == "blocklists":
+        return replace(column, label="Lists·rDNS", cell=_compact_blocklist)
+    if column.key == "warmup":
+        return replace(column, cell=_compact_warmup)
+    if column.key == "complaint":
+        return replace(column, label="Compl.")
+    if column.key == "breaches":
+        return replace(column, label="Breach")
+    return column
+
+
+def layouts(columns: list[Column]) -> list[tuple[list[Column], int]]:
+    """Ways to draw the table, widest first, as (columns, cell padding): all columns; then without
+    the context columns, one by one; then the verdict columns in compact form; then with one space
+    between columns instead of two (left-aligned, so that space always falls between two values)."""
+    found = [(list(columns), 1)]
+    kept = list(columns)
+    for key in OPTIONAL_ORDER:
+        if any(c.key == key for c in kept):
+            kept = [c for c in kept if c.key != key]
+            found.append((kept, 1))
+    verdicts = [compact(c) for c in kept if c.key in NARROW_KEYS]
+    from dataclasses import replace
+
+    found += [(verdicts, 1), ([replace(c, right=False) for c in verdicts], 0)]
+    return found

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import DataTable
 
 from ipdash.ui.tones import tone_style, tone_styles
 from ipdash.ui.widgets.bulk_rows import place_rows
-from ipdash.ui.widgets.ip_columns import BASE_COLUMNS, NARROW_KEYS, Column, Row
+from ipdash.ui.widgets.ip_columns import BASE_COLUMNS, NARROW_KEYS, Column, Row, layouts
 from ipdash.ui.widgets.table_cells import TableCells
 
 if TYPE_CHECKING:
@@ -60,14 +61,57 @@ class IpTable(DataTable[Text]):
         self._formatting_for: tuple[int, str, tuple[Column, ...]] | None = None
         self._shown: list[str] = []
         self._widths: list[int] = []
+        self._measured: dict[tuple[int, Column], int] = {}  # (generation, column) -> widest cell
 
     def on_mount(self) -> None:
         self.border_title = "IPs"
 
-    def use_narrow_columns(self, narrow: bool) -> None:
-        wanted = [c for c in self.all_columns if not narrow or c.key in NARROW_KEYS]
-        if [c.key for c in wanted] != [c.key for c in self.table_columns]:
-            self.set_columns(wanted)
+    def on_resize(self) -> None:
+        if self._fit():
+            self.refresh_rows()
+
+    def _fit(self) -> bool:
+        """Choose the widest layout whose columns fit the table's width without cutting a value
+        (``ip_columns.layouts``); True when the columns changed."""
+        width = self.size.width - self.styles.gutter.width
+        if width <= 0 or not self.row_data:
+            return False
+        if len(self.row_data) + 1 > self.size.height - self.styles.gutter.height:
+            width -= self.styles.scrollbar_size_vertical  # rows overflow: the scrollbar takes its cells
+        options = layouts(self.all_columns)
+        chosen = options[-1]
+        for columns, padding in options:
+            if self._needed_width(columns, padding) <= width:
+                chosen = columns, padding
+                break
+        columns, padding = chosen
+        changed = columns != self.table_columns or padding != self.cell_padding
+        if changed:
+            self.table_columns = columns
+            self.cell_padding = padding
+            self._cells = None
+        return changed
+
+    def _needed_width(self, columns: list[Column], padding: int) -> int:
+        """Cells the columns take with every value whole (past SYNC_ROWS IPs, measured on a sample)."""
+        rows = list(self.row_data.values())
+        if len(rows) > self.SYNC_ROWS:
+            rows = rows[:: len(rows) // self.SYNC_ROWS + 1]
+        total = 0
+        for column in columns:
+            key = (self._generation, column)
+            width = self._measured.get(key)
+            if width is None:
+                width = self._measured[key] = max(
+                    [cell_len(column.label), *(cell_len(column.cell(row)[0]) for row in rows)]
+                )
+            total += width + (2 * padding if padding else 1)
+        return total
+
+    @property
+    def spacer(self) -> int:
+        """Cells added to each column with no cell padding: one space between columns."""
+        return 0 if self.cell_padding else 1
 
     def set_columns(self, columns: list[Column]) -> None:
         self.table_columns = columns
@@ -86,6 +130,8 @@ class IpTable(DataTable[Text]):
         self.row_data = {ip: Row(a, warmups.get(ip), blocklists.get(ip)) for ip, a in analysis.ips.items()}
         self._cells = None
         self._generation += 1
+        self._measured.clear()
+        self._fit()
         if len(self.row_data) > self.SYNC_ROWS:
             self._format_in_background()
         else:
@@ -156,13 +202,14 @@ class IpTable(DataTable[Text]):
         cells = self.current_cells()
         if cells is None:
             return
-        if cells.widths != self._widths:
+        widths = [width + self.spacer for width in cells.widths]
+        if widths != self._widths:
             self.clear(columns=True)
             self._shown, self._placed = [], None
-            for col, width in zip(cells.columns, cells.widths, strict=True):
+            for col, width in zip(cells.columns, widths, strict=True):
                 label = Text(col.label, justify="right" if col.right else "left")
                 self.add_column(label, key=col.key, width=width)
-            self._widths = cells.widths
+            self._widths = widths
         wanted = cells.matching(cells.ordered(self.sort_key, self.sort_reverse), self.filter_text)
         placed = self._placed
         if placed is cells and wanted != self._shown and self._can_reorder(wanted):
