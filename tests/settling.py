@@ -11,9 +11,18 @@ BUSY = (WorkerState.PENDING, WorkerState.RUNNING)
 
 
 async def settle(pilot: Any) -> None:
-    """Until the app is idle: no worker pending or running (loading starts after the first refresh, an
-    analysis after check results arrive, …) and what they posted has been handled."""
+    """Until the app is ready and idle.
+
+    Ready: the app's first load is on screen (``IpdashApp.ready``: loading starts only after the
+    first refresh, so "no worker yet" does not mean "loaded"). Idle: no worker pending or running
+    (an analysis after check results arrive, the blocklist catalog, …) and what they posted has
+    been handled."""
     app = pilot.app
+    ready = getattr(app, "ready", None)
+    while ready is not None and not ready.is_set():
+        if not app.is_running:  # it stopped (crashed) before its first load was on screen
+            raise AssertionError("the app stopped before it was ready")
+        await pilot.pause()
     while True:
         with contextlib.suppress(WorkerCancelled):  # a newer analysis replaced it: wait for that one
             await app.workers.wait_for_complete()

@@ -95,14 +95,18 @@ class Analysis:
 def analysis_window(
     dataset: Dataset, days: int, end: date | None = None, today: date | None = None
 ) -> Window | None:
-    """The last ``days`` days ending at ``end``, else at the latest sending date in the data,
-    else at the latest date of any other signal (SNDS, account days), else (when some
-    source knows IPs) at ``today``; with no IP at all there is no window.
+    """The last ``days`` days ending at ``end``, else at the latest day every current source of
+    daily records has reported (``coverage.complete_day``: a day one source has not reported yet
+    is no data for its IPs, not zero volume), else at the latest date of any other signal (SNDS,
+    account days), else (when some source knows IPs) at ``today``; with no IP at all there is no
+    window.
 
     The fallbacks keep IPs that a provider knows but that have no volume yet in the report.
     """
+    from ipdash.domain.coverage import complete_day
+
     other_days = [key[1] for key in dataset.snds] + [key[2] for key in dataset.accounts]
-    last = end or dataset.latest_day() or (max(other_days) if other_days else None)
+    last = end or complete_day(dataset) or (max(other_days) if other_days else None)
     if last is None and dataset.ips():
         last = today
     return Window.ending(last, days) if last else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import threading
 from collections.abc import Callable, Iterable
@@ -95,6 +96,9 @@ class IpdashApp(App[int]):
             self, theme_dirs, theme_name, plan.config.theme
         )
         self.dashboard = DashboardScreen(clock)
+        #: Set once the first load is on screen (drawn on the dashboard, or failed and said so):
+        #: what tests and scripted runs await instead of guessing when loading began.
+        self.ready = asyncio.Event()
 
     @property
     def presets(self) -> dict[str, Preset]:
@@ -204,7 +208,7 @@ class IpdashApp(App[int]):
         )
 
     def on_load_progress(self, message: LoadProgress) -> None:
-        self.dashboard.query_one("#status").show_progress(message.label, message.done, message.total)  # type: ignore[attr-defined]
+        self.dashboard.show_progress(message.label, message.done, message.total)
 
     def known_ips(self) -> list[str]:
         return list(self.data.analysis.ips) if self.data is not None else []
@@ -269,6 +273,8 @@ class IpdashApp(App[int]):
         self.dashboard.refresh_sources()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is WorkerState.ERROR and event.worker.group == "load":
+            self.ready.set()  # nothing more is coming from this load: the error below says why
         if event.state is WorkerState.ERROR:
             reason = self.live.problem if event.worker.group == "poll" and self.live else ""
             self.notify(

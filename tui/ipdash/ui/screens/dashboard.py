@@ -44,6 +44,7 @@ class DashboardScreen(Screen[None]):
         Binding("3", "show_panel('tab-sources')", "Sources", show=False, id="panel_sources"),
         Binding("4", "show_panel('tab-domains')", "Domains", show=False, id="panel_domains"),
         Binding("5", "show_panel('tab-accounts')", "Account & domains", show=False, id="panel_accounts"),
+        Binding("e", "row_errors", "Row errors", show=False, id="row_errors"),
     ]
 
     #: Seconds of quiet after a keystroke before the table filters: a burst of typing filters once.
@@ -102,7 +103,9 @@ class DashboardScreen(Screen[None]):
     def on_resize(self) -> None:
         # Under 140×32 the selected-IP panel gives way to the feed and tabs (enter opens the detail):
         # beside it they would be too narrow for the feed's values. The table fits its own columns.
-        self.set_class(self.size.width < SIDE_PANEL_FROM[0] or self.size.height < SIDE_PANEL_FROM[1], "-narrow")
+        self.set_class(
+            self.size.width < SIDE_PANEL_FROM[0] or self.size.height < SIDE_PANEL_FROM[1], "-narrow"
+        )
         # The table takes the rows it needs (height: auto) up to what leaves the panels below 8 rows.
         self.table.styles.max_height = max(6, self.size.height - TABLE_SPARE_ROWS)
 
@@ -139,6 +142,13 @@ class DashboardScreen(Screen[None]):
         self._start_domain_checks()
         self.refresh_status()
         self.show_selected()
+        ready = getattr(self.app, "ready", None)
+        if ready is not None:
+            ready.set()
+
+    def show_progress(self, label: str, done: int, total: int) -> None:
+        if self._mounted:  # progress can arrive before the screen is composed (slow machines)
+            self.query_one(StatusBar).show_progress(label, done, total)
 
     def show_checking(self, checking: frozenset[str], done: int, total: int) -> None:
         """A blocklist run started or moved on: "… checking" cells, and its progress in the status bar."""
@@ -165,6 +175,8 @@ class DashboardScreen(Screen[None]):
 
     def set_domains(self, view: DomainsView) -> None:
         """New sending-domain results (or a check starting): the Domains tab follows."""
+        if not self._mounted:
+            return
         self.query_one(DomainsPanel).show(view)
 
     def _start_domain_checks(self) -> None:
@@ -179,7 +191,7 @@ class DashboardScreen(Screen[None]):
 
     def refresh_sources(self) -> None:
         """Every source: files as loaded, providers as polled (last success, next poll, last error)."""
-        if self.data is None or self.query_one(TabbedContent).active != "tab-sources":
+        if not self._mounted or self.data is None or self.query_one(TabbedContent).active != "tab-sources":
             return
         self.query_one("#file-sources", Static).update(
             sources_table(self.app, self.data.dataset, self.clock())
@@ -194,7 +206,7 @@ class DashboardScreen(Screen[None]):
 
     def _show_warmups(self) -> None:
         """The warm-up panel (charts: plotext) is built the first time its tab is opened."""
-        if self.data is None or self.query_one(TabbedContent).active != "tab-warmup":
+        if not self._mounted or self.data is None or self.query_one(TabbedContent).active != "tab-warmup":
             return
         from ipdash.ui.widgets.warmup_panel import WarmupPanel
 
@@ -206,7 +218,7 @@ class DashboardScreen(Screen[None]):
         panel.show(list(self.data.warmups.values()))
 
     def refresh_status(self) -> None:
-        if self.data is None:
+        if not self._mounted or self.data is None:
             return
         replay = self.data.replay_day.isoformat() if self.data.replay_day else None
         self.query_one(StatusBar).show(self.data.dataset, self.data.loaded_at, self.app.theme, replay)
@@ -261,6 +273,14 @@ class DashboardScreen(Screen[None]):
         from ipdash.ui.screens.detail import IpDetailScreen
 
         self.app.push_screen(IpDetailScreen(self.data, ip, self.checking))
+
+    def action_row_errors(self) -> None:
+        """Every skipped row of every file (file:line:column, reason), scrollable and copyable."""
+        if self.data is None:
+            return
+        from ipdash.ui.screens.row_errors import RowErrorsScreen
+
+        self.app.push_screen(RowErrorsScreen(self.data.dataset.errors, self.data.dataset.sources))
 
     def action_filter(self) -> None:
         box = self.query_one("#filter", Input)

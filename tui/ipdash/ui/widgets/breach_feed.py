@@ -78,7 +78,7 @@ class BreachFeed(DataTable[Text]):
         ]
         # Severity, IP, What and a value of up to VALUE_ROOM cells, with their cell padding:
         wanted = sum(widths[:3]) + min(widths[3], self.VALUE_ROOM) + 8
-        over = wanted - (self.size.width - self.styles.gutter.width) if self.size.width else 0
+        over = wanted - self.size.width if self.size.width else 0  # size: inside the border
         for index, (key, _label) in enumerate(self.COLUMNS):
             if over > 0 and key in self.NARROW_WIDTHS:
                 given = min(over, max(0, widths[index] - self.NARROW_WIDTHS[key]))

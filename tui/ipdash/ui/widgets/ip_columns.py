@@ -155,11 +155,25 @@ OPTIONAL_ORDER = ("kind", "unsub", "provider", "pool", "sent")
 
 
 def _compact_blocklist(row: Row) -> tuple[str, str]:
-    """``? 12 rDNS ?`` for ``? 12 unchecked · rDNS ?``: the same symbols and counts, fewer words."""
+    """``? 12 rDNS?`` for ``? 12 unchecked · rDNS ?``: the same symbols and counts, fewer words."""
     text, tone = row.blocklist or NOT_CHECKED
-    for long, short in (("✗ listed ", "✗ "), ("! policy ", "! "), (" unchecked", ""), ("✓ clean ", "✓ ")):
+    if text == NOT_CHECKED[0]:
+        return "— unchecked", tone
+    for long, short in _COMPACT_BLOCKLIST_WORDS:
         text = text.replace(long, short)
-    return text.replace(" · ", " "), tone
+    return text, tone
+
+
+_COMPACT_BLOCKLIST_WORDS = (
+    ("✗ listed ", "✗ "),
+    ("! policy ", "! "),
+    (" unchecked", ""),
+    ("✓ clean ", "✓ "),
+    (" · rDNS ✗", " rDNS✗"),
+    (" · rDNS ?", " rDNS?"),
+    (" · PTR generic", " PTR?"),
+    (" · stale", " old"),
+)
 
 
 def _compact_warmup(row: Row) -> tuple[str, str]:

@@ -27,6 +27,11 @@ if TYPE_CHECKING:
 __all__ = ["BASE_COLUMNS", "NARROW_KEYS", "Column", "IpTable", "Row"]
 
 
+#: Past SYNC_ROWS IPs, column widths for choosing a layout are measured on about this many rows
+#: (the cells themselves are still sized to their widest value, so nothing is cut).
+FIT_SAMPLE_ROWS = 300
+
+
 class IpTable(DataTable[Text]):
     """Rows keyed by IP; a refresh updates changed cells and keeps the cursor on its IP."""
 
@@ -73,17 +78,19 @@ class IpTable(DataTable[Text]):
     def _fit(self) -> bool:
         """Choose the widest layout whose columns fit the table's width without cutting a value
         (``ip_columns.layouts``); True when the columns changed."""
-        width = self.size.width - self.styles.gutter.width
+        width = self.size.width  # inside the border
         if width <= 0 or not self.row_data:
             return False
-        if len(self.row_data) + 1 > self.size.height - self.styles.gutter.height:
+        if len(self.row_data) + 1 > self.size.height and self.size.height >= self.max_rows_shown():
             width -= self.styles.scrollbar_size_vertical  # rows overflow: the scrollbar takes its cells
         options = layouts(self.all_columns)
-        chosen = options[-1]
+        chosen, fits = options[-1], False
         for columns, padding in options:
             if self._needed_width(columns, padding) <= width:
-                chosen = columns, padding
+                chosen, fits = (columns, padding), True
                 break
+        # Nothing to scroll sideways when it fits (no empty scrollbar line under the rows).
+        self.styles.overflow_x = "hidden" if fits else "auto"
         columns, padding = chosen
         changed = columns != self.table_columns or padding != self.cell_padding
         if changed:
@@ -92,11 +99,18 @@ class IpTable(DataTable[Text]):
             self._cells = None
         return changed
 
+    def max_rows_shown(self) -> int:
+        """Lines inside the border the table may grow to (its max-height), or its height now."""
+        limit = self.styles.max_height
+        if limit is not None and limit.is_cells:
+            return int(limit.value) - self.styles.gutter.height
+        return self.size.height
+
     def _needed_width(self, columns: list[Column], padding: int) -> int:
         """Cells the columns take with every value whole (past SYNC_ROWS IPs, measured on a sample)."""
         rows = list(self.row_data.values())
         if len(rows) > self.SYNC_ROWS:
-            rows = rows[:: len(rows) // self.SYNC_ROWS + 1]
+            rows = rows[:: max(1, len(rows) // FIT_SAMPLE_ROWS)]
         total = 0
         for column in columns:
             key = (self._generation, column)
@@ -106,7 +120,7 @@ class IpTable(DataTable[Text]):
                     [cell_len(column.label), *(cell_len(column.cell(row)[0]) for row in rows)]
                 )
             total += width + (2 * padding if padding else 1)
-        return total
+        return total - (0 if padding else 1)  # no space after the last column
 
     @property
     def spacer(self) -> int:
@@ -203,6 +217,8 @@ class IpTable(DataTable[Text]):
         if cells is None:
             return
         widths = [width + self.spacer for width in cells.widths]
+        if widths:
+            widths[-1] -= self.spacer  # a space separates columns: none after the last
         if widths != self._widths:
             self.clear(columns=True)
             self._shown, self._placed = [], None

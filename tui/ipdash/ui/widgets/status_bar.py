@@ -71,6 +71,8 @@ class StatusBar(Horizontal):
         age = humanise_age((now - loaded_at).total_seconds())
         text.append(f"│ loaded {loaded_at:%H:%M:%S} ({age} ago) │ ")
         text.append_text(toned(self.app, f"{row_errors} row errors", "warn" if row_errors else "muted"))
+        if row_errors:
+            text.append(" (e)")
         if replay:
             text.append(f" │ replay {replay}")
         text.append(f" │ theme {theme} │ ? help")
@@ -87,6 +89,10 @@ def sources_table(app: App[object], dataset: Dataset, now: datetime) -> Table:
         title="Files and sources as loaded",
         title_justify="left",
     )
+    row_errors = sum(info.row_errors for info in dataset.sources)
+    if row_errors:
+        table.caption = f"e: read the {row_errors:,} skipped rows (file:line:column and why)"
+        table.caption_justify = "left"
     for name in ("source", "kind", "state", "read", "rows", "skipped", "detail"):
         table.add_column(name, justify="right" if name in ("rows", "skipped") else "left", overflow="fold")
     for info in dataset.sources:
