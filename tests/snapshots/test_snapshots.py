@@ -32,8 +32,27 @@ def test_dashboard_in_each_theme(
     assert snap_compare(make_app(theme_name=theme), terminal_size=(160, 48), run_before=run_before)
 
 
-def test_dashboard_at_80x24(snap_compare: Callable[..., bool], make_app: Callable[..., object]) -> None:
-    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=_settle)
+SIZES = [(80, 24), (100, 30), (120, 40), (160, 48), (200, 60)]
+
+
+@pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+def test_dashboard_at_each_size(
+    snap_compare: Callable[..., bool], make_app: Callable[..., object], size: tuple[int, int]
+) -> None:
+    """Every verdict column whole, the feed's Value in view, the table as tall as its rows."""
+    assert snap_compare(make_app(), terminal_size=size, run_before=_settle)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 30)], ids=["80x24", "100x30"])
+def test_ip_detail_in_one_column(
+    snap_compare: Callable[..., bool], make_app: Callable[..., object], size: tuple[int, int]
+) -> None:
+    async def run_before(pilot: Pilot[int]) -> None:
+        await _settle(pilot)
+        await pilot.press("j", "j", "j", "j", "enter")  # 198.51.100.12: SNDS, providers, breaches
+        await pilot.pause()
+
+    assert snap_compare(make_app(), terminal_size=size, run_before=run_before)
 
 
 def test_ip_detail(snap_compare: Callable[..., bool], make_app: Callable[..., object]) -> None:
