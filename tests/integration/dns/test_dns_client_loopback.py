@@ -184,8 +184,10 @@ async def test_many_queries_in_flight_on_one_socket(
     zone = script.add_zone(ZoneSpec("bulk.example"))
     for i in range(0, 200, 7):
         zone.entries[str(i)] = Reply(addresses=("127.0.0.2",))
+    # 200 queries at once on a loaded machine (issue 12's runs beside a second suite): a wait that
+    # only a dead server exceeds, so the test checks the answers, not the machine's speed.
     async with DnsClient(nameserver) as client:
-        outcomes = await asyncio.gather(*(client.lookup(f"{i}.bulk.example", wait=1.0) for i in range(200)))
+        outcomes = await asyncio.gather(*(client.lookup(f"{i}.bulk.example", wait=15.0) for i in range(200)))
     listed = [i for i, o in enumerate(outcomes) if o.values]
     assert listed == list(range(0, 200, 7))
     assert all(o.rcode is Rcode.NXDOMAIN for i, o in enumerate(outcomes) if i % 7)
