@@ -13,6 +13,7 @@ from ipdash.commands._analysis import ChecksChoice, analyse_for_cli, check_optio
 from ipdash.commands._output import echo, emit_json, fail_usage, render_table
 from ipdash.commands._receiver import load_receiver_for_cli, receiver_options
 from ipdash.commands.accounts_json import accounts_to_json
+from ipdash.commands.mta_json import mta_fields, mta_options, mta_specs_from_options
 from ipdash.domain.analysis import Analysis, IpAnalysis
 from ipdash.domain.auth.serialise import domains_to_json
 from ipdash.domain.checks import IpChecks
@@ -36,6 +37,7 @@ from ipdash.sources.loader import load_dataset_for_cli
 @click.option(
     "--config", "config_path", type=click.Path(path_type=Path), envvar="IPDASH_CONFIG", help="TOML config."
 )
+@mta_options
 @click.option("--demo", is_flag=True, help="Use the bundled sample data (the default with no other source).")
 @click.option(
     "--window", "window_days", type=click.IntRange(1, 366), default=None, help="Window in days (default 7)."
@@ -54,6 +56,9 @@ from ipdash.sources.loader import load_dataset_for_cli
 def report(
     csv_files: tuple[Path, ...],
     config_path: Path | None,
+    mta_logs: tuple[Path, ...],
+    mta_format: str,
+    mta_ips: tuple[str, ...],
     demo: bool,
     window_days: int | None,
     preset: str | None,
@@ -77,7 +82,10 @@ def report(
     failed, or a blocklist or rDNS check could not be made).
     """
     try:
-        config, dataset = load_dataset_for_cli(csv_files, config_path, demo, poll_sources=True)
+        mta_specs = mta_specs_from_options(mta_logs, mta_format, mta_ips)
+        config, dataset = load_dataset_for_cli(
+            csv_files, config_path, demo, poll_sources=True, mta_logs=mta_specs
+        )
     except (ConfigError, CsvReadError) as error:
         fail_usage(str(error))
         return
@@ -87,7 +95,7 @@ def report(
     if preset is not None:
         updates["thresholds"] = config.thresholds.model_copy(update={"preset": preset})
     config = config.model_copy(update=updates)
-    sample = not csv_files and config_path is None and not config.sources
+    sample = not csv_files and not mta_logs and config_path is None and not config.sources
     receiver = load_receiver_for_cli(
         dataset,
         config,
@@ -161,6 +169,7 @@ def _ip_json(analysis: IpAnalysis) -> dict[str, Any]:
         "bounce_rate": totals.bounce_rate,
         "complaint_rate": totals.complaint_rate,
         "unsubscribe_rate": totals.unsubscribe_rate,
+        **mta_fields(analysis),
         "idle_days": analysis.metrics.idle_days,
         "score": score.value,
         "band": score.band.value,

@@ -8,7 +8,7 @@ breaches -> score -> the feed. The TUI, ``report``, ``poll`` (alerts) and ``warm
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -20,6 +20,7 @@ from ipdash.domain.config import Config
 from ipdash.domain.feed import FeedItem, ordered, verdict_item, worst_severity
 from ipdash.domain.metrics import IpMetrics, Window
 from ipdash.domain.models import Dataset, IpFacts, ProviderListing, SndsDay
+from ipdash.domain.mta_replies import IpReplies, ReplyCount, ReplyIndex
 from ipdash.domain.rates import RateJudgement, judge_rates
 from ipdash.domain.receiver import IpReceiver, ReceiverData, UnknownSource, prepare
 from ipdash.domain.score import Score, score_ip
@@ -43,6 +44,8 @@ class IpAnalysis:
     listings: tuple[ProviderListing, ...] = ()
     #: What receivers reported (DMARC aggregate reports, ARF complaints); None: no report names it.
     receiver: IpReceiver | None = None
+    #: SMTP replies from MTA logs over the window (top reasons, deferrals); None: no MTA log for this IP.
+    replies: IpReplies | None = None
 
     @property
     def worst_status(self) -> Status | None:
@@ -122,6 +125,7 @@ def analyse(
     today: date | None = None,
     previous: Analysis | None = None,
     receiver: ReceiverData | None = None,
+    replies: Iterable[ReplyCount] | None = None,
 ) -> Analysis:
     """Everything per IP and the feed, for one state of the data and the check results.
 
@@ -130,6 +134,7 @@ def analyse(
     the records, window and thresholds are unchanged (see :mod:`ipdash.domain.rates`).
     ``receiver``: DMARC and ARF reports; ARF complaints join the complaint rate (never counted twice,
     see domain.receiver.complaints), DMARC volume stays a separate series beside the ESP's sent count.
+    ``replies`` are MTA-log SMTP replies (default: ``dataset.replies``): top reasons and new block reasons.
     Raises UnknownPresetError for a preset the presets do not have, PlanError for a bad [warmup].
     """
     window = window or analysis_window(dataset, config.window_days, today=today)
@@ -157,6 +162,7 @@ def analyse(
     listings_by_ip: dict[str, list[ProviderListing]] = defaultdict(list)
     for listing in dataset.listings.values():
         listings_by_ip[listing.ip].append(listing)
+    reply_index = ReplyIndex(dataset.replies.values() if replies is None else replies, window)
 
     results: dict[str, IpAnalysis] = {}
     verdicts_by_ip = rates.verdicts
@@ -174,6 +180,7 @@ def analyse(
         found += provider_listing_breaches(listings)
         ip_receiver = seen_by.for_ip(ip, metrics) if seen_by is not None else None
         found += seen_by.breaches(ip_receiver) if seen_by is not None else []
+        found += reply_index.breaches(ip)
         ip_breaches = tuple(ordered(found))
         score = score_ip(
             metrics,
@@ -195,6 +202,7 @@ def analyse(
             checks=found_checks,
             listings=listings,
             receiver=ip_receiver,
+            replies=reply_index.for_ip(ip),
         )
     feed = [item for analysis in results.values() for item in analysis.breaches]
     feed += account_breaches(dataset.accounts.values(), window, presets, config.thresholds)

@@ -18,7 +18,9 @@ from ipdash.domain.safe_text import safe_text
 MAX_REPLY_CHARS = 240
 _CACHE_SIZE = 8192
 
-_BRACKETED_IP = re.compile(r"\[(?:\d{1,3}\.){3}\d{1,3}\]|\[[0-9a-f:]*:[0-9a-f:]+\]|\((?:\d{1,3}\.){3}\d{1,3}\)", re.I)
+_BRACKETED_IP = re.compile(
+    r"\[(?:\d{1,3}\.){3}\d{1,3}\]|\[[0-9a-f:]*:[0-9a-f:]+\]|\((?:\d{1,3}\.){3}\d{1,3}\)", re.I
+)
 _BARE_IP = re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b")
 _BRACKETED_HOST = re.compile(r"\[[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+){2,}\]")
 _TOKEN_ID = re.compile(r"\b(?=[A-Za-z0-9_-]*\d)[A-Za-z0-9_-]{12,}\b")
@@ -103,7 +105,7 @@ class ReasonClassifier:
             }
             for mapping in self._categories.values():
                 for value in mapping.values():
-                    self.classes[value]  # noqa: B018  # an unknown class is a broken data file
+                    self.classes[value]  # an unknown class is a broken data file
             self._category_source = str(categories.get("source", ""))
         except (KeyError, TypeError, AttributeError, re.error) as error:
             raise ValueError(f"bounce_reasons.json: {error!r}") from error
@@ -121,7 +123,9 @@ class ReasonClassifier:
             source=str(spec["source"]),
         )
 
-    def classify(self, reply: str, mailbox_provider: str, mta: str = "", category: str = "") -> Classification:
+    def classify(
+        self, reply: str, mailbox_provider: str, mta: str = "", category: str = ""
+    ) -> Classification:
         """The reason for ``reply`` (already normalised) from a recipient at ``mailbox_provider``;
         ``category`` is the MTA's own class (KumoMTA bounce_classification, PowerMTA bounceCat)."""
         key = (reply, mailbox_provider, mta, category)

@@ -16,6 +16,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
+    from ipdash.domain.mta_replies import ReplyCount
     from ipdash.domain.stats_table import StatsView
 
 IpKind = Literal["dedicated", "shared"]
@@ -173,6 +174,7 @@ class Dataset:
         "errors",
         "facts",
         "listings",
+        "replies",
         "snds",
         "sources",
         "warmups",
@@ -190,6 +192,7 @@ class Dataset:
         accounts: dict[tuple[str, str, date], AccountDay] | None = None,
         *,
         frame: Any = None,
+        replies: dict[tuple[Any, ...], ReplyCount] | None = None,
     ) -> None:
         self.facts: dict[str, IpFacts] = facts if facts is not None else {}
         self.snds: dict[tuple[str, date], SndsDay] = snds if snds is not None else {}
@@ -200,6 +203,8 @@ class Dataset:
         self.listings: dict[tuple[str, str, str], ProviderListing] = listings if listings is not None else {}
         #: Account/domain-level days keyed by (source, scope, day).
         self.accounts: dict[tuple[str, str, date], AccountDay] = accounts if accounts is not None else {}
+        #: SMTP replies from MTA logs (domain.mta_replies), keyed by ReplyCount.key: an input of their own to analyse.
+        self.replies: dict[tuple[Any, ...], ReplyCount] = replies if replies is not None else {}
         self._frame: Any = frame  # a polars DataFrame, or None while empty (polars not imported)
         self._pending: list[DailyStat] = list(stats.values()) if stats else []
         self._index: dict[tuple[date, str, str], int] | None = None
@@ -211,8 +216,8 @@ class Dataset:
             return NotImplemented
         return (
             dict(self.stats) == dict(other.stats)
-            and (self.facts, self.snds, self.warmups, self.listings, self.accounts)
-            == (other.facts, other.snds, other.warmups, other.listings, other.accounts)
+            and (self.facts, self.snds, self.warmups, self.listings, self.accounts, self.replies)
+            == (other.facts, other.snds, other.warmups, other.listings, other.accounts, other.replies)
             and (self.errors, self.sources) == (other.errors, other.sources)
         )
 
@@ -312,6 +317,7 @@ class Dataset:
             listings=dict(self.listings),
             accounts=dict(self.accounts),
             frame=self._frame,
+            replies=dict(self.replies),
         )
         copied._pending = list(self._pending)
         return copied
@@ -329,6 +335,7 @@ class Dataset:
             listings=dict(self.listings),
             accounts={key: day for key, day in self.accounts.items() if key[2] <= last_day},
             frame=self.frame().filter(pl.col("day") <= last_day) if self.has_stats() else None,
+            replies={key: reply for key, reply in self.replies.items() if reply.day <= last_day},
         )
 
     def merge(self, other: Dataset) -> None:
@@ -342,6 +349,7 @@ class Dataset:
         self.warmups.update(other.warmups)
         self.listings.update(other.listings)
         self.accounts.update(other.accounts)
+        self.replies.update(other.replies)
         self.errors.extend(other.errors)
         self.sources.extend(other.sources)
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from ipdash.domain.feed import FeedItem
-from ipdash.domain.metrics import IpMetrics, Window
+from ipdash.domain.metrics import Window
 
 #: How far before the window a reason must be absent to count as new (four weeks: a monthly sender's
 #: previous campaign is inside it, so its recurring reasons are not new every month).
@@ -23,7 +23,7 @@ NEW_REASON_LOOKBACK_DAYS = 28
 #: Reasons listed per mailbox provider in the IP detail and report JSON.
 TOP_PER_PROVIDER = 5
 
-Outcome = str  # "bounced" | "deferred"
+Outcome = str  # "bounced" | "deferred" | "delivered" (a count only: the deferral rate's denominator)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +68,7 @@ class IpReplies:
 
     top_reasons: tuple[TopReason, ...]
     deferred: int
-    #: Delivery attempts: final outcomes (sent) plus deferrals.
+    #: Delivery attempts in the log: deliveries, bounces and deferrals.
     attempts: int
 
     @property
@@ -94,12 +94,15 @@ class ReplyIndex:
     def __bool__(self) -> bool:
         return bool(self._in_window)
 
-    def for_ip(self, ip: str, metrics: IpMetrics) -> IpReplies | None:
+    def for_ip(self, ip: str) -> IpReplies | None:
+        """None when no MTA log has this IP in the window."""
         found = self._in_window.get(ip)
         if not found:
             return None
         grouped: dict[tuple[str, str, str, str], list[ReplyCount]] = defaultdict(list)
         for reply in found:
+            if reply.outcome == "delivered":
+                continue
             grouped[(reply.mailbox_provider, reply.rule_id, reply.reply, reply.outcome)].append(reply)
         tops = [
             TopReason(
@@ -123,7 +126,7 @@ class ReplyIndex:
                 per_provider[top.mailbox_provider] += 1
                 kept.append(top)
         deferred = sum(reply.count for reply in found if reply.outcome == "deferred")
-        return IpReplies(tuple(kept), deferred, metrics.totals.sent + deferred)
+        return IpReplies(tuple(kept), deferred, sum(reply.count for reply in found))
 
     def breaches(self, ip: str) -> list[FeedItem]:
         """A feed line per blocking reason new at a mailbox provider in the window."""

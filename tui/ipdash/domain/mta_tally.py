@@ -97,7 +97,12 @@ class MtaTally:
         ]
 
     def replies(self) -> list[ReplyCount]:
-        found = []
+        """Every reply counted, plus one ``delivered`` count per key (the deferral rate's denominator)."""
+        found = [
+            ReplyCount(day, ip, provider, "delivered", "", "", "", "", "", False, None, counts[_DELIVERED], self.source)
+            for (day, ip, provider), counts in self._counts.items()
+            if counts[_DELIVERED]
+        ]
         for ((day, ip, provider), outcome, rule_id, text), count in self._replies.items():
             reason_class, label, source, blocking, severity = self._rules[rule_id]
             found.append(

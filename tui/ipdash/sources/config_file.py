@@ -97,6 +97,10 @@ def validate_sections(config: Config, path: Path) -> None:
         from ipdash.sources.alerts import alert_settings
 
         alert_settings(config.alerts, path)  # raises ConfigError naming the file and key
+    if config.sources:
+        from ipdash.sources.mta.spec import mta_specs
+
+        mta_specs(config.sources, path)  # raises ConfigError naming the file and the entry
 
 
 @contextmanager

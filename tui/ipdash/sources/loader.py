@@ -18,6 +18,7 @@ from ipdash.domain.safe_text import safe_dataset
 from ipdash.sources.config_file import ConfigError, load_config
 from ipdash.sources.csv_stats import CsvLoadResult, CsvReadError, ProgressCallback, read_csv_file
 from ipdash.sources.facts_file import read_facts_file
+from ipdash.sources.mta.spec import MtaLogSpec, load_mta_logs, mta_specs, watched_files
 from ipdash.sources.paths import sample_data_dir
 
 #: (file label, bytes read, total bytes)
@@ -37,14 +38,19 @@ class LoadPlan:
     csv_from_command_line: bool = False
     #: Account- and domain-level days (sources.accounts_file), e.g. the sample data's accounts.csv.
     account_files: tuple[Path, ...] = ()
+    #: MTA logs (``--mta-log``, ``[[sources]] kind = "mta-log"``), read like files.
+    mta_logs: tuple[MtaLogSpec, ...] = ()
 
     @property
     def polls_providers(self) -> bool:
         """Provider sources run beside the files (not on sample data, not with --csv)."""
-        return bool(self.config.sources) and not self.is_sample and not self.csv_from_command_line
+        providers = any(
+            entry.get("kind") != "mta-log" for entry in self.config.sources if isinstance(entry, dict)
+        )
+        return providers and not self.is_sample and not self.csv_from_command_line
 
     def watched_paths(self) -> list[Path]:
-        return [spec.path for spec in self.csv] + list(self.facts_files)
+        return [spec.path for spec in self.csv] + list(self.facts_files) + watched_files(self.mta_logs)
 
 
 def sample_plan(config: Config | None = None) -> LoadPlan:
@@ -55,22 +61,29 @@ def sample_plan(config: Config | None = None) -> LoadPlan:
         config=config or Config(),
         is_sample=True,
         account_files=(folder / "accounts.csv",),
+        mta_logs=(MtaLogSpec(name="mta.jsonl", path=folder / "mta.jsonl", format="kumomta"),),
     )
 
 
 def plan_from_inputs(
-    csv_files: Sequence[Path], config: Config, demo: bool = False, config_path: Path | None = None
+    csv_files: Sequence[Path],
+    config: Config,
+    demo: bool = False,
+    config_path: Path | None = None,
+    mta_logs: Sequence[MtaLogSpec] = (),
 ) -> LoadPlan:
-    """--csv files win; then the config's files and sources; with neither (or --demo), the sample data."""
+    """--csv / --mta-log files win; then the config's files and sources; with neither (or --demo), the
+    sample data. Raises ConfigError for a bad ``mta-log`` source."""
     if demo:
         return sample_plan(config)
-    if csv_files:
+    if csv_files or mta_logs:
         return LoadPlan(
             csv=tuple(CsvFile(path=p) for p in csv_files),
             facts_files=tuple(config.facts_files),
             config=config,
             config_path=config_path,
             csv_from_command_line=True,
+            mta_logs=tuple(mta_logs),
         )
     config_files = [*config.csv, *(CsvFile(path=p) for p in config.snds_files)]
     if config_files or config.facts_files or config.ips or config.sources:
@@ -79,6 +92,7 @@ def plan_from_inputs(
             facts_files=tuple(config.facts_files),
             config=config,
             config_path=config_path,
+            mta_logs=tuple(mta_specs(config.sources, config_path)),
         )
     return sample_plan(config)
 
@@ -108,6 +122,10 @@ def load_dataset(
     made unreadable) keeps its data from then, as a stale source saying why and since when."""
     dataset = Dataset()
     fetched_at = now or datetime.now(UTC)
+    # First: where a stats CSV covers the same (day, IP, mailbox provider), its complete counts win over
+    # the log's (often an excerpt); the log's replies are kept either way.
+    load_mta_logs(dataset, plan.mta_logs, fetched_at=fetched_at)
+    mta_sources, dataset.sources[:] = list(dataset.sources), []
     for spec in plan.csv:
         label = spec.path.name
         file_progress: ProgressCallback | None = None
@@ -164,6 +182,7 @@ def load_dataset(
         )
     for path in plan.account_files:
         _load_accounts(dataset, path, fetched_at)
+    dataset.sources.extend(mta_sources)
     for entry in plan.config.ips:
         dataset.facts[entry.ip] = entry.to_facts(source="config")
     return safe_dataset(dataset)
@@ -201,7 +220,12 @@ def failed_sources(dataset: Dataset) -> list[SourceInfo]:
 
 
 def load_dataset_for_cli(
-    csv_files: Sequence[Path], config_path: Path | None, demo: bool = False, *, poll_sources: bool = False
+    csv_files: Sequence[Path],
+    config_path: Path | None,
+    demo: bool = False,
+    *,
+    poll_sources: bool = False,
+    mta_logs: Sequence[MtaLogSpec] = (),
 ) -> tuple[Config, Dataset]:
     """For headless commands: load everything now.
 
@@ -213,12 +237,12 @@ def load_dataset_for_cli(
     the config or any input file cannot be read at all.
     """
     config, found_at = load_config(config_path)
-    plan = plan_from_inputs(csv_files, config, demo, found_at)
+    plan = plan_from_inputs(csv_files, config, demo, found_at, mta_logs)
     dataset = load_dataset(plan)
     failures = failed_sources(dataset)
     if failures:
         raise CsvReadError("\n".join(info.detail for info in failures))
-    if poll_sources and not demo and not csv_files and config.sources:
+    if poll_sources and not demo and not csv_files and not mta_logs and plan.polls_providers:
         from ipdash.sources.live import StoreError, add_history, open_configured_store, poll_once_into
 
         try:

@@ -245,6 +245,8 @@ SOURCE_KINDS = (
     "csv",
     *RECEIVER_KINDS,
 )
+#: Kinds that are files read by the loader (watched, re-read on change), not polled.
+FILE_SOURCE_KINDS = ("mta-log",)
 _ADAPTER: TypeAdapter[SourceSpec] = TypeAdapter(SourceSpec)
 
 
@@ -259,9 +261,11 @@ def validate_sources(raw: list[dict[str, Any]], config_path: Path | None = None)
             problems.append(f"{prefix}: must be a table")
             continue
         kind = entry.get("kind")
+        if kind in FILE_SOURCE_KINDS:
+            continue  # read like files by the loader, validated in config_file.validate_sections
         if kind not in SOURCE_KINDS:
             problems.append(
-                f"{prefix}.kind: {kind!r} is not a source kind; use one of {', '.join(SOURCE_KINDS)}"
+                f"{prefix}.kind: {kind!r} is not a source kind; use one of {', '.join(SOURCE_KINDS + FILE_SOURCE_KINDS)}"
             )
             continue
         try:

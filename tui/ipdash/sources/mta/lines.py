@@ -81,7 +81,9 @@ def _lines(stream: IO[bytes], compression: str) -> Iterator[Line | LineProblem]:
             try:
                 chunk = buffered.readline(MAX_LINE_BYTES)
             except (OSError, EOFError, zlib.error, ValueError) as error:
-                yield LineProblem(number + 1, f"{compression} stream broken off: {_reason(error)}; rest of file skipped")
+                yield LineProblem(
+                    number + 1, f"{compression} stream broken off: {_reason(error)}; rest of file skipped"
+                )
                 return
             except Exception as error:  # zstandard.ZstdError is not an OSError
                 if type(error).__name__ != "ZstdError":
@@ -93,7 +95,9 @@ def _lines(stream: IO[bytes], compression: str) -> Iterator[Line | LineProblem]:
             number += 1
             if len(chunk) >= MAX_LINE_BYTES and not chunk.endswith(b"\n"):
                 skipped = _skip_rest_of_line(buffered)
-                yield LineProblem(number, f"line longer than {MAX_LINE_BYTES:,} bytes ({skipped:,}+): skipped")
+                yield LineProblem(
+                    number, f"line longer than {MAX_LINE_BYTES:,} bytes ({skipped:,}+): skipped"
+                )
                 continue
             partial = not chunk.endswith(b"\n")
             if b"\x00" in chunk:

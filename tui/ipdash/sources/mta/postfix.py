@@ -21,10 +21,21 @@ from datetime import UTC, date, datetime
 from ipdash.domain.mta_tally import MtaTally, recipient_provider
 from ipdash.sources.mta.common import RecordError, sending_ip
 
-_MONTHS = {name: index for index, name in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), 1)}
-_TRADITIONAL = re.compile(r"^(?P<mon>[A-Z][a-z]{2}) +(?P<day>\d{1,2}) \d\d:\d\d:\d\d(?:\.\d+)? \S+ (?P<tag>[^\s\[]+)\[\d+\]: (?P<msg>.*)$")
-_RFC3339 = re.compile(r"^(?P<stamp>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?) \S+ (?P<tag>[^\s\[]+)\[\d+\]: (?P<msg>.*)$")
-_DELIVERY = re.compile(r"^(?P<qid>[0-9A-Za-z]+): to=<(?P<to>[^>]*)>,.*?\bstatus=(?P<status>\w+)(?: \((?P<text>.*)\))?\s*$")
+_MONTHS = {
+    name: index
+    for index, name in enumerate(
+        ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], 1
+    )
+}
+_TRADITIONAL = re.compile(
+    r"^(?P<mon>[A-Z][a-z]{2}) +(?P<day>\d{1,2}) \d\d:\d\d:\d\d(?:\.\d+)? \S+ (?P<tag>[^\s\[]+)\[\d+\]: (?P<msg>.*)$"
+)
+_RFC3339 = re.compile(
+    r"^(?P<stamp>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?) \S+ (?P<tag>[^\s\[]+)\[\d+\]: (?P<msg>.*)$"
+)
+_DELIVERY = re.compile(
+    r"^(?P<qid>[0-9A-Za-z]+): to=<(?P<to>[^>]*)>,.*?\bstatus=(?P<status>\w+)(?: \((?P<text>.*)\))?\s*$"
+)
 _DSN = re.compile(r"\bdsn=(\d\.\d{1,3}\.\d{1,3})\b")
 _EXPIRED = re.compile(r"^(?P<qid>[0-9A-Za-z]+): from=<[^>]*>, status=expired")
 _SAID = re.compile(r"\bsaid: (.*?)(?: \(in reply to [^)]*\))?$")

@@ -76,7 +76,9 @@ def log_files(path: Path) -> list[Path]:
         return sorted(
             child
             for child in path.iterdir()
-            if child.is_file() and not child.name.startswith(".") and not child.name.endswith(_SKIPPED_SUFFIXES)
+            if child.is_file()
+            and not child.name.startswith(".")
+            and not child.name.endswith(_SKIPPED_SUFFIXES)
         )
     return [path]
 

@@ -1,0 +1,74 @@
+"""The MTA-log fields of an IP in ``report --format json``, and the ``--mta-log`` options."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from ipdash.domain.analysis import IpAnalysis
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def mta_fields(analysis: IpAnalysis) -> dict[str, Any]:
+    """``blocked_rate`` (blocked / sent, any source that counts blocks), ``deferred_rate`` (deferrals /
+    delivery attempts in the MTA log) and ``top_reasons`` (per mailbox provider, most frequent first)."""
+    replies = analysis.replies
+    return {
+        "blocked_rate": analysis.metrics.totals.block_rate,
+        "deferred_rate": replies.deferred_rate if replies is not None else None,
+        "top_reasons": [
+            {
+                "mailbox_provider": top.mailbox_provider,
+                "reply": top.reply,
+                "class": top.reason_class,
+                "count": top.count,
+                "outcome": top.outcome,
+                "rule": top.rule_id,
+                "label": top.label,
+                "blocking": top.blocking,
+            }
+            for top in (replies.top_reasons if replies is not None else ())
+        ],
+    }
+
+
+def mta_options(command: F) -> F:
+    """``--mta-log PATH …``, ``--mta-format`` and ``--mta-ip NAME=IP``."""
+    command = click.option(
+        "--mta-ip",
+        "mta_ips",
+        multiple=True,
+        metavar="NAME=IP",
+        help="Map a Postfix syslog_name, KumoMTA egress_source or PowerMTA vmta to its sending IP.",
+    )(command)
+    command = click.option(
+        "--mta-format",
+        type=click.Choice(["kumomta", "powermta", "postfix"]),
+        default="kumomta",
+        show_default=True,
+        help="Format of the --mta-log files.",
+    )(command)
+    return click.option(
+        "--mta-log",
+        "mta_logs",
+        multiple=True,
+        type=click.Path(path_type=Path),
+        help="MTA log file or folder of segments (KumoMTA JSON, plain or zstd; PowerMTA CSV; Postfix).",
+    )(command)
+
+
+def mta_specs_from_options(
+    mta_logs: tuple[Path, ...], mta_format: str, mta_ips: tuple[str, ...]
+) -> list[Any]:
+    """The ``--mta-log`` inputs as sources; raises click.BadParameter for a bad ``--mta-ip``."""
+    from ipdash.sources.mta.spec import MtaLogSpec, parse_ip_names
+
+    try:
+        names = parse_ip_names(mta_ips)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--mta-ip") from error
+    return [MtaLogSpec(path=path, format=mta_format, ip_names=names, name=path.name) for path in mta_logs]  # type: ignore[arg-type]
