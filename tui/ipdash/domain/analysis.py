@@ -202,7 +202,7 @@ def analyse(
             checks=found_checks,
             listings=listings,
             receiver=ip_receiver,
-            replies=reply_index.for_ip(ip),
+            replies=reply_index.for_ip(ip, metrics.totals.sent),
         )
     feed = [item for analysis in results.values() for item in analysis.breaches]
     feed += account_breaches(dataset.accounts.values(), window, presets, config.thresholds)

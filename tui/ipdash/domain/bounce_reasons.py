@@ -24,6 +24,8 @@ _BRACKETED_IP = re.compile(
 _BARE_IP = re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b")
 _BRACKETED_HOST = re.compile(r"\[[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+){2,}\]")
 _TOKEN_ID = re.compile(r"\b(?=[A-Za-z0-9_-]*\d)[A-Za-z0-9_-]{12,}\b")
+_KEYED_ID = re.compile(r"\b(MxId|InternalId|ids?|queued as)([=: ])[^\s\]),;]+", re.I)
+_CAPS_ID = re.compile(r"\b[A-Z0-9]{10,}\b")
 _SPACES = re.compile(r"\s+")
 _ADDRESS = re.compile(r"<[^<>@\s]*@[^<>\s]*>|\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 
@@ -81,7 +83,9 @@ def normalise_reply(text: str) -> str:
     text = _BRACKETED_IP.sub("[IP]", text)
     text = _BRACKETED_HOST.sub("[host]", text)
     text = _BARE_IP.sub("IP", text)
+    text = _KEYED_ID.sub(r"\1\2…", text)
     text = _TOKEN_ID.sub("…", text)
+    text = _CAPS_ID.sub("…", text)
     text = _SPACES.sub(" ", text).strip()
     return text if len(text) <= MAX_REPLY_CHARS else text[: MAX_REPLY_CHARS - 1] + "…"
 

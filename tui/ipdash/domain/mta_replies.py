@@ -68,7 +68,8 @@ class IpReplies:
 
     top_reasons: tuple[TopReason, ...]
     deferred: int
-    #: Delivery attempts in the log: deliveries, bounces and deferrals.
+    #: Delivery attempts: the messages sent (final outcomes, from whichever source counts them) plus the
+    #: log's deferrals. A log that is an excerpt of failures still gets the full volume as denominator.
     attempts: int
 
     @property
@@ -94,7 +95,7 @@ class ReplyIndex:
     def __bool__(self) -> bool:
         return bool(self._in_window)
 
-    def for_ip(self, ip: str) -> IpReplies | None:
+    def for_ip(self, ip: str, sent: int) -> IpReplies | None:
         """None when no MTA log has this IP in the window."""
         found = self._in_window.get(ip)
         if not found:
@@ -126,7 +127,7 @@ class ReplyIndex:
                 per_provider[top.mailbox_provider] += 1
                 kept.append(top)
         deferred = sum(reply.count for reply in found if reply.outcome == "deferred")
-        return IpReplies(tuple(kept), deferred, sum(reply.count for reply in found))
+        return IpReplies(tuple(kept), deferred, sent + deferred)
 
     def breaches(self, ip: str) -> list[FeedItem]:
         """A feed line per blocking reason new at a mailbox provider in the window."""

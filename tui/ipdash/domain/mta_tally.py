@@ -99,7 +99,21 @@ class MtaTally:
     def replies(self) -> list[ReplyCount]:
         """Every reply counted, plus one ``delivered`` count per key (the deferral rate's denominator)."""
         found = [
-            ReplyCount(day, ip, provider, "delivered", "", "", "", "", "", False, None, counts[_DELIVERED], self.source)
+            ReplyCount(
+                day,
+                ip,
+                provider,
+                "delivered",
+                "",
+                "",
+                "",
+                "",
+                "",
+                False,
+                None,
+                counts[_DELIVERED],
+                self.source,
+            )
             for (day, ip, provider), counts in self._counts.items()
             if counts[_DELIVERED]
         ]

@@ -61,7 +61,7 @@ def sample_plan(config: Config | None = None) -> LoadPlan:
         config=config or Config(),
         is_sample=True,
         account_files=(folder / "accounts.csv",),
-        mta_logs=(MtaLogSpec(name="mta.jsonl", path=folder / "mta.jsonl", format="kumomta"),),
+        mta_logs=(MtaLogSpec(name="mta", path=folder / "mta", format="kumomta"),),
     )
 
 

@@ -23,6 +23,7 @@ from ipdash.ui.widgets.ip_panels import (
     score_breakdown,
     score_text,
 )
+from ipdash.ui.widgets.reasons_panel import reasons_table
 from ipdash.ui.widgets.warmup_panel import WarmupCard
 
 CHART_DAYS = 60
@@ -60,6 +61,7 @@ class IpDetailScreen(Screen[None]):
                     yield Static(id="detail-receiver")
             yield Vertical(id="detail-warmup")
             yield BlocklistPanel(id="detail-blocklists")
+            yield Static(id="detail-reasons")
             yield Static(id="detail-domains")
             with Horizontal(id="detail-charts"):
                 yield VolumeChart(id="chart-volume")
@@ -89,6 +91,7 @@ class IpDetailScreen(Screen[None]):
         self.query_one("#detail-providers", Static).update(provider_table(self.app, analysis))
         self.query_one("#detail-snds", Static).update(self._snds_table(analysis))
         self._show_receiver(data, analysis)
+        self.query_one("#detail-reasons", Static).update(reasons_table(self.app, analysis))
         self.query_one("#detail-breaches", Static).update(breaches_text(self.app, analysis))
         self.query_one("#detail-provenance", Static).update(self._provenance(data, analysis))
         self._show_warmup(data)
