@@ -57,10 +57,11 @@ def _open(path: Path) -> tuple[IO[bytes], str]:
     if head.startswith(ZSTD_MAGIC):
         import zstandard
 
-        return zstandard.ZstdDecompressor().stream_reader(raw, closefd=True), "zstd"
+        return zstandard.ZstdDecompressor().stream_reader(raw, closefd=True, read_across_frames=True), "zstd"
     if head.startswith(GZIP_MAGIC):
         return gzip.GzipFile(fileobj=raw, mode="rb"), "gzip"
-    if b"\x00" in head:
+    # A NUL in the first line, or many of them, is a binary file; one further on is one bad line.
+    if b"\x00" in head.split(b"\n", 1)[0] or head.count(b"\x00") * 100 > len(head):
         raw.close()
         raise MtaFileError(f"{path}: binary file, not an MTA log (nor zstd or gzip compressed)")
     return raw, "plain"
