@@ -108,7 +108,7 @@ ip_names = { "postfix-ip30" = "198.51.100.30", "postfix-ip31" = "198.51.100.31" 
     dataset = load_dataset(plan)
     [info] = [s for s in dataset.sources if s.kind == "mta-log"]
     assert (info.name, info.rows, info.state.value) == ("relay", 6, "fresh")
-    code, out, _ = run("report", "--config", str(path), "--format", "json")
+    _code, out, _ = run("report", "--config", str(path), "--format", "json")
     assert {ip["ip"] for ip in json.loads(out)["ips"]} == {"198.51.100.30", "198.51.100.31"}
 
 
