@@ -46,7 +46,9 @@ def test_report_json_gains_blocked_and_deferred_rates_and_top_reasons() -> None:
 def test_bad_lines_are_in_errors_with_file_and_line(tmp_path: Path) -> None:
     log = tmp_path / "kumo.jsonl"
     log.write_text((FIXTURES / "kumomta.jsonl").read_text() + '{"type": "Mystery"}\n{"type": "Deliv')
-    _code, out, _ = run("report", "--mta-log", str(log), "--mta-ip", "ip-11=198.51.100.11", "--format", "json")
+    _code, out, _ = run(
+        "report", "--mta-log", str(log), "--mta-ip", "ip-11=198.51.100.11", "--format", "json"
+    )
     errors = json.loads(out)["errors"]
     assert [(e["file"], e["line"]) for e in errors] == [(str(log), 11), (str(log), 12)]
     assert "unknown record type" in errors[0]["message"] and "incomplete last line" in errors[1]["message"]

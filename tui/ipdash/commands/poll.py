@@ -225,6 +225,9 @@ def _breaches(config: Config, store: HistoryStore) -> list[Condition] | None:
     from ipdash.sources.reference_data import threshold_presets
 
     dataset = load_history(store, days=config.window_days + 7)
+    from ipdash.sources.mta.spec import load_mta_logs, mta_specs
+
+    load_mta_logs(dataset, mta_specs(config.sources))  # new block reasons in MTA logs are alerts too
     checks, _problems = stored_check_results(config.blocklists, utc_now())
     try:
         return conditions_from_breaches(

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -120,6 +121,13 @@ def format_validation_error(path: Path, error: ValidationError) -> str:
     return "\n".join(lines)
 
 
+def _resolve_file_source(entry: Any, resolve: Callable[[Path], Path]) -> Any:
+    """An ``mta-log`` source's path, relative to the config file (pollers' paths resolve at validation)."""
+    if isinstance(entry, dict) and entry.get("kind") == "mta-log" and isinstance(entry.get("path"), str):
+        return {**entry, "path": str(resolve(Path(entry["path"])))}
+    return entry
+
+
 def _resolve_relative_paths(config: Config, base: Path) -> Config:
     """Paths in a config file are relative to that file, not to the working directory."""
 
@@ -132,5 +140,6 @@ def _resolve_relative_paths(config: Config, base: Path) -> Config:
             "csv": [f.model_copy(update={"path": resolve(f.path)}) for f in config.csv],
             "snds_files": [resolve(p) for p in config.snds_files],
             "facts_files": [resolve(p) for p in config.facts_files],
+            "sources": [_resolve_file_source(entry, resolve) for entry in config.sources],
         }
     )
