@@ -59,7 +59,7 @@ def _open(path: Path) -> tuple[IO[bytes], str]:
 
         return zstandard.ZstdDecompressor().stream_reader(raw, closefd=True, read_across_frames=True), "zstd"
     if head.startswith(GZIP_MAGIC):
-        return gzip.GzipFile(fileobj=raw, mode="rb"), "gzip"
+        return gzip.GzipFile(fileobj=raw, mode="rb"), "gzip"  # type: ignore[return-value]  # a binary IO
     # A NUL in the first line, or many of them, is a binary file; one further on is one bad line.
     if b"\x00" in head.split(b"\n", 1)[0] or head.count(b"\x00") * 100 > len(head):
         raw.close()
@@ -75,7 +75,11 @@ def read_lines(path: Path) -> Iterator[Line | LineProblem]:
 
 
 def _lines(stream: IO[bytes], compression: str) -> Iterator[Line | LineProblem]:
-    buffered = io.BufferedReader(stream, buffer_size=1 << 16) if compression != "plain" else stream
+    buffered = (
+        io.BufferedReader(stream, buffer_size=1 << 16)  # type: ignore[type-var]  # a raw binary stream
+        if compression != "plain"
+        else stream
+    )
     number = 0
     try:
         while True:

@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from ipdash.domain.models import Dataset, SourceInfo, SourceState, canonical_ip
 from ipdash.sources.config_file import ConfigError
 
-KIND = "mta-log"
+KIND: Literal["mta-log"] = "mta-log"
 PROVENANCE = "MTA log"
 
 
