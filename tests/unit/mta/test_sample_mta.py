@@ -32,7 +32,8 @@ def test_the_sample_shows_reasons_and_one_new_block() -> None:
 
 
 def test_regenerates_byte_for_byte(tmp_path: Path) -> None:
-    shutil.copy(SAMPLE / "generate_mta.py", tmp_path / "generate_mta.py")
+    for name in ("generate_mta.py", "stats.csv"):
+        shutil.copy(SAMPLE / name, tmp_path / name)
     subprocess.run([sys.executable, str(tmp_path / "generate_mta.py")], check=True, capture_output=True)
     made = sorted(p.name for p in (tmp_path / "mta").iterdir())
     assert made == sorted(p.name for p in (SAMPLE / "mta").iterdir())
