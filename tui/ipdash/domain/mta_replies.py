@@ -156,6 +156,5 @@ def _new_reason_item(reply: ReplyCount, count: int) -> FeedItem:
         kind="block-reason",
         metric=reply.rule_id,
         scope=reply.mailbox_provider,
-        value=float(count),
         reason=f"{reply.label}, first seen {reply.day} ({times} in the window)",
     )
