@@ -251,5 +251,11 @@ def test_the_cli_loader_raises_for_unreadable_input(tmp_path: Path) -> None:
 def test_the_sample_data_loads_cleanly() -> None:
     _, dataset = load_dataset_for_cli([], None)
     assert dataset.errors == []
-    assert {info.name for info in dataset.sources} == {"stats.csv", "snds.csv", "ips.toml", "accounts.csv", "mta"}
+    assert {info.name for info in dataset.sources} == {
+        "stats.csv",
+        "snds.csv",
+        "ips.toml",
+        "accounts.csv",
+        "mta",
+    }
     assert all(info.state is SourceState.FRESH for info in dataset.sources)
