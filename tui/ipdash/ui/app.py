@@ -57,6 +57,8 @@ class IpdashApp(App[int]):
         Binding("t", "next_theme", "Theme", id="next_theme"),
         Binding("w", "wizard", "Wizard", id="wizard"),
         Binding("b", "blocklists", "Blocklists", id="blocklists"),
+        Binding("left_square_bracket", "range(-1)", "Shorter range", id="range_shorter"),
+        Binding("right_square_bracket", "range(1)", "Longer range", id="range_longer"),
     ]
 
     def __init__(
@@ -99,6 +101,8 @@ class IpdashApp(App[int]):
         #: Set once the first load is on screen (drawn on the dashboard, or failed and said so):
         #: what tests and scripted runs await instead of guessing when loading began.
         self.ready = asyncio.Event()
+        #: The time range shown (days, None for all the history held): the analysis window.
+        self.range_days: int | None = plan.config.window_days
 
     @property
     def presets(self) -> dict[str, Preset]:
@@ -191,20 +195,28 @@ class IpdashApp(App[int]):
     def _analysed(self, dataset: Dataset, checks: CheckResults) -> DataReady:
         """Runs in a worker thread: the one analysis every surface uses, for one state of the data."""
         from ipdash.domain.analysis import analyse
+        from ipdash.domain.time_range import range_window
 
-        now = self.clock()
+        now, days = self.clock(), self.range_days
+        window = range_window(dataset, days, today=now.date())
         shown = self.data  # the last analysis: its metrics are reused where the records did not change
         analysis = analyse(
             dataset,
             self.plan.config,
             self.presets,
             checks=checks,
+            window=window,
             today=now.date(),
             previous=shown.analysis if shown is not None else None,
             receiver=self.receiver,
         )
         return DataReady(
-            dataset, analysis, now, origin=self.origin, replay_day=self.replay_day if self.demo else None
+            dataset,
+            analysis,
+            now,
+            origin=self.origin,
+            replay_day=self.replay_day if self.demo else None,
+            range_days=days,
         )
 
     def on_load_progress(self, message: LoadProgress) -> None:
@@ -376,6 +388,19 @@ class IpdashApp(App[int]):
             drafts=drafts,
         )
         self.call_from_thread(self.push_screen, screen)
+
+    def action_range(self, step: int) -> None:
+        from ipdash.domain.time_range import stepped
+
+        self.set_range(stepped(self.range_days, step))
+
+    def set_range(self, days: int | None) -> None:
+        """Show another time range: every panel follows, through one new analysis."""
+        from ipdash.domain.time_range import range_label
+
+        self.range_days = days
+        self.notify(f"Time range: {range_label(days)}", timeout=2)
+        self.reanalyse()
 
     def action_next_theme(self) -> None:
         self.theme = next_theme(self.theme_names, self.theme) or self.theme

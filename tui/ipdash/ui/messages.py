@@ -24,6 +24,8 @@ class DataReady(Message):
     loaded_at: datetime
     origin: str = ""  # "sample data", "2 CSV files", "config ~/.config/ipdash/config.toml"
     replay_day: date | None = None
+    #: The time range asked for (days; None: all the history held); the window is analysis.window.
+    range_days: int | None = 7
     warmups: dict[str, WarmupProgress] = field(init=False)
 
     def __post_init__(self) -> None:

@@ -38,6 +38,8 @@ def help_sections(app_bindings: Iterable[BindingType]) -> list[tuple[str, list[B
 
 
 def palette_commands(app: IpdashApp) -> Iterator[SystemCommand]:
+    from ipdash.ui.time_range import range_commands
+
     dashboard = app.dashboard
     yield SystemCommand("Refresh now", "Re-read every source (r)", app.action_refresh)
     yield SystemCommand("Check blocklists and rDNS", "Check every IP now (b)", app.action_blocklists)
@@ -54,3 +56,4 @@ def palette_commands(app: IpdashApp) -> Iterator[SystemCommand]:
             f"Sort the IP table by {label}, worst first" if key != "ip" else "Sort the IP table by address",
             lambda key=key: dashboard.table.sort_by(key, reverse=key not in ("ip", "score")),
         )
+    yield from range_commands(app)

@@ -16,6 +16,7 @@ from textual.widgets import DataTable, Footer, Input, Static, TabbedContent, Tab
 
 from ipdash.ui.gc_pauses import bulk_allocation
 from ipdash.ui.messages import DataReady
+from ipdash.ui.tones import plain
 from ipdash.ui.widgets.accounts_panel import AccountsPanel
 from ipdash.ui.widgets.breach_feed import BreachFeed
 from ipdash.ui.widgets.domains_panel import DomainsPanel, DomainsView
@@ -128,14 +129,17 @@ class DashboardScreen(Screen[None]):
         title = Text("ipdash", style="bold")
         title.append(f"  {data.origin}")
         if window:
-            title.append(f"  window {window.start} .. {window.end} ({window.days} days)")
+            from ipdash.domain.time_range import short_label
+
+            title.append(f"  range {short_label(data.range_days)} ([ ]): {window.start} .. {window.end}")
+            title.append(f" ({window.days} days)")
         if data.replay_day:
             title.append(f"  ▶ demo replay: {data.replay_day}")
         self.query_one("#title-bar", Static).update(title)
         from ipdash.ui.widgets.blocklist_panel import blocklist_cells  # judging code: not on first frame
 
         self.table.show(data.analysis, data.warmups, blocklist_cells(data.analysis, self.checking))
-        self.query_one(BreachFeed).show(data.analysis.feed)
+        self._show_feed()
         self.query_one(AccountsPanel).show(data.analysis.accounts)
         self._show_warmups()
         self.refresh_sources()  # the Sources tab may have been opened before the data arrived
@@ -149,6 +153,17 @@ class DashboardScreen(Screen[None]):
     def show_progress(self, label: str, done: int, total: int) -> None:
         if self._mounted:  # progress can arrive before the screen is composed (slow machines)
             self.query_one(StatusBar).show_progress(label, done, total)
+
+    def _show_feed(self) -> None:
+        """The breaches feed follows the filter: only the lines of the IPs the table shows."""
+        if self.data is None:
+            return
+        from ipdash.ui.widgets.row_search import filtered_feed
+
+        table = self.table
+        self.query_one(BreachFeed).show(
+            filtered_feed(self.data.analysis.feed, table.visible_ips(), table.filter_text)
+        )
 
     def show_checking(self, checking: frozenset[str], done: int, total: int) -> None:
         """A blocklist run started or moved on: "… checking" cells, and its progress in the status bar."""
@@ -228,6 +243,10 @@ class DashboardScreen(Screen[None]):
         if self.data is None or ip is None:
             for part in ("facts", "score", "breakdown", "providers", "breaches"):
                 self.query_one(f"#side-{part}", Static).update("")
+            self.query_one("#side").border_title = "Selected IP"
+            if self.data is not None and self.data.analysis.ips and self.table.filter_text:
+                note = f"No IP matches “{self.table.filter_text}” (escape clears the filter)."
+                self.query_one("#side-facts", Static).update(plain(note, "italic"))
             if self.data is not None and not self.data.analysis.ips:
                 self.query_one("#side-facts", Static).update(self._no_data_text())
             return
@@ -316,6 +335,7 @@ class DashboardScreen(Screen[None]):
         text, self.pending_filter = self.pending_filter, None
         self.filters_applied += 1
         self.table.set_filter(text)
+        self._show_feed()
         self.show_selected()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

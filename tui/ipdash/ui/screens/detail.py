@@ -15,6 +15,7 @@ from ipdash.ui.messages import DataReady
 from ipdash.ui.tones import toned
 from ipdash.ui.widgets.blocklist_panel import BlocklistPanel
 from ipdash.ui.widgets.charts import RateChart, VolumeChart
+from ipdash.ui.widgets.ip_charts import chart_levels, ip_chart_data
 from ipdash.ui.widgets.ip_panels import (
     breaches_text,
     facts_text,
@@ -26,7 +27,6 @@ from ipdash.ui.widgets.ip_panels import (
 from ipdash.ui.widgets.reasons_panel import reasons_table
 from ipdash.ui.widgets.warmup_panel import WarmupCard
 
-CHART_DAYS = 60
 ONE_COLUMN_BELOW = 120  # terminal columns under which the detail stacks its two columns
 _SNDS_TONES = {"GREEN": ("● GREEN", "ok"), "YELLOW": ("◐ YELLOW", "warn"), "RED": ("✗ RED", "bad")}
 
@@ -63,9 +63,10 @@ class IpDetailScreen(Screen[None]):
             yield BlocklistPanel(id="detail-blocklists")
             yield Static(id="detail-reasons")
             yield Static(id="detail-domains")
+            yield VolumeChart(id="chart-volume", classes="detail-chart")
             with Horizontal(id="detail-charts"):
-                yield VolumeChart(id="chart-volume")
-                yield RateChart(id="chart-rates")
+                yield RateChart("bounce_rate", id="chart-bounce")
+                yield RateChart("complaint_rate", id="chart-complaint")
             yield Static(id="detail-breaches")
             yield Static(id="detail-provenance")
         yield Footer()
@@ -97,9 +98,11 @@ class IpDetailScreen(Screen[None]):
         self._show_warmup(data)
         self._show_checks()
         self._show_domains()
-        daily = analysis.metrics.daily[-CHART_DAYS:]
-        self.query_one(VolumeChart).plot_days(daily)
-        self.query_one(RateChart).plot_days(daily)
+        # The charts span the time range (the analysis window), per mailbox provider.
+        chart = ip_chart_data(analysis)
+        self.query_one(VolumeChart).plot_chart(chart)
+        for rate_chart in self.query(RateChart):
+            rate_chart.plot_chart(chart, chart_levels(self.app, rate_chart.metric))
 
     def _provenance(self, data: DataReady, analysis: IpAnalysis) -> Text:
         from ipdash.ui.stale import stale_note, stale_sources_by_ip

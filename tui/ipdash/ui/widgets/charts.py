@@ -1,59 +1,116 @@
-"""Daily charts for one IP (textual-plotext): volume bars, and bounce / complaint rate lines."""
+"""Daily charts for one IP (textual-plotext), per mailbox provider: volume, and one chart per rate.
+
+Rates and volume never share an axis, and each rate has its own chart, so a 0.07% complaint rate
+is not drawn on a 6% bounce scale. Rate charts carry the warn and critical levels of the IP's
+threshold preset (given by the caller, from the presets the analysis used) as horizontal lines.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from dataclasses import dataclass
 
+from textual.color import Color
 from textual_plotext import PlotextPlot
 
-from ipdash.domain.metrics import Totals
+from ipdash.domain.verdicts import METRIC_LABELS
+from ipdash.ui.widgets.chart_axes import count_label, date_ticks, percent_label, value_ticks
+from ipdash.ui.widgets.chart_data import MIN_DAILY_SENT, ChartData, Line
 
-DailySeries = Sequence[tuple[date, Totals]]
-TICKS = 6
+
+@dataclass(frozen=True, slots=True)
+class Levels:
+    """A metric's warn and critical levels (fractions) and the preset they come from."""
+
+    warn: float | None
+    critical: float | None
+    preset: str
 
 
-def _ticks(days: Sequence[date]) -> tuple[list[int], list[str]]:
-    if not days:
-        return [], []
-    step = max(1, len(days) // TICKS)
-    positions = list(range(0, len(days), step))
-    return positions, [days[i].strftime("%m-%d") for i in positions]
+def _theme_rgb(plot: PlotextPlot, variable: str) -> tuple[int, int, int] | None:
+    value = plot.app.get_css_variables().get(variable)
+    if value is None:
+        return None
+    color = Color.parse(value)
+    return (color.r, color.g, color.b)
+
+
+#: Theme variables the providers' lines are drawn in, in order (never literal colours).
+LINE_COLOURS = ("primary", "accent", "secondary", "foreground", "warning")
+#: Up to this many days each day's value also gets its provider's symbol (a line alone above).
+SYMBOLS_UP_TO_DAYS = 45
+
+
+def _draw_lines(plot: PlotextPlot, lines: Sequence[Line], days: int) -> None:
+    """A braille line per provider in a theme colour; each day's point marked with the provider's
+    symbol (the legend names them) while the range is short enough to read them."""
+    for n, line in enumerate(lines):
+        xs, ys = [x for x, _ in line.points], [y for _, y in line.points]
+        colour = _theme_rgb(plot, LINE_COLOURS[n % len(LINE_COLOURS)])
+        styled: dict[str, object] = {"color": colour} if colour else {}
+        symbols = days <= SYMBOLS_UP_TO_DAYS
+        plot.plt.plot(xs, ys, marker="braille", **({} if symbols else {"label": line.label}), **styled)
+        if symbols:
+            plot.plt.scatter(xs, ys, marker=line.marker, label=f"{line.label}", **styled)
 
 
 class VolumeChart(PlotextPlot):
-    def plot_days(self, daily: DailySeries) -> None:
+    """Sent per day, a line per mailbox provider."""
+
+    def plot_chart(self, data: ChartData) -> None:
         plt = self.plt
         plt.clear_data()
         plt.clear_figure()
-        days = [d for d, _ in daily]
-        plt.title("Sent per day")
-        if daily:
-            plt.bar(list(range(len(days))), [t.sent for _, t in daily], marker="hd")
-            plt.xticks(*_ticks(days))
+        plt.title(f"Sent per day by mailbox provider ({len(data.days)} days)")
+        top = max((y for line in data.volume for _, y in line.points), default=0.0)
+        if top > 0:
+            _draw_lines(self, data.volume, len(data.days))
+            ticks = value_ticks(top)
+            plt.yticks(ticks, [count_label(t) for t in ticks])
+            plt.ylim(0, ticks[-1])
+        plt.xlim(0, max(1, len(data.days) - 1))
+        plt.xticks(*date_ticks(data.days))
         self.refresh()
 
 
 class RateChart(PlotextPlot):
-    def plot_days(self, daily: DailySeries) -> None:
+    """One rate per day, a line per mailbox provider, with the preset's warn and critical lines."""
+
+    def __init__(self, metric: str, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.metric = metric
+
+    def plot_chart(self, data: ChartData, levels: Levels | None) -> None:
         plt = self.plt
         plt.clear_data()
         plt.clear_figure()
-        days = [d for d, _ in daily]
-        plt.title("Bounce % (left, ●) · complaint % (right, ▪)")
-        sending = [(i, t) for i, (_, t) in enumerate(daily) if t.sent > 0]
-        bounce = [(i, t.bounce_rate * 100) for i, t in sending if t.bounce_rate is not None]
-        complaint = [(i, t.complaint_rate * 100) for i, t in sending if t.complaint_rate is not None]
-        if bounce:
-            plt.plot([i for i, _ in bounce], [v for _, v in bounce], marker="●", label="bounce %")
-        if complaint:
-            plt.plot(
-                [i for i, _ in complaint],
-                [v for _, v in complaint],
-                marker="▪",
-                label="complaint %",
-                yside="right",
-            )
-        if days:
-            plt.xticks(*_ticks(days))
+        lines = data.rates.get(self.metric, ())
+        name = METRIC_LABELS.get(self.metric, self.metric)
+        marks = []
+        if levels is not None:
+            marks = [
+                (v, w) for v, w in ((levels.warn, "warn"), (levels.critical, "critical")) if v is not None
+            ]
+        title = f"{name.capitalize()} rate per day, by mailbox provider"
+        if levels is not None and marks:
+            title += f" ({levels.preset} preset)"
+        plt.title(title)
+        top = max([y for line in lines for _, y in line.points] + [v for v, _ in marks], default=0.0)
+        if lines:
+            _draw_lines(self, lines, len(data.days))
+        else:
+            plt.xlabel(f"no day with ≥ {MIN_DAILY_SENT} sent to a provider in this range")
+        right = max(1, len(data.days) - 1)
+        for value, word in marks:
+            color = _theme_rgb(self, "warning" if word == "warn" else "error")
+            styled: dict[str, object] = {"color": color} if color else {}
+            plt.horizontal_line(value, **styled)
+            # Named on the line itself: a level is never told by its colour alone.
+            plt.text(f"{word} {percent_label(value)}", right, value, alignment="right", **styled)
+        if top > 0:
+            ticks = value_ticks(top * 1.1)
+            plt.yticks(ticks, [percent_label(t) for t in ticks])
+            plt.ylim(0, ticks[-1])
+        plt.xlim(0, max(1, len(data.days) - 1))
+        plt.xticks(*date_ticks(data.days))
         self.refresh()

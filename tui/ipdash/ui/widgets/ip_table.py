@@ -139,7 +139,12 @@ class IpTable(DataTable[Text]):
         blocklists: dict[str, tuple[str, str]] | None = None,
     ) -> None:
         """A data update (or a theme change): the cells are formatted again, once."""
+        from ipdash.ui.time_range import range_columns
+
         self.analysis = analysis
+        if (named := range_columns(self.all_columns, analysis.window)) != self.all_columns:
+            self.all_columns = named
+            self.table_columns = range_columns(self.table_columns, analysis.window)
         warmups, blocklists = warmups or {}, blocklists or {}
         self.row_data = {ip: Row(a, warmups.get(ip), blocklists.get(ip)) for ip, a in analysis.ips.items()}
         self._cells = None

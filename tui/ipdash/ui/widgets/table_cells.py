@@ -95,8 +95,11 @@ class TableCells:
         if not words:
             return ips
         if self._haystacks is None:
+            from ipdash.ui.widgets.row_search import row_keywords
+
             self._haystacks = {
-                ip: " ".join(text for text, _ in texts).lower() for ip, texts in self.texts.items()
+                ip: " ".join(text for text, _ in texts).lower() + " " + row_keywords(self.rows[ip])
+                for ip, texts in self.texts.items()
             }
         haystacks = self._haystacks
         return [ip for ip in ips if all(word in haystacks[ip] for word in words)]

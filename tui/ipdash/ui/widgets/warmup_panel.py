@@ -73,6 +73,9 @@ class WarmupChart(PlotextPlot):
             top = max([*caps, *(y for _, y in sent)])
             exponents = range(math.floor(math.log10(min(caps))), math.ceil(math.log10(top)) + 1)
             plt.yticks(list(exponents), [_short_count(10**e) for e in exponents])
+            # The whole plan inside the frame: the axis spans the ticks, not only the points.
+            plt.ylim(exponents[0], max(exponents[-1], exponents[0] + 1))
+            plt.xlim(0.5, len(caps) + 0.5)
             step = max(1, math.ceil(len(labels) / 8))
             plt.xticks(positions[::step], labels[::step])
         self.refresh()
