@@ -21,7 +21,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ipdash.domain.feed import FeedItem
-from ipdash.domain.models import PollResult
+from ipdash.domain.models import PollResult, SourceInfo, SourceState
 from ipdash.sources.alert_command import run_alert_command
 from ipdash.sources.config_file import ConfigError
 from ipdash.sources.providers.base import SECRET_FILTER
@@ -29,6 +29,7 @@ from ipdash.sources.store.base import AlertRecord, HistoryStore
 
 Severity = Literal["warning", "critical"]
 BREACH_SOURCE = "thresholds"
+SOURCES_SOURCE = "sources"
 
 
 class AlertSettings(BaseModel):
@@ -146,6 +147,25 @@ def conditions_from_breaches(breaches: Iterable[FeedItem]) -> list[Condition]:
         )
         for b in breaches
     ]
+
+
+def conditions_from_sources(sources: Iterable[SourceInfo]) -> list[Condition]:
+    """A stale or failed source (a provider whose last poll failed, a file that could not be read):
+    its numbers stop moving, so the verdicts drawn from it age without saying so."""
+    found = []
+    for info in sources:
+        if info.state not in (SourceState.STALE, SourceState.FAILED):
+            continue
+        found.append(
+            Condition(
+                key=f"source:{info.name}",
+                source=SOURCES_SOURCE,
+                severity="critical" if info.state is SourceState.FAILED else "warning",
+                title=f"source {info.name} is {info.state.value}",
+                reason=info.detail or info.state.value,
+            )
+        )
+    return found
 
 
 def _breach_key(breach: FeedItem) -> str:

@@ -27,9 +27,10 @@ def open_configured_store(config: Config, config_path: Path | None) -> HistorySt
     return open_store(store_settings(config.store, config_path))
 
 
-def add_history(dataset: Dataset, store: HistoryStore) -> Dataset:
-    """Stored history under the files' data: a file's record for the same key wins."""
-    history = load_history(store)
+def add_history(dataset: Dataset, store: HistoryStore, *, days: int | None = None) -> Dataset:
+    """Stored history (the last ``days``, all when None) under the files' data: a file's record
+    for the same key wins."""
+    history = load_history(store, days=days)
     history.merge(dataset)
     return history
 

@@ -92,6 +92,9 @@ class IpdashApp(App[int]):
         )
         self._check_redraw_pending = False
         self.domains = DomainsControl(self)
+        from ipdash.ui.alerts import AlertsControl
+
+        self.alerts = AlertsControl(self)
         self.live: LivePolling | None = None
         self._data_lock = threading.Lock()  # the full dataset is replaced, never mutated, under it
         self.theme_names, self.theme_failures = install_themes(
@@ -230,6 +233,8 @@ class IpdashApp(App[int]):
         if self.full_dataset is not None:
             self.blocklists.start(self.full_dataset)  # once: loads the catalog and stored results
         self._show(message)
+        self.alerts.start()  # once: reads the acknowledgements from the store
+        self.alerts.update(message)
 
     def _load_receiver(self, dataset: Dataset) -> ReceiverData | None:
         """DMARC and ARF report folders (config kinds dmarc/arf, the sample data's), beside the files."""
@@ -298,6 +303,7 @@ class IpdashApp(App[int]):
     def on_unmount(self) -> None:
         if self.live is not None:
             self.live.stop()
+        self.alerts.close()
 
     # blocklists ----------------------------------------------------------------
     def action_blocklists(self) -> None:

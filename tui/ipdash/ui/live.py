@@ -89,9 +89,13 @@ def with_history(plan: LoadPlan, dataset: Dataset) -> Dataset:
     cannot be read is a failed "history store" source with its reason (the Sources panel shows it);
     the files' data still loads."""
     from ipdash.sources.live import add_history
+    from ipdash.sources.store import store_settings
 
     try:
-        return add_history(dataset, open_configured_store(plan.config, plan.config_path))
+        store = open_configured_store(plan.config, plan.config_path)
+        retention = store_settings(plan.config.store, plan.config_path).retention_days
+        # as far back as the store keeps ([store] retention_days)
+        return add_history(dataset, store, days=retention)
     except StoreError as error:
         dataset.sources.append(
             SourceInfo(HISTORY_SOURCE, "store", SourceState.FAILED, None, detail=str(error))

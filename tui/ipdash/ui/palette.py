@@ -38,6 +38,7 @@ def help_sections(app_bindings: Iterable[BindingType]) -> list[tuple[str, list[B
 
 
 def palette_commands(app: IpdashApp) -> Iterator[SystemCommand]:
+    from ipdash.ui.export import export_commands
     from ipdash.ui.time_range import range_commands
 
     dashboard = app.dashboard
@@ -57,3 +58,10 @@ def palette_commands(app: IpdashApp) -> Iterator[SystemCommand]:
             lambda key=key: dashboard.table.sort_by(key, reverse=key not in ("ip", "score")),
         )
     yield from range_commands(app)
+    yield from export_commands(app)
+    yield SystemCommand(
+        "Alerts",
+        "The alerts panel: acknowledge with a (6)",
+        lambda: dashboard.action_show_panel("tab-alerts"),
+    )
+    yield SystemCommand("Pool view", "The selected IP's pool, side by side (p)", dashboard.action_pool)

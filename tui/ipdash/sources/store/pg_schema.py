@@ -79,6 +79,10 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE account_days ADD COLUMN delivery_errors TEXT NOT NULL DEFAULT '';
     ALTER TABLE account_days ADD COLUMN compliance TEXT NOT NULL DEFAULT '';
     """,
+    # 3: as SQLite's migration 5: alerts acknowledged on screen.
+    """
+    CREATE TABLE alert_acks (key TEXT PRIMARY KEY, acknowledged_at TIMESTAMPTZ NOT NULL);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -328,6 +328,20 @@ class PostgresStore:
         with self._pool.connection() as db:
             db.execute("DELETE FROM alerts WHERE key = %s", (key,))
 
+    # acknowledgements (the TUI's alerts panel) -------------------------------------------
+    def acknowledged_alerts(self) -> dict[str, datetime]:
+        with self._pool.connection() as db:
+            found = db.execute("SELECT key, acknowledged_at FROM alert_acks").fetchall()
+        return {key: at for key, at in found}
+
+    def acknowledge_alert(self, key: str, at: datetime) -> None:
+        with self._pool.connection() as db:
+            db.execute(
+                """INSERT INTO alert_acks (key, acknowledged_at) VALUES (%s, %s)
+                   ON CONFLICT (key) DO UPDATE SET acknowledged_at = excluded.acknowledged_at""",
+                (key, _aware(at)),
+            )
+
     # coordination ---------------------------------------------------------------------------
     def claim(self, source: str, interval_seconds: float, now: datetime) -> Claim:
         """Try the source's advisory lock on a connection of its own, held while the poll runs."""

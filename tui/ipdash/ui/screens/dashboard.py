@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -18,6 +18,7 @@ from ipdash.ui.gc_pauses import bulk_allocation
 from ipdash.ui.messages import DataReady
 from ipdash.ui.tones import plain
 from ipdash.ui.widgets.accounts_panel import AccountsPanel
+from ipdash.ui.widgets.alerts_panel import AlertsPanel
 from ipdash.ui.widgets.breach_feed import BreachFeed
 from ipdash.ui.widgets.domains_panel import DomainsPanel, DomainsView
 from ipdash.ui.widgets.ip_panels import breaches_text, facts_text, provider_table, score_breakdown, score_text
@@ -27,6 +28,7 @@ from ipdash.ui.widgets.status_bar import StatusBar, sources_table
 if TYPE_CHECKING:
     from ipdash.domain.analysis import IpAnalysis
     from ipdash.domain.models import SourceInfo
+    from ipdash.sources.alert_board import ScreenAlert
 
 
 #: Rows the dashboard keeps for everything but the IP table: title, status, footer, 8 for the panels.
@@ -46,6 +48,9 @@ class DashboardScreen(Screen[None]):
         Binding("4", "show_panel('tab-domains')", "Domains", show=False, id="panel_domains"),
         Binding("5", "show_panel('tab-accounts')", "Account & domains", show=False, id="panel_accounts"),
         Binding("e", "row_errors", "Row errors", show=False, id="row_errors"),
+        Binding("6", "show_panel('tab-alerts')", "Alerts", show=False, id="panel_alerts"),
+        Binding("a", "acknowledge", "Acknowledge alert", show=False, id="acknowledge"),
+        Binding("p", "pool", "Pool view", show=False, id="pool"),
     ]
 
     #: Seconds of quiet after a keystroke before the table filters: a burst of typing filters once.
@@ -87,6 +92,8 @@ class DashboardScreen(Screen[None]):
                     yield DomainsPanel(id="domains-panel")
                 with TabPane("5 Account & domains", id="tab-accounts"), VerticalScroll():
                     yield AccountsPanel(id="accounts-panel")
+                with TabPane("6 Alerts", id="tab-alerts"):
+                    yield AlertsPanel(id="alerts-panel")
         yield StatusBar(self.clock, id="status")
         yield Footer()
 
@@ -97,6 +104,9 @@ class DashboardScreen(Screen[None]):
         self._mounted = True
         if self.data is not None:  # it arrived before the screen was composed (a slow machine)
             self.show_data(self.data)
+        control = getattr(self.app, "alerts", None)
+        if control is not None and control.alerts:
+            self.show_alerts(control.alerts, control.problem)
 
     def on_unmount(self) -> None:
         self._mounted = False  # the app is closing: late data has nowhere to go
@@ -177,6 +187,33 @@ class DashboardScreen(Screen[None]):
             analysis = self.data.analysis
             self.table.show(analysis, self.data.warmups, blocklist_cells(analysis, checking))
 
+    def show_alerts(self, alerts: Sequence[ScreenAlert], note: str = "") -> None:
+        if not self._mounted:
+            return
+        self.query_one(AlertsPanel).show(alerts, note)
+        new = sum(1 for alert in alerts if not alert.acknowledged)
+        self.query_one(TabbedContent).get_tab("tab-alerts").label = f"6 Alerts ({new})" if new else "6 Alerts"
+
+    def action_acknowledge(self) -> None:
+        """`a`: acknowledge the alert under the cursor in the Alerts tab (the tab opens first)."""
+        tabs = self.query_one(TabbedContent)
+        if tabs.active != "tab-alerts":
+            tabs.active = "tab-alerts"
+            self.query_one(AlertsPanel).focus()  # arrows and j/k pick the alert to acknowledge
+            return
+        alert = self.query_one(AlertsPanel).highlighted
+        if alert is not None:
+            self.app.alerts.acknowledge(alert)  # type: ignore[attr-defined]
+
+    def action_pool(self) -> None:
+        """`p`: the selected IP's pool, its IPs side by side."""
+        ip = self.table.selected_ip
+        if ip is None or self.data is None:
+            return
+        from ipdash.ui.screens.pool import PoolScreen
+
+        self.app.push_screen(PoolScreen(self.data, ip))
+
     def action_show_panel(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
 
@@ -185,7 +222,9 @@ class DashboardScreen(Screen[None]):
             self._show_warmups()
         elif event.pane.id == "tab-sources":
             self.refresh_sources()
-        self.set_class(event.pane.id == "tab-domains", "-wide-panel")  # domains × checks needs the width
+        self.set_class(
+            event.pane.id in ("tab-domains", "tab-alerts"), "-wide-panel"
+        )  # domains × checks needs the width
         self._start_domain_checks()
 
     def set_domains(self, view: DomainsView) -> None:

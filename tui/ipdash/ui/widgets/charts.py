@@ -55,13 +55,15 @@ def _draw_lines(plot: PlotextPlot, lines: Sequence[Line], days: int) -> None:
 
 
 class VolumeChart(PlotextPlot):
-    """Sent per day, a line per mailbox provider."""
+    """Sent per day, a line per mailbox provider (or per IP: ``by``)."""
+
+    by = "mailbox provider"
 
     def plot_chart(self, data: ChartData) -> None:
         plt = self.plt
         plt.clear_data()
         plt.clear_figure()
-        plt.title(f"Sent per day by mailbox provider ({len(data.days)} days)")
+        plt.title(f"Sent per day by {self.by} ({len(data.days)} days)")
         top = max((y for line in data.volume for _, y in line.points), default=0.0)
         if top > 0:
             _draw_lines(self, data.volume, len(data.days))
@@ -75,6 +77,8 @@ class VolumeChart(PlotextPlot):
 
 class RateChart(PlotextPlot):
     """One rate per day, a line per mailbox provider, with the preset's warn and critical lines."""
+
+    by = "mailbox provider"
 
     def __init__(self, metric: str, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -91,7 +95,7 @@ class RateChart(PlotextPlot):
             marks = [
                 (v, w) for v, w in ((levels.warn, "warn"), (levels.critical, "critical")) if v is not None
             ]
-        title = f"{name.capitalize()} rate per day, by mailbox provider"
+        title = f"{name.capitalize()} rate per day, by {self.by}"
         if levels is not None and marks:
             title += f" ({levels.preset} preset)"
         plt.title(title)
