@@ -230,3 +230,13 @@ def test_hostile_text_is_stored_as_data(store: PostgresStore) -> None:
     hostile = DailyStat(DAY, "192.0.2.10", "x'); DROP TABLE daily_stats; --\t\n\\N", sent=1, source="sg")
     store.save_poll(poll(stats=(hostile,)))
     assert store.load().stats[(DAY, hostile.ip, hostile.mailbox_provider)] == hostile
+
+
+def test_acknowledgements_survive_reopening(pg_url: str) -> None:
+    with PostgresStore(pg_url) as store:
+        store.acknowledge_alert("breach:192.0.2.1:all:bounce_rate@2026-11-19", T0)
+        store.acknowledge_alert("breach:192.0.2.1:all:bounce_rate@2026-11-19", T0 + timedelta(hours=1))
+    with PostgresStore(pg_url) as store:
+        assert store.acknowledged_alerts() == {
+            "breach:192.0.2.1:all:bounce_rate@2026-11-19": T0 + timedelta(hours=1)
+        }

@@ -202,7 +202,7 @@ def test_migration_from_the_first_schema_keeps_the_data(tmp_path: Path) -> None:
     raw.commit()
     raw.close()
     with SqliteStore(path) as store:
-        assert current_version(sqlite3.connect(path)) == SCHEMA_VERSION == 4
+        assert current_version(sqlite3.connect(path)) == SCHEMA_VERSION == 5
         assert store.load().stats[(date(2024, 1, 2), "192.0.2.1", "all")].sent == 123
         [run] = store.source_runs()
         assert run.consecutive_failures == 0 and run.ok
