@@ -89,3 +89,34 @@ def test_dashboard_tabs(snap_compare: Callable[..., bool], make_app: Callable[..
         await pilot.pause()
 
     assert snap_compare(make_app(), terminal_size=(160, 48), run_before=run_before)
+
+
+def test_alerts_tab(snap_compare: Callable[..., bool], make_app: Callable[..., object]) -> None:
+    async def run_before(pilot: Pilot[int]) -> None:
+        await _settle(pilot)
+        await pilot.press("a", "a", "j")  # open the tab, acknowledge the first alert, move on
+        await _settle(pilot)
+
+    assert snap_compare(make_app(), terminal_size=(160, 48), run_before=run_before)
+
+
+def test_pool_view(snap_compare: Callable[..., bool], make_app: Callable[..., object]) -> None:
+    async def run_before(pilot: Pilot[int]) -> None:
+        await _settle(pilot)
+        await pilot.press("j", "j", "j", "p")  # the marketing pool: a warming IP beside a complaint problem
+        await _settle(pilot)
+
+    assert snap_compare(make_app(), terminal_size=(160, 48), run_before=run_before)
+
+
+def test_ip_detail_charts_over_all_the_history(
+    snap_compare: Callable[..., bool], make_app: Callable[..., object]
+) -> None:
+    async def run_before(pilot: Pilot[int]) -> None:
+        await _settle(pilot)
+        await pilot.press(*["right_square_bracket"] * 4, "j", "j", "j", "j", "j", "enter")  # all; 203.0.113.20
+        await _settle(pilot)
+        await pilot.press("end")
+        await _settle(pilot)
+
+    assert snap_compare(make_app(), terminal_size=(160, 48), run_before=run_before)

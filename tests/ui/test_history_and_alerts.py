@@ -186,3 +186,16 @@ async def test_export_writes_what_is_shown_and_names_the_files(make_app: Callabl
             assert [row["ip"] for row in csv.DictReader(handle)] == ["203.0.113.20", "203.0.113.21"]
         notes = [str(n.message) for n in app._notifications]
         assert any(str(export_dir()) in note for note in notes)
+
+
+async def test_another_range_shown_never_fires_or_hides_alerts(make_app: Callable[..., IpdashApp]) -> None:
+    async with make_app().run_test(size=(160, 48)) as pilot:
+        app = await loaded(pilot)
+        before = [alert.key for alert in app.alerts.alerts]
+        await pilot.press("left_square_bracket", "left_square_bracket")  # 1 day
+        await settle(pilot)
+        await pilot.press(*["right_square_bracket"] * 5)  # all
+        await settle(pilot)
+        assert app.data is not None and app.data.range_days is None
+        assert [alert.key for alert in app.alerts.alerts] == before  # judged at the configured window
+        assert not any("new alert" in str(n.title) for n in app._notifications)

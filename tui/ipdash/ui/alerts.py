@@ -80,7 +80,7 @@ class AlertsControl:
         self._data = data
         now = self.app.clock()
         alerts = screen_alerts(
-            data.analysis.feed,
+            data.analysis.feed if data.alert_feed is None else data.alert_feed,
             data.dataset.sources,
             acknowledged=self.acknowledged,
             first_seen=self.first_seen,

@@ -57,8 +57,8 @@ class IpdashApp(App[int]):
         Binding("t", "next_theme", "Theme", id="next_theme"),
         Binding("w", "wizard", "Wizard", id="wizard"),
         Binding("b", "blocklists", "Blocklists", id="blocklists"),
-        Binding("left_square_bracket", "range(-1)", "Shorter range", id="range_shorter"),
-        Binding("right_square_bracket", "range(1)", "Longer range", id="range_longer"),
+        Binding("left_square_bracket", "range(-1)", "Shorter range", show=False, id="range_shorter"),
+        Binding("right_square_bracket", "range(1)", "Longer range", show=False, id="range_longer"),
     ]
 
     def __init__(
@@ -185,8 +185,15 @@ class IpdashApp(App[int]):
         """Filter and analyse in a thread, as of the replay day now; the newest request wins."""
         day = self.replay_day
         checks = self._check_results()  # a snapshot taken on the loop: results change there
+
+        def work() -> None:
+            analysed = self._analysed(self._as_shown(full, day), checks)
+            # A thread runs on when a newer request cancels it: its older result must not land last.
+            if not get_current_worker().is_cancelled:
+                self.post_message(analysed)
+
         self.run_worker(
-            lambda: self.post_message(self._analysed(self._as_shown(full, day), checks)),
+            work,
             thread=True,
             exclusive=True,
             group="replay",
@@ -213,6 +220,12 @@ class IpdashApp(App[int]):
             previous=shown.analysis if shown is not None else None,
             receiver=self.receiver,
         )
+        # Alerts are judged as `ipdash poll` judges them, over the configured window, whatever range is shown.
+        alert_feed = None
+        if days != self.plan.config.window_days:
+            alert_feed = analyse(
+                dataset, self.plan.config, self.presets, checks=checks, today=now.date()
+            ).feed
         return DataReady(
             dataset,
             analysis,
@@ -220,6 +233,7 @@ class IpdashApp(App[int]):
             origin=self.origin,
             replay_day=self.replay_day if self.demo else None,
             range_days=days,
+            alert_feed=alert_feed,
         )
 
     def on_load_progress(self, message: LoadProgress) -> None:

@@ -10,6 +10,7 @@ from textual.message import Message
 
 if TYPE_CHECKING:
     from ipdash.domain.analysis import Analysis
+    from ipdash.domain.feed import FeedItem
     from ipdash.domain.models import Dataset
     from ipdash.domain.warmup import WarmupProgress
 
@@ -26,6 +27,8 @@ class DataReady(Message):
     replay_day: date | None = None
     #: The time range asked for (days; None: all the history held); the window is analysis.window.
     range_days: int | None = 7
+    #: The feed at the configured window, when the range shown is another one (alerts judge that one).
+    alert_feed: tuple[FeedItem, ...] | None = None
     warmups: dict[str, WarmupProgress] = field(init=False)
 
     def __post_init__(self) -> None:
