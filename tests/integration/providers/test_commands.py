@@ -151,3 +151,31 @@ def test_webhook_gets_slack_compatible_json(tmp_path: Path, api: FakeApi, env: N
     posts = [call.json() for call in api.calls("POST", "/hooks/secret-path")]
     assert posts and all(set(post) == {"text"} for post in posts)
     assert any("1.1.1.0 listed on snds-blocked" in post["text"] for post in posts)
+
+
+def test_a_source_that_stops_answering_is_alerted_then_recovers(
+    tmp_path: Path, api: FakeApi, env: None
+) -> None:
+    sink = tmp_path / "alerts.jsonl"
+    script = f"import sys; open({str(sink)!r}, 'a').write(sys.stdin.read() + '\\n')"
+    config = write_config(
+        tmp_path, api, alerts=f"\n[alerts]\ncommand = {json.dumps([sys.executable, '-c', script])}\n"
+    )
+    routes(api, status=b"")
+
+    def sent(event: str) -> list[dict[str, object]]:
+        lines = sink.read_text().splitlines() if sink.exists() else []
+        return [
+            a for a in map(json.loads, lines) if a["event"] == event and str(a["key"]).startswith("source:")
+        ]
+
+    run("poll", "--once", "--config", str(config))
+    assert sent("alert") == []
+    api.route("GET", "/snds/ipStatus.aspx", Reply(500, body="down"))
+    run("poll", "--once", "--config", str(config))
+    [alert] = sent("alert")  # the TUI's alerts panel shows the same condition (sources.alerts)
+    assert alert["key"] == "source:snds" and alert["severity"] == "warning"
+    assert "stale" in str(alert["title"])
+    api.route("GET", "/snds/ipStatus.aspx", Reply(body=b""))
+    run("poll", "--once", "--config", str(config))
+    assert [a["key"] for a in sent("recovery")] == ["source:snds"]

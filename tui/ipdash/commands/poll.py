@@ -26,12 +26,14 @@ from ipdash.domain.models import PollResult
 from ipdash.exit_codes import EXIT_INCOMPLETE, EXIT_OK
 from ipdash.sources.alerts import (
     BREACH_SOURCE,
+    SOURCES_SOURCE,
     AlertDispatcher,
     AlertSettings,
     Condition,
     alert_settings,
     conditions_from_breaches,
     conditions_from_result,
+    conditions_from_sources,
 )
 from ipdash.sources.config_file import ConfigError, load_config
 from ipdash.sources.providers.base import ProviderSource, utc_now
@@ -207,7 +209,7 @@ async def _after_poll(
     breaches = await asyncio.to_thread(_breaches, config, store)
     if breaches is not None:
         conditions.extend(breaches)
-        evaluated.add(BREACH_SOURCE)
+        evaluated.update((BREACH_SOURCE, SOURCES_SOURCE))
     await dispatcher.process(conditions, evaluated, utc_now())
     undelivered = list(dispatcher.errors)
     for error in undelivered:
@@ -232,7 +234,7 @@ def _breaches(config: Config, store: HistoryStore) -> list[Condition] | None:
     try:
         return conditions_from_breaches(
             analyse(dataset, config, threshold_presets(), checks=checks, today=date.today()).all_breaches()
-        )
+        ) + conditions_from_sources(dataset.sources)  # a source whose last poll failed: stale
     except UnknownPresetError as error:
         echo(f"ipdash poll: breaches not judged: {error}", err=True)
         return None

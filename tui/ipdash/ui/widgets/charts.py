@@ -7,6 +7,7 @@ threshold preset (given by the caller, from the presets the analysis used) as ho
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -37,21 +38,28 @@ def _theme_rgb(plot: PlotextPlot, variable: str) -> tuple[int, int, int] | None:
 
 #: Theme variables the providers' lines are drawn in, in order (never literal colours).
 LINE_COLOURS = ("primary", "accent", "secondary", "foreground", "warning")
-#: Up to this many days each day's value also gets its provider's symbol (a line alone above).
+#: Up to this many days every day's point carries its provider's symbol; past it, some of them.
 SYMBOLS_UP_TO_DAYS = 45
+SYMBOLS_ALONG_A_LINE = 15
+#: The axis starts this fraction below 0, so a 0 line is drawn inside the frame, not over its edge.
+ZERO_MARGIN = 0.04
 
 
 def _draw_lines(plot: PlotextPlot, lines: Sequence[Line], days: int) -> None:
-    """A braille line per provider in a theme colour; each day's point marked with the provider's
-    symbol (the legend names them) while the range is short enough to read them."""
+    """A braille line per provider in a theme colour, with the provider's symbol on its points (on
+    every point while the range is short, on about SYMBOLS_ALONG_A_LINE of them past that), so the
+    lines are told apart by shape as well as colour; the legend names the symbols."""
+    every = 1 if days <= SYMBOLS_UP_TO_DAYS else math.ceil(days / SYMBOLS_ALONG_A_LINE)
     for n, line in enumerate(lines):
         xs, ys = [x for x, _ in line.points], [y for _, y in line.points]
         colour = _theme_rgb(plot, LINE_COLOURS[n % len(LINE_COLOURS)])
         styled: dict[str, object] = {"color": colour} if colour else {}
-        symbols = days <= SYMBOLS_UP_TO_DAYS
-        plot.plt.plot(xs, ys, marker="braille", **({} if symbols else {"label": line.label}), **styled)
-        if symbols:
-            plot.plt.scatter(xs, ys, marker=line.marker, label=f"{line.label}", **styled)
+        plot.plt.plot(xs, ys, marker="braille", **styled)
+        # Offset per line, so symbols of lines lying on each other do not all land on the same days.
+        marked = [(x, y) for i, (x, y) in enumerate(line.points) if (i + n) % every == 0]
+        plot.plt.scatter(
+            [x for x, _ in marked], [y for _, y in marked], marker=line.marker, label=line.label, **styled
+        )
 
 
 class VolumeChart(PlotextPlot):
@@ -69,7 +77,7 @@ class VolumeChart(PlotextPlot):
             _draw_lines(self, data.volume, len(data.days))
             ticks = value_ticks(top)
             plt.yticks(ticks, [count_label(t) for t in ticks])
-            plt.ylim(0, ticks[-1])
+            plt.ylim(-ticks[-1] * ZERO_MARGIN, ticks[-1])
         plt.xlim(0, max(1, len(data.days) - 1))
         plt.xticks(*date_ticks(data.days))
         self.refresh()
@@ -114,7 +122,7 @@ class RateChart(PlotextPlot):
         if top > 0:
             ticks = value_ticks(top * 1.1)
             plt.yticks(ticks, [percent_label(t) for t in ticks])
-            plt.ylim(0, ticks[-1])
+            plt.ylim(-ticks[-1] * ZERO_MARGIN, ticks[-1])
         plt.xlim(0, max(1, len(data.days) - 1))
         plt.xticks(*date_ticks(data.days))
         self.refresh()
