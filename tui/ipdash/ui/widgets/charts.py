@@ -53,13 +53,17 @@ def _draw_lines(plot: PlotextPlot, lines: Sequence[Line], days: int) -> None:
     for n, line in enumerate(lines):
         xs, ys = [x for x, _ in line.points], [y for _, y in line.points]
         colour = _theme_rgb(plot, LINE_COLOURS[n % len(LINE_COLOURS)])
-        styled: dict[str, object] = {"color": colour} if colour else {}
-        plot.plt.plot(xs, ys, marker="braille", **styled)
+        plot.plt.plot(xs, ys, marker="braille", color=colour)
         # Offset per line, so symbols of lines lying on each other do not all land on the same days.
         marked = [(x, y) for i, (x, y) in enumerate(line.points) if (i + n) % every == 0]
         plot.plt.scatter(
-            [x for x, _ in marked], [y for _, y in marked], marker=line.marker, label=line.label, **styled
+            [x for x, _ in marked], [y for _, y in marked], marker=line.marker, label=line.label, color=colour
         )
+
+
+def _date_axis(plot: PlotextPlot, data: ChartData) -> None:
+    positions, labels = date_ticks(data.days)
+    plot.plt.xticks([float(p) for p in positions], labels)
 
 
 class VolumeChart(PlotextPlot):
@@ -79,7 +83,7 @@ class VolumeChart(PlotextPlot):
             plt.yticks(ticks, [count_label(t) for t in ticks])
             plt.ylim(-ticks[-1] * ZERO_MARGIN, ticks[-1])
         plt.xlim(0, max(1, len(data.days) - 1))
-        plt.xticks(*date_ticks(data.days))
+        _date_axis(self, data)
         self.refresh()
 
 
@@ -115,14 +119,13 @@ class RateChart(PlotextPlot):
         right = max(1, len(data.days) - 1)
         for value, word in marks:
             color = _theme_rgb(self, "warning" if word == "warn" else "error")
-            styled: dict[str, object] = {"color": color} if color else {}
-            plt.horizontal_line(value, **styled)
+            plt.horizontal_line(value, color=color)
             # Named on the line itself: a level is never told by its colour alone.
-            plt.text(f"{word} {percent_label(value)}", right, value, alignment="right", **styled)
+            plt.text(f"{word} {percent_label(value)}", right, value, alignment="right", color=color)
         if top > 0:
             ticks = value_ticks(top * 1.1)
             plt.yticks(ticks, [percent_label(t) for t in ticks])
             plt.ylim(-ticks[-1] * ZERO_MARGIN, ticks[-1])
         plt.xlim(0, max(1, len(data.days) - 1))
-        plt.xticks(*date_ticks(data.days))
+        _date_axis(self, data)
         self.refresh()
