@@ -199,3 +199,21 @@ async def test_another_range_shown_never_fires_or_hides_alerts(make_app: Callabl
         assert app.data is not None and app.data.range_days is None
         assert [alert.key for alert in app.alerts.alerts] == before  # judged at the configured window
         assert not any("new alert" in str(n.title) for n in app._notifications)
+
+
+async def test_a_store_that_cannot_open_keeps_acknowledgements_for_the_session_and_says_so(
+    make_app: Callable[..., IpdashApp],
+    tmp_path,
+    monkeypatch,  # type: ignore[no-untyped-def]
+) -> None:
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("")
+    monkeypatch.setenv("XDG_DATA_HOME", str(blocker))  # the data dir cannot be created
+    async with make_app().run_test(size=(160, 48)) as pilot:
+        app = await loaded(pilot)
+        panel = app.dashboard.query_one(AlertsPanel)
+        assert app.alerts.store is None and "acknowledgements not kept" in app.alerts.problem
+        assert "acknowledgements not kept" in str(panel.border_subtitle)
+        await pilot.press("a", "a")
+        await settle(pilot)
+        assert sum(alert.acknowledged for alert in panel.alerts) == 1  # for this session
