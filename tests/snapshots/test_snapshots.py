@@ -114,7 +114,8 @@ def test_ip_detail_charts_over_all_the_history(
 ) -> None:
     async def run_before(pilot: Pilot[int]) -> None:
         await _settle(pilot)
-        await pilot.press(*["right_square_bracket"] * 4, "j", "j", "j", "j", "j", "enter")  # all; 203.0.113.20
+        # the range "all", then 203.0.113.20
+        await pilot.press(*["right_square_bracket"] * 4, "j", "j", "j", "j", "j", "enter")
         await _settle(pilot)
         await pilot.press("end")
         await _settle(pilot)
