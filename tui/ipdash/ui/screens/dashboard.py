@@ -192,7 +192,7 @@ class DashboardScreen(Screen[None]):
             return
         self.query_one(AlertsPanel).show(alerts, note)
         new = sum(1 for alert in alerts if not alert.acknowledged)
-        self.query_one(TabbedContent).get_tab("tab-alerts").label = f"6 Alerts ({new})" if new else "6 Alerts"
+        self.query_one(TabbedContent).get_tab("tab-alerts").label = f"6 Alerts {new}" if new else "6 Alerts"
 
     def action_acknowledge(self) -> None:
         """`a`: acknowledge the alert under the cursor in the Alerts tab (the tab opens first)."""
