@@ -10,9 +10,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from ipdash.sources.alert_board import ScreenAlert, newly_fired, screen_alerts
-
 if TYPE_CHECKING:
+    from ipdash.sources.alert_board import ScreenAlert
     from ipdash.sources.alerts import Severity
     from ipdash.sources.store.base import HistoryStore
     from ipdash.ui.app import IpdashApp
@@ -76,6 +75,8 @@ class AlertsControl:
 
     def update(self, data: DataReady, *, announce: bool = True) -> None:
         """New analysis: the alerts as they stand; those that fired since the last one are announced."""
+        from ipdash.sources.alert_board import newly_fired, screen_alerts  # not on the first frame's path
+
         first = self._data is None
         self._data = data
         now = self.app.clock()

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import DataTable
 
-from ipdash.sources.alert_board import ScreenAlert
 from ipdash.ui.tones import plain, toned
 from ipdash.ui.widgets.bulk_rows import place_rows
+
+if TYPE_CHECKING:
+    from ipdash.sources.alert_board import ScreenAlert
 
 _SEVERITY = {"critical": ("✗ critical", "bad"), "warning": ("▲ warn", "warn")}
 
