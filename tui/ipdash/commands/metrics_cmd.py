@@ -43,6 +43,7 @@ def serve(config_path: Path | None, listen: str, max_ips: int, refresh: float) -
 
     from ipdash.commands._metrics import IpdashCollector
     from ipdash.sources.live import StoreError, add_history, open_configured_store
+    from ipdash.sources.store import HistoryReader
     from ipdash.sources.loader import LoadPlan, load_dataset, plan_from_inputs
     from ipdash.sources.reference_data import threshold_presets
 
@@ -56,12 +57,13 @@ def serve(config_path: Path | None, listen: str, max_ips: int, refresh: float) -
     except (ConfigError, StoreError) as error:
         fail_usage(str(error))
         return
+    history = None if store is None else HistoryReader(store)  # each refresh reads what changed
 
     def load() -> tuple[Dataset, list[SourceRun]]:
         dataset = load_dataset(plan)
-        if store is None:
+        if store is None or history is None:
             return dataset, []
-        return add_history(dataset, store), store.source_runs()
+        return add_history(dataset, history), store.source_runs()
 
     registry = CollectorRegistry()
     registry.register(IpdashCollector(load, config, threshold_presets(), max_ips=max_ips, refresh=refresh))

@@ -1,7 +1,8 @@
 """`ipdash poll`: the pollers without the TUI, for cron or systemd, writing the history store.
 
 `--once` polls every source once and exits (0 all worked, 3 some failed or an alert was not
-delivered); without it,
+delivered); on a shared store it claims each source as the daemon does, so two runs never fetch one
+source twice in an interval. Without it,
 each source is polled on its interval until SIGINT/SIGTERM. After each poll, new
 listings, SNDS verdicts, account problems and threshold breaches are alerted.
 """
@@ -13,7 +14,9 @@ import json
 import os
 import signal
 import sys
-from datetime import date, timedelta
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import click
@@ -39,14 +42,15 @@ from ipdash.sources.config_file import ConfigError, load_config
 from ipdash.sources.providers.base import ProviderSource, utc_now
 from ipdash.sources.providers.polling import Poller, configured_sources, fetch_safely
 from ipdash.sources.store import (
+    HistoryReader,
     HistoryStore,
     SqliteStore,
     StoreDamaged,
     StoreError,
-    load_history,
     open_store,
     store_settings,
 )
+from ipdash.sources.store.base import Claim, PollCoordinator
 
 
 @click.command()
@@ -55,12 +59,19 @@ from ipdash.sources.store import (
 )
 @click.option("--once", is_flag=True, help="Poll every source once, then exit.")
 @click.option(
+    "--force",
+    is_flag=True,
+    help="With --once and a shared store: poll sources another process polled within their interval "
+    "(never one it is polling now).",
+)
+@click.option(
     "--format", "output_format", type=click.Choice(["table", "json"]), default="table", show_default=True
 )
-def poll(config_path: Path | None, once: bool, output_format: str) -> None:
+def poll(config_path: Path | None, once: bool, force: bool, output_format: str) -> None:
     """Poll the configured [[sources]] into the history store, alerting on new problems.
 
-    Exit codes: 0 every source polled; 3 some sources failed or alerts were not delivered (--once);
+    Exit codes: 0 every source polled (or skipped: on a shared store, another process polled it
+    within its interval or is polling it now); 3 some sources failed or alerts were not delivered (--once);
     2 config error. SIGINT/SIGTERM stop it within a few seconds, keeping what was fetched.
     """
     try:
@@ -91,6 +102,7 @@ def poll(config_path: Path | None, once: bool, output_format: str) -> None:
                     alerting,
                     settings.retention_days,
                     once=once,
+                    force=force,
                     json_out=output_format == "json",
                 )
             )
@@ -108,23 +120,25 @@ async def _main(
     retention: int,
     *,
     once: bool,
+    force: bool = False,
     json_out: bool,
 ) -> int:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
+    history = HistoryReader(store, days=config.window_days + 7)  # after each poll: what it changed
     async with httpx.AsyncClient() as client:
         dispatcher = AlertDispatcher(alerting, store, client, os.environ)
         if once:
-            results = await _poll_once_until(sources, client, store, stop)
-            delivered = stop.is_set() or await _after_poll(config, store, dispatcher, results, retention)
-            _print_results(results, json_out)
+            results, skipped = await _poll_once_until(sources, client, store, stop, force=force)
+            delivered = stop.is_set() or await _after_poll(config, store, history, dispatcher, results, retention)
+            _print_results(results, json_out, skipped=skipped)
             return EXIT_OK if delivered and all(r.ok for r in results) else EXIT_INCOMPLETE
 
         async def on_result(result: PollResult) -> None:
             _print_results([result], json_out, compact=True)
-            await _after_poll(config, store, dispatcher, [result], retention)
+            await _after_poll(config, store, history, dispatcher, [result], retention)
 
         fatal: list[StoreError] = []
 
@@ -155,21 +169,54 @@ def _report_busy(retry_in: float) -> None:
     )
 
 
+@dataclass(frozen=True)
+class Skipped:
+    """A source `poll --once` left alone: another process polls it now, or polled it within its interval."""
+
+    source: str
+    kind: str
+    reason: str
+    next_try: datetime
+
+
 async def _poll_once_until(
-    sources: list[ProviderSource], client: httpx.AsyncClient, store: HistoryStore, stop: asyncio.Event
-) -> list[PollResult]:
+    sources: list[ProviderSource],
+    client: httpx.AsyncClient,
+    store: HistoryStore,
+    stop: asyncio.Event,
+    *,
+    force: bool = False,
+) -> tuple[list[PollResult], list[Skipped]]:
     """Every source once, concurrently, each result saved as soon as it arrives; SIGINT/SIGTERM
-    stops the wait at once (what was fetched is saved, the rest is reported as interrupted)."""
+    stops the wait at once (what was fetched is saved, the rest is reported as interrupted).
+
+    With a shared store each source is claimed first, as the daemon does: a source another process
+    is polling now, or polled within its interval (unless ``force``), is skipped, not fetched twice.
+    Returns the polls made and the claims refused."""
     today = date.today()
-    tasks = [asyncio.ensure_future(fetch_safely(source, client, today)) for source in sources]
+    coordinator = store if isinstance(store, PollCoordinator) else None
+    refused: list[Skipped] = []
     saving: list[asyncio.Future[object]] = []
 
-    def save(done: asyncio.Task[PollResult]) -> None:
-        if not done.cancelled():
-            saving.append(asyncio.ensure_future(asyncio.to_thread(store.save_poll, done.result())))
+    async def claimed(source: ProviderSource) -> PollResult | None:
+        claim = None
+        if coordinator is not None:
+            interval = 0.0 if force else source.interval.total_seconds()
+            claim = await asyncio.to_thread(coordinator.claim, source.name, interval, utc_now())
+            if not claim.granted:
+                refused.append(Skipped(source.name, source.kind, claim.reason, claim.next_try))
+                return None
+        try:
+            result = await fetch_safely(source, client, today)
+        except BaseException:
+            if claim is not None:
+                coordinator.release(claim)  # type: ignore[union-attr]
+            raise
+        # Saved (then released) in a task of its own, so SIGTERM stopping the wait keeps it.
+        saving.append(asyncio.ensure_future(_save_then_release(store, coordinator, result, claim)))
+        return result
 
-    for task in tasks:
-        task.add_done_callback(save)
+    tasks = [asyncio.ensure_future(claimed(source)) for source in sources]
     stopper = asyncio.ensure_future(stop.wait())
     await asyncio.wait([*tasks, stopper], return_when=asyncio.FIRST_COMPLETED)
     while not stop.is_set() and not all(task.done() for task in tasks):
@@ -179,23 +226,37 @@ async def _poll_once_until(
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
     await asyncio.gather(*saving)
-    return [
-        task.result()
-        if not task.cancelled()
-        else PollResult(
-            source=source.name,
-            kind=source.kind,
-            fetched_at=utc_now(),
-            failure="unavailable",
-            detail="interrupted (SIGINT/SIGTERM) before it finished; nothing saved for it",
-        )
-        for source, task in zip(sources, tasks, strict=True)
-    ]
+    results = []
+    for source, task in zip(sources, tasks, strict=True):
+        if task.cancelled():
+            results.append(
+                PollResult(
+                    source=source.name,
+                    kind=source.kind,
+                    fetched_at=utc_now(),
+                    failure="unavailable",
+                    detail="interrupted (SIGINT/SIGTERM) before it finished; nothing saved for it",
+                )
+            )
+        elif (result := task.result()) is not None:
+            results.append(result)
+    return results, refused
+
+
+async def _save_then_release(
+    store: HistoryStore, coordinator: PollCoordinator | None, result: PollResult, claim: Claim | None
+) -> None:
+    try:
+        await asyncio.to_thread(store.save_poll, result)
+    finally:
+        if coordinator is not None and claim is not None:
+            await asyncio.to_thread(coordinator.release, claim)
 
 
 async def _after_poll(
     config: Config,
     store: HistoryStore,
+    history: HistoryReader,
     dispatcher: AlertDispatcher,
     results: list[PollResult],
     retention: int,
@@ -206,7 +267,7 @@ async def _after_poll(
         return True
     conditions: list[Condition] = [c for r in results if r.ok for c in conditions_from_result(r)]
     evaluated = {r.source for r in results if r.ok}
-    breaches = await asyncio.to_thread(_breaches, config, store)
+    breaches = await asyncio.to_thread(_breaches, config, history)
     if breaches is not None:
         conditions.extend(breaches)
         evaluated.update((BREACH_SOURCE, SOURCES_SOURCE))
@@ -218,7 +279,7 @@ async def _after_poll(
     return not undelivered
 
 
-def _breaches(config: Config, store: HistoryStore) -> list[Condition] | None:
+def _breaches(config: Config, history: HistoryReader) -> list[Condition] | None:
     """Every breach over the stored history (the same analysis the TUI and report make, with the stored
     blocklist/rDNS results), or None when they cannot be judged."""
     from ipdash.domain.analysis import analyse
@@ -226,7 +287,7 @@ def _breaches(config: Config, store: HistoryStore) -> list[Condition] | None:
     from ipdash.sources.dns.stored import stored_check_results
     from ipdash.sources.reference_data import threshold_presets
 
-    dataset = load_history(store, days=config.window_days + 7)
+    dataset = history.read()
     from ipdash.sources.mta.spec import load_mta_logs, mta_specs
 
     load_mta_logs(dataset, mta_specs(config.sources))  # new block reasons in MTA logs are alerts too
@@ -240,13 +301,21 @@ def _breaches(config: Config, store: HistoryStore) -> list[Condition] | None:
         return None
 
 
-def _print_results(results: list[PollResult], json_out: bool, *, compact: bool = False) -> None:
+def _print_results(
+    results: list[PollResult], json_out: bool, *, compact: bool = False, skipped: Sequence[Skipped] = ()
+) -> None:
     if json_out:
         if compact:
             for result in results:
                 click.echo(_one_line_json(result))
         else:
-            emit_json({"sources": [result_json(r) for r in results], "ok": all(r.ok for r in results)})
+            emit_json(
+                {
+                    "sources": [result_json(r) for r in results],
+                    "skipped": [_skipped_json(claim) for claim in skipped],
+                    "ok": all(r.ok for r in results),
+                }
+            )
         return
     if compact:
         for r in results:
@@ -254,9 +323,24 @@ def _print_results(results: list[PollResult], json_out: bool, *, compact: bool =
         return
     render_table(
         ["source", "kind", "status", "detail"],
-        [(r.source, r.kind, status_label(r), r.detail) for r in results],
+        [(r.source, r.kind, status_label(r), r.detail) for r in results]
+        + [(s.source, s.kind, "– skipped", _skip_reason(s)) for s in skipped],
         title="ipdash poll",
     )
+
+
+def _skip_reason(skipped: Skipped) -> str:
+    return f"{skipped.reason}; due {skipped.next_try.isoformat(timespec='seconds')} (--force polls it now)"
+
+
+def _skipped_json(skipped: Skipped) -> dict[str, object]:
+    return {
+        "source": skipped.source,
+        "kind": skipped.kind,
+        "status": "skipped",
+        "reason": skipped.reason,
+        "next_try": skipped.next_try.isoformat(),
+    }
 
 
 def _one_line_json(result: PollResult) -> str:

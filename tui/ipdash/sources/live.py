@@ -12,7 +12,7 @@ from pathlib import Path
 from ipdash.domain.config import Config
 from ipdash.domain.models import Dataset, PollResult
 from ipdash.sources.providers.polling import merge_poll_results, poll_all_once
-from ipdash.sources.store import StoreError, load_history, open_store, store_settings
+from ipdash.sources.store import HistoryReader, StoreError, open_store, store_settings
 from ipdash.sources.store.base import HistoryStore
 
 __all__ = ["StoreError", "add_history", "has_provider_sources", "open_configured_store", "poll_once_into"]
@@ -27,10 +27,14 @@ def open_configured_store(config: Config, config_path: Path | None) -> HistorySt
     return open_store(store_settings(config.store, config_path))
 
 
-def add_history(dataset: Dataset, store: HistoryStore, *, days: int | None = None) -> Dataset:
-    """Stored history (the last ``days``, all when None) under the files' data: a file's record
-    for the same key wins."""
-    history = load_history(store, days=days)
+def add_history(
+    dataset: Dataset, store: HistoryStore | HistoryReader, *, days: int | None = None
+) -> Dataset:
+    """Stored history (the last ``days``, all when None) under the files' data: a file's record for
+    the same key wins. Given a HistoryReader (kept by a caller that asks again and again), only what
+    changed is read (the reader's own ``days`` apply)."""
+    reader = store if isinstance(store, HistoryReader) else HistoryReader(store, days=days)
+    history = reader.read()
     history.merge(dataset)
     return history
 

@@ -49,6 +49,13 @@ class LoadPlan:
         )
         return providers and not self.is_sample and not self.csv_from_command_line
 
+    @property
+    def reads_store(self) -> bool:
+        """The history store is read: beside provider sources, or alone (a viewer's ``[store]``-only
+        config: the sources and IPs come from the store). Not on sample data, not with --csv."""
+        configured = bool(self.config.sources) or bool(self.config.store)
+        return configured and not self.is_sample and not self.csv_from_command_line
+
     def watched_paths(self) -> list[Path]:
         return [spec.path for spec in self.csv] + list(self.facts_files) + watched_files(self.mta_logs)
 
@@ -86,7 +93,7 @@ def plan_from_inputs(
             mta_logs=tuple(mta_logs),
         )
     config_files = [*config.csv, *(CsvFile(path=p) for p in config.snds_files)]
-    if config_files or config.facts_files or config.ips or config.sources:
+    if config_files or config.facts_files or config.ips or config.sources or config.store:
         return LoadPlan(
             csv=tuple(config_files),
             facts_files=tuple(config.facts_files),
@@ -232,6 +239,7 @@ def load_dataset_for_cli(
     With ``poll_sources`` and a config that has ``[[sources]]`` (and no --csv or
     --demo), the stored history is added and every provider source is polled once;
     a failing provider becomes a stale or failed source in the dataset, not an error.
+    A ``[store]``-only config (a viewer of a shared store) reads the store, once.
 
     Raises ConfigError or CsvReadError (the caller exits 2 with the message) when
     the config or any input file cannot be read at all.
@@ -242,12 +250,23 @@ def load_dataset_for_cli(
     failures = failed_sources(dataset)
     if failures:
         raise CsvReadError("\n".join(info.detail for info in failures))
-    if poll_sources and not demo and not csv_files and not mta_logs and plan.polls_providers:
-        from ipdash.sources.live import StoreError, add_history, open_configured_store, poll_once_into
+    # A viewer's [store]-only config reads the store for every command; with [[sources]], the
+    # commands that poll (report) read it too, once, before polling.
+    if plan.reads_store and not demo and (poll_sources or not config.sources):
+        from ipdash.sources.live import StoreError, add_history, open_configured_store
 
         try:
-            dataset = add_history(dataset, open_configured_store(config, found_at))
+            store = open_configured_store(config, found_at)
         except StoreError as error:
             raise ConfigError(str(error)) from error
+        try:
+            dataset = add_history(dataset, store)
+        except StoreError as error:  # a damaged store: its message, exit 2
+            raise ConfigError(str(error)) from error
+        finally:
+            store.close()
+    if poll_sources and not demo and not csv_files and not mta_logs and plan.polls_providers:
+        from ipdash.sources.live import poll_once_into
+
         poll_once_into(dataset, config, found_at)
     return config, dataset

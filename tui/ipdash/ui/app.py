@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from ipdash.domain.receiver import ReceiverData
     from ipdash.domain.thresholds import Preset
     from ipdash.sources.loader import LastReads, LoadPlan
-    from ipdash.ui.live import LivePolling
+    from ipdash.ui.live import LivePolling, StoreHistory
 
 Clock = Callable[[], datetime]
 FILE_CHECK_SECONDS = 2.0
@@ -96,6 +96,7 @@ class IpdashApp(App[int]):
 
         self.alerts = AlertsControl(self)
         self.live: LivePolling | None = None
+        self.store_history: StoreHistory | None = None
         self._data_lock = threading.Lock()  # the full dataset is replaced, never mutated, under it
         self.theme_names, self.theme_failures = install_themes(
             self, theme_dirs, theme_name, plan.config.theme
@@ -127,7 +128,7 @@ class IpdashApp(App[int]):
         # Start-up objects live as long as the app: keep them out of the collector's full passes,
         # which otherwise stall the event loop for tens of ms during live polling (bench_poll).
         self.call_after_refresh(gc.freeze)
-        if self.plan.polls_providers:
+        if self.plan.reads_store:  # polls its [[sources]], and follows a shared store's other pollers
             from ipdash.ui.live import LivePolling
 
             self.live = LivePolling(self.plan, self._on_poll_result)
@@ -163,10 +164,12 @@ class IpdashApp(App[int]):
 
         dataset = load_dataset(self.plan, progress=progress, now=self.clock(), last_reads=self._last_reads)
         receiver = self._load_receiver(dataset)
-        if self.plan.polls_providers:
-            from ipdash.ui.live import with_history
+        if self.plan.reads_store:
+            from ipdash.ui.live import StoreHistory
 
-            dataset = with_history(self.plan, dataset)
+            if self.store_history is None:  # kept: a reload after a file changed reads what changed
+                self.store_history = StoreHistory(self.plan)
+            dataset = self.store_history.under(dataset)
         if worker.is_cancelled:
             return
         with self._data_lock:
@@ -318,6 +321,8 @@ class IpdashApp(App[int]):
         if self.live is not None:
             self.live.stop()
         self.alerts.close()
+        if self.store_history is not None:
+            self.store_history.close()
 
     # blocklists ----------------------------------------------------------------
     def action_blocklists(self) -> None:

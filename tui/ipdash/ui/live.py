@@ -10,6 +10,7 @@ under it.
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -20,7 +21,7 @@ from ipdash.sources.config_file import ConfigError
 from ipdash.sources.live import StoreError, open_configured_store
 from ipdash.sources.loader import LoadPlan
 from ipdash.sources.providers.polling import Poller, configured_sources, merge_poll_results
-from ipdash.sources.store import shared_polls
+from ipdash.sources.store import HistoryReader, shared_polls
 
 if TYPE_CHECKING:
     from ipdash.sources.store.base import HistoryStore
@@ -84,20 +85,47 @@ def merged(dataset: Dataset, results: list[PollResult]) -> Dataset:
     return merge_poll_results(dataset.copy(), results)
 
 
-def with_history(plan: LoadPlan, dataset: Dataset) -> Dataset:
-    """Files' data over the stored history (blocking: call from a worker thread). A store that
-    cannot be read is a failed "history store" source with its reason (the Sources panel shows it);
-    the files' data still loads."""
-    from ipdash.sources.live import add_history
-    from ipdash.sources.store import store_settings
+class StoreHistory:
+    """The TUI's view of the history store: opened once, and each reload after the first reads only
+    what changed since (a :class:`HistoryReader`), as far back as ``[store] retention_days``. A store
+    that cannot be opened or read is a failed "history store" source with its reason (the Sources
+    panel shows it); the files' data still loads. Blocking: call from a worker thread."""
 
+    def __init__(self, plan: LoadPlan) -> None:
+        self.plan = plan
+        self._reader: HistoryReader | None = None
+        self._lock = threading.Lock()
+
+    def under(self, dataset: Dataset) -> Dataset:
+        """Files' data over the stored history."""
+        from ipdash.sources.live import add_history
+        from ipdash.sources.store import store_settings
+
+        try:
+            with self._lock:
+                if self._reader is None:
+                    store = open_configured_store(self.plan.config, self.plan.config_path)
+                    retention = store_settings(self.plan.config.store, self.plan.config_path).retention_days
+                    self._reader = HistoryReader(store, days=retention)
+                reader = self._reader
+            return add_history(dataset, reader)
+        except StoreError as error:
+            dataset.sources.append(
+                SourceInfo(HISTORY_SOURCE, "store", SourceState.FAILED, None, detail=str(error))
+            )
+            return dataset
+
+    def close(self) -> None:
+        with self._lock:
+            if self._reader is not None:
+                self._reader.store.close()
+                self._reader = None
+
+
+def with_history(plan: LoadPlan, dataset: Dataset) -> Dataset:
+    """Files' data over the stored history, read once (blocking: call from a worker thread)."""
+    history = StoreHistory(plan)
     try:
-        store = open_configured_store(plan.config, plan.config_path)
-        retention = store_settings(plan.config.store, plan.config_path).retention_days
-        # as far back as the store keeps ([store] retention_days)
-        return add_history(dataset, store, days=retention)
-    except StoreError as error:
-        dataset.sources.append(
-            SourceInfo(HISTORY_SOURCE, "store", SourceState.FAILED, None, detail=str(error))
-        )
-        return dataset
+        return history.under(dataset)
+    finally:
+        history.close()

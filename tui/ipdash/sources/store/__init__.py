@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator, Callable, Mapping
-from datetime import date, timedelta
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from ipdash.domain.models import Dataset, PollResult, SourceInfo, SourceState
-from ipdash.domain.safe_text import safe_dataset
+from ipdash.domain.models import Dataset, PollResult
 from ipdash.sources.paths import user_data_dir
 from ipdash.sources.store.base import AlertRecord, HistoryStore, SourceRun, StoreSettings
+from ipdash.sources.store.history import HistoryReader
 from ipdash.sources.store.sqlite import SqliteStore, StoreDamaged, StoreError
 
 if TYPE_CHECKING:
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AlertRecord",
+    "HistoryReader",
     "HistoryStore",
     "SourceRun",
     "SqliteStore",
@@ -103,20 +104,6 @@ def shared_polls(
 
 def load_history(store: HistoryStore, *, days: int | None = None, today: date | None = None) -> Dataset:
     """The stored history (the last ``days`` days, or all), with one SourceInfo per polled source:
-    fresh when its last poll succeeded, stale with its reason when the last poll failed."""
-    since = (today or date.today()) - timedelta(days=days) if days else None
-    dataset = store.load(since)
-    for run in store.source_runs():
-        state = SourceState.FRESH if run.ok else SourceState.STALE
-        detail = run.last_detail if run.ok else f"{run.failure_kind}: {run.last_error}"
-        dataset.sources.append(
-            SourceInfo(
-                name=run.source,
-                kind=run.kind,
-                state=state,
-                fetched_at=run.last_success,
-                rows=0,
-                detail=f"from history: {detail}",
-            )
-        )
-    return safe_dataset(dataset)
+    fresh when its last poll succeeded, stale with its reason when the last poll failed. One read;
+    a caller that reads again and again keeps a :class:`HistoryReader` instead."""
+    return HistoryReader(store, days=days).read(today)

@@ -7,6 +7,7 @@ is synchronous and short; async callers (the TUI, the poller) run them through
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -102,6 +103,11 @@ class HistoryStore(Protocol):
 
     def load(self, since: date | None = None) -> Dataset:
         """Everything stored from ``since`` on (all when None), newest fetch winning per key."""
+        ...
+
+    def load_changes(self, since: date | None, changed: Mapping[str, datetime | None]) -> Dataset:
+        """What the polls of ``changed``'s sources wrote after each one's time (all of a source
+        given None), from ``since`` on: the increment :class:`HistoryReader` adds to what it has."""
         ...
 
     def source_runs(self) -> list[SourceRun]: ...

@@ -14,10 +14,11 @@ import json
 import os
 import socket
 import threading
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from ipdash.domain.models import Dataset, PollResult
+from ipdash.domain.models import DailyStat, Dataset, PollResult
 from ipdash.sources.store import rows
 from ipdash.sources.store.base import AlertRecord, Claim, SourceRun
 from ipdash.sources.store.pg_schema import (
@@ -219,6 +220,15 @@ class PostgresStore:
                 self._load_table(db, table, dataset, since=since)
         return dataset
 
+    def load_changes(self, since: date | None, changed: Mapping[str, datetime | None]) -> Dataset:
+        """What these sources' polls wrote after the given fetch times (all of a source given None)."""
+        dataset = Dataset()
+        with self._pool.connection() as db, db.transaction():
+            db.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            for table in rows.TABLES:
+                self._load_table(db, table, dataset, since=since, changed=changed)
+        return dataset
+
     def load_poll(self, source: str, fetched_at: datetime) -> PollResult:
         """The records one poll wrote (those it fetched at ``fetched_at``), for viewers told of it."""
         dataset = Dataset()
@@ -255,20 +265,63 @@ class PostgresStore:
         *,
         since: date | None = None,
         fetched_at: datetime | None = None,
+        changed: Mapping[str, datetime | None] | None = None,
     ) -> None:
         names = self.columns[table.name]
         query = f"SELECT {', '.join(names)} FROM {table.name}"
-        params: tuple[Any, ...] = ()
+        conditions: list[str] = []
+        params: list[Any] = []
         if fetched_at is not None:
-            query += " WHERE fetched_at = %s"
-            params = (fetched_at,)
-        elif since is not None and table.day_column:
-            query += f" WHERE {table.day_column} >= %s"
-            params = (since,)
+            conditions.append("fetched_at = %s")
+            params.append(fetched_at)
+        if changed is not None:
+            where, values = rows.changed_condition(changed, "%s", _aware)
+            conditions.append(where)
+            params.extend(values)
+        if since is not None and table.day_column and fetched_at is None:
+            conditions.append(f"{table.day_column} >= %s")
+            params.append(since)
+        if conditions:
+            query += " WHERE " + " AND ".join(conditions)
+        query += " ORDER BY fetched_at"
+        if table.record is DailyStat:
+            frame = self._stats_frame(db, query, params, names)
+            if frame is not None:
+                dataset.add_frame(frame)
+            return
         cursor = db.cursor()
-        cursor.execute(query + " ORDER BY fetched_at", params)
+        cursor.execute(query, params)
         for row in cursor:
             table.add(dataset, _from_pg(table, dict(zip(names, row, strict=True))))
+
+    def _stats_frame(self, db: Any, query: str, params: list[Any], names: list[str]) -> Any:
+        """Daily stats as a polars frame straight from the server's CSV (COPY … TO STDOUT): no Python
+        object per row or value. The last fetched record of a (day, IP, mailbox provider) wins."""
+        import polars as pl
+
+        from ipdash.domain.stats_table import SCHEMA, unique_keys
+
+        # COPY takes no parameters: they are bound client-side, as literals the server parses.
+        bound = self._psycopg.sql.SQL(query.replace("%s", "{}")).format(
+            *(self._psycopg.sql.Literal(value) for value in params)
+        )
+        copy_sql = self._psycopg.sql.SQL("COPY ({}) TO STDOUT WITH (FORMAT csv)").format(bound)
+        text = {name: pl.String for name in names if SCHEMA.get(name) is not pl.Int64}
+        schema = {name: text.get(name, pl.Int64) for name in names}
+        frames = []
+        buffer = bytearray()
+        with db.cursor().copy(copy_sql) as copy:
+            for block in copy:
+                buffer += block
+                if len(buffer) >= _CSV_CHUNK and (cut := _last_row_end(buffer)):
+                    frames.append(_parse_stats_csv(bytes(buffer[:cut]), schema))
+                    del buffer[:cut]
+        if buffer:
+            frames.append(_parse_stats_csv(bytes(buffer), schema))
+        if not frames:
+            return None
+        frame = pl.concat(frames) if len(frames) > 1 else frames[0]
+        return unique_keys(frame.with_columns(pl.col("day").str.to_date("%Y-%m-%d")))
 
     def source_runs(self) -> list[SourceRun]:
         with self._pool.connection() as db:
@@ -382,6 +435,25 @@ class PostgresStore:
         self.close()
 
 
+#: Bytes of CSV parsed at a time while reading daily stats (bounds the text held beside the frame).
+_CSV_CHUNK = 64 * 1024 * 1024
+
+
+def _last_row_end(buffer: bytearray) -> int:
+    """Just past the buffer's last complete CSV row (0: none yet): its last newline outside quotes."""
+    cut = buffer.rfind(b"\n")
+    while cut >= 0 and buffer.count(b'"', 0, cut) % 2:  # inside a quoted value: look further back
+        cut = buffer.rfind(b"\n", 0, cut)
+    return cut + 1
+
+
+def _parse_stats_csv(data: bytes, schema: dict[str, Any]) -> Any:
+    import polars as pl
+
+    # NULL is an unquoted empty field; empty text is quoted ("") and stays "".
+    return pl.read_csv(data, has_header=False, new_columns=list(schema), schema=schema)
+
+
 def _stored_columns(db: Any, table: rows.Table) -> list[str]:
     """The record's fields the schema has a column for. A field added to a domain record without a
     migration is left out (and the store tests fail) rather than breaking polls."""
@@ -395,6 +467,7 @@ def _stored_columns(db: Any, table: rows.Table) -> list[str]:
 
 def _configure(connection: Any) -> None:
     connection.execute("SET TIME ZONE 'UTC'")
+    connection.execute("SET DateStyle = 'ISO, YMD'")  # dates in COPY's CSV as YYYY-MM-DD
     connection.commit()
 
 

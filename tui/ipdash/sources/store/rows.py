@@ -8,7 +8,7 @@ the same key, the newest fetch wins in the Dataset.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any
@@ -85,19 +85,50 @@ class Table:
         return self.record(**values)
 
     def load_into(
-        self, db: sqlite3.Connection, dataset: Dataset, since: date | None, stored: list[str]
+        self,
+        db: sqlite3.Connection,
+        dataset: Dataset,
+        since: date | None,
+        stored: list[str],
+        changed: Mapping[str, datetime | None] | None = None,
     ) -> None:
         query = f"SELECT {', '.join(stored)} FROM {self.name}"
-        params: tuple[Any, ...] = ()
+        conditions: list[str] = []
+        params: list[Any] = []
         if since is not None and self.day_column:
-            query += f" WHERE {self.day_column} >= ?"
-            params = (since.isoformat(),)
+            conditions.append(f"{self.day_column} >= ?")
+            params.append(since.isoformat())
+        if changed is not None:
+            where, values = changed_condition(changed, "?", datetime.isoformat)
+            conditions.append(where)
+            params.extend(values)
+        if conditions:
+            query += " WHERE " + " AND ".join(conditions)
         cursor = db.execute(query + " ORDER BY fetched_at", params)
         if self.record is DailyStat:
             _add_stat_rows(dataset, cursor.fetchall(), stored)
             return
         for row in cursor:
             self.add(dataset, self.from_row(row, stored))
+
+
+def changed_condition(
+    changed: Mapping[str, datetime | None], marker: str, stamp: Callable[[datetime], Any]
+) -> tuple[str, list[Any]]:
+    """SQL for "written by these sources' polls since": each source's records fetched after its
+    given time (all of a source given None). ``marker`` is the driver's placeholder."""
+    if not changed:
+        return "1 = 0", []
+    parts: list[str] = []
+    params: list[Any] = []
+    for source, after in changed.items():
+        if after is None:
+            parts.append(f"source = {marker}")
+            params.append(source)
+        else:
+            parts.append(f"(source = {marker} AND fetched_at > {marker})")
+            params += [source, stamp(after)]
+    return "(" + " OR ".join(parts) + ")", params
 
 
 def _add_stat_rows(dataset: Dataset, found: list[tuple[Any, ...]], stored: list[str]) -> None:

@@ -16,7 +16,8 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -229,6 +230,19 @@ class SqliteStore:
             db.execute("BEGIN")  # one snapshot across tables, even while a writer commits
             for table in rows.TABLES:
                 table.load_into(db, dataset, since, self.columns[table.name])
+            db.execute("COMMIT")
+            return dataset
+
+        return self._reading(read)
+
+    def load_changes(self, since: date | None, changed: Mapping[str, datetime | None]) -> Dataset:
+        """What these sources' polls wrote after the given fetch times (all of a source given None)."""
+
+        def read(db: sqlite3.Connection) -> Dataset:
+            dataset = Dataset()
+            db.execute("BEGIN")
+            for table in rows.TABLES:
+                table.load_into(db, dataset, since, self.columns[table.name], changed)
             db.execute("COMMIT")
             return dataset
 
