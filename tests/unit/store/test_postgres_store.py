@@ -240,3 +240,35 @@ def test_acknowledgements_survive_reopening(pg_url: str) -> None:
         assert store.acknowledged_alerts() == {
             "breach:192.0.2.1:all:bounce_rate@2026-11-19": T0 + timedelta(hours=1)
         }
+
+
+@pytest.mark.parametrize("chunk", [64, 64 * 1024 * 1024])
+def test_daily_stats_read_as_csv_keep_hostile_text_exactly(
+    store: PostgresStore, pg_url: str, monkeypatch: pytest.MonkeyPatch, chunk: int
+) -> None:
+    # Written by another tool, not through ipdash's safe boundary: commas, quotes, newlines, empty
+    # text and NULL counts survive the CSV the server sends, also when a read is cut in chunks.
+    import ipdash.sources.store.postgres as postgres
+
+    monkeypatch.setattr(postgres, "_CSV_CHUNK", chunk)
+    store.save_poll(poll(stats=(STAT,)))  # the month's partition
+    hostile = ["", 'a,"b"\nc', '"', "\n", "x" * 5000, "NULL", "\\N"]
+    with psycopg.connect(pg_url) as db:
+        for n, provider in enumerate(hostile):
+            db.execute(
+                "INSERT INTO daily_stats (day, ip, mailbox_provider, source, sent, fetched_at) "
+                "VALUES (%s, %s, %s, %s, %s, %s)",
+                (DAY, f"192.0.2.{n + 100}", provider, "", n, T0),
+            )
+    loaded = store.load()
+    for n, provider in enumerate(hostile):
+        stat = loaded.stats[(DAY, f"192.0.2.{n + 100}", provider)]
+        assert (stat.sent, stat.source, stat.delivered) == (n, "", None)
+    assert loaded.stats[(STAT.day, STAT.ip, STAT.mailbox_provider)] == STAT
+
+
+def test_the_newest_fetch_wins_across_sources_in_the_frame(store: PostgresStore) -> None:
+    store.save_poll(poll(T0 + timedelta(hours=1), stats=(replace(STAT, sent=2, source="b"),)))
+    other = PollResult("a", "sendgrid", T0, stats=(replace(STAT, sent=1, source="a"),))
+    store.save_poll(other)  # fetched earlier, saved later: the later fetch (b) still wins
+    assert store.load().stats[(STAT.day, STAT.ip, STAT.mailbox_provider)].source == "b"

@@ -37,6 +37,8 @@ class LivePolling:
         self.store: HistoryStore | None = None
         self.problem = ""
         self._stop = asyncio.Event()
+        #: Set once a shared store's notifications are being listened to (never, for SQLite).
+        self.listening = asyncio.Event()
 
     async def run(self) -> None:
         """Build the sources, restore their last runs from the store, then poll until stopped."""
@@ -55,7 +57,9 @@ class LivePolling:
             except StoreError as error:
                 self.problem = str(error)
                 raise
-            following = asyncio.ensure_future(self._follow_shared_store(self.store, self.poller))
+            following = asyncio.ensure_future(
+                self._follow_shared_store(self.store, self.poller, self.listening.set)
+            )
             try:
                 await self.poller.run(self._stop)
             finally:
