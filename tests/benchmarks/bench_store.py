@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -161,7 +162,7 @@ def per_row_read(store: PostgresStore, since: date) -> float:
 
     started = time.perf_counter()
     names = store.columns["daily_stats"]
-    with store._pool.connection() as db:  # noqa: SLF001 (the benchmark reads as the old code did)
+    with store._pool.connection() as db:  # the benchmark reads as the old code did
         cursor = db.execute(
             f"SELECT {', '.join(names)} FROM daily_stats WHERE day >= %s ORDER BY fetched_at", (since,)
         )
@@ -180,7 +181,9 @@ def incremental_parts(store: object, ips: int, runs: int) -> tuple[float, float,
     reader = HistoryReader(store, days=WINDOW + 7)  # type: ignore[arg-type]
     reader.read(TODAY)
     polled = tuple(
-        DailyStat(TODAY, ip(n), provider, sent=1000, source="bench") for n in range(ips) for provider in PROVIDERS
+        DailyStat(TODAY, ip(n), provider, sent=1000, source="bench")
+        for n in range(ips)
+        for provider in PROVIDERS
     )
     after_poll = []
     for _ in range(runs):
@@ -220,13 +223,21 @@ def _tui_child(config_path: str, started: float) -> None:
     async def run() -> dict[str, float]:
         config, found_at = load_config(Path(config_path))
         app = IpdashApp(
-            plan_from_inputs([], config, False, found_at), theme_dirs=[bundled_themes_dir()], watch_files=False
+            plan_from_inputs([], config, False, found_at),
+            theme_dirs=[bundled_themes_dir()],
+            watch_files=False,
         )
         probe = Probe(app)
-        async with app.run_test(size=SIZE, message_hook=probe.hook) as _pilot:
+        with_data = asyncio.Event()
+
+        def hook(message: Any) -> None:
+            probe.hook(message)
+            if type(message).__name__ == "DataReady" and message.analysis.ips:
+                with_data.set()
+
+        async with app.run_test(size=SIZE, message_hook=hook) as _pilot:
             probe.start_ticker()
-            while app.data is None or not app.data.analysis.ips:
-                await asyncio.sleep(0.01)
+            await with_data.wait()
             await probe.repaint_after(probe.first_data_at, timeout=3600)
             shown = next(t for t in probe.displays if t >= probe.first_data_at)
             return {
@@ -292,9 +303,14 @@ def main() -> None:
             ratio = p_total / s_total
             verdict = "MET" if ratio <= 2 else "MISSED"
             print(f"  ratio team-scale PostgreSQL / one-person SQLite: {ratio:.2f}× (target ≤ 2×: {verdict})")
-            print(f"  read only: {p_read / s_read:.2f}×; analysis only: {p_analyse / s_analyse:.2f}×", flush=True)
+            print(
+                f"  read only: {p_read / s_read:.2f}×; analysis only: {p_analyse / s_analyse:.2f}×",
+                flush=True,
+            )
             if not args.no_tui:
-                print("\nTUI, [store]-only config, process start to the first frame with data (whole history):")
+                print(
+                    "\nTUI, [store]-only config, process start to the first frame with data (whole history):"
+                )
                 with SqliteStore(sqlite_path) as sqlite:
                     s_all = best(1, lambda: load_history(sqlite))
                 s_tui = tui_first_frame(store_config(Path(tmp), "sqlite", f'[store]\npath = "{sqlite_path}"'))
@@ -302,7 +318,9 @@ def main() -> None:
                       f"(history read alone {s_all:.2f} s; loop stall {s_tui['stall'] * 1000:.0f} ms)", flush=True)  # fmt: skip
                 with PostgresStore(server.url("team")) as team:
                     p_all = best(1, lambda: load_history(team))
-                p_tui = tui_first_frame(store_config(Path(tmp), "pg", f'[store]\nurl = "{server.url("team")}"'))
+                p_tui = tui_first_frame(
+                    store_config(Path(tmp), "pg", f'[store]\nurl = "{server.url("team")}"')
+                )
                 print(f"  PostgreSQL {args.pg_ips:>6} IPs: {p_tui['first frame']:6.2f} s "
                       f"(history read alone {p_all:.2f} s; loop stall {p_tui['stall'] * 1000:.0f} ms)", flush=True)  # fmt: skip
                 tui_ratio = p_tui["first frame"] / s_tui["first frame"]

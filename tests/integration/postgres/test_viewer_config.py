@@ -43,8 +43,13 @@ def fill(url: str) -> None:
     )
     facts = (
         IpFacts("192.0.2.9", pool="marketing", source="sg"),
-        IpFacts("192.0.2.10", pool="new", warmup_start=TODAY - timedelta(days=3), warmup_plan="sendgrid",
-                source="sg"),  # fmt: skip
+        IpFacts(
+            "192.0.2.10",
+            pool="new",
+            warmup_start=TODAY - timedelta(days=3),
+            warmup_plan="sendgrid",
+            source="sg",
+        ),
     )
     with PostgresStore(url) as store:
         store.save_poll(PollResult("sg", "sendgrid", NOW - timedelta(minutes=5), stats=stats, facts=facts))

@@ -119,9 +119,9 @@ def test_a_source_removed_from_the_store_forces_a_full_read(store: HistoryStore,
     reader = HistoryReader(store, clock=Clock())
     reader.read(TODAY)
     if isinstance(store, SqliteStore):
-        store._db.execute("DELETE FROM source_runs")  # noqa: SLF001 (as a hand-edited store would)
+        store._db.execute("DELETE FROM source_runs")  # as a hand-edited store would
     else:
-        with store._pool.connection() as db:  # noqa: SLF001
+        with store._pool.connection() as db:
             db.execute("DELETE FROM source_runs")
     reader.read(TODAY)
     assert reader.counts.full == 2

@@ -43,9 +43,9 @@ def serve(config_path: Path | None, listen: str, max_ips: int, refresh: float) -
 
     from ipdash.commands._metrics import IpdashCollector
     from ipdash.sources.live import StoreError, add_history, open_configured_store
-    from ipdash.sources.store import HistoryReader
     from ipdash.sources.loader import LoadPlan, load_dataset, plan_from_inputs
     from ipdash.sources.reference_data import threshold_presets
+    from ipdash.sources.store import HistoryReader
 
     host, port = parse_listen(listen, 9464)
     try:

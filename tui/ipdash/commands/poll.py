@@ -132,7 +132,9 @@ async def _main(
         dispatcher = AlertDispatcher(alerting, store, client, os.environ)
         if once:
             results, skipped = await _poll_once_until(sources, client, store, stop, force=force)
-            delivered = stop.is_set() or await _after_poll(config, store, history, dispatcher, results, retention)
+            delivered = stop.is_set() or await _after_poll(
+                config, store, history, dispatcher, results, retention
+            )
             _print_results(results, json_out, skipped=skipped)
             return EXIT_OK if delivered and all(r.ok for r in results) else EXIT_INCOMPLETE
 
