@@ -275,53 +275,58 @@ class PostgresStore:
             conditions.append("fetched_at = %s")
             params.append(fetched_at)
         if changed is not None:
-            where, values = rows.changed_condition(changed, "%s", _aware)
-            conditions.append(where)
+            clause, values = rows.changed_condition(changed, "%s", _aware)
+            conditions.append(clause)
             params.extend(values)
         if since is not None and table.day_column and fetched_at is None:
             conditions.append(f"{table.day_column} >= %s")
             params.append(since)
-        if conditions:
-            query += " WHERE " + " AND ".join(conditions)
-        query += " ORDER BY fetched_at"
+        where = " WHERE " + " AND ".join(conditions) if conditions else ""
         if table.record is DailyStat:
-            frame = self._stats_frame(db, query, params, names)
+            frame = self._stats_frame(db, where, params, names)
             if frame is not None:
                 dataset.add_frame(frame)
             return
         cursor = db.cursor()
-        cursor.execute(query, params)
+        cursor.execute(query + where + " ORDER BY fetched_at", params)
         for row in cursor:
             table.add(dataset, _from_pg(table, dict(zip(names, row, strict=True))))
 
-    def _stats_frame(self, db: Any, query: str, params: list[Any], names: list[str]) -> Any:
+    def _stats_frame(self, db: Any, where: str, params: list[Any], names: list[str]) -> Any:
         """Daily stats as a polars frame straight from the server's CSV (COPY … TO STDOUT): no Python
-        object per row or value. The last fetched record of a (day, IP, mailbox provider) wins."""
+        object per row or value. The last fetched record of a (day, IP, mailbox provider) wins.
+
+        The server sends one COPY message per row, so any message boundary is a row boundary (even
+        with a newline inside a quoted value): the text is parsed every ``_CSV_CHUNK`` bytes."""
         import polars as pl
 
-        from ipdash.domain.stats_table import SCHEMA, unique_keys
+        from ipdash.domain.stats_table import SCHEMA, conform, unique_keys
 
+        sql = self._psycopg.sql
+        query = f"SELECT {', '.join(names)} FROM daily_stats{where} ORDER BY fetched_at"
         # COPY takes no parameters: they are bound client-side, as literals the server parses.
-        bound = self._psycopg.sql.SQL(query.replace("%s", "{}")).format(
-            *(self._psycopg.sql.Literal(value) for value in params)
-        )
-        copy_sql = self._psycopg.sql.SQL("COPY ({}) TO STDOUT WITH (FORMAT csv)").format(bound)
-        text = {name: pl.String for name in names if SCHEMA.get(name) is not pl.Int64}
-        schema = {name: text.get(name, pl.Int64) for name in names}
-        frames = []
-        buffer = bytearray()
+        bound = sql.SQL(query.replace("%s", "{}")).format(*(sql.Literal(value) for value in params))
+        copy_sql = sql.SQL("COPY ({}) TO STDOUT WITH (FORMAT csv)").format(bound)
+        schema = {
+            name: pl.Date if name == "day" else pl.Int64 if SCHEMA.get(name) is pl.Int64 else pl.String
+            for name in names
+        }
+        frames: list[Any] = []
+        rows_text: list[bytes] = []
+        size = 0
         with db.cursor().copy(copy_sql) as copy:
-            for block in copy:
-                buffer += block
-                if len(buffer) >= _CSV_CHUNK and (cut := _last_row_end(buffer)):
-                    frames.append(_parse_stats_csv(bytes(buffer[:cut]), schema))
-                    del buffer[:cut]
-        if buffer:
-            frames.append(_parse_stats_csv(bytes(buffer), schema))
+            for row in copy:
+                rows_text.append(bytes(row))
+                size += len(row)
+                if size >= _CSV_CHUNK:
+                    frames.append(_parse_stats_csv(b"".join(rows_text), schema))
+                    rows_text, size = [], 0
+        if rows_text:
+            frames.append(_parse_stats_csv(b"".join(rows_text), schema))
         if not frames:
             return None
         frame = pl.concat(frames) if len(frames) > 1 else frames[0]
-        return unique_keys(frame.with_columns(pl.col("day").str.to_date("%Y-%m-%d")))
+        return unique_keys(conform(frame))  # keys as categories first: unique() then hashes integers
 
     def source_runs(self) -> list[SourceRun]:
         with self._pool.connection() as db:
@@ -437,14 +442,6 @@ class PostgresStore:
 
 #: Bytes of CSV parsed at a time while reading daily stats (bounds the text held beside the frame).
 _CSV_CHUNK = 64 * 1024 * 1024
-
-
-def _last_row_end(buffer: bytearray) -> int:
-    """Just past the buffer's last complete CSV row (0: none yet): its last newline outside quotes."""
-    cut = buffer.rfind(b"\n")
-    while cut >= 0 and buffer.count(b'"', 0, cut) % 2:  # inside a quoted value: look further back
-        cut = buffer.rfind(b"\n", 0, cut)
-    return cut + 1
 
 
 def _parse_stats_csv(data: bytes, schema: dict[str, Any]) -> Any:
