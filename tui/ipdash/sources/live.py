@@ -27,9 +27,7 @@ def open_configured_store(config: Config, config_path: Path | None) -> HistorySt
     return open_store(store_settings(config.store, config_path))
 
 
-def add_history(
-    dataset: Dataset, store: HistoryStore | HistoryReader, *, days: int | None = None
-) -> Dataset:
+def add_history(dataset: Dataset, store: HistoryStore | HistoryReader, *, days: int | None = None) -> Dataset:
     """Stored history (the last ``days``, all when None) under the files' data: a file's record for
     the same key wins. Given a HistoryReader (kept by a caller that asks again and again), only what
     changed is read (the reader's own ``days`` apply)."""

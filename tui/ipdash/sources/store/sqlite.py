@@ -17,7 +17,6 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -303,16 +302,16 @@ class SqliteStore:
 
     # acknowledgements (the TUI's alerts panel) -------------------------------------------
     def acknowledged_alerts(self) -> dict[str, datetime]:
-        with self._lock:
-            found = self._db.execute("SELECT key, acknowledged_at FROM alert_acks").fetchall()
+        found = self._reading(lambda db: db.execute("SELECT key, acknowledged_at FROM alert_acks").fetchall())
         return {key: datetime.fromisoformat(at) for key, at in found}
 
     def acknowledge_alert(self, key: str, at: datetime) -> None:
-        with self._write() as db:
-            db.execute(
+        self._writing(
+            lambda db: db.execute(
                 "INSERT OR REPLACE INTO alert_acks (key, acknowledged_at) VALUES (?, ?)",
                 (key, at.isoformat()),
             )
+        )
 
     def stamped_records(self, table: rows.Table, batch: int = 50_000) -> Iterator[list[tuple[Any, datetime]]]:
         """Every record of ``table`` with its fetch time, in batches (for ``ipdash store migrate``)."""
