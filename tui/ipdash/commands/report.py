@@ -96,13 +96,18 @@ def report(
         updates["thresholds"] = config.thresholds.model_copy(update={"preset": preset})
     config = config.model_copy(update=updates)
     sample = not csv_files and not mta_logs and config_path is None and not config.sources
+    from ipdash.sources.loader import plan_from_inputs
+
+    # The sample's DMARC/ARF reports go with the sample's stats, as in the TUI (a config with no data
+    # source of its own, e.g. only [blocklists], shows the sample data).
+    sample_data = plan_from_inputs(csv_files, config, demo, config_path, mta_specs).is_sample
     receiver = load_receiver_for_cli(
         dataset,
         config,
         config_path,
         dmarc_paths,
         arf_paths,
-        sample=sample,
+        sample=sample_data,
         echo_errors=output_format != "table",
     )
     choice = ChecksChoice(run_checks, nameserver, sample=sample)

@@ -227,7 +227,12 @@ class IpdashApp(App[int]):
         alert_feed = None
         if days != self.plan.config.window_days:
             alert_feed = analyse(
-                dataset, self.plan.config, self.presets, checks=checks, today=now.date()
+                dataset,
+                self.plan.config,
+                self.presets,
+                checks=checks,
+                today=now.date(),
+                receiver=self.receiver,
             ).feed
         return DataReady(
             dataset,
