@@ -337,21 +337,22 @@ class LoopbackDnsServer:
     async def _serve(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
-        tcp = await asyncio.start_server(self._handle_tcp, self.host, self.port)
-        self.port = tcp.sockets[0].getsockname()[1]
-        udp: asyncio.BaseTransport | None = None
-        if self.fast_udp:
-            family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
-            sock = socket.socket(family, socket.SOCK_DGRAM)
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 * 1024 * 1024)
-            sock.bind((self.host, self.port))
-            sock.settimeout(0.2)
-            self._udp_thread = threading.Thread(target=self._blocking_udp, args=(sock,), daemon=True)
-            self._udp_thread.start()
+        requested = self.port
+        for _attempt in range(50):
+            # TCP picks a free port; UDP must then get the same number, which another process
+            # (any client's ephemeral UDP socket) may hold: then both try again on a new port.
+            tcp = await asyncio.start_server(self._handle_tcp, self.host, requested)
+            self.port = tcp.sockets[0].getsockname()[1]
+            try:
+                udp = await self._bind_udp()
+                break
+            except OSError:
+                tcp.close()
+                await tcp.wait_closed()
+                if requested:
+                    raise
         else:
-            udp, _ = await self._loop.create_datagram_endpoint(
-                lambda: _Udp(self._engine), local_addr=(self.host, self.port)
-            )
+            raise RuntimeError("no port free for both UDP and TCP")
         self._ready.set()
         try:
             await self._stop.wait()
@@ -360,6 +361,26 @@ class LoopbackDnsServer:
                 udp.close()
             tcp.close()
             await tcp.wait_closed()
+
+    async def _bind_udp(self) -> asyncio.BaseTransport | None:
+        assert self._loop is not None
+        if self.fast_udp:
+            family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+            sock = socket.socket(family, socket.SOCK_DGRAM)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 * 1024 * 1024)
+            try:
+                sock.bind((self.host, self.port))
+            except OSError:
+                sock.close()
+                raise
+            sock.settimeout(0.2)
+            self._udp_thread = threading.Thread(target=self._blocking_udp, args=(sock,), daemon=True)
+            self._udp_thread.start()
+            return None
+        udp, _ = await self._loop.create_datagram_endpoint(
+            lambda: _Udp(self._engine), local_addr=(self.host, self.port)
+        )
+        return udp
 
     def _blocking_udp(self, sock: socket.socket) -> None:
         """A tight receive-answer loop for benchmarks (no event-loop cost per datagram)."""

@@ -25,7 +25,7 @@ def live_app(config_path: Path) -> IpdashApp:
     return IpdashApp(plan, clock=lambda: datetime(2026, 11, 21, 9, 0, tzinfo=UTC), watch_files=False)
 
 
-async def settle(app: IpdashApp, until: object, seconds: float = 10.0) -> None:
+async def settle(app: IpdashApp, until: object, seconds: float = 60.0) -> None:
     """Wait (bounded) for a condition the poller's background worker makes true."""
     deadline = asyncio.get_running_loop().time() + seconds
     while not until():  # type: ignore[operator]
@@ -42,12 +42,22 @@ async def test_polled_records_reach_the_table_and_survive_a_restart(
     config_path = write_config(tmp_path, api)
     app = live_app(config_path)
     async with app.run_test(size=(160, 48)) as pilot:
-        await settle(app, lambda: app.data is not None and "1.1.1.0" in app.data.analysis.ips)
+
+        def states() -> dict[str, str]:
+            return {info.name: info.state.value for info in app.data.dataset.sources} if app.data else {}
+
+        # each source's poll lands on its own: wait for both, not for the first IP to appear
+        await settle(
+            app,
+            lambda: (
+                app.data is not None
+                and "1.1.1.0" in app.data.analysis.ips
+                and states().get("sg") == states().get("snds") == "fresh"
+            ),
+        )
         await pilot.pause()
         table = app.dashboard.query_one(IpTable)
         assert "1.1.1.0" in table.row_data
-        states = {info.name: info.state.value for info in app.data.dataset.sources}  # type: ignore[union-attr]
-        assert states.get("sg") == "fresh" and states.get("snds") == "fresh"
         await pilot.press("3")
         await pilot.pause()
         assert app.dashboard.query("SourcesPanel")
