@@ -10,6 +10,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input, Static, TabbedContent, TabPane
@@ -190,9 +191,14 @@ class DashboardScreen(Screen[None]):
     def show_alerts(self, alerts: Sequence[ScreenAlert], note: str = "") -> None:
         if not self._mounted:
             return
-        self.query_one(AlertsPanel).show(alerts, note)
-        new = sum(1 for alert in alerts if not alert.acknowledged)
-        self.query_one(TabbedContent).get_tab("tab-alerts").label = f"6 Alerts {new}" if new else "6 Alerts"
+        try:
+            self.query_one(AlertsPanel).show(alerts, note)
+            new = sum(1 for alert in alerts if not alert.acknowledged)
+            self.query_one(TabbedContent).get_tab("tab-alerts").label = (
+                f"6 Alerts {new}" if new else "6 Alerts"
+            )
+        except NoMatches:  # alerts judged as the app shuts down, after the panel was removed
+            return
 
     def action_acknowledge(self) -> None:
         """`a`: acknowledge the alert under the cursor in the Alerts tab (the tab opens first)."""
