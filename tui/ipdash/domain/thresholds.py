@@ -65,8 +65,19 @@ class Verdict:
     preset: str
     source: str
     sent: int
-    reason: str
+    #: A reason stated by whoever made the verdict; None: worded from the fields on demand
+    #: (200k verdicts at 10k IPs, of which only the breaches' reasons are ever read).
+    stated_reason: str | None = None
     since: date | None = None  # first day of the current run at this severity
+    min_volume: int = 0
+
+    @property
+    def reason(self) -> str:
+        if self.stated_reason is not None:
+            return self.stated_reason
+        return _reason(
+            self.metric, self.scope, self.status, self.value, self.threshold, self.sent, self.min_volume
+        )
 
 
 class UnknownPresetError(ValueError):
@@ -128,54 +139,69 @@ def evaluate_all(
     """:func:`evaluate_ip` for many IPs, their breaches' onsets found in one pass over the records."""
     verdicts: dict[str, list[Verdict]] = {}
     bars: dict[tuple[str, str, str], float] = {}
-    levels_by_scope: dict[str, tuple[str, dict[str, MetricThreshold]]] = {}
+    rules_by_scope: dict[str, list[_Rule]] = {}
 
-    def levels_of(scope: str) -> tuple[str, dict[str, MetricThreshold]]:
-        found = levels_by_scope.get(scope)
+    def rules_of(scope: str) -> list[_Rule]:
+        found = rules_by_scope.get(scope)
         if found is None:
-            found = levels_by_scope[scope] = resolve_levels(presets, settings, scope)
+            found = rules_by_scope[scope] = _rules(*resolve_levels(presets, settings, scope))
         return found
 
     for ip, metrics in metrics_by_ip.items():
-        verdicts[ip] = _judge_ip(metrics, levels_of, settings, bars)
+        verdicts[ip] = _judge_ip(metrics, rules_of, settings.min_volume, bars)
     return _with_onsets(verdicts, bars, metrics_by_ip, settings.min_volume)
+
+
+@dataclass(frozen=True, slots=True)
+class _Rule:
+    """One metric's levels in one scope, resolved once for every IP judged in it."""
+
+    metric: str
+    level: MetricThreshold
+    preset: str
+
+
+def _rules(preset: str, levels: Mapping[str, MetricThreshold]) -> list[_Rule]:
+    """The judged metrics: those with a warn or a critical level."""
+    return [
+        _Rule(metric, level, preset)
+        for metric in RATE_METRICS
+        if (level := levels.get(metric)) is not None
+        and (level.warn is not None or level.critical is not None)
+    ]
 
 
 def _judge_ip(
     metrics: IpMetrics,
-    levels_of: Callable[[str], tuple[str, dict[str, MetricThreshold]]],
-    settings: ThresholdSettings,
+    rules_of: Callable[[str], list[_Rule]],
+    min_volume: int,
     bars: dict[tuple[str, str, str], float],
 ) -> list[Verdict]:
     """The IP's verdicts; for each breach, ``bars`` gets the rate a day needs to be in the same run."""
     scopes: list[tuple[str, Totals]] = [(IP_SCOPE, metrics.totals)]
     if set(metrics.by_provider) != {ALL_PROVIDERS}:
         scopes += list(metrics.by_provider.items())
+    ip = metrics.ip
     verdicts = []
     for scope, totals in scopes:
-        preset_name, levels = levels_of(scope)
-        for metric in RATE_METRICS:
-            level = levels.get(metric)
-            value = totals.rate(metric)
-            status = judge(value, totals.sent, level, settings.min_volume)
-            if status is Status.NOT_JUDGED:
-                continue
-            crossed = _crossed_level(status, level)
+        for rule in rules_of(scope):
+            level = rule.level
+            value = totals.rate(rule.metric)
+            status = judge(value, totals.sent, level, min_volume)
             if status in _BREACHES:
-                assert level is not None
-                bars[(metrics.ip, scope, metric)] = _onset_bar(status, level)
+                bars[(ip, scope, rule.metric)] = _onset_bar(status, level)
             verdicts.append(
                 Verdict(
-                    ip=metrics.ip,
-                    scope=scope,
-                    metric=metric,
-                    status=status,
-                    value=value,
-                    threshold=crossed,
-                    preset=preset_name,
-                    source=level.source if level else "",
-                    sent=totals.sent,
-                    reason=_reason(metric, scope, status, value, crossed, totals.sent, settings.min_volume),
+                    ip,
+                    scope,
+                    rule.metric,
+                    status,
+                    value,
+                    _crossed_level(status, level),
+                    rule.preset,
+                    level.source,
+                    totals.sent,
+                    min_volume=min_volume,
                 )
             )
     return verdicts
