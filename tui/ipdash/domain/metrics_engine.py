@@ -147,12 +147,15 @@ def _sending(
     day's last record (no hash group-by over (IP, day), which is most of the cost at 10k IPs).
     """
     code = pl.col("ip").to_physical().alias("code")
-    day_ends = (pl.col("code") != pl.col("code").shift(-1)) | (pl.col("day") != pl.col("day").shift(-1))
+    # One Int64 key orders by (IP code, day): a single-column sort is ~3x cheaper than a two-column one.
+    ip_day = (pl.col("code").cast(pl.Int64) * 2**32 + pl.col("day").cast(pl.Int64) + 2**31).alias("ip_day")
+    day_ends = pl.col("ip_day") != pl.col("ip_day").shift(-1)
     per_day = (
         frame.lazy()
         .filter(pl.col("sent") > 0)
         .select(code, "ip", "day", "sent")
-        .sort("code", "day")
+        .with_columns(ip_day)
+        .sort("ip_day")
         .with_columns(pl.col("sent").cum_sum().alias("running"), day_ends.fill_null(True).alias("day_end"))
         .filter("day_end")
         .with_columns((pl.col("running") - pl.col("running").shift(1).fill_null(0)).alias("sent"))
