@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+import orjson
 
 from ipdash.domain.safe_text import safe_text
 
@@ -34,8 +35,19 @@ def _default(value: Any) -> Any:
     raise TypeError(f"cannot serialise {type(value).__name__}")
 
 
+#: Datetimes go through :func:`_default` (a naive one is refused); the rest orjson writes itself.
+_ORJSON_OPTIONS = orjson.OPT_INDENT_2 | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS
+
+
 def dumps_json(data: Any) -> str:
-    return json.dumps(data, indent=2, default=_default, ensure_ascii=False)
+    """Indented JSON. orjson writes a 10k-IP report ~10x faster than the stdlib's indenting encoder,
+    which is pure Python; what orjson refuses (an integer beyond 64 bits) the stdlib writes."""
+    try:
+        return orjson.dumps(data, default=_default, option=_ORJSON_OPTIONS).decode()
+    except orjson.JSONEncodeError as error:
+        if isinstance(error.__cause__, TypeError) and "naive datetime" in str(error.__cause__):
+            raise error.__cause__ from None
+        return json.dumps(data, indent=2, default=_default, ensure_ascii=False)
 
 
 def emit_json(data: Any) -> None:

@@ -65,7 +65,8 @@ def _ratio(numerator: int | None, denominator: int | None) -> float | None:
     """
     if numerator is None or not denominator:
         return None
-    return min(numerator / denominator, 1.0)
+    ratio = numerator / denominator
+    return ratio if ratio < 1.0 else 1.0
 
 
 @dataclass(frozen=True, slots=True)
