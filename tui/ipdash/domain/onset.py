@@ -67,20 +67,25 @@ def breach_onsets(
     sums = [pl.col("sent").fill_null(0).sum()]
     sums += [pl.col(name).sum().alias(name) for name in counts]
     sums += [pl.col(name).count().alias(f"{name}#") for name in counts]
+    firsts = records.group_by("ip").agg(pl.col("day").min().alias("first"))
+    # One integer key per (ip, scope) asked about: only those scopes' records are summed per day.
+    keys = (
+        wanted.select("ip", "scope").unique(maintain_order=True).join(firsts, on="ip").with_row_index("key")
+    )
+    whole_ips = keys.filter(pl.col("scope") == IP_SCOPE).select("ip", "key")
+    providers = keys.filter(pl.col("scope") != IP_SCOPE).select(
+        "ip", pl.col("scope").alias("mailbox_provider"), "key"
+    )
     per_day = pl.concat(
         [
-            records.group_by("ip", "day").agg(sums).with_columns(pl.lit(IP_SCOPE).alias("scope")),
-            records.group_by("ip", "mailbox_provider", "day").agg(sums).rename({"mailbox_provider": "scope"}),
-        ],
-        how="diagonal",
+            records.join(whole_ips, on="ip").group_by("key", "day").agg(sums),
+            records.join(providers, on=["ip", "mailbox_provider"]).group_by("key", "day").agg(sums),
+        ]
     )
-    firsts = records.group_by("ip").agg(pl.col("day").min().alias("first"))
-    keys = wanted.select("ip", "scope").unique().join(firsts, on="ip")
-    calendar = (
+    calendar = (  # exploded in (key, day) order, which the left join keeps
         keys.with_columns(pl.date_ranges("first", pl.lit(end), "1d").alias("day"))
         .explode("day")
-        .join(per_day, on=["ip", "scope", "day"], how="left")
-        .sort("ip", "scope", "day")
+        .join(per_day, on=["key", "day"], how="left", maintain_order="left")
     )
     rolled = calendar.with_columns(
         _rolling(pl.col("sent").fill_null(0), window_days).alias("sent"),
@@ -107,9 +112,9 @@ def breach_onsets(
 
 
 def _rolling(column: pl.Expr, days: int) -> pl.Expr:
-    """The sum over the last ``days`` calendar rows of each (ip, scope), this one included."""
-    running = column.cum_sum().over("ip", "scope")
-    return running - running.shift(days).over("ip", "scope").fill_null(0)
+    """The sum over the last ``days`` calendar rows of each (ip, scope) key, this one included."""
+    running = column.cum_sum().over("key")
+    return running - running.shift(days).over("key").fill_null(0)
 
 
 def _rate() -> pl.Expr:
