@@ -72,6 +72,22 @@ class DailyStat:
     blocked: int | None = None
 
 
+#: DailyStat's counts, in the stats table's column order: ``sent`` (always known), then those a
+#: source may leave unreported (None). CSV columns, provider merges and the frame share it.
+COUNT_COLUMNS = (
+    "sent",
+    "delivered",
+    "bounced",
+    "hard_bounced",
+    "soft_bounced",
+    "complaints",
+    "unsubscribes",
+    "opens",
+    "clicks",
+    "blocked",
+)
+
+
 @dataclass(frozen=True, slots=True)
 class IpFacts:
     """What we know about an IP apart from its counts."""

@@ -18,15 +18,11 @@ from datetime import date, timedelta
 
 import polars as pl
 
+from ipdash.domain.metrics import RATE_METRICS, RATE_PARTS
 from ipdash.domain.verdicts import IP_SCOPE
 
-#: Per rate metric: its numerator, and whether its denominator is delivered (else sent) mail.
-RATE_PARTS = {
-    "bounce_rate": ("bounced", False),
-    "complaint_rate": ("complaints", True),
-    "unsubscribe_rate": ("unsubscribes", True),
-    "block_rate": ("blocked", False),
-}
+#: The judged rates' parts (numerator, over delivered?), as Totals computes them.
+JUDGED_RATE_PARTS = {metric: RATE_PARTS[metric] for metric in RATE_METRICS}
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +59,7 @@ def breach_onsets(
     ).with_columns(pl.col("ip").cast(pl.String), pl.col("mailbox_provider").cast(pl.String))
     if records.height == 0:
         return {}
-    counts = sorted({part for part, _ in RATE_PARTS.values()} | {"delivered"})
+    counts = sorted({part for part, _ in JUDGED_RATE_PARTS.values()} | {"delivered"})
     sums = [pl.col("sent").fill_null(0).sum()]
     sums += [pl.col(name).sum().alias(name) for name in counts]
     sums += [pl.col(name).count().alias(f"{name}#") for name in counts]
@@ -120,7 +116,7 @@ def _rolling(column: pl.Expr, days: int) -> pl.Expr:
 def _rate() -> pl.Expr:
     """The rolling rate of each row's metric, None where its count was never reported or nothing was sent."""
     value = pl.lit(None, dtype=pl.Float64)
-    for metric, (numerator, over_delivered) in reversed(RATE_PARTS.items()):
+    for metric, (numerator, over_delivered) in reversed(JUDGED_RATE_PARTS.items()):
         denominator = (
             pl.when(pl.col("delivered#") > 0).then(pl.col("delivered")).otherwise(pl.col("sent"))
             if over_delivered

@@ -14,23 +14,13 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from ipdash.domain.models import COUNT_COLUMNS
+
 if TYPE_CHECKING:
     from ipdash.domain.models import DailyStat
 
 Key = tuple[date, str, str]
 KEY_COLUMNS = ("day", "ip", "mailbox_provider")
-COUNT_COLUMNS = (
-    "sent",
-    "delivered",
-    "bounced",
-    "hard_bounced",
-    "soft_bounced",
-    "complaints",
-    "unsubscribes",
-    "opens",
-    "clicks",
-    "blocked",
-)
 SCHEMA: dict[str, Any] = {
     "day": pl.Date,
     "ip": pl.Categorical,

@@ -35,19 +35,10 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from ipdash.domain.models import COUNT_COLUMNS
+
 REQUIRED_FIELDS = ("date", "ip", "sent")
-COUNT_FIELDS = (
-    "sent",
-    "delivered",
-    "bounced",
-    "hard_bounced",
-    "soft_bounced",
-    "complaints",
-    "unsubscribes",
-    "opens",
-    "clicks",
-    "blocked",
-)
+COUNT_FIELDS = COUNT_COLUMNS  # the stats table's counts, each an optional CSV column
 
 HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "date": ("date", "day", "send date", "sent date", "report date", "timestamp", "stat date"),

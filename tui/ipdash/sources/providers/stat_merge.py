@@ -12,19 +12,10 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from ipdash.domain.models import DailyStat
+from ipdash.domain.models import COUNT_COLUMNS, DailyStat
 
-COUNT_FIELDS = (
-    "delivered",
-    "bounced",
-    "hard_bounced",
-    "soft_bounced",
-    "blocked",
-    "complaints",
-    "unsubscribes",
-    "opens",
-    "clicks",
-)
+#: The counts beside ``sent``, which is always known.
+COUNT_FIELDS = COUNT_COLUMNS[1:]
 
 
 def add_stats(left: DailyStat, right: DailyStat) -> DailyStat:
