@@ -18,6 +18,7 @@ from ipdash.domain.models import Dataset, SourceState
 from ipdash.domain.receiver import ReceiverData
 from ipdash.domain.thresholds import IP_SCOPE, UnknownPresetError, resolve_levels
 from ipdash.exit_codes import EXIT_FINDING, EXIT_INCOMPLETE, EXIT_OK
+from ipdash.gc_pauses import bulk_allocation
 from ipdash.sources.reference_data import threshold_presets
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -75,6 +76,7 @@ def check_options(command: F) -> F:
     )(command)
 
 
+@bulk_allocation()
 def analyse_for_cli(
     dataset: Dataset,
     config: Any,

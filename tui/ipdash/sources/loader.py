@@ -15,6 +15,7 @@ from pathlib import Path
 from ipdash.domain.config import Config, CsvFile
 from ipdash.domain.models import Dataset, SourceInfo, SourceState
 from ipdash.domain.safe_text import safe_dataset
+from ipdash.gc_pauses import bulk_allocation
 from ipdash.sources.config_file import ConfigError, load_config
 from ipdash.sources.csv_stats import CsvLoadResult, CsvReadError, ProgressCallback, read_csv_file
 from ipdash.sources.facts_file import read_facts_file
@@ -226,6 +227,7 @@ def failed_sources(dataset: Dataset) -> list[SourceInfo]:
     return [info for info in dataset.sources if info.state is SourceState.FAILED]
 
 
+@bulk_allocation()
 def load_dataset_for_cli(
     csv_files: Sequence[Path],
     config_path: Path | None,

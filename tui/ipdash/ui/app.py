@@ -16,6 +16,7 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from ipdash.domain.models import Dataset, PollResult
+from ipdash.gc_pauses import bulk_allocation
 from ipdash.ui.blocklists import (
     RECHECK_POLL_SECONDS,
     BlocklistsControl,
@@ -24,7 +25,6 @@ from ipdash.ui.blocklists import (
     ChecksReady,
 )
 from ipdash.ui.domains import DomainsControl
-from ipdash.ui.gc_pauses import bulk_allocation
 from ipdash.ui.messages import DataReady, LoadProgress
 from ipdash.ui.screens.dashboard import DashboardScreen
 from ipdash.ui.themes import install_themes, next_theme

@@ -15,7 +15,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input, Static, TabbedContent, TabPane
 
-from ipdash.ui.gc_pauses import bulk_allocation
+from ipdash.gc_pauses import bulk_allocation
 from ipdash.ui.messages import DataReady
 from ipdash.ui.tones import plain
 from ipdash.ui.widgets.accounts_panel import AccountsPanel

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from ipdash.ui.gc_pauses import BULK_THRESHOLDS, bulk_allocation
+from ipdash.gc_pauses import BULK_THRESHOLDS, bulk_allocation
 
 
 @pytest.fixture

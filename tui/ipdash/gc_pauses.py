@@ -1,4 +1,4 @@
-"""Garbage collection around bulk loads: fewer, shorter pauses of the event loop.
+"""Garbage collection around bulk loads and analyses: fewer, shorter pauses (of the TUI's event loop too).
 
 A load or an analysis of 10,000 IPs allocates millions of objects that mostly survive.
 CPython collects the young generation every 700 allocations and, as survivors pile up, runs
