@@ -100,7 +100,13 @@ def _sums(
     ips = pairs.group_by("ip", "period").agg(folded)  # per IP: its pairs' sums summed
     empty = Totals()
     per_pair: dict[str, dict[str, PeriodTotals]] = {}
-    groups = frame.select("ip", "mailbox_provider").unique(maintain_order=True)
+    pair = pl.col("ip").to_physical().cast(pl.UInt64) * 2**32 + pl.col("mailbox_provider").to_physical()
+    groups = (  # unique on one integer per pair: ~2x cheaper than on the two categorical columns
+        frame.lazy()
+        .select("ip", "mailbox_provider", pair.alias("pair"))
+        .unique(subset="pair", maintain_order=True)
+        .collect()
+    )
     for ip, provider in zip(
         groups["ip"].cast(pl.String).to_list(),
         groups["mailbox_provider"].cast(pl.String).to_list(),
