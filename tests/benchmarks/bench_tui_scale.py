@@ -29,6 +29,7 @@ import argparse
 import asyncio
 import itertools
 import json
+import os
 import random
 import shutil
 import subprocess
@@ -139,16 +140,19 @@ async def _quiet(pilot: Any, probe: Probe) -> None:
     await probe.repaint_after(0.0, timeout=3600)
 
 
-async def _press(pilot: Any, probe: Probe, key: str, char: str | None = None) -> float:
-    """Seconds from sending ``key`` (as the terminal driver would) to its repaint."""
+async def _press(pilot: Any, probe: Probe, key: str, char: str | None = None) -> tuple[float, float]:
+    """Seconds from sending ``key`` (as the terminal driver would) to its repaint, and the CPU
+    seconds the loop's thread spent meanwhile (on a loaded machine the wall time also waits for a
+    core; the CPU time does not)."""
     from textual import events
 
     event = events.Key(key, char)
     event.set_sender(pilot.app)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.thread_time()
     pilot.app._driver.send_message(event)
     await asyncio.sleep(0)
-    return await probe.repaint_after(start)
+    wall = await probe.repaint_after(start)
+    return wall, time.thread_time() - cpu
 
 
 async def _keys(pilot: Any, probe: Probe, figures: dict[str, float], repeat: int = 5) -> None:
@@ -158,9 +162,11 @@ async def _keys(pilot: Any, probe: Probe, figures: dict[str, float], repeat: int
     table = app.dashboard.table
     app.dashboard.query_one("#filter").cursor_blink = False  # a blink is a repaint of its own
 
-    def record(name: str, samples: list[float]) -> None:
-        figures[f"{name} (median of {len(samples)})"] = statistics.median(samples)
-        figures[f"{name} (max)"] = max(samples)
+    def record(name: str, samples: list[tuple[float, float]]) -> None:
+        walls = [wall for wall, _ in samples]
+        figures[f"{name} (median of {len(samples)})"] = statistics.median(walls)
+        figures[f"{name} (max)"] = max(walls)
+        figures[f"  {name}: loop CPU (median)"] = statistics.median(cpu for _, cpu in samples)
 
     record("sort (s)", [await _press(pilot, probe, "s", "s") for _ in range(repeat)])
     record("page down", [await _press(pilot, probe, "pagedown") for _ in range(repeat)])
@@ -256,14 +262,19 @@ def _child(mode: str, ips: int, csv_path: str, started: float) -> None:
 # --- the driver ------------------------------------------------------------------------------
 
 
-def _run_child(mode: str, ips: int, csv_path: Path | None) -> dict[str, float]:
+def _run_child(mode: str, ips: int, csv_path: Path | None, source: Path | None = None) -> dict[str, float]:
+    """One case in a fresh interpreter; ``source``: a source root (``…/tui``) to import ipdash from
+    instead of the installed one (``--before``: the same case on the code before a change)."""
     code = (
         "import sys, time; started = time.perf_counter(); "
         f"sys.path.insert(0, {str(Path(__file__).parent)!r}); "
         f"import bench_tui_scale as b; b._child({mode!r}, {ips}, {str(csv_path or '')!r}, started)"
     )
+    env = dict(os.environ)
+    if source is not None:
+        env["PYTHONPATH"] = str(source)
     # perf_counter is system-wide (CLOCK_MONOTONIC) on Linux: the child's start is comparable.
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False, env=env)
     if done.returncode != 0:
         raise SystemExit(f"{mode} {ips}: failed\n{done.stderr[-3000:]}")
     figures: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
@@ -323,17 +334,35 @@ def _tmux_case(csv_path: Path) -> dict[str, float]:
     return figures
 
 
-def _print(title: str, figures: dict[str, float], base: dict[str, float] | None = None) -> None:
+def _print(
+    title: str, figures: dict[str, float], base: dict[str, float] | None = None, versus: str = ""
+) -> None:
     print(title)
     for name, value in figures.items():
         if name.strip().startswith("rows"):
             print(f"  {name:<48} {value:>9.0f}")
         elif "first frame" in name:
-            print(f"  {name:<48} {value:>9.2f} s")
+            ratio = f"  {value / base[name]:5.2f}× {versus}" if base and base.get(name) else ""
+            print(f"  {name:<48} {value:>9.2f} s{ratio}")
         else:
             scaled = base and base.get(name) and not name.strip().startswith("of which")
-            ratio = f"  {value / base[name]:5.1f}× the 9-IP table" if base and scaled else ""
+            ratio = f"  {value / base[name]:5.2f}× {versus}" if base and scaled else ""
             print(f"  {name:<48} {value * 1000:>9.1f} ms{ratio}")
+
+
+def _case(
+    title: str, mode: str, ips: int, csv: Path | None, before: Path | None, base: dict[str, float] | None
+) -> dict[str, float]:
+    """Run one case (and, with ``--before``, the same case on the old code first, in the same run)."""
+    if before is not None:
+        old = _run_child(mode, ips, csv, before)
+        _print(f"{title} — before", old)
+        now = _run_child(mode, ips, csv)
+        _print(f"{title} — now", now, old, "before")
+        return now
+    now = _run_child(mode, ips, csv)
+    _print(title, now, base, "the 9-IP table")
+    return now
 
 
 def main() -> None:
@@ -344,24 +373,41 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=90)
     parser.add_argument("--mode", default="table,app")
     parser.add_argument("--tmux", action="store_true")
+    parser.add_argument(
+        "--before",
+        type=Path,
+        help="a source root (e.g. an exported older tui/) to run each case on first, for before/after ratios",
+    )
+    parser.add_argument(
+        "--csv", type=Path, help="use this stats CSV for the app cases instead of generating one"
+    )
     args = parser.parse_args()
     sizes = [int(n) for n in args.ips.split(",")]
     modes = args.mode.split(",")
     base = None
     if "table" in modes:  # the same keys on the sample's 9 IPs: what any repaint costs here, now
-        base = _run_child("table", 9, None)
-        _print("table: the 9 sample IPs as one data update (baseline)", base)
+        base = _case(
+            "table: the 9 sample IPs as one data update (baseline)", "table", 9, None, args.before, None
+        )
     with tempfile.TemporaryDirectory() as folder:
         for ips in sizes:
             if "table" in modes:
-                title = f"table: {ips} IPs as one data update (core not timed)"
-                _print(title, _run_child("table", ips, None), base)
+                _case(
+                    f"table: {ips} IPs as one data update (core not timed)",
+                    "table",
+                    ips,
+                    None,
+                    args.before,
+                    base,
+                )
             if "app" in modes or args.tmux:
-                path = Path(folder) / f"stats-{ips}.csv"
-                rows = generate_stats_csv(path, ips, args.days)
+                path = args.csv or Path(folder) / f"stats-{ips}.csv"
+                rows = (
+                    sum(1 for _ in path.open()) - 1 if args.csv else generate_stats_csv(path, ips, args.days)
+                )
                 if "app" in modes:
                     title = f"app: {ips} IPs × {args.days} days × 4 providers ({rows:,} rows)"
-                    _print(title, _run_child("app", ips, path))
+                    _case(title, "app", ips, path, args.before, None)
                 if args.tmux:
                     if shutil.which("tmux") is None:
                         print("tmux: not installed, skipped")

@@ -113,3 +113,48 @@ async def test_many_ips_scroll_inside_the_table_and_leave_the_panels_room(
         assert table.size.height <= 30 - TABLE_SPARE_ROWS
         assert pilot.app.screen.query_one("#bottom").size.height >= 8
         assert_fits(table)
+
+
+#: The widest blocklist cell: listed, reverse DNS failing, and the result older than the re-check.
+STALE_LISTED = ("✗ listed 2/12 · rDNS ✗ · stale", "bad")
+LONG_IPV6 = "2001:db8:85a3:1234:5678:8a2e:370:7334"
+
+
+def _ipv6_csv(tmp_path: Path) -> Path:
+    lines = ["date,ip,sent,bounces,complaints"]
+    for day in ("2026-11-19", "2026-11-20"):
+        lines += [f"{day},{LONG_IPV6},5000,400,1", f"{day},2001:db8:4860:4000::abcd,5000,10,9"]
+        lines += [f"{day},192.0.2.{n},1000,10,0" for n in range(1, 4)]
+    path = tmp_path / "ipv6.csv"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 30)], ids=["80x24", "100x30"])
+async def test_a_long_ipv6_address_and_a_stale_cell_do_not_push_columns_off(
+    make_app: Callable[..., IpdashApp], tmp_path: Path, size: tuple[int, int]
+) -> None:
+    """Issue 12: at 80 columns an IPv6 address is shortened in the middle (the whole address is in
+    the selected-IP panel and the detail), and nothing scrolls sideways."""
+    async with make_app(LoadPlan(csv=(CsvFile(path=_ipv6_csv(tmp_path)),))).run_test(size=size) as pilot:
+        await settle(pilot)
+        app = pilot.app
+        assert isinstance(app, IpdashApp) and app.data is not None
+        table = app.dashboard.query_one(IpTable)
+        table.show(app.data.analysis, app.data.warmups, dict.fromkeys(app.data.analysis.ips, STALE_LISTED))
+        await pilot.pause()
+        assert_fits(table)
+        assert table.styles.overflow_x == "hidden"  # it fits: no sideways scrolling
+        ips = [cell.plain for cell in table.get_column("ip")]
+        shortened = [ip for ip in ips if "…" in ip]
+        if size[0] == 80:
+            assert shortened, ips
+        for short in shortened:  # the two ends of the address stay, so it can still be told apart
+            head, tail = short.split("…")
+            assert any(ip.startswith(head) and ip.endswith(tail) for ip in app.data.analysis.ips)
+        table.move_cursor(row=table.visible_ips().index(LONG_IPV6))
+        await pilot.pause()
+        assert app.dashboard.query_one("#side").border_title == LONG_IPV6
+        await pilot.press("slash", *"8a2e", "enter")  # a part of the address the cell does not show
+        await pilot.pause()
+        assert table.visible_ips() == [LONG_IPV6]

@@ -12,6 +12,7 @@ from textual.widgets import DataTable
 from ipdash.domain.feed import SEVERITY_RANK, FeedItem
 from ipdash.ui.tones import plain, toned
 from ipdash.ui.widgets.bulk_rows import place_rows
+from ipdash.ui.widgets.fast_cells import FastCellsMixin
 
 __all__ = ["BreachFeed", "FeedItem", "ordered"]
 
@@ -24,7 +25,7 @@ def ordered(items: Iterable[FeedItem]) -> list[FeedItem]:
     )
 
 
-class BreachFeed(DataTable[Text]):
+class BreachFeed(FastCellsMixin, DataTable[Text]):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(cursor_type="row", **kwargs)
         self.items: list[FeedItem] = []

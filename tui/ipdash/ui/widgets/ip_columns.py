@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from ipdash.domain.labels import BAND_LABELS, BAND_TONES, format_count
@@ -211,3 +212,34 @@ def layouts(columns: list[Column]) -> list[tuple[list[Column], int]]:
 
     found += [(verdicts, 1), ([replace(c, right=False) for c in verdicts], 0)]
     return found
+
+
+#: The IP column is never squeezed below this (an IPv4 address is at most 15 cells).
+MIN_IP_CELLS = 12
+
+
+def middle_ellipsis(text: str, cells: int) -> str:
+    """``text`` in at most ``cells`` cells, its middle replaced by "…": both ends of an address
+    stay (the network and the host part), each cut after a separator where there is one, so each
+    end shows whole groups: ``2001:db8:85a3:1234:5678:8a2e:370:7334`` in 14 cells is ``2001:…370:7334``."""
+    if len(text) <= cells:
+        return text
+    cut = (cells - 1) // 2
+    head = text[:cut]
+    if text[cut] not in ":." and any(sep in head[:-1] for sep in ":."):
+        head = head[: max(head.rfind(":"), head.rfind(".")) + 1]
+    start = len(text) - (cells - 1 - len(head))
+    tail = text[start:]
+    if text[start - 1] not in ":." and any(sep in tail[:-1] for sep in ":."):
+        found = [i for i in (tail.find(":"), tail.find(".")) if i >= 0]
+        tail = tail[min(found) + 1 :]
+    return f"{head}…{tail}"
+
+
+@lru_cache(maxsize=16)
+def shortened_ip(column: Column, cells: int) -> Column:
+    """The IP column in ``cells`` cells at most (a long IPv6 address on a narrow terminal): the
+    whole address is in the selected-IP panel and the detail view, and the filter still finds it."""
+    from dataclasses import replace
+
+    return replace(column, cell=lambda row: (middle_ellipsis(row.ip, cells), "plain"))

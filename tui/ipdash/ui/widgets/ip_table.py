@@ -12,12 +12,22 @@ from typing import TYPE_CHECKING, Any
 
 from rich.cells import cell_len
 from rich.text import Text
+from textual._two_way_dict import TwoWayDict
 from textual.binding import Binding
 from textual.widgets import DataTable
 
 from ipdash.ui.tones import tone_style, tone_styles
 from ipdash.ui.widgets.bulk_rows import place_rows
-from ipdash.ui.widgets.ip_columns import BASE_COLUMNS, NARROW_KEYS, Column, Row, layouts
+from ipdash.ui.widgets.fast_cells import FastCellsMixin
+from ipdash.ui.widgets.ip_columns import (
+    BASE_COLUMNS,
+    MIN_IP_CELLS,
+    NARROW_KEYS,
+    Column,
+    Row,
+    layouts,
+    shortened_ip,
+)
 from ipdash.ui.widgets.table_cells import TableCells
 
 if TYPE_CHECKING:
@@ -32,7 +42,7 @@ __all__ = ["BASE_COLUMNS", "NARROW_KEYS", "Column", "IpTable", "Row"]
 FIT_SAMPLE_ROWS = 300
 
 
-class IpTable(DataTable[Text]):
+class IpTable(FastCellsMixin, DataTable[Text]):
     """Rows keyed by IP; a refresh updates changed cells and keeps the cursor on its IP."""
 
     BINDINGS = [
@@ -89,6 +99,8 @@ class IpTable(DataTable[Text]):
             if self._needed_width(columns, padding) <= width:
                 chosen, fits = (columns, padding), True
                 break
+        if not fits and (squeezed := self._squeezed_ip(*options[-1], width)) is not None:
+            chosen, fits = squeezed, True
         # Nothing to scroll sideways when it fits (no empty scrollbar line under the rows).
         self.styles.overflow_x = "hidden" if fits else "auto"
         columns, padding = chosen
@@ -98,6 +110,21 @@ class IpTable(DataTable[Text]):
             self.cell_padding = padding
             self._cells = None
         return changed
+
+    def _squeezed_ip(
+        self, columns: list[Column], padding: int, width: int
+    ) -> tuple[list[Column], int] | None:
+        """The narrowest layout with the IP column cut to the room left (a long IPv6 address on a
+        narrow terminal: its middle becomes "…"), when that leaves at least ``MIN_IP_CELLS``."""
+        index = next((i for i, column in enumerate(columns) if column.key == "ip"), None)
+        if index is None:
+            return None
+        ip_width = self._needed_width([columns[index]], padding)
+        room = width - (self._needed_width(columns, padding) - ip_width)
+        if room < MIN_IP_CELLS or room >= ip_width:
+            return None
+        squeezed = [*columns[:index], shortened_ip(columns[index], room), *columns[index + 1 :]]
+        return (squeezed, padding) if self._needed_width(squeezed, padding) <= width else None
 
     def max_rows_shown(self) -> int:
         """Lines inside the border the table may grow to (its max-height), or its height now."""
@@ -254,12 +281,15 @@ class IpTable(DataTable[Text]):
         self.border_subtitle = f"sort {cells.sort_label(self.sort_key)} {arrow}{filt}"
 
     def _can_reorder(self, wanted: list[str]) -> bool:
-        has_ip = any(column.key == "ip" for column in self.table_columns)
-        return has_ip and len(wanted) == len(self._shown) and set(wanted) == set(self._shown)
+        return len(wanted) == len(self._shown) and set(wanted) == set(self._shown)
 
     def _reorder(self, wanted: list[str]) -> None:
-        rank = {ip: index for index, ip in enumerate(wanted)}
-        self.sort("ip", key=lambda cell: rank[cell.plain])
+        """The same rows in another order: only the row locations change (as ``DataTable.sort``
+        leaves them), no cell is touched, and each keeps its rendering."""
+        keys = {key.value: key for key in self.rows}
+        self._row_locations = TwoWayDict({keys[ip]: index for index, ip in enumerate(wanted)})
+        self._update_count += 1
+        self.refresh()
 
     def _patch(self, old: TableCells, new: TableCells) -> None:
         keys = [column.key for column in new.columns]

@@ -11,7 +11,7 @@ from ipdash.ui.widgets.ip_columns import Row
 
 
 def row_keywords(row: Row) -> str:
-    words: list[str] = []
+    words: list[str] = [row.analysis.ip]  # whole, also where a narrow table shows it shortened
     facts = row.analysis.facts
     if facts is not None:
         words += [value for value in (facts.pool, facts.provider, facts.kind, facts.stream) if value]

@@ -1,0 +1,120 @@
+"""Cheap cell rendering for our DataTables: most of a repaint at 10,000 IPs was Rich's.
+
+DataTable renders every visible cell through ``console.render_lines(Styled(Padding(cell)))``
+(about 0.3 ms a cell, 455 cells a page at 160×48), and its cache is keyed by the table's update
+count, so a sort, a page down or `end` renders every cell it shows again. Our cells are one-line
+``Text`` with one style and no spans: for those the same segments are built here directly, and
+kept per (row, column) while the cell object is the same, whatever the order of the rows. Row
+and column indexes are stamped on afterwards (DataTable reads them back from the style's meta
+on a click). Anything else (a header, a wrapped or cut value, a cell with spans) goes through
+DataTable's own path. ``tests/ui/test_fast_cells.py`` holds the two paths equal, segment for
+segment, so a Rich or Textual upgrade that changes rendering fails there (both are pinned).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.cells import cell_len
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual._types import SegmentLines
+from textual.widgets import DataTable
+
+_NULL = Style.null()
+
+
+def bare_segments(cell: Text, width: int, padding: int) -> list[Segment] | None:
+    """The segments Rich renders for ``Padding(cell, (0, padding))`` on one line of ``width``
+    cells, before the table's styles; None when ``cell`` is not the simple case."""
+    plain = cell.plain
+    inner = width - 2 * padding
+    if (
+        not plain
+        or cell._spans
+        or "\n" in plain
+        or "\t" in plain
+        or inner <= 0
+        or cell.overflow not in (None, "fold", "crop", "ellipsis")
+    ):
+        return None
+    length = cell_len(plain)
+    if length > inner:
+        return None
+    justify = cell.justify or "default"
+    style = cell.style if isinstance(cell.style, Style) else None
+    if style is None or justify not in ("default", "left", "right"):
+        return None
+    segments: list[Segment] = []
+    if padding:
+        segments.append(Segment(" " * padding, _NULL))
+    spare = inner - length
+    if justify == "right":
+        stripped = plain.rstrip()
+        if stripped != plain:
+            return None
+        segments.append(Segment(" " * spare + plain, style))
+    elif justify == "left":
+        segments.append(Segment(plain + " " * spare, style))
+    else:
+        segments.append(Segment(plain, style))
+        if spare:
+            segments.append(Segment(" " * spare, _NULL))
+    if padding:
+        segments.append(Segment(" " * padding, _NULL))
+    return segments
+
+
+class FastCellsMixin:
+    """Mix into a ``DataTable`` subclass (before it) whose rows are all one line high."""
+
+    _bare_cache: dict[tuple[Any, Any], tuple[Text, int, int, list[Segment] | None]]
+
+    def _render_cell(  # type: ignore[override]
+        self: Any,
+        row_index: int,
+        column_index: int,
+        base_style: Style,
+        width: int,
+        cursor: bool = False,
+        hover: bool = False,
+    ) -> SegmentLines:
+        slow = DataTable._render_cell
+        if (
+            row_index < 0
+            or column_index < 0
+            or row_index < self.fixed_rows
+            or column_index < self.fixed_columns
+        ):
+            return slow(self, row_index, column_index, base_style, width, cursor, hover)
+        row_key = self._row_locations.get_key(row_index)
+        column_key = self._column_locations.get_key(column_index)
+        try:
+            cell = self._data[row_key][column_key]
+        except KeyError:
+            return slow(self, row_index, column_index, base_style, width, cursor, hover)
+        if not isinstance(cell, Text):
+            return slow(self, row_index, column_index, base_style, width, cursor, hover)
+        cache = self.__dict__.setdefault("_bare_cache", {})
+        key = (row_key, column_key)
+        padding = self.cell_padding
+        found = cache.get(key)
+        if found is None or found[0] is not cell or found[1] != width or found[2] != padding:
+            found = cache[key] = (cell, width, padding, bare_segments(cell, width, padding))
+        bare = found[3]
+        if bare is None:
+            return slow(self, row_index, column_index, base_style, width, cursor, hover)
+        component_style, post_style = self._get_styles_to_render_cell(
+            False,
+            False,
+            False,
+            hover,
+            cursor,
+            self.show_cursor,
+            self._show_hover_cursor,
+            self.cursor_foreground_priority == "css",
+            self.cursor_background_priority == "css",
+        )
+        pre_style = base_style + Style.from_meta({"row": row_index, "column": column_index}) + component_style
+        return [list(Segment.apply_style(bare, style=pre_style, post_style=post_style))]
