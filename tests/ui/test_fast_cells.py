@@ -30,6 +30,7 @@ def _cells() -> list[Text]:
         for style in STYLES:
             for justify in (None, "left", "right"):
                 found.append(Text(value, style=style, justify=justify))  # type: ignore[arg-type]
+    found += [Text(value) for value in VALUES]  # no style at all (plain outside text)
     found += [
         Text.assemble(("a", "red"), ("b", "blue")),
         Text("two\nlines"),

@@ -56,6 +56,8 @@ class DashboardScreen(Screen[None]):
 
     #: Seconds of quiet after a keystroke before the table filters: a burst of typing filters once.
     FILTER_DEBOUNCE = 0.08
+    #: Seconds the cursor rests on a row of a big table before the selected-IP panel follows.
+    SELECTED_DEBOUNCE = 0.08
 
     def __init__(self, clock: Callable[[], datetime]) -> None:
         super().__init__()
@@ -63,6 +65,7 @@ class DashboardScreen(Screen[None]):
         self.pending_filter: str | None = None  # typed, not applied yet
         self.filters_applied = 0
         self._filter_timer: Timer | None = None
+        self._selected_timer: Timer | None = None
         self.data: DataReady | None = None
         self.checking: frozenset[str] = frozenset()
         self.stale: dict[str, list[SourceInfo]] = {}  # IP -> stale sources its data came from
@@ -323,8 +326,24 @@ class DashboardScreen(Screen[None]):
         return text
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if event.data_table is self.table:
+        if event.data_table is not self.table:
+            return
+        if len(self.table.row_data) <= self.table.SYNC_ROWS:
             self.show_selected()
+            return
+        # A big table: the selected-IP panel (≈ 0.1 s of Rich layout) follows once the cursor rests,
+        # so page down, `end` or a held `j` repaint the table at once and never queue panel renders.
+        if self._selected_timer is not None:
+            self._selected_timer.stop()
+        self._selected_timer = self.set_timer(self.SELECTED_DEBOUNCE, self._show_selected_now)
+
+    @property
+    def selected_pending(self) -> bool:
+        return self._selected_timer is not None
+
+    def _show_selected_now(self) -> None:
+        self._selected_timer = None
+        self.show_selected()
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         if event.data_table is self.table:

@@ -31,6 +31,8 @@ class BreachFeed(FastCellsMixin, DataTable[Text]):
         self.items: list[FeedItem] = []
         self._rows: list[list[Text]] = []
         self._widths: list[int] = []
+        self._formatted: dict[FeedItem, list[Text]] = {}
+        self._formatted_theme = ""
 
     COLUMNS = (
         ("severity", "Severity"),
@@ -49,22 +51,29 @@ class BreachFeed(FastCellsMixin, DataTable[Text]):
         self.border_title = "Breaches"
 
     def show(self, items: Iterable[FeedItem]) -> None:
+        """Each line is formatted once per theme and kept while it is in the feed: a filter
+        keystroke or a data update that leaves most breaches as they were formats only the new ones."""
         self.items = ordered(items)
-        rows = []
-        for item in self.items:
-            label, tone = _SEVERITY[item.severity]
-            rows.append(
-                [
-                    toned(self.app, label, tone),
-                    plain(item.ip),
-                    plain(item.what),
-                    plain(item.detail),
-                    Text(item.since.isoformat() if item.since else "—"),
-                    toned(self.app, item.source.split(":", 1)[0], "muted"),
-                ]
-            )
+        theme = self.app.theme
+        formatted = self._formatted if self._formatted_theme == theme else {}
+        rows = [formatted.get(item) or self._format(item) for item in self.items]
+        if len(formatted) > 4 * len(self.items) + 1000:  # lines no longer in any feed: let them go
+            formatted = {}
+        formatted.update(zip(self.items, rows, strict=True))
+        self._formatted, self._formatted_theme = formatted, theme
         self._rows = rows
         self._lay_out(new_rows=True)
+
+    def _format(self, item: FeedItem) -> list[Text]:
+        label, tone = _SEVERITY[item.severity]
+        return [
+            toned(self.app, label, tone),
+            plain(item.ip),
+            plain(item.what),
+            plain(item.detail),
+            Text(item.since.isoformat() if item.since else "—"),
+            toned(self.app, item.source.split(":", 1)[0], "muted"),
+        ]
 
     def on_resize(self) -> None:
         if self._rows:

@@ -10,7 +10,7 @@ Textual upgrade that changes those structures fails there; textual is pinned exa
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from textual._two_way_dict import TwoWayDict
@@ -19,16 +19,31 @@ from textual.widgets._data_table import Row
 from textual.widgets.data_table import RowKey
 
 
-def place_rows(table: DataTable[Any], rows: Sequence[tuple[str, Sequence[Any]]]) -> None:
-    """Replace every row of ``table`` by ``rows`` (key, cells), one line each, in order."""
+def place_rows(
+    table: DataTable[Any],
+    rows: Sequence[tuple[str, Sequence[Any]]],
+    *,
+    data: Mapping[str, dict[Any, Any]] | None = None,
+    keys: dict[str, tuple[RowKey, Row]] | None = None,
+) -> None:
+    """Replace every row of ``table`` by ``rows`` (key, cells), one line each, in order.
+
+    ``data``: each row's cells by column key, made once (``row_dicts``) and reused by every
+    placement of the same cells (a dict per row costs ~10 µs: 0.1 s at 10,000 rows); ``keys``: a
+    cache of row keys and row records kept across placements."""
     column_keys = [column.key for column in table.ordered_columns]
-    keys = [RowKey(key) for key, _ in rows]
+    keys = {} if keys is None else keys
+    found = [_keyed(keys, name) for name, _ in rows]
     table._clear_caches()
     table._data.clear()
-    table._data.update({key: dict(zip(column_keys, cells, strict=True)) for key, (_, cells) in zip(keys, rows, strict=True)})  # fmt: skip
+    if data is None:
+        table._data.update({key: dict(zip(column_keys, cells, strict=True)) for (key, _), (_, cells) in zip(found, rows, strict=True)})  # fmt: skip
+    else:
+        table._data.update({key: data[name] for (key, _), (name, _) in zip(found, rows, strict=True)})
     table.rows.clear()
-    table.rows.update({key: Row(key, 1) for key in keys})
-    table._row_locations = TwoWayDict({key: index for index, key in enumerate(keys)})
+    table.rows.update(found)
+    keys_in_order = [key for key, _ in found]
+    table._row_locations = TwoWayDict({key: index for index, key in enumerate(keys_in_order)})
     table._new_rows.clear()
     table._labelled_row_exists = False
     table._require_update_dimensions = True  # the virtual size is set on idle; nothing to measure
@@ -38,3 +53,16 @@ def place_rows(table: DataTable[Any], rows: Sequence[tuple[str, Sequence[Any]]])
     table.cursor_coordinate = table.cursor_coordinate  # clamped to the new row count
     if rows and table.show_cursor and table.cursor_type != "none":
         table._highlight_cursor()  # as add_row does: the row under the cursor may be new
+
+
+def _keyed(keys: dict[str, tuple[RowKey, Row]], name: str) -> tuple[RowKey, Row]:
+    found = keys.get(name)
+    if found is None:
+        key = RowKey(name)
+        found = keys[name] = (key, Row(key, 1))
+    return found
+
+
+def row_dicts(column_keys: Sequence[Any], rows: Mapping[str, Sequence[Any]]) -> dict[str, dict[Any, Any]]:
+    """Each row's cells by column key, as ``DataTable`` holds them (``place_rows(data=…)``)."""
+    return {name: dict(zip(column_keys, cells, strict=True)) for name, cells in rows.items()}

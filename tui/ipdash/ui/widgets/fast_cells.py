@@ -43,7 +43,7 @@ def bare_segments(cell: Text, width: int, padding: int) -> list[Segment] | None:
     if length > inner:
         return None
     justify = cell.justify or "default"
-    style = cell.style if isinstance(cell.style, Style) else None
+    style = cell.style if isinstance(cell.style, Style) else _NULL if cell.style == "" else None
     if style is None or justify not in ("default", "left", "right"):
         return None
     segments: list[Segment] = []

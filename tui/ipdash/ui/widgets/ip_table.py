@@ -71,6 +71,7 @@ class IpTable(FastCellsMixin, DataTable[Text]):
         self._cells: TableCells | None = None
         self._placed: TableCells | None = None  # the cells the rows on screen came from
         self._ip_keys: dict[str, Any] = {}
+        self._row_keys: dict[str, Any] = {}  # ip -> (RowKey, Row), kept across placements
         self._generation = 0  # of row_data: a background format for an older one is dropped
         self.formatting = False  # a background format is running
         self._formatting_for: tuple[int, str, tuple[Column, ...]] | None = None
@@ -231,8 +232,14 @@ class IpTable(FastCellsMixin, DataTable[Text]):
                 rows, columns, styles.__getitem__, theme, previous=previous, ip_keys=self._ip_keys
             )
             self.app.call_from_thread(self._formatted, wanted, cells)
+            cells.prepare(self._column_keys_for(cells))  # sorts, filter text, row dicts: off the loop
 
         self.run_worker(work, thread=True, exclusive=True, group="ip-table-cells", exit_on_error=False)
+
+    def _column_keys_for(self, cells: TableCells) -> list[Any]:
+        from textual.widgets.data_table import ColumnKey
+
+        return [ColumnKey(column.key) for column in cells.columns]
 
     def _formatted(self, wanted: tuple[int, str, tuple[Column, ...]], cells: TableCells) -> None:
         if wanted != (self._generation, self.app.theme, tuple(self.table_columns)):
@@ -301,7 +308,8 @@ class IpTable(FastCellsMixin, DataTable[Text]):
                         self.update_cell(ip, key, new.cells[ip][index])
 
     def _place(self, wanted: list[str], cells: TableCells) -> None:
-        place_rows(self, [(ip, cells.cells[ip]) for ip in wanted])
+        data = cells.row_dicts([column.key for column in self.ordered_columns])
+        place_rows(self, [(ip, cells.cells[ip]) for ip in wanted], data=data, keys=self._row_keys)
 
     def set_filter(self, text: str) -> None:
         self.filter_text = text.strip()

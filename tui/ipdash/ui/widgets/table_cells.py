@@ -69,7 +69,26 @@ class TableCells:
             for i, column in enumerate(self.columns)
         ]
         self._haystacks: dict[str, str] | None = None
+        self._row_dicts: tuple[list[Any], dict[str, dict[Any, Text]]] | None = None
         self._orders: dict[str, list[str]] = {}
+
+    def row_dicts(self, column_keys: Sequence[Any]) -> dict[str, dict[Any, Text]]:
+        """Each IP's cells by column key, as the table holds them: made once for these cells."""
+        made = self._row_dicts
+        if made is None or made[0] != list(column_keys):
+            from ipdash.ui.widgets.bulk_rows import row_dicts
+
+            made = self._row_dicts = (list(column_keys), row_dicts(column_keys, self.cells))
+        return made[1]
+
+    def prepare(self, column_keys: Sequence[Any]) -> None:
+        """Everything a sort or a filter keystroke will read, made now (call from the worker
+        thread that formatted these cells, after handing them over): each column's order, the
+        filter's haystacks and the table's row dicts."""
+        for column in self.columns:
+            self.ordered(column.key, False)
+        self.matching(list(self.rows)[:1], "x")
+        self.row_dicts(column_keys)
 
     def same_layout(self, other: TableCells | None) -> bool:
         """Cells of ``other`` can be patched into these (same theme, same columns)."""
