@@ -8,6 +8,7 @@ running with --snapshot-update.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
@@ -121,3 +122,32 @@ def test_ip_detail_charts_over_all_the_history(
         await _settle(pilot)
 
     assert snap_compare(make_app(), terminal_size=(160, 48), run_before=run_before)
+
+
+def test_dashboard_at_80x24_with_a_long_ipv6_address_and_stale_cells(
+    snap_compare: Callable[..., bool], make_app: Callable[..., object], tmp_path: Path
+) -> None:
+    """Issue 12: a 37-character IPv6 address and "· stale" blocklist cells leave every verdict column
+    in view at 80×24 (the address shortened in the middle), with no sideways scrolling."""
+    from ipdash.domain.config import CsvFile
+    from ipdash.sources.loader import LoadPlan
+    from ipdash.ui.widgets.ip_table import IpTable
+
+    lines = ["date,ip,sent,bounces,complaints"]
+    for day in ("2026-11-19", "2026-11-20"):
+        lines += [f"{day},2001:db8:85a3:1234:5678:8a2e:370:7334,5000,400,1"]
+        lines += [f"{day},2001:db8:4860:4000::abcd,5000,10,9"]
+        lines += [f"{day},192.0.2.{n},1000,10,0" for n in range(1, 4)]
+    path = tmp_path / "ipv6.csv"
+    path.write_text("\n".join(lines) + "\n")
+
+    async def run_before(pilot: Pilot[int]) -> None:
+        await _settle(pilot)
+        app = pilot.app
+        table = app.screen.query_one(IpTable)
+        cells = {ip: ("✗ listed 2/12 · rDNS ✗ · stale", "bad") for ip in app.data.analysis.ips}  # type: ignore[attr-defined]
+        table.show(app.data.analysis, app.data.warmups, cells)  # type: ignore[attr-defined]
+        await pilot.pause()
+
+    app = make_app(LoadPlan(csv=(CsvFile(path=path),)), origin="ipv6.csv")
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)

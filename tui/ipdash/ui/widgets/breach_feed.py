@@ -100,6 +100,14 @@ class BreachFeed(FastCellsMixin, DataTable[Text]):
         self.clear(columns=True)
         for (key, label), width in zip(self.COLUMNS, widths, strict=True):
             self.add_column(label, key=key, width=width)
+        room = widths[1]  # the IP / scope column: a long IPv6 address keeps both ends, not its start only
+        if any(row[1].cell_len > room for row in rows):
+            from ipdash.ui.widgets.ip_columns import middle_ellipsis
+
+            rows = [
+                row if row[1].cell_len <= room else [row[0], plain(middle_ellipsis(item.ip, room)), *row[2:]]
+                for row, item in zip(rows, self.items, strict=True)
+            ]
         place_rows(self, [(str(index), row) for index, row in enumerate(rows)])
         critical = sum(1 for i in self.items if i.severity == "critical")
         self.border_title = (
