@@ -326,8 +326,11 @@ class DashboardScreen(Screen[None]):
         return text
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if event.data_table is not self.table:
-            return
+        if event.data_table is self.table:
+            self.show_selected_soon()
+
+    def show_selected_soon(self) -> None:
+        """The selected-IP panel now, or on a big table once the cursor rests."""
         if len(self.table.row_data) <= self.table.SYNC_ROWS:
             self.show_selected()
             return
@@ -400,7 +403,7 @@ class DashboardScreen(Screen[None]):
         self.filters_applied += 1
         self.table.set_filter(text)
         self._show_feed()
-        self.show_selected()
+        self.show_selected_soon()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "filter":
