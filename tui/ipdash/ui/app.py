@@ -85,7 +85,7 @@ class IpdashApp(App[int]):
         self.full_dataset: Dataset | None = None
         self.receiver: ReceiverData | None = None  # DMARC / ARF reports: an input of the analysis
         self.replay_day: date | None = None
-        self._file_signature: tuple[tuple[str, float, int], ...] = ()
+        self._file_signature: tuple[tuple[str, float, int], ...] | None = ()
         self._last_reads: LastReads = {}  # a file that goes missing keeps its last data, marked stale
         self.blocklists = BlocklistsControl(
             plan.config.blocklists, post=self.post_message, run_worker=self.run_worker, clock=clock
@@ -142,8 +142,10 @@ class IpdashApp(App[int]):
 
     # loading -------------------------------------------------------------------
     def start_load(self) -> None:
-        self._file_signature = self._signature()
-        checks = self._check_results()
+        self._file_signature = None  # taken in the worker: it imports the receiver sources (~0.3 s)
+        # The first load has no check results yet (the checks start once data is shown): the worker
+        # makes the empty snapshot, so the checks' modules are imported there, not on the loop.
+        checks = self._check_results() if self.data is not None else None
         self.run_worker(
             lambda: self._load(checks),
             thread=True,
@@ -154,8 +156,12 @@ class IpdashApp(App[int]):
         )
 
     @bulk_allocation()
-    def _load(self, checks: CheckResults) -> None:
+    def _load(self, checks: CheckResults | None) -> None:
         worker = get_current_worker()
+        self._file_signature = self._signature()
+        if checks is None:
+            checks = self._check_results()
+            import ipdash.sources.alert_board  # noqa: F401  (for the alerts judged once data arrives: not on the loop)
         # The domain and sources load here, in the worker, not before the first frame.
         from ipdash.sources.loader import load_dataset
 
@@ -278,7 +284,7 @@ class IpdashApp(App[int]):
         return tuple(signature)
 
     def _check_files(self) -> None:
-        if self._signature() != self._file_signature:
+        if self._file_signature is not None and self._signature() != self._file_signature:
             self.start_load()
 
     def _advance_replay(self) -> None:

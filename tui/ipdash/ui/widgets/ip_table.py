@@ -231,8 +231,10 @@ class IpTable(FastCellsMixin, DataTable[Text]):
             cells = TableCells(
                 rows, columns, styles.__getitem__, theme, previous=previous, ip_keys=self._ip_keys
             )
+            keys = self._column_keys_for(cells)
+            cells.row_dicts(keys)  # what placing the rows needs (~0.1 s at 10k), before handing over
             self.app.call_from_thread(self._formatted, wanted, cells)
-            cells.prepare(self._column_keys_for(cells))  # sorts, filter text, row dicts: off the loop
+            cells.prepare(keys)  # each column's order and the filter's text, off the loop
 
         self.run_worker(work, thread=True, exclusive=True, group="ip-table-cells", exit_on_error=False)
 
