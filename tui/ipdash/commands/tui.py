@@ -9,7 +9,6 @@ import click
 
 from ipdash.exit_codes import EXIT_OK, EXIT_USAGE
 from ipdash.sources.config_file import ConfigError, load_config
-from ipdash.sources.csv_stats import CsvReadError, read_csv_header
 from ipdash.sources.loader import LoadPlan, plan_from_inputs
 from ipdash.sources.paths import bundled_themes_dir, user_themes_dir
 
@@ -61,6 +60,10 @@ def unreadable_files(csv_files: Sequence[Path]) -> list[str]:
     """Why each file that cannot be read as a stats or SNDS CSV cannot (from its first line alone).
 
     The others load; these are shown as failed, with this reason, in the Sources panel."""
+    if not csv_files:
+        return []
+    from ipdash.sources.csv_stats import CsvReadError, read_csv_header  # polars: only with --csv
+
     reasons = []
     for path in csv_files:
         try:

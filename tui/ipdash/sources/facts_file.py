@@ -22,7 +22,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ipdash.domain.config import IpFactsEntry
 from ipdash.domain.models import IpFacts
 from ipdash.sources.config_file import format_validation_error
-from ipdash.sources.csv_stats import CsvReadError
 
 
 class _FactsFile(BaseModel):
@@ -31,6 +30,8 @@ class _FactsFile(BaseModel):
 
 
 def read_facts_file(path: Path) -> dict[str, IpFacts]:
+    from ipdash.sources.csv_stats import CsvReadError  # polars: not on the TUI's first-frame path
+
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as error:

@@ -11,16 +11,19 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ipdash.domain.config import Config, CsvFile
 from ipdash.domain.models import Dataset, SourceInfo, SourceState
 from ipdash.domain.safe_text import safe_dataset
 from ipdash.gc_pauses import bulk_allocation
 from ipdash.sources.config_file import ConfigError, load_config
-from ipdash.sources.csv_stats import CsvLoadResult, CsvReadError, ProgressCallback, read_csv_file
 from ipdash.sources.facts_file import read_facts_file
 from ipdash.sources.mta.spec import MtaLogSpec, load_mta_logs, mta_specs, watched_files
 from ipdash.sources.paths import sample_data_dir
+
+if TYPE_CHECKING:  # csv_stats imports polars (~0.3 s): not before the TUI's first frame
+    from ipdash.sources.csv_stats import CsvLoadResult, ProgressCallback
 
 #: (file label, bytes read, total bytes)
 LoadProgress = Callable[[str, int, int], None]
@@ -128,6 +131,8 @@ def load_dataset(
 
     With ``last_reads``, a file that read well before and cannot be read now (deleted, truncated,
     made unreadable) keeps its data from then, as a stale source saying why and since when."""
+    from ipdash.sources.csv_stats import CsvReadError, read_csv_file
+
     dataset = Dataset()
     fetched_at = now or datetime.now(UTC)
     # First: where a stats CSV covers the same (day, IP, mailbox provider), its complete counts win over
@@ -246,6 +251,8 @@ def load_dataset_for_cli(
     Raises ConfigError or CsvReadError (the caller exits 2 with the message) when
     the config or any input file cannot be read at all.
     """
+    from ipdash.sources.csv_stats import CsvReadError
+
     config, found_at = load_config(config_path)
     plan = plan_from_inputs(csv_files, config, demo, found_at, mta_logs)
     dataset = load_dataset(plan)
