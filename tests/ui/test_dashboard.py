@@ -31,11 +31,12 @@ async def loaded(pilot: Pilot[int]) -> IpdashApp:
 
 
 async def filtered(pilot: Pilot[int]) -> None:
-    """Typing is debounced: wait until the typed filter has been applied."""
+    """Typing is debounced: wait until the typed filter has been applied (and, on a big table,
+    the selected-IP panel has followed)."""
     app = pilot.app
     assert isinstance(app, IpdashApp)
     for _ in range(2000):
-        if not app.dashboard.filter_pending:
+        if not app.dashboard.filter_pending and not app.dashboard.selected_pending:
             return
         await pilot.pause()
     raise AssertionError("the typed filter was never applied")

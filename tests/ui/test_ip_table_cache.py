@@ -63,6 +63,8 @@ async def _update(pilot: Pilot[int], app: IpdashApp, ips: dict[str, Any]) -> Non
     app.post_message(replace(app.data, analysis=replace(app.data.analysis, ips=ips)))
     await loaded(pilot)
     await pilot.pause()
+    while app.dashboard.selected_pending:  # a big table's selected-IP panel follows once the cursor rests
+        await pilot.pause()
 
 
 async def test_sort_and_filter_reorder_rows_without_formatting_again(
