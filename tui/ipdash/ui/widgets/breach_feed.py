@@ -101,11 +101,16 @@ class BreachFeed(FastCellsMixin, DataTable[Text]):
         for (key, label), width in zip(self.COLUMNS, widths, strict=True):
             self.add_column(label, key=key, width=width)
         room = widths[1]  # the IP / scope column: a long IPv6 address keeps both ends, not its start only
-        if any(row[1].cell_len > room for row in rows):
+        if any(
+            row[1].cell_len > room and _is_address(item.ip)
+            for row, item in zip(rows, self.items, strict=True)
+        ):
             from ipdash.ui.widgets.ip_columns import middle_ellipsis
 
             rows = [
-                row if row[1].cell_len <= room else [row[0], plain(middle_ellipsis(item.ip, room)), *row[2:]]
+                [row[0], plain(middle_ellipsis(item.ip, room)), *row[2:]]
+                if row[1].cell_len > room and _is_address(item.ip)
+                else row
                 for row, item in zip(rows, self.items, strict=True)
             ]
         place_rows(self, [(str(index), row) for index, row in enumerate(rows)])
@@ -113,3 +118,15 @@ class BreachFeed(FastCellsMixin, DataTable[Text]):
         self.border_title = (
             f"Breaches ({len(self.items)}: {critical} critical)" if self.items else "Breaches (none)"
         )
+
+
+def _is_address(text: str) -> bool:
+    """An IP address (cut in the middle when too long); a scope such as ``gmail:news.example`` is
+    cut at its end as before (its start says which mailbox provider)."""
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
