@@ -227,3 +227,18 @@ def test_a_listing_row_links_to_the_lists_lookup_page(
     data = json.loads(invoke(config, server, "198.51.100.66", "--no-rdns", "--format", "json").output)
     zen = next(r for r in data["results"][0]["blocklists"] if r["id"] == "spamhaus-zen")
     assert zen["lookup_url"] == "https://check.spamhaus.org/"
+
+
+def test_json_output_is_the_stdlib_encoders_text_with_hostile_txt(
+    script: DnsScript, server: LoopbackDnsServer, config: Path
+) -> None:
+    """orjson writes the report: the text must be what ``json.dumps(indent=2)`` gives for it, control
+    characters, quotes, backslashes and non-ASCII in a list's TXT included."""
+    from ipdash.commands._output import dumps_json
+
+    zen = script.add_zone(ZoneSpec("zen.spamhaus.org"))
+    script.add_zone(ZoneSpec("bl.spamcop.net"))
+    zen.entries[reversed_labels("198.51.100.66")] = listed("127.0.0.2", txt='a "q" \\ ü\x1f\x7f\u2028 😀')
+    result = invoke(config, server, "198.51.100.66", "--format", "json", "--no-rdns")
+    assert result.exit_code == 1, result.output
+    assert result.output == dumps_json(json.loads(result.output)) + "\n"
