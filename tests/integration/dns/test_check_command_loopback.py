@@ -242,3 +242,22 @@ def test_json_output_is_the_stdlib_encoders_text_with_hostile_txt(
     result = invoke(config, server, "198.51.100.66", "--format", "json", "--no-rdns")
     assert result.exit_code == 1, result.output
     assert result.output == dumps_json(json.loads(result.output)) + "\n"
+
+
+def test_the_report_is_never_formatted_as_text_at_loop_shutdown(
+    lists: tuple[ZoneSpec, ZoneSpec], server: LoopbackDnsServer, config: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Python 3.11's asyncio.run formats its SIGINT handler, which holds the main task and so its result:
+    the check's main task returns None, so a /24's report (~1 MB of repr) is never built."""
+    from ipdash.domain.dnsbl.results import CheckReport
+
+    formatted: list[int] = []
+
+    def counted(self: CheckReport) -> str:  # reprlib swallows exceptions, so count the calls
+        formatted.append(1)
+        return "CheckReport(…)"
+
+    monkeypatch.setattr(CheckReport, "__repr__", counted)
+    result = invoke(config, server, "198.51.100.1", "--format", "json", "--no-rdns")
+    assert result.exit_code == 0, result.output
+    assert formatted == []

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,10 +23,10 @@ from ipdash.domain.dnsbl.score import RunOutcome, run_outcome
 from ipdash.domain.dnsbl.serialise import report_to_json
 from ipdash.domain.dnsbl.settings import BlocklistConfigError, Nameserver, parse_nameserver
 from ipdash.domain.dnsbl.summary import summarise
-from ipdash.domain.dnsbl.targets import TargetError, parse_targets
+from ipdash.domain.dnsbl.targets import Target, TargetError, parse_targets
 from ipdash.exit_codes import EXIT_FINDING, EXIT_INCOMPLETE, EXIT_OK
 from ipdash.sources.config_file import ConfigError, load_config
-from ipdash.sources.dns.checker import check_targets
+from ipdash.sources.dns.checker import CheckSettings, check_targets
 from ipdash.sources.dns.configure import CheckChoices, NoNameserverError, build_check_settings
 
 EXIT_FOR = {
@@ -126,7 +127,7 @@ def check(
         fail_usage(f"check: bad target {error}")
         return
     specs = _auth_specs(parsed, config, selectors) if auth else []
-    report = asyncio.run(check_targets(parsed, settings=settings))
+    report = _run_sweep(parsed, settings)
     outcome = run_outcome(report)
     results: list[Any] = []
     if auth:  # imported only when asked: SPF/DKIM/… pull in httpx and the policy parsers
@@ -149,6 +150,19 @@ def check(
         if auth:
             check_auth.print_auth(results)
     sys.exit(EXIT_FOR[outcome])
+
+
+def _run_sweep(parsed: Sequence[Target], settings: CheckSettings) -> CheckReport:
+    """The sweep on a fresh event loop. The main task returns None: on Python 3.11 ``asyncio.run``
+    looks up the SIGINT handler twice as it finishes, and the lookup formats that handler, which holds
+    the main task, whose repr includes its result: the whole report (~1 MB of text for a /24)."""
+    reports: list[CheckReport] = []
+
+    async def sweep() -> None:
+        reports.append(await check_targets(parsed, settings=settings))
+
+    asyncio.run(sweep())
+    return reports[0]
 
 
 def _auth_specs(parsed: Any, config: Any, selectors: str) -> list[Any]:
