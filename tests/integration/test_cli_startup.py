@@ -69,3 +69,39 @@ def test_check_loads_only_what_checking_needs(tmp_path: object) -> None:
     assert not [m for m in modules if m.split(".")[0] in heavy]
     unneeded = ("ipdash.commands.check_auth", "ipdash.domain.advisor", "ipdash.domain.warmup", "dns.message")
     assert not [m for m in modules if m.startswith(unneeded)]
+
+
+_ENTRY_POINT_PROBE = """
+import importlib.metadata as metadata, json, os, sys
+scans = []
+real = metadata.entry_points
+metadata.entry_points = lambda **kw: scans.append(kw) or real(**kw)
+if sys.argv[2] == "set":
+    os.environ["PYDANTIC_DISABLE_PLUGINS"] = "some-plugin"
+else:
+    os.environ.pop("PYDANTIC_DISABLE_PLUGINS", None)
+sys.argv = ["ipdash", "check", "--list-zones", "--format", "json", "--nameserver", "127.0.0.1", "--config", sys.argv[1]]
+from ipdash.cli import main
+try:
+    main()
+except SystemExit:
+    pass
+print(json.dumps([scans, os.environ["PYDANTIC_DISABLE_PLUGINS"]]))
+"""
+
+
+def test_check_does_not_scan_every_package_for_pydantic_plugins(tmp_path: object) -> None:
+    """Plugin discovery reads every installed distribution's entry points (~65 ms): `check` turns it off,
+    unless the user set pydantic's switch themselves."""
+    from pathlib import Path
+
+    config = Path(str(tmp_path)) / "empty.toml"
+    config.write_text("", encoding="utf-8")
+    runs = {}
+    for mode in ("unset", "set"):
+        probe = [sys.executable, "-c", _ENTRY_POINT_PROBE, str(config), mode]
+        done = subprocess.run(probe, capture_output=True, text=True, check=True)
+        runs[mode] = json.loads(done.stdout.strip().splitlines()[-1])
+    assert runs["unset"] == [[], "__all__"]
+    scans, value = runs["set"]
+    assert value == "some-plugin" and {"group": "pydantic"} in scans

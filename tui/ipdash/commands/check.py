@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 
+import ipdash.commands._no_pydantic_plugins  # noqa: F401  (before any model is built)
 from ipdash.commands._output import echo, emit_json, fail_usage, render_table
 from ipdash.domain.dnsbl.catalog import Catalog
 from ipdash.domain.dnsbl.labels import fcrdns_label, status_label
