@@ -185,7 +185,11 @@ async def test_listings_show_their_lookup_page_as_text_and_link() -> None:
         lines = rendered.plain.splitlines()
         assert lines[0] == "Look up / delist:"
         assert "  Spamhaus ZEN (public mirrors): https://check.spamhaus.org/" in lines
-        assert "  DroneBL: https://dronebl.org/lookup?ip=198.51.100.7" in lines
+        assert "  Spamhaus ZEN (public mirrors): https://check.spamhaus.org/" in lines, (
+            "the operator's own page"
+        )
+        caveat = "(address from other tools, not the list's own pages)"
+        assert f"  DroneBL: https://dronebl.org/lookup?ip=198.51.100.7 {caveat}" in lines
         hostile = next(line for line in lines if "Evil" in line)
         assert "\x1b" not in hostile and "\x07" not in hostile, "terminal escapes never reach the screen"
         assert not any("SpamCop" in line for line in lines), "a clean list has no delisting line"

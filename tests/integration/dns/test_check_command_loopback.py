@@ -227,6 +227,25 @@ def test_a_listing_row_links_to_the_lists_lookup_page(
     data = json.loads(invoke(config, server, "198.51.100.66", "--no-rdns", "--format", "json").output)
     zen = next(r for r in data["results"][0]["blocklists"] if r["id"] == "spamhaus-zen")
     assert zen["lookup_url"] == "https://check.spamhaus.org/"
+    assert zen["lookup_evidence"] == "operator"
+
+
+def test_a_lookup_address_from_other_tools_is_shown_with_its_caveat(
+    script: DnsScript, server: LoopbackDnsServer, tmp_path: Path
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('[blocklists]\nzones = ["psbl"]\ntimeout_seconds = 0.3\n', encoding="utf-8")
+    psbl = script.add_zone(ZoneSpec("psbl.surriel.com"))
+    psbl.entries[reversed_labels("198.51.100.66")] = listed("127.0.0.2")
+    result = invoke(config, server, "198.51.100.66", "--no-rdns")
+    assert result.exit_code == 1, result.output
+    text = " ".join(result.output.split())
+    assert (
+        "https://psbl.org/listing?ip=198.51.100.66 (address from other tools, not the list's own pages)"
+        in text
+    )
+    data = json.loads(invoke(config, server, "198.51.100.66", "--no-rdns", "--format", "json").output)
+    assert data["results"][0]["blocklists"][0]["lookup_evidence"] == "other-tools"
 
 
 def test_json_output_is_the_stdlib_encoders_text_with_hostile_txt(

@@ -234,3 +234,52 @@ def test_lookup_pages_are_web_addresses_with_their_provenance() -> None:
         catalog.by_id["spamcop"].lookup_link("198.51.100.7")
         == "https://www.spamcop.net/bl.shtml?198.51.100.7"
     )
+
+
+def test_every_lookup_page_says_where_its_address_was_confirmed() -> None:
+    """The data file states the evidence for each address (never the silent default), and an address
+    the operator was not seen to give says so in its notes and cites what it was taken from."""
+    import json
+    from importlib.resources import files
+
+    from ipdash.sources.dns.configure import shipped_catalog
+
+    raw = json.loads(files("ipdash").joinpath("data/dnsbl_zones.json").read_text(encoding="utf-8"))
+    stated = {z["id"]: z.get("lookup_evidence") for z in raw["zones"] if z.get("lookup_url")}
+    assert all(evidence in ("operator", "other-tools", "unverified") for evidence in stated.values()), stated
+    catalog, _ = shipped_catalog()
+    for zone_id, evidence in stated.items():
+        entry = catalog.by_id[zone_id]
+        if evidence != "operator":
+            assert "not seen on the operator" in entry.notes.lower(), zone_id
+            assert len(entry.sources) >= 2, zone_id
+    # the addresses checked on 2026-12-01 (issue 17): each as its evidence allows
+    uce = catalog.by_id["uceprotect-1"]
+    assert uce.lookup_link("192.0.2.1") == "http://www.uceprotect.net/rblcheck.php?ipr=192.0.2.1"
+    assert uce.lookup_evidence == "operator"
+    assert catalog.by_id["psbl"].lookup_evidence == "other-tools"
+    assert "listing.cgi" in " ".join(catalog.by_id["psbl"].sources)
+    assert catalog.by_id["dronebl"].lookup_evidence == "other-tools"
+    assert catalog.by_id["uribl-multi"].lookup_url == "https://admin.uribl.com/?section=lookup"
+    assert {catalog.by_id[z].lookup_evidence for z in ("spamrats-all", "abusix-combined")} == {"other-tools"}
+    assert catalog.by_id["spamrats-dyna"].lookup_evidence == "operator"
+    assert catalog.by_id["virusfree-bip"].lookup_url == ""
+
+
+def test_a_user_zone_with_a_lookup_page_is_unconfirmed_unless_it_says_otherwise() -> None:
+    from ipdash.domain.dnsbl.catalog import ZoneEntry
+
+    entry = ZoneEntry.model_validate(
+        {
+            "id": "mine",
+            "zone": "bl.example.net",
+            "name": "Mine",
+            "kind": "ip",
+            "families": ["ipv4"],
+            "list_type": "block",
+            "lookup_url": "https://bl.example.net/?ip={target}",
+        }
+    )
+    assert entry.lookup_evidence == "unverified"
+    with pytest.raises(ValueError):
+        ZoneEntry.model_validate({**entry.model_dump(), "lookup_evidence": "trust-me"})

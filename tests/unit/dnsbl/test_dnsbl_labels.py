@@ -99,7 +99,7 @@ def test_cell_text_before_and_during_a_check() -> None:
     assert blocklist_cell_text(None, checking=True) == ("… checking", "info")
 
 
-def _zone(status: Status, url: str, name: str = "Some list") -> ZoneResult:
+def _zone(status: Status, url: str, name: str = "Some list", evidence: str = "operator") -> ZoneResult:
     return ZoneResult(
         zone="bl.example",
         zone_id="x",
@@ -110,7 +110,23 @@ def _zone(status: Status, url: str, name: str = "Some list") -> ZoneResult:
         status=status,
         reason="",
         lookup_url=url,
+        lookup_evidence=evidence if url else "",
     )
+
+
+def test_a_lookup_address_not_given_by_the_operator_carries_its_caveat() -> None:
+    from ipdash.domain.dnsbl.labels import lookup_links
+
+    zones = [
+        _zone(Status.LISTED, "https://a.example/", name="A"),
+        _zone(Status.LISTED, "https://b.example/", name="B", evidence="other-tools"),
+        _zone(Status.LISTED, "https://c.example/", name="C", evidence="unverified"),
+        _zone(Status.LISTED, "https://d.example/", name="D", evidence=""),
+    ]
+    caveats = [link.caveat for link in lookup_links(zones)]
+    assert caveats[0] == ""
+    assert "other tools" in caveats[1]
+    assert caveats[2] == caveats[3] == "(address not confirmed)"
 
 
 def test_lookup_links_are_listings_only_safe_and_once_each() -> None:

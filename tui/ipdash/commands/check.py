@@ -17,7 +17,7 @@ import click
 import ipdash.commands._no_pydantic_plugins  # noqa: F401  (before any model is built)
 from ipdash.commands._output import echo, emit_json, fail_usage, render_table
 from ipdash.domain.dnsbl.catalog import Catalog
-from ipdash.domain.dnsbl.labels import fcrdns_label, status_label
+from ipdash.domain.dnsbl.labels import fcrdns_label, lookup_caveat, status_label
 from ipdash.domain.dnsbl.plan import ZoneSelectionError, split_zone_names
 from ipdash.domain.dnsbl.results import CheckReport, TargetResult
 from ipdash.domain.dnsbl.score import RunOutcome, run_outcome
@@ -211,7 +211,8 @@ def _zone_rows(result: TargetResult) -> list[tuple[str, ...]]:
         if zone.txt:
             reason += f" — TXT: {zone.txt}"
         if zone.lookup_url:
-            reason += f" — look up / delist: {zone.lookup_url}"
+            caveat = lookup_caveat(zone.lookup_evidence)
+            reason += f" — look up / delist: {zone.lookup_url}" + (f" {caveat}" if caveat else "")
         cells = (
             status_label(zone.status, zone.severity),
             zone.name,
@@ -273,6 +274,7 @@ def _catalog_row(entry: Any) -> dict[str, Any]:
         "ip_literals": entry.ip_literals,
         "demoted": entry.demoted or None,
         "lookup_url": entry.lookup_url or None,
+        "lookup_evidence": entry.lookup_evidence if entry.lookup_url else None,
         "verified": entry.verified,
         "sources": list(entry.sources),
     }

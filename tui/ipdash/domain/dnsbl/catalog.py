@@ -23,6 +23,9 @@ Importance = Literal["critical", "major", "minor"]
 ZoneStatus = Literal["active", "defunct", "uncertain", "subscriber-only"]
 #: What one answer code says about the target: a listing (by severity), or good / neutral news.
 Effect = Literal["listing", "policy", "collateral", "neutral", "good"]
+#: Where a lookup page's address was confirmed: in the operator's own pages or answers (its TXT
+#: records, its rejection texts); only in other tools and receivers that link it; or nowhere read.
+LookupEvidence = Literal["operator", "other-tools", "unverified"]
 
 KEY_PLACEHOLDER = "{key}"
 MASKED_KEY = "<key>"
@@ -112,6 +115,8 @@ class ZoneEntry(CatalogModel):
     other_kind_note: str = ""
     #: The operator's page where a listed target is looked up and delisted; ``{target}`` is filled in.
     lookup_url: str = ""
+    #: Where that address was confirmed; anything short of "operator" is shown with a caveat.
+    lookup_evidence: LookupEvidence = "unverified"
     #: Why a list once in the default set no longer is (kept queryable by name).
     demoted: str = ""
     #: When the sources were last read to confirm this entry (None: taken from the reference unchecked).

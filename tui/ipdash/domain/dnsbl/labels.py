@@ -83,6 +83,17 @@ class LookupLink:
     name: str
     url: str
     clickable: bool
+    #: Said next to the address when the list's operator was not seen to give it ("" when it was).
+    caveat: str = ""
+
+
+def lookup_caveat(evidence: str) -> str:
+    """How sure the catalog is of a lookup page's address (``ZoneResult.lookup_evidence``)."""
+    if evidence == "operator":
+        return ""
+    if evidence == "other-tools":
+        return "(address from other tools, not the list's own pages)"
+    return "(address not confirmed)"
 
 
 def lookup_links(zones: Iterable[ZoneResult]) -> list[LookupLink]:
@@ -98,5 +109,5 @@ def lookup_links(zones: Iterable[ZoneResult]) -> list[LookupLink]:
             continue
         seen.add((name, url))
         clickable = url.startswith(("https://", "http://")) and " " not in url and not url.endswith("…")
-        links.append(LookupLink(name, url, clickable))
+        links.append(LookupLink(name, url, clickable, lookup_caveat(zone.lookup_evidence)))
     return links

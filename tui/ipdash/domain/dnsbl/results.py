@@ -32,6 +32,8 @@ class ZoneResult:
     checked_at: datetime | None = None
     #: The list's lookup/delisting page for this target (listings only, where the catalog has one).
     lookup_url: str = ""
+    #: Where the catalog confirmed that address (``catalog.LookupEvidence``; "" without a page).
+    lookup_evidence: str = ""
 
     @classmethod
     def of(
@@ -61,6 +63,7 @@ class ZoneResult:
             txt=txt,
             checked_at=checked_at,
             lookup_url=link,
+            lookup_evidence=entry.lookup_evidence if link else "",
         )
 
     @property

@@ -41,6 +41,7 @@ def zone_to_json(result: ZoneResult) -> dict[str, Any]:
         "cause": result.cause or None,
         "remedy": result.remedy or None,
         "lookup_url": result.lookup_url or None,
+        "lookup_evidence": result.lookup_evidence or None,
         "checked_at": _time(result.checked_at),
     }
 
@@ -107,6 +108,7 @@ def zone_from_json(data: dict[str, Any]) -> ZoneResult:
         txt=data.get("txt"),
         checked_at=datetime.fromisoformat(checked) if checked else None,
         lookup_url=str(data.get("lookup_url") or ""),
+        lookup_evidence=str(data.get("lookup_evidence") or ""),
     )
 
 

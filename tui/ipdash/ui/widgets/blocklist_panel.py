@@ -215,6 +215,8 @@ class BlocklistPanel(Vertical):
         for link in links:
             text.append(f"\n  {link.name}: ")
             text.append(link.url, Style(link=link.url) if link.clickable else None)
+            if link.caveat:
+                text.append_text(toned(self.app, f" {link.caveat}", "muted"))
         return text
 
     def _rdns(self, rdns: RdnsResult | None) -> Text:
