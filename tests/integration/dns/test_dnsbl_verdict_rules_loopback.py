@@ -206,3 +206,44 @@ async def test_private_addresses_are_not_applicable_unless_the_user_insists(
     insisted = await run(catalog, rules, nameserver, PRIVATE, ["spamhaus-zen"], include_private=True)
     assert {row(insisted, t, "spamhaus-zen").status for t in PRIVATE} == {Status.CLEAN}
     assert server.asked(f"{reversed_labels('10.1.2.3')}.zen.spamhaus.org") == 1
+
+
+async def test_a_nameserver_that_answers_nothing_costs_the_probes_not_every_query(
+    script: DnsScript, server: LoopbackDnsServer, nameserver: Nameserver, catalog: Catalog, rules: RdnsRules
+) -> None:
+    """A dead resolver: the health probes (and rDNS's resolver proof, asked all at once) wait out their
+    timeouts, then no (target, list) pair is sent at all: each row says why, unknown and not clean.
+    Before, a /24 ran every query into the same timeouts until the overall deadline."""
+    from dnsbl_loopback_server import SILENCE
+
+    script.otherwise = SILENCE
+    plan = tuple(select_zones(catalog, ["spamcop", "psbl"], KeyRing({}, {})))
+    settings = CheckSettings(
+        catalog=catalog, plan=plan, rules=rules, nameserver=nameserver, timeout=0.2, deadline=30.0, rdns=True
+    )
+    report = await check_targets(parse_targets(["198.51.100.0/28"]), settings=settings)
+    rows = [zone for target in report.results for zone in target.blocklists]
+    assert len(rows) == 32 and not report.deadline_reached
+    assert all(z.status is Status.UNKNOWN and z.cause == "timeout" for z in rows)
+    assert all("answered none of this run's" in z.reason and "not clean" in z.reason for z in rows)
+    assert all(r.rdns is not None and r.rdns.fcrdns.value == "temperror" for r in report.results)
+    targets_asked = [
+        n for n in server.asked_names() if n.startswith(tuple(f"{i}.100.51.198." for i in range(16)))
+    ]
+    assert targets_asked == [], "no target was sent once the probes had all gone unanswered"
+
+
+async def test_one_answer_during_the_probes_means_the_sweep_runs(
+    script: DnsScript, server: LoopbackDnsServer, nameserver: Nameserver, catalog: Catalog, rules: RdnsRules
+) -> None:
+    """The short cut needs total silence: a resolver that answers one list's probes is asked everything."""
+    from dnsbl_loopback_server import SILENCE
+
+    script.otherwise = SILENCE
+    spamcop = script.add_zone(ZoneSpec("bl.spamcop.net"))
+    spamcop.entries[reversed_labels("198.51.100.3")] = listed("127.0.0.2")
+    report = await run(catalog, rules, nameserver, ["198.51.100.3"], ["spamcop", "psbl"])
+    assert row(report, "198.51.100.3", "spamcop").status is Status.LISTED
+    psbl = row(report, "198.51.100.3", "psbl")
+    assert psbl.status is Status.UNKNOWN and "answered none" not in psbl.reason
+    assert server.asked(f"{reversed_labels('198.51.100.3')}.psbl.surriel.com") >= 1

@@ -100,8 +100,12 @@ class Checker:
         deadline_at = loop.time() + self.settings.deadline
         plan, private = self.settings.plan, self.settings.include_private
         pending = [_Pending(t, zones_for(t, plan, include_private=private)) for t in targets]
+        asked, answered = self.client.lookups_asked, self.client.lookups_answered
         health = await self._health(pending, deadline_at)
         self._resolver_answers = await self._resolver_proven(pending, health, deadline_at)
+        silent = _silent_nameserver(
+            health, self.client.lookups_asked - asked, self.client.lookups_answered - answered
+        )
         jobs = list(self._jobs(pending))
         for item, _ in jobs:
             item.remaining += 1
@@ -131,6 +135,9 @@ class Checker:
                 if remaining <= 0:
                     deadline_hit = True
                     self._give_up(item, zone_index)
+                elif silent is not None and zone_index is not None:
+                    entry = item.zones[zone_index].entry
+                    item.results[zone_index] = ZoneResult.of(entry, silent, checked_at=self._now())
                 elif zone_index is None and not self._resolver_answers:
                     item.rdns = unjudged_rdns(item.target.text, UNPROVEN_RESOLVER, self.settings.rules)
                 elif zone_index is None:
@@ -159,28 +166,39 @@ class Checker:
         says NXDOMAIN to everything (offline, captive) must not turn every IP into "no PTR record".
 
         Any zone whose RFC 5782 listed test point answered proves it; when the run asked none, the
-        catalog's default IP lists' test points are asked (cached like any health check)."""
+        catalog's default IP lists' test points are asked, all at once (a silent resolver costs one
+        timeout, not one per list), and cached like any health check."""
         if not (self.settings.rdns and any(item.target.kind == "ip" for item in pending)):
             return True
         if any(h.state is HealthState.PASSED for h in health.values()):
             return True
         asked = {key[0] for key in health}
-        for entry in self.settings.catalog.zones:
-            if not (entry.default and entry.kind == "ip" and entry.health_check and entry.key is None):
-                continue
-            if entry.id in asked or entry.zone is None or entry.status != "active":
-                continue
-            probe = await check_health(
-                lambda name: self._lookup(name, "A", deadline_at),
-                self.settings.catalog,
-                PlannedZone(entry, query_zone=entry.zone),
-                "ipv4",
-                self.health_cache,
-                str(self.settings.nameserver),
+        candidates = [
+            entry
+            for entry in self.settings.catalog.zones
+            if entry.default
+            and entry.kind == "ip"
+            and entry.health_check
+            and entry.key is None
+            and entry.id not in asked
+            and entry.zone is not None
+            and entry.status == "active"
+        ]
+        probes = await asyncio.gather(
+            *(
+                check_health(
+                    lambda name: self._lookup(name, "A", deadline_at),
+                    self.settings.catalog,
+                    PlannedZone(entry, query_zone=entry.zone),
+                    "ipv4",
+                    self.health_cache,
+                    str(self.settings.nameserver),
+                )
+                for entry in candidates
+                if entry.zone is not None
             )
-            if probe.state is HealthState.PASSED:
-                return True
-        return False
+        )
+        return any(probe.state is HealthState.PASSED for probe in probes)
 
     def _resolver_label(self) -> str:
         return self.settings.resolver_label or str(self.settings.nameserver)
@@ -289,6 +307,25 @@ class Checker:
         return TargetResult(
             item.target.text, item.target.kind, tuple(zones), item.rdns, now, self._resolver_label()
         )
+
+
+def _silent_nameserver(
+    health: dict[tuple[str, str], ZoneHealth], asked: int, answered: int
+) -> Verdict | None:
+    """When the nameserver answered none of this run's health probes (each given the full budget), the
+    verdict for every query not yet asked: sending them would only wait out the same timeouts (a /24
+    against a dead resolver ran into the overall deadline), and without a healthy zone no NXDOMAIN could
+    be trusted anyway. None when anything answered, or nothing was asked."""
+    if asked == 0 or answered > 0 or not health:
+        return None
+    if any(h.state is not HealthState.UNKNOWN for h in health.values()):
+        return None
+    reason = (
+        f"not asked: the nameserver answered none of this run's {asked} health probes, "
+        "each given the full timeout: unknown, not clean"
+    )
+    remedy = "check that the resolver (--nameserver or the system's) is reachable and answers DNS queries"
+    return Verdict(Status.UNKNOWN, reason, remedy=remedy, cause="timeout")
 
 
 def _resolvable(name: str) -> bool:
