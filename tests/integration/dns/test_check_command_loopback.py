@@ -121,6 +121,11 @@ def test_cidr_and_raw_zones(
         (("198.51.100.1", "not_a_host!"), "bad target 'not_a_host!'"),
         ((), "give at least one TARGET"),
         (("198.51.100.1", "--zones", "no such zone"), "zone 'no such zone'"),
+        (("198.51.100.1", "--zones", " , ,,"), "--zones names no list"),
+        (
+            ("198.51.100.1", "--zones", ",".join(f"bl{i}.example.net" for i in range(501))),
+            "at most 500 lists",
+        ),
     ],
 )
 def test_usage_errors_exit_2_naming_the_problem(

@@ -161,3 +161,21 @@ def test_config_names_another_environment_variable(catalog: Catalog) -> None:
     settings = BlocklistSettings.model_validate({"keys": {"spamhaus-dqs": {"key_env": "MY_DQS"}}})
     ring = resolve_keys(catalog, settings, {"MY_DQS": "k1", "IPDASH_SPAMHAUS_DQS_KEY": "other"})
     assert ring.keys["spamhaus-dqs"] == "k1"
+
+
+def test_a_run_asks_at_most_max_zones_lists(catalog: Catalog) -> None:
+    from ipdash.domain.dnsbl.plan import MAX_ZONES
+
+    names = [f"bl{i}.example.net" for i in range(MAX_ZONES)]
+    planned = select_zones(catalog, names, KeyRing({}, {}))
+    assert len(planned) == MAX_ZONES and all(p.query_zone for p in planned)
+    with pytest.raises(ZoneSelectionError, match=f"at most {MAX_ZONES} lists"):
+        select_zones(catalog, [*names, "one.more.example"], KeyRing({}, {}))
+
+
+def test_covered_lists_are_skipped_by_the_first_list_covering_them_among_many(catalog: Catalog) -> None:
+    names = [f"bl{i}.example.net" for i in range(300)] + ["spamrats-dyna", "spamrats-all"]
+    planned = {p.entry.id: p for p in select_zones(catalog, names, KeyRing({}, {}))}
+    dyna = planned["spamrats-dyna"]
+    assert dyna.skip is not None and "covered by SpamRATS combined" in dyna.skip.reason
+    assert planned["spamrats-all"].skip is None

@@ -102,6 +102,8 @@ def check(
     Exit codes: 0 all clean; 1 a listing or failing rDNS; 2 usage; 3 incomplete (no listing, but
     errors or unknowns).
     """
+    if zones and not split_zone_names(zones):
+        fail_usage("check: --zones names no list (give catalog ids or zone names, comma-separated)")
     try:
         config, _ = load_config(config_path)
         choices = CheckChoices(

@@ -27,6 +27,11 @@ DEFAULT_TOKEN = "default"
 _KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,62}$")
 
 
+#: Lists one run may ask. The catalog has under a hundred; each uncatalogued zone also costs its health
+#: probes, so a pasted list of thousands would mostly measure the machine, not the lists.
+MAX_ZONES = 500
+
+
 class ZoneSelectionError(ValueError):
     def __init__(self, name: str, reason: str) -> None:
         super().__init__(f"zone {name!r}: {reason}")
@@ -77,6 +82,10 @@ def select_zones(
         if excluded is None:
             raise ZoneSelectionError(name, "cannot exclude a zone that is not in the catalog")
         chosen.pop(excluded.id, None)
+    if len(chosen) > MAX_ZONES:
+        raise ZoneSelectionError(
+            f"{len(chosen)} lists", f"at most {MAX_ZONES} lists per run (split the list, or trim it)"
+        )
     planned = [
         replace(_plan(entry, explicit_key, keys), requested=named)
         for entry, explicit_key, named in chosen.values()
@@ -146,10 +155,14 @@ def _plan(entry: ZoneEntry, explicit_key: str | None, keys: KeyRing) -> PlannedZ
 
 
 def _skip_covered(planned: list[PlannedZone]) -> list[PlannedZone]:
-    covering = {p.entry.id: p.entry for p in planned if p.skip is None}
+    covered_by: dict[str, ZoneEntry] = {}
+    for p in planned:
+        if p.skip is None:
+            for covered in p.entry.covers:
+                covered_by.setdefault(covered, p.entry)
     result = []
     for zone in planned:
-        by = next((e for e in covering.values() if zone.entry.id in e.covers), None)
+        by = covered_by.get(zone.entry.id)
         if zone.skip is None and by is not None:
             reason = f"covered by {by.name} (queried instead; asking both would double-count)"
             zone = PlannedZone(zone.entry, skip=skipped(reason, "overlap"), requested=zone.requested)
