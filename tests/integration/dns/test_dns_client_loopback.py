@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from typing import cast
 
 import pytest
 from dnsbl_loopback_server import (
@@ -296,3 +297,50 @@ async def test_tcp_reconnects_when_the_server_closes_the_connection() -> None:
         await mux.aclose()
         tcp_server.close()
         await tcp_server.wait_closed()
+
+
+class _SpoofingServer(asyncio.DatagramProtocol):
+    """Before each genuine NXDOMAIN, sends forged "listed" replies: the right ID for another name, a
+    wrong ID for the right name, the query echoed back without the response flag, and a truncated
+    scrap. Only the genuine reply may be taken."""
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.DatagramTransport, transport)
+
+    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+        import dns.message
+        import dns.rcode
+        import dns.rrset
+
+        query = dns.message.from_wire(data)
+        question = query.question[0]
+
+        def listed_for(name: str, query_id: int) -> bytes:
+            forged = dns.message.make_query(name, "A")
+            reply = dns.message.make_response(forged)
+            reply.id = query_id
+            reply.answer.append(dns.rrset.from_text(name, 300, "IN", "A", "127.0.0.2"))
+            return reply.to_wire()
+
+        self.transport.sendto(listed_for("1.2.3.4.other.example.", query.id), addr)
+        self.transport.sendto(listed_for(question.name.to_text(), (query.id + 1) % 65536), addr)
+        self.transport.sendto(data, addr)
+        self.transport.sendto(data[:7], addr)
+        genuine = dns.message.make_response(query)
+        genuine.set_rcode(dns.rcode.NXDOMAIN)
+        self.transport.sendto(genuine.to_wire(), addr)
+
+
+async def test_forged_replies_are_never_taken_for_the_answer() -> None:
+    loop = asyncio.get_running_loop()
+    transport, _ = await loop.create_datagram_endpoint(_SpoofingServer, local_addr=("127.0.0.1", 0))
+    port = transport.get_extra_info("sockname")[1]
+    try:
+        async with DnsClient(Nameserver("127.0.0.1", port)) as client:
+            outcomes = await asyncio.gather(
+                *(client.lookup(f"{i}.100.51.198.zen.example", wait=WAIT) for i in range(20))
+            )
+    finally:
+        transport.close()
+    assert {outcome.rcode for outcome in outcomes} == {Rcode.NXDOMAIN}
+    assert all(outcome.values == () for outcome in outcomes)
