@@ -247,3 +247,18 @@ async def test_one_answer_during_the_probes_means_the_sweep_runs(
     psbl = row(report, "198.51.100.3", "psbl")
     assert psbl.status is Status.UNKNOWN and "answered none" not in psbl.reason
     assert server.asked(f"{reversed_labels('198.51.100.3')}.psbl.surriel.com") >= 1
+
+
+async def test_uribl_takes_ipv4_literals_as_reversed_octets_too(
+    script: DnsScript, server: LoopbackDnsServer, nameserver: Nameserver, catalog: Catalog, rules: RdnsRules
+) -> None:
+    uribl = script.add_zone(ZoneSpec("multi.uribl.com", domain_list=True))
+    uribl.entries["2.0.0.127"] = listed("127.0.0.2")  # URIBL's documented test point
+    uribl.entries[reversed_labels("198.51.100.36")] = listed("127.0.0.2")
+    report = await run(catalog, rules, nameserver, ["198.51.100.36", "198.51.100.37"], ["uribl-multi"])
+    assert row(report, "198.51.100.36", "uribl-multi").status is Status.LISTED
+    assert row(report, "198.51.100.37", "uribl-multi").status is Status.CLEAN
+    assert server.asked("36.100.51.198.multi.uribl.com") == 1
+    assert server.asked("2.0.0.127.multi.uribl.com") >= 1, (
+        "an IP literal is judged by URIBL's own IP test point"
+    )
