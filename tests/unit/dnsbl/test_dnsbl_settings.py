@@ -101,6 +101,20 @@ def test_overrides_merge_codes_and_change_fields(catalog: Catalog) -> None:
     assert catalog.by_id["spamcop"].importance == "major"
 
 
+def test_a_lookup_page_set_in_config_does_not_inherit_the_catalogs_evidence(catalog: Catalog) -> None:
+    assert catalog.by_id["spamcop"].lookup_evidence == "operator"
+    own = {"lookup_url": "https://intranet.example/rbl?ip={target}"}
+    changed = build_catalog(catalog, BlocklistSettings.model_validate({"overrides": {"spamcop": own}}))
+    assert changed.by_id["spamcop"].lookup_evidence == "unverified"
+    vouched = {**own, "lookup_evidence": "operator"}
+    kept = build_catalog(catalog, BlocklistSettings.model_validate({"overrides": {"spamcop": vouched}}))
+    assert kept.by_id["spamcop"].lookup_evidence == "operator"
+    other = build_catalog(
+        catalog, BlocklistSettings.model_validate({"overrides": {"spamcop": {"default": False}}})
+    )
+    assert other.by_id["spamcop"].lookup_evidence == "operator"
+
+
 @pytest.mark.parametrize(
     ("settings", "where"),
     [

@@ -166,6 +166,8 @@ def _overridden(entry: ZoneEntry, changes: dict[str, Any]) -> ZoneEntry:
             merged[field] = {**merged[field], **value}
         else:
             merged[field] = value
+    if "lookup_url" in changes and "lookup_evidence" not in changes:
+        merged["lookup_evidence"] = "unverified"  # the catalog's evidence was for its own address
     try:
         return ZoneEntry.model_validate(merged)
     except ValidationError as error:
