@@ -201,6 +201,9 @@ def test_list_zones(config: Path) -> None:
     assert zones["spamhaus-dqs-zen"]["zone"] == "<key>.zen.dq.spamhaus.net"
     assert zones["dronebl"]["verified"] == "2026-12-01" and zones["dronebl"]["sources"]
     assert zones["s5h"]["default"] is False and "false positives" in zones["s5h"]["demoted"]
+    assert zones["uceprotect-1"]["lookup_evidence"] == "operator"
+    assert zones["dronebl"]["lookup_evidence"] == "other-tools"
+    assert zones["nether-relays"]["lookup_evidence"] is None, "no page, no evidence to state"
     table = CliRunner().invoke(
         main_group, ["check", "--config", str(config), "--list-zones", "--nameserver", "127.0.0.1"]
     )
