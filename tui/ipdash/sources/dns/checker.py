@@ -82,6 +82,9 @@ class Checker:
         # Shared by every run of this checker: overlapping runs together stay within the bound.
         self._limit = asyncio.Semaphore(max(1, settings.concurrency))
         self._resolver_answers = True
+        #: Lookups made through this checker, and those that got any answer (not a timeout).
+        self._asked = 0
+        self._answered = 0
 
     async def __aenter__(self) -> Checker:
         return self
@@ -100,12 +103,10 @@ class Checker:
         deadline_at = loop.time() + self.settings.deadline
         plan, private = self.settings.plan, self.settings.include_private
         pending = [_Pending(t, zones_for(t, plan, include_private=private)) for t in targets]
-        asked, answered = self.client.lookups_asked, self.client.lookups_answered
+        asked, answered = self._asked, self._answered
         health = await self._health(pending, deadline_at)
         self._resolver_answers = await self._resolver_proven(pending, health, deadline_at)
-        silent = _silent_nameserver(
-            health, self.client.lookups_asked - asked, self.client.lookups_answered - answered
-        )
+        silent = _silent_nameserver(health, self._asked - asked, self._answered - answered)
         jobs = list(self._jobs(pending))
         for item, _ in jobs:
             item.remaining += 1
@@ -235,7 +236,10 @@ class Checker:
     async def _lookup(self, name: str, rdtype: str, deadline_at: float) -> LookupOutcome:
         """Every query of a run passes here: at most ``concurrency`` in flight."""
         async with self._limit:
-            return await self.client.lookup(name, rdtype, wait=self._wait(deadline_at))
+            outcome = await self.client.lookup(name, rdtype, wait=self._wait(deadline_at))
+        self._asked += 1
+        self._answered += outcome.rcode is not Rcode.TIMEOUT
+        return outcome
 
     def _wait(self, deadline_at: float) -> float:
         return max(0.0, min(self.settings.timeout, deadline_at - asyncio.get_running_loop().time()))

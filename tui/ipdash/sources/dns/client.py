@@ -57,9 +57,6 @@ class DnsClient:
         self.cache = cache if cache is not None else AnswerCache()
         self.retries = retries
         self.queries_sent = 0
-        #: Lookups asked on the wire (cache hits not counted), and those that got any reply at all.
-        self.lookups_asked = 0
-        self.lookups_answered = 0
         self.retransmits = 0
         self.tcp_fallbacks = 0
         self.timer = RetransmitTimer()
@@ -92,11 +89,8 @@ class DnsClient:
         if cached is not None:
             return cached
         budget = wait * (1 + self.retries)
-        self.lookups_asked += 1
         async with self.window:
             outcome, sends = await self._ask(name, rdtype, wait, budget)
-        if outcome.rcode is not Rcode.TIMEOUT:
-            self.lookups_answered += 1
         if outcome.rcode is Rcode.TIMEOUT:
             asked = "once" if sends == 1 else f"{sends} times"
             outcome = LookupOutcome(Rcode.TIMEOUT, detail=f"no answer in {budget:.1f} s, asked {asked}")
