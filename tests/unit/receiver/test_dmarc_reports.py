@@ -218,6 +218,16 @@ def test_alignment_modes() -> None:
     assert not parse.aligned("", "acme-shop.example", "r")
 
 
+def test_relaxed_alignment_uses_the_public_suffix_list() -> None:
+    # the last two labels would call these aligned: they are different registrants under co.uk
+    assert not parse.aligned("bounce.other-shop.co.uk", "acme-shop.co.uk", "r")
+    assert parse.aligned("bounce.acme-shop.co.uk", "news.acme-shop.co.uk", "r")
+    # a private suffix (github.io) separates registrants too
+    assert not parse.aligned("alice.github.io", "bob.github.io", "r")
+    # a public suffix is its own Organizational Domain: aligned only with itself
+    assert not parse.aligned("co.uk", "acme-shop.co.uk", "r")
+
+
 def test_declaration_after_a_long_prolog_is_still_refused_when_streamed(tmp_path: Path) -> None:
     comment = b"<!--" + b"x" * (3 * safe_xml.CHUNK) + b"-->"
     (tmp_path / "r.xml").write_bytes(b'<?xml version="1.0"?>' + comment + XXE.split(b"?>", 1)[1])

@@ -14,7 +14,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from xml.etree.ElementTree import Element, ParseError
+
+from publicsuffixlist import PublicSuffixList
 
 from ipdash.domain.models import canonical_ip
 from ipdash.sources.dmarc.opener import ByteSource
@@ -116,13 +119,26 @@ def _meta(metadata: Element, policy: Element | None) -> ReportMeta:
 
 
 def aligned(domain: str, header_from: str, mode: str) -> bool:
-    """RFC 7489 3.1 alignment; relaxed approximated by the last two labels (no public-suffix list)."""
+    """RFC 7489 3.1 alignment: strict is the same name; relaxed is the same Organizational Domain,
+    found with the public-suffix list (RFC 7489 3.2) from publicsuffixlist's bundled snapshot (offline)."""
     domain, header_from = domain.lower().rstrip("."), header_from.lower().rstrip(".")
     if not domain or not header_from:
         return False
-    if mode == "s":
+    if mode == "s" or domain == header_from:
         return domain == header_from
-    return domain.split(".")[-2:] == header_from.split(".")[-2:]
+    return organizational_domain(domain) == organizational_domain(header_from)
+
+
+@lru_cache(maxsize=4096)
+def organizational_domain(name: str) -> str:
+    """The registered domain under its public suffix (``mail.example.co.uk`` -> ``example.co.uk``);
+    a name that is itself a public suffix is its own."""
+    return _suffix_list().privatesuffix(name) or name
+
+
+@lru_cache(maxsize=1)
+def _suffix_list() -> PublicSuffixList:
+    return PublicSuffixList()
 
 
 _IPS: dict[str, str] = {}
