@@ -202,6 +202,24 @@ def test_powermta_without_header_and_short_rows(tmp_path: Path) -> None:
     assert "unknown record type" in result.errors[1].message
 
 
+def test_powermta_feedback_records_by_vmta_and_a_second_header(tmp_path: Path) -> None:
+    path = tmp_path / "acct.csv"
+    path.write_text(
+        "type,timeLogged,rcpt,dlvSourceIp,vmta\n"
+        "d,2026-11-19 08:00:01+0000,a@gmail.com,198.51.100.20,vmta-20\n"
+        # the f records' own fields, as a second header line: no dlvSourceIp at all
+        "type,timeLogged,format,reportingMTA,rcpt,vmta\n"
+        "f,2026-11-19 09:00:00+0000,arf,dns;feedback.yahoo.com,b@yahoo.com,vmta-21\n"
+        "f,2026-11-19 09:05:00+0000,arf,dns;feedback.yahoo.com,c@yahoo.com,\n"
+    )
+    result = read_mta_log(path, "powermta", ip_names={"vmta-21": "198.51.100.21"})
+    stats = by_key(result)
+    assert stats[(date(2026, 11, 19), "198.51.100.21", "yahoo.com")].complaints == 1
+    assert stats[(date(2026, 11, 19), "198.51.100.20", "gmail.com")].delivered == 1
+    [error] = result.errors  # the f record with neither an IP nor a vmta name
+    assert error.line == 5 and "no sending IP" in error.message
+
+
 def test_distinct_replies_are_bounded(tmp_path: Path) -> None:
     path = tmp_path / "kumo.jsonl"
     lines = [

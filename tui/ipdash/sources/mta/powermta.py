@@ -4,7 +4,9 @@ The first column is always the record type (PowerMTA User's Guide, "Accounting r
 ``b`` bounced, ``t`` / ``tq`` transient (deferred), ``f`` feedback loop; ``r`` (received) and the remote
 ``rb`` / ``rs`` records (asynchronous bounces, no delivery IP) are passed over. Fields are read by their
 header name: ``timeLogged``, ``rcpt``, ``dlvSourceIp`` (else ``vmta`` mapped in ``ip_names``),
-``dsnStatus``, ``dsnDiag``, ``bounceCat``.
+``dsnStatus``, ``dsnDiag``, ``bounceCat``. Feedback-loop (``f``) records carry no delivery, so often
+no ``dlvSourceIp``: their ``vmta`` is mapped like a delivery's. A header line later in the file (accounting
+files joined, or the record fields reconfigured) replaces the columns from there on.
 """
 
 from __future__ import annotations
@@ -62,17 +64,17 @@ class PowerMtaParser:
             row = next(csv.reader([text]))
         except (csv.Error, StopIteration) as error:
             raise RecordError(f"malformed CSV: {error}") from None
-        if self.columns is None:
-            if not row or row[0].strip().lower() != "type":
-                raise RecordError("no PowerMTA accounting header (the first line must start with 'type,')")
+        raw_kind = row[0].strip().lower() if row else ""
+        if raw_kind == "type":  # a header; a later one (files joined, fields changed) replaces it
             self.columns = {name.strip().lower(): index for index, name in enumerate(row)}
             for needed in ("timelogged", "rcpt"):
                 if needed not in self.columns:
                     self.columns = None
                     raise RecordError(f"the header has no {needed!r} column")
             return False
-        raw_kind = row[0].strip().lower()
-        if raw_kind in _PASSED_OVER or raw_kind == "type":
+        if self.columns is None:
+            raise RecordError("no PowerMTA accounting header (the first line must start with 'type,')")
+        if raw_kind in _PASSED_OVER:
             return False
         kind = _KINDS.get(raw_kind)
         if kind is None:
