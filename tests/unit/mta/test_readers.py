@@ -5,8 +5,10 @@ from __future__ import annotations
 import gzip
 import io
 import json
-from datetime import date
+import time
+from datetime import UTC, date
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import zstandard
@@ -14,6 +16,7 @@ import zstandard
 from ipdash.domain.models import DailyStat
 from ipdash.sources.mta.lines import MAX_LINE_BYTES
 from ipdash.sources.mta.reader import MtaFileError, MtaLoadResult, read_mta_log
+from ipdash.sources.mta.spec import MtaLogSpec
 
 FIXTURES = Path(__file__).parent / "fixtures"
 KUMO_NAMES = {"ip-11": "198.51.100.11"}
@@ -68,7 +71,7 @@ def test_powermta_accounting() -> None:
 
 def test_postfix_with_per_ip_transports_and_the_expired_join() -> None:
     names = {"postfix-ip30": "198.51.100.30", "postfix-ip31": "198.51.100.31"}
-    result = read_mta_log(FIXTURES / "postfix.log", "postfix", ip_names=names)
+    result = read_mta_log(FIXTURES / "postfix.log", "postfix", ip_names=names, zone=UTC)
     assert result.error_count == 0, result.errors
     stats = by_key(result)
     gmail = stats[(date(2026, 11, 19), "198.51.100.30", "gmail.com")]
@@ -78,6 +81,45 @@ def test_postfix_with_per_ip_transports_and_the_expired_join() -> None:
     assert (expired.bounced, expired.blocked) == (1, 1)  # joined by queue id with its 4.7.650 deferral
     deferred = {(r.mailbox_provider, r.rule_id) for r in result.replies if r.outcome == "deferred"}
     assert deferred == {("outlook.com", "outlook-4.7.650"), ("yahoo.com", "generic-temporary")}
+
+
+POSTFIX_LATE = (
+    "Nov 19 23:30:00 mta1 postfix-ip30/smtp[2301]: 4F3A21C0D2: to=<a@gmail.com>, relay=x[142.251.2.27]:25, "
+    "dsn=2.0.0, status=sent (250 2.0.0 OK)\n"
+)
+
+
+def test_postfix_classic_stamps_are_read_in_the_configured_zone(tmp_path: Path) -> None:
+    path = tmp_path / "maillog"
+    path.write_text(POSTFIX_LATE)
+    names = {"postfix-ip30": "198.51.100.30"}
+    utc = by_key(read_mta_log(path, "postfix", ip_names=names, zone=UTC))
+    assert list(utc) == [(date(2026, 11, 19), "198.51.100.30", "gmail.com")]
+    # 23:30 in Los Angeles (UTC-8 in November) is 07:30 UTC the next day
+    pacific = by_key(read_mta_log(path, "postfix", ip_names=names, zone=ZoneInfo("America/Los_Angeles")))
+    assert list(pacific) == [(date(2026, 11, 20), "198.51.100.30", "gmail.com")]
+
+
+def test_postfix_classic_stamps_default_to_the_local_zone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "maillog"
+    path.write_text(POSTFIX_LATE)
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        local = by_key(read_mta_log(path, "postfix", ip_names={"postfix-ip30": "198.51.100.30"}))
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert list(local) == [(date(2026, 11, 20), "198.51.100.30", "gmail.com")]  # 04:30 UTC
+
+
+def test_postfix_timezone_in_the_source_is_checked() -> None:
+    with pytest.raises(ValueError, match="not an IANA time zone"):
+        MtaLogSpec(path=Path("x"), format="postfix", timezone="Mars/Olympus")
+    spec = MtaLogSpec(path=Path("x"), format="postfix", timezone="Europe/Berlin")
+    assert spec.zone == ZoneInfo("Europe/Berlin")
 
 
 def test_postfix_unmapped_syslog_name_is_reported_with_the_fix(tmp_path: Path) -> None:

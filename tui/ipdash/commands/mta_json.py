@@ -46,6 +46,12 @@ def mta_options(command: F) -> F:
         help="Map a Postfix syslog_name, KumoMTA egress_source or PowerMTA vmta to its sending IP.",
     )(command)
     command = click.option(
+        "--mta-timezone",
+        metavar="ZONE",
+        default=None,
+        help="IANA zone of Postfix's classic syslog stamps, which carry none (default: this machine's).",
+    )(command)
+    command = click.option(
         "--mta-format",
         type=click.Choice(["kumomta", "powermta", "postfix"]),
         default="kumomta",
@@ -62,13 +68,21 @@ def mta_options(command: F) -> F:
 
 
 def mta_specs_from_options(
-    mta_logs: tuple[Path, ...], mta_format: str, mta_ips: tuple[str, ...]
+    mta_logs: tuple[Path, ...], mta_format: str, mta_ips: tuple[str, ...], mta_timezone: str | None = None
 ) -> list[Any]:
-    """The ``--mta-log`` inputs as sources; raises click.BadParameter for a bad ``--mta-ip``."""
-    from ipdash.sources.mta.spec import MtaLogSpec, parse_ip_names
+    """The ``--mta-log`` inputs as sources; raises click.BadParameter for a bad ``--mta-ip`` or zone."""
+    from ipdash.sources.mta.spec import MtaLogSpec, parse_ip_names, stamp_zone
 
     try:
         names = parse_ip_names(mta_ips)
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--mta-ip") from error
-    return [MtaLogSpec(path=path, format=mta_format, ip_names=names, name=path.name) for path in mta_logs]  # type: ignore[arg-type]
+    if mta_timezone is not None:
+        try:
+            stamp_zone(mta_timezone)
+        except ValueError as error:
+            raise click.BadParameter(str(error), param_hint="--mta-timezone") from error
+    return [
+        MtaLogSpec(path=path, format=mta_format, ip_names=names, name=path.name, timezone=mta_timezone)  # type: ignore[arg-type]
+        for path in mta_logs
+    ]

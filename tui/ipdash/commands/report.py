@@ -59,6 +59,7 @@ def report(
     mta_logs: tuple[Path, ...],
     mta_format: str,
     mta_ips: tuple[str, ...],
+    mta_timezone: str | None,
     demo: bool,
     window_days: int | None,
     preset: str | None,
@@ -82,7 +83,7 @@ def report(
     failed, or a blocklist or rDNS check could not be made).
     """
     try:
-        mta_specs = mta_specs_from_options(mta_logs, mta_format, mta_ips)
+        mta_specs = mta_specs_from_options(mta_logs, mta_format, mta_ips, mta_timezone)
         config, dataset = load_dataset_for_cli(
             csv_files, config_path, demo, poll_sources=True, mta_logs=mta_specs
         )

@@ -7,8 +7,9 @@ Senders with several IPs give each its own ``smtp`` transport in master.cf with 
 with that message's last delivery attempt (its IP and mailbox provider) and counted as a bounce.
 
 Traditional syslog lines carry no year and no zone: the year is the file's (a month after the file's
-month is the year before) and the times are taken as UTC. RFC 3339 stamps (``-o
-maillog_file`` / rsyslog's high-precision format) are read with their offset.
+month is the year before) and the times are read in the configured zone (``timezone``, an IANA name;
+default the machine's local zone, which is what syslog wrote them in), then counted on their UTC day.
+RFC 3339 stamps (``-o maillog_file`` / rsyslog's high-precision format) are read with their offset.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from __future__ import annotations
 import re
 from collections import OrderedDict
 from collections.abc import Mapping
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 
 from ipdash.domain.mta_tally import MtaTally, recipient_provider
 from ipdash.sources.mta.common import RecordError, sending_ip
@@ -28,7 +29,7 @@ _MONTHS = {
     )
 }
 _TRADITIONAL = re.compile(
-    r"^(?P<mon>[A-Z][a-z]{2}) +(?P<day>\d{1,2}) \d\d:\d\d:\d\d(?:\.\d+)? \S+ (?P<tag>[^\s\[]+)\[\d+\]: (?P<msg>.*)$"
+    r"^(?P<mon>[A-Z][a-z]{2}) +(?P<day>\d{1,2}) (?P<h>\d\d):(?P<m>\d\d):(?P<s>\d\d)(?:\.\d+)? \S+ (?P<tag>[^\s\[]+)\[\d+\]: (?P<msg>.*)$"
 )
 _RFC3339 = re.compile(
     r"^(?P<stamp>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?) \S+ (?P<tag>[^\s\[]+)\[\d+\]: (?P<msg>.*)$"
@@ -47,9 +48,12 @@ MAX_QUEUE_IDS = 200_000
 class PostfixParser:
     mta = "postfix"
 
-    def __init__(self, ip_names: Mapping[str, str], *, year: int, month: int) -> None:
+    def __init__(
+        self, ip_names: Mapping[str, str], *, year: int, month: int, zone: tzinfo | None = None
+    ) -> None:
         self.ip_names = ip_names
         self.year, self.month = year, month
+        self.zone = zone  # None: the machine's local zone
         self._last_attempt: OrderedDict[str, tuple[str, str, str]] = OrderedDict()
 
     def parse(self, text: str, tally: MtaTally) -> bool:
@@ -66,9 +70,18 @@ class PostfixParser:
                 raise RecordError("not a syslog line (expected 'Mon DD HH:MM:SS host program[pid]: …')")
             month = _MONTHS[match["mon"]]
             try:
-                day = date(self.year - (month > self.month), month, int(match["day"]))
+                logged = datetime(
+                    self.year - (month > self.month),
+                    month,
+                    int(match["day"]),
+                    int(match["h"]),
+                    int(match["m"]),
+                    int(match["s"]),
+                    tzinfo=self.zone,
+                )
             except ValueError:
-                raise RecordError(f"no such day: {match['mon']} {match['day']}") from None
+                raise RecordError(f"no such day or time: {text[:15]!r}") from None
+            day = logged.astimezone(UTC).date()  # a naive time is the local zone's
         syslog_name, _, agent = match["tag"].rpartition("/")
         message = match["msg"]
         if agent == "qmgr":

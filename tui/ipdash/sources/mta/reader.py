@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Literal, Protocol
 
@@ -84,9 +84,14 @@ def log_files(path: Path) -> list[Path]:
 
 
 def read_mta_log(
-    path: Path, log_format: MtaFormat, *, ip_names: Mapping[str, str] | None = None, source: str | None = None
+    path: Path,
+    log_format: MtaFormat,
+    *,
+    ip_names: Mapping[str, str] | None = None,
+    source: str | None = None,
+    zone: tzinfo | None = None,
 ) -> MtaLoadResult:
-    """Everything in ``path``. Raises MtaFileError when ``path`` itself does not exist or cannot be listed."""
+    """Everything in ``path`` (``zone``: of Postfix's classic stamps; None: the machine's local zone). Raises MtaFileError when ``path`` itself does not exist or cannot be listed."""
     if log_format not in MTA_FORMATS:
         raise MtaFileError(f"unknown MTA log format {log_format!r}; use one of {', '.join(MTA_FORMATS)}")
     if not path.exists():
@@ -100,14 +105,14 @@ def read_mta_log(
     tally = MtaTally(classifier(), source=label, mta=log_format)
     result = MtaLoadResult()
     for file in files:
-        parser = _parser(log_format, names, file)
+        parser = _parser(log_format, names, file, zone)
         _read_file(file, parser, tally, result, single=len(files) == 1 and file == path)
     result.stats = tally.stats()
     result.replies = tally.replies()
     return result
 
 
-def _parser(log_format: MtaFormat, names: dict[str, str], file: Path) -> _Parser:
+def _parser(log_format: MtaFormat, names: dict[str, str], file: Path, zone: tzinfo | None) -> _Parser:
     if log_format == "kumomta":
         from ipdash.sources.mta.kumomta import KumoParser
 
@@ -122,7 +127,7 @@ def _parser(log_format: MtaFormat, names: dict[str, str], file: Path) -> _Parser
         modified = datetime.fromtimestamp(file.stat().st_mtime, UTC)
     except OSError:
         modified = datetime.now(UTC)
-    return PostfixParser(names, year=modified.year, month=modified.month)
+    return PostfixParser(names, year=modified.year, month=modified.month, zone=zone)
 
 
 def _read_file(file: Path, parser: _Parser, tally: MtaTally, result: MtaLoadResult, *, single: bool) -> None:

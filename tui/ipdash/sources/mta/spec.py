@@ -8,15 +8,17 @@ name = "kumo"
 path = "/var/log/kumomta"          # a file or a folder of segments
 format = "kumomta"                 # kumomta | powermta | postfix
 ip_names = { "postfix-ip1" = "203.0.113.10" }   # syslog_name / egress_source / vmta → IP
+timezone = "Europe/Berlin"         # Postfix classic syslog stamps (no zone); default: local
 ```
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -36,6 +38,8 @@ class MtaLogSpec(BaseModel):
     format: Literal["kumomta", "powermta", "postfix"]
     ip_names: dict[str, str] = Field(default_factory=dict)
     """Postfix syslog_name, KumoMTA egress_source or PowerMTA vmta → the IP it sends from."""
+    timezone: str | None = None
+    """IANA zone of Postfix's classic syslog stamps (they carry none); None: this machine's local zone."""
     enabled: bool = True
     interval: float | None = None
     """Accepted for symmetry with other sources; files are re-read when they change."""
@@ -51,9 +55,35 @@ class MtaLogSpec(BaseModel):
                 raise ValueError(f"{name!r} = {ip[:60]!r} is not an IP address") from None
         return checked
 
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str | None) -> str | None:
+        if value is not None:
+            stamp_zone(value)
+        return value
+
+    @property
+    def zone(self) -> tzinfo | None:
+        return stamp_zone(self.timezone) if self.timezone else None
+
     @property
     def label(self) -> str:
         return self.name or self.path.name
+
+
+def stamp_zone(name: str) -> tzinfo:
+    """The IANA zone ``name``; ValueError naming it when unknown."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f'{name[:60]!r} is not an IANA time zone (e.g. "Europe/Berlin", "UTC")') from None
+
+
+def zone_label(spec: MtaLogSpec) -> str:
+    if spec.timezone:
+        return spec.timezone
+    offset = datetime.now().astimezone().strftime("%z")
+    return f"local time (UTC{offset[:3]}:{offset[3:]})"
 
 
 def mta_specs(raw_sources: Iterable[Any], config_path: Path | None = None) -> list[MtaLogSpec]:
@@ -107,7 +137,9 @@ def load_mta_logs(
     for spec in specs:
         label = spec.label
         try:
-            result = read_mta_log(spec.path.expanduser(), spec.format, ip_names=spec.ip_names, source=label)
+            result = read_mta_log(
+                spec.path.expanduser(), spec.format, ip_names=spec.ip_names, source=label, zone=spec.zone
+            )
         except MtaFileError as error:
             dataset.sources.append(SourceInfo(label, KIND, SourceState.FAILED, fetched_at, detail=str(error)))
             continue
@@ -115,6 +147,8 @@ def load_mta_logs(
         dataset.replies.update((reply.key, reply) for reply in result.replies)
         dataset.errors.extend(result.errors)
         detail = f"{spec.format}, {result.files} file(s)"
+        if spec.format == "postfix":
+            detail += f", classic stamps in {zone_label(spec)}"
         if result.error_count:
             detail += f"; {result.error_count:,} lines skipped (first: {result.errors[0]})"
         elif result.rows == 0:
