@@ -70,6 +70,19 @@ def test_dmarc_and_arf_in_the_json(tmp_path: Path) -> None:
     assert "yahoo.xml" in result.stderr  # JSON on stdout, the skipped files on stderr
 
 
+def test_the_table_has_a_dmarc_column_only_with_receiver_reports(tmp_path: Path, monkeypatch: Any) -> None:
+    monkeypatch.setenv("COLUMNS", "250")
+    stats = tmp_path / "stats.csv"
+    stats.write_text(CSV)
+    table = run("--csv", str(stats), "--dmarc", str(FIXTURES / "dmarc")).stdout
+    header = next(line for line in table.splitlines() if line.startswith("IP "))
+    assert "DMARC" in header
+    row = next(line for line in table.splitlines() if line.startswith("198.51.100.10 "))
+    assert f"{1420 / 1520:.1%} of 1.5k" in row  # format_count, as the sent column
+    without = run("--csv", str(stats)).stdout
+    assert "DMARC" not in next(line for line in without.splitlines() if line.startswith("IP "))
+
+
 def test_a_hostile_folder_loads_what_it_can(tmp_path: Path) -> None:
     folder = tmp_path / "reports"
     folder.mkdir()
