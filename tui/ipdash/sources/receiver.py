@@ -36,10 +36,17 @@ def receiver_specs(config: Config, config_path: Path | None = None) -> list[Rece
     entries = [e for e in config.sources if isinstance(e, dict) and e.get("kind") in RECEIVER_KINDS]
     specs = validate_sources(entries, config_path) if entries else []
     return [
-        ReceiverSource(spec.name, spec.kind, tuple(spec.paths))
+        ReceiverSource(spec.name, spec.kind, _with_spool(spec.paths, spec.spool))
         for spec in specs
         if isinstance(spec, ReportFolderSpec) and spec.enabled
     ]
+
+
+def _with_spool(paths: Sequence[Path], spool: Path | None) -> tuple[Path, ...]:
+    """The paths, and the folder an IMAP mailbox saves into when it is not one of them (or inside one)."""
+    if spool is None or any(spool == path or spool.is_relative_to(path) for path in paths):
+        return tuple(paths)
+    return (*paths, spool)
 
 
 def sample_receiver_sources() -> list[ReceiverSource]:

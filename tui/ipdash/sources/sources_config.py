@@ -23,6 +23,7 @@ from pydantic import (
 )
 
 from ipdash.sources.config_file import ConfigError
+from ipdash.sources.dmarc.imap_settings import ImapSettings
 
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
@@ -208,6 +209,15 @@ class ReportFolderSpec(SourceSpecBase):
     interval: float = 300.0
     paths: list[Path] = Field(min_length=1)
     """Files or folders (searched recursively)."""
+    imap: ImapSettings | None = None
+    """A mailbox polled for reports, saved into ``imap.save_to`` (default: the first path)."""
+
+    @property
+    def spool(self) -> Path | None:
+        """Where the mailbox's reports are saved (and read from with the paths)."""
+        if self.imap is None:
+            return None
+        return self.imap.save_to or self.paths[0]
 
 
 class DmarcSourceSpec(ReportFolderSpec):
@@ -286,6 +296,16 @@ def validate_sources(raw: list[dict[str, Any]], config_path: Path | None = None)
             spec = spec.model_copy(
                 update={"paths": [config_path.parent / p.expanduser() for p in spec.paths]}
             )
+            if spec.imap is not None and spec.imap.save_to is not None:
+                imap = spec.imap.model_copy(
+                    update={"save_to": config_path.parent / spec.imap.save_to.expanduser()}
+                )
+                spec = spec.model_copy(update={"imap": imap})
+            if spec.imap is not None and spec.imap.ca_file is not None:
+                imap = spec.imap.model_copy(
+                    update={"ca_file": config_path.parent / spec.imap.ca_file.expanduser()}
+                )
+                spec = spec.model_copy(update={"imap": imap})
         specs.append(spec)
     seen: dict[str, int] = {}
     for index, spec in enumerate(specs):

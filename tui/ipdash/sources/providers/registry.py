@@ -38,5 +38,15 @@ def build_source(spec: SourceSpec, runtime: Runtime | None = None) -> ProviderSo
 
 def build_sources(specs: list[SourceSpec], runtime: Runtime | None = None) -> list[ProviderSource]:
     """Every enabled polled source, in config order (receiver report folders are read by
-    ipdash.sources.receiver with the files, not polled)."""
-    return [build_source(spec, runtime) for spec in specs if spec.enabled and spec.kind in SOURCE_CLASSES]
+    ipdash.sources.receiver with the files, not polled; their IMAP mailboxes are polled)."""
+    sources = []
+    for spec in specs:
+        if not spec.enabled:
+            continue
+        if spec.kind in SOURCE_CLASSES:
+            sources.append(build_source(spec, runtime))
+        elif getattr(spec, "imap", None) is not None:  # a dmarc/arf source's mailbox: polled into its folder
+            from ipdash.sources.dmarc.imap_source import ImapReportSource
+
+            sources.append(ImapReportSource(spec, runtime))
+    return sources
