@@ -18,6 +18,8 @@ from typing import Any
 #: A message with a report attachment: 32 MiB of report (the file limit) base64-encoded, with headers.
 MAX_LITERAL_BYTES = 48 * 1024 * 1024
 MAX_SESSION_BYTES = 256 * 1024 * 1024
+#: One line of answer (imaplib's own bound; a SEARCH of 100,000 UIDs is ~700 kB).
+MAX_LINE_BYTES = 1_000_000
 #: Lines of answer to one command (a SELECT or FETCH answer is a handful; an endless stream is not).
 MAX_LINES = 20_000
 
@@ -62,9 +64,9 @@ class _BoundedMixin:
         return data
 
     def readline(self) -> bytes:
-        line: bytes = self.file.readline(imaplib._MAXLINE + 1)
-        if len(line) > imaplib._MAXLINE:
-            raise ImapLimit(f"the server sent a line over {imaplib._MAXLINE:,} bytes")
+        line: bytes = self.file.readline(MAX_LINE_BYTES + 1)
+        if len(line) > MAX_LINE_BYTES:
+            raise ImapLimit(f"the server sent a line over {MAX_LINE_BYTES:,} bytes")
         self.bounds.count(len(line), line=True)
         return line
 
