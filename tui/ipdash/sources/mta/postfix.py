@@ -54,6 +54,7 @@ class PostfixParser:
         self.ip_names = ip_names
         self.year, self.month = year, month
         self.zone = zone  # None: the machine's local zone
+        self._days: dict[tuple[int, str, str, str], date] = {}
         self._last_attempt: OrderedDict[str, tuple[str, str, str]] = OrderedDict()
 
     def parse(self, text: str, tally: MtaTally) -> bool:
@@ -69,19 +70,7 @@ class PostfixParser:
             if match is None or match["mon"] not in _MONTHS:
                 raise RecordError("not a syslog line (expected 'Mon DD HH:MM:SS host program[pid]: …')")
             month = _MONTHS[match["mon"]]
-            try:
-                logged = datetime(
-                    self.year - (month > self.month),
-                    month,
-                    int(match["day"]),
-                    int(match["h"]),
-                    int(match["m"]),
-                    int(match["s"]),
-                    tzinfo=self.zone,
-                )
-            except ValueError:
-                raise RecordError(f"no such day or time: {text[:15]!r}") from None
-            day = logged.astimezone(UTC).date()  # a naive time is the local zone's
+            day = self._utc_day(month, match["day"], match["h"], match["m"], text)
         syslog_name, _, agent = match["tag"].rpartition("/")
         message = match["msg"]
         if agent == "qmgr":
@@ -104,6 +93,25 @@ class PostfixParser:
         else:
             return False  # undeliverable probes, "deliverable" (sendmail -bv), …
         return True
+
+    def _utc_day(self, month: int, day: str, hour: str, minute: str, text: str) -> date:
+        """The UTC day of a zone-less stamp, remembered per minute (zone offsets and their changes
+        fall on whole minutes; a log repeats each minute thousands of times)."""
+        key = (month, day, hour, minute)
+        found = self._days.get(key)
+        if found is not None:
+            return found
+        try:
+            logged = datetime(
+                self.year - (month > self.month), month, int(day), int(hour), int(minute), tzinfo=self.zone
+            )
+        except ValueError:
+            raise RecordError(f"no such day or time: {text[:15]!r}") from None
+        found = logged.astimezone(UTC).date()  # a naive time is the local zone's
+        if len(self._days) >= 100_000:
+            self._days.clear()
+        self._days[key] = found
+        return found
 
     def _reply(self, message: str, text: str) -> str:
         said = _SAID.search(text)
