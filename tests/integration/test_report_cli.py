@@ -122,6 +122,7 @@ def test_table_output_on_the_sample_data() -> None:
         "bounce",
         "complaint",
         "unsub",
+        "DMARC",  # the sample data has DMARC reports
         "score",
         "band",
         "blocklists",
@@ -146,6 +147,7 @@ def test_table_output_on_the_sample_data() -> None:
     }
     assert "✗ critical" in rows["198.51.100.12"]  # status is a symbol and a word, never colour alone
     assert "✓ none" in rows["198.51.100.10"]
+    assert "95.0% of 111k" in rows["203.0.113.20"]  # the retired DKIM selector's DMARC pass rate
     assert "Breaches (critical first, newest first):" in result.stdout
     assert "Sources of the levels and signals:" in result.stdout
     assert "support.google.com" in result.stdout  # every threshold names its source
