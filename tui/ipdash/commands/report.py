@@ -85,7 +85,13 @@ def report(
     try:
         mta_specs = mta_specs_from_options(mta_logs, mta_format, mta_ips, mta_timezone)
         config, dataset = load_dataset_for_cli(
-            csv_files, config_path, demo, poll_sources=True, mta_logs=mta_specs
+            csv_files,
+            config_path,
+            demo,
+            poll_sources=True,
+            mta_logs=mta_specs,
+            for_window=True,
+            window_days=window_days,
         )
     except (ConfigError, CsvReadError) as error:
         fail_usage(str(error))

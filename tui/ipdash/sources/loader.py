@@ -240,8 +240,13 @@ def load_dataset_for_cli(
     *,
     poll_sources: bool = False,
     mta_logs: Sequence[MtaLogSpec] = (),
+    for_window: bool = False,
+    window_days: int | None = None,
 ) -> tuple[Config, Dataset]:
     """For headless commands: load everything now.
+
+    ``for_window``: the stored history is read only as far back as an analysis of ``window_days``
+    (default: the configured window) reads (``domain.lookback``); else all of it.
 
     With ``poll_sources`` and a config that has ``[[sources]]`` (and no --csv or
     --demo), the stored history is added and every provider source is polled once;
@@ -263,13 +268,16 @@ def load_dataset_for_cli(
     # commands that poll (report) read it too, once, before polling.
     if plan.reads_store and not demo and (poll_sources or not config.sources):
         from ipdash.sources.live import StoreError, add_history, open_configured_store
+        from ipdash.sources.store import HistoryReader, analysis_lookback
 
         try:
             store = open_configured_store(config, found_at)
         except StoreError as error:
             raise ConfigError(str(error)) from error
         try:
-            dataset = add_history(dataset, store)
+            days = window_days or config.window_days
+            lookback = analysis_lookback(config, days, also=[dataset]) if for_window else None
+            dataset = add_history(dataset, HistoryReader(store, lookback=lookback))
         except StoreError as error:  # a damaged store: its message, exit 2
             raise ConfigError(str(error)) from error
         finally:

@@ -175,7 +175,7 @@ class IpdashApp(App[int]):
 
             if self.store_history is None:  # kept: a reload after a file changed reads what changed
                 self.store_history = StoreHistory(self.plan)
-            dataset = self.store_history.under(dataset)
+            dataset = self.store_history.under(dataset, self.range_days)
         if worker.is_cancelled:
             return
         with self._data_lock:
@@ -436,6 +436,9 @@ class IpdashApp(App[int]):
 
         self.range_days = days
         self.notify(f"Time range: {range_label(days)}", timeout=2)
+        if self.store_history is not None and not self.store_history.covers(days):
+            self.start_load()  # the stored history held does not reach back that far
+            return
         self.reanalyse()
 
     def action_next_theme(self) -> None:

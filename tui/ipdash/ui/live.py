@@ -91,27 +91,34 @@ def merged(dataset: Dataset, results: list[PollResult]) -> Dataset:
 
 class StoreHistory:
     """The TUI's view of the history store: opened once, and each reload after the first reads only
-    what changed since (a :class:`HistoryReader`), as far back as ``[store] retention_days``. A store
-    that cannot be opened or read is a failed "history store" source with its reason (the Sources
-    panel shows it); the files' data still loads. Blocking: call from a worker thread."""
+    what changed since (a :class:`HistoryReader`), as far back as the widest time range shown so far
+    needs (``domain.lookback``; "all" reads everything held). A store that cannot be opened or read
+    is a failed "history store" source with its reason (the Sources panel shows it); the files' data
+    still loads. Blocking: call from a worker thread."""
 
     def __init__(self, plan: LoadPlan) -> None:
         self.plan = plan
         self._reader: HistoryReader | None = None
         self._lock = threading.Lock()
+        self._widest: int | None = 0  # 0: no range asked yet
 
-    def under(self, dataset: Dataset) -> Dataset:
-        """Files' data over the stored history."""
+    def covers(self, days: int | None) -> bool:
+        """Whether the history held reaches back as far as an analysis of ``days`` (None: all) reads."""
+        return self._widest == 0 or _widest(self._widest, days) == self._widest
+
+    def under(self, dataset: Dataset, days: int | None = None) -> Dataset:
+        """Files' data over the stored history read for the time range ``days`` (None: all)."""
         from ipdash.sources.live import add_history
-        from ipdash.sources.store import store_settings
+        from ipdash.sources.store import analysis_lookback
 
         try:
             with self._lock:
                 if self._reader is None:
                     store = open_configured_store(self.plan.config, self.plan.config_path)
-                    retention = store_settings(self.plan.config.store, self.plan.config_path).retention_days
-                    self._reader = HistoryReader(store, days=retention)
+                    self._reader = HistoryReader(store)
+                self._widest = days if self._widest == 0 else _widest(self._widest, days)
                 reader = self._reader
+                reader.lookback = analysis_lookback(self.plan.config, self._widest, also=[dataset])
             return add_history(dataset, reader)
         except StoreError as error:
             dataset.sources.append(
@@ -124,6 +131,10 @@ class StoreHistory:
             if self._reader is not None:
                 self._reader.store.close()
                 self._reader = None
+
+
+def _widest(one: int | None, other: int | None) -> int | None:
+    return None if one is None or other is None else max(one, other)
 
 
 def with_history(plan: LoadPlan, dataset: Dataset) -> Dataset:

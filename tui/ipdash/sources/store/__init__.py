@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from ipdash.domain.models import Dataset, PollResult
 from ipdash.sources.paths import user_data_dir
 from ipdash.sources.store.base import AlertRecord, HistoryStore, SourceRun, StoreSettings
-from ipdash.sources.store.history import HistoryReader
+from ipdash.sources.store.history import HistoryReader, Lookback, analysis_lookback
 from ipdash.sources.store.sqlite import SqliteStore, StoreDamaged, StoreError
 
 if TYPE_CHECKING:
@@ -32,6 +32,7 @@ __all__ = [
     "StoreDamaged",
     "StoreError",
     "StoreSettings",
+    "analysis_lookback",
     "default_store_path",
     "load_history",
     "open_store",
@@ -102,8 +103,14 @@ def shared_polls(
     return watch_polls(store, on_listening=on_listening)
 
 
-def load_history(store: HistoryStore, *, days: int | None = None, today: date | None = None) -> Dataset:
-    """The stored history (the last ``days`` days, or all), with one SourceInfo per polled source:
-    fresh when its last poll succeeded, stale with its reason when the last poll failed. One read;
-    a caller that reads again and again keeps a :class:`HistoryReader` instead."""
-    return HistoryReader(store, days=days).read(today)
+def load_history(
+    store: HistoryStore,
+    *,
+    days: int | None = None,
+    today: date | None = None,
+    lookback: Lookback | None = None,
+) -> Dataset:
+    """The stored history (the last ``days`` days, what ``lookback`` says, or all), with one SourceInfo
+    per polled source: fresh when its last poll succeeded, stale with its reason when the last poll
+    failed. One read; a caller that reads again and again keeps a :class:`HistoryReader` instead."""
+    return HistoryReader(store, days=days, lookback=lookback).read(today)

@@ -110,6 +110,10 @@ class HistoryStore(Protocol):
         given None), from ``since`` on: the increment :class:`HistoryReader` adds to what it has."""
         ...
 
+    def latest_day(self) -> date | None:
+        """The newest day of any daily record held (None: none): where a lookback counts from."""
+        ...
+
     def source_runs(self) -> list[SourceRun]: ...
 
     def prune(self, before: date) -> int:

@@ -10,15 +10,20 @@ Exact while each source is polled by one process at a time (claims on PostgreSQL
 SQLite). Deletions (retention) and a record of one source replaced by an older-fetched record of
 another for the same day, IP and provider are caught by a full read every ``full_every``, and when
 the day (so the window) moves.
+
+How far back it reads: the last ``days`` days (the poll daemon's breach check), everything, or, given
+a ``lookback`` (:func:`analysis_lookback`), what the analysis of a time range reads
+(``domain.lookback.history_start``), counted from the newest day held.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
+from ipdash.domain.config import Config
 from ipdash.domain.models import Dataset, SourceInfo, SourceState
 from ipdash.domain.safe_text import safe_dataset, safe_record
 from ipdash.sources.store.base import HistoryStore, SourceRun
@@ -33,16 +38,38 @@ class ReadCounts:
     unchanged: int = 0
 
 
+#: (the newest day held, the history read so far or None) -> the earliest day to read (None: all).
+Lookback = Callable[[date, Dataset | None], date | None]
+
+
+def analysis_lookback(config: Config, days: int | None, also: Iterable[Dataset] = ()) -> Lookback:
+    """What an analysis of the last ``days`` days (None: all) reads: see ``domain.lookback``. The
+    warm-up starts in the history's IP facts (and in ``also``'s, the files' data) count."""
+    from ipdash.domain.lookback import history_start
+
+    others = list(also)
+
+    def lookback(newest: date, history: Dataset | None) -> date | None:
+        held = [*others, history] if history is not None else others
+        starts = [facts.warmup_start for dataset in held for facts in dataset.facts.values()]
+        return history_start(config, days, newest, plan_starts=starts)
+
+    return lookback
+
+
 @dataclass
 class HistoryReader:
     store: HistoryStore
     days: int | None = None
+    #: Overrides ``days``: the earliest day to read, from the newest day held.
+    lookback: Lookback | None = None
     full_every: timedelta = timedelta(hours=1)
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     counts: ReadCounts = field(default_factory=ReadCounts)
     _history: Dataset | None = None
     _marks: dict[str, datetime] = field(default_factory=dict)
     _since: date | None = None
+    _newest: date | None = None
     _full_at: datetime | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -54,11 +81,15 @@ class HistoryReader:
 
     def _read(self, today: date | None) -> Dataset:
         now = self.clock()
-        since = (today or date.today()) - timedelta(days=self.days) if self.days else None
         runs = self.store.source_runs()  # before the records: a poll committing meanwhile is read again
         marks = {run.source: run.last_attempt for run in runs}
+        since = self._start(today, marks, now)
         if self._needs_full_read(since, marks, now):
             history = safe_dataset(self.store.load(since))
+            if self.lookback is not None and since is not None:
+                earlier = self.lookback(self._newest or since, history)  # a warm-up its facts start
+                if earlier is None or earlier < since:
+                    since, history = earlier, safe_dataset(self.store.load(earlier))
             self._full_at = now
             self.counts.full += 1
         elif marks == self._marks:
@@ -73,6 +104,22 @@ class HistoryReader:
             self.counts.incremental += 1
         self._history, self._marks, self._since = history, marks, since
         return with_sources(history.copy(), runs)
+
+    def _start(self, today: date | None, marks: dict[str, datetime], now: datetime) -> date | None:
+        """The earliest day to read now. A lookback counts from the newest day held, asked of the
+        store only when some source polled since the last read (else nothing changed)."""
+        today = today or date.today()
+        if self.lookback is None:
+            return today - timedelta(days=self.days) if self.days else None
+        unchanged = self._history is not None and marks == self._marks
+        if (
+            not unchanged
+            or self._newest is None
+            or self._full_at is None
+            or now - self._full_at >= self.full_every
+        ):
+            self._newest = self.store.latest_day() or today
+        return self.lookback(self._newest, self._history)
 
     def _needs_full_read(self, since: date | None, marks: dict[str, datetime], now: datetime) -> bool:
         if self._history is None or self._full_at is None or since != self._since:

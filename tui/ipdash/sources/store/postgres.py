@@ -328,6 +328,12 @@ class PostgresStore:
         frame = pl.concat(frames) if len(frames) > 1 else frames[0]
         return unique_keys(conform(frame))  # keys as categories first: unique() then hashes integers
 
+    def latest_day(self) -> date | None:
+        """The newest day of any daily record held (None: none)."""
+        with self._pool.connection() as db:
+            found = [db.execute(f"SELECT max(day) FROM {table}").fetchone()[0] for table in DAILY_TABLES]
+        return max((day for day in found if day is not None), default=None)
+
     def source_runs(self) -> list[SourceRun]:
         with self._pool.connection() as db:
             found = db.execute(

@@ -247,6 +247,23 @@ class SqliteStore:
 
         return self._reading(read)
 
+    def latest_day(self) -> date | None:
+        """The newest day of any daily record held (None: none); an index lookup per table."""
+
+        def read(db: sqlite3.Connection) -> date | None:
+            newest: date | None = None
+            for table in rows.TABLES:
+                if table.day_column:
+                    day = db.execute(f"SELECT max({table.day_column}) FROM {table.name}").fetchone()[0]
+                    try:
+                        found = date.fromisoformat(day) if day else None
+                    except (TypeError, ValueError):
+                        raise ValueError(f"{table.name} has a day that is not a date: {day!r}") from None
+                    newest = max(newest, found) if newest and found else newest or found
+            return newest
+
+        return self._reading(read)
+
     def source_runs(self) -> list[SourceRun]:
         return self._reading(self._source_runs)
 
