@@ -1,13 +1,17 @@
 """Benchmark: a 7-day `report` read from PostgreSQL at team scale vs SQLite at one-person scale.
 
     python tests/benchmarks/bench_store.py [--pg-ips 10000] [--sqlite-ips 1000] [--days 400] [--runs 3]
+        [--no-tui] [--no-tui-before]
 
 Fills a PostgreSQL store (a server this script starts, as tests/pgserver.py does) with
 ``pg-ips × days × 4 mailbox providers`` daily rows and a SQLite store with ``sqlite-ips × days × 4``,
-then times what `report` does for a 7-day window: read the window's history from the store, then
-the report's analysis (``analyse`` + ``assess_all``). Also the same PostgreSQL read at the SQLite
-size, to separate the store's cost from the analysis's. Target: PostgreSQL at team scale within
-2× of SQLite at one-person scale. Best of ``--runs`` each.
+then times what `report` does for a 7-day window: read the history from the store, then the
+report's analysis (``analyse`` + ``assess_all``), both as it reads now (only what the analysis reads,
+``domain.lookback``) and as it read before (all the history; one run). Also the PostgreSQL read at
+the SQLite size, to separate the store's cost from the analysis's; the TUI's first frame with data
+on a [store]-only config, now and reading everything (before); and the longest event-loop stall
+while the whole SQLite history is read in a thread, in one chunk (before) and chunked (now).
+Target: PostgreSQL at team scale within 2× of SQLite at one-person scale. Best of ``--runs`` each.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from ipdash.commands._metrics import analyse_like_report
 from ipdash.domain.config import Config
 from ipdash.domain.models import IpFacts, PollResult
 from ipdash.sources.reference_data import threshold_presets
-from ipdash.sources.store import SqliteStore, load_history
+from ipdash.sources.store import SqliteStore, analysis_lookback, load_history, rows
 from ipdash.sources.store.pg_schema import create_partition_sql, month_start, next_month
 from ipdash.sources.store.postgres import PostgresStore
 from pgserver import start_server
@@ -139,14 +143,17 @@ def best(runs: int, work: Callable[[], object]) -> float:
     return min(times)
 
 
-def report_parts(store: object, runs: int) -> tuple[float, float, int]:
-    """(read seconds, analysis seconds, IPs analysed) of a 7-day report on this store."""
+def report_parts(store: object, runs: int, *, whole: bool = False) -> tuple[float, float, int]:
+    """(read seconds, analysis seconds, IPs analysed) of a 7-day report on this store: reading what
+    the analysis reads (``domain.lookback``, as `report` does now) or, ``whole``, all the history
+    (as `report` did before). Best of ``runs``."""
     config = Config(window_days=WINDOW)
     presets = threshold_presets()
     held = {}
+    lookback = None if whole else analysis_lookback(config, WINDOW)
 
     def read() -> None:
-        held["dataset"] = load_history(store, days=WINDOW + 7, today=TODAY)  # type: ignore[arg-type]
+        held["dataset"] = load_history(store, lookback=lookback, today=TODAY)  # type: ignore[arg-type]
 
     read_seconds = best(runs, read)
 
@@ -155,6 +162,18 @@ def report_parts(store: object, runs: int) -> tuple[float, float, int]:
 
     analyse_seconds = best(runs, analyse)
     return read_seconds, analyse_seconds, len(held["result"][0].ips)
+
+
+def report_figures(label: str, store: object, ips: int, runs: int) -> dict[str, tuple[float, float]]:
+    """A 7-day report's read and analysis, whole history (before) and lookback (now), printed."""
+    found = {}
+    for name, whole, tries in (("before", True, 1), ("now", False, runs)):
+        read, analysis, analysed = report_parts(store, tries, whole=whole)
+        found[name] = (read, analysis)
+        what = "whole history (before)" if whole else "lookback (now)       "
+        print(f"  {label:<10} {ips:>6} IPs, {what}: read {read:6.2f} s + analysis {analysis:6.2f} s "
+              f"({analysed} IPs)", flush=True)  # fmt: skip
+    return found
 
 
 def per_row_read(store: PostgresStore, since: date) -> float:
@@ -198,12 +217,13 @@ def incremental_parts(store: object, ips: int, runs: int) -> tuple[float, float,
     return full, min(after_poll), unchanged
 
 
-def tui_first_frame(config: Path) -> dict[str, float]:
-    """Process start to the first frame with data of the TUI on a [store]-only config (a child process)."""
+def tui_first_frame(config: Path, *, whole: bool = False) -> dict[str, float]:
+    """Process start to the first frame with data of the TUI on a [store]-only config (a child
+    process); ``whole``: reading all the history, as the TUI did before the lookback."""
     code = (
         "import sys, time; started = time.perf_counter(); "
         f"sys.path.insert(0, {str(Path(__file__).parent)!r}); "
-        f"import bench_store as b; b._tui_child({str(config)!r}, started)"
+        f"import bench_store as b; b._tui_child({str(config)!r}, started, {whole!r})"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     if done.returncode != 0:
@@ -212,8 +232,13 @@ def tui_first_frame(config: Path) -> dict[str, float]:
     return figures
 
 
-def _tui_child(config_path: str, started: float) -> None:
+def _tui_child(config_path: str, started: float, whole: bool = False) -> None:
     import asyncio
+
+    if whole:
+        import ipdash.sources.store as store_package
+
+        store_package.analysis_lookback = lambda *_args, **_kwargs: lambda _newest, _history: None  # type: ignore[assignment]
 
     from bench_tui_scale import SIZE, Probe
 
@@ -251,6 +276,41 @@ def _tui_child(config_path: str, started: float) -> None:
     print(json.dumps(asyncio.run(run())))
 
 
+def read_stall(store: SqliteStore, chunk: int) -> tuple[float, float]:
+    """(seconds, longest stall) of reading the whole history in a thread beside a 5 ms asyncio
+    ticker, the daily stats turned into frames ``chunk`` rows at a time. Start-up objects frozen
+    out of the collector, as the TUI does (gc.freeze)."""
+    import asyncio
+    import gc
+
+    gc.freeze()
+    saved, rows.STAT_CHUNK = rows.STAT_CHUNK, chunk
+
+    async def run() -> tuple[float, float]:
+        worst, done = 0.0, asyncio.Event()
+
+        async def tick() -> None:
+            nonlocal worst
+            while not done.is_set():
+                started = time.perf_counter()
+                await asyncio.sleep(0.005)
+                worst = max(worst, time.perf_counter() - started - 0.005)
+
+        ticker = asyncio.ensure_future(tick())
+        started = time.perf_counter()
+        await asyncio.to_thread(load_history, store)
+        took = time.perf_counter() - started
+        done.set()
+        await ticker
+        return took, worst
+
+    try:
+        return asyncio.run(run())
+    finally:
+        rows.STAT_CHUNK = saved
+        gc.unfreeze()
+
+
 def store_config(folder: Path, name: str, table: str) -> Path:
     path = folder / f"{name}.toml"
     path.write_text(f"{table}\n")
@@ -264,6 +324,9 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=400)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--no-tui", action="store_true", help="leave out the TUI's first frame")
+    parser.add_argument(
+        "--no-tui-before", dest="tui_before", action="store_false", help="leave out the TUI reading all"
+    )
     args = parser.parse_args()
     server = start_server()
     try:
@@ -282,51 +345,56 @@ def main() -> None:
             print(f"  {fill_postgres(server.url('team'), args.pg_ips, args.days):.1f} s", flush=True)
             fill_postgres(server.url("small"), args.sqlite_ips, args.days)
             with SqliteStore(sqlite_path) as sqlite:
-                s_read, s_analyse, s_ips = report_parts(sqlite, args.runs)
-            print(
-                f"  SQLite     {s_ips:>6} IPs: read {s_read:6.2f} s + analysis {s_analyse:6.2f} s", flush=True
-            )
+                report_parts(sqlite, 1)  # once unmeasured: the first analysis imports and compiles
+                small_sqlite = report_figures("SQLite", sqlite, args.sqlite_ips, args.runs)
             with PostgresStore(server.url("small")) as small:
-                p1_read, p1_analyse, _ = report_parts(small, args.runs)
-            print(f"  PostgreSQL {s_ips:>6} IPs: read {p1_read:6.2f} s + analysis {p1_analyse:6.2f} s "
-                  f"(read {p1_read / s_read:.2f}× SQLite's at the same size)", flush=True)  # fmt: skip
+                small_pg = report_figures("PostgreSQL", small, args.sqlite_ips, args.runs)
             with PostgresStore(server.url("team")) as team:
-                p_read, p_analyse, p_ips = report_parts(team, args.runs)
-                print(
-                    f"  PostgreSQL {p_ips:>6} IPs: read {p_read:6.2f} s + analysis {p_analyse:6.2f} s",
-                    flush=True,
-                )
-                old_read = per_row_read(team, TODAY - timedelta(days=WINDOW + 7))
-                print(f"    the same read one record object per row (the old path): {old_read:6.2f} s "
-                      f"({old_read / p_read:.1f}× the frame read)", flush=True)  # fmt: skip
-            s_total, p_total = s_read + s_analyse, p_read + p_analyse
-            print(f"\n7-day report, best of {args.runs}: SQLite {s_total:.2f} s, "
-                  f"team-scale PostgreSQL {p_total:.2f} s", flush=True)  # fmt: skip
-            ratio = p_total / s_total
-            verdict = "MET" if ratio <= 2 else "MISSED"
-            print(f"  ratio team-scale PostgreSQL / one-person SQLite: {ratio:.2f}× (target ≤ 2×: {verdict})")
+                team_pg = report_figures("PostgreSQL", team, args.pg_ips, args.runs)
+                since = analysis_lookback(Config(window_days=WINDOW), WINDOW)(TODAY, None)
+                assert since is not None
+                old_read = per_row_read(team, since)
+                print(f"    the lookback read one record object per row (the old path): {old_read:6.2f} s "
+                      f"({old_read / team_pg['now'][0]:.1f}× the frame read)", flush=True)  # fmt: skip
+            print(f"\n7-day report (lookback {(TODAY - since).days + 1} days of {args.days}), "
+                  f"team-scale PostgreSQL / one-person SQLite:")  # fmt: skip
+            for name in ("before", "now"):
+                (s_read, s_analyse), (p_read, p_analyse) = small_sqlite[name], team_pg[name]
+                ratio = (p_read + p_analyse) / (s_read + s_analyse)
+                verdict = "MET" if ratio <= 2 else "MISSED"
+                print(f"  {name:<6}: SQLite {s_read + s_analyse:6.2f} s, PostgreSQL {p_read + p_analyse:6.2f} s: "
+                      f"{ratio:.2f}× (target ≤ 2×: {verdict}); read only {p_read / s_read:.2f}×, "
+                      f"analysis only {p_analyse / s_analyse:.2f}×", flush=True)  # fmt: skip
+            p1_read = small_pg["now"][0]
             print(
-                f"  read only: {p_read / s_read:.2f}×; analysis only: {p_analyse / s_analyse:.2f}×",
-                flush=True,
+                f"  PostgreSQL at SQLite's size reads in {p1_read / small_sqlite['now'][0]:.2f}× SQLite's time"
             )
             if not args.no_tui:
-                print(
-                    "\nTUI, [store]-only config, process start to the first frame with data (whole history):"
-                )
+                print("\nTUI, [store]-only config, process start to the first frame with data:")
+                configs = {
+                    "SQLite": store_config(Path(tmp), "sqlite", f'[store]\npath = "{sqlite_path}"'),
+                    "PostgreSQL": store_config(Path(tmp), "pg", f'[store]\nurl = "{server.url("team")}"'),
+                }
+                frames: dict[tuple[str, bool], float] = {}
+                for whole in (True, False) if args.tui_before else (False,):
+                    for label, config_file in configs.items():
+                        ips = args.sqlite_ips if label == "SQLite" else args.pg_ips
+                        tui = tui_first_frame(config_file, whole=whole)
+                        frames[label, whole] = tui["first frame"]
+                        what = "whole history (before)" if whole else "lookback (now)"
+                        print(f"  {label:<10} {ips:>6} IPs, {what:<22}: {tui['first frame']:7.2f} s "
+                              f"(loop stall {tui['stall'] * 1000:.0f} ms)", flush=True)  # fmt: skip
+                for whole in (True, False) if args.tui_before else (False,):
+                    tui_ratio = frames["PostgreSQL", whole] / frames["SQLite", whole]
+                    print(
+                        f"  ratio {'before' if whole else 'now'}: {tui_ratio:.2f}× "
+                        f"(target ≤ 2×: {'MET' if tui_ratio <= 2 else 'MISSED'})"
+                    )
                 with SqliteStore(sqlite_path) as sqlite:
-                    s_all = best(1, lambda: load_history(sqlite))
-                s_tui = tui_first_frame(store_config(Path(tmp), "sqlite", f'[store]\npath = "{sqlite_path}"'))
-                print(f"  SQLite     {args.sqlite_ips:>6} IPs: {s_tui['first frame']:6.2f} s "
-                      f"(history read alone {s_all:.2f} s; loop stall {s_tui['stall'] * 1000:.0f} ms)", flush=True)  # fmt: skip
-                with PostgresStore(server.url("team")) as team:
-                    p_all = best(1, lambda: load_history(team))
-                p_tui = tui_first_frame(
-                    store_config(Path(tmp), "pg", f'[store]\nurl = "{server.url("team")}"')
-                )
-                print(f"  PostgreSQL {args.pg_ips:>6} IPs: {p_tui['first frame']:6.2f} s "
-                      f"(history read alone {p_all:.2f} s; loop stall {p_tui['stall'] * 1000:.0f} ms)", flush=True)  # fmt: skip
-                tui_ratio = p_tui["first frame"] / s_tui["first frame"]
-                print(f"  ratio: {tui_ratio:.2f}× (target ≤ 2×: {'MET' if tui_ratio <= 2 else 'MISSED'})")
+                    print("\nSQLite whole-history read in a thread, longest event-loop stall:")
+                    for label, chunk in (("one chunk (before)", 10**9), ("chunked (now)", rows.STAT_CHUNK)):
+                        took, stall = read_stall(sqlite, chunk)
+                        print(f"  {label:<18}: read {took:6.2f} s, stall {stall * 1000:6.0f} ms", flush=True)
             print(f"\nPoll daemon's history after each poll ({WINDOW + 7} days), best of {args.runs}:")
             for label, opened in (("SQLite", lambda: SqliteStore(sqlite_path)),
                                   ("PostgreSQL", lambda: PostgresStore(server.url("team")))):  # fmt: skip

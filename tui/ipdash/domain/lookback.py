@@ -7,9 +7,10 @@ reads before the window it judges:
 * the current run of a breach, to date its onset: up to ``CONTEXT_DAYS`` before the window, each
   window end judged over a rolling window as long as the range (a breach running longer than that
   shows its onset at the lookback's start: "at least since");
-* idle spells and the busiest day before one (the re-warm rule): ``CONTEXT_DAYS`` or twice the
-  re-warm idle limit, whichever is longer (an IP idle longer than that is out of view in a dated
-  range; the "all" range shows it);
+* idle spells and the busiest day before one (the re-warm rule's target): ``CONTEXT_DAYS`` or
+  twice the re-warm idle limit, whichever is longer (the peak is the busiest day in that span, not
+  in all the years held; an IP idle longer than that is out of view in a dated range, the "all"
+  range shows it; a re-warm plan, which has no start date, is walked from the first day read);
 * a warm-up plan, from its start (``[warmup.ips]`` in the config, ``warmup_start`` in the IP's
   facts): its progress is walked day by day from there.
 
