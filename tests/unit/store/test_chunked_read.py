@@ -25,7 +25,9 @@ def _poll(source: str, at: datetime, sent: int, days: int) -> PollResult:
     return PollResult(source, "csv", at, stats=stats)
 
 
-def test_chunks_read_as_one_read_and_the_newest_fetch_wins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_chunks_read_as_one_read_and_the_newest_fetch_wins(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     with SqliteStore(tmp_path / "h.sqlite3") as store:
         store.save_poll(_poll("older", T0, 100, 50))  # 500 rows, fetched first
         store.save_poll(_poll("newer", T0 + timedelta(hours=1), 900, 30))  # the same keys' first 30 days
@@ -37,7 +39,9 @@ def test_chunks_read_as_one_read_and_the_newest_fetch_wins(tmp_path: Path, monke
     assert set(newest["source"].cast(str).to_list()) == {"newer"} and newest["sent"].min() == 900
 
 
-def test_a_bad_day_in_a_late_chunk_is_a_damaged_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_bad_day_in_a_late_chunk_is_a_damaged_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = tmp_path / "h.sqlite3"
     with SqliteStore(path) as store:
         store.save_poll(_poll("esp", T0, 100, 50))

@@ -27,7 +27,9 @@ STEADY, COMPLAINING, IDLE, WARMING, LONG_BREACH = (f"192.0.2.{n}" for n in range
 
 
 def _day(ip: str, day: date, provider: str, sent: int, complaints: int) -> DailyStat:
-    return DailyStat(day, ip, provider, sent=sent, delivered=sent - 5, bounced=5, complaints=complaints, source="esp")
+    return DailyStat(
+        day, ip, provider, sent=sent, delivered=sent - 5, bounced=5, complaints=complaints, source="esp"
+    )
 
 
 def history() -> PollResult:
@@ -106,7 +108,9 @@ def test_a_report_reads_only_its_lookback_and_judges_as_over_the_whole_history(s
     assert judged(long_part, with_onsets=False) == judged(long_full, with_onsets=False)
     onsets = [v.since for v in long_part.verdicts if v.since is not None]
     assert onsets and all(first_read < since < END - timedelta(days=CONTEXT_DAYS) for since in onsets)
-    assert all(v.since is not None and v.since < first_read for v in long_full.verdicts if v.since is not None)
+    assert all(
+        v.since is not None and v.since < first_read for v in long_full.verdicts if v.since is not None
+    )
 
 
 def test_the_lookback_counts_from_the_newest_day_held_not_today(store: HistoryStore) -> None:
@@ -144,16 +148,26 @@ def test_increments_keep_the_lookback(store: HistoryStore) -> None:
     # The newest day moved, but the warm-up's start (from its facts) holds the lookback's start: an
     # increment, equal to a fresh read.
     fresh = load_history(store, lookback=lookback)
-    assert after.frame().sort("day", "ip", "mailbox_provider").equals(fresh.frame().sort("day", "ip", "mailbox_provider"))
+    assert (
+        after.frame()
+        .sort("day", "ip", "mailbox_provider")
+        .equals(fresh.frame().sort("day", "ip", "mailbox_provider"))
+    )
     assert (reader.counts.full, reader.counts.incremental) == (1, 1)
     store.save_poll(
-        PollResult("esp", "sendgrid", FETCHED + timedelta(days=2), stats=(_day(STEADY, new_day, "gmail.com", 11, 0),))
+        PollResult(
+            "esp", "sendgrid", FETCHED + timedelta(days=2), stats=(_day(STEADY, new_day, "gmail.com", 11, 0),)
+        )
     )
     again = reader.read(END)
     assert reader.counts.incremental == 2
     assert again.stats[(new_day, STEADY, "gmail.com")].sent == 11
     fresh = load_history(store, lookback=lookback)
-    assert again.frame().sort("day", "ip", "mailbox_provider").equals(fresh.frame().sort("day", "ip", "mailbox_provider"))
+    assert (
+        again.frame()
+        .sort("day", "ip", "mailbox_provider")
+        .equals(fresh.frame().sort("day", "ip", "mailbox_provider"))
+    )
 
 
 def test_history_start_parts() -> None:
@@ -164,7 +178,9 @@ def test_history_start_parts() -> None:
     # A range shorter than the configured window reads the configured window's span (alerts).
     assert history_start(Config(window_days=30), 1, day) == history_start(Config(window_days=30), 30, day)
     # A long range: its previous window outgrows the context.
-    assert history_start(Config(), 366, day) == day - timedelta(days=1 + 366 + max(366, CONTEXT_DAYS + 365) - 1)
+    assert history_start(Config(), 366, day) == day - timedelta(
+        days=1 + 366 + max(366, CONTEXT_DAYS + 365) - 1
+    )
     # A longer re-warm idle limit widens the context; a configured plan start or a facts' start comes first.
     rewarm = Config(warmup={"rewarm_idle_days": 120})
     assert history_start(rewarm, 7, day) == day - timedelta(days=1 + 7 + 240 + 6 - 1)

@@ -1,0 +1,61 @@
+"""The TUI reads the stored history only as far back as the range shown needs, and reads it again,
+further back, when a wider range (or "all") is chosen."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from ipdash.domain.config import Config
+from ipdash.domain.lookback import history_start
+from ipdash.domain.models import DailyStat, PollResult
+from ipdash.sources.config_file import load_config
+from ipdash.sources.loader import plan_from_inputs
+from ipdash.sources.store import SqliteStore
+from ipdash.ui.app import IpdashApp
+from ipdash.ui.messages import DataReady
+
+NOW = datetime(2025, 7, 1, 9, tzinfo=UTC)
+END = date(2025, 6, 30)
+IP = "192.0.2.9"
+
+
+class Viewer(IpdashApp):
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.analysed: asyncio.Queue[DataReady] = asyncio.Queue()
+
+    def on_data_ready(self, message: DataReady) -> None:
+        super().on_data_ready(message)
+        self.analysed.put_nowait(message)
+
+
+async def test_a_wider_range_reads_the_store_further_back(tmp_path: Path) -> None:
+    stats = tuple(
+        DailyStat(END - timedelta(days=back), IP, "gmail.com", sent=1000, delivered=990, source="sg")
+        for back in range(300)
+    )
+    path = tmp_path / "history.sqlite3"
+    with SqliteStore(path) as store:
+        store.save_poll(PollResult("sg", "sendgrid", NOW - timedelta(hours=1), stats=stats))
+    config_path = tmp_path / "viewer.toml"
+    config_path.write_text(f'window_days = 7\n[store]\npath = "{path}"\n')
+    config, found_at = load_config(config_path)
+    app = Viewer(plan_from_inputs([], config, False, found_at), clock=lambda: NOW, watch_files=False)
+    async with app.run_test(size=(120, 40)):
+        first = await asyncio.wait_for(app.analysed.get(), 120)
+        assert first.range_days == 7 and IP in first.analysis.ips
+        assert first.dataset.frame()["day"].min() == history_start(Config(window_days=7), 7, END)
+        app.set_range(1)  # narrower: what was read serves it, no new read
+        narrower = await asyncio.wait_for(app.analysed.get(), 120)
+        assert narrower.range_days == 1 and narrower.dataset.frame().equals(first.dataset.frame())
+        app.set_range(30)  # wider: read again, further back
+        wider = await asyncio.wait_for(app.analysed.get(), 120)
+        assert wider.range_days == 30
+        assert wider.dataset.frame()["day"].min() == history_start(Config(window_days=7), 30, END)
+        app.set_range(None)
+        everything = await asyncio.wait_for(app.analysed.get(), 120)
+        assert everything.range_days is None
+        assert everything.dataset.frame()["day"].min() == END - timedelta(days=299)
+        assert everything.analysis.window is not None and everything.analysis.window.days == 300
