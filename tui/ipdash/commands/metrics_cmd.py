@@ -45,7 +45,7 @@ def serve(config_path: Path | None, listen: str, max_ips: int, refresh: float) -
     from ipdash.sources.live import StoreError, add_history, open_configured_store
     from ipdash.sources.loader import LoadPlan, load_dataset, plan_from_inputs
     from ipdash.sources.reference_data import threshold_presets
-    from ipdash.sources.store import HistoryReader
+    from ipdash.sources.store import HistoryReader, analysis_lookback
 
     host, port = parse_listen(listen, 9464)
     try:
@@ -57,7 +57,9 @@ def serve(config_path: Path | None, listen: str, max_ips: int, refresh: float) -
     except (ConfigError, StoreError) as error:
         fail_usage(str(error))
         return
-    history = None if store is None else HistoryReader(store)  # each refresh reads what changed
+    # Each refresh reads what changed, as far back as the analysis of the configured window reads.
+    lookback = analysis_lookback(config, config.window_days)
+    history = None if store is None else HistoryReader(store, lookback=lookback)
 
     def load() -> tuple[Dataset, list[SourceRun]]:
         dataset = load_dataset(plan)

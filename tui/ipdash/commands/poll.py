@@ -47,6 +47,7 @@ from ipdash.sources.store import (
     SqliteStore,
     StoreDamaged,
     StoreError,
+    analysis_lookback,
     open_store,
     store_settings,
 )
@@ -127,7 +128,8 @@ async def _main(
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    history = HistoryReader(store, days=config.window_days + 7)  # after each poll: what it changed
+    # After each poll: what it changed, as far back as the analysis reads (the TUI's alerts read the same).
+    history = HistoryReader(store, lookback=analysis_lookback(config, config.window_days))
     async with httpx.AsyncClient() as client:
         dispatcher = AlertDispatcher(alerting, store, client, os.environ)
         if once:
