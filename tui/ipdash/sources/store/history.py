@@ -11,9 +11,10 @@ SQLite). Deletions (retention) and a record of one source replaced by an older-f
 another for the same day, IP and provider are caught by a full read every ``full_every``, and when
 the day (so the window) moves.
 
-How far back it reads: the last ``days`` days (the poll daemon's breach check), everything, or, given
-a ``lookback`` (:func:`analysis_lookback`), what the analysis of a time range reads
-(``domain.lookback.history_start``), counted from the newest day held.
+How far back it reads: everything, the last ``days`` days before today, or, given a ``lookback``
+(:func:`analysis_lookback`: the TUI, ``report``, the poll daemon's breach check, ``metrics serve``),
+what the analysis of a time range reads (``domain.lookback.history_start``), counted from the
+newest day held.
 """
 
 from __future__ import annotations
@@ -87,7 +88,8 @@ class HistoryReader:
         if self._needs_full_read(since, marks, now):
             history = safe_dataset(self.store.load(since))
             if self.lookback is not None and since is not None:
-                earlier = self.lookback(self._newest or since, history)  # a warm-up its facts start
+                # The history's IP facts may start a warm-up earlier: read from there.
+                earlier = self.lookback(self._newest or since, history)
                 if earlier is None or earlier < since:
                     since, history = earlier, safe_dataset(self.store.load(earlier))
             self._full_at = now
