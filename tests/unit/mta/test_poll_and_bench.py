@@ -9,7 +9,7 @@ from types import ModuleType
 from ipdash.commands.poll import _breaches
 from ipdash.domain.config import Config
 from ipdash.sources.mta.reader import read_mta_log
-from ipdash.sources.store import HistoryReader, analysis_lookback, open_store, store_settings
+from ipdash.sources.store import HistoryReader, open_store, store_settings
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REPO = Path(__file__).resolve().parents[3]
@@ -21,9 +21,7 @@ def test_poll_alerts_on_a_new_block_reason(tmp_path: Path) -> None:
     )
     store = open_store(store_settings({"path": str(tmp_path / "history.sqlite3")}))
     try:
-        conditions = _breaches(
-            config, HistoryReader(store, lookback=analysis_lookback(config, config.window_days))
-        )
+        conditions = _breaches(config, HistoryReader(store, days=config.window_days + 7))
     finally:
         store.close()
     assert conditions is not None

@@ -47,7 +47,6 @@ from ipdash.sources.store import (
     SqliteStore,
     StoreDamaged,
     StoreError,
-    analysis_lookback,
     open_store,
     store_settings,
 )
@@ -128,8 +127,9 @@ async def _main(
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    # After each poll: what it changed, as far back as the analysis reads (the TUI's alerts read the same).
-    history = HistoryReader(store, lookback=analysis_lookback(config, config.window_days))
+    # After each poll: what it changed, over the days before today (alerts are about now: a history
+    # that ended long ago raises none). Its onsets are dated within those days.
+    history = HistoryReader(store, days=config.window_days + 7)
     async with httpx.AsyncClient() as client:
         dispatcher = AlertDispatcher(alerting, store, client, os.environ)
         if once:
