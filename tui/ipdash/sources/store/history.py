@@ -11,10 +11,10 @@ SQLite). Deletions (retention) and a record of one source replaced by an older-f
 another for the same day, IP and provider are caught by a full read every ``full_every``, and when
 the day (so the window) moves.
 
-How far back it reads: everything, the last ``days`` days before today, or, given a ``lookback``
-(:func:`analysis_lookback`: the TUI, ``report``, the poll daemon's breach check, ``metrics serve``),
-what the analysis of a time range reads (``domain.lookback.history_start``), counted from the
-newest day held.
+How far back it reads: everything, the last ``days`` days before today (the poll daemon's alerts,
+which are about now), or, given a ``lookback`` (:func:`analysis_lookback`: the TUI, ``report``,
+``metrics serve``), what the analysis of a time range reads (``domain.lookback.history_start``),
+counted from the newest day held.
 """
 
 from __future__ import annotations
