@@ -13,7 +13,9 @@ from ipdash.sources.providers.postmaster import PostmasterSource
 from ipdash.sources.sources_config import PostmarkSpec, PostmasterSpec
 
 from .conftest import SleepRecorder, fetch, make_runtime
+from .dripping import DrippingServer
 from .fakeapi import FakeApi, Reply, Seen
+from .gate import Gate
 from .scenarios import postmark_routes, postmaster_routes, write_google_credentials
 
 
@@ -233,3 +235,24 @@ async def test_postmark_is_never_asked_past_eastern_today(api: FakeApi, sleeps: 
     call = api.calls("GET", "/stats/outbound/sends")[0]
     assert call.query["fromdate"] == ["2025-06-05"] and call.query["todate"] == ["2025-06-10"]
     assert [d.day for d in result.account_days] == [date(2025, 6, 9), date(2025, 6, 10)]
+
+
+@pytest.mark.parametrize("how", ["hangs", "drips"])
+async def test_a_token_endpoint_that_hangs_or_drips_is_a_failed_source_within_the_timeout(
+    api: FakeApi, sleeps: SleepRecorder, tmp_path: Path, how: str
+) -> None:
+    pytest.importorskip("google.auth")
+    postmaster_routes(api)
+    with Gate() as gate, DrippingServer(every=0.05) as dripping:
+        api.route("POST", "/token", gate.hold(lambda seen: True, Reply()))
+        source = postmaster(api, sleeps, tmp_path, timeout=0.5)
+        if how == "drips":  # the credentials file's token_uri points at a server sending a byte at a time
+            creds = tmp_path / "google-credentials.json"
+            info = json.loads(creds.read_text())
+            creds.write_text(json.dumps({**info, "token_uri": f"{dripping.base_url}/token"}))
+        result = await fetch(source)
+    assert result.failure == "unavailable"
+    assert result.detail == "Google OAuth refresh failed: no answer from token_uri within 0.5 s"
+    assert "refresh-secret" not in result.detail and "client-secret" not in result.detail
+    assert api.calls("GET", "/v2/domains") == []  # no API call without a token
+    assert gate.held + dripping.accepted == 1  # a transport failure is not retried by google-auth

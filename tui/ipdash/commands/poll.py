@@ -72,7 +72,8 @@ def poll(config_path: Path | None, once: bool, force: bool, output_format: str) 
 
     Exit codes: 0 every source polled (or skipped: on a shared store, another process polled it
     within its interval or is polling it now); 3 some sources failed or alerts were not delivered (--once);
-    2 config error. SIGINT/SIGTERM stop it within a few seconds, keeping what was fetched.
+    2 config error. SIGINT/SIGTERM stop it within a few seconds: a poll in flight is saved with the
+    whole records it had fetched, marked partial ("interrupted"), and the next poll fetches it all again.
     """
     try:
         config, path = load_config(config_path, required=True)
@@ -142,7 +143,8 @@ async def _main(
 
         async def on_result(result: PollResult) -> None:
             _print_results([result], json_out, compact=True)
-            await _after_poll(config, store, history, dispatcher, [result], retention)
+            if not stop.is_set():  # stopping: saved, no alerting on what may be a partial poll
+                await _after_poll(config, store, history, dispatcher, [result], retention)
 
         fatal: list[StoreError] = []
 
@@ -154,17 +156,21 @@ async def _main(
 
         poller = Poller(sources, client, store=store, on_result=on_result, on_crash=on_crash)
         poller.restore(await asyncio.to_thread(store.source_runs))
-        await poller.run(stop)
+        await poller.run(stop, grace=STOP_GRACE_SECONDS)
         for status in poller.status.values():
-            if status.polling:  # still fetching when the grace after SIGTERM ran out
+            if status.polling:  # not even its partial result was saved within the grace after SIGTERM
                 echo(
-                    f"ipdash poll: {status.name}: interrupted at stop before its poll finished; "
-                    "nothing of that poll was saved (its earlier polls are kept)",
+                    f"ipdash poll: {status.name}: interrupted at stop and not saved within the grace "
+                    f"period ({STOP_GRACE_SECONDS:g} s); its earlier polls are kept",
                     err=True,
                 )
         if fatal:
             raise fatal[0]
         return EXIT_OK
+
+
+#: After SIGINT/SIGTERM, how long polls in flight have to return what they fetched and have it saved.
+STOP_GRACE_SECONDS = 3.0
 
 
 def _report_busy(retry_in: float) -> None:
@@ -226,6 +232,12 @@ async def _poll_once_until(
     while not stop.is_set() and not all(task.done() for task in tasks):
         await asyncio.wait([*tasks, stopper], return_when=asyncio.FIRST_COMPLETED)
     stopper.cancel()
+    unfinished = [task for task in tasks if not task.done()]
+    if unfinished:  # stopped: each poll in flight returns its whole records (partial) to be saved
+        for source, task in zip(sources, tasks, strict=True):
+            if not task.done():
+                source.interrupt()
+        await asyncio.wait(unfinished, timeout=STOP_GRACE_SECONDS)
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
@@ -239,7 +251,8 @@ async def _poll_once_until(
                     kind=source.kind,
                     fetched_at=utc_now(),
                     failure="unavailable",
-                    detail="interrupted (SIGINT/SIGTERM) before it finished; nothing saved for it",
+                    detail="interrupted (SIGINT/SIGTERM) and not finished within the grace period; "
+                    "nothing saved for it",
                 )
             )
         elif (result := task.result()) is not None:

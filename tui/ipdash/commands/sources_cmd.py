@@ -63,6 +63,7 @@ def result_json(result: PollResult) -> dict[str, object]:
         "kind": result.kind,
         "status": "ok" if result.ok else "failed",
         "failure": result.failure,
+        "partial": result.partial,  # stopped before it finished: these are the records it had
         "reason": result.detail,
         "fetched_at": result.fetched_at.isoformat(),
         "ips": len(result.facts),

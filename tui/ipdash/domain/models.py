@@ -465,9 +465,16 @@ class PollResult:
     warmups: tuple[ProviderWarmup, ...] = ()
     listings: tuple[ProviderListing, ...] = ()
     account_days: tuple[AccountDay, ...] = ()
-    failure: str | None = None  # "auth" | "rate_limited" | "unavailable" | "bad_payload" | "config"
+    #: "auth" | "rate_limited" | "unavailable" | "bad_payload" | "config", or "interrupted": stopped
+    #: before it finished, its records being the whole ones fetched so far (``partial``).
+    failure: str | None = None
     detail: str = ""
 
     @property
     def ok(self) -> bool:
         return self.failure is None
+
+    @property
+    def partial(self) -> bool:
+        """Stopped before it finished: its records are kept, the rest of the window was not fetched."""
+        return self.failure == "interrupted"

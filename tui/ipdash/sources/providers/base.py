@@ -4,15 +4,21 @@ A source never raises for an expected failure: :meth:`ProviderSource.fetch` turn
 :class:`ProviderError` into a :class:`PollResult` whose ``failure`` names the kind
 (auth, rate_limited, unavailable, bad_payload, config) and whose ``detail`` says why,
 with every secret the source holds masked.
+
+A poll told to stop before it finished (SIGTERM/SIGINT, the TUI quitting: :meth:`ProviderSource.interrupt`)
+is a *partial* result: ``failure="interrupted"`` with the whole records fetched so far (never a record
+built from half its pages), so the store keeps them and the next poll fetches the window again.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import random
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, ClassVar, Literal, Protocol, TypeVar, runtime_checkable
@@ -34,6 +40,8 @@ from ipdash.domain.safe_text import safe_records
 from ipdash.sources.providers.facts import provider_facts
 from ipdash.sources.providers.redact import Redactor
 
+#: PollResult.failure of a poll stopped before it finished, whose records are what it had (partial).
+INTERRUPTED = "interrupted"
 FailureKind = Literal["auth", "rate_limited", "unavailable", "bad_payload", "config"]
 FAILURE_KINDS: tuple[FailureKind, ...] = ("auth", "rate_limited", "unavailable", "bad_payload", "config")
 
@@ -54,6 +62,56 @@ class ProviderError(Exception):
         self.kind: FailureKind = kind
         self.detail = detail
         self.status = status  # the HTTP status behind it, when there was one
+
+
+class Interrupted(Exception):  # noqa: N818 - not an error: the poll was asked to stop
+    """The poll was asked to stop before it finished. Not a :class:`ProviderError`, so no handler
+    that turns a failed sub-call into a note swallows it. ``items``: what an interrupted pagination
+    had gathered, for callers that can make whole records of it before re-raising."""
+
+    def __init__(self, where: str, items: Sequence[Any] = ()) -> None:
+        super().__init__(where)
+        self.where = where
+        self.items: list[Any] = list(items)
+
+
+#: Set while a source fetches: the event its :meth:`ProviderSource.interrupt` sets (read by HttpCaller).
+_STOPPING: ContextVar[asyncio.Event | None] = ContextVar("ipdash_poll_stopping", default=None)
+
+
+def stopping() -> asyncio.Event | None:
+    """The stop event of the poll running in this task, if any."""
+    return _STOPPING.get()
+
+
+T = TypeVar("T")
+
+
+async def until_stopped(work: Awaitable[T], where: str) -> T:
+    """``work``, unless the running poll is asked to stop first: then it is cancelled and
+    :class:`Interrupted` says what was in flight."""
+    event = stopping()
+    if event is None:
+        return await work
+    if event.is_set():
+        if asyncio.iscoroutine(work):
+            work.close()
+        raise Interrupted(where)
+    task = asyncio.ensure_future(work)
+    stopper = asyncio.ensure_future(event.wait())
+    try:
+        await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    except BaseException:  # a deadline or a cancellation from outside: nothing may keep running
+        task.cancel()
+        raise
+    finally:
+        stopper.cancel()
+    if task.done():
+        return task.result()
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    raise Interrupted(where)
 
 
 class _SecretFilter(logging.Filter):
@@ -177,6 +235,19 @@ class ProviderSource:
         self.name: str = spec.name
         self.interval: timedelta = timedelta(seconds=spec.interval)
         self.redactor = Redactor()
+        self._stop: asyncio.Event | None = None
+        self._collected: Collected | None = None
+
+    def interrupt(self) -> None:
+        """Ask the fetch in progress (if any) to stop now and return what it has: the request in
+        flight is dropped, no new one starts. Call from the event loop's thread."""
+        if self._stop is not None:
+            self._stop.set()
+
+    def collecting(self) -> Collected:
+        """The Collected this fetch fills: an interrupted fetch returns the whole records in it."""
+        self._collected = Collected()
+        return self._collected
 
     def add_secret(self, value: str, *, basic_users: tuple[str, ...] = ()) -> None:
         """Mask every spelling of ``value`` in whatever leaves this source (and in log lines)."""
@@ -204,17 +275,23 @@ class ProviderSource:
 
     async def fetch(self, client: httpx.AsyncClient, *, since: date, until: date) -> PollResult:
         fetched_at = self.runtime.clock()
+        self._stop, self._collected = asyncio.Event(), None
+        token = _STOPPING.set(self._stop)
         try:
             collected = await self.collect(client, since=since, until=until)
             collected.check_bound(int(provider_facts()["http"]["max_records"]))
+        except Interrupted as stop:
+            return self._partial(fetched_at, stop)
         except ProviderError as error:
-            return PollResult(
-                source=self.name,
-                kind=self.kind,
-                fetched_at=fetched_at,
-                failure=error.kind,
-                detail=self.redact(error.detail),
-            )
+            return self._failed(fetched_at, error)
+        finally:
+            _STOPPING.reset(token)
+            self._stop = None
+        return self._result(fetched_at, collected, detail=collected.summary())
+
+    def _result(
+        self, fetched_at: datetime, collected: Collected, *, detail: str, failure: str | None = None
+    ) -> PollResult:
         return PollResult(
             source=self.name,
             kind=self.kind,
@@ -225,7 +302,33 @@ class ProviderSource:
             warmups=safe_records(collected.warmups),
             listings=safe_records(collected.listings),
             account_days=safe_records(collected.account_days),
-            detail=self.redact(collected.summary()),
+            failure=failure,
+            detail=self.redact(detail),
+        )
+
+    def _failed(self, fetched_at: datetime, error: ProviderError) -> PollResult:
+        return PollResult(
+            source=self.name,
+            kind=self.kind,
+            fetched_at=fetched_at,
+            failure=error.kind,
+            detail=self.redact(error.detail),
+        )
+
+    def _partial(self, fetched_at: datetime, stop: Interrupted) -> PollResult:
+        """What an interrupted fetch had made into whole records, marked partial."""
+        collected = self._collected or Collected()
+        self._collected = None
+        try:
+            collected.check_bound(int(provider_facts()["http"]["max_records"]))
+        except ProviderError as error:
+            return self._failed(fetched_at, error)
+        kept = collected.summary() if collected.count() else "no whole record yet"
+        return self._result(
+            fetched_at,
+            collected,
+            failure=INTERRUPTED,
+            detail=f"stopped while {stop.where}: partial poll, kept {kept}; the next poll fetches it all again",
         )
 
     async def collect(self, client: httpx.AsyncClient, *, since: date, until: date) -> Collected:

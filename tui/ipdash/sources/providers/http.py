@@ -9,6 +9,8 @@
 - ``timeout`` is a total deadline per request (connect, headers and body), not per read.
 - Bodies are read with a size cap; JSON that does not parse is ``bad_payload``.
 - Paths, never full URLs, go into failure messages (SNDS keys travel in the query).
+- A poll asked to stop (``ProviderSource.interrupt``) drops the request in flight or the wait in
+  progress and starts no new one: :class:`Interrupted`; a pagination says what it had gathered.
 """
 
 from __future__ import annotations
@@ -25,7 +27,15 @@ from typing import Any, Literal, TypeVar
 
 import httpx
 
-from ipdash.sources.providers.base import Clock, ProviderError, Runtime, Sleep, provider_facts
+from ipdash.sources.providers.base import (
+    Clock,
+    Interrupted,
+    ProviderError,
+    Runtime,
+    Sleep,
+    provider_facts,
+    until_stopped,
+)
 
 _BODY_DELAY = re.compile(r"(?:try again|retry) (?:after|in) (\d+(?:\.\d+)?) ?s(?:ec(?:ond)?s?)?\b", re.I)
 _LOG = logging.getLogger(__name__)
@@ -151,7 +161,7 @@ class HttpCaller:
 
     async def _sleep(self, seconds: float) -> None:
         sleeper: Sleep = self.runtime.sleep or asyncio.sleep
-        await sleeper(seconds)
+        await until_stopped(sleeper(seconds), f"waiting {seconds:.1f} s to retry")
 
     def url(self, path: str) -> str:
         """A path joined to the base URL; an absolute URL (a pagination link the provider sent)
@@ -200,7 +210,9 @@ class HttpCaller:
                 # A total deadline for the whole exchange: httpx's timeout is per read, so a server
                 # dripping a byte a second would otherwise hold the poll for ever.
                 async with asyncio.timeout(self.policy.timeout):
-                    status, response_headers, body = await self._send(method, url, content, headers)
+                    status, response_headers, body = await until_stopped(
+                        self._send(method, url, content, headers), f"{label} was in flight"
+                    )
             except (httpx.TimeoutException, TimeoutError):
                 last_problem = f"{label}: timed out after {self.policy.timeout:g} s"
                 await self._backoff(attempt)
@@ -349,7 +361,8 @@ async def follow_pages(
     max_items: int | None = None,
 ) -> list[T]:
     """Fetch pages until the provider gives no next cursor; a repeated cursor is a loop, and more
-    than ``max_items`` items (default: the data's ``max_records``) is refused."""
+    than ``max_items`` items (default: the data's ``max_records``) is refused. Interrupted, it raises
+    :class:`Interrupted` with the items of the pages fetched so far."""
     limit = max_items if max_items is not None else int(provider_facts()["http"]["max_records"])
     items: list[T] = []
     seen: set[Any] = set()
@@ -363,7 +376,10 @@ async def follow_pages(
         pages += 1
         if pages > max_pages:
             raise ProviderError("bad_payload", f"{what}: more than {max_pages} pages, stopped")
-        page, cursor = await fetch_page(cursor)
+        try:
+            page, cursor = await fetch_page(cursor)
+        except Interrupted as stop:
+            raise Interrupted(f"{stop.where} (page {pages} of {what})", items) from stop
         items.extend(page)
         if len(items) > limit:
             raise ProviderError(

@@ -34,6 +34,7 @@ from ipdash.domain.mailbox_providers import normalise_mailbox_provider
 from ipdash.domain.models import ALL_PROVIDERS, DailyStat, IpFacts, ProviderWarmup
 from ipdash.sources.providers.base import (
     Collected,
+    Interrupted,
     ProviderError,
     ProviderSource,
     default_base_url,
@@ -144,7 +145,7 @@ class MailgunSource(ProviderSource):
             headers={"Accept": "application/json"},
             auth=("api", key),
         )
-        collected = Collected()
+        collected = self.collecting()
         ips = parse_payload(
             IpList, await http.get_json("/v3/ips", params={"dedicated": "true"}), "GET /v3/ips"
         )
@@ -281,10 +282,20 @@ class MailgunSource(ProviderSource):
             items = parse_payload(MetricsPage, data, "POST /v1/analytics/metrics").items
             return items, (skip + limit if len(items) >= limit else None)
 
-        items = await follow_pages(
-            0, page, max_pages=http.policy.max_pages, what="POST /v1/analytics/metrics"
-        )
+        try:
+            items = await follow_pages(
+                0, page, max_pages=http.policy.max_pages, what="POST /v1/analytics/metrics"
+            )
+        except Interrupted as stop:  # sorted by time: the days before the last one seen are whole
+            self._add_stats(collected, stop.items, whole_days_only=True)
+            raise
+        self._add_stats(collected, items)
+
+    def _add_stats(self, collected: Collected, items: list[MetricsItem], *, whole_days_only: bool = False) -> None:
         stats = [stat for item in items if (stat := self._daily_stat(item, collected)) is not None]
+        if whole_days_only and stats:
+            last = max(stat.day for stat in stats)
+            stats = [stat for stat in stats if stat.day < last]
         collected.stats.extend(merge_by_key(stats))
         if self.unsent_rows:
             collected.notes.append(f"{self.unsent_rows} metric rows without sent_count skipped")

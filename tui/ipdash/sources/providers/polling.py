@@ -77,7 +77,7 @@ def merge_poll_results(dataset: Dataset, results: Sequence[PollResult]) -> Datas
     with the same key; each source gets a SourceInfo, stale with its reason when it failed."""
     known_sources = dataset.stat_sources() | {facts.source for facts in dataset.facts.values()}
     for result in results:
-        if result.ok:
+        if result.ok or result.partial:  # a partial poll's records are whole ones
             dataset.add_all(result.stats)
             for facts in result.facts:
                 dataset.facts[facts.ip] = facts
@@ -282,10 +282,26 @@ class Poller:
         return max(0.0, (min(upcoming) - self._clock()).total_seconds())
 
     async def run(self, stop: asyncio.Event, *, grace: float = 2.0) -> None:
-        """Poll until ``stop`` is set. Each source runs in its own task, so a slow one never holds
-        back the others; on stop, polls in flight get ``grace`` seconds to finish (and be saved),
-        then are cancelled."""
+        """Poll until ``stop`` is set (or this task is cancelled, as when the TUI quits). Each source
+        runs in its own task, so a slow one never holds back the others. On stop, polls in flight are
+        interrupted: each returns the whole records it has as a partial result, saved within
+        ``grace`` seconds; one still running after that is cancelled."""
         running: dict[str, asyncio.Task[PollResult | None]] = {}
+        try:
+            await self._loop(stop, running)
+        except asyncio.CancelledError:
+            await self._stop_polls(running, grace)
+            raise
+        await self._stop_polls(running, grace)
+
+    async def _stop_polls(self, running: Mapping[str, asyncio.Task[PollResult | None]], grace: float) -> None:
+        tasks = [task for task in running.values() if not task.done()]
+        for name, task in running.items():
+            if not task.done():
+                self.sources[name].interrupt()
+        await _finish(tasks, grace)
+
+    async def _loop(self, stop: asyncio.Event, running: dict[str, asyncio.Task[PollResult | None]]) -> None:
         while not stop.is_set():
             now = self._clock()
             for name, status in self.status.items():
@@ -309,7 +325,6 @@ class Poller:
                         self._mark_crashed(name, error)
                         if self.on_crash is not None:
                             self.on_crash(name, error)
-        await _finish(list(running.values()), grace)
 
     def _seconds_until_due(self, running: Mapping[str, object]) -> float:
         upcoming = [

@@ -62,6 +62,7 @@ class PostmarkSource(ProviderSource):
             "todate": last.isoformat(),
             "messagestream": self.spec.message_stream,
         }
+        collected = self.collecting()  # a day is whole only once all three endpoints answered
         counts: dict[date, dict[str, int]] = {}
         for path, fields in ENDPOINTS.items():
             try:
@@ -80,7 +81,6 @@ class PostmarkSource(ProviderSource):
                     value = row.get(theirs)
                     if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
                         target[ours] = value
-        collected = Collected()
         scope = self.spec.message_stream or "server"
         for day, values in sorted(counts.items()):
             hard, soft = values.get("hard_bounced"), values.get("soft_bounced")

@@ -15,13 +15,15 @@ neither (negative, above 100) is never dropped silently: it is counted in the po
 detail.
 OAuth goes through google-auth (``pip install 'ipdash[google]'``): a credentials JSON
 file named by ``credentials_file_env`` (service account or authorised user), else
-application default credentials. Tokens are refreshed off the event loop.
+application default credentials. Tokens are refreshed off the event loop, the whole refresh
+bounded by the source's ``timeout`` (a token endpoint that hangs or drips is a failed source).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import time
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -39,6 +41,7 @@ from ipdash.sources.providers.base import (
     missing_extra,
     parse_payload,
     provider_facts,
+    until_stopped,
 )
 from ipdash.sources.providers.http import HttpCaller, RetryPolicy, follow_pages
 
@@ -149,11 +152,31 @@ def google_credentials(credentials_file: str | None, scopes: list[str]) -> Any:
     )
 
 
-class _HttpxTransport:
-    """google-auth's transport interface over a synchronous httpx client (used in a thread)."""
+#: google-auth's own retries of a token request: 3 attempts, waiting about 1 then 2 s between them
+#: (google/auth/_exponential_backoff.py defaults), with 10% jitter.
+_REFRESH_ATTEMPTS, _REFRESH_BACKOFF_SECONDS = 3, 3.3
 
-    def __init__(self, timeout: float) -> None:
+
+def refresh_bound(request_timeout: float) -> float:
+    """The longest a token refresh may take: every attempt at its deadline, plus the waits between."""
+    return _REFRESH_ATTEMPTS * request_timeout + _REFRESH_BACKOFF_SECONDS
+
+
+class _Response:
+    def __init__(self, status: int, headers: dict[str, str], data: bytes) -> None:
+        self.status, self.headers, self.data = status, headers, data
+
+
+class _HttpxTransport:
+    """google-auth's transport interface over a synchronous httpx client (used in a thread).
+
+    Each request has a total deadline of ``timeout`` seconds (httpx's own timeout is per read, so a
+    token endpoint dripping a byte at a time would hold it for ever) and a body size cap; past either
+    it is google-auth's TransportError, which the caller turns into a failed source."""
+
+    def __init__(self, timeout: float, max_bytes: int = 1024 * 1024) -> None:
         self.timeout = timeout
+        self.max_bytes = max_bytes
 
     def __call__(
         self,
@@ -167,18 +190,36 @@ class _HttpxTransport:
         from google.auth import exceptions
 
         try:
-            with httpx.Client(timeout=timeout or self.timeout) as client:
-                response = client.request(method, url, content=body, headers=headers)
+            with httpx.Client(timeout=self.timeout) as client:
+                return self._exchange(client, url, method, body, headers)
+        except httpx.TimeoutException as error:
+            raise exceptions.TransportError(f"no answer from token_uri within {self.timeout:g} s") from error
         except httpx.HTTPError as error:
-            raise exceptions.TransportError(
-                f"cannot connect to the token endpoint ({type(error).__name__})"
-            ) from error
-        return _Response(response.status_code, dict(response.headers), response.content)
+            raise exceptions.TransportError(f"cannot connect to token_uri ({type(error).__name__})") from error
 
+    def _exchange(self, client: httpx.Client, url: str, method: str, body: Any, headers: Any) -> _Response:
+        from google.auth import exceptions
 
-class _Response:
-    def __init__(self, status: int, headers: dict[str, str], data: bytes) -> None:
-        self.status, self.headers, self.data = status, headers, data
+        deadline = time.monotonic() + self.timeout
+
+        def left() -> float:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise exceptions.TransportError(f"no answer from token_uri within {self.timeout:g} s")
+            return remaining
+
+        with client.stream(method, url, content=body, headers=headers, timeout=left()) as response:
+            chunks: list[bytes] = []
+            size = 0
+            for chunk in response.iter_bytes():
+                size += len(chunk)
+                if size > self.max_bytes:
+                    raise exceptions.TransportError(
+                        f"the answer from token_uri is larger than {self.max_bytes // 1024} KiB"
+                    )
+                chunks.append(chunk)
+                left()
+            return _Response(response.status_code, dict(response.headers), b"".join(chunks))
 
 
 class PostmasterSource(ProviderSource):
@@ -202,7 +243,7 @@ class PostmasterSource(ProviderSource):
             headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
         )
         domains = list(self.spec.domains) or await self._domains(http, int(facts["page_size"]))
-        collected = Collected()
+        collected = self.collecting()
         for domain in domains:
             await self._domain(http, collected, domain, since, until, int(facts["page_size"]))
         if not domains:
@@ -210,20 +251,29 @@ class PostmasterSource(ProviderSource):
         return collected
 
     async def _token(self, credentials_file: str | None, scopes: list[str], request_timeout: float) -> str:
+        """A fresh access token. Each request to token_uri has the source's timeout as a total
+        deadline, and the whole refresh (google-auth retries a 5xx itself) :func:`refresh_bound`."""
         from_file = await asyncio.to_thread(google_credentials, credentials_file, scopes)
         from google.auth import exceptions
 
+        refresh = asyncio.to_thread(from_file.refresh, _HttpxTransport(request_timeout))
+        bound = refresh_bound(request_timeout)
         try:
-            await asyncio.to_thread(from_file.refresh, _HttpxTransport(request_timeout))
+            async with asyncio.timeout(bound):
+                await until_stopped(refresh, "refreshing the Google access token")
+        except TimeoutError as error:
+            raise ProviderError(
+                "unavailable", f"Google OAuth refresh failed: no access token within {bound:g} s"
+            ) from error
         except exceptions.RefreshError as error:
             raise ProviderError(
-                "auth", f"Google token refresh refused: {error.args[0] if error.args else ''}"
+                "auth", f"Google OAuth refresh refused: {error.args[0] if error.args else ''}"
             ) from error
         except exceptions.TransportError as error:
-            raise ProviderError("unavailable", f"Google token refresh failed: {error}") from error
+            raise ProviderError("unavailable", f"Google OAuth refresh failed: {error}") from error
         token = str(from_file.token or "")
         if not token:
-            raise ProviderError("auth", "Google token refresh gave no access token")
+            raise ProviderError("auth", "Google OAuth refresh gave no access token")
         self.add_secret(token)
         return token
 

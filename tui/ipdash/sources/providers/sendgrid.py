@@ -29,6 +29,7 @@ from ipdash.domain.mailbox_providers import normalise_mailbox_provider
 from ipdash.domain.models import AccountDay, IpFacts, ProviderWarmup
 from ipdash.sources.providers.base import (
     Collected,
+    Interrupted,
     ProviderError,
     ProviderSource,
     default_base_url,
@@ -96,8 +97,14 @@ class SendgridSource(ProviderSource):
             policy=RetryPolicy.from_data(timeout=self.spec.timeout),
             headers={"Authorization": f"Bearer {key}", "Accept": "application/json"},
         )
-        collected = Collected()
-        for item in await self._ips(http):
+        collected = self.collecting()
+        try:
+            ips = await self._ips(http)
+        except Interrupted as stop:  # each IP of the pages fetched is whole
+            for item in stop.items:
+                self._add_ip(collected, item)
+            raise
+        for item in ips:
             self._add_ip(collected, item)
         await self._stats(http, collected, since, until)
         if self.spec.by_mailbox_provider:

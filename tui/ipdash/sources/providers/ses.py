@@ -33,6 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ipdash.domain.models import AccountDay, IpFacts, ProviderListing, ProviderWarmup
 from ipdash.sources.providers.base import (
     Collected,
+    Interrupted,
     ProviderError,
     ProviderSource,
     missing_extra,
@@ -189,9 +190,15 @@ class SesSource(ProviderSource):
             headers={"Accept": "application/json"},
             sign=Signer(facts["signing_name"], region, self.spec.profile),
         )
-        collected = Collected()
+        collected = self.collecting()
         pools = await self._pools(ses)
-        for item in await self._dedicated_ips(ses):
+        try:
+            ips = await self._dedicated_ips(ses)
+        except Interrupted as stop:  # each IP of the pages fetched is whole (the pools are all read)
+            for item in stop.items:
+                self._add_ip(collected, item, pools)
+            raise
+        for item in ips:
             self._add_ip(collected, item, pools)
         await self._blocklists(ses, collected)
         account_data = await ses.get_json("/v2/email/account")
@@ -259,9 +266,8 @@ class SesSource(ProviderSource):
             return
         listed: set[str] = set()
         for start in range(0, len(ips), BLOCKLIST_BATCH):
-            query = "&".join(
-                f"BlacklistItemNames={quote(ip, safe='')}" for ip in ips[start : start + BLOCKLIST_BATCH]
-            )
+            batch = ips[start : start + BLOCKLIST_BATCH]
+            query = "&".join(f"BlacklistItemNames={quote(ip, safe='')}" for ip in batch)
             data = await http.get_json(f"/v2/email/deliverability-dashboard/blacklist-report?{query}")
             report = parse_payload(BlacklistReports, data, "GET blacklist-report").BlacklistReport
             for raw_ip, entries in report.items():
@@ -280,11 +286,11 @@ class SesSource(ProviderSource):
                             source=self.name,
                         )
                     )
-        for ip in ips:
-            if ip not in listed:
-                collected.listings.append(
-                    ProviderListing(ip=ip, list_name=CLEAN_LIST, listed=False, source=self.name)
-                )
+            for ip in batch:  # each batch whole as it lands, so an interrupted poll keeps it
+                if ip not in listed:
+                    collected.listings.append(
+                        ProviderListing(ip=ip, list_name=CLEAN_LIST, listed=False, source=self.name)
+                    )
 
     async def _dedicated_ips(self, http: HttpCaller) -> list[DedicatedIp]:
         size = int(provider_facts()["providers"]["ses"]["page_size"])

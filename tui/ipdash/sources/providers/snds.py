@@ -47,19 +47,21 @@ class SndsSource(ProviderSource):
             runtime=self.runtime,
             policy=RetryPolicy.from_data(timeout=self.spec.timeout),
         )
-        collected = Collected()
+        collected = self.collecting()
         days: dict[tuple[str, date], SndsDay] = {}
         zone = day_zone(self.kind)
         latest = min(until, local_today(self.runtime.clock(), zone))
-        for wanted in [None, *(latest - timedelta(days=n) for n in range(1, self.spec.history_days))]:
-            params = {"key": key} if wanted is None else {"key": key, "date": wanted.strftime("%m%d%y")}
-            text = _csv_or_raise(await http.get_text("/snds/data.aspx", params=params), "data.aspx")
-            records, errors = await asyncio.to_thread(parse_snds_lines, text.splitlines(), self.name)
-            for record in records:  # already in UTC: the parser converts SNDS's Pacific times
-                days[(record.ip, record.day)] = record
-            if errors:
-                collected.notes.append(f"{len(errors)} data rows unreadable (first: {errors[0].message})")
-        collected.snds = list(days.values())
+        try:
+            for wanted in [None, *(latest - timedelta(days=n) for n in range(1, self.spec.history_days))]:
+                params = {"key": key} if wanted is None else {"key": key, "date": wanted.strftime("%m%d%y")}
+                text = _csv_or_raise(await http.get_text("/snds/data.aspx", params=params), "data.aspx")
+                records, errors = await asyncio.to_thread(parse_snds_lines, text.splitlines(), self.name)
+                for record in records:  # already in UTC: the parser converts SNDS's Pacific times
+                    days[(record.ip, record.day)] = record
+                if errors:
+                    collected.notes.append(f"{len(errors)} data rows unreadable (first: {errors[0].message})")
+        finally:  # interrupted: the days of the files read are whole
+            collected.snds = list(days.values())
         status = _csv_or_raise(
             await http.get_text("/snds/ipStatus.aspx", params={"key": key}), "ipStatus.aspx"
         )

@@ -91,7 +91,7 @@ class SparkpostSource(ProviderSource):
             ),
             headers={"Authorization": key, "Accept": "application/json"},
         )
-        collected = Collected()
+        collected = self.collecting()
         ips = parse_payload(
             SendingIpList, await http.get_json("/api/v1/sending-ips"), "GET /api/v1/sending-ips"
         )
