@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
+import os
+import signal
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -241,3 +245,34 @@ async def test_the_poller_saves_a_partial_poll_when_cancelled_as_the_tui_quits(
             await running
         await client.aclose()
         _assert_saved_partial(store)
+
+
+@pytest.mark.parametrize("once", [False, True], ids=["daemon", "once"])
+def test_sigterm_saves_the_pages_a_slow_source_fetched(api: FakeApi, gate: Gate, tmp_path, once: bool) -> None:  # type: ignore[no-untyped-def]
+    _sendgrid(api, gate)
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[store]\npath = "history.sqlite3"\nretention_days = 36500\n\n[[sources]]\nkind = "sendgrid"\n'
+        f'name = "sg"\napi_key_env = "TEST_SG_KEY"\nbase_url = "{api.base_url}"\ntimeout = 120\n'
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ipdash", "poll", *(["--once"] if once else []), "--config", str(config)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "TEST_SG_KEY": "sg-secret-key"},
+        text=True,
+    )
+    try:
+        assert gate.reached.wait(120), "the second page was never asked for"
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=120)
+    finally:
+        process.kill()
+    assert process.returncode == (3 if once else 0), err
+    assert "Traceback" not in out + err and "sg-secret-key" not in out + err
+    assert "interrupted" in out and "partial poll" in out
+    with SqliteStore(tmp_path / "history.sqlite3") as store:
+        size = int(provider_facts()["providers"]["sendgrid"]["page_size"])
+        assert len(store.load().facts) == size  # the first page, not lost
+        [run] = store.source_runs()
+        assert run.failure_kind == "interrupted" and "sg-secret-key" not in run.last_error

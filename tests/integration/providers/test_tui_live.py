@@ -94,3 +94,30 @@ def test_a_source_without_its_key_variable_is_refused_before_the_screen_opens(
     result = CliRunner().invoke(main_group, ["--config", str(config)])
     assert result.exit_code == 2
     assert str(config) in result.stderr
+
+
+async def test_quitting_while_a_source_pages_slowly_saves_what_it_fetched(
+    tmp_path: Path, api: FakeApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ipdash.sources.providers.base import provider_facts
+    from ipdash.sources.store import SqliteStore
+
+    from .gate import Gate
+    from .test_stop_partial import _sendgrid
+
+    monkeypatch.setenv("TEST_SG_KEY", "sg-secret-key")
+    config_path = tmp_path / "config.toml"
+    config_path.write_text(
+        f'[store]\npath = "history.sqlite3"\nretention_days = 36500\n\n[[sources]]\nkind = "sendgrid"\n'
+        f'name = "sg"\napi_key_env = "TEST_SG_KEY"\nbase_url = "{api.base_url}"\ntimeout = 120\n'
+    )
+    with Gate() as gate:
+        _sendgrid(api, gate)
+        app = live_app(config_path)
+        async with app.run_test(size=(120, 40)):
+            assert await asyncio.to_thread(gate.reached.wait, 60), "the second page was never asked for"
+        # the app has quit: its poller was stopped in the middle of the pagination
+    with SqliteStore(tmp_path / "history.sqlite3") as store:
+        assert len(store.load().facts) == int(provider_facts()["providers"]["sendgrid"]["page_size"])
+        [run] = store.source_runs()
+        assert run.failure_kind == "interrupted" and "partial poll" in run.last_error

@@ -328,9 +328,9 @@ class IpdashApp(App[int]):
                 timeout=15,
             )
 
-    def on_unmount(self) -> None:
-        if self.live is not None:
-            self.live.stop()
+    async def on_unmount(self) -> None:
+        if self.live is not None:  # polls in flight save what they fetched (bounded) before the app goes
+            await self.live.stopped()
         self.alerts.close()
         if self.store_history is not None:
             self.store_history.close()

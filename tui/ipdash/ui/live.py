@@ -10,6 +10,7 @@ under it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
     from ipdash.sources.store.base import HistoryStore
 
 HISTORY_SOURCE = "history store"
+#: On quitting, how long polls in flight have to return what they fetched and have it saved.
+STOP_GRACE_SECONDS = 2.0
 
 
 class LivePolling:
@@ -37,11 +40,18 @@ class LivePolling:
         self.store: HistoryStore | None = None
         self.problem = ""
         self._stop = asyncio.Event()
+        self._finished = asyncio.Event()
         #: Set once a shared store's notifications are being listened to (never, for SQLite).
         self.listening = asyncio.Event()
 
     async def run(self) -> None:
         """Build the sources, restore their last runs from the store, then poll until stopped."""
+        try:
+            await self._run()
+        finally:
+            self._finished.set()
+
+    async def _run(self) -> None:
         try:
             sources = configured_sources(self.plan.config, self.plan.config_path)
             self.store = await asyncio.to_thread(
@@ -61,7 +71,7 @@ class LivePolling:
                 self._follow_shared_store(self.store, self.poller, self.listening.set)
             )
             try:
-                await self.poller.run(self._stop)
+                await self.poller.run(self._stop, grace=STOP_GRACE_SECONDS)
             finally:
                 following.cancel()
 
@@ -82,6 +92,16 @@ class LivePolling:
 
     def stop(self) -> None:
         self._stop.set()
+
+    async def stopped(self) -> None:
+        """Stop, and wait until the polls in flight have saved what they fetched (partial results):
+        bounded by the Poller's grace, plus a margin for the store write."""
+        self._stop.set()
+        if self.poller is None:
+            return
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(STOP_GRACE_SECONDS + 2):
+                await self._finished.wait()
 
 
 def merged(dataset: Dataset, results: list[PollResult]) -> Dataset:

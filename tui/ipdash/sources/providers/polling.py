@@ -295,11 +295,21 @@ class Poller:
         await self._stop_polls(running, grace)
 
     async def _stop_polls(self, running: Mapping[str, asyncio.Task[PollResult | None]], grace: float) -> None:
+        """Interrupt the polls in flight and wait (at most ``grace``, then they are cancelled) for
+        their partial results to be saved, even when this task is cancelled again meanwhile."""
         tasks = [task for task in running.values() if not task.done()]
         for name, task in running.items():
             if not task.done():
                 self.sources[name].interrupt()
-        await _finish(tasks, grace)
+        finishing = asyncio.ensure_future(_finish(tasks, grace))
+        cancelled = False
+        while not finishing.done():
+            try:
+                await asyncio.shield(finishing)
+            except asyncio.CancelledError:
+                cancelled = True  # the grace still bounds the wait
+        if cancelled:
+            raise asyncio.CancelledError
 
     async def _loop(self, stop: asyncio.Event, running: dict[str, asyncio.Task[PollResult | None]]) -> None:
         while not stop.is_set():
