@@ -55,7 +55,10 @@ def _mailgun(api: FakeApi, gate: Gate) -> None:
     days = ["Sun, 08 Jun 2025 00:00:00 +0000", "Mon, 09 Jun 2025 00:00:00 +0000"]
     items = [
         {
-            "dimensions": [{"dimension": "time", "value": days[n * 2 // size]}, {"dimension": "ip", "value": ip}],
+            "dimensions": [
+                {"dimension": "time", "value": days[n * 2 // size]},
+                {"dimension": "ip", "value": ip},
+            ],
             "metrics": {"sent_count": 100 + n},
         }
         for n, ip in enumerate(_ips(size // 2) * 2)
@@ -248,7 +251,9 @@ async def test_the_poller_saves_a_partial_poll_when_cancelled_as_the_tui_quits(
 
 
 @pytest.mark.parametrize("once", [False, True], ids=["daemon", "once"])
-def test_sigterm_saves_the_pages_a_slow_source_fetched(api: FakeApi, gate: Gate, tmp_path, once: bool) -> None:  # type: ignore[no-untyped-def]
+def test_sigterm_saves_the_pages_a_slow_source_fetched(
+    api: FakeApi, gate: Gate, tmp_path, once: bool
+) -> None:  # type: ignore[no-untyped-def]
     _sendgrid(api, gate)
     config = tmp_path / "config.toml"
     config.write_text(

@@ -122,22 +122,46 @@ def test_an_unterminated_quote_on_the_last_line_without_a_newline(write_csv: Wri
     assert result.stats[KEY].sent == 100
 
 
-def test_a_quote_closed_by_a_later_one_is_reported_at_its_line_with_the_lines_it_spans(
+def test_a_quote_closed_by_a_later_one_is_reported_where_it_opened_and_the_lines_it_swallowed_load(
     write_csv: WriteCsv,
 ) -> None:
     rows = [
-        '2026-01-05,"192.0.2.1,gmail.com,100,90',
+        '2026-01-05,"192.0.2.1,gmail.com,100,90',  # line 2: the stray quote, column 2
         "2026-01-05,192.0.2.1,gmail.com,10,9",
         '2026-01-05,192.0.2.1,gmail.com,"20",19',  # this quote closes the one on line 2
         "2026-01-05,192.0.2.1,gmail.com,30,29",
     ]
-    result = read_csv_file(write_csv(HEADER + "\n".join(rows) + "\n"))
-    assert [(e.line, e.column) for e in result.errors] == [(2, 4)]
+    path = write_csv(HEADER + "\n".join(rows) + "\n")
+    result = read_csv_file(path)
+    assert [(e.file, e.line, e.column) for e in result.errors] == [(str(path), 2, 2)]
     assert result.errors[0].message == (
-        "missing column (row has 3 of 5); a quoted cell opened on this line runs over 3 lines, "
-        "to line 4: an unterminated quote?"
+        "a quoted cell opened on this line (column 2) runs over 3 lines, to line 4: an unterminated quote? "
+        "(missing column (row has 3 of 5)); the 2 lines after it are read again as rows"
     )
-    assert result.stats[KEY].sent == 30
+    assert result.stats[KEY].sent == 10 + 20 + 30  # lines 3 and 4 are not lost
+    assert result.error_count == 1 and result.rows == 4
+
+
+def test_swallowed_lines_read_again_are_checked_like_any_row(write_csv: WriteCsv) -> None:
+    rows = [
+        "2026-01-05,192.0.2.1,gmail.com,1,1",
+        '"2026-01-05,192.0.2.1,gmail.com,100,90',  # line 3: a stray quote in column 1
+        "2026-01-05,192.0.2.1,gmail.com,10,9",
+        "2026-01-05,not-an-ip,gmail.com,5,5",  # line 5: bad on its own
+        '2026-01-05,192.0.2.1,gmail.com,20",19',  # line 6: the quote that closed line 3's
+        "2026-01-05,192.0.2.1,gmail.com,30,29",
+        '2026-01-05,192.0.2.1,"gmail.com,4,4',  # line 8: another one, never closed
+        "2026-01-05,192.0.2.1,gmail.com,2,2",
+    ]
+    result = read_csv_file(write_csv(HEADER + "\n".join(rows) + "\n"))
+    found = [(e.line, e.column, e.message.split(":")[0]) for e in result.errors]
+    assert found == [
+        (3, 1, "a quoted cell opened on this line (column 1) runs over 4 lines, to line 6"),
+        (5, 2, "not an IP address"),
+        (6, 4, "sent is not a whole number"),
+        (8, 3, "unterminated quote"),
+    ]
+    assert result.stats[KEY].sent == 1 + 10 + 30 + 2
 
 
 def test_a_quoted_multi_line_cell_that_closes_is_not_an_unterminated_quote(write_csv: WriteCsv) -> None:

@@ -26,6 +26,7 @@ from ipdash.domain.mailbox_providers import normalise_mailbox_provider
 from ipdash.domain.models import ALL_PROVIDERS, Dataset, RowError, SndsDay, canonical_ip
 from ipdash.sources.csv_fast import bulk_load, read_fast, with_bounced
 from ipdash.sources.csv_format import COUNT_FIELDS, looks_like_snds_row, map_columns, sniff_delimiter
+from ipdash.sources.csv_swallowed import SingleLines, Span, lines_in, quote_column, swallowed_message
 from ipdash.sources.record_bounds import record_bounds
 
 #: Row errors kept in full per file; beyond this they are only counted.
@@ -218,6 +219,8 @@ class _RowParser:
         self.ips: dict[str, str] = {}
         self.providers: dict[str, str] = {}
         self.blank_lines = 0
+        self.swallowed: list[Span] = []  # lines a stray quote swallowed, read again at the end
+        self.rereading = False
         self.skipped_rows = 0  # rows reported before the parser saw them (a NUL byte)
         # Count cells repeat a lot (0, 1, 2 …): a memo lookup is cheaper than int(). Only cells that
         # parsed as non-negative whole numbers enter it; once it is full, plain int() takes over.
@@ -232,6 +235,7 @@ class _RowParser:
             reader = csv.reader(io.StringIO(text, newline=""), delimiter=self.separator)
             more, last = self._consume(reader, after_line - 1, None, total, None)
             rows += more
+        rows += self._reread_swallowed()
         if progress is not None:
             progress(total, total)
         self.result.rows = rows - self.blank_lines + self.skipped_rows
@@ -301,6 +305,18 @@ class _RowParser:
             return rows, None
         return rows, (row, _first_line(row, reader.line_num + offset))
 
+    def _reread_swallowed(self) -> int:
+        """The lines stray quotes swallowed, each read as a row of its own; the rows read."""
+        spans, self.swallowed = self.swallowed, []
+        self.rereading = True
+        rows = 0
+        for span, lines in zip(spans, lines_in(self.file, spans), strict=True):
+            more, _last = self._consume(SingleLines(lines, self.separator), span.first - 2, None, 0, None)
+            rows += more
+        if spans:
+            self.result.errors.sort(key=lambda error: error.line)  # in file order, re-read ones too
+        return rows
+
     def _unterminated_quote(self, last: tuple[list[str], int] | None) -> tuple[str, int] | None:
         """When the last row's last cell ran to the end of the file inside a quote: report it at the
         line the quote opened on, and give the lines after that one to read again."""
@@ -324,6 +340,7 @@ class _RowParser:
         if reported:
             errors.pop()  # the row's own error ("missing column") is replaced by the real cause
             self.result.error_count -= 1
+        self.swallowed = [span for span in self.swallowed if span.first != counted_from + 1]
         consumed = len(lines)
         self._error(
             first,
@@ -334,19 +351,35 @@ class _RowParser:
         return "".join(lines[1:]), first + 1
 
     def _slow_row(self, row: list[str], line: int) -> tuple[Key, list[int | None]] | None:
-        """Parse one row field by field to say exactly what is wrong (or to cache new values)."""
+        """Parse one row field by field to say exactly what is wrong (or to cache new values). A row
+        running over several lines that lacks columns, or whose multi-line cell is the bad one, is a
+        stray quote: reported where it opened, and the lines it swallowed are read again afterwards
+        (a well-formed multi-line cell in a row bad elsewhere is left as it is)."""
+        errors_before = self.result.error_count
+        parsed = self._parse_row(row, line)
+        if parsed is None and self.result.error_count > errors_before and not self.rereading:
+            breaks = sum(_line_breaks(cell) for cell in row)
+            if breaks:
+                self._maybe_swallowed(row, line, breaks)
+        return parsed
+
+    def _maybe_swallowed(self, row: list[str], line: int, breaks: int) -> None:
+        errors = self.result.errors
+        kept = bool(errors) and errors[-1].line == line and self.result.error_count <= MAX_KEPT_ERRORS
+        column = quote_column(row)
+        if len(row) >= self.width and not (kept and errors[-1].column == column):
+            return
+        reason = errors.pop().message if kept else f"missing column (row has {len(row)} of {self.width})"
+        self.result.error_count -= 1
+        self._error(line, column, swallowed_message(reason, column, breaks, line))
+        self.swallowed.append(Span(line + 1, line + breaks))
+
+    def _parse_row(self, row: list[str], line: int) -> tuple[Key, list[int | None]] | None:
         if len(row) < self.width:
             if not any(cell.strip() for cell in row):
                 self.blank_lines += 1
                 return None
-            message = f"missing column (row has {len(row)} of {self.width})"
-            breaks = sum(_line_breaks(cell) for cell in row)
-            if breaks:
-                message += (
-                    f"; a quoted cell opened on this line runs over {breaks + 1} lines, to line "
-                    f"{line + breaks}: an unterminated quote?"
-                )
-            return self._error(line, len(row) + 1, message)
+            return self._error(line, len(row) + 1, f"missing column (row has {len(row)} of {self.width})")
         cell = row[self.i_date]
         day = self.dates.get(cell)
         if day is None:

@@ -64,7 +64,7 @@ class ProviderError(Exception):
         self.status = status  # the HTTP status behind it, when there was one
 
 
-class Interrupted(Exception):  # noqa: N818 - not an error: the poll was asked to stop
+class Interrupted(Exception):
     """The poll was asked to stop before it finished. Not a :class:`ProviderError`, so no handler
     that turns a failed sub-call into a note swallows it. ``items``: what an interrupted pagination
     had gathered, for callers that can make whole records of it before re-raising."""

@@ -291,7 +291,9 @@ class MailgunSource(ProviderSource):
             raise
         self._add_stats(collected, items)
 
-    def _add_stats(self, collected: Collected, items: list[MetricsItem], *, whole_days_only: bool = False) -> None:
+    def _add_stats(
+        self, collected: Collected, items: list[MetricsItem], *, whole_days_only: bool = False
+    ) -> None:
         stats = [stat for item in items if (stat := self._daily_stat(item, collected)) is not None]
         if whole_days_only and stats:
             last = max(stat.day for stat in stats)

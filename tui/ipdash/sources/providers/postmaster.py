@@ -195,7 +195,9 @@ class _HttpxTransport:
         except httpx.TimeoutException as error:
             raise exceptions.TransportError(f"no answer from token_uri within {self.timeout:g} s") from error
         except httpx.HTTPError as error:
-            raise exceptions.TransportError(f"cannot connect to token_uri ({type(error).__name__})") from error
+            raise exceptions.TransportError(
+                f"cannot connect to token_uri ({type(error).__name__})"
+            ) from error
 
     def _exchange(self, client: httpx.Client, url: str, method: str, body: Any, headers: Any) -> _Response:
         from google.auth import exceptions
