@@ -350,6 +350,8 @@ def _decode_json(body: bytes, path: str) -> Any:
         return json.loads(body)
     except ValueError as error:
         raise ProviderError("bad_payload", f"{label}: malformed JSON ({error})") from error
+    except RecursionError as error:  # e.g. [[[[… 100,000 deep: json's decoder recurses per level
+        raise ProviderError("bad_payload", f"{label}: JSON nested too deeply to read") from error
 
 
 async def follow_pages(
