@@ -177,7 +177,10 @@ def csv_probes() -> list[Probe]:
         "-1", "-9223372036854775809", "nan", "NaN", "inf", "-inf", "1e12", "1000000000001", "0x10", "1_000",
         "1,5", "١٢٣", "½", "1e-5", "   ", "+1", "00000000000000000000001", "1.000.000,00",
     ]  # fmt: skip
-    probes = [csv_rows_probe("huge numbers", f"sent={n[:24]}", [row.format(n)], fast=n in ("9" * 400, "nan")) for n in numbers]
+    probes = [
+        csv_rows_probe("huge numbers", f"sent={n[:24]}", [row.format(n)], fast=n in ("9" * 400, "nan"))
+        for n in numbers
+    ]
     dates = [
         "0001-01-01", "9999-12-31", "0000-01-01", "2026-02-30", "2026-99-99", "1969-12-31", "2100-01-01",
         "99999-01-01", "-2026-01-01", "2026-1-1", "20260101", "1e10", "\u0662\u0660\u0662\u0666-01-05",
@@ -198,7 +201,9 @@ def csv_probes() -> list[Probe]:
         "lone surrogate text": ([f"{first},{BAD_IP},\udcff,5,5".encode("utf-8", "replace").decode()], False),
         "CR line breaks": ([f"{first},{BAD_IP},gmail.com,5,5\r"], False),
     }
-    probes += [csv_rows_probe("csv structure", name, rows, fast=fast) for name, (rows, fast) in structure.items()]
+    probes += [
+        csv_rows_probe("csv structure", name, rows, fast=fast) for name, (rows, fast) in structure.items()
+    ]
     probes.append(csv_stray_quote_probe())
     whole = {
         "empty": b"",
@@ -211,7 +216,10 @@ def csv_probes() -> list[Probe]:
         "10k quotes": b'"' * 10_000,
         "one 5 MB line": b"a," * 2_500_000,
     }
-    probes += [csv_bytes_probe("csv structure", name, content, fast=name == "binary") for name, content in whole.items()]
+    probes += [
+        csv_bytes_probe("csv structure", name, content, fast=name == "binary")
+        for name, content in whole.items()
+    ]
     return probes
 
 
@@ -248,6 +256,9 @@ HOSTILE_TEXT = {
     "vertical tab, form feed": "a\x0bb\x0cc",
     "zero-width joiner run": "\u200d" * 50,
     "rich markup": "[bold red]BREACH[/]",
+    "line separator": "a\u2028b\u2029c",
+    "Unicode tag characters": "\U000e0041\U000e0042",
+    "combining mark flood": "a" + "\u0301" * 500,
     "10k characters": "x" * 10_000,
 }
 
@@ -266,7 +277,11 @@ def escape_probes() -> list[Probe]:
 
 # configs ---------------------------------------------------------------------------------------------
 def config_probe(
-    name: str, text: str, *, fast: bool = False, commands: tuple[str, ...] = ("poll --once", "sources test", "report")
+    name: str,
+    text: str,
+    *,
+    fast: bool = False,
+    commands: tuple[str, ...] = ("poll --once", "sources test", "report"),
 ) -> Probe:
     """A hostile config: a one-line config error (exit 2) from every command that reads it."""
 
@@ -293,7 +308,9 @@ def config_probes() -> list[Probe]:
         "lookback_days": ["1e9", "-1", "0", "nan", '"seven"'],
     }
     probes = [
-        config_probe(f"{key} = {value}", f"{source}{key} = {value}\n", fast=value == "nan" and key == "interval")
+        config_probe(
+            f"{key} = {value}", f"{source}{key} = {value}\n", fast=value == "nan" and key == "interval"
+        )
         for key, options in values.items()
         for value in options
     ]
@@ -304,7 +321,9 @@ def config_probes() -> list[Probe]:
         config_probe("binary", "\x00\x01\x02\xff"),
         config_probe("unknown kind", '[[sources]]\nkind = "evil"\nname = "x"\n'),
         config_probe("base_url not http", source.replace("http://127.0.0.1:9", "file:///etc/passwd")),
-        config_probe("store path a directory", '[store]\npath = "/"\n' + source, commands=("poll --once", "report")),
+        config_probe(
+            "store path a directory", '[store]\npath = "/"\n' + source, commands=("poll --once", "report")
+        ),
         config_probe("window_days = nan", "window_days = nan\n" + source),
     ]
     return probes
@@ -332,10 +351,16 @@ def _mailgun_happy(api: FakeApi) -> None:
 
 
 def provider_probe(
-    name: str, path: tuple[str, str], reply: Reply | Callable[[Seen], Reply], *, fast: bool = False, snds_healthy: bool = True
+    name: str,
+    path: tuple[str, str],
+    reply: Reply | Callable[[Seen], Reply],
+    *,
+    fast: bool = False,
+    healthy: str | None = "snds",
 ) -> Probe:
-    """Mailgun answers one endpoint with something hostile; SNDS answers well. ``poll --once`` and
-    ``sources test``: no crash or traceback, no credential anywhere, SNDS's rows saved."""
+    """One endpoint answers something hostile, the other source (``healthy``) answers well.
+    ``poll --once`` and ``sources test``: no crash or traceback, no credential anywhere, and the
+    healthy source's records saved."""
 
     def run(tmp: Path, api: FakeApi) -> Outcome:
         outcome = Outcome()
@@ -350,18 +375,26 @@ def provider_probe(
                 outcome.notes.append(f"{command[0]}: {CONTROL.search(text)!r}")
         store = tmp / "history.sqlite3"
         check_store(outcome, store)
+        query, expected = HEALTHY[healthy] if healthy else ("SELECT 0", 0)
         try:
             with sqlite3.connect(store) as db:
-                saved = db.execute("SELECT count(*) FROM snds_days").fetchone()[0]
+                saved = db.execute(query).fetchone()[0]
         except sqlite3.Error as error:
-            saved = 0
+            saved = -1
             outcome.notes.append(f"store: {error}")
-        if snds_healthy and saved != 3:
+        if saved != expected:
             outcome.lost = True
-            outcome.notes.append(f"{saved} SNDS rows saved, not 3")
+            outcome.notes.append(f"{saved} of {healthy}'s records saved, not {expected}")
         return outcome
 
     return Probe("provider API", name, run, fast)
+
+
+#: the healthy source's records a probe expects in the store
+HEALTHY = {
+    "snds": ("SELECT count(*) FROM snds_days", 3),
+    "mailgun": ("SELECT count(*) FROM ip_facts WHERE source = 'mg'", 2),
+}
 
 
 def _echo(form: Callable[[Seen], str], status: int = 401) -> Callable[[Seen], Reply]:
@@ -376,8 +409,22 @@ def provider_probes() -> list[Probe]:
         for status in (400, 401, 403, 404, 405, 409, 410, 413, 418, 422, 451)
     ]
     probes += [
-        provider_probe(f"429 Retry-After {value!r}", ips, Reply(429, json={"message": "slow"}, headers={"Retry-After": value}), fast=value == "nan")
-        for value in ("99999999999", "nan", "-1", "1e309", "Wed, 21 Oct 2015 07:28:00 GMT", "garbage", "", "inf")
+        provider_probe(
+            f"429 Retry-After {value!r}",
+            ips,
+            Reply(429, json={"message": "slow"}, headers={"Retry-After": value}),
+            fast=value == "nan",
+        )
+        for value in (
+            "99999999999",
+            "nan",
+            "-1",
+            "1e309",
+            "Wed, 21 Oct 2015 07:28:00 GMT",
+            "garbage",
+            "",
+            "inf",
+        )
     ]
     bodies: dict[str, Reply] = {
         "malformed JSON": Reply(body=b"{not json"),
@@ -392,18 +439,48 @@ def provider_probes() -> list[Probe]:
         "a 5 MB IP string": Reply(json={"items": ["1" * 5_000_000], "details": []}),
         "invalid UTF-8": Reply(body=b'{"items": ["\xff\xfe"]}'),
     }
-    probes += [provider_probe(name, ips, reply, fast=name in ("escape in an IP", "JSON nested 100,000 deep")) for name, reply in bodies.items()]
+    probes += [
+        provider_probe(name, ips, reply, fast=name in ("escape in an IP", "JSON nested 100,000 deep"))
+        for name, reply in bodies.items()
+    ]
     day = "Mon, 09 Jun 2025 00:00:00 +0000"
 
     def metric(value: object) -> Reply:
-        item = {"dimensions": [{"dimension": "time", "value": day}, {"dimension": "ip", "value": "1.2.3.4"}], "metrics": {"sent_count": value}}
+        item = {
+            "dimensions": [{"dimension": "time", "value": day}, {"dimension": "ip", "value": "1.2.3.4"}],
+            "metrics": {"sent_count": value},
+        }
         return Reply(json={"items": [item]})
 
     counts: list[object] = [2**63, 2**64, 10**400, -1, 1e308, "NaN", "9" * 400, True, {"x": 1}, 2**63 - 1]
-    probes += [provider_probe(f"sent_count {str(value)[:20]}", metrics, metric(value), fast=value == 2**64) for value in counts]
     probes += [
-        provider_probe(f"time {value[:24]}", metrics, Reply(json={"items": [{"dimensions": [{"dimension": "time", "value": value}, {"dimension": "ip", "value": "1.2.3.4"}], "metrics": {"sent_count": 5}}]}))
-        for value in ("Fri, 31 Dec 9999 00:00:00 +0000", "Mon, 01 Jan 0001 00:00:00 +0000", "garbage", "Mon, 99 Jun 2025 00:00:00 +0000")
+        provider_probe(f"sent_count {str(value)[:20]}", metrics, metric(value), fast=value == 2**64)
+        for value in counts
+    ]
+    probes += [
+        provider_probe(
+            f"time {value[:24]}",
+            metrics,
+            Reply(
+                json={
+                    "items": [
+                        {
+                            "dimensions": [
+                                {"dimension": "time", "value": value},
+                                {"dimension": "ip", "value": "1.2.3.4"},
+                            ],
+                            "metrics": {"sent_count": 5},
+                        }
+                    ]
+                }
+            ),
+        )
+        for value in (
+            "Fri, 31 Dec 9999 00:00:00 +0000",
+            "Mon, 01 Jan 0001 00:00:00 +0000",
+            "garbage",
+            "Mon, 99 Jun 2025 00:00:00 +0000",
+        )
     ]
     echo_forms: dict[str, Callable[[Seen], str]] = {
         "echoed Authorization header": lambda seen: f"Authorization: {seen.headers.get('Authorization')}",
@@ -412,16 +489,29 @@ def provider_probes() -> list[Probe]:
         "echoed key quote_plus": lambda seen: quote_plus(MG_KEY),
         "echoed key JSON-escaped": lambda seen: json.dumps(MG_KEY),
         "echoed key split by ESC": lambda seen: MG_KEY[:6] + "\x1b" + MG_KEY[6:],
-        "echoed base64 without padding": lambda seen: base64.b64encode(f"api:{MG_KEY}".encode()).decode().rstrip("="),
+        "echoed base64 without padding": lambda seen: (
+            base64.b64encode(f"api:{MG_KEY}".encode()).decode().rstrip("=")
+        ),
     }
     probes += [
-        provider_probe(name, ips, _echo(form, status), fast=name == "echoed Authorization header" and status == 401)
+        provider_probe(
+            name, ips, _echo(form, status), fast=name == "echoed Authorization header" and status == 401
+        )
         for name, form in echo_forms.items()
         for status in (401, 400)
     ]
     probes += [
-        provider_probe(f"echoed SNDS key {name}", ("GET", "/snds/ipStatus.aspx"), Reply(500, body=form), snds_healthy=False)
-        for name, form in (("raw", SNDS_KEY), ("URL-encoded", quote(SNDS_KEY, safe="")), ("quote_plus", quote_plus(SNDS_KEY)))
+        provider_probe(
+            f"echoed SNDS key {name}",
+            ("GET", "/snds/ipStatus.aspx"),
+            Reply(500, body=form),
+            healthy="mailgun",
+        )
+        for name, form in (
+            ("raw", SNDS_KEY),
+            ("URL-encoded", quote(SNDS_KEY, safe="")),
+            ("quote_plus", quote_plus(SNDS_KEY)),
+        )
     ]
 
     def paging(target: Callable[[Seen], str]) -> Callable[[Seen], Reply]:
@@ -440,7 +530,64 @@ def provider_probes() -> list[Probe]:
         "paging.next with userinfo": lambda seen: f"http://user:pw@{host}/v3/ip_warmups?page=2",
         "paging.next to itself": lambda seen: f"http://{seen.headers.get('Host')}/v3/ip_warmups",
     }
-    probes += [provider_probe(name, ("GET", "/v3/ip_warmups"), paging(link), fast=name == "paging.next to another port") for name, link in links.items()]
+    data = ("GET", "/snds/data.aspx")
+    snds_row = "1.2.3.4,{start},{end},{rcpt},10,10,GREEN,< 0.1%,0,helo,0"
+    snds_bodies = {
+        "HTML login page": b"<html><title>Sign in</title></html>",
+        "binary": bytes(range(256)) * 16,
+        "a 400-digit count": snds_row.format(
+            start="6/9/2025 1:00 AM", end="6/9/2025 2:00 AM", rcpt="9" * 400
+        ).encode(),
+        "year 9999": snds_row.format(start="12/31/9999 1:00 PM", end="12/31/9999 2:00 PM", rcpt=5).encode(),
+        "year 0001": snds_row.format(start="1/1/0001 1:00 PM", end="1/1/0001 2:00 PM", rcpt=5).encode(),
+        "escape in an IP": b"1.2.3.4\x1b[2J,6/9/2025 1:00 AM,6/9/2025 2:00 AM,5,5,5,GREEN,< 0.1%,0,helo,0",
+        "RTL override in a HELO": snds_row.format(start="6/9/2025 1:00 AM", end="6/9/2025 2:00 AM", rcpt=5)
+        .replace("helo", "\u202eolleh")
+        .encode(),
+        "a range of 2^32 addresses": None,
+        "NUL bytes": b"\x00" * 1000,
+        "an unterminated quote": b'"1.2.3.4,6/9/2025 1:00 AM\n',
+    }
+    for name, body in snds_bodies.items():
+        if body is None:
+            status_path = ("GET", "/snds/ipStatus.aspx")
+            probes.append(
+                provider_probe(
+                    f"SNDS {name}",
+                    status_path,
+                    Reply(body=b"0.0.0.0,255.255.255.255,Yes,huge\n"),
+                    healthy="mailgun",
+                )
+            )
+            continue
+        probes.append(
+            provider_probe(
+                f"SNDS {name}", data, Reply(body=body), healthy="mailgun", fast=name == "a 400-digit count"
+            )
+        )
+    pools = ("GET", "/v3/ip_pools")
+    probes += [
+        provider_probe(f"pools: {name}", pools, reply)
+        for name, reply in {
+            "escape in a pool name": Reply(
+                json={"ip_pools": [{"name": "\x1b]0;owned\x07", "ips": ["1.2.3.4"]}]}
+            ),
+            "a pool of 100,000 IPs": Reply(
+                json={
+                    "ip_pools": [
+                        {"name": "big", "ips": [f"10.0.{n // 250}.{n % 250}" for n in range(100_000)]}
+                    ]
+                }
+            ),
+            "pools not a list": Reply(json={"ip_pools": {"a": 1}}),
+        }.items()
+    ]
+    probes += [
+        provider_probe(
+            name, ("GET", "/v3/ip_warmups"), paging(link), fast=name == "paging.next to another port"
+        )
+        for name, link in links.items()
+    ]
     return probes
 
 
@@ -454,7 +601,11 @@ def slow_provider_probes() -> list[Probe]:
 
 # damaged stores --------------------------------------------------------------------------------------
 def store_probe(
-    name: str, damage: Callable[[Path], None], *, fast: bool = False, commands: tuple[str, ...] = ("poll --once", "report")
+    name: str,
+    damage: Callable[[Path], None],
+    *,
+    fast: bool = False,
+    commands: tuple[str, ...] = ("poll --once", "report"),
 ) -> Probe:
     """A damaged store: the commands that meet the damage say what is wrong with the file, exit 2
     (``poll --once`` only writes, so a bad row in the data is met by ``report`` alone)."""
