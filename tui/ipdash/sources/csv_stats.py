@@ -351,10 +351,11 @@ class _RowParser:
         return "".join(lines[1:]), first + 1
 
     def _slow_row(self, row: list[str], line: int) -> tuple[Key, list[int | None]] | None:
-        """Parse one row field by field to say exactly what is wrong (or to cache new values). A row
-        running over several lines that lacks columns, or whose multi-line cell is the bad one, is a
-        stray quote: reported where it opened, and the lines it swallowed are read again afterwards
-        (a well-formed multi-line cell in a row bad elsewhere is left as it is)."""
+        """Parse one row field by field to say exactly what is wrong (or to cache new values). A bad
+        row whose multi-line cell holds the delimiter (it swallowed cells of later lines) and that
+        lacks columns, or whose multi-line cell is the bad one, is a stray quote: reported where it
+        opened, and the lines it swallowed are read again afterwards (a multi-line cell in a row
+        bad elsewhere, or one without a delimiter in it, is left as it is)."""
         errors_before = self.result.error_count
         parsed = self._parse_row(row, line)
         if parsed is None and self.result.error_count > errors_before and not self.rereading:
@@ -367,6 +368,8 @@ class _RowParser:
         errors = self.result.errors
         kept = bool(errors) and errors[-1].line == line and self.result.error_count <= MAX_KEPT_ERRORS
         column = quote_column(row)
+        if self.separator not in row[column - 1]:  # a quoted cell with a line break, not swallowed cells
+            return
         if len(row) >= self.width and not (kept and errors[-1].column == column):
             return
         reason = errors.pop().message if kept else f"missing column (row has {len(row)} of {self.width})"
