@@ -13,11 +13,25 @@ import pytest
 from click.testing import CliRunner
 
 from ipdash.cli import main_group
-from ipdash.domain.models import DailyStat, PollResult, SourceState
+from ipdash.domain.models import DailyStat, PollResult, SndsDay, SourceState
 from ipdash.sources.store import SqliteStore, StoreDamaged, StoreError, load_history
 
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 STAT = DailyStat(date(2026, 3, 1), "192.0.2.10", "gmail.com", sent=5000, delivered=4950, source="mg")
+SNDS = SndsDay(
+    "192.0.2.10",
+    date(2026, 3, 1),
+    None,
+    None,
+    900,
+    900,
+    900,
+    "GREEN",
+    "< 0.1%",
+    0.001,
+    0,
+    source="snds",
+)
 
 
 def _good_store(path: Path) -> None:
@@ -75,6 +89,22 @@ def _text_in_a_count(path: Path) -> None:
         db.execute("UPDATE daily_stats SET sent = 'lots' WHERE source = 'mg'")
 
 
+def _text_in_an_snds_count(path: Path) -> None:
+    _good_store(path)
+    with SqliteStore(path) as store:
+        store.save_poll(PollResult(source="snds", kind="snds", fetched_at=T0, snds=(SNDS,)))
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE snds_days SET rcpt_commands = 'many'")
+
+
+def _text_in_a_rate(path: Path) -> None:
+    _good_store(path)
+    with SqliteStore(path) as store:
+        store.save_poll(PollResult(source="snds", kind="snds", fetched_at=T0, snds=(SNDS,)))
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE snds_days SET complaint_rate_max = 'low'")
+
+
 DAMAGE: dict[str, tuple[Callable[[Path], None], str]] = {
     "truncated": (_truncated, "database disk image is malformed"),
     "garbage": (_garbage, "file is not a database"),
@@ -84,6 +114,8 @@ DAMAGE: dict[str, tuple[Callable[[Path], None], str]] = {
     "impossible day": (_impossible_day, "daily_stats has a day that is not a date: '2026-99-99'"),
     "bad timestamp": (_bad_timestamp, "Invalid isoformat string: 'not-a-date'"),
     "text in a count": (_text_in_a_count, "a stored value cannot be read"),
+    "text in an SNDS count": (_text_in_an_snds_count, "snds_days.rcpt_commands holds 'many', not a number"),
+    "text in an SNDS rate": (_text_in_a_rate, "snds_days.complaint_rate_max holds 'low', not a number"),
 }
 
 

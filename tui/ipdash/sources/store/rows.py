@@ -7,6 +7,7 @@ the same key, the newest fetch wins in the Dataset.
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
@@ -52,6 +53,18 @@ class Table:
     def field_names(self) -> list[str]:
         return [f.name for f in fields(self.record)]
 
+    @functools.cached_property
+    def numbers(self) -> dict[str, tuple[type, ...]]:
+        """The record's count and rate fields and the Python types a stored value of each may have:
+        SQLite keeps text put in an INTEGER column as text, which must not pass as a count."""
+        kinds: dict[str, tuple[type, ...]] = {"int": (int,), "float": (int, float)}
+        found: dict[str, tuple[type, ...]] = {}
+        for f in fields(self.record):
+            kind = kinds.get(str(f.type).removesuffix(" | None"))
+            if kind is not None:
+                found[f.name] = kind
+        return found
+
     def stored_columns(self, db: sqlite3.Connection) -> list[str]:
         """The record's fields the schema has a column for. A field added to a domain record
         without a migration is left out (and the store tests fail) rather than breaking polls."""
@@ -74,6 +87,10 @@ class Table:
 
     def from_row(self, row: tuple[Any, ...], stored: list[str]) -> Any:
         values = dict(zip(stored, row, strict=True))
+        for name, kinds in self.numbers.items():
+            value = values.get(name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, kinds)):
+                raise ValueError(f"{self.name}.{name} holds {value!r}, not a number")
         for name in self.dates:
             values[name] = date.fromisoformat(values[name]) if values[name] else None
         for name in self.datetimes:
