@@ -246,7 +246,7 @@ async def _table_case(ips: int) -> dict[str, float]:
             address = f"10.{n // 65536}.{n // 256 % 256}.{n % 256}"
             clones[address] = replace(sample[n % len(sample)], ip=address)
         big = replace(app.data.analysis, ips=clones)
-        message = DataReady(app.data.dataset, big, app.data.loaded_at, origin="bench")
+        message = DataReady(app.data.dataset, big, app.data.loaded_at, origin="bench", seq=app.data.seq + 1)
         start = time.perf_counter()
         app.post_message(message)
         figures["data update → repaint"] = await probe.repaint_after(start)
@@ -255,7 +255,7 @@ async def _table_case(ips: int) -> dict[str, float]:
         changed = dict(clones)
         changed[first] = replace(sample[1], ip=first)
         start = time.perf_counter()
-        app.post_message(replace(message, analysis=replace(big, ips=changed)))
+        app.post_message(replace(message, analysis=replace(big, ips=changed), seq=message.seq + 1))
         figures["2nd update (1 IP changed) → repaint"] = await probe.repaint_after(start)
         await _quiet(pilot, probe)
         await _keys(pilot, probe, figures)

@@ -29,7 +29,11 @@ async def settle(app: IpdashApp, until: object, seconds: float = 60.0) -> None:
     """Wait (bounded) for a condition the poller's background worker makes true."""
     deadline = asyncio.get_running_loop().time() + seconds
     while not until():  # type: ignore[operator]
-        assert asyncio.get_running_loop().time() < deadline, "timed out waiting for the poller"
+        if asyncio.get_running_loop().time() > deadline:
+            shown = {i.name: i.state.value for i in app.data.dataset.sources} if app.data else None
+            full = app.full_dataset
+            held = {i.name: i.state.value for i in full.sources} if full else None
+            raise AssertionError(f"timed out waiting for the poller: shown {shown}, held {held}")
         await asyncio.sleep(0.05)
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import threading
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -24,6 +23,7 @@ from ipdash.ui.blocklists import (
     ChecksProgress,
     ChecksReady,
 )
+from ipdash.ui.data_state import DataState, Snapshot
 from ipdash.ui.domains import DomainsControl
 from ipdash.ui.messages import DataReady, LoadProgress
 from ipdash.ui.screens.dashboard import DashboardScreen
@@ -82,7 +82,6 @@ class IpdashApp(App[int]):
         self.replay_seconds = replay_seconds
         self._presets: dict[str, Preset] | None = None
         self.data: DataReady | None = None
-        self.full_dataset: Dataset | None = None
         self.receiver: ReceiverData | None = None  # DMARC / ARF reports: an input of the analysis
         self.replay_day: date | None = None
         self._file_signature: tuple[tuple[str, float, int], ...] | None = ()
@@ -97,7 +96,8 @@ class IpdashApp(App[int]):
         self.alerts = AlertsControl(self)
         self.live: LivePolling | None = None
         self.store_history: StoreHistory | None = None
-        self._data_lock = threading.Lock()  # the full dataset is replaced, never mutated, under it
+        #: The full dataset (replaced, never mutated) and the order analyses of it are shown in.
+        self.state = DataState()
         self.theme_names, self.theme_failures = install_themes(
             self, theme_dirs, theme_name, plan.config.theme
         )
@@ -107,6 +107,11 @@ class IpdashApp(App[int]):
         self.ready = asyncio.Event()
         #: The time range shown (days, None for all the history held): the analysis window.
         self.range_days: int | None = plan.config.window_days
+
+    @property
+    def full_dataset(self) -> Dataset | None:
+        """All the data loaded and polled (in --demo, beyond the replay day too)."""
+        return self.state.full
 
     @property
     def presets(self) -> dict[str, Preset]:
@@ -145,9 +150,10 @@ class IpdashApp(App[int]):
         self._file_signature = None  # taken in the worker: it imports the receiver sources (~0.3 s)
         # The first load has no check results yet (the checks start once data is shown): the worker
         # makes the empty snapshot, so the checks' modules are imported there, not on the loop.
-        checks = self._check_results() if self.data is not None else None
+        if self.data is not None:
+            self.state.checks = self._check_results()
         self.run_worker(
-            lambda: self._load(checks),
+            self._load,
             thread=True,
             exclusive=True,
             group="load",
@@ -156,11 +162,11 @@ class IpdashApp(App[int]):
         )
 
     @bulk_allocation()
-    def _load(self, checks: CheckResults | None) -> None:
+    def _load(self) -> None:
         worker = get_current_worker()
         self._file_signature = self._signature()
-        if checks is None:
-            checks = self._check_results()
+        if self.state.checks is None:
+            self.state.checks = self._check_results()
             import ipdash.sources.alert_board  # noqa: F401  (for the alerts judged once data arrives: not on the loop)
         # The domain and sources load here, in the worker, not before the first frame.
         from ipdash.sources.loader import load_dataset
@@ -168,37 +174,53 @@ class IpdashApp(App[int]):
         def progress(label: str, done: int, total: int) -> None:
             self.post_message(LoadProgress(label, done, total))
 
-        dataset = load_dataset(self.plan, progress=progress, now=self.clock(), last_reads=self._last_reads)
-        receiver = self._load_receiver(dataset)
-        if self.plan.reads_store:
-            from ipdash.ui.live import StoreHistory
+        token = self.state.begin_load()  # polls landing from here on are merged into this load too
+        try:
+            dataset = load_dataset(
+                self.plan, progress=progress, now=self.clock(), last_reads=self._last_reads
+            )
+            receiver = self._load_receiver(dataset)
+            if self.plan.reads_store:
+                from ipdash.ui.live import StoreHistory
 
-            if self.store_history is None:  # kept: a reload after a file changed reads what changed
-                self.store_history = StoreHistory(self.plan)
-            dataset = self.store_history.under(dataset, self.range_days)
-        if worker.is_cancelled:
+                if self.store_history is None:  # kept: a reload after a file changed reads what changed
+                    self.store_history = StoreHistory(self.plan)
+                dataset = self.store_history.under(dataset, self.range_days)
+            snapshot = self.state.install_load(
+                token, dataset, cancelled=lambda: worker.is_cancelled, on_install=self._set_receiver(receiver)
+            )
+        finally:
+            self.state.end_load(token)
+        if snapshot is None:
             return
-        with self._data_lock:
-            self.full_dataset, self.receiver = dataset, receiver
         if self.demo:
-            latest = dataset.latest_day()
+            latest = snapshot.dataset.latest_day()
             if latest is not None and self.replay_day is None:
                 self.replay_day = latest - timedelta(days=REPLAY_START_DAYS_BACK)
-        self.post_message(self._analysed(self._as_shown(dataset, self.replay_day), checks))
+        self.post_message(self._analysed(snapshot, self.replay_day))
+
+    def _set_receiver(self, receiver: ReceiverData | None) -> Callable[[], None]:
+        def install() -> None:
+            self.receiver = receiver
+
+        return install
 
     def _as_shown(self, full: Dataset, replay_day: date | None) -> Dataset:
         """The data as the screens show it: in --demo, only up to the replay day (call off the loop)."""
         return full.until(replay_day) if self.demo and replay_day else full
 
-    def _analyse_in_background(self, full: Dataset, description: str) -> None:
-        """Filter and analyse in a thread, as of the replay day now; the newest request wins."""
+    def _analyse_in_background(self, description: str) -> None:
+        """Filter and analyse the data as it is then in a thread, as of the replay day now; the
+        newest snapshot's result wins (``on_data_ready``)."""
         day = self.replay_day
-        checks = self._check_results()  # a snapshot taken on the loop: results change there
+        self.state.checks = self._check_results()  # taken on the loop: the results change there
 
         def work() -> None:
-            analysed = self._analysed(self._as_shown(full, day), checks)
-            # A thread runs on when a newer request cancels it: its older result must not land last.
-            if not get_current_worker().is_cancelled:
+            snapshot = self.state.snapshot()
+            if snapshot is None:
+                return
+            analysed = self._analysed(snapshot, day)
+            if not get_current_worker().is_cancelled:  # a newer request runs: skip the drawing
                 self.post_message(analysed)
 
         self.run_worker(
@@ -211,11 +233,12 @@ class IpdashApp(App[int]):
         )
 
     @bulk_allocation()
-    def _analysed(self, dataset: Dataset, checks: CheckResults) -> DataReady:
+    def _analysed(self, snapshot: Snapshot, replay_day: date | None) -> DataReady:
         """Runs in a worker thread: the one analysis every surface uses, for one state of the data."""
         from ipdash.domain.analysis import analyse
         from ipdash.domain.time_range import range_window
 
+        dataset, checks = self._as_shown(snapshot.dataset, replay_day), snapshot.checks
         now, days = self.clock(), self.range_days
         window = range_window(dataset, days, today=now.date())
         shown = self.data  # the last analysis: its metrics are reused where the records did not change
@@ -248,6 +271,7 @@ class IpdashApp(App[int]):
             replay_day=self.replay_day if self.demo else None,
             range_days=days,
             alert_feed=alert_feed,
+            seq=snapshot.seq,
         )
 
     def on_load_progress(self, message: LoadProgress) -> None:
@@ -257,6 +281,8 @@ class IpdashApp(App[int]):
         return list(self.data.analysis.ips) if self.data is not None else []
 
     def on_data_ready(self, message: DataReady) -> None:
+        if self.data is not None and message.seq < self.data.seq:
+            return  # an analysis of older data (or older check results) that finished late
         self.data = message
         if self.full_dataset is not None:
             self.blocklists.start(self.full_dataset)  # once: loads the catalog and stored results
@@ -295,22 +321,17 @@ class IpdashApp(App[int]):
         self.replay_day = self.replay_day + timedelta(days=1)
         if self.replay_day > latest:
             self.replay_day = latest - timedelta(days=REPLAY_START_DAYS_BACK)
-        self._analyse_in_background(full, f"replay {self.replay_day}")
+        self._analyse_in_background(f"replay {self.replay_day}")
 
     # provider polling ----------------------------------------------------------
     def _on_poll_result(self, result: PollResult) -> None:
         """A source was polled (and stored): merge it copy-on-write and analyse, off the event loop."""
-
-        checks = self._check_results()
+        self.state.checks = self._check_results()
 
         def absorb() -> None:
-            from ipdash.ui.live import merged
-
-            with self._data_lock:
-                if self.full_dataset is None:
-                    return
-                self.full_dataset = full = merged(self.full_dataset, [result])
-            self.post_message(self._analysed(full, checks))
+            snapshot = self.state.absorb(result)
+            if snapshot is not None:  # None: the first load is still reading, and merges it as it ends
+                self.post_message(self._analysed(snapshot, self.replay_day))
 
         self.run_worker(
             absorb, thread=True, group="poll-merge", description=f"merge {result.source}", exit_on_error=False
@@ -378,7 +399,7 @@ class IpdashApp(App[int]):
         """Run the analysis again on the data as loaded (new check results change scores and breaches)."""
         if self.full_dataset is None:
             return
-        self._analyse_in_background(self.full_dataset, "re-analyse")
+        self._analyse_in_background("re-analyse")
 
     # actions -------------------------------------------------------------------
     def action_refresh(self) -> None:

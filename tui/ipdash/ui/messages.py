@@ -18,7 +18,8 @@ if TYPE_CHECKING:
 @dataclass
 class DataReady(Message):
     """A fresh load (or a replay step, a poll, new check results) has been analysed. Only the newest
-    one waiting in the queue is drawn: a burst of polls draws once."""
+    one waiting in the queue is drawn: a burst of polls draws once. Newest by ``seq``, not by arrival:
+    analyses run in threads and finish in any order."""
 
     dataset: Dataset
     analysis: Analysis
@@ -29,6 +30,8 @@ class DataReady(Message):
     range_days: int | None = 7
     #: The feed at the configured window, when the range shown is another one (alerts judge that one).
     alert_feed: tuple[FeedItem, ...] | None = None
+    #: The order of the data analysed (``DataState``): a higher number has newer data and checks.
+    seq: int = 0
     warmups: dict[str, WarmupProgress] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -36,7 +39,8 @@ class DataReady(Message):
         self.warmups = {ip: a.warmup for ip, a in self.analysis.ips.items() if a.warmup is not None}
 
     def can_replace(self, message: Message) -> bool:
-        return isinstance(message, DataReady)
+        """Replaced by a newer analysis waiting behind it, never by an older one that finished late."""
+        return isinstance(message, DataReady) and message.seq >= self.seq
 
 
 @dataclass
