@@ -6,17 +6,20 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
+from rich.console import Console
 from rich.text import Text
+from textual.binding import Binding
 from textual.widgets import DataTable
 
 from ipdash.domain.feed import SEVERITY_RANK, FeedItem
 from ipdash.ui.tones import plain, toned
 from ipdash.ui.widgets.bulk_rows import place_rows
 from ipdash.ui.widgets.fast_cells import FastCellsMixin
+from ipdash.ui.widgets.ip_columns import middle_ellipsis
 
-__all__ = ["BreachFeed", "FeedItem", "ordered"]
+__all__ = ["SEVERITY_LABELS", "BreachFeed", "FeedItem", "ordered"]
 
-_SEVERITY = {"critical": ("✗ critical", "bad"), "warn": ("▲ warn", "warn")}
+SEVERITY_LABELS = {"critical": ("✗ critical", "bad"), "warn": ("▲ warn", "warn")}
 
 
 def ordered(items: Iterable[FeedItem]) -> list[FeedItem]:
@@ -26,11 +29,20 @@ def ordered(items: Iterable[FeedItem]) -> list[FeedItem]:
 
 
 class BreachFeed(FastCellsMixin, DataTable[Text]):
+    """The feed fits its width: a long value wraps within its column (up to ``VALUE_LINES`` lines,
+    ending "…" when there is more), and enter on a line opens it whole (:class:`FeedLineScreen`)."""
+
+    BINDINGS = [
+        Binding("enter", "select_cursor", "Whole line", id="feed.line"),
+        Binding("j", "cursor_down", "Down", show=False, id="feed.down"),
+        Binding("k", "cursor_up", "Up", show=False, id="feed.up"),
+    ]
+
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(cursor_type="row", **kwargs)
         self.items: list[FeedItem] = []
         self._rows: list[list[Text]] = []
-        self._widths: list[int] = []
+        self._layout: tuple[tuple[str, int], ...] = ()
         self._formatted: dict[FeedItem, list[Text]] = {}
         self._formatted_theme = ""
 
@@ -45,7 +57,8 @@ class BreachFeed(FastCellsMixin, DataTable[Text]):
     #: When the feed is narrower than its lines, the IP / scope and What columns give way (to these
     #: widths, with an ellipsis) so that the Value column stays in view.
     NARROW_WIDTHS = {"ip": 17, "what": 22}
-    VALUE_ROOM = 20  # cells of the Value column kept in view (longer values run on to the right)
+    VALUE_ROOM = 20  # cells the Value column keeps: Preset, then IP and What, then Since give way
+    VALUE_LINES = 2  # lines a value wraps to in the feed; enter shows a longer one whole
 
     def on_mount(self) -> None:
         self.border_title = "Breaches"
@@ -65,7 +78,7 @@ class BreachFeed(FastCellsMixin, DataTable[Text]):
         self._lay_out(new_rows=True)
 
     def _format(self, item: FeedItem) -> list[Text]:
-        label, tone = _SEVERITY[item.severity]
+        label, tone = SEVERITY_LABELS[item.severity]
         return [
             toned(self.app, label, tone),
             plain(item.ip),
@@ -79,45 +92,107 @@ class BreachFeed(FastCellsMixin, DataTable[Text]):
         if self._rows:
             self._lay_out(new_rows=False)
 
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        """Enter on a line: the whole line, wrapped, with its preset's sources."""
+        from ipdash.ui.screens.feed_line import FeedLineScreen
+
+        event.stop()
+        if 0 <= event.cursor_row < len(self.items):
+            self.app.push_screen(FeedLineScreen(self.items[event.cursor_row]))
+
     def _lay_out(self, *, new_rows: bool) -> None:
         """Explicit widths (see IpTable.refresh_rows): a stable layout whatever the timing."""
         rows = self._rows
-        widths = [
-            max([len(label), *(row[index].cell_len for row in rows)])
-            for index, (_key, label) in enumerate(self.COLUMNS)
-        ]
-        # Severity, IP, What and a value of up to VALUE_ROOM cells, with their cell padding:
-        wanted = sum(widths[:3]) + min(widths[3], self.VALUE_ROOM) + 8
-        over = wanted - self.size.width if self.size.width else 0  # size: inside the border
-        for index, (key, _label) in enumerate(self.COLUMNS):
-            if over > 0 and key in self.NARROW_WIDTHS:
-                given = min(over, max(0, widths[index] - self.NARROW_WIDTHS[key]))
-                widths[index] -= given
-                over -= given
-        if widths == self._widths and not new_rows:
+        natural = {
+            key: max([len(label), *(row[index].cell_len for row in rows)])
+            for index, (key, label) in enumerate(self.COLUMNS)
+        }
+        layout = fitted(natural, self._room(), self.cell_padding, self.VALUE_ROOM, self.NARROW_WIDTHS)
+        if layout == self._layout and not new_rows:
             return
-        self._widths = widths
+        self._layout = layout
+        shown = dict(layout)
         self.clear(columns=True)
-        for (key, label), width in zip(self.COLUMNS, widths, strict=True):
-            self.add_column(label, key=key, width=width)
-        room = widths[1]  # the IP / scope column: a long IPv6 address keeps both ends, not its start only
-        if any(
-            row[1].cell_len > room and _is_address(item.ip)
-            for row, item in zip(rows, self.items, strict=True)
-        ):
-            from ipdash.ui.widgets.ip_columns import middle_ellipsis
-
-            rows = [
-                [row[0], plain(middle_ellipsis(item.ip, room)), *row[2:]]
-                if row[1].cell_len > room and _is_address(item.ip)
-                else row
-                for row, item in zip(rows, self.items, strict=True)
-            ]
-        place_rows(self, [(str(index), row) for index, row in enumerate(rows)])
+        for key, label in self.COLUMNS:
+            if key in shown:
+                self.add_column(label, key=key, width=shown[key])
+        columns = [(index, key) for index, (key, _label) in enumerate(self.COLUMNS) if key in shown]
+        placed, heights = [], []
+        for number, (row, item) in enumerate(zip(rows, self.items, strict=True)):
+            cells = []
+            for index, key in columns:
+                if key == "detail":
+                    value = wrapped(self.app.console, row[index], shown[key], self.VALUE_LINES)
+                    heights.append(value.plain.count("\n") + 1)
+                    cells.append(value)
+                elif key == "ip" and row[index].cell_len > shown[key] and _is_address(item.ip):
+                    # a long IPv6 address keeps both ends, not its start only
+                    cells.append(plain(middle_ellipsis(item.ip, shown[key])))
+                else:
+                    cells.append(ellipsized(row[index], shown[key]))
+            placed.append((str(number), cells))
+        place_rows(self, placed, heights)
         critical = sum(1 for i in self.items if i.severity == "critical")
         self.border_title = (
             f"Breaches ({len(self.items)}: {critical} critical)" if self.items else "Breaches (none)"
         )
+
+    def _room(self) -> int:
+        """Cells the columns may take: inside the border, less a vertical scrollbar's."""
+        if not self.size.width:
+            return 0  # not laid out yet: natural widths, laid out again on resize
+        return self.size.width - self.styles.scrollbar_size_vertical
+
+
+def fitted(
+    natural: dict[str, int], room: int, padding: int, value_room: int, narrow: dict[str, int]
+) -> tuple[tuple[str, int], ...]:
+    """(column, width) for the columns shown: the natural widths when they fit (or room is 0);
+    else the Value column keeps ``value_room`` cells while, in turn, Preset goes, IP and What
+    narrow to ``narrow``, and Since goes; the Value column takes what is left, up to its need."""
+    widths = dict(natural)
+    if not room:
+        return tuple(widths.items())
+
+    def left_for_value() -> int:
+        others = sum(width for key, width in widths.items() if key != "detail")
+        return room - others - 2 * padding * len(widths)
+
+    wanted = min(natural["detail"], value_room)
+    steps: list[tuple[str, int | None]] = [("source", None), *narrow.items(), ("since", None)]
+    for key, width in steps:
+        if left_for_value() >= wanted:
+            break
+        if width is None:
+            widths.pop(key, None)
+        else:
+            widths[key] = min(widths[key], max(width, widths[key] - (wanted - left_for_value())))
+    widths["detail"] = max(min(natural["detail"], left_for_value()), min(natural["detail"], 8))
+    return tuple(widths.items())
+
+
+def ellipsized(text: Text, width: int) -> Text:
+    """``text`` on one line of ``width`` cells, ending "…" when cut (the line shows it whole)."""
+    if text.cell_len <= width:
+        return text
+    cut = text.copy()
+    cut.truncate(width, overflow="ellipsis")
+    return cut
+
+
+def wrapped(console: Console, text: Text, width: int, max_lines: int) -> Text:
+    """``text`` wrapped to ``width``, at most ``max_lines`` lines, the last ending "…" when cut."""
+    if text.cell_len <= width:
+        return text
+    lines = list(text.wrap(console, width, overflow="fold"))
+    for line in lines:
+        line.rstrip()  # a wrap keeps the space it broke at
+    if len(lines) > max_lines:
+        last = lines[max_lines - 1].copy()
+        last.truncate(width - 1)
+        last.append("…")
+        lines = [*lines[: max_lines - 1], last]
+    return Text("\n").join(lines)
 
 
 def _is_address(text: str) -> bool:

@@ -22,18 +22,23 @@ from textual.widgets.data_table import RowKey
 def place_rows(
     table: DataTable[Any],
     rows: Sequence[tuple[str, Sequence[Any]]],
+    heights: Sequence[int] = (),
     *,
     data: Mapping[str, dict[Any, Any]] | None = None,
     keys: dict[str, tuple[RowKey, Row]] | None = None,
 ) -> None:
-    """Replace every row of ``table`` by ``rows`` (key, cells), one line each, in order.
+    """Replace every row of ``table`` by ``rows`` (key, cells), in order: one line each, or the
+    lines ``heights`` gives (one per row, as ``add_row(height=…)``).
 
     ``data``: each row's cells by column key, made once (``row_dicts``) and reused by every
     placement of the same cells (a dict per row costs ~10 µs: 0.1 s at 10,000 rows); ``keys``: a
-    cache of row keys and row records kept across placements."""
+    cache of one-line rows' keys and row records kept across placements."""
     column_keys = [column.key for column in table.ordered_columns]
     keys = {} if keys is None else keys
-    found = [_keyed(keys, name) for name, _ in rows]
+    if heights:
+        found = [_sized(name, height) for (name, _), height in zip(rows, heights, strict=True)]
+    else:
+        found = [_keyed(keys, name) for name, _ in rows]
     table._clear_caches()
     table._data.clear()
     if data is None:
@@ -53,6 +58,11 @@ def place_rows(
     table.cursor_coordinate = table.cursor_coordinate  # clamped to the new row count
     if rows and table.show_cursor and table.cursor_type != "none":
         table._highlight_cursor()  # as add_row does: the row under the cursor may be new
+
+
+def _sized(name: str, height: int) -> tuple[RowKey, Row]:
+    key = RowKey(name)
+    return key, Row(key, height)
 
 
 def _keyed(keys: dict[str, tuple[RowKey, Row]], name: str) -> tuple[RowKey, Row]:

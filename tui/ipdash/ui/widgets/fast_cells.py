@@ -67,7 +67,7 @@ def bare_segments(cell: Text, width: int, padding: int) -> list[Segment] | None:
 
 
 class FastCellsMixin:
-    """Mix into a ``DataTable`` subclass (before it) whose rows are all one line high."""
+    """Mix into a ``DataTable`` subclass (before it); rows more than one line high take DataTable's path."""
 
     _bare_cache: dict[tuple[Any, Any], tuple[Text, int, int, list[Segment] | None]]
 
@@ -92,7 +92,10 @@ class FastCellsMixin:
         column_key = self._column_locations.get_key(column_index)
         try:
             cell = self._data[row_key][column_key]
+            one_line = self.rows[row_key].height == 1
         except KeyError:
+            return slow(self, row_index, column_index, base_style, width, cursor, hover)
+        if not one_line:  # a row of wrapped lines (the feed's long values): every cell is that high
             return slow(self, row_index, column_index, base_style, width, cursor, hover)
         if not isinstance(cell, Text):
             return slow(self, row_index, column_index, base_style, width, cursor, hover)

@@ -1,0 +1,151 @@
+"""The breaches feed fits its width at every size: a long value wraps within its column (two lines,
+ending "…" when there is more) and enter opens the whole line; nothing runs past the right edge."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import pytest
+from rich.console import Console
+from rich.text import Text
+from textual.app import App, ComposeResult
+from textual.widgets import DataTable, Static
+
+from ipdash.domain.feed import FeedItem
+from ipdash.ui.app import IpdashApp
+from ipdash.ui.screens.feed_line import FeedLineScreen, feed_line_text
+from ipdash.ui.widgets.breach_feed import BreachFeed, fitted
+from ipdash.ui.widgets.bulk_rows import place_rows
+from settling import settle
+
+SIZES = [(80, 24), (100, 30), (120, 40), (160, 48), (200, 60)]
+NATURAL = {"severity": 10, "ip": 29, "what": 30, "detail": 334, "since": 10, "source": 11}
+
+
+def value_cells(feed: BreachFeed) -> list[str]:
+    column = [column.key.value for column in feed.ordered_columns].index("detail")
+    return [feed.get_row_at(row)[column].plain for row in range(feed.row_count)]
+
+
+def squeezed(text: str) -> str:
+    """The text without its spaces and line breaks (a wrap breaks at a space, or inside a word)."""
+    return "".join(text.split())
+
+
+def line_screen_text(screen: FeedLineScreen) -> str:
+    """The line screen's text as drawn at its width (wrapped lines joined)."""
+    body = screen.query_one("#feed-line", Static)
+    console = Console(width=body.content_region.width, record=True, file=io.StringIO())
+    console.print(screen.table)
+    return console.export_text()
+
+
+def assert_fits(feed: BreachFeed) -> None:
+    widths = sum(column.get_render_width(feed) for column in feed.ordered_columns)
+    assert widths <= feed.scrollable_content_region.width, (widths, feed.scrollable_content_region)
+    assert feed.max_scroll_x == 0
+    assert feed.virtual_size.width <= feed.scrollable_content_region.width
+    for item, cell, row in zip(feed.items, value_cells(feed), feed.ordered_rows, strict=True):
+        assert row.height == cell.count("\n") + 1 <= feed.VALUE_LINES
+        if cell.endswith("…"):  # cut: the start of the value, the rest behind enter
+            assert squeezed(item.detail).startswith(squeezed(cell[:-1]))
+        else:
+            assert squeezed(cell) == squeezed(item.detail)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+async def test_the_feed_fits_its_width_and_enter_shows_a_cut_line_whole(
+    make_app: Callable[..., IpdashApp], size: tuple[int, int]
+) -> None:
+    async with make_app().run_test(size=size) as pilot:
+        await settle(pilot)
+        feed = pilot.app.screen.query_one(BreachFeed)
+        assert_fits(feed)
+        cut = [n for n, cell in enumerate(value_cells(feed)) if cell.endswith("…")]
+        assert cut, "the sample's MTA reply text (334 characters) is cut in the feed at every size"
+        longest = max(cut, key=lambda n: len(feed.items[n].detail))
+        feed.focus()
+        feed.move_cursor(row=longest)
+        await pilot.press("enter")
+        screen = pilot.app.screen
+        assert isinstance(screen, FeedLineScreen)
+        assert screen.item is feed.items[longest]
+        assert " ".join(screen.item.detail.split()) in " ".join(line_screen_text(screen).split())
+        await pilot.press("escape")
+        assert pilot.app.screen is pilot.app.dashboard
+
+
+async def test_hostile_values_stay_inside_the_feed(make_app: Callable[..., IpdashApp]) -> None:
+    items = [
+        FeedItem("critical", date(2026, 11, 20), "192.0.2.1", "huge", "word " * 2000, "mta: src"),
+        FeedItem("critical", date(2026, 11, 20), "192.0.2.2", "no spaces", "x" * 3000, "mta: src"),
+        FeedItem("warn", None, "s" * 300, "w" * 300, "short", "p" * 300),
+        FeedItem("warn", None, "192.0.2.3", "empty", "", ""),
+    ]
+    async with make_app().run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        feed = pilot.app.screen.query_one(BreachFeed)
+        feed.show(items)
+        await pilot.pause()
+        assert_fits(feed)
+        await pilot.resize_terminal(200, 60)
+        await pilot.pause()
+        assert_fits(feed)
+
+
+async def test_the_line_screen_copies_the_line(make_app: Callable[..., IpdashApp]) -> None:
+    item = FeedItem("warn", date(2026, 11, 14), "192.0.2.9", "bounce · all", "2.48% ≥ 2.00%", "default: x")
+    copied: list[str] = []
+    async with make_app().run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        pilot.app.copy_to_clipboard = copied.append  # type: ignore[method-assign]
+        await pilot.app.push_screen(FeedLineScreen(item))
+        await pilot.press("c")
+        assert copied == [feed_line_text(item)]
+        assert copied[0] == "warn 192.0.2.9 bounce · all: 2.48% ≥ 2.00% since 2026-11-14 (default: x)"
+
+
+def test_the_value_keeps_its_room_while_preset_then_ip_and_what_then_since_give_way() -> None:
+    keys = lambda layout: [key for key, _ in layout]  # noqa: E731
+    assert fitted(NATURAL, 0, 1, 20, {"ip": 17, "what": 22}) == tuple(NATURAL.items())  # not laid out
+    assert dict(fitted(NATURAL, 436, 1, 20, {"ip": 17, "what": 22})) == NATURAL  # all fits
+    assert dict(fitted(NATURAL, 400, 1, 20, {"ip": 17, "what": 22})) == NATURAL | {"detail": 298}
+    no_preset = fitted(NATURAL, 115, 1, 20, {"ip": 17, "what": 22})
+    assert keys(no_preset) == ["severity", "ip", "what", "detail", "since"]
+    assert dict(no_preset)["ip"] == 29 and dict(no_preset)["detail"] >= 20
+    narrowed = dict(fitted(NATURAL, 100, 1, 20, {"ip": 17, "what": 22}))
+    assert "source" not in narrowed and "since" in narrowed and narrowed["detail"] >= 20
+    assert narrowed["ip"] < 29
+    narrow = dict(fitted(NATURAL, 76, 1, 20, {"ip": 17, "what": 22}))
+    assert "since" not in narrow and narrow["ip"] == 17 and narrow["what"] == 22
+    assert sum(narrow.values()) + 2 * len(narrow) <= 76
+    tiny = dict(fitted(NATURAL, 30, 1, 20, {"ip": 17, "what": 22}))
+    assert tiny["detail"] == 8  # past giving way: a minimum, the table scrolls
+    short = dict(fitted(NATURAL | {"detail": 13}, 115, 1, 20, {"ip": 17, "what": 22}))
+    assert short == NATURAL | {"detail": 13}  # a short value asks for no more than it needs
+
+
+class _Tables(App[None]):
+    def compose(self) -> ComposeResult:
+        yield DataTable[Text](id="added")
+        yield DataTable[Text](id="placed")
+
+
+async def test_placing_rows_of_several_lines_leaves_the_table_as_add_row_does() -> None:
+    rows = [(f"k{n}", [Text(f"a{n}"), Text(f"b{n}\nmore" if n % 2 else f"b{n}")]) for n in range(12)]
+    heights = [2 if n % 2 else 1 for n in range(12)]
+    async with _Tables().run_test(size=(60, 40)) as pilot:
+        added: DataTable[Any] = pilot.app.query_one("#added", DataTable)
+        placed: DataTable[Any] = pilot.app.query_one("#placed", DataTable)
+        for table in (added, placed):
+            table.add_column("A", key="a", width=4)
+            table.add_column("B", key="b", width=9)
+        for (key, cells), height in zip(rows, heights, strict=True):
+            added.add_row(*cells, key=key, height=height)
+        place_rows(placed, rows, heights)
+        await pilot.pause()
+        assert [row.height for row in placed.ordered_rows] == [row.height for row in added.ordered_rows]
+        assert placed.virtual_size == added.virtual_size
