@@ -149,3 +149,21 @@ async def test_placing_rows_of_several_lines_leaves_the_table_as_add_row_does() 
         await pilot.pause()
         assert [row.height for row in placed.ordered_rows] == [row.height for row in added.ordered_rows]
         assert placed.virtual_size == added.virtual_size
+
+
+@pytest.mark.parametrize("size", [(80, 24), (200, 60)], ids=["80x24", "200x60"])
+async def test_every_feed_line_can_be_reached_inside_the_panel(
+    make_app: Callable[..., IpdashApp], size: tuple[int, int]
+) -> None:
+    """The feed scrolls inside its panel (it used to run past the panel's bottom, out of reach)."""
+    async with make_app().run_test(size=size) as pilot:
+        await settle(pilot)
+        feed = pilot.app.screen.query_one(BreachFeed)
+        bottom = pilot.app.screen.query_one("#bottom").region  # the panels' share of the screen
+        assert feed.region.bottom <= bottom.bottom
+        feed.focus()
+        await pilot.press("end")
+        await pilot.pause()
+        assert feed.cursor_row == feed.row_count - 1
+        last_line = feed.region.y + 1 + feed._y_offsets.index((feed.ordered_rows[-1].key, 0)) - feed.scroll_y
+        assert feed.region.y < last_line < min(feed.region.bottom, bottom.bottom)  # in view

@@ -55,7 +55,7 @@ class FeedLineScreen(ModalScreen[None]):
         table.add_row("What", plain(item.what))
         table.add_row("Value", plain(item.detail))
         table.add_row("Since", Text(item.since.isoformat() if item.since else "—"))
-        table.add_row("Preset", plain(item.source))
+        table.add_row("Source", plain(item.source))  # the preset (or signal) and where its rule comes from
         if item.reason and item.reason != item.detail:
             table.add_row("Why", plain(item.reason))
         self.table = table

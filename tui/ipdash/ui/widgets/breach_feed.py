@@ -36,6 +36,8 @@ class BreachFeed(FastCellsMixin, DataTable[Text]):
         Binding("enter", "select_cursor", "Whole line", id="feed.line"),
         Binding("j", "cursor_down", "Down", show=False, id="feed.down"),
         Binding("k", "cursor_up", "Up", show=False, id="feed.up"),
+        Binding("home", "scroll_top", "First line", show=False, id="feed.first"),
+        Binding("end", "scroll_bottom", "Last line", show=False, id="feed.last"),
     ]
 
     def __init__(self, **kwargs: Any) -> None:
