@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -73,3 +73,58 @@ def test_migrate_refuses_bad_targets_and_missing_files(tmp_path: Path, pg_url: s
     junk.write_bytes(b"\x00not sqlite" * 1000)
     code, _, err = run("store", "migrate", "--from", str(junk), "--to", pg_url)
     assert code == 2 and str(junk) in err
+
+
+ACKED = "breach:192.0.2.1:all:bounce_rate@2026-11-19"
+
+
+def test_migrate_copies_the_alert_acknowledgements(tmp_path: Path, pg_url: str) -> None:
+    """Alerts acknowledged in the TUI on SQLite stay acknowledged once the team moves to PostgreSQL."""
+    source = tmp_path / "history.sqlite3"
+    filled_sqlite(source)
+    with SqliteStore(source) as sqlite:
+        sqlite.acknowledge_alert(ACKED, T0)
+        sqlite.acknowledge_alert("source:stats.csv", T0 + timedelta(hours=1))
+    code, out, err = run("store", "migrate", "--from", str(source), "--to", pg_url, "--format", "json")
+    assert code == 0, err
+    assert json.loads(out)["acknowledgements"] == 2
+    with SqliteStore(source) as sqlite, PostgresStore(pg_url) as postgres:
+        assert postgres.acknowledged_alerts() == sqlite.acknowledged_alerts()
+        assert postgres.acknowledged_alerts()[ACKED] == T0
+    # Run again after more were acknowledged on both sides: PostgreSQL's own are kept as they are.
+    with PostgresStore(pg_url) as postgres:
+        postgres.acknowledge_alert(ACKED, T0 + timedelta(days=1))
+    with SqliteStore(source) as sqlite:
+        sqlite.acknowledge_alert("listing:x@2026-11-20", T0 + timedelta(hours=2))
+    code, out, err = run("store", "migrate", "--from", str(source), "--to", pg_url)
+    assert code == 0, err
+    assert "acknowledgements" in out
+    with PostgresStore(pg_url) as postgres:
+        assert postgres.acknowledged_alerts() == {
+            ACKED: T0 + timedelta(days=1),
+            "source:stats.csv": T0 + timedelta(hours=1),
+            "listing:x@2026-11-20": T0 + timedelta(hours=2),
+        }
+
+
+def test_an_unreadable_acknowledgement_is_left_out_and_the_rest_is_copied(
+    tmp_path: Path, pg_url: str
+) -> None:
+    import sqlite3
+
+    source = tmp_path / "history.sqlite3"
+    filled_sqlite(source)
+    with SqliteStore(source) as sqlite:
+        sqlite.acknowledge_alert(ACKED, T0)
+    raw = sqlite3.connect(source)
+    with raw:  # hand-edited: a time that is not one, a time without an offset (read as UTC)
+        raw.execute("INSERT INTO alert_acks VALUES ('junk', 'yesterday-ish')")
+        raw.execute("INSERT INTO alert_acks VALUES ('naive', '2026-11-20T08:00:00')")
+    raw.close()
+    code, out, err = run("store", "migrate", "--from", str(source), "--to", pg_url, "--format", "json")
+    assert code == 0, err
+    assert json.loads(out)["acknowledgements"] == 2
+    with PostgresStore(pg_url) as postgres:
+        acks = postgres.acknowledged_alerts()
+    assert set(acks) == {ACKED, "naive"}
+    assert acks["naive"] == datetime(2026, 11, 20, 8, 0, tzinfo=UTC)

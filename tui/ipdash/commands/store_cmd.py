@@ -1,7 +1,8 @@
 """`ipdash store migrate --to postgresql://…`: copy a SQLite history into a shared PostgreSQL store.
 
 Every record keeps its fetch time, so re-running is safe (upserts keep the newest fetch) and data
-the pollers already wrote to PostgreSQL is never overwritten by older SQLite rows.
+the pollers already wrote to PostgreSQL is never overwritten by older SQLite rows. Open alerts and
+the TUI's alert acknowledgements are copied where PostgreSQL does not hold them yet.
 """
 
 from __future__ import annotations
@@ -45,7 +46,8 @@ def migrate(
     config_path: Path | None,
     output_format: str,
 ) -> None:
-    """Copy every stored record, source outcome and open alert from SQLite to PostgreSQL.
+    """Copy every stored record, source outcome, open alert and alert acknowledgement from SQLite
+    to PostgreSQL.
 
     Exit codes: 0 copied (the counts match); 2 a store cannot be opened or the arguments are wrong.
     """
@@ -80,6 +82,11 @@ def migrate(
             for key, record in alerts.items():
                 if key not in known:
                     postgres.open_alert(record)
+            acks = sqlite.acknowledged_alerts()
+            acked = postgres.acknowledged_alerts()  # kept as they are: acknowledged there already
+            for key, at in acks.items():
+                if key not in acked:
+                    postgres.acknowledge_alert(key, at)
     except StoreError as error:
         fail_usage(str(error))
         return
@@ -91,6 +98,7 @@ def migrate(
                 "tables": [{"table": name, "copied": done, "in_sqlite": had} for name, done, had in copied],
                 "source_runs": len(runs),
                 "alerts": len(alerts),
+                "acknowledgements": len(acks),
             }
         )
     else:
@@ -100,6 +108,7 @@ def migrate(
             + [
                 ("source_runs", str(len(runs)), str(len(runs))),
                 ("alerts", str(len(alerts)), str(len(alerts))),
+                ("acknowledgements", str(len(acks)), str(len(acks))),
             ],
             title=f"{source_path} → {target}",
             right_align=["copied", "in SQLite"],

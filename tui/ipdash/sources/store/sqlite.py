@@ -17,7 +17,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -320,7 +320,12 @@ class SqliteStore:
     # acknowledgements (the TUI's alerts panel) -------------------------------------------
     def acknowledged_alerts(self) -> dict[str, datetime]:
         found = self._reading(lambda db: db.execute("SELECT key, acknowledged_at FROM alert_acks").fetchall())
-        return {key: datetime.fromisoformat(at) for key, at in found}
+        acks = {}
+        for key, at in found:
+            when = _stored_time(at)
+            if isinstance(key, str) and when is not None:  # a hand-edited row that cannot be read: left out
+                acks[key] = when
+        return acks
 
     def acknowledge_alert(self, key: str, at: datetime) -> None:
         self._writing(
@@ -372,3 +377,14 @@ def _has_table(db: sqlite3.Connection, name: str) -> bool:
 
 def _when(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
+
+
+def _stored_time(text: object) -> datetime | None:
+    """A stored ISO time (UTC when written without an offset), None when it is not one."""
+    if not isinstance(text, str):
+        return None
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
