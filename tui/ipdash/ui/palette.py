@@ -21,18 +21,34 @@ SORTS = (
 
 
 def help_sections(app_bindings: Iterable[BindingType]) -> list[tuple[str, list[BindingType]]]:
+    """Every screen's and panel's keys, by where they work (tests/ui/test_help_keys.py fails when
+    a class in ipdash.ui has bindings that are not here)."""
     from ipdash.ui.screens.dashboard import DashboardScreen
     from ipdash.ui.screens.detail import IpDetailScreen
+    from ipdash.ui.screens.feed_line import FeedLineScreen
+    from ipdash.ui.screens.pool import PoolScreen
     from ipdash.ui.screens.recommendation import RecommendationScreen
+    from ipdash.ui.screens.row_errors import RowErrorsScreen
     from ipdash.ui.screens.wizard import WizardScreen
+    from ipdash.ui.widgets.alerts_panel import AlertsPanel
+    from ipdash.ui.widgets.breach_feed import BreachFeed
+    from ipdash.ui.widgets.domains_panel import DomainsPanel
     from ipdash.ui.widgets.ip_table import IpTable
+    from ipdash.ui.widgets.sources_panel import SourcesPanel
 
     return [
         ("Everywhere", list(app_bindings)),
         ("Dashboard", list(DashboardScreen.BINDINGS)),
         ("IP table", list(IpTable.BINDINGS)),
-        ("IP detail", list(IpDetailScreen.BINDINGS)),
-        ("Wizard", list(WizardScreen.BINDINGS)),
+        ("Breaches feed (1)", list(BreachFeed.BINDINGS)),
+        ("Breach line (enter on the feed)", list(FeedLineScreen.BINDINGS)),
+        ("Sources panel (3)", list(SourcesPanel.BINDINGS)),
+        ("Domains panel (4)", list(DomainsPanel.BINDINGS)),
+        ("Alerts panel (6)", list(AlertsPanel.BINDINGS)),
+        ("IP detail (enter)", list(IpDetailScreen.BINDINGS)),
+        ("Pool view (p)", list(PoolScreen.BINDINGS)),
+        ("Row errors (e)", list(RowErrorsScreen.BINDINGS)),
+        ("Wizard (w)", list(WizardScreen.BINDINGS)),
         ("Recommendation", list(RecommendationScreen.BINDINGS)),
     ]
 

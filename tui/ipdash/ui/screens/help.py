@@ -13,7 +13,16 @@ EXTRA_KEYS = [
     ("↑ ↓ / j k", "move"),
     ("ctrl+p", "command palette: every action"),
 ]
-_KEY_NAMES = {"question_mark": "?", "slash": "/", "escape": "esc", "enter": "enter"}
+_KEY_NAMES = {
+    "question_mark": "?",
+    "slash": "/",
+    "escape": "esc",
+    "enter": "enter",
+    "left_square_bracket": "[",
+    "right_square_bracket": "]",
+    "down": "↓",
+    "up": "↑",
+}
 
 
 def key_label(binding: Binding) -> str:
@@ -46,6 +55,7 @@ class HelpScreen(ModalScreen[None]):
         table.add_row("[u]Anywhere[/u]", "")
         for key, description in EXTRA_KEYS:
             table.add_row(key, description)
+        self.table = table
         with VerticalScroll(id="help-body"):
             yield Static(table)
 
