@@ -89,20 +89,15 @@ def _text_in_a_count(path: Path) -> None:
         db.execute("UPDATE daily_stats SET sent = 'lots' WHERE source = 'mg'")
 
 
-def _text_in_an_snds_count(path: Path) -> None:
-    _good_store(path)
-    with SqliteStore(path) as store:
-        store.save_poll(PollResult(source="snds", kind="snds", fetched_at=T0, snds=(SNDS,)))
-    with sqlite3.connect(path) as db:
-        db.execute("UPDATE snds_days SET rcpt_commands = 'many'")
+def _text_in_snds_days(column: str, text: str) -> Callable[[Path], None]:
+    def damage(path: Path) -> None:
+        _good_store(path)
+        with SqliteStore(path) as store:
+            store.save_poll(PollResult(source="snds", kind="snds", fetched_at=T0, snds=(SNDS,)))
+        with sqlite3.connect(path) as db:
+            db.execute(f"UPDATE snds_days SET {column} = '{text}'")
 
-
-def _text_in_a_rate(path: Path) -> None:
-    _good_store(path)
-    with SqliteStore(path) as store:
-        store.save_poll(PollResult(source="snds", kind="snds", fetched_at=T0, snds=(SNDS,)))
-    with sqlite3.connect(path) as db:
-        db.execute("UPDATE snds_days SET complaint_rate_max = 'low'")
+    return damage
 
 
 DAMAGE: dict[str, tuple[Callable[[Path], None], str]] = {
@@ -114,8 +109,14 @@ DAMAGE: dict[str, tuple[Callable[[Path], None], str]] = {
     "impossible day": (_impossible_day, "daily_stats has a day that is not a date: '2026-99-99'"),
     "bad timestamp": (_bad_timestamp, "Invalid isoformat string: 'not-a-date'"),
     "text in a count": (_text_in_a_count, "a stored value cannot be read"),
-    "text in an SNDS count": (_text_in_an_snds_count, "snds_days.rcpt_commands holds 'many', not a number"),
-    "text in an SNDS rate": (_text_in_a_rate, "snds_days.complaint_rate_max holds 'low', not a number"),
+    "text in an SNDS count": (
+        _text_in_snds_days("rcpt_commands", "many"),
+        "snds_days.rcpt_commands holds 'many', not a number",
+    ),
+    "text in an SNDS rate": (
+        _text_in_snds_days("complaint_rate_max", "low"),
+        "snds_days.complaint_rate_max holds 'low', not a number",
+    ),
 }
 
 

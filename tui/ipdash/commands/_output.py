@@ -45,7 +45,7 @@ def dumps_json(data: Any) -> str:
     try:
         return orjson.dumps(data, default=_default, option=_ORJSON_OPTIONS).decode()
     except orjson.JSONEncodeError as error:
-        if isinstance(error.__cause__, TypeError) and "naive datetime" in str(error.__cause__):
+        if error.__cause__ is not None:  # _default refused a value: the stdlib would refuse it too
             raise error.__cause__ from None
         return json.dumps(data, indent=2, default=_default, ensure_ascii=False)
 
