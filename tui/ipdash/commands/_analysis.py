@@ -3,13 +3,13 @@ freshly run) blocklist/rDNS results, and the exit code it implies."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
+from ipdash.commands._options import stacked
 from ipdash.commands._output import fail_usage
 from ipdash.domain.analysis import Analysis, analyse
 from ipdash.domain.dnsbl.settings import BlocklistConfigError, Nameserver, parse_nameserver
@@ -20,8 +20,6 @@ from ipdash.domain.thresholds import IP_SCOPE, UnknownPresetError, resolve_level
 from ipdash.exit_codes import EXIT_FINDING, EXIT_INCOMPLETE, EXIT_OK
 from ipdash.gc_pauses import bulk_allocation
 from ipdash.sources.reference_data import threshold_presets
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 @dataclass(frozen=True)
@@ -63,17 +61,18 @@ def _nameserver(_: click.Context, __: click.Parameter, value: str | None) -> Nam
         raise click.BadParameter(str(error)) from error
 
 
-def check_options(command: F) -> F:
-    """``--checks`` and ``--nameserver`` for a command that reports on IPs."""
-    command = click.option(
-        "--nameserver", callback=_nameserver, help="With --checks: send every query to HOST[:PORT]."
-    )(command)
-    return click.option(
+check_options = stacked(
+    click.option(
         "--checks",
         "run_checks",
         is_flag=True,
         help="Run the blocklist and rDNS checks for every IP first (default: use the stored results).",
-    )(command)
+    ),
+    click.option(
+        "--nameserver", callback=_nameserver, help="With --checks: send every query to HOST[:PORT]."
+    ),
+)
+"""``--checks`` and ``--nameserver`` for a command that reports on IPs."""
 
 
 @bulk_allocation()

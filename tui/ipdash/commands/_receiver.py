@@ -3,36 +3,37 @@ the config's ``dmarc`` / ``arf`` sources (or, on the sample data, its report fol
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
+from ipdash.commands._options import stacked
 from ipdash.commands._output import echo, fail_usage
 from ipdash.domain.models import Dataset
 from ipdash.domain.receiver import ReceiverData
 
-F = TypeVar("F", bound=Callable[..., Any])
 MAX_ECHOED = 20
 
 
-def receiver_options(command: F) -> F:
-    command = click.option(
-        "--arf",
-        "arf_paths",
-        multiple=True,
-        type=click.Path(path_type=Path),
-        help="ARF feedback-loop reports: files or folders (complaints join the complaint rate).",
-    )(command)
-    return click.option(
+receiver_options = stacked(
+    click.option(
         "--dmarc",
         "dmarc_paths",
         multiple=True,
         type=click.Path(path_type=Path),
         help="DMARC aggregate reports (.xml, .xml.gz, .zip): files or folders.",
-    )(command)
+    ),
+    click.option(
+        "--arf",
+        "arf_paths",
+        multiple=True,
+        type=click.Path(path_type=Path),
+        help="ARF feedback-loop reports: files or folders (complaints join the complaint rate).",
+    ),
+)
+"""``--dmarc`` and ``--arf``."""
 
 
 def load_receiver_for_cli(

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from ipdash.commands._options import format_option
 from ipdash.commands._output import emit_json, render_table
 from ipdash.sources import paths
 
@@ -24,9 +25,7 @@ def locations() -> dict[str, Path]:
 
 @click.command()
 @click.argument("what", required=False, type=click.Choice(list(locations())))
-@click.option(
-    "--format", "output_format", type=click.Choice(["table", "json"]), default="table", show_default=True
-)
+@format_option("table", "json")
 def locate(what: str | None, output_format: str) -> None:
     """Where ipdash looks for its config and themes and keeps its history (IPDASH_CONFIG overrides the config).
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from ipdash.commands._listen import parse_listen
+from ipdash.commands._options import config_option
 from ipdash.commands._output import fail_usage
 from ipdash.domain.models import Dataset
 from ipdash.exit_codes import EXIT_OK
@@ -26,9 +27,7 @@ def metrics() -> None:
 
 
 @metrics.command()
-@click.option(
-    "--config", "config_path", type=click.Path(path_type=Path), envvar="IPDASH_CONFIG", help="TOML config."
-)
+@config_option()
 @click.option("--listen", default="127.0.0.1:9464", show_default=True, help="HOST:PORT to serve /metrics on.")
 @click.option("--max-ips", type=click.IntRange(1, 1_000_000), default=10_000, show_default=True,
               help="Most IPs given their own series; the healthiest beyond it are dropped (and counted).")  # fmt: skip

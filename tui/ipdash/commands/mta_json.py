@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
+from ipdash.commands._options import stacked
 from ipdash.domain.analysis import IpAnalysis
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 def mta_fields(analysis: IpAnalysis) -> dict[str, Any]:
@@ -36,35 +34,36 @@ def mta_fields(analysis: IpAnalysis) -> dict[str, Any]:
     }
 
 
-def mta_options(command: F) -> F:
-    """``--mta-log PATH …``, ``--mta-format`` and ``--mta-ip NAME=IP``."""
-    command = click.option(
-        "--mta-ip",
-        "mta_ips",
-        multiple=True,
-        metavar="NAME=IP",
-        help="Map a Postfix syslog_name, KumoMTA egress_source or PowerMTA vmta to its sending IP.",
-    )(command)
-    command = click.option(
-        "--mta-timezone",
-        metavar="ZONE",
-        default=None,
-        help="IANA zone of Postfix's classic syslog stamps, which carry none (default: this machine's).",
-    )(command)
-    command = click.option(
-        "--mta-format",
-        type=click.Choice(["kumomta", "powermta", "postfix"]),
-        default="kumomta",
-        show_default=True,
-        help="Format of the --mta-log files.",
-    )(command)
-    return click.option(
+mta_options = stacked(
+    click.option(
         "--mta-log",
         "mta_logs",
         multiple=True,
         type=click.Path(path_type=Path),
         help="MTA log file or folder of segments (KumoMTA JSON, plain or zstd; PowerMTA CSV; Postfix).",
-    )(command)
+    ),
+    click.option(
+        "--mta-format",
+        type=click.Choice(["kumomta", "powermta", "postfix"]),
+        default="kumomta",
+        show_default=True,
+        help="Format of the --mta-log files.",
+    ),
+    click.option(
+        "--mta-timezone",
+        metavar="ZONE",
+        default=None,
+        help="IANA zone of Postfix's classic syslog stamps, which carry none (default: this machine's).",
+    ),
+    click.option(
+        "--mta-ip",
+        "mta_ips",
+        multiple=True,
+        metavar="NAME=IP",
+        help="Map a Postfix syslog_name, KumoMTA egress_source or PowerMTA vmta to its sending IP.",
+    ),
+)
+"""``--mta-log PATH …``, ``--mta-format``, ``--mta-timezone`` and ``--mta-ip NAME=IP``."""
 
 
 def mta_specs_from_options(

@@ -22,6 +22,7 @@ from pathlib import Path
 import click
 import httpx
 
+from ipdash.commands._options import config_option, format_option
 from ipdash.commands._output import echo, emit_json, fail_usage, render_table
 from ipdash.commands.sources_cmd import result_json, status_label
 from ipdash.domain.config import Config
@@ -54,9 +55,7 @@ from ipdash.sources.store.base import Claim, PollCoordinator
 
 
 @click.command()
-@click.option(
-    "--config", "config_path", type=click.Path(path_type=Path), envvar="IPDASH_CONFIG", help="TOML config."
-)
+@config_option()
 @click.option("--once", is_flag=True, help="Poll every source once, then exit.")
 @click.option(
     "--force",
@@ -64,9 +63,7 @@ from ipdash.sources.store.base import Claim, PollCoordinator
     help="With --once and a shared store: poll sources another process polled within their interval "
     "(never one it is polling now).",
 )
-@click.option(
-    "--format", "output_format", type=click.Choice(["table", "json"]), default="table", show_default=True
-)
+@format_option("table", "json")
 def poll(config_path: Path | None, once: bool, force: bool, output_format: str) -> None:
     """Poll the configured [[sources]] into the history store, alerting on new problems.
 

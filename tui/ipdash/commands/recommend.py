@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 
+from ipdash.commands._options import config_option
 from ipdash.commands._output import emit_json, fail_usage, render_table
 from ipdash.domain.advisor import (
     AdvisorInputs,
@@ -135,9 +136,7 @@ def _describe(problems: list[InputProblem], from_file: set[str], answers_path: P
 @click.option("--budget", "budget_usd", help="Monthly budget for dedicated IPs in USD.")
 @click.option("--watcher", type=click.Choice(["team", "part-time", "nobody", "unknown"]), default=None)
 @click.option("--answers", "answers_path", type=click.Path(path_type=Path), help="TOML or JSON answers file.")
-@click.option(
-    "--config", "config_path", type=click.Path(path_type=Path), envvar="IPDASH_CONFIG", help="TOML config."
-)
+@config_option()
 @click.option("--format", "output_format", type=click.Choice(["table", "json", "md"]), default="table")
 @click.pass_context
 def recommend(

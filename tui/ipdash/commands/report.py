@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from ipdash.commands._analysis import ChecksChoice, analyse_for_cli, check_options, finding_exit_code
+from ipdash.commands._options import config_option, format_option
 from ipdash.commands._output import echo, emit_json, fail_usage, render_table
 from ipdash.commands._receiver import load_receiver_for_cli, receiver_options
 from ipdash.commands.accounts_json import accounts_to_json
@@ -34,9 +35,7 @@ from ipdash.sources.loader import load_dataset_for_cli
 @click.option(
     "--csv", "csv_files", multiple=True, type=click.Path(path_type=Path), help="Stats or SNDS CSV file(s)."
 )
-@click.option(
-    "--config", "config_path", type=click.Path(path_type=Path), envvar="IPDASH_CONFIG", help="TOML config."
-)
+@config_option()
 @mta_options
 @click.option("--demo", is_flag=True, help="Use the bundled sample data (the default with no other source).")
 @click.option(
@@ -45,14 +44,7 @@ from ipdash.sources.loader import load_dataset_for_cli
 @click.option("--preset", default=None, help="Threshold preset: default, gmail-yahoo, ses, dynamics, …")
 @check_options
 @receiver_options
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["table", "json", "nagios"]),
-    default="table",
-    show_default=True,
-    help="nagios: a monitoring-plugin status line with perfdata, exit 0/1/2/3 = OK/WARNING/CRITICAL/UNKNOWN.",
-)
+@format_option("table", "json", "nagios")
 def report(
     csv_files: tuple[Path, ...],
     config_path: Path | None,

@@ -17,6 +17,7 @@ from typing import Any
 import click
 
 from ipdash.commands._listen import parse_listen
+from ipdash.commands._options import config_option
 from ipdash.commands._output import fail_usage
 
 
@@ -41,9 +42,7 @@ def app_command(config_path: Path | None, csv_files: tuple[Path, ...], demo: boo
     default=None,
     help="The URL browsers use, when behind a proxy (e.g. https://ipdash.example.com).",
 )
-@click.option(
-    "--config", "config_path", type=click.Path(path_type=Path), envvar="IPDASH_CONFIG", help="TOML config."
-)
+@config_option()
 @click.option("--csv", "csv_files", multiple=True, type=click.Path(path_type=Path), help="Stats CSV file(s).")
 @click.option("--demo", is_flag=True, help="Replay the bundled sample data as a live feed.")
 @click.option("--theme", default=None, help="Theme name.")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from ipdash.commands._options import config_option, format_option
 from ipdash.commands._output import emit_json, fail_usage, render_table
 from ipdash.domain.models import PollResult
 from ipdash.exit_codes import EXIT_FINDING, EXIT_OK
@@ -21,12 +22,8 @@ def sources() -> None:
 
 
 @sources.command("test")
-@click.option(
-    "--config", "config_path", type=click.Path(path_type=Path), envvar="IPDASH_CONFIG", help="TOML config."
-)
-@click.option(
-    "--format", "output_format", type=click.Choice(["table", "json"]), default="table", show_default=True
-)
+@config_option()
+@format_option("table", "json")
 def test_sources(config_path: Path | None, output_format: str) -> None:
     """Poll every source once (nothing is stored) and report each outcome.
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from ipdash.commands._options import config_option, format_option
 from ipdash.commands._output import emit_json, fail_usage, render_table
 from ipdash.exit_codes import EXIT_OK
 from ipdash.sources.config_file import ConfigError, load_config
@@ -33,12 +34,8 @@ def store() -> None:
     default=None,
     help="SQLite file (default: the config's [store] path, else the data dir's history.sqlite3).",
 )
-@click.option(
-    "--config", "config_path", type=click.Path(path_type=Path), envvar="IPDASH_CONFIG", help="TOML config."
-)
-@click.option(
-    "--format", "output_format", type=click.Choice(["table", "json"]), default="table", show_default=True
-)
+@config_option()
+@format_option("table", "json")
 def migrate(
     target: str,
     password_env: str | None,
