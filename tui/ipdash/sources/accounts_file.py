@@ -13,6 +13,7 @@ import csv
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from ipdash.domain.models import AccountDay
 
@@ -43,8 +44,8 @@ def read_accounts_file(path: Path) -> AccountsRead:
 def _day(row: dict[str, str]) -> AccountDay:
     if any(len(value or "") > MAX_CELL for value in row.values() if isinstance(value, str)):
         raise ValueError("cell too long")
-    counts = {name: _count(row.get(name, "")) for name in COUNTS}
-    rates = {name: _rate(row.get(name, "")) for name in RATES}
+    counts: dict[str, Any] = {name: _count(row.get(name, "")) for name in COUNTS}
+    rates: dict[str, Any] = {name: _rate(row.get(name, "")) for name in RATES}
     basis = (row.get("rate_basis") or "daily").strip()
     if basis not in BASES:
         raise ValueError(f"rate_basis must be daily or rolling, not {basis[:20]!r}")

@@ -102,9 +102,9 @@ def map_columns(headers: list[str], explicit: Mapping[str, str] | None = None) -
             positions[field_name] = normalised.index(wanted)
     taken = set(positions.values())
     for index, cell in enumerate(normalised):
-        field_name = _ALIAS_TO_FIELD.get(cell)
-        if field_name is not None and field_name not in positions and index not in taken:
-            positions[field_name] = index
+        aliased = _ALIAS_TO_FIELD.get(cell)
+        if aliased is not None and aliased not in positions and index not in taken:
+            positions[aliased] = index
             taken.add(index)
     return ColumnMap(positions=positions, headers=tuple(headers))
 

@@ -273,7 +273,7 @@ class _RowParser:
                         ip = ips[row[i_ip]]
                         provider_cell = row[i_provider_cell]
                         counts: list[int | None] = list(map(convert, counts_of(row)))
-                        if min(counts) < 0:  # type: ignore[type-var]
+                        if min(counts) < 0:  # type: ignore[type-var, operator]
                             raise ValueError
                     except (KeyError, ValueError, IndexError):
                         parsed = self._slow_row(row, _first_line(row, reader.line_num + offset))
@@ -314,7 +314,7 @@ class _RowParser:
             more, _last = self._consume(SingleLines(lines, self.separator), span.first - 2, None, 0, None)
             rows += more
         if spans:
-            self.result.errors.sort(key=lambda error: error.line)  # in file order, re-read ones too
+            self.result.errors.sort(key=lambda error: error.line or 0)  # in file order, re-read ones too
         return rows
 
     def _unterminated_quote(self, last: tuple[list[str], int] | None) -> tuple[str, int] | None:
@@ -382,16 +382,19 @@ class _RowParser:
             if not any(cell.strip() for cell in row):
                 self.blank_lines += 1
                 return None
-            return self._error(line, len(row) + 1, f"missing column (row has {len(row)} of {self.width})")
+            self._error(line, len(row) + 1, f"missing column (row has {len(row)} of {self.width})")
+            return None
         cell = row[self.i_date]
         day = self.dates.get(cell)
         if day is None:
             try:
                 day = self.parse_date(cell)
             except DayOutOfRange as error:
-                return self._error(line, self.i_date + 1, f"implausible date: {error}")
+                self._error(line, self.i_date + 1, f"implausible date: {error}")
+                return None
             except ValueError:
-                return self._error(line, self.i_date + 1, f"not a date: {_printable(cell)}")
+                self._error(line, self.i_date + 1, f"not a date: {_printable(cell)}")
+                return None
             if len(self.dates) < _CACHE_LIMIT and len(cell) <= _MAX_CACHED_CELL:
                 self.dates[cell] = day
         cell = row[self.i_ip]
@@ -400,7 +403,8 @@ class _RowParser:
             try:
                 ip = canonical_ip(cell)
             except ValueError:
-                return self._error(line, self.i_ip + 1, f"not an IP address: {_printable(cell)}")
+                self._error(line, self.i_ip + 1, f"not an IP address: {_printable(cell)}")
+                return None
             if len(self.ips) < _CACHE_LIMIT and len(cell) <= _MAX_CACHED_CELL:
                 self.ips[cell] = ip
         counts: list[int | None] = []
@@ -412,18 +416,19 @@ class _RowParser:
             try:
                 value = _parse_count(cell)
             except ValueError:
-                return self._error(
-                    line, position + 1, f"{name} is not a whole number: {_printable(row[position])}"
-                )
+                self._error(line, position + 1, f"{name} is not a whole number: {_printable(row[position])}")
+                return None
             problem = self.bounds.count_problem(name, value)
             if problem is not None:
-                return self._error(line, position + 1, problem)
+                self._error(line, position + 1, problem)
+                return None
             counts.append(value)
         if self.i_delivered is not None:
             delivered, sent = counts[self.i_delivered], counts[0]
             if delivered is not None and sent is not None and delivered > sent:
                 position = self.count_positions[self.i_delivered]
-                return self._error(line, position + 1, f"delivered ({delivered}) is more than sent ({sent})")
+                self._error(line, position + 1, f"delivered ({delivered}) is more than sent ({sent})")
+                return None
         provider = ALL_PROVIDERS if self.i_mbp is None else self._provider(row[self.i_mbp])
         self._learn_counts(row, counts)
         return (day, ip, provider), counts
@@ -466,7 +471,6 @@ class _RowParser:
 
     def _error(self, line: int, column: int | None, message: str) -> None:
         self.result.add_error(RowError(file=self.path, line=line, column=column, message=message))
-        return None
 
     def _finish(self) -> None:
         import polars as pl

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import cast
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -77,7 +78,7 @@ class WarmupChart(PlotextPlot):
             plt.ylim(exponents[0], max(exponents[-1], exponents[0] + 1))
             plt.xlim(0.5, len(caps) + 0.5)
             step = max(1, math.ceil(len(labels) / 8))
-            plt.xticks(positions[::step], labels[::step])
+            plt.xticks(cast(list[float], positions[::step]), labels[::step])  # plotext takes ints too
         self.refresh()
 
 
