@@ -420,7 +420,7 @@ class PostgresStore:
             row = db.execute("SELECT last_attempt FROM source_runs WHERE source = %s", (source,)).fetchone()
             due = row[0] + timedelta(seconds=interval_seconds) if row else None
             if due is not None and due > _aware(now):
-                db.close()  # closing the session releases its lock
+                _unlock_and_close(db, source)
                 return Claim(source, False, due, "polled elsewhere within the interval")
         except BaseException:
             db.close()
@@ -431,7 +431,7 @@ class PostgresStore:
     def release(self, claim: Claim) -> None:
         db = self._claims.pop(claim.source, None)
         if db is not None:
-            db.close()
+            _unlock_and_close(db, claim.source)
 
     def close(self) -> None:
         for db in self._claims.values():
@@ -486,3 +486,14 @@ def _redacted(url: str) -> str:
     if not parts.password:
         return url
     return urlunsplit(parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@")))
+
+
+def _unlock_and_close(db: Any, source: str) -> None:
+    """Unlock, then close: a closed session's locks are freed only when its server process has
+    ended, a moment after the client closed, so another poller asking at once was refused."""
+    try:
+        db.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", (_source_key(source),))
+    except Exception:  # a dead connection: its lock goes with it
+        pass
+    finally:
+        db.close()
