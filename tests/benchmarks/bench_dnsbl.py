@@ -18,8 +18,8 @@ with bytecode caching on, into a temporary ``PYTHONPYCACHEPREFIX`` warmed by an 
 environment with ``PYTHONDONTWRITEBYTECODE`` would otherwise make ipdash (an editable install, no .pyc
 shipped) recompile its sources in every run, while pydnsbl's installed .pyc files load as they are. pydnsbl gets a
 resolver pointed at the loopback port with its own defaults (aiodns, timeout 5 s, 2 tries, 200 in flight).
-Printed: median, min and max wall time per tool, the ratio of medians, max/min spread, and verdicts that
-differ from the zone files' truth (listed / clean / error), summed over all rounds.
+Printed: median, min and max wall time and CPU time (user + sys) per tool, the ratio of medians, max/min
+spread, and verdicts that differ from the zone files' truth (listed / clean / error), summed over all rounds.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ import ipaddress
 import json
 import os
 import random
+import resource
 import shutil
 import socket
 import statistics
@@ -279,7 +280,19 @@ def dropping_proxy(upstream: int, drop: float) -> Iterator[int]:
 @dataclass(frozen=True)
 class Run:
     wall: float
+    cpu: float  # user + sys seconds of the process (and any children it waited for)
     verdicts: dict[tuple[str, str], str]
+
+
+def timed(argv: list[str], env: dict[str, str]) -> tuple[subprocess.CompletedProcess[str], float, float]:
+    """Run ``argv``; return it with its wall time and its CPU time (user + sys, from the kernel)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    done = subprocess.run(argv, capture_output=True, text=True, check=False, env=env)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return done, wall, cpu
 
 
 def child_env(pycache: Path) -> dict[str, str]:
@@ -291,11 +304,7 @@ def child_env(pycache: Path) -> dict[str, str]:
 def run_ipdash(port: int, config: Path) -> Run:
     argv = [str(Path(sys.executable).with_name("ipdash")), "check", "--config", str(config)]
     argv += ["--nameserver", f"127.0.0.1:{port}", "--zones", ",".join(ZONES), "--no-rdns", "--format", "json"]
-    started = time.perf_counter()
-    done = subprocess.run(
-        [*argv, "198.51.100.0/24"], capture_output=True, text=True, check=False, env=child_env(config.parent)
-    )
-    wall = time.perf_counter() - started
+    done, wall, cpu = timed([*argv, "198.51.100.0/24"], child_env(config.parent))
     if done.returncode not in (0, 1, 3):
         raise SystemExit(f"ipdash check failed ({done.returncode}): {done.stderr.strip()}")
     verdicts = {
@@ -303,14 +312,12 @@ def run_ipdash(port: int, config: Path) -> Run:
         for target in json.loads(done.stdout)["results"]
         for row in target["blocklists"]
     }
-    return Run(wall, verdicts)
+    return Run(wall, cpu, verdicts)
 
 
 def run_pydnsbl(port: int, pycache: Path) -> Run:
     argv = [sys.executable, "-c", PYDNSBL_WORKER, str(port), ",".join(ZONES.values()), *IPS]
-    started = time.perf_counter()
-    done = subprocess.run(argv, capture_output=True, text=True, check=False, env=child_env(pycache))
-    wall = time.perf_counter() - started
+    done, wall, cpu = timed(argv, child_env(pycache))
     if done.returncode != 0:
         raise SystemExit(f"pydnsbl worker failed: {done.stderr.strip()}")
     by_zone = {zone: zone_id for zone_id, zone in ZONES.items()}
@@ -318,7 +325,7 @@ def run_pydnsbl(port: int, pycache: Path) -> Run:
     for key, status in json.loads(done.stdout).items():
         ip, zone = key.split(" ")
         verdicts[(ip, by_zone[zone])] = status
-    return Run(wall, verdicts)
+    return Run(wall, cpu, verdicts)
 
 
 def wrong(runs: list[Run], truth: dict[tuple[str, str], str]) -> Counter[str]:
@@ -342,12 +349,16 @@ def mode(name: str, port: int, rounds: int, truth: dict[tuple[str, str], str], c
     print(f"\n== {name}: {len(IPS)} IPs × {len(ZONES)} zones, {rounds} whole-process runs each, alternating")
     for tool, runs in (("ipdash", ours), ("pydnsbl", theirs)):
         walls = [r.wall for r in runs]
+        cpus = [r.cpu for r in runs]
         print(
             f"  {tool:<8} median {statistics.median(walls):.3f} s  min {min(walls):.3f}  max {max(walls):.3f}"
             f"  max/min {max(walls) / min(walls):.2f}"
+            f"  CPU (user+sys) median {statistics.median(cpus):.3f} s  min {min(cpus):.3f}  max {max(cpus):.3f}"
         )
     ratio = statistics.median(r.wall for r in ours) / statistics.median(r.wall for r in theirs)
-    print(f"  ratio of medians ipdash/pydnsbl: {ratio:.2f}  (target ≤ 0.5)")
+    cpu_ratio = statistics.median(r.cpu for r in ours) / statistics.median(r.cpu for r in theirs)
+    print(f"  ratio of medians ipdash/pydnsbl: {ratio:.2f}  (target ≤ 0.5); CPU: {cpu_ratio:.2f}")
+    print(f"  load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     for tool, runs in (("ipdash", ours), ("pydnsbl", theirs)):
         mistakes = wrong(runs, truth)
         detail = ", ".join(f"{label} ×{count}" for label, count in mistakes.most_common())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from ipdash.domain.dnsbl.catalog import Catalog
@@ -68,7 +70,7 @@ def test_hostkarma_is_checked_without_the_negative_point(catalog: Catalog) -> No
 
 
 def test_disabled_health_check(catalog: Catalog) -> None:
-    entry = catalog.by_id["spamcop"].model_copy(update={"health_check": False})
+    entry = replace(catalog.by_id["spamcop"], health_check=False)
     assert judge_health(entry, {}, {}).state is HealthState.DISABLED
 
 

@@ -158,7 +158,7 @@ def test_keys_come_from_the_environment(
 
 
 def test_config_names_another_environment_variable(catalog: Catalog) -> None:
-    settings = BlocklistSettings.model_validate({"keys": {"spamhaus-dqs": {"key_env": "MY_DQS"}}})
+    settings = BlocklistSettings.from_data({"keys": {"spamhaus-dqs": {"key_env": "MY_DQS"}}})
     ring = resolve_keys(catalog, settings, {"MY_DQS": "k1", "IPDASH_SPAMHAUS_DQS_KEY": "other"})
     assert ring.keys["spamhaus-dqs"] == "k1"
 

@@ -88,7 +88,7 @@ def test_nameserver_str_round_trips() -> None:
 
 
 def test_overrides_merge_codes_and_change_fields(catalog: Catalog) -> None:
-    settings = BlocklistSettings.model_validate(
+    settings = BlocklistSettings.from_data(
         {
             "overrides": {
                 "spamcop": {"importance": "minor", "codes": {"127.0.0.3": "house code"}, "default": False}
@@ -104,13 +104,13 @@ def test_overrides_merge_codes_and_change_fields(catalog: Catalog) -> None:
 def test_a_lookup_page_set_in_config_does_not_inherit_the_catalogs_evidence(catalog: Catalog) -> None:
     assert catalog.by_id["spamcop"].lookup_evidence == "operator"
     own = {"lookup_url": "https://intranet.example/rbl?ip={target}"}
-    changed = build_catalog(catalog, BlocklistSettings.model_validate({"overrides": {"spamcop": own}}))
+    changed = build_catalog(catalog, BlocklistSettings.from_data({"overrides": {"spamcop": own}}))
     assert changed.by_id["spamcop"].lookup_evidence == "unverified"
     vouched = {**own, "lookup_evidence": "operator"}
-    kept = build_catalog(catalog, BlocklistSettings.model_validate({"overrides": {"spamcop": vouched}}))
+    kept = build_catalog(catalog, BlocklistSettings.from_data({"overrides": {"spamcop": vouched}}))
     assert kept.by_id["spamcop"].lookup_evidence == "operator"
     other = build_catalog(
-        catalog, BlocklistSettings.model_validate({"overrides": {"spamcop": {"default": False}}})
+        catalog, BlocklistSettings.from_data({"overrides": {"spamcop": {"default": False}}})
     )
     assert other.by_id["spamcop"].lookup_evidence == "operator"
 
@@ -143,7 +143,7 @@ def test_a_lookup_page_set_in_config_does_not_inherit_the_catalogs_evidence(cata
 )
 def test_bad_catalog_changes_name_the_key(catalog: Catalog, settings: dict[str, Any], where: str) -> None:
     with pytest.raises(BlocklistConfigError) as error:
-        build_catalog(catalog, BlocklistSettings.model_validate(settings))
+        build_catalog(catalog, BlocklistSettings.from_data(settings))
     assert where in str(error.value)
 
 
@@ -159,6 +159,6 @@ def test_extra_zone_is_added(catalog: Catalog) -> None:
         "codes": {"127.0.0.2": "house listing"},
         "sources": ["ours"],
     }
-    built = build_catalog(catalog, BlocklistSettings.model_validate({"extra_zones": [extra]}))
+    built = build_catalog(catalog, BlocklistSettings.from_data({"extra_zones": [extra]}))
     assert built.by_id["house-bl"].codes == {"127.0.0.2": "house listing"}
     assert built.find("bl.example.net") is built.by_id["house-bl"]

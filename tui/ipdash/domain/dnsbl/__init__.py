@@ -1,6 +1,7 @@
 """DNSBL and reverse-DNS judging: catalog, query names, verdicts, health, summaries, score signal.
 
-Pure (stdlib + pydantic). The resolver side lives in ``ipdash.sources.dns``.
+Pure, stdlib only: the models are dataclasses read by ``fields`` (``ipdash check`` loads no pydantic).
+The resolver side lives in ``ipdash.sources.dns``.
 """
 
 from ipdash.domain.dnsbl.catalog import Catalog, ZoneEntry, catalog_from_data

@@ -9,12 +9,27 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from dataclasses import fields as dataclass_fields
 from datetime import date
 from functools import cached_property
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar, get_args
 from urllib.parse import quote
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from ipdash.domain.dnsbl.fields import (
+    Check,
+    Fields,
+    Invalid,
+    Loc,
+    any_text,
+    boolean,
+    dict_of,
+    iso_date,
+    one_of,
+    optional,
+    text,
+    tuple_of,
+)
 
 Kind = Literal["ip", "domain"]
 Family = Literal["ipv4", "ipv6"]
@@ -59,36 +74,87 @@ def is_valid_zone_name(zone: str) -> bool:
     return len(zone) <= 253 and len(labels) >= 2 and all(_LABEL.match(label) for label in labels)
 
 
-class CatalogModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+_ID = r"^[a-z0-9][a-z0-9-]*$"
 
 
-class ErrorCode(CatalogModel):
+@dataclass(frozen=True)
+class ErrorCode:
     meaning: str
     remedy: str = ""
 
+    @classmethod
+    def from_data(cls, raw: Any) -> ErrorCode:
+        f = Fields(raw, "ErrorCode")
+        made = cls(meaning=f.get("meaning", any_text), remedy=f.get("remedy", any_text, ""))
+        f.done()
+        return made
 
-class KeyRequirement(CatalogModel):
-    name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
-    env: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+@dataclass(frozen=True)
+class KeyRequirement:
+    name: str
+    env: str
+
+    @classmethod
+    def from_data(cls, raw: Any) -> KeyRequirement:
+        f = Fields(raw, "KeyRequirement")
+        name = f.get("name", text(pattern=_ID))
+        env = f.get("env", text(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$"))
+        f.done()
+        return cls(name=name, env=env)
 
 
-class ProbePoints(CatalogModel):
+@dataclass(frozen=True)
+class ProbePoints:
     """RFC 5782 §5 probes: names (IPs or domain labels) that must and must not be listed."""
 
     listed: tuple[str, ...] = ()
     not_listed: tuple[str, ...] = ()
 
+    @classmethod
+    def from_data(cls, raw: Any) -> ProbePoints:
+        f = Fields(raw, "ProbePoints")
+        listed = f.get("listed", tuple_of(any_text), ())
+        not_listed = f.get("not_listed", tuple_of(any_text), ())
+        f.done()
+        return cls(listed=listed, not_listed=not_listed)
 
-class ZoneEntry(CatalogModel):
-    """One list. ``zone`` holds ``{key}`` where a keyed list takes its key (never displayed)."""
 
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=64)
+def _zone_is_a_name(zone: Any) -> str:
+    zone = any_text(zone).strip().rstrip(".").lower()
+    if not is_valid_zone_name(zone.replace(KEY_PLACEHOLDER, "key")):
+        raise ValueError(f"{zone!r} is not a valid DNS zone name")
+    return zone
+
+
+def _code_keys(inner: Check[T]) -> Check[dict[str, T]]:
+    read = dict_of(inner)
+
+    def check(value: Any) -> dict[str, T]:
+        codes = read(value)
+        for code in codes:
+            parse_code(code)
+        return codes
+
+    return check
+
+
+_EFFECTS = one_of(*get_args(Effect))
+
+
+@dataclass(frozen=True)
+class ZoneEntry:
+    """One list. ``zone`` holds ``{key}`` where a keyed list takes its key (never displayed).
+
+    Built from data by ``from_data`` (every field checked, errors naming the key); constructing one
+    directly checks only that the fields agree with each other."""
+
+    id: str
     zone: str | None
-    name: str = Field(min_length=1, max_length=120)
+    name: str
     kind: Kind
-    families: tuple[Family, ...] = ()
     list_type: ListType
+    families: tuple[Family, ...] = ()
     importance: Importance = "minor"
     operator: str = ""
     status: ZoneStatus = "active"
@@ -96,9 +162,9 @@ class ZoneEntry(CatalogModel):
     default: bool = False
     key: KeyRequirement | None = None
     code_semantics: Literal["exact", "bitmask"] = "exact"
-    codes: dict[str, str] = Field(default_factory=dict)
-    code_effects: dict[str, Effect] = Field(default_factory=dict)
-    error_codes: dict[str, ErrorCode] = Field(default_factory=dict)
+    codes: dict[str, str] = field(default_factory=dict)
+    code_effects: dict[str, Effect] = field(default_factory=dict)
+    error_codes: dict[str, ErrorCode] = field(default_factory=dict)
     #: 127.0.0.1 is a documented answer here (DroneBL, HostKarma), not the "query blocked" signal.
     loopback_is_code: bool = False
     failure_remedy: str = ""
@@ -127,25 +193,70 @@ class ZoneEntry(CatalogModel):
     notes: str = ""
     sources: tuple[str, ...] = ()
 
-    @field_validator("zone")
     @classmethod
-    def _zone_is_a_name(cls, zone: str | None) -> str | None:
-        if zone is None:
-            return None
-        zone = zone.strip().rstrip(".").lower()
-        if not is_valid_zone_name(zone.replace(KEY_PLACEHOLDER, "key")):
-            raise ValueError(f"{zone!r} is not a valid DNS zone name")
-        return zone
+    def from_data(cls, raw: Any) -> ZoneEntry:
+        """Raises Invalid naming each bad field (``list_type: Input should be 'block', …``)."""
+        f = Fields(raw, "ZoneEntry")
+        values: dict[str, Any] = {
+            "id": f.get("id", text(pattern=_ID, max_length=64)),
+            "zone": f.get("zone", optional(_zone_is_a_name)),
+            "name": f.get("name", text(min_length=1, max_length=120)),
+            "kind": f.get("kind", one_of(*get_args(Kind))),
+            "families": f.get("families", tuple_of(one_of(*get_args(Family))), ()),
+            "list_type": f.get("list_type", one_of(*get_args(ListType))),
+            "importance": f.get("importance", one_of(*get_args(Importance)), "minor"),
+            "operator": f.get("operator", any_text, ""),
+            "status": f.get("status", one_of(*get_args(ZoneStatus)), "active"),
+            "defunct_since": f.get("defunct_since", optional(iso_date), None),
+            "default": f.get("default", boolean, False),
+            "key": f.get("key", optional(KeyRequirement.from_data), None),
+            "code_semantics": f.get("code_semantics", one_of("exact", "bitmask"), "exact"),
+            "codes": f.get("codes", _code_keys(any_text), {}),
+            "code_effects": f.get("code_effects", _code_keys(_EFFECTS), {}),
+            "error_codes": f.get("error_codes", _code_keys(ErrorCode.from_data), {}),
+            "loopback_is_code": f.get("loopback_is_code", boolean, False),
+            "failure_remedy": f.get("failure_remedy", any_text, ""),
+            "blocked_resolver_remedy": f.get("blocked_resolver_remedy", any_text, ""),
+            "refuses_public_resolvers": f.get("refuses_public_resolvers", boolean, False),
+            "test_points": f.get("test_points", optional(ProbePoints.from_data), None),
+            "health_check": f.get("health_check", boolean, True),
+            "covers": f.get("covers", tuple_of(any_text), ()),
+            "ip_literals": f.get("ip_literals", boolean, False),
+            "suffixes": f.get("suffixes", tuple_of(any_text), ()),
+            "other_kind_note": f.get("other_kind_note", any_text, ""),
+            "lookup_url": f.get("lookup_url", any_text, ""),
+            "lookup_evidence": f.get("lookup_evidence", one_of(*get_args(LookupEvidence)), "unverified"),
+            "demoted": f.get("demoted", any_text, ""),
+            "verified": f.get("verified", optional(iso_date), None),
+            "adhoc": f.get("adhoc", boolean, False),
+            "confidence": f.get("confidence", one_of("high", "medium", "low"), "low"),
+            "notes": f.get("notes", any_text, ""),
+            "sources": f.get("sources", tuple_of(any_text), ()),
+        }
+        f.done()
+        return cls(**values)
 
-    @field_validator("codes", "code_effects", "error_codes")
-    @classmethod
-    def _codes_parse(cls, codes: dict[str, Any]) -> dict[str, Any]:
-        for code in codes:
-            parse_code(code)
-        return codes
+    def as_data(self) -> dict[str, Any]:
+        """The entry as plain data ``from_data`` reads back (overrides are merged into this)."""
+        data = {name: getattr(self, name) for name in _ZONE_FIELDS}
+        data["key"] = None if self.key is None else {"name": self.key.name, "env": self.key.env}
+        data["error_codes"] = {
+            c: {"meaning": e.meaning, "remedy": e.remedy} for c, e in self.error_codes.items()
+        }
+        if self.test_points is not None:
+            data["test_points"] = {
+                "listed": self.test_points.listed,
+                "not_listed": self.test_points.not_listed,
+            }
+        return data
 
-    @model_validator(mode="after")
-    def _consistent(self) -> ZoneEntry:
+    def __post_init__(self) -> None:
+        try:
+            self._consistent()
+        except ValueError as error:
+            raise Invalid([((), f"Value error, {error}")], "ZoneEntry") from None
+
+    def _consistent(self) -> None:
         has_placeholder = self.zone is not None and KEY_PLACEHOLDER in self.zone
         if has_placeholder != (self.key is not None):
             raise ValueError("a zone takes '{key}' exactly when it declares a key requirement")
@@ -164,7 +275,6 @@ class ZoneEntry(CatalogModel):
                     f"a {self.list_type} list answers listings only: codes {', '.join(odd)} cannot be "
                     "neutral or good (document them as error codes, or make the list an allowlist)"
                 )
-        return self
 
     def lookup_link(self, target: str) -> str:
         """The operator's lookup/delisting page for ``target`` ("" when the catalog has none)."""
@@ -208,43 +318,54 @@ def lookup_code(table: tuple[tuple[Network, T], ...], address: ipaddress.IPv4Add
     return None
 
 
-class CatalogDefaults(CatalogModel):
+@dataclass(frozen=True)
+class CatalogDefaults:
     ip_test_points: ProbePoints
     ipv6_test_points: ProbePoints
     domain_test_points: ProbePoints
     #: Error codes of every zone, catalogued or not, unless the zone documents the code itself
     #: (Spamhaus' 127.255.255.0/24: no list uses it for listings).
-    error_codes: dict[str, ErrorCode] = Field(default_factory=dict)
+    error_codes: dict[str, ErrorCode] = field(default_factory=dict)
     error_codes_source: str = ""
     source: str = ""
 
-    @field_validator("error_codes")
     @classmethod
-    def _codes_parse(cls, codes: dict[str, Any]) -> dict[str, Any]:
-        for code in codes:
-            parse_code(code)
-        return codes
+    def from_data(cls, raw: Any) -> CatalogDefaults:
+        f = Fields(raw, "CatalogDefaults")
+        made = cls(
+            ip_test_points=f.get("ip_test_points", ProbePoints.from_data),
+            ipv6_test_points=f.get("ipv6_test_points", ProbePoints.from_data),
+            domain_test_points=f.get("domain_test_points", ProbePoints.from_data),
+            error_codes=f.get("error_codes", _code_keys(ErrorCode.from_data), {}),
+            error_codes_source=f.get("error_codes_source", any_text, ""),
+            source=f.get("source", any_text, ""),
+        )
+        f.done()
+        return made
 
 
-class Catalog(CatalogModel):
-    """All known zones, by id, in catalog order."""
+@dataclass(frozen=True)
+class Catalog:
+    """All known zones, by id, in catalog order; each entry carries the catalog-wide error codes it
+    does not document itself."""
 
     zones: tuple[ZoneEntry, ...]
     defaults: CatalogDefaults
 
-    @model_validator(mode="after")
-    def _ids_unique_and_covers_known(self) -> Catalog:
+    def __post_init__(self) -> None:
         seen: set[str] = set()
+        problems: list[str] = []
         for entry in self.zones:
             if entry.id in seen:
-                raise ValueError(f"zone id {entry.id!r} appears twice")
+                problems.append(f"zone id {entry.id!r} appears twice")
             seen.add(entry.id)
         for entry in self.zones:
             unknown = [other for other in entry.covers if other not in seen]
             if unknown:
-                raise ValueError(f"zone {entry.id!r} covers unknown zone ids: {', '.join(unknown)}")
+                problems.append(f"zone {entry.id!r} covers unknown zone ids: {', '.join(unknown)}")
+        if problems:
+            raise Invalid([((), f"Value error, {problems[0]}")], "Catalog")
         object.__setattr__(self, "zones", tuple(with_default_errors(e, self.defaults) for e in self.zones))
-        return self
 
     @cached_property
     def by_id(self) -> dict[str, ZoneEntry]:
@@ -265,10 +386,14 @@ class Catalog(CatalogModel):
             if entry.status != "defunct":
                 continue
             if any(zone == suffix or zone.endswith("." + suffix) for suffix in entry.suffixes):
-                data = entry.model_dump()
-                data.update(id="defunct-" + re.sub(r"[^a-z0-9-]", "-", zone)[:55], zone=zone, default=False)
-                data.update(name=f"{entry.name}: {zone}", covers=())
-                return ZoneEntry.model_validate(data)
+                return replace(
+                    entry,
+                    id="defunct-" + re.sub(r"[^a-z0-9-]", "-", zone)[:55],
+                    zone=zone,
+                    default=False,
+                    name=f"{entry.name}: {zone}",
+                    covers=(),
+                )
         return None
 
     def keyed_match(self, zone: str) -> tuple[ZoneEntry, str] | None:
@@ -303,11 +428,25 @@ def with_default_errors(entry: ZoneEntry, defaults: CatalogDefaults) -> ZoneEntr
     missing = {code: error for code, error in defaults.error_codes.items() if code not in entry.error_codes}
     if not missing:
         return entry
-    merged = entry.model_copy(update={"error_codes": {**entry.error_codes, **missing}})
-    merged.__dict__.pop("error_table", None)  # a cached table of the original would be stale
-    return merged
+    return replace(entry, error_codes={**entry.error_codes, **missing})
 
 
 def catalog_from_data(data: dict[str, Any]) -> Catalog:
-    """The catalog in a parsed data file (raises pydantic.ValidationError naming the bad field)."""
-    return Catalog.model_validate({"zones": data.get("zones", []), "defaults": data.get("defaults", {})})
+    """The catalog in a parsed data file (raises Invalid naming the bad field: ``zones.3.kind: …``)."""
+    problems: list[tuple[Loc, str]] = []
+    zones: list[ZoneEntry] = []
+    for index, raw in enumerate(data.get("zones", [])):
+        try:
+            zones.append(ZoneEntry.from_data(raw))
+        except Invalid as error:
+            problems += [(("zones", index, *loc), msg) for loc, msg in error.problems]
+    try:
+        defaults = CatalogDefaults.from_data(data.get("defaults", {}))
+    except Invalid as error:
+        problems += [(("defaults", *loc), msg) for loc, msg in error.problems]
+    if problems:
+        raise Invalid(problems, "Catalog")
+    return Catalog(zones=tuple(zones), defaults=defaults)
+
+
+_ZONE_FIELDS = tuple(f.name for f in dataclass_fields(ZoneEntry))

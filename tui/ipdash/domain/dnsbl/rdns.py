@@ -15,8 +15,7 @@ from enum import StrEnum
 from functools import cached_property
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
-
+from ipdash.domain.dnsbl.fields import Fields, any_text, boolean, frozenset_of, integer, tuple_of
 from ipdash.domain.dnsbl.lookups import LookupOutcome, Rcode
 from ipdash.domain.dnsbl.text import sanitise_text
 
@@ -31,27 +30,47 @@ class Fcrdns(StrEnum):
     PERMERROR = "permerror"
 
 
-class _Rules(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-
-class ProviderDefault(_Rules):
+@dataclass(frozen=True)
+class ProviderDefault:
     pattern: str
     provider: str
 
+    @classmethod
+    def from_data(cls, raw: Any) -> ProviderDefault:
+        f = Fields(raw, "ProviderDefault", extra="ignore")
+        made = cls(pattern=f.get("pattern", any_text), provider=f.get("provider", any_text))
+        f.done()
+        return made
 
-class GenericRules(_Rules):
+
+@dataclass(frozen=True)
+class GenericRules:
     strong_tokens: frozenset[str]
     weak_tokens: frozenset[str]
     exempt_tokens: frozenset[str]
     provider_default_patterns: tuple[ProviderDefault, ...] = ()
+
+    @classmethod
+    def from_data(cls, raw: Any) -> GenericRules:
+        f = Fields(raw, "GenericRules", extra="ignore")
+        made = cls(
+            strong_tokens=f.get("strong_tokens", frozenset_of(any_text)),
+            weak_tokens=f.get("weak_tokens", frozenset_of(any_text)),
+            exempt_tokens=f.get("exempt_tokens", frozenset_of(any_text)),
+            provider_default_patterns=f.get(
+                "provider_default_patterns", tuple_of(ProviderDefault.from_data), ()
+            ),
+        )
+        f.done()
+        return made
 
     @cached_property
     def compiled_defaults(self) -> tuple[tuple[re.Pattern[str], str], ...]:
         return tuple((re.compile(p.pattern), p.provider) for p in self.provider_default_patterns)
 
 
-class ProviderRule(_Rules):
+@dataclass(frozen=True)
+class ProviderRule:
     provider: str
     requires: str
     needs_fcrdns: bool
@@ -59,16 +78,44 @@ class ProviderRule(_Rules):
     failure: str = ""
     sources: tuple[str, ...] = ()
 
+    @classmethod
+    def from_data(cls, raw: Any) -> ProviderRule:
+        f = Fields(raw, "ProviderRule", extra="ignore")
+        made = cls(
+            provider=f.get("provider", any_text),
+            requires=f.get("requires", any_text),
+            needs_fcrdns=f.get("needs_fcrdns", boolean),
+            rejects_generic=f.get("rejects_generic", boolean),
+            failure=f.get("failure", any_text, ""),
+            sources=f.get("sources", tuple_of(any_text), ()),
+        )
+        f.done()
+        return made
 
-class RdnsRules(_Rules):
-    ptr_limit: int = 10
+
+@dataclass(frozen=True)
+class RdnsRules:
     generic: GenericRules
+    ptr_limit: int = 10
     providers: tuple[ProviderRule, ...] = ()
     shared_ip_note: str = ""
 
+    @classmethod
+    def from_data(cls, raw: Any) -> RdnsRules:
+        """Raises Invalid naming the bad field (keys the rules do not use, such as sources, are ignored)."""
+        f = Fields(raw, "RdnsRules", extra="ignore")
+        made = cls(
+            ptr_limit=f.get("ptr_limit", integer(), 10),
+            generic=f.get("generic", GenericRules.from_data),
+            providers=f.get("providers", tuple_of(ProviderRule.from_data), ()),
+            shared_ip_note=f.get("shared_ip_note", any_text, ""),
+        )
+        f.done()
+        return made
+
 
 def rdns_rules_from_data(data: Mapping[str, Any]) -> RdnsRules:
-    return RdnsRules.model_validate(data["rdns"])
+    return RdnsRules.from_data(data["rdns"])
 
 
 @dataclass(frozen=True, slots=True)

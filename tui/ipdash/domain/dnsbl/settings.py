@@ -33,12 +33,23 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-
 from ipdash.domain.dnsbl.catalog import Catalog, ZoneEntry
+from ipdash.domain.dnsbl.fields import (
+    Fields,
+    Invalid,
+    any_text,
+    boolean,
+    describe,
+    dict_of,
+    integer,
+    number,
+    optional,
+    text,
+    tuple_of,
+)
 
 _KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,62}$")
 
@@ -47,9 +58,16 @@ class BlocklistConfigError(ValueError):
     """The [blocklists] section cannot be used; each line names the key."""
 
 
-class KeySetting(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    key_env: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+@dataclass(frozen=True)
+class KeySetting:
+    key_env: str
+
+    @classmethod
+    def from_data(cls, raw: Any) -> KeySetting:
+        f = Fields(raw, "KeySetting")
+        key_env = f.get("key_env", text(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$"))
+        f.done()
+        return cls(key_env=key_env)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,30 +102,56 @@ def parse_nameserver(text: str) -> Nameserver:
     return Nameserver(str(address), port)
 
 
-class BlocklistSettings(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+def _nameserver_parses(value: Any) -> str:
+    parse_nameserver(any_text(value))
+    return str(value)
 
+
+def _table(value: Any) -> dict[str, Any]:
+    if not isinstance(value, Mapping):
+        raise Invalid([((), "Input should be a valid dictionary")])
+    return dict(value)
+
+
+@dataclass(frozen=True)
+class BlocklistSettings:
     zones: tuple[str, ...] = ("default",)
     exclude: tuple[str, ...] = ()
     extra_zones: tuple[dict[str, Any], ...] = ()
-    overrides: dict[str, dict[str, Any]] = Field(default_factory=dict)
-    keys: dict[str, KeySetting] = Field(default_factory=dict)
+    overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
+    keys: dict[str, KeySetting] = field(default_factory=dict)
     nameserver: str | None = None
-    timeout_seconds: float = Field(default=2.5, gt=0, le=30)
-    deadline_seconds: float = Field(default=60.0, gt=0, le=3600)
-    concurrency: int = Field(default=50, ge=1, le=100)
-    recheck_hours: float = Field(default=6.0, ge=0.25, le=720)
-    health_cache_minutes: float = Field(default=15.0, ge=1, le=1440)
+    timeout_seconds: float = 2.5
+    deadline_seconds: float = 60.0
+    concurrency: int = 50
+    recheck_hours: float = 6.0
+    health_cache_minutes: float = 15.0
     rdns: bool = True
-    ptr_limit: int | None = Field(default=None, ge=1, le=50)
+    ptr_limit: int | None = None
     results_file: str | None = None
 
-    @field_validator("nameserver")
     @classmethod
-    def _nameserver_parses(cls, value: str | None) -> str | None:
-        if value is not None:
-            parse_nameserver(value)
-        return value
+    def from_data(cls, raw: Any) -> BlocklistSettings:
+        """Raises Invalid naming each bad key (``timeout_seconds: Input should be greater than 0``)."""
+        f = Fields(raw, "BlocklistSettings")
+        made = cls(
+            zones=f.get("zones", tuple_of(any_text), ("default",)),
+            exclude=f.get("exclude", tuple_of(any_text), ()),
+            extra_zones=f.get("extra_zones", tuple_of(_table), ()),
+            overrides=f.get("overrides", dict_of(_table), {}),
+            keys=f.get("keys", dict_of(KeySetting.from_data), {}),
+            nameserver=f.get("nameserver", optional(_nameserver_parses), None),
+            timeout_seconds=f.get("timeout_seconds", number(gt=0, le=30), 2.5),
+            deadline_seconds=f.get("deadline_seconds", number(gt=0, le=3600), 60.0),
+            concurrency=f.get("concurrency", integer(ge=1, le=100), 50),
+            recheck_hours=f.get("recheck_hours", number(ge=0.25, le=720), 6.0),
+            health_cache_minutes=f.get("health_cache_minutes", number(ge=1, le=1440), 15.0),
+            rdns=f.get("rdns", boolean, True),
+            ptr_limit=f.get("ptr_limit", optional(integer(ge=1, le=50)), None),
+            results_file=f.get("results_file", optional(any_text), None),
+        )
+        f.done()
+        return made
 
     @property
     def parsed_nameserver(self) -> Nameserver | None:
@@ -116,17 +160,9 @@ class BlocklistSettings(BaseModel):
 
 def parse_blocklist_settings(raw: Mapping[str, Any]) -> BlocklistSettings:
     try:
-        return BlocklistSettings.model_validate(dict(raw))
-    except ValidationError as error:
-        raise BlocklistConfigError(_describe(error, "blocklists")) from None
-
-
-def _describe(error: ValidationError, prefix: str) -> str:
-    lines = []
-    for problem in error.errors():
-        where = ".".join([prefix, *(str(part) for part in problem["loc"])])
-        lines.append(f"{where}: {problem['msg']}")
-    return "\n".join(lines)
+        return BlocklistSettings.from_data(dict(raw))
+    except Invalid as error:
+        raise BlocklistConfigError(describe(error, "blocklists")) from None
 
 
 def build_catalog(base: Catalog, settings: BlocklistSettings) -> Catalog:
@@ -140,13 +176,13 @@ def build_catalog(base: Catalog, settings: BlocklistSettings) -> Catalog:
         raise BlocklistConfigError(f"blocklists.overrides: unknown zone id(s): {', '.join(unknown)}")
     for index, raw in enumerate(settings.extra_zones):
         try:
-            entries.append(ZoneEntry.model_validate(raw))
-        except ValidationError as error:
-            raise BlocklistConfigError(_describe(error, f"blocklists.extra_zones.{index}")) from None
+            entries.append(ZoneEntry.from_data(raw))
+        except Invalid as error:
+            raise BlocklistConfigError(describe(error, f"blocklists.extra_zones.{index}")) from None
     try:
         catalog = Catalog(zones=tuple(entries), defaults=base.defaults)
-    except ValidationError as error:
-        raise BlocklistConfigError(_describe(error, "blocklists")) from None
+    except Invalid as error:
+        raise BlocklistConfigError(describe(error, "blocklists")) from None
     key_names = {entry.key.name for entry in catalog.zones if entry.key is not None}
     unknown_keys = sorted(set(settings.keys) - key_names)
     if unknown_keys:
@@ -158,20 +194,20 @@ def build_catalog(base: Catalog, settings: BlocklistSettings) -> Catalog:
 
 
 def _overridden(entry: ZoneEntry, changes: dict[str, Any]) -> ZoneEntry:
-    merged = entry.model_dump()
-    for field, value in changes.items():
-        if field == "id":
+    merged = entry.as_data()
+    for name, value in changes.items():
+        if name == "id":
             raise BlocklistConfigError(f"blocklists.overrides.{entry.id}.id: the id cannot be overridden")
-        if field in ("codes", "code_effects", "error_codes") and isinstance(value, dict):
-            merged[field] = {**merged[field], **value}
+        if name in ("codes", "code_effects", "error_codes") and isinstance(value, dict):
+            merged[name] = {**merged[name], **value}
         else:
-            merged[field] = value
+            merged[name] = value
     if "lookup_url" in changes and "lookup_evidence" not in changes:
         merged["lookup_evidence"] = "unverified"  # the catalog's evidence was for its own address
     try:
-        return ZoneEntry.model_validate(merged)
-    except ValidationError as error:
-        raise BlocklistConfigError(_describe(error, f"blocklists.overrides.{entry.id}")) from None
+        return ZoneEntry.from_data(merged)
+    except Invalid as error:
+        raise BlocklistConfigError(describe(error, f"blocklists.overrides.{entry.id}")) from None
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -85,7 +85,7 @@ def build_check_settings(
     base, rules = shipped_catalog(catalog_path)
     catalog = build_catalog(base, settings)
     if settings.ptr_limit is not None:
-        rules = rules.model_copy(update={"ptr_limit": settings.ptr_limit})
+        rules = replace(rules, ptr_limit=settings.ptr_limit)
     keys = resolve_keys(catalog, settings, os.environ if environ is None else environ)
     requested = choices.zones if choices.zones is not None else settings.zones
     plan = select_zones(catalog, requested, keys, exclude=settings.exclude if choices.zones is None else ())
