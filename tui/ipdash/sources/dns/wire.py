@@ -53,21 +53,25 @@ class Reply:
     truncated: bool = False
 
 
+_LENGTH_OCTET = [bytes((n,)) for n in range(64)]
+
+
 def encode_name(name: str) -> bytes:
+    """``name`` as wire labels. Every check runs in C (``min``/``max`` over the label lengths): this is
+    called once per query of a sweep."""
     try:
         raw = name.encode("ascii")
     except UnicodeEncodeError:
         raise WireError(f"cannot encode {name!r}: not ASCII") from None
-    parts = bytearray()
-    for label in raw.rstrip(b".").split(b"."):
-        if not 0 < len(label) < 64 or b" " in label:
-            raise WireError(f"cannot encode label {label!r}")
-        parts.append(len(label))
-        parts += label
-    parts.append(0)
-    if len(parts) > 255:
+    labels = raw.rstrip(b".").split(b".")
+    sizes = list(map(len, labels))
+    if min(sizes) == 0 or max(sizes) > 63 or b" " in raw:
+        bad = next(label for label in labels if not 0 < len(label) < 64 or b" " in label)
+        raise WireError(f"cannot encode label {bad!r}")
+    if sum(sizes) + len(sizes) + 1 > 255:
         raise WireError("name longer than 255 octets")
-    return bytes(parts)
+    octet = _LENGTH_OCTET
+    return b"".join([octet[size] + label for size, label in zip(sizes, labels, strict=True)]) + b"\x00"
 
 
 def question_bytes(name: str, rdtype: int) -> bytes:
