@@ -56,7 +56,8 @@ print(json.dumps(sorted(sys.modules)))
 
 def test_check_loads_only_what_checking_needs(tmp_path: object) -> None:
     """`ipdash check` (catalog, config, DNS client) loads no TUI, data-frame, HTTP or --auth machinery:
-    before, the config validators pulled in the advisor, warm-up engine and polars (twice the CPU)."""
+    before, the config validators pulled in the advisor, warm-up engine and polars (twice the CPU). With
+    nothing in the config there is nothing to validate: no pydantic either (the catalog is dataclasses)."""
     from pathlib import Path
 
     config = Path(str(tmp_path)) / "empty.toml"
@@ -65,7 +66,7 @@ def test_check_loads_only_what_checking_needs(tmp_path: object) -> None:
     done = subprocess.run(probe, capture_output=True, text=True, check=True)
     modules = json.loads(done.stdout.strip().splitlines()[-1])
     assert "ipdash.commands.check" in modules and "ipdash.domain.dnsbl.catalog" in modules
-    heavy = ("textual", "rich", "polars", "httpx")
+    heavy = ("textual", "rich", "polars", "httpx", "pydantic", "pydantic_core")
     assert not [m for m in modules if m.split(".")[0] in heavy]
     unneeded = ("ipdash.commands.check_auth", "ipdash.domain.advisor", "ipdash.domain.warmup", "dns.message")
     assert not [m for m in modules if m.startswith(unneeded)]
@@ -92,11 +93,11 @@ print(json.dumps([scans, os.environ["PYDANTIC_DISABLE_PLUGINS"]]))
 
 def test_check_does_not_scan_every_package_for_pydantic_plugins(tmp_path: object) -> None:
     """Plugin discovery reads every installed distribution's entry points (~65 ms): `check` turns it off,
-    unless the user set pydantic's switch themselves."""
+    unless the user set pydantic's switch themselves. (A config with a table is validated by pydantic.)"""
     from pathlib import Path
 
-    config = Path(str(tmp_path)) / "empty.toml"
-    config.write_text("", encoding="utf-8")
+    config = Path(str(tmp_path)) / "small.toml"
+    config.write_text("window_days = 7\n", encoding="utf-8")
     runs = {}
     for mode in ("unset", "set"):
         probe = [sys.executable, "-c", _ENTRY_POINT_PROBE, str(config), mode]
@@ -105,3 +106,33 @@ def test_check_does_not_scan_every_package_for_pydantic_plugins(tmp_path: object
     assert runs["unset"] == [[], "__all__"]
     scans, value = runs["set"]
     assert value == "some-plugin" and {"group": "pydantic"} in scans
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("window_days = 0\n", "window_days: Input should be greater than or equal to 1"),
+        ("colour = 'red'\n", "colour: Extra inputs are not permitted"),
+        ("[blocklists]\ntimeout_seconds = 0\n", "blocklists.timeout_seconds: Input should be greater than 0"),
+        ("[blocklists]\nzonez = []\n", "blocklists.zonez: Extra inputs are not permitted"),
+        ("[blocklists.overrides.spamcop]\nimportance = 'huge'\n", "blocklists.overrides.spamcop.importance"),
+        ("[[ips]]\nip = 'not an ip'\n", "ips.0.ip"),
+        ("= broken", "invalid TOML"),
+    ],
+)
+def test_check_validates_a_config_with_tables_as_every_command_does(
+    tmp_path: object, text: str, message: str
+) -> None:
+    """Skipping validation for an empty config must not skip it for a bad one: usage error (2), the
+    file and key named, no traceback."""
+    from pathlib import Path
+
+    config = Path(str(tmp_path)) / "bad.toml"
+    config.write_text(text, encoding="utf-8")
+    argv = [sys.executable, "-m", "ipdash", "check", "--config", str(config), "--nameserver", "127.0.0.1:9"]
+    done = subprocess.run([*argv, "--list-zones"], capture_output=True, text=True, check=False)
+    assert done.returncode == 2, done.stderr
+    assert message in done.stderr
+    if "overrides" not in text:  # the catalog's overrides are checked against the catalog, not at load
+        assert f"{config}: " in done.stderr
+    assert "Traceback" not in done.stderr

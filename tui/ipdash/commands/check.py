@@ -10,7 +10,7 @@ import asyncio
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -26,9 +26,12 @@ from ipdash.domain.dnsbl.settings import BlocklistConfigError, Nameserver, parse
 from ipdash.domain.dnsbl.summary import summarise
 from ipdash.domain.dnsbl.targets import Target, TargetError, parse_targets
 from ipdash.exit_codes import EXIT_FINDING, EXIT_INCOMPLETE, EXIT_OK
-from ipdash.sources.config_file import ConfigError, load_config
+from ipdash.sources.config_file import ConfigError, read_config_tables, validate_config
 from ipdash.sources.dns.checker import CheckSettings, check_targets
 from ipdash.sources.dns.configure import CheckChoices, NoNameserverError, build_check_settings
+
+if TYPE_CHECKING:
+    from ipdash.domain.config import Config
 
 EXIT_FOR = {
     RunOutcome.CLEAN: EXIT_OK,
@@ -105,17 +108,18 @@ def check(
     if zones and not split_zone_names(zones):
         fail_usage("check: --zones names no list (give catalog ids or zone names, comma-separated)")
     try:
-        config, _ = load_config(config_path)
+        config = _load_config(config_path)
+        shared = [entry.ip for entry in config.ips if entry.kind == "shared"] if config else []
         choices = CheckChoices(
             zones=split_zone_names(zones) or None,
             nameserver=nameserver,
             timeout=timeout,
             concurrency=concurrency,
             rdns=False if no_rdns else None,
-            shared_ips=frozenset(entry.ip for entry in config.ips if entry.kind == "shared"),
+            shared_ips=frozenset(shared),
             include_private=include_private,
         )
-        settings = build_check_settings(config.blocklists, choices)
+        settings = build_check_settings(config.blocklists if config else {}, choices)
     except (ConfigError, BlocklistConfigError, ZoneSelectionError, NoNameserverError) as error:
         fail_usage(str(error))
         return
@@ -155,6 +159,13 @@ def check(
     sys.exit(EXIT_FOR[outcome])
 
 
+def _load_config(config_path: Path | None) -> Config | None:
+    """The validated config; None when there is no file or it holds nothing (so no defaults to build and
+    nothing to validate: a check without a config does not load pydantic). Raises ConfigError."""
+    tables, where = read_config_tables(config_path)
+    return validate_config(tables, where) if where is not None and tables else None
+
+
 def _run_sweep(parsed: Sequence[Target], settings: CheckSettings) -> CheckReport:
     """The sweep on a fresh event loop. The main task returns None: on Python 3.11 ``asyncio.run``
     looks up the SIGINT handler twice as it finishes, and the lookup formats that handler, which holds
@@ -168,15 +179,16 @@ def _run_sweep(parsed: Sequence[Target], settings: CheckSettings) -> CheckReport
     return reports[0]
 
 
-def _auth_specs(parsed: Any, config: Any, selectors: str) -> list[Any]:
+def _auth_specs(parsed: Any, config: Config | None, selectors: str) -> list[Any]:
     from ipdash.commands import check_auth
     from ipdash.domain.auth.config import parse_selector
+    from ipdash.domain.config import Config
 
     try:
         names = [parse_selector(s) for s in selectors.split(",") if s.strip()]
     except ValueError as error:
         fail_usage(f"check: --selectors: {error}")
-    specs = check_auth.specs_for(parsed, config, names)
+    specs = check_auth.specs_for(parsed, config or Config(), names)
     if not specs:
         fail_usage("check: --auth needs at least one DOMAIN target")
     return specs

@@ -6,12 +6,14 @@ import tomllib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
-
-from ipdash.domain.config import Config
 from ipdash.sources.paths import default_config_path
+
+if TYPE_CHECKING:  # the model (pydantic) is imported only when there is a table to validate
+    from pydantic import ValidationError
+
+    from ipdash.domain.config import Config
 
 
 class ConfigError(Exception):
@@ -24,28 +26,50 @@ def load_config(path: Path | None = None, *, required: bool = False) -> tuple[Co
     An explicit ``path`` (``--config``) must exist; the default location may be
     absent, which means "no config".
     """
+    tables, config_path = read_config_tables(path, required=required)
+    if config_path is None:
+        from ipdash.domain.config import Config
+
+        return Config(), None
+    return validate_config(tables, config_path), config_path
+
+
+def read_config_tables(
+    path: Path | None = None, *, required: bool = False
+) -> tuple[dict[str, Any], Path | None]:
+    """The config file's tables as read, not yet validated, and the file (None: no file, so defaults).
+    `ipdash check` validates them only when there are any: with no config, or an empty one, it needs
+    neither pydantic nor the models."""
     explicit = path is not None
     config_path = path if path is not None else default_config_path()
     if not config_path.exists():
         if explicit or required:
             raise ConfigError(f"{config_path}: config file not found")
-        return Config(), None
+        return {}, None
     try:
-        raw = tomllib.loads(config_path.read_text(encoding="utf-8"))
+        return tomllib.loads(config_path.read_text(encoding="utf-8")), config_path
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(f"{config_path}: cannot read: {error}") from error
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{config_path}: invalid TOML: {error}") from error
     except RecursionError as error:
         raise too_deep(config_path) from error
+
+
+def validate_config(tables: dict[str, Any], config_path: Path) -> Config:
+    """The tables of ``config_path`` as the validated config, paths relative to that file."""
+    from pydantic import ValidationError
+
+    from ipdash.domain.config import Config
+
     try:
-        config = Config.model_validate(raw)
+        config = Config.model_validate(tables)
         validate_sections(config, config_path)
     except ValidationError as error:
         raise ConfigError(format_validation_error(config_path, error)) from error
     except RecursionError as error:
         raise too_deep(config_path) from error
-    return _resolve_relative_paths(config, config_path.parent), config_path
+    return _resolve_relative_paths(config, config_path.parent)
 
 
 def too_deep(path: object) -> ConfigError:
