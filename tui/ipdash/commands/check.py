@@ -26,6 +26,7 @@ from ipdash.domain.dnsbl.settings import BlocklistConfigError, Nameserver, parse
 from ipdash.domain.dnsbl.summary import summarise
 from ipdash.domain.dnsbl.targets import Target, TargetError, parse_targets
 from ipdash.exit_codes import EXIT_FINDING, EXIT_INCOMPLETE, EXIT_OK
+from ipdash.gc_pauses import bulk_allocation
 from ipdash.sources.config_file import ConfigError, read_config_tables, validate_config
 from ipdash.sources.dns.checker import CheckSettings, check_targets
 from ipdash.sources.dns.configure import CheckChoices, NoNameserverError, build_check_settings
@@ -134,7 +135,8 @@ def check(
         fail_usage(f"check: bad target {error}")
         return
     specs = _auth_specs(parsed, config, selectors) if auth else []
-    report = _run_sweep(parsed, settings)
+    with bulk_allocation():  # a /24 × 10 lists allocates ~10^5 objects that live to the end
+        report = _run_sweep(parsed, settings)
     outcome = run_outcome(report)
     results: list[Any] = []
     if auth:  # imported only when asked: SPF/DKIM/… pull in httpx and the policy parsers
@@ -143,7 +145,8 @@ def check(
         results = check_auth.run_auth(specs, settings)
         outcome = check_auth.combined(outcome, check_auth.auth_outcome(results))
     if output_format in ("json", "nagios"):
-        document = report_to_json(report)
+        with bulk_allocation():
+            document = report_to_json(report)
         if auth:
             document = check_auth.add_to_json(document, results)
         if output_format == "nagios":
