@@ -71,3 +71,31 @@ async def test_a_cancelled_waiter_passes_its_turn_on() -> None:
     await first
     await asyncio.wait_for(waiting, 1.0)
     assert window.in_flight == 1
+
+
+def test_deadlines_answer_none_in_time_order_on_one_timer_and_skip_the_answered() -> None:
+    from ipdash.sources.dns.udp import Deadlines
+
+    async def run() -> list[str]:
+        loop = asyncio.get_running_loop()
+        deadlines = Deadlines(loop)
+        order: list[str] = []
+        late: asyncio.Future[bytes | None] = loop.create_future()
+        early: asyncio.Future[bytes | None] = loop.create_future()
+        answered: asyncio.Future[bytes | None] = loop.create_future()
+        for name, future in (("late", late), ("early", early), ("answered", answered)):
+            future.add_done_callback(lambda f, name=name: order.append(name))
+        now = loop.time()
+        deadlines.add(now + 0.05, late)
+        deadlines.add(now + 0.01, early)  # earlier than the armed timer: re-armed for it
+        deadlines.add(now + 0.02, answered)
+        answered.set_result(b"reply")  # its deadline must not overwrite the reply
+        assert await early is None and await late is None
+        assert answered.result() == b"reply"
+        assert not deadlines._heap and deadlines._timer is None  # nothing left to wake up for
+        deadlines.add(loop.time() + 60, loop.create_future())
+        deadlines.close()
+        assert deadlines._timer is None
+        return order
+
+    assert asyncio.run(run()) == ["answered", "early", "late"]

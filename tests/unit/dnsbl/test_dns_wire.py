@@ -229,3 +229,18 @@ def test_cut_or_corrupted_txt_replies_never_crash(cut: int, junk: bytes) -> None
     fast_reply(damaged, TXT_QUESTION)
     with contextlib.suppress(WireError):
         full_reply(parse_wire(damaged))
+
+
+_LABELS = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-_", min_size=1, max_size=63)
+
+
+@given(st.lists(_LABELS, min_size=1, max_size=8), st.booleans())
+def test_encoded_names_are_dnspythons_wire_form(labels: list[str], trailing_dot: bool) -> None:
+    name = ".".join(labels) + ("." if trailing_dot else "")
+    try:
+        expected = dns.name.from_text(name).to_wire()
+    except dns.name.NameTooLong:
+        with pytest.raises(WireError, match="longer than 255"):
+            encode_name(name)
+        return
+    assert encode_name(name) == expected
