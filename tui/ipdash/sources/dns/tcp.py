@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import struct
 
-from ipdash.sources.dns.udp import QueryIds
+from ipdash.sources.dns.udp import Deadlines, QueryIds
 from ipdash.sources.dns.wire import encode_query, matches_question, reply_id
 
 _LENGTH = struct.Struct("!H")
@@ -27,24 +27,37 @@ class TcpMux:
         self._connecting: asyncio.Lock = asyncio.Lock()
         self._pending: dict[int, tuple[bytes, asyncio.Future[bytes | None], asyncio.StreamWriter]] = {}
         self._ids = QueryIds()
+        self._deadlines: Deadlines | None = None
         self.connections = 0
 
     async def exchange(self, question: bytes, wait: float) -> bytes | None:
         """The reply bytes, or None when none came within ``wait`` seconds; OSError when the
-        connection cannot be made or breaks."""
+        connection cannot be made or breaks. A query written on an open connection that turns out to
+        have been closed by the server meanwhile is asked once more on a new one (RFC 7766 §6.2.1)."""
         loop = asyncio.get_running_loop()
         give_up_at = loop.time() + max(wait, 0.0)
-        writer = await asyncio.wait_for(self._connected(), max(wait, 0.0))
+        writer = self._writer
+        if writer is not None and not writer.is_closing():  # connected: no wait_for (a task per call)
+            try:
+                return await self._ask(question, writer, give_up_at)
+            except ConnectionResetError:
+                if writer is self._writer:
+                    raise
+        writer = await asyncio.wait_for(self._connected(), max(give_up_at - loop.time(), 0.0))
+        return await self._ask(question, writer, give_up_at)
+
+    async def _ask(self, question: bytes, writer: asyncio.StreamWriter, give_up_at: float) -> bytes | None:
+        if self._deadlines is None:
+            self._deadlines = Deadlines(asyncio.get_running_loop())
         query_id = self._new_id()
-        future: asyncio.Future[bytes | None] = loop.create_future()
+        future: asyncio.Future[bytes | None] = asyncio.get_running_loop().create_future()
         self._pending[query_id] = (question, future, writer)
-        timer = loop.call_at(give_up_at, _expire, future)
+        self._deadlines.add(give_up_at, future)
         try:
             wire = encode_query(query_id, question)
             writer.write(_LENGTH.pack(len(wire)) + wire)
             return await future
         finally:
-            timer.cancel()
             entry = self._pending.get(query_id)
             if entry is not None and entry[1] is future:
                 del self._pending[query_id]
@@ -100,8 +113,5 @@ class TcpMux:
         if self._writer is not None:
             self._writer.close()
             self._writer = None
-
-
-def _expire(future: asyncio.Future[bytes | None]) -> None:
-    if not future.done():
-        future.set_result(None)
+        if self._deadlines is not None:
+            self._deadlines.close()
