@@ -120,8 +120,8 @@ class ProbePoints:
         return cls(listed=listed, not_listed=not_listed)
 
 
-def _zone_is_a_name(zone: Any) -> str:
-    zone = any_text(zone).strip().rstrip(".").lower()
+def _zone_is_a_name(value: Any) -> str:
+    zone = any_text(value).strip().rstrip(".").lower()
     if not is_valid_zone_name(zone.replace(KEY_PLACEHOLDER, "key")):
         raise ValueError(f"{zone!r} is not a valid DNS zone name")
     return zone
