@@ -167,20 +167,50 @@ async def test_a_theme_change_recolours_every_cell_and_keeps_sort_and_filter(
         assert table.filter_text == "critical"
 
 
-async def test_typing_several_characters_filters_once(
+async def test_a_burst_of_typing_filters_at_its_first_key_and_once_at_its_end(
     make_app: Callable[..., IpdashApp], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(DashboardScreen, "FILTER_DEBOUNCE", 3600.0)  # the timer never fires here
+    monkeypatch.setattr(DashboardScreen, "FILTER_DEBOUNCE", 3600.0)  # the window never ends here
     async with make_app().run_test(size=(160, 48)) as pilot:
         app = await loaded(pilot)
         table = _table(app)
-        await pilot.press("slash", *"ses-")
+        await pilot.press("slash", "s")
+        assert app.dashboard.filters_applied == 1, "the first key after a quiet spell filters at once"
+        assert table.filter_text == "s" and not app.dashboard.filter_pending
+        await pilot.press(*"es-")
         assert app.dashboard.filter_pending
-        assert table.filter_text == "" and table.row_count == 9, "nothing filtered while typing"
-        await pilot.press("enter")  # enter applies what was typed at once
+        assert table.filter_text == "s", "keys within the window wait"
         assert app.dashboard.filters_applied == 1
+        await pilot.press("enter")  # enter applies what was typed at once
+        assert app.dashboard.filters_applied == 2
         assert table.filter_text == "ses-"
         assert table.row_count == 5
+
+
+async def test_the_window_applies_the_last_text_typed_once(
+    make_app: Callable[..., IpdashApp], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(DashboardScreen, "FILTER_DEBOUNCE", 3600.0)  # its end is called by the test
+    async with make_app().run_test(size=(160, 48)) as pilot:
+        app = await loaded(pilot)
+        dashboard, table = app.dashboard, _table(app)
+        await pilot.press("slash", *"ses-")
+        assert dashboard.filters_applied == 1 and table.filter_text == "s"
+
+        def window_ends() -> None:  # as its timer would
+            assert dashboard._filter_timer is not None
+            dashboard._filter_timer.stop()
+            dashboard._filter_window_ended()
+
+        window_ends()
+        assert dashboard.filters_applied == 2
+        assert table.filter_text == "ses-" and table.row_count == 5
+        assert not dashboard.filter_pending
+        window_ends()  # a window with nothing typed in it applies nothing, and none follows
+        assert dashboard.filters_applied == 2
+        assert dashboard._filter_timer is None
+        await pilot.press("backspace")  # the next key after the quiet spell filters at once
+        assert dashboard.filters_applied == 3 and table.filter_text == "ses"
 
 
 async def test_the_debounce_timer_applies_the_final_text_once(make_app: Callable[..., IpdashApp]) -> None:

@@ -54,7 +54,8 @@ class DashboardScreen(Screen[None]):
         Binding("p", "pool", "Pool view", show=False, id="pool"),
     ]
 
-    #: Seconds of quiet after a keystroke before the table filters: a burst of typing filters once.
+    #: Seconds after a filter during which keystrokes wait (then the last text typed is applied once):
+    #: a burst of typing filters at its first key and at its end, not at every key.
     FILTER_DEBOUNCE = 0.08
     #: Seconds the cursor rests on a row of a big table before the selected-IP panel follows.
     SELECTED_DEBOUNCE = 0.08
@@ -66,6 +67,7 @@ class DashboardScreen(Screen[None]):
         self.filters_applied = 0
         self._filter_timer: Timer | None = None
         self._selected_timer: Timer | None = None
+        self._panel_for: tuple[object, ...] | None = None  # what the selected-IP panel shows now
         self.data: DataReady | None = None
         self.checking: frozenset[str] = frozenset()
         self.stale: dict[str, list[SourceInfo]] = {}  # IP -> stale sources its data came from
@@ -288,6 +290,14 @@ class DashboardScreen(Screen[None]):
 
     def show_selected(self) -> None:
         ip = self.table.selected_ip
+        # The panel is ~0.1 s of Rich layout: drawn again only when what it shows changed (a
+        # filter or a sort that keeps the cursor's IP, or a backspace, leaves it as it is).
+        shown_for = (ip, self.data, self.app.theme, self.table.filter_text if ip is None else "")
+        if self._panel_for is not None and all(
+            a is b or a == b for a, b in zip(shown_for, self._panel_for, strict=True)
+        ):
+            return
+        self._panel_for = shown_for
         if self.data is None or ip is None:
             for part in ("facts", "score", "breakdown", "providers", "breaches"):
                 self.query_one(f"#side-{part}", Static).update("")
@@ -386,17 +396,24 @@ class DashboardScreen(Screen[None]):
         return self.pending_filter is not None
 
     def on_input_changed(self, event: Input.Changed) -> None:
+        """The first keystroke after a quiet spell filters at once, in the same frame as the typed
+        character; keys typed within ``FILTER_DEBOUNCE`` of a filter wait, and the last text typed
+        is applied once when the window ends (a burst of typing filters at its start and its end)."""
         if event.input.id == "filter":
             self.pending_filter = event.value
-            if self._filter_timer is not None:
-                self._filter_timer.stop()
-            self._filter_timer = self.set_timer(self.FILTER_DEBOUNCE, self.apply_filter)
+            if self._filter_timer is None:
+                self.apply_filter()
+                self._filter_timer = self.set_timer(self.FILTER_DEBOUNCE, self._filter_window_ended)
+
+    def _filter_window_ended(self) -> None:
+        self._filter_timer = None
+        if self.pending_filter is not None:  # typed during the window: applied now, a new window
+            self.apply_filter()
+            self._filter_timer = self.set_timer(self.FILTER_DEBOUNCE, self._filter_window_ended)
 
     def apply_filter(self) -> None:
-        """The filter as typed so far, now (the debounce timer, enter and escape call this)."""
-        if self._filter_timer is not None:
-            self._filter_timer.stop()
-            self._filter_timer = None
+        """The filter as typed so far, now (a keystroke after a quiet spell, the debounce window's
+        end, enter and escape call this)."""
         if self.pending_filter is None:
             return
         text, self.pending_filter = self.pending_filter, None

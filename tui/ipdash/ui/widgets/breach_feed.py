@@ -47,6 +47,10 @@ class BreachFeed(FastCellsMixin, DataTable[Text]):
         self._layout: tuple[tuple[str, int], ...] = ()
         self._formatted: dict[FeedItem, list[Text]] = {}
         self._formatted_theme = ""
+        #: item -> (its formatted row, its cells fitted to ``_fitted_layout``, its height): a filter
+        #: keystroke places the lines it keeps without wrapping or cutting them again
+        self._fitted: dict[FeedItem, tuple[list[Text], list[Text], int]] = {}
+        self._fitted_layout: tuple[tuple[str, int], ...] = ()
 
     COLUMNS = (
         ("severity", "Severity"),
@@ -118,26 +122,40 @@ class BreachFeed(FastCellsMixin, DataTable[Text]):
         for key, label in self.COLUMNS:
             if key in shown:
                 self.add_column(label, key=key, width=shown[key])
-        columns = [(index, key) for index, (key, _label) in enumerate(self.COLUMNS) if key in shown]
+        if layout != self._fitted_layout:
+            self._fitted, self._fitted_layout = {}, layout
+        fitted_lines = self._fitted
         placed, heights = [], []
         for number, (row, item) in enumerate(zip(rows, self.items, strict=True)):
-            cells = []
-            for index, key in columns:
-                if key == "detail":
-                    value = wrapped(self.app.console, row[index], shown[key], self.VALUE_LINES)
-                    heights.append(value.plain.count("\n") + 1)
-                    cells.append(value)
-                elif key == "ip" and row[index].cell_len > shown[key] and _is_address(item.ip):
-                    # a long IPv6 address keeps both ends, not its start only
-                    cells.append(plain(middle_ellipsis(item.ip, shown[key])))
-                else:
-                    cells.append(ellipsized(row[index], shown[key]))
-            placed.append((str(number), cells))
+            found = fitted_lines.get(item)
+            if found is None or found[0] is not row:  # a new line, or its theme changed
+                found = fitted_lines[item] = (row, *self._fitted_line(row, item, shown))
+            placed.append((str(number), found[1]))
+            heights.append(found[2])
+        if len(fitted_lines) > 4 * len(self.items) + 1000:  # lines no longer in the feed: let them go
+            self._fitted = {item: fitted_lines[item] for item in self.items}
         place_rows(self, placed, heights)
         critical = sum(1 for i in self.items if i.severity == "critical")
         self.border_title = (
             f"Breaches ({len(self.items)}: {critical} critical)" if self.items else "Breaches (none)"
         )
+
+    def _fitted_line(self, row: list[Text], item: FeedItem, shown: dict[str, int]) -> tuple[list[Text], int]:
+        """One line's cells fitted to the layout's widths, and its height (a long value wraps)."""
+        cells, height = [], 1
+        for index, (key, _label) in enumerate(self.COLUMNS):
+            if key not in shown:
+                continue
+            if key == "detail":
+                value = wrapped(self.app.console, row[index], shown[key], self.VALUE_LINES)
+                height = value.plain.count("\n") + 1
+                cells.append(value)
+            elif key == "ip" and row[index].cell_len > shown[key] and _is_address(item.ip):
+                # a long IPv6 address keeps both ends, not its start only
+                cells.append(plain(middle_ellipsis(item.ip, shown[key])))
+            else:
+                cells.append(ellipsized(row[index], shown[key]))
+        return cells, height
 
     def _room(self) -> int:
         """Cells the columns may take: inside the border, less a vertical scrollbar's."""
