@@ -69,7 +69,8 @@ def bare_segments(cell: Text, width: int, padding: int) -> list[Segment] | None:
 class FastCellsMixin:
     """Mix into a ``DataTable`` subclass (before it); rows more than one line high take DataTable's path."""
 
-    _bare_cache: dict[tuple[Any, Any], tuple[Text, int, int, list[Segment] | None]]
+    #: (row key, column key) -> (cell, width, padding, bare segments[, place, its styled line])
+    _bare_cache: dict[tuple[Any, Any], tuple[Any, ...]]
 
     def _render_cell(  # type: ignore[override]
         self: Any,
@@ -119,5 +120,12 @@ class FastCellsMixin:
             self.cursor_foreground_priority == "css",
             self.cursor_background_priority == "css",
         )
+        # The line for these styles at this place is kept with the cell: a filter that brings a row
+        # back where it was, or a repaint that moves nothing, draws it without styling it again.
+        place = (row_index, column_index, base_style, component_style, post_style)
+        if len(found) > 4 and found[4] == place:
+            return found[5]
         pre_style = base_style + Style.from_meta({"row": row_index, "column": column_index}) + component_style
-        return [list(Segment.apply_style(bare, style=pre_style, post_style=post_style))]
+        lines = [list(Segment.apply_style(bare, style=pre_style, post_style=post_style))]
+        cache[key] = (*found[:4], place, lines)
+        return lines

@@ -29,6 +29,7 @@ from ipdash.ui.widgets.ip_columns import (
     layouts,
     shortened_ip,
 )
+from ipdash.ui.widgets.one_line_rows import OneLineRowsMixin
 from ipdash.ui.widgets.table_cells import TableCells
 
 if TYPE_CHECKING:
@@ -43,8 +44,9 @@ __all__ = ["BASE_COLUMNS", "NARROW_KEYS", "Column", "IpTable", "Row"]
 FIT_SAMPLE_ROWS = 300
 
 
-class IpTable(FastCellsMixin, DataTable[Text]):
-    """Rows keyed by IP; a refresh updates changed cells and keeps the cursor on its IP."""
+class IpTable(OneLineRowsMixin, FastCellsMixin, DataTable[Text]):
+    """Rows keyed by IP, each one line (``place_rows`` without heights: ``OneLineRowsMixin``);
+    a refresh updates changed cells and keeps the cursor on its IP."""
 
     BINDINGS = [
         Binding("j", "cursor_down", "Down", show=False),
