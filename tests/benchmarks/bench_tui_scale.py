@@ -8,7 +8,7 @@ table  the real app opens on the sample data, then receives one data update of N
        (the sample's analysed IPs cloned under new addresses, so the analysis core is
        not timed), then a second update in which one IP changed. Times the update's
        handling on the loop and the repaint after it, then sort (`s`), a filter
-       keystroke (`/` then one character; the debounce wait is reported apart), page
+       keystroke (`/` then one character, then backspace), page
        down, `end`, and escape (clearing the filter puts every row back).
 app    the real app on a generated stats CSV of N IPs × DAYS days × 4 mailbox
        providers (`generate_stats_csv`, one function, so the analysis-core helper's
@@ -209,12 +209,13 @@ async def _keys(pilot: Any, probe: Probe, figures: dict[str, float], repeat: int
         shown = table.row_count
         clears.append(await _press(pilot, probe, "backspace"))
     record(
-        "filter key '7' (incl. debounce)",
+        "filter key '7'",
         filters,
         probe.with_panel[-2 * repeat :: 2],
         probe.table_cpu[-2 * repeat :: 2],
     )
-    figures["  of which the debounce wait"] = getattr(app.dashboard, "FILTER_DEBOUNCE", 0.0)
+    # before: every key waited this long before filtering; now: keys typed within it after a filter wait
+    figures["  filter debounce setting"] = getattr(app.dashboard, "FILTER_DEBOUNCE", 0.0)
     figures["  rows after '7'"] = shown
     record(
         "backspace (all rows back)",
@@ -363,7 +364,7 @@ def _tmux_case(csv_path: Path) -> dict[str, float]:
         figures["end"] = timed(["End"])
         subprocess.run(["tmux", "send-keys", "-t", session, "Home", "/"], check=True)
         time.sleep(0.5)
-        figures["filter key (incl. debounce)"] = timed(["1"])
+        figures["filter key"] = timed(["1"])
         figures["escape"] = timed(["Escape"])
     finally:
         subprocess.run(["tmux", "kill-session", "-t", session], check=False)
@@ -381,7 +382,7 @@ def _print(
             ratio = f"  {value / base[name]:5.2f}× {versus}" if base and base.get(name) else ""
             print(f"  {name:<48} {value:>9.2f} s{ratio}")
         else:
-            scaled = base and base.get(name) and not name.strip().startswith("of which")
+            scaled = base and base.get(name) and "debounce setting" not in name
             ratio = f"  {value / base[name]:5.2f}× {versus}" if base and scaled else ""
             print(f"  {name:<48} {value * 1000:>9.1f} ms{ratio}")
 
@@ -449,7 +450,10 @@ def main() -> None:
                         print("tmux: not installed, skipped")
                     else:
                         _print(f"tmux: {ips} IPs × {args.days} days", _tmux_case(path))
-    print("targets: first frame with data 1k ≤ 2 s, 10k ≤ 15 s; keys on 10k ≤ 100 ms; loop stall ≤ 50 ms")
+    print(
+        "targets: first frame with data 1k ≤ 2 s, 10k ≤ 15 s; keys on 10k (sort, page down, end, home,"
+        " filter key, backspace) ≤ 100 ms to repaint; longest loop stall during load and keys ≤ 50 ms"
+    )
 
 
 if __name__ == "__main__":
