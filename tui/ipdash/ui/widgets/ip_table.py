@@ -44,7 +44,7 @@ __all__ = ["BASE_COLUMNS", "NARROW_KEYS", "Column", "IpTable", "Row"]
 FIT_SAMPLE_ROWS = 300
 
 
-class IpTable(OneLineRowsMixin, FastCellsMixin, DataTable[Text]):
+class IpTable(OneLineRowsMixin, FastCellsMixin, DataTable[Text]):  # type: ignore[misc]  # _y_offsets: a lazy sequence
     """Rows keyed by IP, each one line (``place_rows`` without heights: ``OneLineRowsMixin``);
     a refresh updates changed cells and keeps the cursor on its IP."""
 
