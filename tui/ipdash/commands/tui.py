@@ -4,16 +4,26 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from ipdash.exit_codes import EXIT_OK, EXIT_USAGE
-from ipdash.sources.config_file import ConfigError, load_config
-from ipdash.sources.loader import LoadPlan, plan_from_inputs
-from ipdash.sources.paths import bundled_themes_dir, user_themes_dir
+from ipdash.sources.paths import bundled_themes_dir, default_config_path, user_cache_dir, user_themes_dir
+
+if TYPE_CHECKING:
+    from ipdash.sources.loader import LoadPlan
+    from ipdash.ui.app import PlanFactory
 
 
 def run_tui(*, csv_files: Sequence[Path], config_path: Path | None, demo: bool, theme: str | None) -> int:
+    if not csv_files and config_path is None and not default_config_path().exists():
+        # No config file, no files: the sample data with the defaults, where nothing can fail. The
+        # plan is made after the first frame (the config models and the loader import ~0.3 s).
+        return _run_app(_sample_plan, "demo: sample data replayed" if demo else "sample data", demo, theme)
+    from ipdash.sources.config_file import ConfigError, load_config
+    from ipdash.sources.loader import plan_from_inputs
+
     try:
         config, found_at = load_config(config_path)
     except ConfigError as error:
@@ -42,13 +52,23 @@ def run_tui(*, csv_files: Sequence[Path], config_path: Path | None, demo: bool, 
         origin = ", ".join(p.name for p in csv_files)
     else:
         origin = f"config {found_at}"
+    return _run_app(plan, origin, demo, theme)
 
+
+def _sample_plan() -> LoadPlan:
+    from ipdash.sources.loader import sample_plan
+
+    return sample_plan()
+
+
+def _run_app(plan: LoadPlan | PlanFactory, origin: str, demo: bool, theme: str | None) -> int:
     from ipdash.ui.app import IpdashApp
 
     app = IpdashApp(
         plan,
         theme_dirs=[bundled_themes_dir(), user_themes_dir()],
         theme_name=theme,
+        theme_cache=user_cache_dir() / "themes.json",
         origin=origin,
         demo=demo,
     )

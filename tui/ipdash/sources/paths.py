@@ -50,6 +50,11 @@ def user_data_dir() -> Path:
     return platformdirs.user_data_path(APP_NAME)
 
 
+def user_cache_dir() -> Path:
+    """What can be rebuilt at any time (the parsed themes)."""
+    return platformdirs.user_cache_path(APP_NAME)
+
+
 def default_config_path() -> Path:
     """The config file: $IPDASH_CONFIG if set, else config.toml in the platform config dir."""
     override = os.environ.get("IPDASH_CONFIG")

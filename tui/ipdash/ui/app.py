@@ -14,7 +14,6 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from ipdash.domain.models import Dataset, PollResult
 from ipdash.gc_pauses import bulk_allocation
 from ipdash.ui.blocklists import (
     RECHECK_POLL_SECONDS,
@@ -24,19 +23,26 @@ from ipdash.ui.blocklists import (
     ChecksReady,
 )
 from ipdash.ui.data_state import DataState, Snapshot
-from ipdash.ui.domains import DomainsControl
 from ipdash.ui.messages import DataReady, LoadProgress
-from ipdash.ui.screens.dashboard import DashboardScreen
 from ipdash.ui.themes import install_themes, next_theme
 
 if TYPE_CHECKING:
     from ipdash.domain.checks import CheckResults
+    from ipdash.domain.models import Dataset, PollResult
     from ipdash.domain.receiver import ReceiverData
     from ipdash.domain.thresholds import Preset
     from ipdash.sources.loader import LastReads, LoadPlan
+    from ipdash.ui.domains import DomainsControl
     from ipdash.ui.live import LivePolling, StoreHistory
+    from ipdash.ui.screens.dashboard import DashboardScreen
 
 Clock = Callable[[], datetime]
+#: Makes the load plan in the boot worker, after the first frame (`ipdash` with no config file and no
+#: files: the sample data, where nothing can fail), so the config models and the loader are not
+#: imported before it. A bad config is refused before the app starts: that plan is made up front.
+PlanFactory = Callable[[], "LoadPlan"]
+#: Actions that need the load plan: refused while the boot worker makes it.
+NEED_PLAN = frozenset({"refresh", "wizard", "blocklists", "range"})
 FILE_CHECK_SECONDS = 2.0
 CHECK_REDRAW_SECONDS = 0.5  # while a blocklist run goes on, arrived results are analysed at most this often
 REPLAY_SECONDS = 3.0
@@ -61,22 +67,28 @@ class IpdashApp(App[int]):
         Binding("right_square_bracket", "range(1)", "Longer range", show=False, id="range_longer"),
     ]
 
+    blocklists: BlocklistsControl
+    domains: DomainsControl
+    #: The time range shown (days, None for all the history held): the analysis window.
+    range_days: int | None
+
     def __init__(
         self,
-        plan: LoadPlan,
+        plan: LoadPlan | PlanFactory,
         *,
         clock: Clock = _system_clock,
         theme_dirs: Iterable[Path] = (),
         theme_name: str | None = None,
+        theme_cache: Path | None = None,
         origin: str = "",
         demo: bool = False,
         watch_files: bool = True,
         replay_seconds: float = REPLAY_SECONDS,
     ) -> None:
         super().__init__()
-        self.plan = plan
+        self._plan: LoadPlan | None = None
+        self._make_plan: PlanFactory | None = plan if callable(plan) else None
         self.clock = clock
-        self.origin = origin or ("sample data" if plan.is_sample else f"{len(plan.csv)} file(s)")
         self.demo = demo
         self.watch_files = watch_files
         self.replay_seconds = replay_seconds
@@ -86,11 +98,7 @@ class IpdashApp(App[int]):
         self.replay_day: date | None = None
         self._file_signature: tuple[tuple[str, float, int], ...] | None = ()
         self._last_reads: LastReads = {}  # a file that goes missing keeps its last data, marked stale
-        self.blocklists = BlocklistsControl(
-            plan.config.blocklists, post=self.post_message, run_worker=self.run_worker, clock=clock
-        )
         self._check_redraw_pending = False
-        self.domains = DomainsControl(self)
         from ipdash.ui.alerts import AlertsControl
 
         self.alerts = AlertsControl(self)
@@ -98,15 +106,51 @@ class IpdashApp(App[int]):
         self.store_history: StoreHistory | None = None
         #: The full dataset (replaced, never mutated) and the order analyses of it are shown in.
         self.state = DataState()
+        configured_theme = None  # a plan made later has no config file, so no configured theme
+        self._dashboard: DashboardScreen | None = None
+        if not callable(plan):
+            self._install_plan(plan)
+            configured_theme = plan.config.theme
+            self._dashboard = self.dashboard
+        if not origin and self._plan is not None:
+            origin = "sample data" if self._plan.is_sample else f"{len(self._plan.csv)} file(s)"
+        self.origin = origin
         self.theme_names, self.theme_failures = install_themes(
-            self, theme_dirs, theme_name, plan.config.theme
+            self, theme_dirs, theme_name, configured_theme, theme_cache
         )
-        self.dashboard = DashboardScreen(clock)
         #: Set once the first load is on screen (drawn on the dashboard, or failed and said so):
         #: what tests and scripted runs await instead of guessing when loading began.
         self.ready = asyncio.Event()
-        #: The time range shown (days, None for all the history held): the analysis window.
-        self.range_days: int | None = plan.config.window_days
+
+    def _install_plan(self, plan: LoadPlan) -> None:
+        """What depends on the plan: in the constructor, or on the loop once the boot worker made it."""
+        from ipdash.ui.domains import DomainsControl
+
+        self._plan = plan
+        self.blocklists = BlocklistsControl(
+            plan.config.blocklists, post=self.post_message, run_worker=self.run_worker, clock=self.clock
+        )
+        self.domains = DomainsControl(self)
+        self.range_days = plan.config.window_days
+
+    @property
+    def plan(self) -> LoadPlan:
+        if self._plan is None:
+            raise RuntimeError("the load plan is made by the boot worker, after the first frame")
+        return self._plan
+
+    @property
+    def booted(self) -> bool:
+        """The load plan is in (always, unless the app was given a PlanFactory and it is still running)."""
+        return self._plan is not None
+
+    @property
+    def dashboard(self) -> DashboardScreen:
+        if self._dashboard is None:
+            from ipdash.ui.screens.dashboard import DashboardScreen
+
+            self._dashboard = DashboardScreen(self.clock)
+        return self._dashboard
 
     @property
     def full_dataset(self) -> Dataset | None:
@@ -123,16 +167,26 @@ class IpdashApp(App[int]):
 
     # lifecycle ---------------------------------------------------------------
     def on_mount(self) -> None:
-        self.push_screen(self.dashboard)
         if self.theme_failures:
             lines = "\n".join(f"{path}: {reason}" for path, reason in self.theme_failures)
             self.notify(
                 f"Some themes could not be loaded:\n{lines}", title="Themes", severity="warning", timeout=10
             )
-        self.call_after_refresh(self.start_load)  # first frame first: loading imports the domain
         # Start-up objects live as long as the app: keep them out of the collector's full passes,
         # which otherwise stall the event loop for tens of ms during live polling (bench_poll).
         self.call_after_refresh(gc.freeze)
+        if not self.booted:
+            from ipdash.ui.screens.boot import BootScreen
+
+            self.push_screen(BootScreen(self.origin))
+            self.call_after_refresh(self._start_boot)  # the first frame first: the rest imports a lot
+            return
+        self.push_screen(self.dashboard)
+        self.call_after_refresh(self.start_load)  # first frame first: loading imports the domain
+        self._start_feeds()
+
+    def _start_feeds(self) -> None:
+        """Polling, file watching, the demo's replay: once the plan is in."""
         if self.plan.reads_store:  # polls its [[sources]], and follows a shared store's other pollers
             from ipdash.ui.live import LivePolling
 
@@ -144,6 +198,31 @@ class IpdashApp(App[int]):
             self.set_interval(FILE_CHECK_SECONDS, self._check_files)
         if self.demo:
             self.set_interval(self.replay_seconds, self._advance_replay)
+
+    def _start_boot(self) -> None:
+        self.run_worker(
+            self._boot, thread=True, exclusive=True, group="load", description="load data", exit_on_error=False
+        )
+
+    def _boot(self) -> None:
+        """The boot worker: the plan, the dashboard's modules (imported here, not on the loop), then
+        the first load, in this thread (its CSV read need not wait for the loop to mount the dashboard)."""
+        assert self._make_plan is not None
+        plan = self._make_plan()
+        import ipdash.ui.domains
+        import ipdash.ui.screens.dashboard  # noqa: F401
+
+        self.call_from_thread(self._booted, plan)
+        self._load()
+
+    def _booted(self, plan: LoadPlan) -> None:
+        self._install_plan(plan)
+        self._file_signature = None  # the boot worker takes it as its load begins
+        self.switch_screen(self.dashboard)
+        self._start_feeds()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self.booted or action not in NEED_PLAN
 
     # loading -------------------------------------------------------------------
     def start_load(self) -> None:
@@ -467,7 +546,7 @@ class IpdashApp(App[int]):
 
     def watch_theme(self, _theme: str) -> None:
         # Cells carry colours resolved from the theme: draw them again in the new one.
-        if self.data is not None and self.dashboard in self.screen_stack:
+        if self.data is not None and self._dashboard is not None and self._dashboard in self.screen_stack:
             self._show(self.data)
 
     def _show(self, data: DataReady) -> None:
@@ -489,4 +568,5 @@ class IpdashApp(App[int]):
         from ipdash.ui.palette import palette_commands
 
         yield from super().get_system_commands(screen)
-        yield from palette_commands(self)
+        if self.booted:
+            yield from palette_commands(self)

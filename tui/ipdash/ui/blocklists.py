@@ -16,13 +16,12 @@ from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
 
-from ipdash.domain.models import Dataset
-
 if TYPE_CHECKING:
     from textual.worker import Worker
 
     from ipdash.domain.checks import CheckResults
     from ipdash.domain.dnsbl.results import TargetResult
+    from ipdash.domain.models import Dataset
     from ipdash.sources.dns import BlocklistChecks
 
 RECHECK_POLL_SECONDS = 600.0  # how often to look for IPs whose results are older than recheck_hours

@@ -3,6 +3,12 @@
 Search path, later wins by name: the bundled ``themes/``, then the user's
 config dir ``themes/``. A broken file is reported (once, with its path and
 reason) and skipped; it never stops the app.
+
+Themes load before the first frame, and PyYAML's import and pure-Python parse are a good part of
+that: so what each file parsed to is kept in the user's cache dir (``theme_cache``), keyed by the
+file's whole text, and a file whose text is unchanged is not parsed again. The files stay the only
+source: a cached mapping is validated like a freshly parsed one, and a missing, unreadable or
+foreign cache just means parsing.
 """
 
 from __future__ import annotations
@@ -12,14 +18,16 @@ import re
 import stat
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
 from textual.app import App
 from textual.color import Color, ColorParseError
 from textual.theme import Theme
 
 from ipdash.domain.safe_text import safe_text
+
+if TYPE_CHECKING:
+    from ipdash.ui.theme_cache import ThemeCache
 
 DEFAULT_THEME = "ipdash-dark"
 
@@ -108,18 +116,6 @@ def _css_value(value: object) -> bool:
     return _COLOUR_TEXT.fullmatch(text) is not None
 
 
-class _NoAliasLoader(yaml.SafeLoader):
-    """SafeLoader without anchors and aliases: a theme needs none, and they make alias bombs."""
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
-            raise yaml.composer.ComposerError(
-                None, None, "aliases (*name) are not allowed in theme files", event.start_mark
-            )
-        return super().compose_node(parent, index)
-
-
 def read_small_regular_file(path: Path, limit: int = MAX_THEME_BYTES) -> str:
     """The text of a regular file of at most ``limit`` bytes; ValueError for anything else (a FIFO
     is opened without blocking and refused, a link to a device is refused, a huge file is not read)."""
@@ -142,22 +138,43 @@ def read_small_regular_file(path: Path, limit: int = MAX_THEME_BYTES) -> str:
         raise ValueError(f"cannot read: not UTF-8 ({error.reason})") from error
 
 
-def load_theme_file(path: Path) -> Theme:
-    """Parse one theme file; raises ValueError with a readable reason."""
+def load_theme_file(path: Path, cache: ThemeCache | None = None) -> Theme:
+    """Parse one theme file (or take what its unchanged text parsed to); raises ValueError with a
+    readable reason."""
     text = read_small_regular_file(path)
+    cached = cache.get(path, text) if cache is not None else None
+    if cached is None:
+        cached = parse_theme_text(text)
+        if cache is not None:
+            cache.put(path, text, cached)
+    if isinstance(cached, str):
+        raise ValueError(cached)
+    return theme_from_mapping(cached)
+
+
+def parse_theme_text(text: str) -> dict[str, Any] | str:
+    """A theme file's fields, or why they cannot be read (PyYAML, imported only here)."""
+    from ipdash.ui.theme_yaml import YAMLError, load_yaml
+
     try:
-        raw = yaml.load(text, Loader=_NoAliasLoader)
-    except yaml.YAMLError as error:
-        raise ValueError(f"invalid YAML: {safe_text(str(error).splitlines()[0])}") from error
-    except RecursionError as error:
-        raise ValueError("nested too deeply") from error
+        raw = load_yaml(text)
+    except YAMLError as error:
+        return f"invalid YAML: {safe_text(str(error).splitlines()[0])}"
+    except RecursionError:
+        return "nested too deeply"
     if not isinstance(raw, dict):
-        raise ValueError("expected a mapping of theme fields")
-    return theme_from_mapping(raw)
+        return "expected a mapping of theme fields"
+    return raw
 
 
-def load_themes(folders: Iterable[Path]) -> tuple[dict[str, Theme], list[tuple[Path, str]]]:
-    """All themes in the folders (later folders override earlier ones by name), and failures."""
+def load_themes(
+    folders: Iterable[Path], cache_file: Path | None = None
+) -> tuple[dict[str, Theme], list[tuple[Path, str]]]:
+    """All themes in the folders (later folders override earlier ones by name), and failures.
+    With ``cache_file``, what the files parsed to is kept there (see the module's doc)."""
+    from ipdash.ui.theme_cache import ThemeCache
+
+    cache = ThemeCache.read(cache_file) if cache_file is not None else None
     themes: dict[str, Theme] = {}
     failures: list[tuple[Path, str]] = []
     for folder in folders:
@@ -165,20 +182,26 @@ def load_themes(folders: Iterable[Path]) -> tuple[dict[str, Theme], list[tuple[P
             continue
         for path in sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]):
             try:
-                theme = load_theme_file(path)
+                theme = load_theme_file(path, cache)
             except ValueError as error:
                 failures.append((path, str(error)))
                 continue
             themes[theme.name] = theme
+    if cache is not None:
+        cache.write()
     return themes, failures
 
 
 def install_themes(
-    app: App[Any], folders: Iterable[Path], wanted: str | None, configured: str | None
+    app: App[Any],
+    folders: Iterable[Path],
+    wanted: str | None,
+    configured: str | None,
+    cache_file: Path | None = None,
 ) -> tuple[list[str], list[tuple[Path, str]]]:
     """Register every theme found, pick ``wanted`` (``--theme``), else the config's, else the default;
     return the names in cycling order (the default first) and what could not be loaded."""
-    themes, failures = load_themes(folders)
+    themes, failures = load_themes(folders, cache_file)
     for theme in themes.values():
         app.register_theme(theme)
     choice = wanted or configured or DEFAULT_THEME
