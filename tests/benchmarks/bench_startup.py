@@ -1,7 +1,7 @@
 """Start-up: `ipdash` to its first frame vs a minimal Textual app, and `ipdash --help` vs
 `python -c 'import click'`, each pair in the same run.
 
-    python tests/benchmarks/bench_startup.py [--runs 7]
+    python tests/benchmarks/bench_startup.py [--runs 7] [--before SRC]
 
 Every measurement is a fresh interpreter, timed from spawn to the frame in question (to exit
 for the --help pair). The TUI cases
@@ -15,6 +15,11 @@ which Textual also calls itself: the dashboard mounted twice).
   ipdash data  `ipdash`: exits at the first compositor update after the data is shown
   import click / ipdash --help: the console script `ipdash --help`
 Medians over interleaved runs; targets: first paint ≤ 1.5× minimal, --help ≤ 2× import click.
+Each case also reports the child's CPU seconds (user + system: on a loaded machine wall time
+waits for a core too). `--before SRC` runs the ipdash cases on another source root too
+(e.g. `git archive main tui | tar -x -C /tmp/old`, then `--before /tmp/old/tui`), interleaved,
+for before/after ratios in the same run. Themes are parsed into the run's own cache dir on the
+warm-up run, as on a user's second start.
 """
 
 from __future__ import annotations
@@ -40,7 +45,7 @@ def display(self, screen, renderable):
     if renderable is not None and (not WAIT_FOR_DATA or getattr(self, "data", None) is not None):
         if not self._return_code_seen:
             with open(os.environ["BENCH_FRAME_FILE"], "w") as out:
-                out.write(repr(time.perf_counter()))
+                out.write(repr(time.perf_counter()) + " " + repr(time.process_time()))
         self._return_code_seen = True
         self.exit()
 
@@ -67,17 +72,30 @@ from ipdash.cli import main
 main()
 """
 
+#: `ipdash --help` through the interpreter, for --before (PYTHONPATH then names the old source).
+IPDASH_CLI_HELP = """
+import sys
+sys.argv = ["ipdash", "--help"]
+from ipdash.cli import main
+main()
+"""
 
-def time_once(command: list[str], env: dict[str, str]) -> float:
+
+def time_once(command: list[str], env: dict[str, str]) -> tuple[float, float]:
     """Spawn to the frame in question (the child notes it; perf_counter is system-wide on
-    Linux), else spawn to exit. Not to exit for the TUI: ipdash's exit waits for its loading
-    thread, which a minimal app does not have."""
+    Linux), else spawn to exit, and the child's CPU seconds to then. Not to exit for the TUI:
+    ipdash's exit waits for its loading thread, which a minimal app does not have."""
     frame_file = Path(env["BENCH_FRAME_FILE"])
     frame_file.unlink(missing_ok=True)
     start = time.perf_counter()
+    before = os.times()
     subprocess.run(command, check=True, capture_output=True, env=env)
-    end = time.perf_counter()
-    return (float(frame_file.read_text()) if frame_file.exists() else end) - start
+    end, after = time.perf_counter(), os.times()
+    cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)
+    if frame_file.exists():
+        at, frame_cpu = (float(part) for part in frame_file.read_text().split())
+        return at - start, frame_cpu
+    return end - start, cpu
 
 
 def main() -> None:
@@ -85,37 +103,57 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--runs", type=int, default=7)
-    runs = parser.parse_args().runs
+    parser.add_argument("--before", type=Path, help="a source root (…/tui) to run the ipdash cases on too")
+    args = parser.parse_args()
     script = Path(sys.executable).with_name("ipdash")
-    cases = {
-        "minimal": [sys.executable, "-c", EXIT_ON_FRAME.format(wait_for_data=False) + MINIMAL],
-        "ipdash paint": [sys.executable, "-c", EXIT_ON_FRAME.format(wait_for_data=False) + IPDASH_CLI],
-        "ipdash data": [sys.executable, "-c", EXIT_ON_FRAME.format(wait_for_data=True) + IPDASH_CLI],
-        "import click": [sys.executable, "-c", "import click"],
-        "ipdash --help": [str(script), "--help"],
+    ipdash_cli = [sys.executable, "-c", IPDASH_CLI_HELP]
+    cases: dict[str, tuple[list[str], str | None]] = {
+        "minimal": ([sys.executable, "-c", EXIT_ON_FRAME.format(wait_for_data=False) + MINIMAL], None),
+        "ipdash paint": (
+            [sys.executable, "-c", EXIT_ON_FRAME.format(wait_for_data=False) + IPDASH_CLI],
+            None,
+        ),
+        "ipdash data": ([sys.executable, "-c", EXIT_ON_FRAME.format(wait_for_data=True) + IPDASH_CLI], None),
+        "import click": ([sys.executable, "-c", "import click"], None),
+        "ipdash --help": ([str(script), "--help"], None),
     }
+    baselines = {"minimal": "minimal", "ipdash paint": "minimal", "ipdash data": "minimal"}
+    if args.before is not None:
+        for name in ("ipdash paint", "ipdash data"):
+            cases[f"{name} (before)"] = (cases[name][0], str(args.before.resolve()))
+            baselines[f"{name} (before)"] = "minimal"
+        cases["ipdash --help (before)"] = (ipdash_cli, str(args.before.resolve()))
     with tempfile.TemporaryDirectory() as home:  # no user config or themes
         env = {
             **os.environ,
             "XDG_CONFIG_HOME": f"{home}/config",
             "XDG_DATA_HOME": f"{home}/data",
+            "XDG_CACHE_HOME": f"{home}/cache",
             "BENCH_FRAME_FILE": f"{home}/frame",
         }
         env.pop("IPDASH_CONFIG", None)
-        for command in cases.values():  # warm the OS file cache once
-            time_once(command, env)
-        results: dict[str, list[float]] = {name: [] for name in cases}
-        for _ in range(runs):  # interleaved, so machine noise hits every case alike
-            for name, command in cases.items():
-                results[name].append(time_once(command, env))
-    baselines = {"minimal": "minimal", "ipdash paint": "minimal", "ipdash data": "minimal"}
-    print(f"start-up, {runs} runs each, fresh interpreters (median, min..max)")
+        env.pop("PYTHONPATH", None)
+
+        def env_for(source: str | None) -> dict[str, str]:
+            return env if source is None else {**env, "PYTHONPATH": source}
+
+        for command, source in cases.values():  # warm the OS file cache (and the theme cache) once
+            time_once(command, env_for(source))
+        results: dict[str, list[tuple[float, float]]] = {name: [] for name in cases}
+        for _ in range(args.runs):  # interleaved, so machine noise hits every case alike
+            for name, (command, source) in cases.items():
+                results[name].append(time_once(command, env_for(source)))
+    print(f"start-up, {args.runs} runs each, fresh interpreters (median, min..max; CPU: median)")
     for name, samples in results.items():
-        base = statistics.median(results[baselines.get(name, "import click")])
-        median = statistics.median(samples)
+        walls, cpus = [wall for wall, _ in samples], [cpu for _, cpu in samples]
+        base_name = baselines.get(name, "import click")
+        base = statistics.median(wall for wall, _ in results[base_name])
+        base_cpu = statistics.median(cpu for _, cpu in results[base_name])
+        median = statistics.median(walls)
         print(
-            f"  {name:<14} {median * 1000:7.0f} ms  ({min(samples) * 1000:.0f}..{max(samples) * 1000:.0f})"
-            f"  ratio {median / base:.2f}×"
+            f"  {name:<22} {median * 1000:7.0f} ms  ({min(walls) * 1000:.0f}..{max(walls) * 1000:.0f})"
+            f"  ratio {median / base:.2f}×   CPU {statistics.median(cpus) * 1000:5.0f} ms"
+            f"  ratio {statistics.median(cpus) / base_cpu:.2f}×"
         )
     print("targets: ipdash paint ≤ 1.5× minimal; ipdash --help ≤ 2× import click")
 

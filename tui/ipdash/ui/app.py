@@ -201,7 +201,12 @@ class IpdashApp(App[int]):
 
     def _start_boot(self) -> None:
         self.run_worker(
-            self._boot, thread=True, exclusive=True, group="load", description="load data", exit_on_error=False
+            self._boot,
+            thread=True,
+            exclusive=True,
+            group="load",
+            description="load data",
+            exit_on_error=False,
         )
 
     def _boot(self) -> None:
