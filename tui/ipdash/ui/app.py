@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import threading
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -99,6 +100,7 @@ class IpdashApp(App[int]):
         self._file_signature: tuple[tuple[str, float, int], ...] | None = ()
         self._last_reads: LastReads = {}  # a file that goes missing keeps its last data, marked stale
         self._check_redraw_pending = False
+        self._side_work: Worker[None] | None = None  # started once the first data is on screen
         from ipdash.ui.alerts import AlertsControl
 
         self.alerts = AlertsControl(self)
@@ -251,7 +253,6 @@ class IpdashApp(App[int]):
         self._file_signature = self._signature()
         if self.state.checks is None:
             self.state.checks = self._check_results()
-            import ipdash.sources.alert_board  # noqa: F401  (for the alerts judged once data arrives: not on the loop)
         # The domain and sources load here, in the worker, not before the first frame.
         from ipdash.sources.loader import load_dataset
 
@@ -368,24 +369,68 @@ class IpdashApp(App[int]):
         if self.data is not None and message.seq < self.data.seq:
             return  # an analysis of older data (or older check results) that finished late
         self.data = message
+        self._show(message)
+        if self._side_work is None:
+            self._start_side_work_after_paint()
+        elif self._side_work.is_finished:
+            self.alerts.update(message)
+
+    def _start_side_work_after_paint(self) -> None:
+        """The blocklist catalog (a thread busy for a few hundred ms), the alert acknowledgements and
+        the alerts themselves wait until the first data is drawn: they would hold the interpreter
+        while it is. A worker waits for that frame (so anything settling on workers waits too), imports
+        the alert judging off the loop, then starts them on the loop."""
+        painted = threading.Event()
+        self.call_after_refresh(painted.set)
+
+        def wait_then_start() -> None:
+            worker = get_current_worker()
+            while not painted.wait(0.05):
+                if worker.is_cancelled:
+                    return
+            import ipdash.sources.alert_board  # noqa: F401  (for the alerts: not on the loop)
+
+            self.call_from_thread(self._start_side_work)
+
+        self._side_work = self.run_worker(
+            wait_then_start, thread=True, group="after-first-data", description="start checks and alerts",
+            exit_on_error=False,
+        )  # fmt: skip
+
+    def _start_side_work(self) -> None:
         if self.full_dataset is not None:
             self.blocklists.start(self.full_dataset)  # once: loads the catalog and stored results
-        self._show(message)
         self.alerts.start()  # once: reads the acknowledgements from the store
-        self.alerts.update(message)
+        if self.data is not None:
+            self.alerts.update(self.data)
+
+    def _has_receiver_sources(self) -> bool:
+        """Whether there can be DMARC / ARF report folders (the sample data's, or config sources of
+        those kinds, as ``validate_sections`` tells them): else their modules are not imported."""
+        plan = self.plan
+        return plan.is_sample or any(
+            isinstance(entry, dict) and entry.get("kind") in ("dmarc", "arf") for entry in plan.config.sources
+        )
 
     def _load_receiver(self, dataset: Dataset) -> ReceiverData | None:
         """DMARC and ARF report folders (config kinds dmarc/arf, the sample data's), beside the files."""
+        if not self._has_receiver_sources():
+            return None
         from ipdash.sources.receiver import load_receiver, plan_receiver_sources
 
         sources = plan_receiver_sources(self.plan)
         return load_receiver(sources, dataset, self.clock()) if sources else None
 
-    def _signature(self) -> tuple[tuple[str, float, int], ...]:
+    def _watched_folders(self) -> list[Path]:
+        if not self._has_receiver_sources():
+            return []
         from ipdash.sources.receiver import plan_receiver_sources, watched_folders
 
+        return watched_folders(plan_receiver_sources(self.plan))
+
+    def _signature(self) -> tuple[tuple[str, float, int], ...]:
         signature = []
-        for path in [*self.plan.watched_paths(), *watched_folders(plan_receiver_sources(self.plan))]:
+        for path in [*self.plan.watched_paths(), *self._watched_folders()]:
             try:
                 stat = path.stat()
                 signature.append((str(path), stat.st_mtime, stat.st_size))
