@@ -1,54 +1,77 @@
-"""GC around bulk loads: thresholds raised while any bulk step runs, restored and the
-survivors frozen when the last one ends."""
+"""GC around bulk loads: the collector off while any bulk step runs, back on and the survivors
+frozen when the last one ends (a collector the user turned off stays off)."""
 
 from __future__ import annotations
 
 import gc
+import threading
 from collections.abc import Iterator
 
 import pytest
 
-from ipdash.gc_pauses import BULK_THRESHOLDS, bulk_allocation
+from ipdash.gc_pauses import bulk_allocation
 
 
 @pytest.fixture
-def default_gc() -> Iterator[tuple[int, int, int]]:
-    before = gc.get_threshold()
-    gc.set_threshold(700, 10, 10)
-    yield gc.get_threshold()
+def collector() -> Iterator[None]:
+    was = gc.isenabled()
+    gc.enable()
     gc.unfreeze()
-    gc.set_threshold(*before)
+    yield
+    gc.unfreeze()
+    if was:
+        gc.enable()
+    else:
+        gc.disable()
 
 
-def test_nested_steps_raise_then_restore_and_freeze(default_gc: tuple[int, int, int]) -> None:
-    gc.unfreeze()
+def test_nested_steps_turn_it_off_then_back_on_and_freeze(collector: None) -> None:
     with bulk_allocation():
-        assert gc.get_threshold() == BULK_THRESHOLDS
+        assert not gc.isenabled()
         with bulk_allocation():
-            assert gc.get_threshold() == BULK_THRESHOLDS
-        assert gc.get_threshold() == BULK_THRESHOLDS, "an inner step ending keeps them raised"
+            assert not gc.isenabled()
+        assert not gc.isenabled(), "an inner step ending keeps it off"
         assert gc.get_freeze_count() == 0
-    assert gc.get_threshold() == default_gc
+    assert gc.isenabled()
     assert gc.get_freeze_count() > 0
 
 
-def test_as_a_decorator_and_through_an_exception(default_gc: tuple[int, int, int]) -> None:
+def test_as_a_decorator_and_through_an_exception(collector: None) -> None:
     @bulk_allocation()
-    def load() -> tuple[int, int, int]:
-        return gc.get_threshold()
+    def load() -> bool:
+        return gc.isenabled()
 
     @bulk_allocation()
     def broken() -> None:
         raise ValueError("bad file")
 
-    assert load() == BULK_THRESHOLDS
+    assert load() is False
     with pytest.raises(ValueError, match="bad file"):
         broken()
-    assert gc.get_threshold() == default_gc
+    assert gc.isenabled()
 
 
-def test_higher_thresholds_of_the_user_are_kept(default_gc: tuple[int, int, int]) -> None:
-    gc.set_threshold(1_000_000, 10, 10)
+def test_steps_in_two_threads_keep_it_off_until_both_end(collector: None) -> None:
+    inside, release = threading.Event(), threading.Event()
+
+    def worker() -> None:
+        with bulk_allocation():
+            inside.set()
+            release.wait(timeout=30)
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    inside.wait(timeout=30)
     with bulk_allocation():
-        assert gc.get_threshold()[0] == 1_000_000
-    assert gc.get_threshold() == (1_000_000, 10, 10)
+        pass
+    assert not gc.isenabled(), "the worker's step still runs"
+    release.set()
+    thread.join(timeout=30)
+    assert gc.isenabled()
+
+
+def test_a_collector_the_user_turned_off_stays_off(collector: None) -> None:
+    gc.disable()
+    with bulk_allocation():
+        pass
+    assert not gc.isenabled()

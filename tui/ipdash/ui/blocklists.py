@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
 
+from ipdash.gc_pauses import bulk_allocation
+
 if TYPE_CHECKING:
     from textual.worker import Worker
 
@@ -51,6 +53,7 @@ class ChecksFinished(Message):
     summary: str
 
 
+@bulk_allocation()  # the catalog's models and the stored results: no collector pass stalls the loop meanwhile
 def build_checks(blocklists: Mapping[str, Any], dataset: Dataset) -> tuple[BlocklistChecks | None, str]:
     """The checks service (loads stored results), or None and why it is unavailable. Blocking: call from a thread."""
     from ipdash.domain.dnsbl.plan import ZoneSelectionError
