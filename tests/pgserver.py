@@ -91,6 +91,11 @@ class PgServer:
             except KeyError as error:
                 raise NoServer(f"running as root and there is no {SERVER_USER!r} user") from error
             os.chown(self.root, account.pw_uid, account.pw_gid)
+        if not (self.data / "PG_VERSION").exists():  # a kept server (bench_store --keep) starts as it is
+            self._init()
+        return self._start()
+
+    def _init(self) -> None:
         self._run(
             str(self.bindir / "initdb"),
             "-D",
@@ -103,6 +108,8 @@ class PgServer:
             "--no-locale",
             "--no-sync",
         )
+
+    def _start(self) -> PgServer:
         for _attempt in range(5):  # another process may take the probed port before the server binds it
             self.port = _free_port()
             options = (
@@ -119,19 +126,24 @@ class PgServer:
                 continue
         raise NoServer(f"PostgreSQL did not start: {(self.root / 'log').read_text()[-2000:]}")
 
-    def stop(self) -> None:
+    def stop(self, *, remove: bool = True) -> None:
         subprocess.run(
             self._as_server_user(
-                str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop"
+                str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "immediate" if remove else "fast", "stop"
             ),
             capture_output=True,
             check=False,
         )
-        shutil.rmtree(self.root, ignore_errors=True)
+        if remove:
+            shutil.rmtree(self.root, ignore_errors=True)
 
 
-def start_server() -> PgServer:
+def start_server(root: Path | None = None) -> PgServer:
+    """A new server in a temp dir, or ``root``'s (made there if it holds none yet; kept on stop)."""
     bindir = find_bindir()
+    if root is not None:
+        root.mkdir(parents=True, exist_ok=True)
+        return PgServer(bindir, root).start()
     # Not under pytest's tmp dirs: those are private to root, and the server user must reach this one.
     root = Path(tempfile.mkdtemp(prefix="ipdash-pg-", dir="/tmp" if os.geteuid() == 0 else None))
     try:

@@ -327,85 +327,120 @@ def main() -> None:
     parser.add_argument(
         "--no-tui-before", dest="tui_before", action="store_false", help="leave out the TUI reading all"
     )
+    parser.add_argument("--keep", type=Path, metavar="DIR",
+                        help="keep the filled stores in DIR (a PostgreSQL data dir and a SQLite file) and "
+                             "reuse them when a later run asks for the same sizes")  # fmt: skip
+    parser.add_argument("--fill-only", action="store_true", help="fill (or check) the stores, then stop")
     args = parser.parse_args()
-    server = start_server()
-    try:
-        import psycopg
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = args.keep or Path(tmp)
+        server = start_server(folder / "pg" if args.keep else None)
+        try:
+            sqlite_path = prepare(server, folder, args)
+            if not args.fill_only:
+                measure(server, sqlite_path, Path(tmp), args)
+        finally:
+            server.stop(remove=args.keep is None)
 
-        with psycopg.connect(server.url(), autocommit=True) as admin:
-            admin.execute("CREATE DATABASE team")
-            admin.execute("CREATE DATABASE small")
-        with tempfile.TemporaryDirectory() as tmp:
-            sqlite_path = Path(tmp) / "history.sqlite3"
-            print(f"filling SQLite: {args.sqlite_ips} IPs × {args.days} days × 4 = "
-                  f"{args.sqlite_ips * args.days * 4:,} rows …", flush=True)  # fmt: skip
-            print(f"  {fill_sqlite(sqlite_path, args.sqlite_ips, args.days):.1f} s", flush=True)
-            print(f"filling PostgreSQL: {args.pg_ips} IPs × {args.days} days × 4 = "
-                  f"{args.pg_ips * args.days * 4:,} rows …", flush=True)  # fmt: skip
-            print(f"  {fill_postgres(server.url('team'), args.pg_ips, args.days):.1f} s", flush=True)
-            fill_postgres(server.url("small"), args.sqlite_ips, args.days)
-            with SqliteStore(sqlite_path) as sqlite:
-                report_parts(sqlite, 1)  # once unmeasured: the first analysis imports and compiles
-                small_sqlite = report_figures("SQLite", sqlite, args.sqlite_ips, args.runs)
-            with PostgresStore(server.url("small")) as small:
-                small_pg = report_figures("PostgreSQL", small, args.sqlite_ips, args.runs)
-            with PostgresStore(server.url("team")) as team:
-                team_pg = report_figures("PostgreSQL", team, args.pg_ips, args.runs)
-                since = analysis_lookback(Config(window_days=WINDOW), WINDOW)(TODAY, None)
-                assert since is not None
-                old_read = per_row_read(team, since)
-                print(f"    the lookback read one record object per row (the old path): {old_read:6.2f} s "
-                      f"({old_read / team_pg['now'][0]:.1f}× the frame read)", flush=True)  # fmt: skip
-            print(f"\n7-day report (lookback {(TODAY - since).days + 1} days of {args.days}), "
-                  f"team-scale PostgreSQL / one-person SQLite:")  # fmt: skip
-            for name in ("before", "now"):
-                (s_read, s_analyse), (p_read, p_analyse) = small_sqlite[name], team_pg[name]
-                ratio = (p_read + p_analyse) / (s_read + s_analyse)
-                verdict = "MET" if ratio <= 2 else "MISSED"
-                print(f"  {name:<6}: SQLite {s_read + s_analyse:6.2f} s, PostgreSQL {p_read + p_analyse:6.2f} s: "
-                      f"{ratio:.2f}× (target ≤ 2×: {verdict}); read only {p_read / s_read:.2f}×, "
-                      f"analysis only {p_analyse / s_analyse:.2f}×", flush=True)  # fmt: skip
-            p1_read = small_pg["now"][0]
+
+def prepare(server: Any, folder: Path, args: argparse.Namespace) -> Path:
+    """The SQLite store's path, both stores filled for these sizes (kept ones reused as they are:
+    their days end on the day they were filled, which becomes the benchmark's today)."""
+    global TODAY
+    import psycopg
+
+    marker = folder / "filled.json"
+    sizes = {"pg_ips": args.pg_ips, "sqlite_ips": args.sqlite_ips, "days": args.days}
+    sqlite_path = folder / "history.sqlite3"
+    if marker.exists():
+        kept = json.loads(marker.read_text())
+        if {k: kept.get(k) for k in sizes} == sizes:
+            TODAY = date.fromisoformat(kept["today"])
+            print(f"reusing the stores in {folder}, filled on {TODAY} ({kept['seconds']})", flush=True)
+            return sqlite_path
+        raise SystemExit(f"{folder} holds stores of other sizes ({kept}): use another --keep folder")
+    with psycopg.connect(server.url(), autocommit=True) as admin:
+        for name in ("team", "small"):
+            admin.execute(f"DROP DATABASE IF EXISTS {name}")
+            admin.execute(f"CREATE DATABASE {name}")
+    sqlite_path.unlink(missing_ok=True)
+    seconds: dict[str, float] = {}
+    print(f"filling SQLite: {args.sqlite_ips} IPs × {args.days} days × 4 = "
+          f"{args.sqlite_ips * args.days * 4:,} rows …", flush=True)  # fmt: skip
+    seconds["sqlite"] = fill_sqlite(sqlite_path, args.sqlite_ips, args.days)
+    print(f"  {seconds['sqlite']:.1f} s", flush=True)
+    print(f"filling PostgreSQL: {args.pg_ips} IPs × {args.days} days × 4 = "
+          f"{args.pg_ips * args.days * 4:,} rows …", flush=True)  # fmt: skip
+    seconds["postgresql team"] = fill_postgres(server.url("team"), args.pg_ips, args.days)
+    print(f"  {seconds['postgresql team']:.1f} s", flush=True)
+    seconds["postgresql small"] = fill_postgres(server.url("small"), args.sqlite_ips, args.days)
+    print(f"  and at SQLite's size: {seconds['postgresql small']:.1f} s", flush=True)
+    if args.keep:
+        marker.write_text(json.dumps({**sizes, "today": TODAY.isoformat(), "seconds": seconds}))
+    return sqlite_path
+
+
+def measure(server: Any, sqlite_path: Path, tmp: Path, args: argparse.Namespace) -> None:
+    with SqliteStore(sqlite_path) as sqlite:
+        report_parts(sqlite, 1)  # once unmeasured: the first analysis imports and compiles
+        small_sqlite = report_figures("SQLite", sqlite, args.sqlite_ips, args.runs)
+    with PostgresStore(server.url("small")) as small:
+        small_pg = report_figures("PostgreSQL", small, args.sqlite_ips, args.runs)
+    with PostgresStore(server.url("team")) as team:
+        team_pg = report_figures("PostgreSQL", team, args.pg_ips, args.runs)
+        since = analysis_lookback(Config(window_days=WINDOW), WINDOW)(TODAY, None)
+        assert since is not None
+        old_read = per_row_read(team, since)
+        print(f"    the lookback read one record object per row (the old path): {old_read:6.2f} s "
+              f"({old_read / team_pg['now'][0]:.1f}× the frame read)", flush=True)  # fmt: skip
+    print(f"\n7-day report (lookback {(TODAY - since).days + 1} days of {args.days}), "
+          f"team-scale PostgreSQL / one-person SQLite:")  # fmt: skip
+    for name in ("before", "now"):
+        (s_read, s_analyse), (p_read, p_analyse) = small_sqlite[name], team_pg[name]
+        ratio = (p_read + p_analyse) / (s_read + s_analyse)
+        verdict = "MET" if ratio <= 2 else "MISSED"
+        print(f"  {name:<6}: SQLite {s_read + s_analyse:6.2f} s, PostgreSQL {p_read + p_analyse:6.2f} s: "
+              f"{ratio:.2f}× (target ≤ 2×: {verdict}); read only {p_read / s_read:.2f}×, "
+              f"analysis only {p_analyse / s_analyse:.2f}×", flush=True)  # fmt: skip
+    p1_read = small_pg["now"][0]
+    print(
+        f"  PostgreSQL at SQLite's size reads in {p1_read / small_sqlite['now'][0]:.2f}× SQLite's time"
+    )
+    if not args.no_tui:
+        print("\nTUI, [store]-only config, process start to the first frame with data:")
+        configs = {
+            "SQLite": store_config(tmp, "sqlite", f'[store]\npath = "{sqlite_path}"'),
+            "PostgreSQL": store_config(tmp, "pg", f'[store]\nurl = "{server.url("team")}"'),
+        }
+        frames: dict[tuple[str, bool], float] = {}
+        for whole in (True, False) if args.tui_before else (False,):
+            for label, config_file in configs.items():
+                ips = args.sqlite_ips if label == "SQLite" else args.pg_ips
+                tui = tui_first_frame(config_file, whole=whole)
+                frames[label, whole] = tui["first frame"]
+                what = "whole history (before)" if whole else "lookback (now)"
+                print(f"  {label:<10} {ips:>6} IPs, {what:<22}: {tui['first frame']:7.2f} s "
+                      f"(loop stall {tui['stall'] * 1000:.0f} ms)", flush=True)  # fmt: skip
+        for whole in (True, False) if args.tui_before else (False,):
+            tui_ratio = frames["PostgreSQL", whole] / frames["SQLite", whole]
             print(
-                f"  PostgreSQL at SQLite's size reads in {p1_read / small_sqlite['now'][0]:.2f}× SQLite's time"
+                f"  ratio {'before' if whole else 'now'}: {tui_ratio:.2f}× "
+                f"(target ≤ 2×: {'MET' if tui_ratio <= 2 else 'MISSED'})"
             )
-            if not args.no_tui:
-                print("\nTUI, [store]-only config, process start to the first frame with data:")
-                configs = {
-                    "SQLite": store_config(Path(tmp), "sqlite", f'[store]\npath = "{sqlite_path}"'),
-                    "PostgreSQL": store_config(Path(tmp), "pg", f'[store]\nurl = "{server.url("team")}"'),
-                }
-                frames: dict[tuple[str, bool], float] = {}
-                for whole in (True, False) if args.tui_before else (False,):
-                    for label, config_file in configs.items():
-                        ips = args.sqlite_ips if label == "SQLite" else args.pg_ips
-                        tui = tui_first_frame(config_file, whole=whole)
-                        frames[label, whole] = tui["first frame"]
-                        what = "whole history (before)" if whole else "lookback (now)"
-                        print(f"  {label:<10} {ips:>6} IPs, {what:<22}: {tui['first frame']:7.2f} s "
-                              f"(loop stall {tui['stall'] * 1000:.0f} ms)", flush=True)  # fmt: skip
-                for whole in (True, False) if args.tui_before else (False,):
-                    tui_ratio = frames["PostgreSQL", whole] / frames["SQLite", whole]
-                    print(
-                        f"  ratio {'before' if whole else 'now'}: {tui_ratio:.2f}× "
-                        f"(target ≤ 2×: {'MET' if tui_ratio <= 2 else 'MISSED'})"
-                    )
-                with SqliteStore(sqlite_path) as sqlite:
-                    print("\nSQLite whole-history read in a thread, longest event-loop stall:")
-                    for label, chunk in (("one chunk (before)", 10**9), ("chunked (now)", rows.STAT_CHUNK)):
-                        took, stall = read_stall(sqlite, chunk)
-                        print(f"  {label:<18}: read {took:6.2f} s, stall {stall * 1000:6.0f} ms", flush=True)
-            print(f"\nPoll daemon's history after each poll ({WINDOW + 7} days), best of {args.runs}:")
-            for label, opened in (("SQLite", lambda: SqliteStore(sqlite_path)),
-                                  ("PostgreSQL", lambda: PostgresStore(server.url("team")))):  # fmt: skip
-                with opened() as store:
-                    ips = args.sqlite_ips if label == "SQLite" else args.pg_ips
-                    full, after_poll, unchanged = incremental_parts(store, ips, args.runs)
-                print(f"  {label:<10} {ips:>6} IPs: full read {full:6.2f} s (before); after a poll of "
-                      f"{ips * 4:,} rows {after_poll:6.2f} s ({full / after_poll:.1f}× less); "
-                      f"nothing new {unchanged * 1000:.1f} ms", flush=True)  # fmt: skip
-    finally:
-        server.stop()
+        with SqliteStore(sqlite_path) as sqlite:
+            print("\nSQLite whole-history read in a thread, longest event-loop stall:")
+            for label, chunk in (("one chunk (before)", 10**9), ("chunked (now)", rows.STAT_CHUNK)):
+                took, stall = read_stall(sqlite, chunk)
+                print(f"  {label:<18}: read {took:6.2f} s, stall {stall * 1000:6.0f} ms", flush=True)
+    print(f"\nPoll daemon's history after each poll ({WINDOW + 7} days), best of {args.runs}:")
+    for label, opened in (("SQLite", lambda: SqliteStore(sqlite_path)),
+                          ("PostgreSQL", lambda: PostgresStore(server.url("team")))):  # fmt: skip
+        with opened() as store:
+            ips = args.sqlite_ips if label == "SQLite" else args.pg_ips
+            full, after_poll, unchanged = incremental_parts(store, ips, args.runs)
+        print(f"  {label:<10} {ips:>6} IPs: full read {full:6.2f} s (before); after a poll of "
+              f"{ips * 4:,} rows {after_poll:6.2f} s ({full / after_poll:.1f}× less); "
+              f"nothing new {unchanged * 1000:.1f} ms", flush=True)  # fmt: skip
 
 
 if __name__ == "__main__":

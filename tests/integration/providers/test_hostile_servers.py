@@ -165,7 +165,37 @@ async def test_more_records_than_the_bound_fails_with_a_reason(
     item = {"dimensions": [{"dimension": "ip", "value": "1.2.3.4"}], "metrics": {}}
     api.route("POST", "/v1/analytics/metrics", Reply(json={"items": [item] * 1000}))
     result = await fetch(mailgun(api.base_url, sleeps))
-    assert result.failure == "bad_payload" and "more than 2500 records in one poll" in result.detail
+    assert result.failure == "bad_payload"
+    assert "records after 3 pages in one poll, more than the bound of 2,500: refused" in result.detail
+    assert "raise max_records for this source in the config" in result.detail
+
+
+async def test_a_source_s_max_records_raises_the_bound_for_a_large_fleet(
+    api: FakeApi, sleeps: SleepRecorder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(provider_facts()["http"], "max_records", 2500)
+    api.route("GET", "/v3/ips", Reply(json={"items": ["1.2.3.4"], "total_count": 1}))
+    api.route("GET", "/v3/ip_pools", Reply(json={"ip_pools": []}))
+    api.route("GET", "/v3/ip_warmups", Reply(json={"items": []}))
+    rows = [
+        {"dimensions": [{"dimension": "ip", "value": f"10.0.{n // 256}.{n % 256}"},
+                        {"dimension": "time", "value": "Mon, 02 Mar 2026 00:00:00 +0000"}],
+         "metrics": {"sent_count": 10, "delivered_count": 10}}
+        for n in range(4000)
+    ]  # fmt: skip
+
+    def metrics(seen: Seen) -> Reply:
+        page = seen.json()["pagination"]
+        return Reply(json={"items": rows[page["skip"] : page["skip"] + page["limit"]]})
+
+    api.route("POST", "/v1/analytics/metrics", metrics)
+    spec = MailgunSpec(kind="mailgun", name="mg", api_key_env="MG_KEY", base_url=api.base_url, max_records=5000)
+    result = await fetch(MailgunSource(spec, make_runtime(ENV, sleeps)))
+    assert result.ok, result.detail
+    assert len(result.stats) == 4000
+    tight = MailgunSpec(kind="mailgun", name="mg", api_key_env="MG_KEY", base_url=api.base_url, max_records=3000)
+    refused = await fetch(MailgunSource(tight, make_runtime(ENV, sleeps)))
+    assert refused.failure == "bad_payload" and "more than the bound of 3,000" in refused.detail
 
 
 async def test_hostile_text_from_a_provider_never_reaches_the_records(

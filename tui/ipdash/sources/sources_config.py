@@ -78,6 +78,9 @@ class SourceSpecBase(BaseModel):
     """Seconds per HTTP request (default from data/providers.json)."""
     lookback_days: int = Field(default=7, ge=1, le=90)
     """How many days back each poll asks for (re-polling a day updates it)."""
+    max_records: int | None = Field(default=None, ge=1, le=100_000_000)
+    """Records one poll may yield before it is refused (default from data/providers.json, 500,000:
+    about 2,500 IPs × 7 days × the mailbox providers a source splits by); raise it for larger fleets."""
     enabled: bool = True
 
     @model_validator(mode="before")

@@ -84,6 +84,16 @@ def stopping() -> asyncio.Event | None:
     return _STOPPING.get()
 
 
+#: Set while a source fetches: the records its poll may yield (the source's ``max_records``).
+_RECORD_BOUND: ContextVar[int | None] = ContextVar("ipdash_poll_record_bound", default=None)
+
+
+def record_bound() -> int:
+    """The records one poll of the source fetching in this task may yield: its ``max_records``
+    setting, else the default in data/providers.json."""
+    return _RECORD_BOUND.get() or int(provider_facts()["http"]["max_records"])
+
+
 T = TypeVar("T")
 
 
@@ -196,10 +206,7 @@ class Collected:
     def check_bound(self, max_records: int) -> None:
         """A poll yielding more records than the bound fails with that reason (nothing is half-kept)."""
         if self.count() > max_records:
-            raise ProviderError(
-                "bad_payload",
-                f"{self.count()} records in one poll, more than the bound of {max_records}: refused",
-            )
+            raise ProviderError("bad_payload", bound_exceeded(f"{self.count()} records", max_records))
 
     def ip_or_skip(self, text: object) -> str | None:
         """The canonical IP, or None (counted as skipped) when a provider sends something else."""
@@ -223,6 +230,13 @@ class Runtime:
     rng: random.Random = field(default_factory=random.Random)
 
 
+def bound_exceeded(what: str, max_records: int) -> str:
+    return (
+        f"{what} in one poll, more than the bound of {max_records:,}: refused; if the account really "
+        "sends from that many IPs × days, raise max_records for this source in the config"
+    )
+
+
 class ProviderSource:
     """Base for every provider source: config, secrets, redaction, failure capture."""
 
@@ -237,6 +251,7 @@ class ProviderSource:
         self.redactor = Redactor()
         self._stop: asyncio.Event | None = None
         self._collected: Collected | None = None
+        self.max_records: int = getattr(spec, "max_records", None) or int(provider_facts()["http"]["max_records"])
 
     def interrupt(self) -> None:
         """Ask the fetch in progress (if any) to stop now and return what it has: the request in
@@ -276,16 +291,17 @@ class ProviderSource:
     async def fetch(self, client: httpx.AsyncClient, *, since: date, until: date) -> PollResult:
         fetched_at = self.runtime.clock()
         self._stop, self._collected = asyncio.Event(), None
-        token = _STOPPING.set(self._stop)
+        token, bound = _STOPPING.set(self._stop), _RECORD_BOUND.set(self.max_records)
         try:
             collected = await self.collect(client, since=since, until=until)
-            collected.check_bound(int(provider_facts()["http"]["max_records"]))
+            collected.check_bound(self.max_records)
         except Interrupted as stop:
             return self._partial(fetched_at, stop)
         except ProviderError as error:
             return self._failed(fetched_at, error)
         finally:
             _STOPPING.reset(token)
+            _RECORD_BOUND.reset(bound)
             self._stop = None
         return self._result(fetched_at, collected, detail=collected.summary())
 
@@ -320,7 +336,7 @@ class ProviderSource:
         collected = self._collected or Collected()
         self._collected = None
         try:
-            collected.check_bound(int(provider_facts()["http"]["max_records"]))
+            collected.check_bound(self.max_records)
         except ProviderError as error:
             return self._failed(fetched_at, error)
         kept = collected.summary() if collected.count() else "no whole record yet"

@@ -33,7 +33,9 @@ from ipdash.sources.providers.base import (
     ProviderError,
     Runtime,
     Sleep,
+    bound_exceeded,
     provider_facts,
+    record_bound,
     until_stopped,
 )
 
@@ -72,8 +74,9 @@ class RetryPolicy:
             "max_wait": facts["max_wait_seconds"],
             "max_pages": facts["max_pages"],
             "max_body_bytes": facts["max_body_bytes"],
-            "max_source_bytes": facts["max_source_bytes"],
-            "max_records": facts["max_records"],
+            # A source allowed more records (its max_records) may send proportionally more bytes.
+            "max_source_bytes": facts["max_source_bytes"] * max(1, record_bound() // facts["max_records"]),
+            "max_records": record_bound(),
         }
         values.update({key: value for key, value in overrides.items() if value is not None})
         return cls(**values)
@@ -363,9 +366,9 @@ async def follow_pages(
     max_items: int | None = None,
 ) -> list[T]:
     """Fetch pages until the provider gives no next cursor; a repeated cursor is a loop, and more
-    than ``max_items`` items (default: the data's ``max_records``) is refused. Interrupted, it raises
-    :class:`Interrupted` with the items of the pages fetched so far."""
-    limit = max_items if max_items is not None else int(provider_facts()["http"]["max_records"])
+    than ``max_items`` items (default: the polling source's ``max_records``) is refused. Interrupted,
+    it raises :class:`Interrupted` with the items of the pages fetched so far."""
+    limit = max_items if max_items is not None else record_bound()
     items: list[T] = []
     seen: set[Any] = set()
     cursor: Cursor | None = first
@@ -384,7 +387,5 @@ async def follow_pages(
             raise Interrupted(f"{stop.where} (page {pages} of {what})", items) from stop
         items.extend(page)
         if len(items) > limit:
-            raise ProviderError(
-                "bad_payload", f"{what}: more than {limit} records in one poll (after {pages} pages), stopped"
-            )
+            raise ProviderError("bad_payload", bound_exceeded(f"{what}: {len(items):,} records after {pages} pages", limit))
     return items
