@@ -129,7 +129,12 @@ class PgServer:
     def stop(self, *, remove: bool = True) -> None:
         subprocess.run(
             self._as_server_user(
-                str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "immediate" if remove else "fast", "stop"
+                str(self.bindir / "pg_ctl"),
+                "-D",
+                str(self.data),
+                "-m",
+                "immediate" if remove else "fast",
+                "stop",
             ),
             capture_output=True,
             check=False,

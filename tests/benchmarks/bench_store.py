@@ -1,7 +1,7 @@
 """Benchmark: a 7-day `report` read from PostgreSQL at team scale vs SQLite at one-person scale.
 
     python tests/benchmarks/bench_store.py [--pg-ips 10000] [--sqlite-ips 1000] [--days 400] [--runs 3]
-        [--no-tui] [--no-tui-before]
+        [--keep DIR] [--fill-only] [--no-tui] [--tui-before] [--before] [--small] [--no-incremental]
 
 Fills a PostgreSQL store (a server this script starts, as tests/pgserver.py does) with
 ``pg-ips × days × 4 mailbox providers`` daily rows and a SQLite store with ``sqlite-ips × days × 4``,
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import sqlite3
 import subprocess
@@ -134,13 +135,40 @@ def fill_sqlite(path: Path, ips: int, days: int) -> float:
     return time.perf_counter() - started
 
 
+#: The PostgreSQL server's postmaster: its CPU (and its backends') counts in a read's CPU seconds.
+SERVER_PID: int | None = None
+#: (wall, CPU) of the fastest run of the last ``best`` call.
+LAST_CPU: list[float] = [0.0]
+
+
+def cpu_seconds() -> float:
+    """CPU seconds used so far by this process and the PostgreSQL server (its ended backends too)."""
+    import psutil
+
+    times = psutil.Process().cpu_times()
+    total = times.user + times.system
+    if SERVER_PID is not None:
+        server = psutil.Process(SERVER_PID)
+        times = server.cpu_times()
+        total += times.user + times.system + times.children_user + times.children_system
+        for child in server.children():
+            try:
+                times = child.cpu_times()
+            except psutil.NoSuchProcess:
+                continue
+            total += times.user + times.system
+    return total
+
+
 def best(runs: int, work: Callable[[], object]) -> float:
+    """The fastest wall time of ``runs``; that run's CPU seconds (client and server) in LAST_CPU."""
     times = []
     for _ in range(runs):
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), cpu_seconds()
         work()
-        times.append(time.perf_counter() - started)
-    return min(times)
+        times.append((time.perf_counter() - started, cpu_seconds() - cpu))
+    wall, LAST_CPU[0] = min(times)
+    return wall
 
 
 def report_parts(store: object, runs: int, *, whole: bool = False) -> tuple[float, float, int]:
@@ -156,24 +184,79 @@ def report_parts(store: object, runs: int, *, whole: bool = False) -> tuple[floa
         held["dataset"] = load_history(store, lookback=lookback, today=TODAY)  # type: ignore[arg-type]
 
     read_seconds = best(runs, read)
+    CPU[store_label(store), whole, "read"] = LAST_CPU[0]
 
     def analyse() -> None:
         held["result"] = analyse_like_report(held["dataset"], config, presets, TODAY)
 
     analyse_seconds = best(runs, analyse)
+    CPU[store_label(store), whole, "analysis"] = LAST_CPU[0]
     return read_seconds, analyse_seconds, len(held["result"][0].ips)
 
 
-def report_figures(label: str, store: object, ips: int, runs: int) -> dict[str, tuple[float, float]]:
-    """A 7-day report's read and analysis, whole history (before) and lookback (now), printed."""
+#: CPU seconds (client and server) per (store, whole history, part) of the last report_parts.
+CPU: dict[tuple[str, bool, str], float] = {}
+
+
+def store_label(store: object) -> str:
+    return f"{type(store).__name__}:{getattr(store, 'url', '')}"
+
+
+def report_figures(
+    label: str, store: object, ips: int, runs: int, *, before: bool = False
+) -> dict[str, tuple[float, float]]:
+    """A 7-day report's read and analysis, lookback (now) and, ``before``, whole history, printed."""
     found = {}
-    for name, whole, tries in (("before", True, 1), ("now", False, runs)):
+    for name, whole, tries in (("before", True, 1), ("now", False, runs))[0 if before else 1 :]:
         read, analysis, analysed = report_parts(store, tries, whole=whole)
         found[name] = (read, analysis)
+        cpu = found[f"{name} cpu"] = (
+            CPU[store_label(store), whole, "read"],
+            CPU[store_label(store), whole, "analysis"],
+        )
         what = "whole history (before)" if whole else "lookback (now)       "
         print(f"  {label:<10} {ips:>6} IPs, {what}: read {read:6.2f} s + analysis {analysis:6.2f} s "
-              f"({analysed} IPs)", flush=True)  # fmt: skip
+              f"({analysed} IPs); CPU read {cpu[0]:6.2f} s + analysis {cpu[1]:6.2f} s", flush=True)  # fmt: skip
     return found
+
+
+def csv_copy_read(store: PostgresStore, since: date) -> float:
+    """Baseline: last round's PostgreSQL read, the server's CSV (COPY … TO STDOUT, sorted by fetch
+    time) parsed by polars into a frame."""
+    import polars as pl
+
+    from ipdash.domain.stats_table import SCHEMA, conform, unique_keys
+
+    started = time.perf_counter()
+    names = store.columns["daily_stats"]
+    schema = {
+        n: pl.Date if n == "day" else pl.Int64 if SCHEMA.get(n) is pl.Int64 else pl.String for n in names
+    }
+    with store._pool.connection() as db:  # the benchmark reads as the old code did
+        db.execute("SET DateStyle = 'ISO, YMD'")
+        query = f"SELECT {', '.join(names)} FROM daily_stats WHERE day >= '{since}' ORDER BY fetched_at"
+        with db.cursor().copy(f"COPY ({query}) TO STDOUT WITH (FORMAT csv)") as copy:
+            text = b"".join(bytes(row) for row in copy)
+    frame = pl.read_csv(text, has_header=False, new_columns=list(schema), schema=schema)
+    unique_keys(conform(frame))
+    return time.perf_counter() - started
+
+
+def report_process(config: Path) -> tuple[float, float]:
+    """(wall, CPU seconds) of a whole `ipdash report --window 7` process on this config."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "ipdash", "report", "--config", str(config), "--window", str(WINDOW),
+         "--format", "json"], capture_output=True, check=False,
+    )  # fmt: skip
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode not in (0, 1, 3):
+        raise SystemExit(f"ipdash report on {config} failed:\n{done.stderr.decode()[-3000:]}")
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def per_row_read(store: PostgresStore, since: date) -> float:
@@ -325,7 +408,19 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--no-tui", action="store_true", help="leave out the TUI's first frame")
     parser.add_argument(
-        "--no-tui-before", dest="tui_before", action="store_false", help="leave out the TUI reading all"
+        "--before",
+        action="store_true",
+        help="also the whole-history reads and the per-row read (last rounds' paths)",
+    )
+    parser.add_argument("--small", action="store_true", help="also PostgreSQL at SQLite's size")
+    parser.add_argument(
+        "--no-incremental",
+        dest="incremental",
+        action="store_false",
+        help="leave out the poll daemon's history reads",
+    )
+    parser.add_argument(
+        "--tui-before", action="store_true", help="also the TUI reading all the history (before the lookback)"
     )
     parser.add_argument("--keep", type=Path, metavar="DIR",
                         help="keep the filled stores in DIR (a PostgreSQL data dir and a SQLite file) and "
@@ -335,6 +430,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = args.keep or Path(tmp)
         server = start_server(folder / "pg" if args.keep else None)
+        global SERVER_PID
+        SERVER_PID = int((server.data / "postmaster.pid").read_text().split()[0])
         try:
             sqlite_path = prepare(server, folder, args)
             if not args.fill_only:
@@ -381,37 +478,52 @@ def prepare(server: Any, folder: Path, args: argparse.Namespace) -> Path:
 
 
 def measure(server: Any, sqlite_path: Path, tmp: Path, args: argparse.Namespace) -> None:
+    configs = {
+        "SQLite": store_config(tmp, "sqlite", f'[store]\npath = "{sqlite_path}"'),
+        "PostgreSQL": store_config(tmp, "pg", f'[store]\nurl = "{server.url("team")}"'),
+    }
+    since = analysis_lookback(Config(window_days=WINDOW), WINDOW)(TODAY, None)
+    assert since is not None
+    print(f"7-day report, lookback {(TODAY - since).days + 1} days of {args.days}; best of {args.runs}; "
+          f"machine load {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs", flush=True)  # fmt: skip
     with SqliteStore(sqlite_path) as sqlite:
         report_parts(sqlite, 1)  # once unmeasured: the first analysis imports and compiles
-        small_sqlite = report_figures("SQLite", sqlite, args.sqlite_ips, args.runs)
-    with PostgresStore(server.url("small")) as small:
-        small_pg = report_figures("PostgreSQL", small, args.sqlite_ips, args.runs)
+        small_sqlite = report_figures("SQLite", sqlite, args.sqlite_ips, args.runs, before=args.before)
     with PostgresStore(server.url("team")) as team:
-        team_pg = report_figures("PostgreSQL", team, args.pg_ips, args.runs)
-        since = analysis_lookback(Config(window_days=WINDOW), WINDOW)(TODAY, None)
-        assert since is not None
-        old_read = per_row_read(team, since)
-        print(f"    the lookback read one record object per row (the old path): {old_read:6.2f} s "
-              f"({old_read / team_pg['now'][0]:.1f}× the frame read)", flush=True)  # fmt: skip
-    print(f"\n7-day report (lookback {(TODAY - since).days + 1} days of {args.days}), "
-          f"team-scale PostgreSQL / one-person SQLite:")  # fmt: skip
-    for name in ("before", "now"):
+        team_pg = report_figures("PostgreSQL", team, args.pg_ips, args.runs, before=args.before)
+        csv_read = csv_copy_read(team, since)
+        print(f"    baseline, the read through CSV COPY (last round's path): {csv_read:6.2f} s "
+              f"({csv_read / team_pg['now'][0]:.2f}× this read)", flush=True)  # fmt: skip
+        if args.before:
+            old_read = per_row_read(team, since)
+            print(f"    baseline, one record object per row (the first path): {old_read:6.2f} s", flush=True)
+    if args.small:
+        with PostgresStore(server.url("small")) as small:
+            small_pg = report_figures("PostgreSQL", small, args.sqlite_ips, args.runs)
+        print(f"    PostgreSQL at SQLite's size reads in {small_pg['now'][0] / small_sqlite['now'][0]:.2f}× "
+              "SQLite's time", flush=True)  # fmt: skip
+    processes = {label: report_process(config) for label, config in configs.items()}
+    for label, (wall, cpu) in processes.items():
+        ips = args.sqlite_ips if label == "SQLite" else args.pg_ips
+        print(f"  {label:<10} {ips:>6} IPs, `ipdash report --window {WINDOW}` process: {wall:6.2f} s wall, "
+              f"{cpu:6.2f} s CPU (its own, without the server's)", flush=True)  # fmt: skip
+    print(f"\nTARGET 7-day report, PostgreSQL {args.pg_ips:,} IPs / SQLite {args.sqlite_ips:,} IPs "
+          f"(× {args.days} days × 4 providers), target ≤ 2×:")  # fmt: skip
+    for name in ("before", "now") if args.before else ("now",):
         (s_read, s_analyse), (p_read, p_analyse) = small_sqlite[name], team_pg[name]
         ratio = (p_read + p_analyse) / (s_read + s_analyse)
-        verdict = "MET" if ratio <= 2 else "MISSED"
-        print(f"  {name:<6}: SQLite {s_read + s_analyse:6.2f} s, PostgreSQL {p_read + p_analyse:6.2f} s: "
-              f"{ratio:.2f}× (target ≤ 2×: {verdict}); read only {p_read / s_read:.2f}×, "
-              f"analysis only {p_analyse / s_analyse:.2f}×", flush=True)  # fmt: skip
-    p1_read = small_pg["now"][0]
-    print(
-        f"  PostgreSQL at SQLite's size reads in {p1_read / small_sqlite['now'][0]:.2f}× SQLite's time"
-    )
+        print(f"  read + analysis ({name}): SQLite {s_read + s_analyse:6.2f} s, PostgreSQL "
+              f"{p_read + p_analyse:6.2f} s: {ratio:.2f}× ({'MET' if ratio <= 2 else 'MISSED'}); "
+              f"read only {p_read / s_read:.2f}×, analysis only {p_analyse / s_analyse:.2f}×", flush=True)  # fmt: skip
+        (s_read, s_analyse), (p_read, p_analyse) = small_sqlite[f"{name} cpu"], team_pg[f"{name} cpu"]
+        print(f"  CPU seconds (client + server) ({name}): SQLite {s_read + s_analyse:6.2f} s, PostgreSQL "
+              f"{p_read + p_analyse:6.2f} s: {(p_read + p_analyse) / (s_read + s_analyse):.2f}×; read only "
+              f"{p_read / s_read:.2f}×, analysis only {p_analyse / s_analyse:.2f}×", flush=True)  # fmt: skip
+    (s_wall, s_cpu), (p_wall, p_cpu) = processes["SQLite"], processes["PostgreSQL"]
+    print(f"  whole `ipdash report` process: {p_wall / s_wall:.2f}× wall "
+          f"({'MET' if p_wall / s_wall <= 2 else 'MISSED'}), {p_cpu / s_cpu:.2f}× CPU", flush=True)  # fmt: skip
     if not args.no_tui:
         print("\nTUI, [store]-only config, process start to the first frame with data:")
-        configs = {
-            "SQLite": store_config(tmp, "sqlite", f'[store]\npath = "{sqlite_path}"'),
-            "PostgreSQL": store_config(tmp, "pg", f'[store]\nurl = "{server.url("team")}"'),
-        }
         frames: dict[tuple[str, bool], float] = {}
         for whole in (True, False) if args.tui_before else (False,):
             for label, config_file in configs.items():
@@ -432,6 +544,8 @@ def measure(server: Any, sqlite_path: Path, tmp: Path, args: argparse.Namespace)
             for label, chunk in (("one chunk (before)", 10**9), ("chunked (now)", rows.STAT_CHUNK)):
                 took, stall = read_stall(sqlite, chunk)
                 print(f"  {label:<18}: read {took:6.2f} s, stall {stall * 1000:6.0f} ms", flush=True)
+    if not args.incremental:
+        return
     print(f"\nPoll daemon's history after each poll ({WINDOW + 7} days), best of {args.runs}:")
     for label, opened in (("SQLite", lambda: SqliteStore(sqlite_path)),
                           ("PostgreSQL", lambda: PostgresStore(server.url("team")))):  # fmt: skip

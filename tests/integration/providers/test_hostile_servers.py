@@ -189,11 +189,15 @@ async def test_a_source_s_max_records_raises_the_bound_for_a_large_fleet(
         return Reply(json={"items": rows[page["skip"] : page["skip"] + page["limit"]]})
 
     api.route("POST", "/v1/analytics/metrics", metrics)
-    spec = MailgunSpec(kind="mailgun", name="mg", api_key_env="MG_KEY", base_url=api.base_url, max_records=5000)
+    spec = MailgunSpec(
+        kind="mailgun", name="mg", api_key_env="MG_KEY", base_url=api.base_url, max_records=5000
+    )
     result = await fetch(MailgunSource(spec, make_runtime(ENV, sleeps)))
     assert result.ok, result.detail
     assert len(result.stats) == 4000
-    tight = MailgunSpec(kind="mailgun", name="mg", api_key_env="MG_KEY", base_url=api.base_url, max_records=3000)
+    tight = MailgunSpec(
+        kind="mailgun", name="mg", api_key_env="MG_KEY", base_url=api.base_url, max_records=3000
+    )
     refused = await fetch(MailgunSource(tight, make_runtime(ENV, sleeps)))
     assert refused.failure == "bad_payload" and "more than the bound of 3,000" in refused.detail
 

@@ -242,15 +242,9 @@ def test_acknowledgements_survive_reopening(pg_url: str) -> None:
         }
 
 
-@pytest.mark.parametrize("chunk", [64, 64 * 1024 * 1024])
-def test_daily_stats_read_as_csv_keep_hostile_text_exactly(
-    store: PostgresStore, pg_url: str, monkeypatch: pytest.MonkeyPatch, chunk: int
-) -> None:
+def test_daily_stats_read_in_binary_keep_hostile_text_exactly(store: PostgresStore, pg_url: str) -> None:
     # Written by another tool, not through ipdash's safe boundary: commas, quotes, newlines, empty
-    # text and NULL counts survive the CSV the server sends, also when a read is cut in chunks.
-    import ipdash.sources.store.postgres as postgres
-
-    monkeypatch.setattr(postgres, "_CSV_CHUNK", chunk)
+    # text and NULL counts survive the binary COPY the frame is read from.
     store.save_poll(poll(stats=(STAT,)))  # the month's partition
     hostile = ["", 'a,"b"\nc', '"', "\n", "x" * 5000, "NULL", "\\N"]
     with psycopg.connect(pg_url) as db:
@@ -265,6 +259,38 @@ def test_daily_stats_read_as_csv_keep_hostile_text_exactly(
         stat = loaded.stats[(DAY, f"192.0.2.{n + 100}", provider)]
         assert (stat.sent, stat.source, stat.delivered) == (n, "", None)
     assert loaded.stats[(STAT.day, STAT.ip, STAT.mailbox_provider)] == STAT
+
+
+def test_the_arrow_reader_connects_with_the_password_from_the_environment() -> None:
+    from ipdash.sources.store.pg_arrow import arrow_uri
+
+    uri = arrow_uri("postgresql://team@db.example:5433/ipdash?sslmode=require", "p@ss:/w#rd", 10)
+    assert uri == (
+        "postgresql://team:p%40ss%3A%2Fw%23rd@db.example:5433/ipdash"
+        "?sslmode=require&connect_timeout=10&application_name=ipdash"
+    )
+    assert arrow_uri("postgresql://team@db/ipdash", None, 5).startswith("postgresql://team@db/ipdash?")
+
+
+def test_a_write_committed_during_a_read_is_not_half_seen(
+    store: PostgresStore, pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The daily stats (ADBC's connection) are read in the snapshot of the other tables' transaction.
+    store.save_poll(poll(stats=(STAT,)))
+    import ipdash.sources.store.pg_arrow as pg_arrow
+
+    real = pg_arrow.read_frame
+
+    def read_after_a_commit(uri: str, query: str, snapshot: str | None) -> object:
+        with psycopg.connect(pg_url) as db:
+            db.execute("UPDATE daily_stats SET sent = 999")
+        return real(uri, query, snapshot)
+
+    monkeypatch.setattr(pg_arrow, "read_frame", read_after_a_commit)
+    loaded = store.load()
+    monkeypatch.undo()
+    assert loaded.stats[(STAT.day, STAT.ip, STAT.mailbox_provider)].sent == STAT.sent
+    assert store.load().stats[(STAT.day, STAT.ip, STAT.mailbox_provider)].sent == 999
 
 
 def test_the_newest_fetch_wins_across_sources_in_the_frame(store: PostgresStore) -> None:

@@ -251,7 +251,9 @@ class ProviderSource:
         self.redactor = Redactor()
         self._stop: asyncio.Event | None = None
         self._collected: Collected | None = None
-        self.max_records: int = getattr(spec, "max_records", None) or int(provider_facts()["http"]["max_records"])
+        self.max_records: int = getattr(spec, "max_records", None) or int(
+            provider_facts()["http"]["max_records"]
+        )
 
     def interrupt(self) -> None:
         """Ask the fetch in progress (if any) to stop now and return what it has: the request in

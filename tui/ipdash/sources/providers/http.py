@@ -387,5 +387,7 @@ async def follow_pages(
             raise Interrupted(f"{stop.where} (page {pages} of {what})", items) from stop
         items.extend(page)
         if len(items) > limit:
-            raise ProviderError("bad_payload", bound_exceeded(f"{what}: {len(items):,} records after {pages} pages", limit))
+            raise ProviderError(
+                "bad_payload", bound_exceeded(f"{what}: {len(items):,} records after {pages} pages", limit)
+            )
     return items

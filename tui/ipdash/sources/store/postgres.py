@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from ipdash.domain.models import DailyStat, Dataset, PollResult
-from ipdash.sources.store import rows
+from ipdash.sources.store import pg_arrow, rows
 from ipdash.sources.store.base import AlertRecord, Claim, SourceRun
 from ipdash.sources.store.pg_schema import (
     DAILY_TABLES,
@@ -76,6 +76,7 @@ class PostgresStore:
         if password is not None:
             kwargs["password"] = password
         self.connect_kwargs = kwargs
+        self._arrow_uri = pg_arrow.arrow_uri(url, password, kwargs["connect_timeout"])
         try:
             # One direct connection first: a wrong host or password fails now, with the server's words.
             with psycopg.connect(url, **kwargs) as first:
@@ -293,40 +294,19 @@ class PostgresStore:
             table.add(dataset, _from_pg(table, dict(zip(names, row, strict=True))))
 
     def _stats_frame(self, db: Any, where: str, params: list[Any], names: list[str]) -> Any:
-        """Daily stats as a polars frame straight from the server's CSV (COPY … TO STDOUT): no Python
-        object per row or value. The last fetched record of a (day, IP, mailbox provider) wins.
-
-        The server sends one COPY message per row, so any message boundary is a row boundary (even
-        with a newline inside a quoted value): the text is parsed every ``_CSV_CHUNK`` bytes."""
-        import polars as pl
-
-        from ipdash.domain.stats_table import SCHEMA, conform, unique_keys
+        """Daily stats as a polars frame read by ADBC in the binary COPY format (``pg_arrow``), in
+        this transaction's snapshot. The last fetched record of a (day, IP, mailbox provider) wins."""
+        from ipdash.domain.stats_table import conform
 
         sql = self._psycopg.sql
-        query = f"SELECT {', '.join(names)} FROM daily_stats{where} ORDER BY fetched_at"
-        # COPY takes no parameters: they are bound client-side, as literals the server parses.
+        query = f"SELECT {', '.join(names)}, fetched_at FROM daily_stats{where}"
+        # Bound client-side, as literals the server parses (psycopg's quoting), for the other driver.
         bound = sql.SQL(query.replace("%s", "{}")).format(*(sql.Literal(value) for value in params))
-        copy_sql = sql.SQL("COPY ({}) TO STDOUT WITH (FORMAT csv)").format(bound)
-        schema = {
-            name: pl.Date if name == "day" else pl.Int64 if SCHEMA.get(name) is pl.Int64 else pl.String
-            for name in names
-        }
-        frames: list[Any] = []
-        rows_text: list[bytes] = []
-        size = 0
-        with db.cursor().copy(copy_sql) as copy:
-            for row in copy:
-                rows_text.append(bytes(row))
-                size += len(row)
-                if size >= _CSV_CHUNK:
-                    frames.append(_parse_stats_csv(b"".join(rows_text), schema))
-                    rows_text, size = [], 0
-        if rows_text:
-            frames.append(_parse_stats_csv(b"".join(rows_text), schema))
-        if not frames:
+        snapshot = db.execute("SELECT pg_export_snapshot()").fetchone()[0]
+        frame = pg_arrow.read_frame(self._arrow_uri, bound.as_string(db), snapshot)
+        if frame.height == 0:
             return None
-        frame = pl.concat(frames) if len(frames) > 1 else frames[0]
-        return unique_keys(conform(frame))  # keys as categories first: unique() then hashes integers
+        return conform(pg_arrow.newest_per_key(frame))
 
     def latest_day(self) -> date | None:
         """The newest day of any daily record held (None: none)."""
@@ -446,17 +426,6 @@ class PostgresStore:
         self.close()
 
 
-#: Bytes of CSV parsed at a time while reading daily stats (bounds the text held beside the frame).
-_CSV_CHUNK = 64 * 1024 * 1024
-
-
-def _parse_stats_csv(data: bytes, schema: dict[str, Any]) -> Any:
-    import polars as pl
-
-    # NULL is an unquoted empty field; empty text is quoted ("") and stays "".
-    return pl.read_csv(data, has_header=False, new_columns=list(schema), schema=schema)
-
-
 def _stored_columns(db: Any, table: rows.Table) -> list[str]:
     """The record's fields the schema has a column for. A field added to a domain record without a
     migration is left out (and the store tests fail) rather than breaking polls."""
@@ -470,7 +439,6 @@ def _stored_columns(db: Any, table: rows.Table) -> list[str]:
 
 def _configure(connection: Any) -> None:
     connection.execute("SET TIME ZONE 'UTC'")
-    connection.execute("SET DateStyle = 'ISO, YMD'")  # dates in COPY's CSV as YYYY-MM-DD
     connection.commit()
 
 

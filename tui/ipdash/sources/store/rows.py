@@ -172,7 +172,9 @@ def _add_stat_rows(dataset: Dataset, cursor: sqlite3.Cursor, stored: list[str]) 
             raise ValueError(f"daily_stats has a day that is not a date: {bad!r}")
         frames.append(frame.with_columns(days.alias("day")))
     if frames:
-        dataset.add_frame(unique_keys(pl.concat(frames) if len(frames) > 1 else frames[0]))
+        frame = pl.concat(frames) if len(frames) > 1 else frames[0]
+        # The table's key includes the source: rows of one source never repeat a key.
+        dataset.add_frame(unique_keys(frame) if frame["source"].n_unique() > 1 else frame)
 
 
 def _add_stat(dataset: Dataset, stat: DailyStat) -> None:
