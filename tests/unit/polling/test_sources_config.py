@@ -78,6 +78,9 @@ def test_defaults_and_kinds() -> None:
             "interval: must be at least 10 seconds",
         ),
         ({"kind": "sparkpost", "api_key_env": "K", "lookback_days": 0}, "lookback_days"),
+        ({"kind": "sendgrid", "api_key_env": "K", "max_records": 0}, "sources[0].max_records"),
+        ({"kind": "sendgrid", "api_key_env": "K", "max_records": 10**12}, "sources[0].max_records"),
+        ({"kind": "sendgrid", "api_key_env": "K", "max_records": "lots"}, "sources[0].max_records"),
         ({"kind": "ses", "region": "moon-1"}, "sources[0].region"),
         ({"kind": "postmark", "api_key_env": "K", "colour": "red"}, "sources[0].colour: Extra inputs"),
         (
@@ -110,6 +113,16 @@ def test_all_problems_at_once_and_duplicate_names() -> None:
     assert any("sources[2]: must be a table" in line for line in lines)
     assert any("sources[3].api_key_env" in line for line in lines)
     assert any("name 'main' is used twice" in line for line in lines)
+
+
+def test_max_records_defaults_to_the_data_and_can_be_raised() -> None:
+    default, raised = validate_sources(
+        [
+            {"kind": "sendgrid", "api_key_env": "K"},
+            {"kind": "mailgun", "api_key_env": "K", "max_records": 2_000_000},
+        ]
+    )
+    assert default.max_records is None and raised.max_records == 2_000_000
 
 
 def test_secrets_never_appear_in_repr() -> None:
