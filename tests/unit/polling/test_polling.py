@@ -146,3 +146,29 @@ async def test_run_stops_when_asked() -> None:
         stop.set()
         await asyncio.wait_for(task, 2)
     assert source.calls == 1
+
+
+async def test_polls_run_with_raised_gc_thresholds_and_freeze_what_is_left(tmp_path: Path) -> None:
+    import gc
+
+    from ipdash.gc_pauses import BULK_THRESHOLDS
+
+    clock = Clock()
+    during: list[tuple[int, int, int]] = []
+
+    class Watching(FakeSource):
+        async def collect(self, client: httpx.AsyncClient, *, since: date, until: date) -> Collected:
+            during.append(gc.get_threshold())
+            return await super().collect(client, since=since, until=until)
+
+    before = gc.get_threshold()
+    gc.unfreeze()
+    try:
+        with SqliteStore(tmp_path / "h.sqlite3") as store:
+            async with httpx.AsyncClient() as client:
+                await Poller([Watching("a", clock), Watching("b", clock)], client, store=store).poll_due()
+        assert during == [tuple(max(b, s) for b, s in zip(BULK_THRESHOLDS, before, strict=True))] * 2
+        assert gc.get_threshold() == before  # back once the last poll is stored
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
