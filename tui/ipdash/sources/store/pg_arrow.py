@@ -32,9 +32,9 @@ def arrow_uri(url: str, password: str | None, connect_timeout: int) -> str:
 
 def read_frame(uri: str, query: str, snapshot: str | None) -> Any:
     """The rows of ``query`` (literals bound already) as a polars frame, read in ``snapshot``."""
-    import adbc_driver_postgresql  # type: ignore[import-untyped]
+    import adbc_driver_postgresql
     import polars as pl
-    import pyarrow as pa  # type: ignore[import-untyped]
+    import pyarrow as pa
     from adbc_driver_manager import AdbcConnection, AdbcDatabase, AdbcStatement
 
     database = AdbcDatabase(driver=adbc_driver_postgresql._driver_path(), uri=uri)
