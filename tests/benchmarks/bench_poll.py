@@ -44,16 +44,17 @@ def ip(block: int, n: int) -> str:
 
 
 def serve(api: FakeApi, per_source: int, days: int) -> None:
-    api.route(
-        "GET",
-        "/v3/ips",
-        Reply(
-            json=[
-                {"ip": ip(1, n), "pools": ["p"], "warmup": n % 3 == 0, "start_date": 1_700_000_000}
-                for n in range(per_source)
-            ]
-        ),
-    )
+    sendgrid_ips = [
+        {"ip": ip(1, n), "pools": ["p"], "warmup": n % 3 == 0, "start_date": 1_700_000_000}
+        for n in range(per_source)
+    ]
+
+    def sendgrid_page(seen: Seen) -> Reply:
+        # Paged as SendGrid pages (offset, limit): one answer for every offset never ends.
+        offset, limit = int(seen.query["offset"][0]), int(seen.query["limit"][0])
+        return Reply(json=sendgrid_ips[offset : offset + limit])
+
+    api.route("GET", "/v3/ips", sendgrid_page)
     api.route("GET", "/v3/stats", Reply(json=[]))
     api.route("GET", "/v3/ips_mg", Reply(json={}))
     api.route(
@@ -96,8 +97,8 @@ def mailgun_ips(api: FakeApi, per_source: int) -> None:
     def either(seen: Seen) -> Reply:
         if seen.headers.get("Authorization", "").startswith("Basic"):
             return Reply(json={"items": [ip(2, n) for n in range(per_source)], "details": []})
-        assert isinstance(sendgrid, list)
-        return sendgrid[0]
+        assert callable(sendgrid)
+        return sendgrid(seen)
 
     api.route("GET", "/v3/ips", either)
 
