@@ -17,11 +17,13 @@ from textual.widgets import DataTable, Static
 from ipdash.domain.feed import FeedItem
 from ipdash.ui.app import IpdashApp
 from ipdash.ui.screens.feed_line import FeedLineScreen, feed_line_text
-from ipdash.ui.widgets.breach_feed import BreachFeed, fitted
+from ipdash.ui.widgets.breach_feed import BreachFeed
+from ipdash.ui.widgets.fit_columns import fitted
 from ipdash.ui.widgets.bulk_rows import place_rows
 from settling import settle
 
 SIZES = [(80, 24), (100, 30), (120, 40), (160, 48), (200, 60)]
+FEED_STEPS = BreachFeed.FIT.give_way
 NATURAL = {"severity": 10, "ip": 29, "what": 30, "detail": 334, "since": 10, "source": 11}
 
 
@@ -110,21 +112,21 @@ async def test_the_line_screen_copies_the_line(make_app: Callable[..., IpdashApp
 
 def test_the_value_keeps_its_room_while_preset_then_ip_and_what_then_since_give_way() -> None:
     keys = lambda layout: [key for key, _ in layout]  # noqa: E731
-    assert fitted(NATURAL, 0, 1, 20, {"ip": 17, "what": 22}) == tuple(NATURAL.items())  # not laid out
-    assert dict(fitted(NATURAL, 436, 1, 20, {"ip": 17, "what": 22})) == NATURAL  # all fits
-    assert dict(fitted(NATURAL, 400, 1, 20, {"ip": 17, "what": 22})) == NATURAL | {"detail": 298}
-    no_preset = fitted(NATURAL, 115, 1, 20, {"ip": 17, "what": 22})
+    assert fitted(NATURAL, 0, 1, 20, FEED_STEPS) == tuple(NATURAL.items())  # not laid out
+    assert dict(fitted(NATURAL, 436, 1, 20, FEED_STEPS)) == NATURAL  # all fits
+    assert dict(fitted(NATURAL, 400, 1, 20, FEED_STEPS)) == NATURAL | {"detail": 298}
+    no_preset = fitted(NATURAL, 115, 1, 20, FEED_STEPS)
     assert keys(no_preset) == ["severity", "ip", "what", "detail", "since"]
     assert dict(no_preset)["ip"] == 29 and dict(no_preset)["detail"] >= 20
-    narrowed = dict(fitted(NATURAL, 100, 1, 20, {"ip": 17, "what": 22}))
+    narrowed = dict(fitted(NATURAL, 100, 1, 20, FEED_STEPS))
     assert "source" not in narrowed and "since" in narrowed and narrowed["detail"] >= 20
     assert narrowed["ip"] < 29
-    narrow = dict(fitted(NATURAL, 76, 1, 20, {"ip": 17, "what": 22}))
+    narrow = dict(fitted(NATURAL, 76, 1, 20, FEED_STEPS))
     assert "since" not in narrow and narrow["ip"] == 17 and narrow["what"] == 22
     assert sum(narrow.values()) + 2 * len(narrow) <= 76
-    tiny = dict(fitted(NATURAL, 30, 1, 20, {"ip": 17, "what": 22}))
+    tiny = dict(fitted(NATURAL, 30, 1, 20, FEED_STEPS))
     assert tiny["detail"] == 8  # past giving way: a minimum, the table scrolls
-    short = dict(fitted(NATURAL | {"detail": 13}, 115, 1, 20, {"ip": 17, "what": 22}))
+    short = dict(fitted(NATURAL | {"detail": 13}, 115, 1, 20, FEED_STEPS))
     assert short == NATURAL | {"detail": 13}  # a short value asks for no more than it needs
 
 

@@ -11,15 +11,20 @@ from textual.widgets import DataTable
 
 from ipdash.ui.tones import plain, toned
 from ipdash.ui.widgets.bulk_rows import place_rows
+from ipdash.ui.widgets.fit_columns import ColumnFit, Layout, natural_widths, table_room
 
 if TYPE_CHECKING:
     from ipdash.sources.alert_board import ScreenAlert
 
-_SEVERITY = {"critical": ("✗ critical", "bad"), "warning": ("▲ warn", "warn")}
+SEVERITY_LABELS = {"critical": ("✗ critical", "bad"), "warning": ("▲ warn", "warn")}
 
 
 class AlertsPanel(DataTable[Text]):
+    """The alerts fit the panel's width as the feed's lines do (:mod:`fit_columns`): a long value
+    wraps in its column to two lines ending "…", and enter opens the alert whole."""
+
     BINDINGS = [
+        Binding("enter", "select_cursor", "Whole line", id="alerts.line"),
         Binding("j", "cursor_down", "Down", show=False),
         Binding("k", "cursor_up", "Up", show=False),
     ]
@@ -33,10 +38,29 @@ class AlertsPanel(DataTable[Text]):
         ("value", "Value"),
         ("seen", "Seen"),
     )
+    #: The Value column keeps 20 cells: Rule goes (What says it), then Seen (the clock time it was
+    #: first seen); State, the IP / scope and What narrow (with "…"); then Since goes, and last the
+    #: IP and What narrow further. The alert's line (enter) shows every field whole.
+    FIT = ColumnFit(
+        "value",
+        (
+            ("rule", None),
+            ("seen", None),
+            ("state", 6),
+            ("ip", 17),
+            ("what", 22),
+            ("since", None),
+            ("ip", 15),
+            ("what", 14),
+        ),
+        middle_cut=frozenset({"ip"}),
+    )
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(cursor_type="row", **kwargs)
         self.alerts: list[ScreenAlert] = []
+        self._rows: list[list[Text]] = []
+        self._layout: Layout = ()
 
     def on_mount(self) -> None:
         self.border_title = "Alerts"
@@ -53,7 +77,7 @@ class AlertsPanel(DataTable[Text]):
         self.alerts = list(alerts)
         rows = []
         for alert in self.alerts:
-            label, tone = _SEVERITY[alert.condition.severity]
+            label, tone = SEVERITY_LABELS[alert.condition.severity]
             state = (
                 toned(self.app, f"✓ ack {alert.acknowledged_at:%m-%d %H:%M}", "muted")
                 if alert.acknowledged_at
@@ -71,11 +95,8 @@ class AlertsPanel(DataTable[Text]):
                     Text(f"{alert.first_seen:%H:%M:%S}"),
                 ]
             )
-        self.clear(columns=True)
-        for index, (key, label) in enumerate(self.COLUMNS):
-            width = min(60, max([len(label), *(row[index].cell_len for row in rows)]))
-            self.add_column(label, key=key, width=width)
-        place_rows(self, [(alert.key, row) for alert, row in zip(self.alerts, rows, strict=True)])
+        self._rows = rows
+        self._lay_out(new_rows=True)
         # The cursor stays on its alert, unless that was just acknowledged (it moves down the
         # list): then on the row it was on, the next alert to look at.
         by_key = {a.key: i for i, a in enumerate(self.alerts)}
@@ -87,3 +108,36 @@ class AlertsPanel(DataTable[Text]):
         title = f"Alerts ({open_count} new, {len(self.alerts) - open_count} acknowledged)"
         self.border_title = title if self.alerts else "Alerts (none)"
         self.border_subtitle = note or ("a acknowledge" if open_count else "")
+
+    def on_resize(self) -> None:
+        if self._rows:
+            self._lay_out(new_rows=False)
+
+    def _lay_out(self, *, new_rows: bool) -> None:
+        layout = self.FIT.widths(
+            natural_widths(self.COLUMNS, self._rows), table_room(self), self.cell_padding
+        )
+        if layout == self._layout and not new_rows:
+            return
+        self._layout = layout
+        row = self.cursor_row
+        self.clear(columns=True)
+        for key, width in layout:
+            self.add_column(dict(self.COLUMNS)[key], key=key, width=width)
+        keys = [key for key, _label in self.COLUMNS]
+        placed, heights = [], []
+        for alert, cells in zip(self.alerts, self._rows, strict=True):
+            fitted, height = self.FIT.cells(self.app.console, cells, keys, layout)
+            placed.append((alert.key, fitted))
+            heights.append(height)
+        place_rows(self, placed, heights)
+        if self.alerts:
+            self.move_cursor(row=min(max(row, 0), len(self.alerts) - 1))
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        """Enter on an alert: the whole alert, wrapped, copyable."""
+        from ipdash.ui.screens.alert_line import AlertLineScreen
+
+        event.stop()
+        if 0 <= event.cursor_row < len(self.alerts):
+            self.app.push_screen(AlertLineScreen(self.alerts[event.cursor_row]))

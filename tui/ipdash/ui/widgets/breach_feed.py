@@ -6,7 +6,6 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from rich.console import Console
 from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import DataTable
@@ -15,7 +14,7 @@ from ipdash.domain.feed import SEVERITY_RANK, FeedItem
 from ipdash.ui.tones import plain, toned
 from ipdash.ui.widgets.bulk_rows import place_rows
 from ipdash.ui.widgets.fast_cells import FastCellsMixin
-from ipdash.ui.widgets.ip_columns import middle_ellipsis
+from ipdash.ui.widgets.fit_columns import ColumnFit, natural_widths, table_room
 
 __all__ = ["SEVERITY_LABELS", "BreachFeed", "FeedItem", "ordered"]
 
@@ -60,11 +59,14 @@ class BreachFeed(FastCellsMixin, DataTable[Text]):
         ("since", "Since"),
         ("source", "Preset"),
     )
-    #: When the feed is narrower than its lines, the IP / scope and What columns give way (to these
-    #: widths, with an ellipsis) so that the Value column stays in view.
-    NARROW_WIDTHS = {"ip": 17, "what": 22}
-    VALUE_ROOM = 20  # cells the Value column keeps: Preset, then IP and What, then Since give way
-    VALUE_LINES = 2  # lines a value wraps to in the feed; enter shows a longer one whole
+    #: When the feed is narrower than its lines the Value column keeps 20 cells: Preset goes, then
+    #: the IP / scope and What columns narrow (with an ellipsis), then Since goes.
+    FIT = ColumnFit(
+        "detail",
+        (("source", None), ("ip", 17), ("what", 22), ("since", None)),
+        middle_cut=frozenset({"ip"}),  # a long IPv6 address keeps both ends, not its start only
+    )
+    VALUE_LINES = FIT.value_lines  # lines a value wraps to in the feed; enter shows a longer one whole
 
     def on_mount(self) -> None:
         self.border_title = "Breaches"
@@ -109,11 +111,7 @@ class BreachFeed(FastCellsMixin, DataTable[Text]):
     def _lay_out(self, *, new_rows: bool) -> None:
         """Explicit widths (see IpTable.refresh_rows): a stable layout whatever the timing."""
         rows = self._rows
-        natural = {
-            key: max([len(label), *(row[index].cell_len for row in rows)])
-            for index, (key, label) in enumerate(self.COLUMNS)
-        }
-        layout = fitted(natural, self._room(), self.cell_padding, self.VALUE_ROOM, self.NARROW_WIDTHS)
+        layout = self.FIT.widths(natural_widths(self.COLUMNS, rows), table_room(self), self.cell_padding)
         if layout == self._layout and not new_rows:
             return
         self._layout = layout
@@ -125,11 +123,12 @@ class BreachFeed(FastCellsMixin, DataTable[Text]):
         if layout != self._fitted_layout:
             self._fitted, self._fitted_layout = {}, layout
         fitted_lines = self._fitted
+        keys = [key for key, _label in self.COLUMNS]
         placed, heights = [], []
         for number, (row, item) in enumerate(zip(rows, self.items, strict=True)):
             found = fitted_lines.get(item)
             if found is None or found[0] is not row:  # a new line, or its theme changed
-                found = fitted_lines[item] = (row, *self._fitted_line(row, item, shown))
+                found = fitted_lines[item] = (row, *self.FIT.cells(self.app.console, row, keys, layout))
             placed.append((str(number), found[1]))
             heights.append(found[2])
         if len(fitted_lines) > 4 * len(self.items) + 1000:  # lines no longer in the feed: let them go
@@ -139,89 +138,3 @@ class BreachFeed(FastCellsMixin, DataTable[Text]):
         self.border_title = (
             f"Breaches ({len(self.items)}: {critical} critical)" if self.items else "Breaches (none)"
         )
-
-    def _fitted_line(self, row: list[Text], item: FeedItem, shown: dict[str, int]) -> tuple[list[Text], int]:
-        """One line's cells fitted to the layout's widths, and its height (a long value wraps)."""
-        cells, height = [], 1
-        for index, (key, _label) in enumerate(self.COLUMNS):
-            if key not in shown:
-                continue
-            if key == "detail":
-                value = wrapped(self.app.console, row[index], shown[key], self.VALUE_LINES)
-                height = value.plain.count("\n") + 1
-                cells.append(value)
-            elif key == "ip" and row[index].cell_len > shown[key] and _is_address(item.ip):
-                # a long IPv6 address keeps both ends, not its start only
-                cells.append(plain(middle_ellipsis(item.ip, shown[key])))
-            else:
-                cells.append(ellipsized(row[index], shown[key]))
-        return cells, height
-
-    def _room(self) -> int:
-        """Cells the columns may take: inside the border, less a vertical scrollbar's."""
-        if not self.size.width:
-            return 0  # not laid out yet: natural widths, laid out again on resize
-        return self.size.width - self.styles.scrollbar_size_vertical
-
-
-def fitted(
-    natural: dict[str, int], room: int, padding: int, value_room: int, narrow: dict[str, int]
-) -> tuple[tuple[str, int], ...]:
-    """(column, width) for the columns shown: the natural widths when they fit (or room is 0);
-    else the Value column keeps ``value_room`` cells while, in turn, Preset goes, IP and What
-    narrow to ``narrow``, and Since goes; the Value column takes what is left, up to its need."""
-    widths = dict(natural)
-    if not room:
-        return tuple(widths.items())
-
-    def left_for_value() -> int:
-        others = sum(width for key, width in widths.items() if key != "detail")
-        return room - others - 2 * padding * len(widths)
-
-    wanted = min(natural["detail"], value_room)
-    steps: list[tuple[str, int | None]] = [("source", None), *narrow.items(), ("since", None)]
-    for key, width in steps:
-        if left_for_value() >= wanted:
-            break
-        if width is None:
-            widths.pop(key, None)
-        else:
-            widths[key] = min(widths[key], max(width, widths[key] - (wanted - left_for_value())))
-    widths["detail"] = max(min(natural["detail"], left_for_value()), min(natural["detail"], 8))
-    return tuple(widths.items())
-
-
-def ellipsized(text: Text, width: int) -> Text:
-    """``text`` on one line of ``width`` cells, ending "…" when cut (the line shows it whole)."""
-    if text.cell_len <= width:
-        return text
-    cut = text.copy()
-    cut.truncate(width, overflow="ellipsis")
-    return cut
-
-
-def wrapped(console: Console, text: Text, width: int, max_lines: int) -> Text:
-    """``text`` wrapped to ``width``, at most ``max_lines`` lines, the last ending "…" when cut."""
-    if text.cell_len <= width:
-        return text
-    lines = list(text.wrap(console, width, overflow="fold"))
-    for line in lines:
-        line.rstrip()  # a wrap keeps the space it broke at
-    if len(lines) > max_lines:
-        last = lines[max_lines - 1].copy()
-        last.truncate(width - 1)
-        last.append("…")
-        lines = [*lines[: max_lines - 1], last]
-    return Text("\n").join(lines)
-
-
-def _is_address(text: str) -> bool:
-    """An IP address (cut in the middle when too long); a scope such as ``gmail:news.example`` is
-    cut at its end as before (its start says which mailbox provider)."""
-    import ipaddress
-
-    try:
-        ipaddress.ip_address(text)
-    except ValueError:
-        return False
-    return True

@@ -1,0 +1,164 @@
+"""Tables of text that fit their width: the feed, the alerts panel, the sources panel, row errors.
+
+One column holds the long value (an MTA's reply, an alert's value, an error's reason): it keeps
+``value_room`` cells while, in a stated order, other columns give way (narrow to a width, with
+"…", or go); the value then wraps within its column to ``value_lines`` lines, the last ending "…"
+when there is more (enter on the line shows it whole). An IP address or a path too long for its
+column is cut in the middle (both ends kept); other text at its end.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from rich.cells import cell_len
+from rich.console import Console
+from rich.text import Text
+from textual.widgets import DataTable
+
+from ipdash.ui.widgets.ip_columns import middle_ellipsis
+
+#: A step in giving way: (column, width) narrows the column to that width; (column, None) hides it.
+Step = tuple[str, int | None]
+Layout = tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnFit:
+    value: str  # the column that keeps its room and wraps
+    give_way: tuple[Step, ...]  # in order, until the value column has its room
+    value_room: int = 20
+    value_lines: int = 2
+    middle_cut: frozenset[str] = frozenset()  # columns whose addresses or paths keep both ends
+    paths: bool = False  # in middle_cut columns, any text is a path (else only IP addresses)
+
+    def widths(self, natural: dict[str, int], room: int, padding: int) -> Layout:
+        return fitted(natural, room, padding, self.value_room, self.give_way, self.value)
+
+    def cells(
+        self, console: Console, row: Sequence[Text], keys: Sequence[str], layout: Layout
+    ) -> tuple[list[Text], int]:
+        """The row's cells for the columns of ``layout`` (``row`` holds one cell per key of
+        ``keys``), and the lines the row takes."""
+        by_key = dict(zip(keys, row, strict=True))
+        cells, height = [], 1
+        for key, width in layout:
+            text = by_key[key]
+            if key == self.value:
+                text = wrapped(console, text, width, self.value_lines)
+                height = text.plain.count("\n") + 1
+            elif key in self.middle_cut and text.cell_len > width and self.paths:
+                text = Text(path_ellipsis(text.plain, width), style=text.style)
+            elif key in self.middle_cut and text.cell_len > width and is_address(text.plain):
+                text = Text(middle_ellipsis(text.plain, width), style=text.style)
+            else:
+                text = ellipsized(text, width)
+            cells.append(text)
+        return cells, height
+
+
+def table_room(table: DataTable[Any]) -> int:
+    """Cells a table's columns may take: inside its border, less a vertical scrollbar's; 0 when it
+    is not laid out yet (natural widths then; it is laid out again on resize)."""
+    if not table.size.width:
+        return 0
+    return table.size.width - table.styles.scrollbar_size_vertical
+
+
+def natural_widths(columns: Sequence[tuple[str, str]], rows: Sequence[Sequence[Text]]) -> dict[str, int]:
+    """Each (key, label) column's width with nothing cut: its label or its widest cell."""
+    return {
+        key: max([len(label), *(row[index].cell_len for row in rows)])
+        for index, (key, label) in enumerate(columns)
+    }
+
+
+def fitted(
+    natural: dict[str, int],
+    room: int,
+    padding: int,
+    value_room: int,
+    give_way: Sequence[Step],
+    value: str = "detail",
+) -> Layout:
+    """(column, width) for the columns shown: the natural widths when they fit (or room is 0);
+    else the ``value`` column keeps ``value_room`` cells while, in turn, the steps of
+    ``give_way`` narrow or hide columns; the value column takes what is left, up to its need."""
+    widths = dict(natural)
+    if not room:
+        return tuple(widths.items())
+
+    def left_for_value() -> int:
+        others = sum(width for key, width in widths.items() if key != value)
+        return room - others - 2 * padding * len(widths)
+
+    wanted = min(natural[value], value_room)
+    for key, width in give_way:
+        if left_for_value() >= wanted:
+            break
+        if key not in widths:
+            continue
+        if width is None:
+            del widths[key]
+        else:
+            widths[key] = min(widths[key], max(width, widths[key] - (wanted - left_for_value())))
+    widths[value] = max(min(natural[value], left_for_value()), min(natural[value], 8))
+    return tuple(widths.items())
+
+
+def ellipsized(text: Text, width: int) -> Text:
+    """``text`` on one line of ``width`` cells, ending "…" when cut (the line shows it whole)."""
+    if text.cell_len <= width:
+        return text
+    cut = text.copy()
+    cut.truncate(width, overflow="ellipsis")
+    return cut
+
+
+def wrapped(console: Console, text: Text, width: int, max_lines: int) -> Text:
+    """``text`` wrapped to ``width``, at most ``max_lines`` lines, the last ending "…" when cut."""
+    if text.cell_len <= width:
+        return text
+    lines = list(text.wrap(console, width, overflow="fold"))
+    for line in lines:
+        line.rstrip()  # a wrap keeps the space it broke at
+    if len(lines) > max_lines:
+        last = lines[max_lines - 1].copy()
+        last.truncate(width - 1)
+        last.append("…")
+        lines = [*lines[: max_lines - 1], last]
+    return Text("\n").join(lines)
+
+
+def path_ellipsis(text: str, cells: int) -> str:
+    """A path (``/data/…/stats.csv:12:3``) in at most ``cells`` cells: its start and, in two thirds
+    of the room, its end (the file's name and the line), the middle replaced by "…"."""
+    if cell_len(text) <= cells:
+        return text
+    if cells < 2:
+        return "…"[:cells]
+    tail_room = (2 * (cells - 1)) // 3
+    tail, used = "", 0
+    for char in reversed(text):
+        if used + cell_len(char) > tail_room:
+            break
+        tail, used = char + tail, used + cell_len(char)
+    head, head_used = "", 0
+    for char in text:
+        if head_used + cell_len(char) > cells - 1 - used:
+            break
+        head, head_used = head + char, head_used + cell_len(char)
+    return f"{head}…{tail}"
+
+
+def is_address(text: str) -> bool:
+    """An IP address (cut in the middle when too long); a scope such as ``gmail:news.example`` is
+    cut at its end (its start says which mailbox provider)."""
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
