@@ -17,15 +17,33 @@ from textual.widgets import DataTable, Footer, Static
 
 from ipdash.domain.models import RowError, SourceInfo
 from ipdash.sources.csv_stats import MAX_KEPT_ERRORS
+from ipdash.ui.screens.feed_line import LineScreen
 from ipdash.ui.tones import plain
+from ipdash.ui.widgets.fit_columns import ColumnFit, FittedTable
 
 COLUMNS = (("where", "File:line:column"), ("reason", "Reason"))
+#: A long path is cut in the middle (its start and the file's name and line stay) down to 30 cells
+#: so that the reason keeps 60; a reason wraps to two lines; enter shows the error whole.
+FIT = ColumnFit("reason", (("where", 30),), value_room=60, middle_cut=frozenset({"where"}), paths=True)
 
 
 def error_line(error: RowError) -> str:
     """One error as a line a user can paste: ``stats.csv:12:3: sent: not a whole number``."""
-    column = f"{error.column_name}: " if error.column_name else ""
-    return f"{error.location()}: {column}{error.message}"
+    return f"{error.location()}: {reason(error)}"
+
+
+def reason(error: RowError) -> str:
+    """Why the row was skipped, with the column's name when there is one."""
+    return f"{error.column_name}: {error.message}" if error.column_name else error.message
+
+
+def column_label(error: RowError) -> str:
+    """The column's number and name, as far as they are known (``3 (sent)``, ``sent``, ``—``)."""
+    number = str(error.column) if error.column is not None else ""
+    name = error.column_name or ""
+    if number and name:
+        return f"{number} ({name})"
+    return number or name or "—"
 
 
 def not_kept(sources: Sequence[SourceInfo], errors: Sequence[RowError]) -> int:
@@ -38,6 +56,7 @@ class RowErrorsScreen(Screen[None]):
         Binding("escape,q", "app.pop_screen", "Back", id="back"),
         Binding("j", "cursor_down", "Down", show=False),
         Binding("k", "cursor_up", "Up", show=False),
+        Binding("enter", "whole_line", "Whole error", id="row_errors.line"),
         Binding("c", "copy_one", "Copy error", id="copy_error"),
         Binding("C", "copy_all", "Copy all", id="copy_all_errors"),
     ]
@@ -53,17 +72,15 @@ class RowErrorsScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static(self._summary(), id="row-errors-summary")
-        table: DataTable[Text] = DataTable(id="row-errors", cursor_type="row", zebra_stripes=True)
-        yield table
+        yield FittedTable(COLUMNS, FIT, id="row-errors", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
+        table = self.query_one(FittedTable)
         table.border_title = "Row errors"
-        for key, label in COLUMNS:
-            table.add_column(label, key=key)
-        for index, error in enumerate(self.errors):
-            table.add_row(plain(error.location()), plain(error.message), key=str(index))
+        table.show_rows(
+            [(str(n), [plain(e.location()), plain(reason(e))]) for n, e in enumerate(self.errors)]
+        )
         table.focus()
 
     def _summary(self) -> str:
@@ -89,8 +106,38 @@ class RowErrorsScreen(Screen[None]):
         self.app.copy_to_clipboard(error_line(self.errors[table.cursor_row]))
         self.notify("Copied 1 row error to the clipboard.", timeout=3)
 
+    def action_whole_line(self) -> None:
+        table = self.query_one(DataTable)
+        if self.errors and 0 <= table.cursor_row < len(self.errors):
+            self.app.push_screen(RowErrorLineScreen(self.errors[table.cursor_row]))
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()  # enter on the table (which has the focus) selects the row
+        self.action_whole_line()
+
     def action_copy_all(self) -> None:
         if not self.errors:
             return
         self.app.copy_to_clipboard("\n".join(error_line(error) for error in self.errors))
         self.notify(f"Copied {len(self.errors):,} row errors to the clipboard.", timeout=3)
+
+
+class RowErrorLineScreen(LineScreen):
+    LINE_TITLE = "Row error"
+    COPIED = "Copied 1 row error to the clipboard."
+
+    def __init__(self, error: RowError) -> None:
+        super().__init__()
+        self.error = error
+
+    def fields(self) -> list[tuple[str, Text]]:
+        error = self.error
+        return [
+            ("File", plain(error.file)),
+            ("Line", Text(str(error.line) if error.line is not None else "—")),
+            ("Column", plain(column_label(error))),
+            ("Reason", plain(error.message)),
+        ]
+
+    def line_text(self) -> str:
+        return error_line(self.error)

@@ -10,8 +10,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable
 
 from ipdash.ui.tones import plain, toned
-from ipdash.ui.widgets.bulk_rows import place_rows
-from ipdash.ui.widgets.fit_columns import ColumnFit, Layout, natural_widths, table_room
+from ipdash.ui.widgets.fit_columns import ColumnFit, Layout, lay_out
 
 if TYPE_CHECKING:
     from ipdash.sources.alert_board import ScreenAlert
@@ -114,23 +113,12 @@ class AlertsPanel(DataTable[Text]):
             self._lay_out(new_rows=False)
 
     def _lay_out(self, *, new_rows: bool) -> None:
-        layout = self.FIT.widths(
-            natural_widths(self.COLUMNS, self._rows), table_room(self), self.cell_padding
-        )
-        if layout == self._layout and not new_rows:
+        row = self.cursor_row
+        rows = [(alert.key, cells) for alert, cells in zip(self.alerts, self._rows, strict=True)]
+        layout = lay_out(self, self.COLUMNS, self.FIT, rows, None if new_rows else self._layout)
+        if layout is None:
             return
         self._layout = layout
-        row = self.cursor_row
-        self.clear(columns=True)
-        for key, width in layout:
-            self.add_column(dict(self.COLUMNS)[key], key=key, width=width)
-        keys = [key for key, _label in self.COLUMNS]
-        placed, heights = [], []
-        for alert, cells in zip(self.alerts, self._rows, strict=True):
-            fitted, height = self.FIT.cells(self.app.console, cells, keys, layout)
-            placed.append((alert.key, fitted))
-            heights.append(height)
-        place_rows(self, placed, heights)
         if self.alerts:
             self.move_cursor(row=min(max(row, 0), len(self.alerts) - 1))
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
@@ -12,9 +12,8 @@ from textual.widgets import DataTable
 
 from ipdash.domain.feed import SEVERITY_RANK, FeedItem
 from ipdash.ui.tones import plain, toned
-from ipdash.ui.widgets.bulk_rows import place_rows
 from ipdash.ui.widgets.fast_cells import FastCellsMixin
-from ipdash.ui.widgets.fit_columns import ColumnFit, natural_widths, table_room
+from ipdash.ui.widgets.fit_columns import ColumnFit, Layout, lay_out
 
 __all__ = ["SEVERITY_LABELS", "BreachFeed", "FeedItem", "ordered"]
 
@@ -48,7 +47,7 @@ class BreachFeed(FastCellsMixin, DataTable[Text]):
         self._formatted_theme = ""
         #: item -> (its formatted row, its cells fitted to ``_fitted_layout``, its height): a filter
         #: keystroke places the lines it keeps without wrapping or cutting them again
-        self._fitted: dict[FeedItem, tuple[list[Text], list[Text], int]] = {}
+        self._fitted: dict[FeedItem, tuple[Sequence[Text], list[Text], int]] = {}
         self._fitted_layout: tuple[tuple[str, int], ...] = ()
 
     COLUMNS = (
@@ -110,31 +109,28 @@ class BreachFeed(FastCellsMixin, DataTable[Text]):
 
     def _lay_out(self, *, new_rows: bool) -> None:
         """Explicit widths (see IpTable.refresh_rows): a stable layout whatever the timing."""
-        rows = self._rows
-        layout = self.FIT.widths(natural_widths(self.COLUMNS, rows), table_room(self), self.cell_padding)
-        if layout == self._layout and not new_rows:
+        rows = [(str(number), row) for number, row in enumerate(self._rows)]
+        layout = lay_out(
+            self, self.COLUMNS, self.FIT, rows, None if new_rows else self._layout, fitted=self._fitted_cells
+        )
+        if layout is None:
             return
         self._layout = layout
-        shown = dict(layout)
-        self.clear(columns=True)
-        for key, label in self.COLUMNS:
-            if key in shown:
-                self.add_column(label, key=key, width=shown[key])
-        if layout != self._fitted_layout:
-            self._fitted, self._fitted_layout = {}, layout
-        fitted_lines = self._fitted
-        keys = [key for key, _label in self.COLUMNS]
-        placed, heights = [], []
-        for number, (row, item) in enumerate(zip(rows, self.items, strict=True)):
-            found = fitted_lines.get(item)
-            if found is None or found[0] is not row:  # a new line, or its theme changed
-                found = fitted_lines[item] = (row, *self.FIT.cells(self.app.console, row, keys, layout))
-            placed.append((str(number), found[1]))
-            heights.append(found[2])
-        if len(fitted_lines) > 4 * len(self.items) + 1000:  # lines no longer in the feed: let them go
-            self._fitted = {item: fitted_lines[item] for item in self.items}
-        place_rows(self, placed, heights)
+        if len(self._fitted) > 4 * len(self.items) + 1000:  # lines no longer in the feed: let them go
+            self._fitted = {item: self._fitted[item] for item in self.items if item in self._fitted}
         critical = sum(1 for i in self.items if i.severity == "critical")
         self.border_title = (
             f"Breaches ({len(self.items)}: {critical} critical)" if self.items else "Breaches (none)"
         )
+
+    def _fitted_cells(self, name: str, row: Sequence[Text], layout: Layout) -> tuple[list[Text], int]:
+        """A line's cells fitted to ``layout``, kept per line while the layout holds (a filter
+        places kept lines; a line whose row was formatted again, e.g. for a theme, is fitted again)."""
+        if layout != self._fitted_layout:
+            self._fitted, self._fitted_layout = {}, layout
+        item = self.items[int(name)]
+        found = self._fitted.get(item)
+        if found is None or found[0] is not row:
+            keys = [key for key, _label in self.COLUMNS]
+            found = self._fitted[item] = (row, *self.FIT.cells(self.app.console, row, keys, layout))
+        return found[1], found[2]

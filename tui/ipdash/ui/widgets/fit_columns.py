@@ -10,7 +10,7 @@ column is cut in the middle (both ends kept); other text at its end.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.text import Text
 from textual.widgets import DataTable
 
+from ipdash.ui.widgets.bulk_rows import place_rows
 from ipdash.ui.widgets.ip_columns import middle_ellipsis
 
 #: A step in giving way: (column, width) narrows the column to that width; (column, None) hides it.
@@ -58,6 +59,41 @@ class ColumnFit:
                 text = ellipsized(text, width)
             cells.append(text)
         return cells, height
+
+
+def lay_out(
+    table: DataTable[Any],
+    columns: Sequence[tuple[str, str]],
+    fit: ColumnFit,
+    rows: Sequence[tuple[str, Sequence[Text]]],
+    previous: Layout | None = None,
+    *,
+    fitted: Callable[[str, Sequence[Text], Layout], tuple[list[Text], int]] | None = None,
+) -> Layout | None:
+    """Give ``table`` the (key, label) ``columns`` that fit its width and its ``rows`` (row key,
+    one cell per column), fitted (by ``fitted`` when given: a table that keeps fitted rows).
+    Returns the layout, or None when it is ``previous`` (nothing redrawn: a resize that leaves
+    every width as it was)."""
+    layout = fit.widths(
+        natural_widths(columns, [cells for _, cells in rows]), table_room(table), table.cell_padding
+    )
+    if layout == previous:
+        return None
+    labels = dict(columns)
+    table.clear(columns=True)
+    for key, width in layout:
+        table.add_column(labels[key], key=key, width=width)
+    keys = [key for key, _label in columns]
+    placed, heights = [], []
+    for name, cells in rows:
+        if fitted is not None:
+            shown, height = fitted(name, cells, layout)
+        else:
+            shown, height = fit.cells(table.app.console, cells, keys, layout)
+        placed.append((name, shown))
+        heights.append(height)
+    place_rows(table, placed, heights)
+    return layout
 
 
 def table_room(table: DataTable[Any]) -> int:
@@ -162,3 +198,25 @@ def is_address(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+class FittedTable(DataTable[Text]):
+    """A DataTable whose rows fit its width by ``fit`` (laid out again when it is resized)."""
+
+    def __init__(self, columns: Sequence[tuple[str, str]], fit: ColumnFit, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.fit_columns = tuple(columns)
+        self.fit = fit
+        self._fit_rows: list[tuple[str, Sequence[Text]]] = []
+        self._layout: Layout | None = None
+
+    def show_rows(self, rows: Sequence[tuple[str, Sequence[Text]]]) -> None:
+        """(row key, one cell per column) rows, in order."""
+        self._fit_rows = list(rows)
+        self._layout = lay_out(self, self.fit_columns, self.fit, self._fit_rows)
+
+    def on_resize(self) -> None:
+        if self._fit_rows:
+            self._layout = (
+                lay_out(self, self.fit_columns, self.fit, self._fit_rows, self._layout) or self._layout
+            )
