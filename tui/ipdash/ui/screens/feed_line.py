@@ -105,3 +105,18 @@ class FeedLineScreen(LineScreen):
 
     def line_text(self) -> str:
         return feed_line_text(self.item)
+
+
+class FieldsLineScreen(LineScreen):
+    """A line given as its fields (label, value) and its text to copy."""
+
+    def __init__(self, title: str, fields: list[tuple[str, Text]], line: str) -> None:
+        super().__init__()
+        self.LINE_TITLE = title
+        self._fields, self._line = fields, line
+
+    def fields(self) -> list[tuple[str, Text]]:
+        return self._fields
+
+    def line_text(self) -> str:
+        return self._line

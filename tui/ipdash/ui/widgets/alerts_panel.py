@@ -113,14 +113,11 @@ class AlertsPanel(DataTable[Text]):
             self._lay_out(new_rows=False)
 
     def _lay_out(self, *, new_rows: bool) -> None:
-        row = self.cursor_row
         rows = [(alert.key, cells) for alert, cells in zip(self.alerts, self._rows, strict=True)]
-        layout = lay_out(self, self.COLUMNS, self.FIT, rows, None if new_rows else self._layout)
-        if layout is None:
-            return
-        self._layout = layout
-        if self.alerts:
-            self.move_cursor(row=min(max(row, 0), len(self.alerts) - 1))
+        previous = None if new_rows else self._layout
+        layout = lay_out(self, self.COLUMNS, self.FIT, rows, previous, keep_cursor=True)
+        if layout is not None:
+            self._layout = layout
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         """Enter on an alert: the whole alert, wrapped, copyable."""

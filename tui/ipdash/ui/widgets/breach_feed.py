@@ -110,8 +110,9 @@ class BreachFeed(FastCellsMixin, DataTable[Text]):
     def _lay_out(self, *, new_rows: bool) -> None:
         """Explicit widths (see IpTable.refresh_rows): a stable layout whatever the timing."""
         rows = [(str(number), row) for number, row in enumerate(self._rows)]
+        previous = None if new_rows else self._layout  # a resize keeps the cursor on its line
         layout = lay_out(
-            self, self.COLUMNS, self.FIT, rows, None if new_rows else self._layout, fitted=self._fitted_cells
+            self, self.COLUMNS, self.FIT, rows, previous, keep_cursor=not new_rows, fitted=self._fitted_cells
         )
         if layout is None:
             return

@@ -68,18 +68,21 @@ def lay_out(
     rows: Sequence[tuple[str, Sequence[Text]]],
     previous: Layout | None = None,
     *,
+    keep_cursor: bool = False,
     fitted: Callable[[str, Sequence[Text], Layout], tuple[list[Text], int]] | None = None,
 ) -> Layout | None:
     """Give ``table`` the (key, label) ``columns`` that fit its width and its ``rows`` (row key,
     one cell per column), fitted (by ``fitted`` when given: a table that keeps fitted rows).
     Returns the layout, or None when it is ``previous`` (nothing redrawn: a resize that leaves
-    every width as it was)."""
+    every width as it was). ``keep_cursor``: the cursor stays on its row (a resize), else it goes
+    to the first row as ``clear`` puts it (new rows)."""
     layout = fit.widths(
         natural_widths(columns, [cells for _, cells in rows]), table_room(table), table.cell_padding
     )
     if layout == previous:
         return None
     labels = dict(columns)
+    cursor_row = table.cursor_row
     table.clear(columns=True)
     for key, width in layout:
         table.add_column(labels[key], key=key, width=width)
@@ -93,6 +96,8 @@ def lay_out(
         placed.append((name, shown))
         heights.append(height)
     place_rows(table, placed, heights)
+    if keep_cursor and rows:
+        table.move_cursor(row=min(max(cursor_row, 0), len(rows) - 1))
     return layout
 
 
@@ -210,10 +215,11 @@ class FittedTable(DataTable[Text]):
         self._fit_rows: list[tuple[str, Sequence[Text]]] = []
         self._layout: Layout | None = None
 
-    def show_rows(self, rows: Sequence[tuple[str, Sequence[Text]]]) -> None:
-        """(row key, one cell per column) rows, in order."""
+    def show_rows(self, rows: Sequence[tuple[str, Sequence[Text]]], *, keep_cursor: bool = False) -> None:
+        """(row key, one cell per column) rows, in order; ``keep_cursor``: the cursor stays on its
+        row (rows updated in place), else it goes to the first."""
         self._fit_rows = list(rows)
-        self._layout = lay_out(self, self.fit_columns, self.fit, self._fit_rows)
+        self._layout = lay_out(self, self.fit_columns, self.fit, self._fit_rows, keep_cursor=keep_cursor)
 
     def on_resize(self) -> None:
         if self._fit_rows:

@@ -21,9 +21,16 @@ from ipdash.domain.models import SourceState
 from ipdash.sources.providers.base import utc_now
 from ipdash.sources.providers.polling import Poller, SourceStatus
 from ipdash.ui.tones import plain, toned
+from ipdash.ui.widgets.fit_columns import ColumnFit, FittedTable
 from ipdash.ui.widgets.status_bar import humanise_age
 
 COLUMNS = ("source", "kind", "state", "last success", "next poll", "last error")
+#: The last error keeps 20 cells and wraps to two lines (enter shows the source whole): next poll
+#: goes first, then kind; the name narrows; then last success goes (the state gives the age).
+FIT = ColumnFit(
+    "last error",
+    (("next poll", None), ("kind", None), ("source", 16), ("last success", None)),
+)
 
 
 def state_label(status: SourceStatus, now: datetime) -> tuple[str, str]:
@@ -72,7 +79,7 @@ class SourcesPanel(Vertical):
     SourcesPanel.-failed #sources-summary { color: $error; }
     SourcesPanel DataTable { height: auto; max-height: 20; }
     """
-    BINDINGS = [Binding("r", "poll_now", "Poll now")]
+    BINDINGS = [Binding("r", "poll_now", "Poll now"), Binding("enter", "whole_line", "Whole line")]
 
     class PollRequested(Message):
         """The user asked for every source to be polled now."""
@@ -94,13 +101,10 @@ class SourcesPanel(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static("no sources configured", id="sources-summary")
-        table: DataTable[Text | str] = DataTable(id="sources-table", cursor_type="row", zebra_stripes=True)
-        yield table
+        columns = [(name, name) for name in COLUMNS]
+        yield FittedTable(columns, FIT, id="sources-table", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        for column in COLUMNS:
-            table.add_column(column, key=column)
         if self.poller is not None:
             self.show(self.poller.status.values())
         self.set_interval(self.tick_seconds, self._tick)
@@ -112,25 +116,9 @@ class SourcesPanel(Vertical):
     def show(self, statuses: Iterable[SourceStatus]) -> None:
         """Draw these statuses (in place: existing rows are updated, the cursor stays)."""
         now = self.clock()
-        table = self.query_one(DataTable)
         fresh = {status.name: status for status in statuses}
-        for gone in set(self._statuses) - set(fresh):
-            table.remove_row(gone)
-        for name, status in fresh.items():
-            text, tone = state_label(status, now)
-            cells: list[Text | str] = [
-                plain(status.name),
-                plain(status.kind),
-                toned(self.app, text, tone),
-                when_label(status.last_success, now),
-                when_label(status.next_poll, now, future=True) if not status.polling else "polling now",
-                plain(error_label(status)),
-            ]
-            if name in self._statuses and name in table.rows:
-                for column, value in zip(COLUMNS, cells, strict=True):
-                    table.update_cell(name, column, value)
-            else:
-                table.add_row(*cells, key=name)
+        rows = [(name, self._cells(status, now)) for name, status in fresh.items()]
+        self.query_one(FittedTable).show_rows(rows, keep_cursor=True)
         self._statuses = fresh
         self._summarise(now)
 
@@ -151,6 +139,35 @@ class SourcesPanel(Vertical):
         )
         self.set_class(counts[SourceState.STALE] > 0, "-stale")
         self.set_class(counts[SourceState.FAILED] > 0, "-failed")
+
+    def _cells(self, status: SourceStatus, now: datetime) -> list[Text]:
+        text, tone = state_label(status, now)
+        next_poll = when_label(status.next_poll, now, future=True) if not status.polling else "polling now"
+        return [
+            plain(status.name),
+            plain(status.kind),
+            toned(self.app, text, tone),
+            Text(when_label(status.last_success, now)),
+            Text(next_poll),
+            plain(error_label(status)),
+        ]
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        """Enter on a source: every field whole (a long error wraps in full)."""
+
+        event.stop()
+        self.action_whole_line()
+
+    def action_whole_line(self) -> None:
+        from ipdash.ui.screens.feed_line import FieldsLineScreen
+
+        statuses = list(self._statuses.values())
+        row = self.query_one(FittedTable).cursor_row
+        if 0 <= row < len(statuses):
+            cells = self._cells(statuses[row], self.clock())
+            fields = [(label.capitalize(), cell) for label, cell in zip(COLUMNS, cells, strict=True)]
+            line = " · ".join(f"{label}: {cell.plain}" for label, cell in fields)
+            self.app.push_screen(FieldsLineScreen("Source", fields, line))
 
     def action_poll_now(self) -> None:
         if self.poller is not None:
