@@ -17,6 +17,7 @@ from textual.widgets import DataTable, Static
 
 from ipdash.domain.auth.status import SYMBOLS, Status, worst
 from ipdash.ui.tones import toned
+from ipdash.ui.widgets.fit_columns import ColumnFit, FittedTable
 
 if TYPE_CHECKING:  # the dashboard imports this module before the first frame: keep pydantic out
     from ipdash.domain.auth.judge import DomainAuth
@@ -35,6 +36,9 @@ COLUMNS = (
     "TLS-RPT",
     *(p[1] for p in PROVIDERS),
 )
+#: A long domain name is cut in the middle (its registrable end stays) to leave every check's column
+#: in view; the detail below shows it whole.
+FIT = ColumnFit("Domain", (), value_room=12, middle_cut=frozenset({"Domain"}), paths=True)
 INDENT = "          "
 _LONG_KEY = re.compile(r"(p=[A-Za-z0-9+/=]{24})[A-Za-z0-9+/=]{16,}")
 
@@ -93,14 +97,12 @@ class DomainsPanel(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static(id="domains-summary")
-        yield DataTable(id="domains-table", cursor_type="row", zebra_stripes=False)
+        columns = [(label, label) for label in COLUMNS]
+        yield FittedTable(columns, FIT, id="domains-table", cursor_type="row", zebra_stripes=False)
         with VerticalScroll(id="domains-detail-scroll"):
             yield Static(id="domains-detail")
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        for label in COLUMNS:
-            table.add_column(label, key=label)
         self._ready = True
         self.show(self.view)
 
@@ -116,13 +118,8 @@ class DomainsPanel(Vertical):
         if not self._ready:
             return
         self.query_one("#domains-summary", Static).update(self._summary(view))
-        table = self.query_one(DataTable)
-        row = table.cursor_row
-        table.clear()
-        for result in view.results:
-            table.add_row(*self._cells(result), key=result.name)
-        if view.results:
-            table.move_cursor(row=min(row or 0, len(view.results) - 1))
+        rows = [(result.name, self._cells(result)) for result in view.results]
+        self.query_one(FittedTable).show_rows(rows, keep_cursor=True)
         self._show_detail()
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:

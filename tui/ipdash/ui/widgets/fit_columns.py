@@ -33,7 +33,8 @@ class ColumnFit:
     give_way: tuple[Step, ...]  # in order, until the value column has its room
     value_room: int = 20
     value_lines: int = 2
-    middle_cut: frozenset[str] = frozenset()  # columns whose addresses or paths keep both ends
+    #: Columns whose addresses or paths keep both ends (the value column too: then on one line).
+    middle_cut: frozenset[str] = frozenset()
     paths: bool = False  # in middle_cut columns, any text is a path (else only IP addresses)
 
     def widths(self, natural: dict[str, int], room: int, padding: int) -> Layout:
@@ -48,7 +49,13 @@ class ColumnFit:
         cells, height = [], 1
         for key, width in layout:
             text = by_key[key]
-            if key == self.value:
+            if key == self.value and key in self.middle_cut:  # one line, both ends kept
+                text = (
+                    Text(path_ellipsis(text.plain, width), style=text.style)
+                    if text.cell_len > width
+                    else text
+                )
+            elif key == self.value:
                 text = wrapped(console, text, width, self.value_lines)
                 height = text.plain.count("\n") + 1
             elif key in self.middle_cut and text.cell_len > width and self.paths:
