@@ -18,8 +18,8 @@ from ipdash.domain.feed import FeedItem
 from ipdash.ui.app import IpdashApp
 from ipdash.ui.screens.feed_line import FeedLineScreen, feed_line_text
 from ipdash.ui.widgets.breach_feed import BreachFeed
-from ipdash.ui.widgets.fit_columns import fitted
 from ipdash.ui.widgets.bulk_rows import place_rows
+from ipdash.ui.widgets.fit_columns import fitted
 from settling import settle
 
 SIZES = [(80, 24), (100, 30), (120, 40), (160, 48), (200, 60)]

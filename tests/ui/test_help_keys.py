@@ -88,6 +88,13 @@ async def test_the_help_screen_shows_the_pool_view_s_keys(make_app: Callable[...
         text = help_text(screen)
         pool = text[text.index("Pool view (p)") :]
         assert "esc" in pool.split("\n")[1] and "Back" in pool.split("\n")[1]
-        for words in ("Breach line", "Whole line", "Copy line", "Poll now", "Re-check domains", "Row errors"):
+        for words in (
+            "Line whole (enter)",
+            "Whole line",
+            "Copy line",
+            "Poll now",
+            "Re-check domains",
+            "Row errors",
+        ):
             assert words in text
         assert "left_square_bracket" not in text and "[" in text  # key names as they are typed

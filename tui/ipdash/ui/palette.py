@@ -41,7 +41,7 @@ def help_sections(app_bindings: Iterable[BindingType]) -> list[tuple[str, list[B
         ("Dashboard", list(DashboardScreen.BINDINGS)),
         ("IP table", list(IpTable.BINDINGS)),
         ("Breaches feed (1)", list(BreachFeed.BINDINGS)),
-        ("Breach line (enter on the feed)", list(FeedLineScreen.BINDINGS)),
+        ("Line whole (enter)", list(FeedLineScreen.BINDINGS)),
         ("Sources panel (3)", list(SourcesPanel.BINDINGS)),
         ("Domains panel (4)", list(DomainsPanel.BINDINGS)),
         ("Alerts panel (6)", list(AlertsPanel.BINDINGS)),

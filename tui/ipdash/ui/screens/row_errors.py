@@ -19,7 +19,7 @@ from ipdash.domain.models import RowError, SourceInfo
 from ipdash.sources.csv_stats import MAX_KEPT_ERRORS
 from ipdash.ui.screens.feed_line import LineScreen
 from ipdash.ui.tones import plain
-from ipdash.ui.widgets.fit_columns import ColumnFit, FittedTable
+from ipdash.ui.widgets.fit_columns import ColumnFit, FittedLines
 
 COLUMNS = (("where", "File:line:column"), ("reason", "Reason"))
 #: A long path is cut in the middle (its start and the file's name and line stay) down to 30 cells
@@ -56,7 +56,6 @@ class RowErrorsScreen(Screen[None]):
         Binding("escape,q", "app.pop_screen", "Back", id="back"),
         Binding("j", "cursor_down", "Down", show=False),
         Binding("k", "cursor_up", "Up", show=False),
-        Binding("enter", "whole_line", "Whole error", id="row_errors.line"),
         Binding("c", "copy_one", "Copy error", id="copy_error"),
         Binding("C", "copy_all", "Copy all", id="copy_all_errors"),
     ]
@@ -72,11 +71,11 @@ class RowErrorsScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static(self._summary(), id="row-errors-summary")
-        yield FittedTable(COLUMNS, FIT, id="row-errors", cursor_type="row", zebra_stripes=True)
+        yield FittedLines(COLUMNS, FIT, id="row-errors", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one(FittedTable)
+        table = self.query_one(FittedLines)
         table.border_title = "Row errors"
         table.show_rows(
             [(str(n), [plain(e.location()), plain(reason(e))]) for n, e in enumerate(self.errors)]

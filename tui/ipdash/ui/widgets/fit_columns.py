@@ -17,6 +17,7 @@ from typing import Any
 from rich.cells import cell_len
 from rich.console import Console
 from rich.text import Text
+from textual.binding import Binding
 from textual.widgets import DataTable
 
 from ipdash.ui.widgets.bulk_rows import place_rows
@@ -189,6 +190,9 @@ def path_ellipsis(text: str, cells: int) -> str:
     if cells < 2:
         return "…"[:cells]
     tail_room = (2 * (cells - 1)) // 3
+    last = text[text.rfind("/") :] if "/" in text else ""
+    if tail_room < cell_len(last) <= cells - 5:  # the file's whole name, when it fits beside a start
+        tail_room = cell_len(last)
     tail, used = "", 0
     for char in reversed(text):
         if used + cell_len(char) > tail_room:
@@ -233,3 +237,9 @@ class FittedTable(DataTable[Text]):
             self._layout = (
                 lay_out(self, self.fit_columns, self.fit, self._fit_rows, self._layout) or self._layout
             )
+
+
+class FittedLines(FittedTable):
+    """A fitted table whose lines open whole on enter (the footer says so)."""
+
+    BINDINGS = [Binding("enter", "select_cursor", "Whole line", id="fitted.line")]

@@ -21,7 +21,7 @@ from ipdash.domain.models import SourceState
 from ipdash.sources.providers.base import utc_now
 from ipdash.sources.providers.polling import Poller, SourceStatus
 from ipdash.ui.tones import plain, toned
-from ipdash.ui.widgets.fit_columns import ColumnFit, FittedTable
+from ipdash.ui.widgets.fit_columns import ColumnFit, FittedLines
 from ipdash.ui.widgets.status_bar import humanise_age
 
 COLUMNS = ("source", "kind", "state", "last success", "next poll", "last error")
@@ -79,7 +79,7 @@ class SourcesPanel(Vertical):
     SourcesPanel.-failed #sources-summary { color: $error; }
     SourcesPanel DataTable { height: auto; max-height: 20; }
     """
-    BINDINGS = [Binding("r", "poll_now", "Poll now"), Binding("enter", "whole_line", "Whole line")]
+    BINDINGS = [Binding("r", "poll_now", "Poll now")]
 
     class PollRequested(Message):
         """The user asked for every source to be polled now."""
@@ -102,7 +102,7 @@ class SourcesPanel(Vertical):
     def compose(self) -> ComposeResult:
         yield Static("no sources configured", id="sources-summary")
         columns = [(name, name) for name in COLUMNS]
-        yield FittedTable(columns, FIT, id="sources-table", cursor_type="row", zebra_stripes=True)
+        yield FittedLines(columns, FIT, id="sources-table", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
         if self.poller is not None:
@@ -118,7 +118,7 @@ class SourcesPanel(Vertical):
         now = self.clock()
         fresh = {status.name: status for status in statuses}
         rows = [(name, self._cells(status, now)) for name, status in fresh.items()]
-        self.query_one(FittedTable).show_rows(rows, keep_cursor=True)
+        self.query_one(FittedLines).show_rows(rows, keep_cursor=True)
         self._statuses = fresh
         self._summarise(now)
 
@@ -162,7 +162,7 @@ class SourcesPanel(Vertical):
         from ipdash.ui.screens.feed_line import FieldsLineScreen
 
         statuses = list(self._statuses.values())
-        row = self.query_one(FittedTable).cursor_row
+        row = self.query_one(FittedLines).cursor_row
         if 0 <= row < len(statuses):
             cells = self._cells(statuses[row], self.clock())
             fields = [(label.capitalize(), cell) for label, cell in zip(COLUMNS, cells, strict=True)]
