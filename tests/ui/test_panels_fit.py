@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -225,3 +226,24 @@ async def test_the_sources_panel_fits_a_long_error_and_enter_shows_it_whole() ->
         assert ("Last error", error_label(failing)) in [
             (label, value.plain) for label, value in screen.fields()
         ]
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])
+async def test_the_status_bar_keeps_every_state_and_the_row_errors_in_view(
+    make_app: Callable[..., IpdashApp], tmp_path: Path, size: tuple[int, int]
+) -> None:
+    from ipdash.sources.loader import CsvFile, LoadPlan
+
+    folder = tmp_path / "/".join(["very-long-directory-name-ünïcødé-数据"] * 3)
+    folder.mkdir(parents=True)
+    good = folder / "stats-export-with-a-very-long-file-name-from-the-esp-2026-11-20.csv"
+    good.write_text("date,ip,sent,bounces\n2026-11-20,192.0.2.1,5000,10\n2026-11-20,nope,5,1\n")
+    plan = LoadPlan(csv=(CsvFile(path=good), CsvFile(path=folder / "missing-file-that-does-not-exist.csv")))
+    async with make_app(plan).run_test(size=size) as pilot:
+        await settle(pilot)
+        status = pilot.app.screen.query_one("#status-text")
+        text = status.render()
+        line = getattr(text, "plain", str(text))
+        assert cell_len(line) <= status.size.width, line
+        assert "1 row errors (e)" in line and "✗ failed" in line and "…" in line
+        assert ("stats-ex…" in line) == (size[0] >= 160)  # at 80 columns the fresh file is counted

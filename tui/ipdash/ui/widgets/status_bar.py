@@ -13,6 +13,7 @@ from textual.widgets import ProgressBar, Static
 
 from ipdash.domain.models import Dataset, SourceState
 from ipdash.ui.tones import toned
+from ipdash.ui.widgets.fit_columns import path_ellipsis
 
 _STATE = {
     SourceState.FRESH: ("✓", "ok"),
@@ -43,6 +44,7 @@ class StatusBar(Horizontal):
     def __init__(self, clock: Callable[[], datetime], **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.clock = clock
+        self._shown: tuple[Dataset, datetime, str, str | None] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("loading…", id="status-text")
@@ -56,11 +58,41 @@ class StatusBar(Horizontal):
 
     def show(self, dataset: Dataset, loaded_at: datetime, theme: str, replay: str | None = None) -> None:
         self.remove_class("-loading")
+        self._shown = (dataset, loaded_at, theme, replay)
+        self._draw()
+
+    def on_resize(self) -> None:
+        if self._shown is not None and not self.has_class("-loading"):
+            self._draw()
+
+    def _draw(self) -> None:
+        """The whole line when it fits; else, in turn, theme and help go (the footer has ``?``),
+        long source names are cut in the middle, fresh sources are counted instead of named (a
+        stale or failed one keeps its name and state), and the load time loses its age. Row
+        errors and every source's state stay in view."""
+        assert self._shown is not None
+        dataset, loaded_at, theme, replay = self._shown
+        room = self.content_size.width  # the progress bar beside the text is hidden once loaded
+        text = Text()
+        for step in range(5):
+            text = self._line(dataset, loaded_at, theme, replay, step)
+            if not room or text.cell_len <= room:
+                break
+        self.query_one("#status-text", Static).update(text)
+
+    def _line(self, dataset: Dataset, loaded_at: datetime, theme: str, replay: str | None, step: int) -> Text:
         text = Text()
         now = self.clock()
+        fresh = [info for info in dataset.sources if info.state is SourceState.FRESH]
+        if step >= 3 and fresh:
+            text.append(f"{len(fresh)} sources ")
+            text.append_text(toned(self.app, "✓", "ok"))
+            text.append("  ")
         for info in dataset.sources:
+            if step >= 3 and info.state is SourceState.FRESH:
+                continue
             symbol, tone = _STATE[info.state]
-            text.append(f"{info.name} ")
+            text.append(f"{path_ellipsis(info.name, 24) if step >= 2 else info.name} ")
             text.append_text(toned(self.app, symbol, tone))
             if info.state is SourceState.STALE and info.fetched_at is not None:
                 text.append_text(
@@ -69,14 +101,17 @@ class StatusBar(Horizontal):
             text.append("  ")
         row_errors = sum(info.row_errors for info in dataset.sources)
         age = humanise_age((now - loaded_at).total_seconds())
-        text.append(f"│ loaded {loaded_at:%H:%M:%S} ({age} ago) │ ")
+        text.append(
+            f"│ loaded {loaded_at:%H:%M:%S} ({age} ago) │ " if step < 4 else f"│ {loaded_at:%H:%M} │ "
+        )
         text.append_text(toned(self.app, f"{row_errors} row errors", "warn" if row_errors else "muted"))
         if row_errors:
             text.append(" (e)")
         if replay:
             text.append(f" │ replay {replay}")
-        text.append(f" │ theme {theme} │ ? help")
-        self.query_one("#status-text", Static).update(text)
+        if step < 1:
+            text.append(f" │ theme {theme} │ ? help")
+        return text
 
 
 def sources_table(app: App[object], dataset: Dataset, now: datetime) -> Table:
