@@ -44,3 +44,35 @@ def bulk_allocation() -> Iterator[None]:
                 gc.freeze()
                 if _was_enabled:
                     gc.enable()
+
+
+#: gc thresholds while a poll runs (CPython's defaults: 700, 10, 10).
+POLL_THRESHOLDS = (50_000, 10, 10_000)
+_poll_lock = threading.Lock()
+_polls = 0
+_poll_saved: tuple[int, int, int] = gc.get_threshold()
+
+
+@contextmanager
+def fewer_collections() -> Iterator[None]:
+    """Raised thresholds while it runs (nests, safe across threads), then the saved ones again.
+
+    For polls, not ``bulk_allocation``: a poll's records are stored and dropped, not kept, and
+    ``ipdash poll`` runs for months, so nothing is frozen (frozen cyclic garbage is never
+    collected: each poll would leak its share) and the collector is never off across network
+    waits; collections are only rarer while a large poll builds its records."""
+    global _polls, _poll_saved
+    with _poll_lock:
+        if _polls == 0:
+            _poll_saved = gc.get_threshold()
+            gc.set_threshold(
+                *(max(raised, saved) for raised, saved in zip(POLL_THRESHOLDS, _poll_saved, strict=True))
+            )
+        _polls += 1
+    try:
+        yield
+    finally:
+        with _poll_lock:
+            _polls -= 1
+            if _polls == 0:
+                gc.set_threshold(*_poll_saved)

@@ -17,7 +17,7 @@ import httpx
 
 from ipdash.domain.config import Config
 from ipdash.domain.models import Dataset, PollResult, SourceInfo, SourceState
-from ipdash.gc_pauses import bulk_allocation
+from ipdash.gc_pauses import fewer_collections
 from ipdash.sources.providers.base import ProviderSource, Runtime
 from ipdash.sources.providers.registry import build_sources
 from ipdash.sources.record_bounds import plausible_poll
@@ -228,9 +228,8 @@ class Poller:
         try:
             # A large poll makes millions of objects that live until it is stored: with the default
             # thresholds full collections walked them all, pausing the event loop for seconds at
-            # 10,000 IPs (bench_poll). While polls run, collections are rare and short; when the
-            # last one is stored, what is left alive is frozen out of later collections.
-            with bulk_allocation():
+            # 10,000 IPs (bench_poll). While polls run, collections are rarer.
+            with fewer_collections():
                 result = await fetch_safely(source, self.client, self.today())
                 if self.store is not None:
                     await asyncio.to_thread(self.store.save_poll, result)
