@@ -35,8 +35,8 @@ async def run(
         plan=plan,
         rules=rules,
         nameserver=nameserver,
-        timeout=0.5,
-        deadline=10.0,
+        timeout=5.0,  # every query is answered; a short bound turned answers unknown on a busy machine
+        deadline=30.0,
         concurrency=8,
         rdns=False,
         include_private=include_private,
