@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 import ipdash.commands._no_pydantic_plugins  # noqa: F401  (before any model is built)
+from ipdash.commands._options import config_option, format_option
 from ipdash.commands._output import echo, emit_json, fail_usage, render_table
 from ipdash.domain.dnsbl.catalog import Catalog
 from ipdash.domain.dnsbl.labels import fcrdns_label, lookup_caveat, status_label
@@ -68,17 +69,8 @@ def _nameserver(_: click.Context, __: click.Parameter, value: str | None) -> Nam
     help="Also ask public lists about private, CGNAT, link-local and unique-local addresses.",
 )
 @click.option("--no-rdns", is_flag=True, help="Skip reverse-DNS checks.")
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["table", "json", "nagios"]),
-    default="table",
-    show_default=True,
-    help="nagios: a monitoring-plugin status line with perfdata, exit 0/1/2/3 = OK/WARNING/CRITICAL/UNKNOWN.",
-)
-@click.option(
-    "--config", "config_path", type=click.Path(path_type=Path), envvar="IPDASH_CONFIG", help="TOML config."
-)
+@format_option("table", "json", "nagios")
+@config_option()
 @click.option("--list-zones", is_flag=True, help="Show the zone catalog and exit.")
 @click.option(
     "--auth", is_flag=True, help="Also check each DOMAIN's SPF, DKIM, DMARC, BIMI, MTA-STS, TLS-RPT."
