@@ -71,11 +71,14 @@ async def test_silence_is_resent_asked_over_tcp_and_unknown_after_the_whole_budg
 ) -> None:
     script.add("slow.bl.example", "A", SILENCE)
     async with DnsClient(nameserver) as client:
-        outcome = await client.lookup("slow.bl.example", wait=0.2)
+        outcome = await client.lookup("slow.bl.example", wait=1.0)
     assert outcome.rcode is Rcode.TIMEOUT
-    assert outcome.detail == "no answer in 0.4 s, asked 2 times"
-    assert server.transport_count("udp") == 2 and server.transport_count("tcp") == 1
-    assert client.retransmits == 1 and client.tcp_fallbacks == 1
+    # A 2 s budget: resent on the doubling timer (0.25, 0.75, 1.75 s: at most three times; a busy
+    # machine may fit fewer, never none), and asked once over TCP after the first silence.
+    sends = server.transport_count("udp")
+    assert 2 <= sends <= 4 and server.transport_count("tcp") == 1
+    assert outcome.detail == f"no answer in 2.0 s, asked {sends} times"
+    assert client.retransmits == sends - 1 and client.tcp_fallbacks == 1
 
 
 async def test_retry_recovers_a_lost_packet(

@@ -196,9 +196,16 @@ async def test_timeout_is_asked_a_bounded_number_of_times(
     zen: ZoneSpec, server: LoopbackDnsServer, nameserver: Nameserver, catalog: Catalog, rules: RdnsRules
 ) -> None:
     zen.entries[reversed_labels("198.51.100.8")] = SILENCE
-    await run(catalog, rules, nameserver, ["198.51.100.8"], ["spamhaus-zen"])
-    # Sent, resent once on the 0.25 s timer within the 0.5 s budget, and asked once over TCP.
-    assert server.asked("8.100.51.198.zen.spamhaus.org") == 3
+    result = only(
+        await run(catalog, rules, nameserver, ["198.51.100.8"], ["spamhaus-zen"], timeout=1.0),
+        "198.51.100.8",
+        "spamhaus-zen",
+    )
+    assert result.status is Status.UNKNOWN
+    # A 2 s budget: sent, resent on the doubling timer (0.25, 0.75, 1.75 s: at most three times; a
+    # busy machine may fit fewer, never none), and asked once over TCP after the first silence (the
+    # zone's health probes are answered over UDP).
+    assert 3 <= server.asked("8.100.51.198.zen.spamhaus.org") <= 5
     assert server.transport_count("tcp") == 1
     assert server.asked("9.100.51.198.zen.spamhaus.org") == 0
 

@@ -92,8 +92,8 @@ class TcpMux:
                     entry[1].set_result(data)
         except asyncio.IncompleteReadError:
             pass
-        except OSError as broken:
-            error = broken
+        except OSError as broken:  # a reset is the server closing too: say so, with the system's words
+            error = ConnectionResetError(f"the nameserver closed the TCP connection ({broken})")
         finally:
             writer.close()
             if self._writer is writer:
