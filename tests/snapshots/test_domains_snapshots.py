@@ -23,3 +23,20 @@ def test_domains_tab(
         await pilot.pause()
 
     assert snap_compare(make_app(), terminal_size=(160, 48), run_before=run_before)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 30)])
+def test_domains_tab_narrow(
+    snap_compare: Callable[..., bool], make_app: Callable[..., object], size: tuple[int, int]
+) -> None:
+    """Symbols and short labels: every check column in view, no sideways scroll."""
+
+    async def run_before(pilot: Pilot[int]) -> None:
+        await settle(pilot)
+        await pilot.press("4")
+        await settle(pilot)
+        pilot.app.screen.query_one("#domains-table").focus()
+        await pilot.press("j", "j")
+        await pilot.pause()
+
+    assert snap_compare(make_app(), terminal_size=size, run_before=run_before)

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from textual.coordinate import Coordinate
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Static
 
@@ -15,7 +16,7 @@ from ipdash.domain.auth.status import Status
 from ipdash.domain.config import Config, CsvFile
 from ipdash.sources.loader import LoadPlan
 from ipdash.ui.app import IpdashApp
-from ipdash.ui.widgets.domains_panel import DomainsPanel, provider_cell
+from ipdash.ui.widgets.domains_panel import COLUMNS, DomainsPanel, provider_cell
 from settling import settle
 
 SAMPLE_DOMAINS = ["acme-shop.example", "news.acme-shop.example", "promo.acme-shop.example"]
@@ -130,3 +131,50 @@ async def test_a_broken_snapshot_makes_the_tab_unavailable_with_the_reason(
 
 def test_provider_cell_counts_only_lines_checkable_in_dns() -> None:
     assert provider_cell([], "gmail") == ("–", Status.PASS)
+
+
+@pytest.mark.parametrize(
+    ("size", "labels", "cells"),
+    [
+        ((200, 60), "Overall", "✓ pass"),
+        ((160, 48), "Overall", "✓ pass"),
+        ((120, 40), "Overall", "✓ pass"),
+        ((100, 30), "All", "✓"),
+        ((80, 24), "All", "✓"),
+    ],
+)
+async def test_every_check_column_is_in_view_at_every_size(
+    make_app: Callable[..., IpdashApp], size: tuple[int, int], labels: str, cells: str
+) -> None:
+    """Words where they fit, then symbols (the summary counts them in words), then short labels;
+    the table never scrolls sideways and the domain keeps its registrable end."""
+    async with make_app().run_test(size=size) as pilot:
+        _, panel = await open_domains(pilot)
+        table = panel.query_one(DataTable)
+        assert [str(column.key.value) for column in table.ordered_columns] == list(COLUMNS)
+        assert str(table.ordered_columns[1].label) == labels
+        assert table.virtual_size.width <= table.size.width  # no sideways scroll
+        assert str(table.get_cell_at(Coordinate(0, 2))) == cells
+        domains = [str(table.get_cell_at(Coordinate(row, 0))) for row in range(3)]
+        assert all(shown.endswith(".example") for shown in domains)
+        if size[0] >= 100:
+            assert domains == SAMPLE_DOMAINS  # whole names while the checks fit in symbols
+
+
+async def test_a_resize_tells_the_checks_again_and_keeps_the_cursor(
+    make_app: Callable[..., IpdashApp],
+) -> None:
+    async with make_app().run_test(size=(160, 48)) as pilot:
+        _, panel = await open_domains(pilot)
+        table = panel.query_one(DataTable)
+        table.focus()
+        await pilot.press("j", "j")
+        await pilot.resize_terminal(90, 30)
+        await settle(pilot)
+        assert str(table.ordered_columns[1].label) == "All" and table.cursor_row == 2
+        assert str(table.get_cell_at(Coordinate(2, 1))) == "✗"
+        assert "promo.acme-shop.example" in text_of(panel, "#domains-detail")
+        await pilot.resize_terminal(160, 48)
+        await settle(pilot)
+        assert str(table.ordered_columns[1].label) == "Overall" and table.cursor_row == 2
+        assert str(table.get_cell_at(Coordinate(2, 1))) == "✗ fail"

@@ -244,6 +244,12 @@ class DashboardScreen(Screen[None]):
             return
         self.query_one(DomainsPanel).show(view)
 
+    def on_domains_panel_recheck_requested(self, message: DomainsPanel.RecheckRequested) -> None:
+        message.stop()
+        control = getattr(self.app, "domains", None)
+        if control is not None:
+            control.start(again=True)
+
     def _start_domain_checks(self) -> None:
         """The first time the Domains tab is open with data loaded (the checks need the IPs' pools)."""
         control = getattr(self.app, "domains", None)

@@ -13,6 +13,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
+from textual.message import Message
 from textual.widgets import DataTable, Static
 
 from ipdash.domain.auth.status import SYMBOLS, Status, worst
@@ -36,9 +37,13 @@ COLUMNS = (
     "TLS-RPT",
     *(p[1] for p in PROVIDERS),
 )
-#: A long domain name is cut in the middle (its registrable end stays) to leave every check's column
-#: in view; the detail below shows it whole.
-FIT = ColumnFit("Domain", (), value_room=12, middle_cut=frozenset({"Domain"}), paths=True)
+#: Labels when even symbol-only cells leave the domain too little room (below ~100 columns).
+SHORT_LABELS = {"Overall": "All", "MTA-STS": "STS", "TLS-RPT": "RPT", "Outlook": "Outlk"}
+#: The table tells its checks in words ("✓ pass"), then, where that would squeeze the domain below
+#: its room, as symbols only ("✓": the summary above counts them in words, the detail below gives
+#: each in words), then with short labels; a domain still too long is cut in the middle (its
+#: registrable end stays) and shown whole in the detail below.
+FIT = ColumnFit("Domain", (), value_room=24, middle_cut=frozenset({"Domain"}), paths=True)
 INDENT = "          "
 _LONG_KEY = re.compile(r"(p=[A-Za-z0-9+/=]{24})[A-Za-z0-9+/=]{16,}")
 
@@ -86,7 +91,7 @@ class DomainsPanel(Vertical):
     DEFAULT_CSS = """
     DomainsPanel { height: 1fr; }
     DomainsPanel > #domains-summary { height: auto; padding: 0 1; }
-    DomainsPanel > DataTable { height: auto; max-height: 12; background: $surface; }
+    DomainsPanel > DataTable { height: auto; max-height: 60%; background: $surface; }
     DomainsPanel > #domains-detail-scroll { height: 1fr; border-top: solid $panel; padding: 0 1; }
     """
 
@@ -118,8 +123,12 @@ class DomainsPanel(Vertical):
         if not self._ready:
             return
         self.query_one("#domains-summary", Static).update(self._summary(view))
-        rows = [(result.name, self._cells(result)) for result in view.results]
-        self.query_one(FittedTable).show_rows(rows, keep_cursor=True)
+        words = [(result.name, self._cells(result, words=True)) for result in view.results]
+        symbols = [(result.name, self._cells(result, words=False)) for result in view.results]
+        labels = [(label, label) for label in COLUMNS]
+        short = [(label, SHORT_LABELS.get(label, label)) for label in COLUMNS]
+        variants = ((labels, words), (labels, symbols), (short, symbols))
+        self.query_one(FittedTable).show_variants(variants, keep_cursor=True)
         self._show_detail()
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -130,10 +139,11 @@ class DomainsPanel(Vertical):
         table = self.query_one(DataTable)
         table.action_cursor_down() if step > 0 else table.action_cursor_up()
 
+    class RecheckRequested(Message):
+        """``c``: the user asks for the domains to be checked again (the screen starts it)."""
+
     def action_recheck(self) -> None:
-        control = getattr(self.app, "domains", None)
-        if control is not None:
-            control.start(again=True)
+        self.post_message(self.RecheckRequested())
 
     def _summary(self, view: DomainsView) -> Text:
         text = Text()
@@ -160,9 +170,10 @@ class DomainsPanel(Vertical):
             text.append_text(toned(self.app, f"  · DNS: {view.label}  · c re-checks", "muted"))
         return text
 
-    def _cells(self, result: DomainAuth) -> tuple[Text, ...]:
+    def _cells(self, result: DomainAuth, *, words: bool) -> tuple[Text, ...]:
         def cell(status: Status, text: str | None = None) -> Text:
-            return toned(self.app, text or status_cell(status), TONES[status])
+            shown = text or (status_cell(status) if words else SYMBOLS[status])
+            return toned(self.app, shown, TONES[status])
 
         dkim = worst(d.status for d in result.dkim) if result.dkim else Status.UNKNOWN
         dkim_text = f"{SYMBOLS[dkim]} {sum(d.status is Status.PASS for d in result.dkim)}/{len(result.dkim)}"

@@ -216,27 +216,64 @@ def is_address(text: str) -> bool:
     return True
 
 
+Rows = Sequence[tuple[str, Sequence[Text]]]
+#: One way to show a table: its (key, label) columns and its rows; a table given several shows the
+#: first that fits its width (words, then symbols, then short labels: the Domains tab).
+Variant = tuple[Sequence[tuple[str, str]], Rows]
+
+
+def fits(fit: ColumnFit, columns: Sequence[tuple[str, str]], rows: Rows, room: int, padding: int) -> bool:
+    """Whether every column fits at its natural width with the value column given its room."""
+    natural = natural_widths(columns, [cells for _, cells in rows])
+    others = sum(width for key, width in natural.items() if key != fit.value)
+    return others + 2 * padding * len(natural) + min(natural[fit.value], fit.value_room) <= room
+
+
 class FittedTable(DataTable[Text]):
     """A DataTable whose rows fit its width by ``fit`` (laid out again when it is resized)."""
 
     def __init__(self, columns: Sequence[tuple[str, str]], fit: ColumnFit, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.fit_columns = tuple(columns)
+        self._columns = self.fit_columns = tuple(columns)
         self.fit = fit
         self._fit_rows: list[tuple[str, Sequence[Text]]] = []
+        self._variants: tuple[Variant, ...] = ()
+        self._variant_shown = 0
         self._layout: Layout | None = None
 
-    def show_rows(self, rows: Sequence[tuple[str, Sequence[Text]]], *, keep_cursor: bool = False) -> None:
+    def show_rows(self, rows: Rows, *, keep_cursor: bool = False) -> None:
         """(row key, one cell per column) rows, in order; ``keep_cursor``: the cursor stays on its
         row (rows updated in place), else it goes to the first."""
-        self._fit_rows = list(rows)
-        self._layout = lay_out(self, self.fit_columns, self.fit, self._fit_rows, keep_cursor=keep_cursor)
+        self.show_variants(((self._columns, rows),), keep_cursor=keep_cursor)
+
+    def show_variants(self, variants: Sequence[Variant], *, keep_cursor: bool = False) -> None:
+        """The same rows told in ways from the richest to the most compact (same row keys and
+        column keys): the first that fits the width is shown, the last when none does."""
+        self._variants = tuple(variants)
+        self._variant_shown = -1
+        self._show_fitting(keep_cursor=keep_cursor, previous=None)
 
     def on_resize(self) -> None:
-        if self._fit_rows:
-            self._layout = (
-                lay_out(self, self.fit_columns, self.fit, self._fit_rows, self._layout) or self._layout
-            )
+        if self._variants and self._fit_rows:
+            self._show_fitting(keep_cursor=True, previous=self._layout)
+
+    def _show_fitting(self, *, keep_cursor: bool, previous: Layout | None) -> None:
+        room = table_room(self)
+        shown = next(
+            (
+                index
+                for index, (columns, rows) in enumerate(self._variants)
+                if not room or fits(self.fit, columns, rows, room, self.cell_padding)
+            ),
+            len(self._variants) - 1,
+        )
+        if shown != self._variant_shown:
+            previous = None  # another variant: drawn even when its widths are the same
+        self._variant_shown = shown
+        columns, rows = self._variants[shown]
+        self.fit_columns, self._fit_rows = tuple(columns), list(rows)
+        layout = lay_out(self, self.fit_columns, self.fit, self._fit_rows, previous, keep_cursor=keep_cursor)
+        self._layout = layout or self._layout
 
 
 class FittedLines(FittedTable):
