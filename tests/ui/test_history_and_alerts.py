@@ -55,6 +55,18 @@ async def test_brackets_step_the_range_and_every_panel_follows(make_app: Callabl
         assert feed == list(app.data.analysis.feed)  # the feed is the 1-day analysis' own
 
 
+async def test_the_volume_header_names_the_range_shown(make_app: Callable[..., IpdashApp]) -> None:
+    """The header drawn, not only the column model: "Sent 30d" to "Sent 90d" keeps its width."""
+    async with make_app().run_test(size=(160, 48)) as pilot:
+        app = await loaded(pilot)
+        table = app.dashboard.query_one(IpTable)
+        for presses, label in ((2, "Sent 30d"), (1, "Sent 90d")):
+            await pilot.press(*["right_square_bracket"] * presses)
+            await settle(pilot)
+            shown = {str(column.key.value): str(column.label) for column in table.ordered_columns}
+            assert shown["sent"] == label
+
+
 async def test_the_palette_sets_any_range(make_app: Callable[..., IpdashApp]) -> None:
     from ipdash.ui.time_range import range_commands
 

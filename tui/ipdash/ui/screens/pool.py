@@ -66,7 +66,8 @@ class PoolScreen(Screen[None]):
             self.app.pop_screen()
             return
         pool, members = pool_ips(data, self.ip)
-        self.query_one("#pool-body").border_title = f"Pool {pool} ({len(members)} IPs)" if pool else self.ip
+        count = f"{len(members)} IP" if len(members) == 1 else f"{len(members)} IPs"
+        self.query_one("#pool-body").border_title = f"Pool {pool} ({count})" if pool else self.ip
         self.query_one("#pool-table", Static).update(self._table(members))
         analyses = [data.analysis.ips[ip] for ip in members]
         window = analyses[0].metrics.window

@@ -80,6 +80,7 @@ class IpTable(OneLineRowsMixin, FastCellsMixin, DataTable[Text]):  # type: ignor
         self._formatting_for: tuple[int, str, tuple[Column, ...]] | None = None
         self._shown: list[str] = []
         self._widths: list[int] = []
+        self._labels: list[str] = []
         self._measured: dict[tuple[int, Column], int] = {}  # (generation, column) -> widest cell
 
     def on_mount(self) -> None:
@@ -266,13 +267,14 @@ class IpTable(OneLineRowsMixin, FastCellsMixin, DataTable[Text]):  # type: ignor
         widths = [width + self.spacer for width in cells.widths]
         if widths:
             widths[-1] -= self.spacer  # a space separates columns: none after the last
-        if widths != self._widths:
+        labels = [col.label for col in cells.columns]
+        if widths != self._widths or labels != self._labels:  # "Sent 30d" → "Sent 90d": same widths
             self.clear(columns=True)
             self._shown, self._placed = [], None
             for col, width in zip(cells.columns, widths, strict=True):
                 label = Text(col.label, justify="right" if col.right else "left")
                 self.add_column(label, key=col.key, width=width)
-            self._widths = widths
+            self._widths, self._labels = widths, labels
         wanted = cells.matching(cells.ordered(self.sort_key, self.sort_reverse), self.filter_text)
         placed = self._placed
         if placed is cells and wanted != self._shown and self._can_reorder(wanted):
