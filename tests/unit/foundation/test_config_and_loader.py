@@ -219,7 +219,7 @@ def test_a_bad_file_becomes_a_failed_source_and_the_rest_loads(tmp_path: Path) -
 def test_row_errors_are_counted_per_source(tmp_path: Path) -> None:
     path = write(tmp_path / "s.csv", STATS + "bad,192.0.2.1,1\n2026-01-06,192.0.2.1,x\n")
     dataset = load_dataset(LoadPlan(csv=(CsvFile(path=path),)))
-    assert dataset.sources[0].row_errors == 2
+    assert dataset.sources[0].row_errors == 2 and dataset.sources[0].detail == ""
     assert [(e.line, e.column) for e in dataset.errors] == [(3, 1), (4, 3)]
 
 
@@ -259,3 +259,10 @@ def test_the_sample_data_loads_cleanly() -> None:
         "mta",
     }
     assert all(info.state is SourceState.FRESH for info in dataset.sources)
+
+
+def test_a_file_whose_every_row_is_skipped_says_so(tmp_path: Path) -> None:
+    path = write(tmp_path / "all-bad.csv", "date,ip,sent\nbad,192.0.2.1,1\n2026-01-06,192.0.2.1,x\n")
+    (info,) = load_dataset(LoadPlan(csv=(CsvFile(path=path),))).sources
+    assert (info.rows, info.row_errors) == (2, 2)
+    assert info.detail == "every row skipped (2): nothing from this file is shown"

@@ -176,7 +176,11 @@ def load_dataset(
         if last_reads is not None:
             last_reads[spec.path] = GoodRead(result, fetched_at)
         _add_read(dataset, result)
-        detail = "header only: no data rows" if result.rows == 0 else ""
+        detail = ""
+        if result.rows == 0:
+            detail = "header only: no data rows"
+        elif result.error_count >= result.rows:
+            detail = f"every row skipped ({result.rows:,}): nothing from this file is shown"
         dataset.sources.append(
             SourceInfo(
                 label, result.kind, SourceState.FRESH, fetched_at, result.rows, result.error_count, detail

@@ -133,6 +133,8 @@ def sources_table(app: App[object], dataset: Dataset, now: datetime) -> Table:
     for info in dataset.sources:
         symbol, tone = _STATE[info.state]
         word = {SourceState.FRESH: " fresh"}.get(info.state, "")
+        if info.state is SourceState.FRESH and info.row_errors:  # read, but not all of it
+            symbol, tone = "▲", "warn"
         read = f"{humanise_age((now - info.fetched_at).total_seconds())} ago" if info.fetched_at else "never"
         table.add_row(
             info.name,
