@@ -7,6 +7,8 @@ import asyncio
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from ipdash.domain.config import Config
 from ipdash.domain.lookback import history_start
 from ipdash.domain.models import DailyStat, PollResult
@@ -14,6 +16,7 @@ from ipdash.sources.config_file import load_config
 from ipdash.sources.loader import plan_from_inputs
 from ipdash.sources.store import SqliteStore
 from ipdash.ui.app import IpdashApp
+from ipdash.ui.live import reaches
 from ipdash.ui.messages import DataReady
 
 NOW = datetime(2025, 7, 1, 9, tzinfo=UTC)
@@ -67,3 +70,15 @@ async def test_a_wider_range_reads_the_store_further_back(tmp_path: Path) -> Non
         assert everything.range_days is None
         assert everything.dataset.frame()["day"].min() == END - timedelta(days=299)
         assert everything.analysis.window is not None and everything.analysis.window.days == 300
+
+
+@pytest.mark.parametrize(
+    ("held", "days", "served"),
+    [(0, 30, True), (7, 1, True), (7, 7, True), (7, 30, False), (30, None, False), (None, 90, True)],
+)
+def test_history_read_for_a_range_serves_only_as_wide_a_range(
+    held: int | None, days: int | None, served: bool
+) -> None:
+    """A re-analysis (new check results) while a wider range's read is under way waits for it: the
+    history installed was read for the narrower range."""
+    assert reaches(held, days) is served

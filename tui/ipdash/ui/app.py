@@ -106,6 +106,8 @@ class IpdashApp(App[int]):
         self.alerts = AlertsControl(self)
         self.live: LivePolling | None = None
         self.store_history: StoreHistory | None = None
+        #: The range the stored history now installed was read for (0: none read; None: all).
+        self.held_range: int | None = 0
         #: The full dataset (replaced, never mutated) and the order analyses of it are shown in.
         self.state = DataState()
         configured_theme = None  # a plan made later has no config file, so no configured theme
@@ -271,8 +273,12 @@ class IpdashApp(App[int]):
                 if self.store_history is None:  # kept: a reload after a file changed reads what changed
                     self.store_history = StoreHistory(self.plan)
                 dataset = self.store_history.under(dataset, self.range_days)
+            read_for = self.store_history.widest if self.store_history is not None else 0
             snapshot = self.state.install_load(
-                token, dataset, cancelled=lambda: worker.is_cancelled, on_install=self._set_receiver(receiver)
+                token,
+                dataset,
+                cancelled=lambda: worker.is_cancelled,
+                on_install=self._set_receiver(receiver, read_for),
             )
         finally:
             self.state.end_load(token)
@@ -284,9 +290,9 @@ class IpdashApp(App[int]):
                 self.replay_day = latest - timedelta(days=REPLAY_START_DAYS_BACK)
         self.post_message(self._analysed(snapshot, self.replay_day))
 
-    def _set_receiver(self, receiver: ReceiverData | None) -> Callable[[], None]:
+    def _set_receiver(self, receiver: ReceiverData | None, read_for: int | None) -> Callable[[], None]:
         def install() -> None:
-            self.receiver = receiver
+            self.receiver, self.held_range = receiver, read_for
 
         return install
 
@@ -528,6 +534,11 @@ class IpdashApp(App[int]):
         """Run the analysis again on the data as loaded (new check results change scores and breaches)."""
         if self.full_dataset is None:
             return
+        if self.store_history is not None:
+            from ipdash.ui.live import reaches
+
+            if not reaches(self.held_range, self.range_days):
+                return  # a wider range's read is under way (set_range started it): its analysis follows
         self._analyse_in_background("re-analyse")
 
     # actions -------------------------------------------------------------------

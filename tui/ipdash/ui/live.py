@@ -122,9 +122,15 @@ class StoreHistory:
         self._lock = threading.Lock()
         self._widest: int | None = 0  # 0: no range asked yet
 
+    @property
+    def widest(self) -> int | None:
+        """The widest range read for so far (0: none yet; None: all)."""
+        return self._widest
+
     def covers(self, days: int | None) -> bool:
-        """Whether the history held reaches back as far as an analysis of ``days`` (None: all) reads."""
-        return self._widest == 0 or _widest(self._widest, days) == self._widest
+        """Whether the history asked for so far reaches back as far as an analysis of ``days``
+        (None: all) reads."""
+        return reaches(self._widest, days)
 
     def under(self, dataset: Dataset, days: int | None = None) -> Dataset:
         """Files' data over the stored history read for the time range ``days`` (None: all)."""
@@ -151,6 +157,12 @@ class StoreHistory:
             if self._reader is not None:
                 self._reader.store.close()
                 self._reader = None
+
+
+def reaches(held: int | None, days: int | None) -> bool:
+    """Whether history read for the range ``held`` (0: nothing read yet; None: all) serves an
+    analysis of the range ``days``."""
+    return held == 0 or _widest(held, days) == held
 
 
 def _widest(one: int | None, other: int | None) -> int | None:
