@@ -269,3 +269,80 @@ def test_store_merges_keeps_the_newest_and_survives_damage(tmp_path: Path) -> No
     assert (tmp_path / "checks.json.damaged").exists()
     store.save([other])
     assert set(store.load().results) == {"198.51.100.2"}
+
+
+class RecordingClient(DnsClient):
+    """Notes when each lookup starts and ends, in order."""
+
+    def __init__(self, nameserver: Nameserver) -> None:
+        super().__init__(nameserver)
+        self.events: list[tuple[str, str]] = []
+
+    async def lookup(self, name: str, rdtype: str = "A", *, wait: float) -> LookupOutcome:
+        self.events.append(("start", name))
+        try:
+            return await super().lookup(name, rdtype, wait=wait)
+        finally:
+            self.events.append(("end", name))
+
+
+async def test_the_sweep_does_not_wait_for_a_slow_health_probe(
+    script: DnsScript, nameserver: Nameserver, server: LoopbackDnsServer, catalog: Catalog, rules: RdnsRules
+) -> None:
+    """One zone's listed test point answers only its third query (UDP, TCP and the first resend go
+    unanswered): the other lists' answers show the nameserver is alive, so the sweep starts then, and
+    the slow zone's verdicts wait only for its own health, judged exactly as if asked in order."""
+    probe = f"{reversed_labels('127.0.0.2')}.bl.spamcop.net"
+    script.add_zone(
+        ZoneSpec("zen.spamhaus.org", entries={reversed_labels("198.51.100.3"): listed("127.0.0.2")})
+    )
+    slow = Reply(addresses=("127.0.0.2",), drop_first=2)
+    script.add_zone(
+        ZoneSpec(
+            "bl.spamcop.net",
+            entries={
+                reversed_labels("127.0.0.2"): slow,
+                reversed_labels("198.51.100.5"): listed("127.0.0.2"),
+            },
+        )
+    )
+    script.add_zone(ZoneSpec("psbl.surriel.com"))
+    settings = settings_for(catalog, rules, nameserver, ZONES, timeout=2.0)
+    client = RecordingClient(nameserver)
+    async with Checker(settings, client=client) as checker:
+        report = await checker.check(parse_targets(["198.51.100.0/29"]))
+    probe_answered = client.events.index(("end", probe))
+    first_sweep_query = next(
+        i
+        for i, (kind, name) in enumerate(client.events)
+        if kind == "start" and name.startswith("0.100.51.198.")
+    )
+    assert first_sweep_query < probe_answered
+    assert server.asked(probe) >= 3
+    assert only(report, "198.51.100.5", "spamcop").status is Status.LISTED
+    assert only(report, "198.51.100.3", "spamhaus-zen").status is Status.LISTED
+    for ip in range(8):
+        for zone in ZONES:
+            expected = Status.LISTED if (ip, zone) in ((5, "spamcop"), (3, "spamhaus-zen")) else Status.CLEAN
+            assert only(report, f"198.51.100.{ip}", zone).status is expected
+
+
+async def test_a_failed_health_check_still_turns_a_zone_unknown_when_the_sweep_starts_first(
+    script: DnsScript, nameserver: Nameserver, server: LoopbackDnsServer, catalog: Catalog, rules: RdnsRules
+) -> None:
+    """The slow zone's listed test point finally answers NXDOMAIN: the zone fails its health check, and
+    its NXDOMAINs, already in, are unknown rather than clean."""
+    script.add_zone(ZoneSpec("zen.spamhaus.org"))
+    script.add_zone(
+        ZoneSpec(
+            "bl.spamcop.net", entries={reversed_labels("127.0.0.2"): Reply(rcode="NXDOMAIN", drop_first=2)}
+        )
+    )
+    script.add_zone(ZoneSpec("psbl.surriel.com"))
+    report = await check_targets(
+        parse_targets(["198.51.100.0/30"]),
+        settings=settings_for(catalog, rules, nameserver, ZONES, timeout=2.0),
+    )
+    for ip in range(4):
+        assert only(report, f"198.51.100.{ip}", "spamcop").status is Status.UNKNOWN
+        assert only(report, f"198.51.100.{ip}", "psbl").status is Status.CLEAN

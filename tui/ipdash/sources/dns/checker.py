@@ -8,9 +8,10 @@ them live. Nothing here blocks the event loop; nothing raises for DNS trouble (i
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Coroutine, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from typing import Any
 
 from ipdash.domain.dnsbl.catalog import Catalog, Family
 from ipdash.domain.dnsbl.judge import HealthState, Status, Verdict, ZoneHealth, judge_lookup
@@ -30,6 +31,8 @@ UNPROVEN_RESOLVER = (
     "so its NXDOMAIN for the PTR cannot be trusted"
 )
 ProgressCallback = Callable[[int, int], None]
+#: (zone id, address family or "domain"): what one health check covers.
+HealthKey = tuple[str, str]
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,8 @@ class Checker:
         #: Lookups made through this checker, and those that got any answer (not a timeout).
         self._asked = 0
         self._answered = 0
+        #: Done at this run's first answer of any kind (the nameserver is not silent).
+        self._answer_seen: asyncio.Future[None] | None = None
 
     async def __aenter__(self) -> Checker:
         return self
@@ -98,15 +103,56 @@ class Checker:
         on_result: ResultCallback | None = None,
         on_progress: ProgressCallback | None = None,
     ) -> CheckReport:
+        """Health probes and the sweep overlap: the sweep starts at the first answer to any probe (the
+        nameserver is alive, so it is not silent) rather than after the last one (a dropped probe reply
+        held every query back for a retransmit interval). Each verdict is judged once its zone's health
+        is known; a lookup whose zone is still being probed is finished later, off the worker."""
         loop = asyncio.get_running_loop()
         started = self._now()
         deadline_at = loop.time() + self.settings.deadline
         plan, private = self.settings.plan, self.settings.include_private
         pending = [_Pending(t, zones_for(t, plan, include_private=private)) for t in targets]
         asked, answered = self._asked, self._answered
-        health = await self._health(pending, deadline_at)
-        self._resolver_answers = await self._resolver_proven(pending, health, deadline_at)
-        silent = _silent_nameserver(health, self._asked - asked, self._answered - answered)
+        self._answer_seen = loop.create_future()
+        health: dict[tuple[str, str], ZoneHealth] = {}
+        probes = self._health(pending, deadline_at, health)
+        all_health = asyncio.gather(*probes.values())
+        proven = loop.create_task(self._proven_after(all_health, pending, health, deadline_at))
+        try:
+            return await self._sweep(
+                pending,
+                health,
+                probes,
+                proven,
+                deadline_at,
+                started,
+                (asked, answered),
+                on_result,
+                on_progress,
+            )
+        finally:
+            for task in (*probes.values(), proven):
+                task.cancel()
+
+    async def _sweep(
+        self,
+        pending: list[_Pending],
+        health: dict[HealthKey, ZoneHealth],
+        probes: dict[HealthKey, asyncio.Task[ZoneHealth]],
+        proven: asyncio.Task[None],
+        deadline_at: float,
+        started: datetime,
+        counts_before: tuple[int, int],
+        on_result: ResultCallback | None,
+        on_progress: ProgressCallback | None,
+    ) -> CheckReport:
+        loop = asyncio.get_running_loop()
+        assert self._answer_seen is not None
+        await asyncio.wait((proven, self._answer_seen), return_when=asyncio.FIRST_COMPLETED)
+        silent = None
+        if proven.done():
+            asked, answered = counts_before
+            silent = _silent_nameserver(health, self._asked - asked, self._answered - answered)
         jobs = list(self._jobs(pending))
         for item, _ in jobs:
             item.remaining += 1
@@ -114,6 +160,7 @@ class Checker:
         index_of = {id(item): i for i, item in enumerate(pending)}
         done_jobs = 0
         deadline_hit = False
+        later: set[asyncio.Task[None]] = set()
 
         def complete(item: _Pending) -> None:
             nonlocal done_jobs
@@ -127,6 +174,30 @@ class Checker:
                 if on_result is not None:
                     on_result(result)
 
+        async def rdns_later(item: _Pending) -> None:
+            await proven
+            await rdns_job(item)
+            complete(item)
+
+        async def rdns_job(item: _Pending) -> None:
+            if not self._resolver_answers:
+                item.rdns = unjudged_rdns(item.target.text, UNPROVEN_RESOLVER, self.settings.rules)
+            else:
+                item.rdns = await self._rdns(item.target, deadline_at)
+
+        async def zone_later(
+            item: _Pending, index: int, lookup: tuple[str, LookupOutcome], key: HealthKey
+        ) -> None:
+            await probes[key]
+            zone = item.zones[index]
+            item.results[index] = await self._zone_verdict(item, zone, lookup, health[key], deadline_at)
+            complete(item)
+
+        def finish_later(job: Coroutine[Any, Any, None]) -> None:
+            task = loop.create_task(job)
+            later.add(task)
+            task.add_done_callback(later.discard)
+
         queue: Iterator[tuple[_Pending, int | None]] = iter(jobs)
 
         async def worker() -> None:
@@ -139,13 +210,25 @@ class Checker:
                 elif silent is not None and zone_index is not None:
                     entry = item.zones[zone_index].entry
                     item.results[zone_index] = ZoneResult.of(entry, silent, checked_at=self._now())
-                elif zone_index is None and not self._resolver_answers:
-                    item.rdns = unjudged_rdns(item.target.text, UNPROVEN_RESOLVER, self.settings.rules)
                 elif zone_index is None:
-                    item.rdns = await self._rdns(item.target, deadline_at)
+                    if not proven.done():
+                        finish_later(rdns_later(item))
+                        continue
+                    await rdns_job(item)
                 else:
                     zone = item.zones[zone_index]
-                    item.results[zone_index] = await self._zone(item, zone, health, deadline_at)
+                    lookup = await self._zone_lookup(item, zone, deadline_at)
+                    if isinstance(lookup, ZoneResult):
+                        item.results[zone_index] = lookup
+                    else:
+                        key = (zone.entry.id, health_family(zone.entry, item.target))
+                        known = health.get(key)
+                        if known is None:
+                            finish_later(zone_later(item, zone_index, lookup, key))
+                            continue
+                        item.results[zone_index] = await self._zone_verdict(
+                            item, zone, lookup, known, deadline_at
+                        )
                 complete(item)
 
         for index, item in enumerate(pending):
@@ -154,11 +237,29 @@ class Checker:
                 finished[index] = result
                 if on_result is not None:
                     on_result(result)
-        await asyncio.gather(*(worker() for _ in range(max(1, min(self.settings.concurrency, len(jobs))))))
+        try:
+            workers = max(1, min(self.settings.concurrency, len(jobs)))
+            await asyncio.gather(*(worker() for _ in range(workers)))
+            while later:
+                await asyncio.gather(*later)
+            await proven
+        finally:
+            for task in list(later):
+                task.cancel()
         results = tuple(r for r in finished if r is not None)
         return CheckReport(
             self._resolver_label(), results, started, self._now(), deadline_reached=deadline_hit
         )
+
+    async def _proven_after(
+        self,
+        all_health: asyncio.Future[list[ZoneHealth]],
+        pending: list[_Pending],
+        health: dict[HealthKey, ZoneHealth],
+        deadline_at: float,
+    ) -> None:
+        await all_health
+        self._resolver_answers = await self._resolver_proven(pending, health, deadline_at)
 
     async def _resolver_proven(
         self, pending: list[_Pending], health: dict[tuple[str, str], ZoneHealth], deadline_at: float
@@ -212,16 +313,19 @@ class Checker:
             if self.settings.rdns and item.target.kind == "ip":
                 yield item, None
 
-    async def _health(self, pending: list[_Pending], deadline_at: float) -> dict[tuple[str, str], ZoneHealth]:
-        wanted: dict[tuple[str, str], PlannedZone] = {}
+    def _health(
+        self, pending: list[_Pending], deadline_at: float, health: dict[HealthKey, ZoneHealth]
+    ) -> dict[HealthKey, asyncio.Task[ZoneHealth]]:
+        """One task per (zone, family) asked, each filling ``health`` as it finishes."""
+        wanted: dict[HealthKey, PlannedZone] = {}
         for item in pending:
             for zone in item.zones:
                 if zone.skip is None:
                     wanted.setdefault((zone.entry.id, health_family(zone.entry, item.target)), zone)
 
-        async def one(key: tuple[str, str], zone: PlannedZone) -> tuple[tuple[str, str], ZoneHealth]:
+        async def one(key: HealthKey, zone: PlannedZone) -> ZoneHealth:
             family: Family | None = "ipv4" if key[1] == "ipv4" else "ipv6" if key[1] == "ipv6" else None
-            health = await check_health(
+            result = await check_health(
                 lambda name: self._lookup(name, "A", deadline_at),
                 self.settings.catalog,
                 zone,
@@ -229,26 +333,31 @@ class Checker:
                 self.health_cache,
                 str(self.settings.nameserver),
             )
-            return key, health
+            health[key] = result
+            return result
 
-        return dict(await asyncio.gather(*(one(key, zone) for key, zone in wanted.items())))
+        loop = asyncio.get_running_loop()
+        return {key: loop.create_task(one(key, zone)) for key, zone in wanted.items()}
 
     async def _lookup(self, name: str, rdtype: str, deadline_at: float) -> LookupOutcome:
         """Every query of a run passes here: at most ``concurrency`` in flight."""
         async with self._limit:
             outcome = await self.client.lookup(name, rdtype, wait=self._wait(deadline_at))
         self._asked += 1
-        self._answered += outcome.rcode is not Rcode.TIMEOUT
+        if outcome.rcode is not Rcode.TIMEOUT:
+            self._answered += 1
+            if self._answer_seen is not None and not self._answer_seen.done():
+                self._answer_seen.set_result(None)
         return outcome
 
     def _wait(self, deadline_at: float) -> float:
         return max(0.0, min(self.settings.timeout, deadline_at - asyncio.get_running_loop().time()))
 
-    async def _zone(
-        self, item: _Pending, zone: PlannedZone, health: dict[tuple[str, str], ZoneHealth], deadline_at: float
-    ) -> ZoneResult:
+    async def _zone_lookup(
+        self, item: _Pending, zone: PlannedZone, deadline_at: float
+    ) -> tuple[str, LookupOutcome] | ZoneResult:
+        """The query name and its outcome; a ZoneResult when the name cannot be asked."""
         assert zone.query_zone is not None
-        target = item.target
         try:
             name = query_name(item.prefix, zone.query_zone)
         except TargetError:
@@ -256,16 +365,24 @@ class Checker:
                 Status.SKIPPED, "the query name would be too long for this zone", cause="name too long"
             )
             return ZoneResult.of(zone.entry, verdict, checked_at=self._now())
-        outcome = await self._lookup(name, "A", deadline_at)
-        verdict = judge_lookup(
-            zone.entry, outcome, health[(zone.entry.id, health_family(zone.entry, target))]
-        )
+        return name, await self._lookup(name, "A", deadline_at)
+
+    async def _zone_verdict(
+        self,
+        item: _Pending,
+        zone: PlannedZone,
+        lookup: tuple[str, LookupOutcome],
+        health: ZoneHealth,
+        deadline_at: float,
+    ) -> ZoneResult:
+        name, outcome = lookup
+        verdict = judge_lookup(zone.entry, outcome, health)
         txt = None
         if verdict.status is Status.LISTED:
             txt = await self._txt(name, zone, deadline_at)
         if zone.secret:
             verdict = replace(verdict, reason=zone.mask(verdict.reason), remedy=zone.mask(verdict.remedy))
-        return ZoneResult.of(zone.entry, verdict, checked_at=self._now(), txt=txt, target=target.text)
+        return ZoneResult.of(zone.entry, verdict, checked_at=self._now(), txt=txt, target=item.target.text)
 
     async def _txt(self, name: str, zone: PlannedZone, deadline_at: float) -> str | None:
         outcome = await self._lookup(name, "TXT", deadline_at)
