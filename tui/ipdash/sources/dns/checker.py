@@ -24,6 +24,7 @@ from ipdash.domain.dnsbl.targets import Target, TargetError, query_name
 from ipdash.domain.dnsbl.text import sanitise_text
 from ipdash.sources.dns.client import DnsClient
 from ipdash.sources.dns.health import HealthCache, check_health
+from ipdash.sources.dns.window import InFlightWindow
 
 ResultCallback = Callable[[TargetResult], None]
 UNPROVEN_RESOLVER = (
@@ -83,7 +84,7 @@ class Checker:
         self.health_cache = health_cache or HealthCache(settings.health_ttl)
         self._now = now
         # Shared by every run of this checker: overlapping runs together stay within the bound.
-        self._limit = asyncio.Semaphore(max(1, settings.concurrency))
+        self._limit = InFlightWindow(settings.concurrency)
         self._resolver_answers = True
         #: Lookups made through this checker, and those that got any answer (not a timeout).
         self._asked = 0
@@ -341,8 +342,15 @@ class Checker:
 
     async def _lookup(self, name: str, rdtype: str, deadline_at: float) -> LookupOutcome:
         """Every query of a run passes here: at most ``concurrency`` in flight."""
-        async with self._limit:
-            outcome = await self.client.lookup(name, rdtype, wait=self._wait(deadline_at))
+        limit = self._limit
+        if limit.try_enter():  # a free place: no coroutine call to take it
+            try:
+                outcome = await self.client.lookup(name, rdtype, wait=self._wait(deadline_at))
+            finally:
+                limit.leave()
+        else:
+            async with limit:
+                outcome = await self.client.lookup(name, rdtype, wait=self._wait(deadline_at))
         self._asked += 1
         if outcome.rcode is not Rcode.TIMEOUT:
             self._answered += 1

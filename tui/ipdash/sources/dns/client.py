@@ -89,8 +89,15 @@ class DnsClient:
         if cached is not None:
             return cached
         budget = wait * (1 + self.retries)
-        async with self.window:
-            outcome, sends = await self._ask(name, rdtype, wait, budget)
+        window = self.window
+        if window.try_enter():
+            try:
+                outcome, sends = await self._ask(name, rdtype, wait, budget)
+            finally:
+                window.leave()
+        else:
+            async with window:
+                outcome, sends = await self._ask(name, rdtype, wait, budget)
         if outcome.rcode is Rcode.TIMEOUT:
             asked = "once" if sends == 1 else f"{sends} times"
             outcome = LookupOutcome(Rcode.TIMEOUT, detail=f"no answer in {budget:.1f} s, asked {asked}")
@@ -105,11 +112,13 @@ class DnsClient:
             return LookupOutcome(Rcode.FAILURE, detail=str(error)), 0
         sends = 1
         try:
-            started = asyncio.get_running_loop().time()
-            reply = await self._tcp_first(question, type_number, wait)
-            if reply is not None:
-                return _outcome(reply), sends
-            budget -= asyncio.get_running_loop().time() - started
+            loop = asyncio.get_running_loop()
+            if loop.time() < self._prefer_tcp_until:
+                started = loop.time()
+                reply = await self._tcp_first(question, type_number, wait)
+                if reply is not None:
+                    return _outcome(reply), sends
+                budget -= loop.time() - started
             mux = None if self._per_query_udp else self._udp()
             if mux is None:
                 reply, sends = await self._per_query(name, rdtype, wait)
@@ -162,10 +171,13 @@ class DnsClient:
         tcp: asyncio.Task[Reply] | None = None
         try:
             self.queries_sent += 1
-            await query.send()
+            if not query.send_now():
+                await query.send()
             interval = self.timer.first(wait)
-            data = await query.reply_within(interval)
-            if data is not None:
+            data = await query.arm(interval)
+            if data is None:
+                query.expired()
+            else:
                 self.timer.sample(loop.time() - query.sent_at)
                 self.window.answered()
                 return data, 1

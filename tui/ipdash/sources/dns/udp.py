@@ -69,12 +69,21 @@ class UdpMux:
         self._pending[query_id] = (question, future)
         return UdpQuery(self, query_id, question, future)
 
-    async def _send(self, wire: bytes) -> None:
+    def _send_now(self, wire: bytes) -> bool:
+        """Send without waiting; False when the socket buffer is full (``_send`` waits for room)."""
         try:
-            try:
-                self._sock.send(wire)
-            except BlockingIOError:
-                await self._loop.sock_sendall(self._sock, wire)
+            self._sock.send(wire)
+        except BlockingIOError:
+            return False
+        except ConnectionRefusedError as error:
+            raise NameserverUnreachable(str(error)) from None
+        return True
+
+    async def _send(self, wire: bytes) -> None:
+        if self._send_now(wire):
+            return
+        try:
+            await self._loop.sock_sendall(self._sock, wire)
         except ConnectionRefusedError as error:
             raise NameserverUnreachable(str(error)) from None
 
@@ -158,16 +167,35 @@ class UdpQuery:
         self.sent_at = self._mux._loop.time()
         await self._mux._send(self._wire)
 
+    def send_now(self) -> bool:
+        """``send`` without a coroutine when the socket takes the packet at once; False (nothing sent)
+        when it would have to wait, and then ``send`` must be awaited."""
+        mux = self._mux
+        sent_at = mux._loop.time()
+        if not mux._send_now(self._wire):
+            return False
+        self.sends += 1
+        self.sent_at = sent_at
+        return True
+
+    def arm(self, wait: float) -> asyncio.Future[bytes | None]:
+        """The future to await for a reply within ``wait`` seconds (None at the deadline); after a None,
+        ``expired`` opens a fresh one under the same ID for a late reply."""
+        future = self.future
+        if not future.done():
+            mux = self._mux
+            mux._deadlines.add(mux._loop.time() + max(wait, 0.0), future)
+        return future
+
+    def expired(self) -> None:
+        self.future = self._mux._reopen(self.query_id, self._question)
+
     async def reply_within(self, wait: float) -> bytes | None:
         """The reply if it comes within ``wait`` seconds, else None; the query stays open either way (a
         fresh future under the same ID takes a late reply). No timer object and no task: the hot path."""
-        future = self.future
-        if future.done():
-            return future.result()  # raises NameserverUnreachable when the socket failed
-        self._mux._deadlines.add(self._mux._loop.time() + max(wait, 0.0), future)
-        data = await future
+        data = await self.arm(wait)  # raises NameserverUnreachable when the socket failed
         if data is None:
-            self.future = self._mux._reopen(self.query_id, self._question)
+            self.expired()
         return data
 
     def close(self) -> None:

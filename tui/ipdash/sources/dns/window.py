@@ -57,6 +57,17 @@ class InFlightWindow:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
+        self.leave()
+
+    def try_enter(self) -> bool:
+        """Take a place without waiting when one is free and nobody queues for it (the common case: no
+        coroutine call); False means ``async with`` must wait for one."""
+        if self.in_flight < int(self.size) and not self._waiters:
+            self.in_flight += 1
+            return True
+        return False
+
+    def leave(self) -> None:
         self.in_flight -= 1
         self._wake()
 
