@@ -11,7 +11,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import platformdirs
+# platformdirs is imported where used: it pulls in shutil, tempfile and the compression modules, which
+# `ipdash check --config FILE` never needs.
 
 APP_NAME = "ipdash"
 _PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -39,6 +40,8 @@ def package_data_dir() -> Path:
 
 
 def user_config_dir() -> Path:
+    import platformdirs
+
     return platformdirs.user_config_path(APP_NAME)
 
 
@@ -47,11 +50,15 @@ def user_themes_dir() -> Path:
 
 
 def user_data_dir() -> Path:
+    import platformdirs
+
     return platformdirs.user_data_path(APP_NAME)
 
 
 def user_cache_dir() -> Path:
     """What can be rebuilt at any time (the parsed themes)."""
+    import platformdirs
+
     return platformdirs.user_cache_path(APP_NAME)
 
 

@@ -7,12 +7,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from ipdash.domain.dnsbl.judge import Status
 from ipdash.domain.dnsbl.rdns import Fcrdns
 from ipdash.domain.dnsbl.results import CheckReport, TargetResult, ZoneResult
 from ipdash.domain.dnsbl.summary import IMPORTANT, Overall, summarise
-from ipdash.domain.models import BlocklistSignal
+
+if TYPE_CHECKING:
+    from ipdash.domain.models import BlocklistSignal
 
 
 def score_signal(results: Iterable[ZoneResult], checked_at: datetime | None = None) -> BlocklistSignal:
@@ -36,6 +39,8 @@ def score_signal(results: Iterable[ZoneResult], checked_at: datetime | None = No
     if checked_at is None:
         times = [r.checked_at for r in results if r.checked_at is not None]
         checked_at = max(times) if times else None
+    from ipdash.domain.models import BlocklistSignal  # the core records: `ipdash check` needs none
+
     return BlocklistSignal(
         spamhaus_listed=spamhaus > 0,
         major_listings=major,
