@@ -66,12 +66,14 @@ class CountingClient(DnsClient):
         self.in_flight = 0
         self.most = 0
 
-    async def lookup(self, name: str, rdtype: str = "A", *, wait: float) -> LookupOutcome:
+    async def lookup(
+        self, name: str, rdtype: str = "A", *, wait: float, question: bytes | None = None
+    ) -> LookupOutcome:
         self.in_flight += 1
         self.most = max(self.most, self.in_flight)
         try:
             await asyncio.sleep(0.002)
-            return await super().lookup(name, rdtype, wait=wait)
+            return await super().lookup(name, rdtype, wait=wait, question=question)
         finally:
             self.in_flight -= 1
 
@@ -278,10 +280,12 @@ class RecordingClient(DnsClient):
         super().__init__(nameserver)
         self.events: list[tuple[str, str]] = []
 
-    async def lookup(self, name: str, rdtype: str = "A", *, wait: float) -> LookupOutcome:
+    async def lookup(
+        self, name: str, rdtype: str = "A", *, wait: float, question: bytes | None = None
+    ) -> LookupOutcome:
         self.events.append(("start", name))
         try:
-            return await super().lookup(name, rdtype, wait=wait)
+            return await super().lookup(name, rdtype, wait=wait, question=question)
         finally:
             self.events.append(("end", name))
 

@@ -244,3 +244,26 @@ def test_encoded_names_are_dnspythons_wire_form(labels: list[str], trailing_dot:
             encode_name(name)
         return
     assert encode_name(name) == expected
+
+
+_ANY_LABEL = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABC0123456789-_. é", min_size=0, max_size=70)
+
+
+@given(st.lists(_ANY_LABEL, min_size=1, max_size=5), st.lists(_ANY_LABEL, min_size=1, max_size=4))
+def test_a_sweep_s_pre_encoded_question_is_the_whole_name_s(
+    prefix_parts: list[str], zone_parts: list[str]
+) -> None:
+    """The checker encodes each target's prefix and each zone once and joins them: whenever it does, the
+    bytes are exactly those of the whole query name (and otherwise the client encodes the name itself)."""
+    from ipdash.domain.dnsbl.targets import TargetError, query_name
+    from ipdash.sources.dns.checker import _labels, _zone_question
+
+    prefix, zone = ".".join(prefix_parts), ".".join(zone_parts)
+    try:
+        name = query_name(prefix, zone)
+    except TargetError:
+        return
+    labels, tail = _labels(prefix), _zone_question(zone)
+    if labels is None or not tail:
+        return
+    assert labels + tail == question_bytes(name, TYPE_A)

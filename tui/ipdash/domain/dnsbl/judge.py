@@ -173,10 +173,19 @@ def judge_lookup(entry: ZoneEntry, outcome: LookupOutcome, health: ZoneHealth) -
     return _judge_unanswered(entry, outcome)
 
 
+_NXDOMAIN = "NXDOMAIN"
+_NODATA = "NOERROR without an A record (odd)"
+#: The verdict of nearly every query of a sweep, built once (verdicts are frozen).
+_CLEAN = {
+    _NXDOMAIN: Verdict(Status.CLEAN, f"not listed ({_NXDOMAIN})"),
+    _NODATA: Verdict(Status.CLEAN, f"not listed ({_NODATA})"),
+}
+
+
 def _judge_absent(outcome: LookupOutcome, health: ZoneHealth) -> Verdict:
-    how = "NXDOMAIN" if outcome.rcode is Rcode.NXDOMAIN else "NOERROR without an A record (odd)"
+    how = _NXDOMAIN if outcome.rcode is Rcode.NXDOMAIN else _NODATA
     if health.state is HealthState.PASSED:
-        return Verdict(Status.CLEAN, f"not listed ({how})")
+        return _CLEAN[how]
     if health.state is HealthState.DISABLED:
         return Verdict(Status.CLEAN, f"not listed ({how}; zone health check disabled in config)")
     if health.state is HealthState.FAILED:

@@ -25,6 +25,7 @@ from ipdash.domain.dnsbl.text import sanitise_text
 from ipdash.sources.dns.client import DnsClient
 from ipdash.sources.dns.health import HealthCache, check_health
 from ipdash.sources.dns.window import InFlightWindow
+from ipdash.sources.dns.wire import TYPE_A, WireError, encode_name, question_bytes
 
 ResultCallback = Callable[[TargetResult], None]
 UNPROVEN_RESOLVER = (
@@ -64,8 +65,12 @@ class _Pending:
     remaining: int = 0
     prefix: str = field(init=False)
 
+    #: The prefix's wire labels (no root), or None when it must be encoded with each name.
+    prefix_wire: bytes | None = field(init=False)
+
     def __post_init__(self) -> None:
         self.prefix = self.target.query_prefix  # computed once, asked for every zone
+        self.prefix_wire = _labels(self.prefix)
 
 
 class Checker:
@@ -85,6 +90,8 @@ class Checker:
         self._now = now
         # Shared by every run of this checker: overlapping runs together stay within the bound.
         self._limit = InFlightWindow(settings.concurrency)
+        #: Query zone -> its wire labels, root and the A/IN question tail (b"" when it cannot be encoded).
+        self._zone_wire: dict[str, bytes] = {}
         self._resolver_answers = True
         #: Lookups made through this checker, and those that got any answer (not a timeout).
         self._asked = 0
@@ -340,23 +347,35 @@ class Checker:
         loop = asyncio.get_running_loop()
         return {key: loop.create_task(one(key, zone)) for key, zone in wanted.items()}
 
-    async def _lookup(self, name: str, rdtype: str, deadline_at: float) -> LookupOutcome:
-        """Every query of a run passes here: at most ``concurrency`` in flight."""
+    async def _lookup(
+        self, name: str, rdtype: str, deadline_at: float, question: bytes | None = None
+    ) -> LookupOutcome:
+        """Every query of a run passes here: at most ``concurrency`` in flight. ``question`` (the sweep's
+        pre-encoded A question) is passed only when there is one: other resolvers (the --auth PTR path's)
+        take no such argument."""
         limit = self._limit
         if limit.try_enter():  # a free place: no coroutine call to take it
             try:
-                outcome = await self.client.lookup(name, rdtype, wait=self._wait(deadline_at))
+                outcome = await self._ask(name, rdtype, deadline_at, question)
             finally:
                 limit.leave()
         else:
             async with limit:
-                outcome = await self.client.lookup(name, rdtype, wait=self._wait(deadline_at))
+                outcome = await self._ask(name, rdtype, deadline_at, question)
         self._asked += 1
         if outcome.rcode is not Rcode.TIMEOUT:
             self._answered += 1
             if self._answer_seen is not None and not self._answer_seen.done():
                 self._answer_seen.set_result(None)
         return outcome
+
+    def _ask(
+        self, name: str, rdtype: str, deadline_at: float, question: bytes | None
+    ) -> Coroutine[Any, Any, LookupOutcome]:
+        wait = self._wait(deadline_at)
+        if question is None:
+            return self.client.lookup(name, rdtype, wait=wait)
+        return self.client.lookup(name, rdtype, wait=wait, question=question)
 
     def _wait(self, deadline_at: float) -> float:
         return max(0.0, min(self.settings.timeout, deadline_at - asyncio.get_running_loop().time()))
@@ -373,7 +392,14 @@ class Checker:
                 Status.SKIPPED, "the query name would be too long for this zone", cause="name too long"
             )
             return ZoneResult.of(zone.entry, verdict, checked_at=self._now())
-        return name, await self._lookup(name, "A", deadline_at)
+        question = None
+        if item.prefix_wire is not None:
+            zone_wire = self._zone_wire.get(zone.query_zone)
+            if zone_wire is None:
+                zone_wire = self._zone_wire[zone.query_zone] = _zone_question(zone.query_zone)
+            if zone_wire:
+                question = item.prefix_wire + zone_wire
+        return name, await self._lookup(name, "A", deadline_at, question)
 
     async def _zone_verdict(
         self,
@@ -455,6 +481,25 @@ def _silent_nameserver(
     )
     remedy = "check that the resolver (--nameserver or the system's) is reachable and answers DNS queries"
     return Verdict(Status.UNKNOWN, reason, remedy=remedy, cause="timeout")
+
+
+def _labels(prefix: str) -> bytes | None:
+    """``prefix`` as wire labels without the root, or None (then the client encodes the whole name and
+    reports what is wrong with it)."""
+    if not prefix or prefix.endswith("."):
+        return None
+    try:
+        return encode_name(prefix.lower())[:-1]
+    except WireError:
+        return None
+
+
+def _zone_question(zone: str) -> bytes:
+    """The question's tail for an A query of any name in ``zone``: b"" when it cannot be encoded."""
+    try:
+        return question_bytes(zone, TYPE_A)
+    except WireError:
+        return b""
 
 
 def _resolvable(name: str) -> bool:

@@ -83,8 +83,12 @@ class DnsClient:
             self._mux.close()
             self._mux = None
 
-    async def lookup(self, name: str, rdtype: str = "A", *, wait: float) -> LookupOutcome:
-        """``wait`` caps each retransmit interval; the query is given up after ``wait`` × (1 + retries)."""
+    async def lookup(
+        self, name: str, rdtype: str = "A", *, wait: float, question: bytes | None = None
+    ) -> LookupOutcome:
+        """``wait`` caps each retransmit interval; the query is given up after ``wait`` × (1 + retries).
+        ``question`` is ``wire.question_bytes(name, rdtype)`` when the caller built it already (a sweep
+        encodes each zone and each target once, not each pair)."""
         cached = self.cache.get(name, rdtype)
         if cached is not None:
             return cached
@@ -92,24 +96,27 @@ class DnsClient:
         window = self.window
         if window.try_enter():
             try:
-                outcome, sends = await self._ask(name, rdtype, wait, budget)
+                outcome, sends = await self._ask(name, rdtype, wait, budget, question)
             finally:
                 window.leave()
         else:
             async with window:
-                outcome, sends = await self._ask(name, rdtype, wait, budget)
+                outcome, sends = await self._ask(name, rdtype, wait, budget, question)
         if outcome.rcode is Rcode.TIMEOUT:
             asked = "once" if sends == 1 else f"{sends} times"
             outcome = LookupOutcome(Rcode.TIMEOUT, detail=f"no answer in {budget:.1f} s, asked {asked}")
         self.cache.put(name, rdtype, outcome)
         return outcome
 
-    async def _ask(self, name: str, rdtype: str, wait: float, budget: float) -> tuple[LookupOutcome, int]:
+    async def _ask(
+        self, name: str, rdtype: str, wait: float, budget: float, question: bytes | None
+    ) -> tuple[LookupOutcome, int]:
         type_number = TYPE_A if rdtype == "A" else dns.rdatatype.from_text(rdtype)
-        try:
-            question = question_bytes(name, type_number)
-        except WireError as error:
-            return LookupOutcome(Rcode.FAILURE, detail=str(error)), 0
+        if question is None:
+            try:
+                question = question_bytes(name, type_number)
+            except WireError as error:
+                return LookupOutcome(Rcode.FAILURE, detail=str(error)), 0
         sends = 1
         try:
             loop = asyncio.get_running_loop()
