@@ -24,8 +24,10 @@ def latest_days_by_source(dataset: Dataset) -> dict[str, date]:
         return {}
     import polars as pl
 
-    latest = dataset.frame().group_by(pl.col("source").cast(pl.String)).agg(pl.col("day").max())
-    return dict(zip(latest["source"].to_list(), latest["day"].to_list(), strict=True))
+    # Grouped on the categorical codes, the few groups' names cast after: casting every row's
+    # source to text first cost more than the group-by (0.3 s at 4 M records).
+    latest = dataset.frame().group_by("source").agg(pl.col("day").max())
+    return dict(zip(latest["source"].cast(pl.String).to_list(), latest["day"].to_list(), strict=True))
 
 
 def complete_day(dataset: Dataset) -> date | None:

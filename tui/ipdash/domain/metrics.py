@@ -117,7 +117,15 @@ class Totals:
     def rate(self, metric: str) -> float | None:
         """One of RATE_PARTS' rates: its count over sent, or over delivered mail."""
         numerator, over_delivered = RATE_PARTS[metric]
-        return _ratio(getattr(self, numerator), self._reached if over_delivered else self.sent)
+        count = getattr(self, numerator)
+        if count is None:
+            return None
+        # _ratio and _reached inlined: 36 rates per IP, 360k calls at 10k IPs.
+        denominator = (self.sent if self.delivered is None else self.delivered) if over_delivered else self.sent
+        if not denominator:
+            return None
+        ratio: float = count / denominator
+        return ratio if ratio < 1.0 else 1.0
 
     @property
     def bounce_rate(self) -> float | None:

@@ -124,21 +124,15 @@ def _sums(
 
 
 def _totals(grouped: pl.DataFrame, keys: list[str]) -> list[tuple[tuple[str, ...], Totals]]:
-    """Each group's key and Totals (a count with no reporting record is None, never 0)."""
-    key_columns = [grouped[name].cast(pl.String).to_list() for name in keys]
+    """Each group's key and Totals (a count with no reporting record is None, never 0). The
+    masking is done by polars and the rows come out as tuples: no Python pass per value."""
     counts = [
-        [
-            value if reported else None
-            for value, reported in zip(grouped[name].to_list(), grouped[f"{name}#"].to_list(), strict=True)
-        ]
+        pl.when(pl.col(f"{name}#") > 0).then(pl.col(name)).otherwise(None).alias(name)
         for name in REPORTABLE_COUNTS
     ]
-    return [
-        (key, Totals(sent, *values))
-        for key, sent, *values in zip(
-            zip(*key_columns, strict=True), grouped["sent"].to_list(), *counts, strict=True
-        )
-    ]
+    rows = grouped.select(*(pl.col(name).cast(pl.String) for name in keys), "sent", *counts).rows()
+    width = len(keys)
+    return [(row[:width], Totals(*row[width:])) for row in rows]
 
 
 def _sending(
