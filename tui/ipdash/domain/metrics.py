@@ -121,7 +121,9 @@ class Totals:
         if count is None:
             return None
         # _ratio and _reached inlined: 36 rates per IP, 360k calls at 10k IPs.
-        denominator = (self.sent if self.delivered is None else self.delivered) if over_delivered else self.sent
+        denominator = (
+            (self.sent if self.delivered is None else self.delivered) if over_delivered else self.sent
+        )
         if not denominator:
             return None
         ratio: float = count / denominator
