@@ -35,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from ipdash.commands._metrics import analyse_like_report
 from ipdash.domain.config import Config
 from ipdash.domain.models import IpFacts, PollResult
+from ipdash.gc_pauses import bulk_allocation
 from ipdash.sources.reference_data import threshold_presets
 from ipdash.sources.store import SqliteStore, analysis_lookback, load_history, rows
 from ipdash.sources.store.pg_schema import create_partition_sql, month_start, next_month
@@ -135,6 +136,40 @@ def fill_sqlite(path: Path, ips: int, days: int) -> float:
     return time.perf_counter() - started
 
 
+SQLITE_FILL_SQL = """
+WITH RECURSIVE d(x) AS (SELECT :first UNION ALL SELECT x + 1 FROM d WHERE x < :last - 1),
+     n(y) AS (SELECT 0 UNION ALL SELECT y + 1 FROM n WHERE y < :ips - 1),
+     p(name) AS (VALUES ('gmail.com'), ('outlook.com'), ('yahoo.com'), ('other')),
+     drawn AS (SELECT date(:today, '-' || x || ' days') AS day,
+                      '10.' || (y / 65536) || '.' || ((y / 256) % 256) || '.' || (y % 256) AS ip,
+                      name AS provider, 200 + abs(random()) % 4801 AS sent FROM d, n, p),
+     rows_ AS (SELECT day, ip, provider, sent, abs(random()) % (sent / 40 + 1) AS bounced,
+                      abs(random()) % (sent / 800 + 1) AS complaints FROM drawn)
+INSERT INTO daily_stats (day, ip, mailbox_provider, source, sent, delivered, bounced, complaints, fetched_at)
+SELECT day, ip, provider, 'bench', sent, sent - bounced, bounced, complaints, :stamp FROM rows_
+"""
+
+
+def fill_sqlite_in_sql(path: Path, ips: int, days: int) -> float:
+    """A SQLite store of PostgreSQL's size (``--sqlite-same``), its rows made by SQLite itself (the
+    same draws as fill_sqlite's, newest days first): rows from Python would take ~40 min at 10k IPs."""
+    started = time.perf_counter()
+    SqliteStore(path).close()  # the schema
+    db = sqlite3.connect(path)
+    stamp = datetime.now(UTC).isoformat()
+    for first in range(0, days, 20):
+        db.execute(SQLITE_FILL_SQL, {"first": first, "last": min(days, first + 20), "ips": ips,
+                                     "today": TODAY.isoformat(), "stamp": stamp})  # fmt: skip
+        db.commit()
+        print(f"  {min(days, first + 20)} of {days} days, {time.perf_counter() - started:.0f} s", flush=True)
+    db.execute("ANALYZE")
+    db.commit()
+    db.close()
+    with SqliteStore(path) as store:
+        store.save_poll(facts(ips))
+    return time.perf_counter() - started
+
+
 #: The PostgreSQL server's postmaster: its CPU (and its backends') counts in a read's CPU seconds.
 SERVER_PID: int | None = None
 #: (wall, CPU) of the fastest run of the last ``best`` call.
@@ -181,13 +216,15 @@ def report_parts(store: object, runs: int, *, whole: bool = False) -> tuple[floa
     lookback = None if whole else analysis_lookback(config, WINDOW)
 
     def read() -> None:
-        held["dataset"] = load_history(store, lookback=lookback, today=TODAY)  # type: ignore[arg-type]
+        with bulk_allocation():  # as `report` reads (sources.loader) and analyses (analyse_for_cli)
+            held["dataset"] = load_history(store, lookback=lookback, today=TODAY)  # type: ignore[arg-type]
 
     read_seconds = best(runs, read)
     CPU[store_label(store), whole, "read"] = LAST_CPU[0]
 
     def analyse() -> None:
-        held["result"] = analyse_like_report(held["dataset"], config, presets, TODAY)
+        with bulk_allocation():
+            held["result"] = analyse_like_report(held["dataset"], config, presets, TODAY)
 
     analyse_seconds = best(runs, analyse)
     CPU[store_label(store), whole, "analysis"] = LAST_CPU[0]
@@ -426,6 +463,20 @@ def main() -> None:
                         help="keep the filled stores in DIR (a PostgreSQL data dir and a SQLite file) and "
                              "reuse them when a later run asks for the same sizes")  # fmt: skip
     parser.add_argument("--fill-only", action="store_true", help="fill (or check) the stores, then stop")
+    parser.add_argument(
+        "--sqlite-same",
+        type=Path,
+        metavar="FILE",
+        help="also a SQLite store with PostgreSQL's IP count (filled in SQL if FILE is "
+        "missing, --same-days days): PostgreSQL against SQLite at the same size",
+    )
+    parser.add_argument(
+        "--same-days",
+        type=int,
+        default=None,
+        help="days the --sqlite-same store is filled with (default --days; the read "
+        "covers the lookback only, older days are bounded out by the day index)",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = args.keep or Path(tmp)
@@ -482,6 +533,8 @@ def measure(server: Any, sqlite_path: Path, tmp: Path, args: argparse.Namespace)
         "SQLite": store_config(tmp, "sqlite", f'[store]\npath = "{sqlite_path}"'),
         "PostgreSQL": store_config(tmp, "pg", f'[store]\nurl = "{server.url("team")}"'),
     }
+    if args.sqlite_same:
+        configs["SQLite same"] = store_config(tmp, "same", f'[store]\npath = "{args.sqlite_same}"')
     since = analysis_lookback(Config(window_days=WINDOW), WINDOW)(TODAY, None)
     assert since is not None
     print(f"7-day report, lookback {(TODAY - since).days + 1} days of {args.days}; best of {args.runs}; "
@@ -497,6 +550,18 @@ def measure(server: Any, sqlite_path: Path, tmp: Path, args: argparse.Namespace)
         if args.before:
             old_read = per_row_read(team, since)
             print(f"    baseline, one record object per row (the first path): {old_read:6.2f} s", flush=True)
+    if args.sqlite_same:
+        if not args.sqlite_same.exists():
+            print(f"filling {args.sqlite_same}: {args.pg_ips} IPs × {args.same_days or args.days} days …")
+            print(f"  {fill_sqlite_in_sql(args.sqlite_same, args.pg_ips, args.same_days or args.days):.0f} s")
+        with SqliteStore(args.sqlite_same) as same:
+            same_sqlite = report_figures("SQLite", same, args.pg_ips, args.runs)
+        (s_read, s_analyse), (p_read, p_analyse) = same_sqlite["now"], team_pg["now"]
+        (c_read, c_analyse), (q_read, q_analyse) = same_sqlite["now cpu"], team_pg["now cpu"]
+        print(f"    PostgreSQL against SQLite at the same size ({args.pg_ips:,} IPs): read + analysis "
+              f"{(p_read + p_analyse) / (s_read + s_analyse):.2f}× wall (read {p_read / s_read:.2f}×), "
+              f"{(q_read + q_analyse) / (c_read + c_analyse):.2f}× CPU incl. the server "
+              f"(read {q_read / c_read:.2f}×)", flush=True)  # fmt: skip
     if args.small:
         with PostgresStore(server.url("small")) as small:
             small_pg = report_figures("PostgreSQL", small, args.sqlite_ips, args.runs)
@@ -522,6 +587,10 @@ def measure(server: Any, sqlite_path: Path, tmp: Path, args: argparse.Namespace)
     (s_wall, s_cpu), (p_wall, p_cpu) = processes["SQLite"], processes["PostgreSQL"]
     print(f"  whole `ipdash report` process: {p_wall / s_wall:.2f}× wall "
           f"({'MET' if p_wall / s_wall <= 2 else 'MISSED'}), {p_cpu / s_cpu:.2f}× CPU", flush=True)  # fmt: skip
+    if "SQLite same" in processes:
+        same_wall, same_cpu = processes["SQLite same"]
+        print(f"  whole process against SQLite at the same size: {p_wall / same_wall:.2f}× wall, "
+              f"{p_cpu / same_cpu:.2f}× CPU", flush=True)  # fmt: skip
     if not args.no_tui:
         print("\nTUI, [store]-only config, process start to the first frame with data:")
         frames: dict[tuple[str, bool], float] = {}
@@ -539,6 +608,10 @@ def measure(server: Any, sqlite_path: Path, tmp: Path, args: argparse.Namespace)
                 f"  ratio {'before' if whole else 'now'}: {tui_ratio:.2f}× "
                 f"(target ≤ 2×: {'MET' if tui_ratio <= 2 else 'MISSED'})"
             )
+            if ("SQLite same", whole) in frames:
+                print(
+                    f"  against SQLite at the same size: {frames['PostgreSQL', whole] / frames['SQLite same', whole]:.2f}×"
+                )
         with SqliteStore(sqlite_path) as sqlite:
             print("\nSQLite whole-history read in a thread, longest event-loop stall:")
             for label, chunk in (("one chunk (before)", 10**9), ("chunked (now)", rows.STAT_CHUNK)):
