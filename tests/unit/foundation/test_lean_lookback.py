@@ -66,7 +66,7 @@ def whole_history() -> Dataset:
                         bounced=5,
                         complaints=complaints,
                         source="esp",
-                    )  # fmt: skip
+                    )
                 )
     facts = {IPS["planned"]: IpFacts(IPS["planned"], warmup_plan="sendgrid",
                                      warmup_start=END - timedelta(days=100), source="esp")}  # fmt: skip
