@@ -7,7 +7,7 @@ is synchronous and short; async callers (the TUI, the poller) run them through
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -101,8 +101,17 @@ class HistoryStore(Protocol):
         """Store a poll's records (idempotent upserts) and its outcome; returns rows written."""
         ...
 
-    def load(self, since: date | None = None) -> Dataset:
-        """Everything stored from ``since`` on (all when None), newest fetch winning per key."""
+    def load(self, since: date | None = None, *, stats_since: date | None = None) -> Dataset:
+        """Everything stored from ``since`` on (all when None), newest fetch winning per key; the
+        daily stats from ``stats_since`` on when given (a lean read, ``domain.lookback``)."""
+        ...
+
+    def load_stats(self, since: date | None, before: date, ips: Collection[str]) -> Dataset:
+        """The daily stats of ``ips`` from ``since`` (None: the first) to before ``before``."""
+        ...
+
+    def stats_ips(self, since: date | None, before: date) -> set[str]:
+        """IPs with daily stats from ``since`` (None: the first) to before ``before``."""
         ...
 
     def load_changes(self, since: date | None, changed: Mapping[str, datetime | None]) -> Dataset:

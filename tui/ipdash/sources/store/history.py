@@ -23,6 +23,7 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from ipdash.domain.config import Config
 from ipdash.domain.models import Dataset, SourceInfo, SourceState
@@ -151,3 +152,50 @@ def with_sources(dataset: Dataset, runs: list[SourceRun]) -> Dataset:
         )
         dataset.sources.append(safe_record(info))  # the records were made safe as they were read
     return dataset
+
+
+@dataclass
+class LeanRead:
+    """A one-off read for an analysis of a time range in two steps (``domain.lookback``): everything
+    from the lookback's start but the daily stats, which start at the lean start; then, once the
+    lean records are analysed, the earlier daily stats of only the IPs that need them."""
+
+    store: HistoryStore
+    config: Config
+    #: The lookback's first day (None: all) and the lean read's.
+    start: date | None
+    lean_from: date
+    #: IPs with daily stats between the two (an IP held only there must be read too).
+    earlier: set[str]
+
+    def context(self, analysis: Any, lean: Dataset) -> Dataset:
+        """The earlier daily stats of the IPs whose analysis of ``lean`` may change with them (an
+        empty Dataset when none does): merge them into ``lean`` and analyse again."""
+        from ipdash.domain.lookback import needs_context
+
+        ips = needs_context(analysis, lean, self.lean_from, self.config, self.earlier)
+        return safe_dataset(self.store.load_stats(self.start, self.lean_from, ips))
+
+
+def read_lean(
+    store: HistoryStore, config: Config, days: int, today: date | None = None, also: Iterable[Dataset] = ()
+) -> tuple[Dataset, LeanRead | None]:
+    """The history for an analysis of the last ``days`` days, its daily stats from the lean start
+    only, with one SourceInfo per polled source; and what reads the rest (None: the lean read is
+    the whole lookback's)."""
+    from ipdash.domain.lookback import lean_start
+
+    runs = store.source_runs()
+    newest = store.latest_day() or today or date.today()
+    lookback = analysis_lookback(config, days, also)
+    first = lean_start(config, days, newest)
+    start = lookback(newest, None)
+    if first is None or (start is not None and start >= first):
+        return with_sources(safe_dataset(store.load(start)), runs), None
+    history = safe_dataset(store.load(start, stats_since=first))
+    earlier_start = lookback(newest, history)  # the history's IP facts may start a warm-up earlier
+    if earlier_start is None or start is None or earlier_start < start:
+        start = earlier_start
+        history = safe_dataset(store.load(start, stats_since=first))
+    earlier = store.stats_ips(start, first)
+    return with_sources(history, runs), LeanRead(store, config, start, first, earlier)

@@ -14,7 +14,7 @@ import json
 import os
 import socket
 import threading
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -213,13 +213,34 @@ class PostgresStore:
             )
 
     # reading --------------------------------------------------------------------------------
-    def load(self, since: date | None = None) -> Dataset:
+    def load(self, since: date | None = None, *, stats_since: date | None = None) -> Dataset:
         dataset = Dataset()
         with self._pool.connection() as db, db.transaction():
             db.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")  # one snapshot
             for table in rows.TABLES:
-                self._load_table(db, table, dataset, since=since)
+                first = stats_since if table is rows.DAILY_STATS and stats_since is not None else since
+                self._load_table(db, table, dataset, since=first)
         return dataset
+
+    def load_stats(self, since: date | None, before: date, ips: Collection[str]) -> Dataset:
+        """The daily stats of ``ips`` from ``since`` (None: the first) to before ``before`` (the
+        month partitions outside the range are not scanned)."""
+        dataset = Dataset()
+        if not ips:
+            return dataset
+        with self._pool.connection() as db, db.transaction():
+            db.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            self._load_table(db, rows.DAILY_STATS, dataset, since=since, before=before, ips=ips)
+        return dataset
+
+    def stats_ips(self, since: date | None, before: date) -> set[str]:
+        """IPs with daily stats from ``since`` (None: the first) to before ``before``."""
+        query, params = "SELECT DISTINCT ip FROM daily_stats WHERE day < %s", [before]
+        if since is not None:
+            query += " AND day >= %s"
+            params.append(since)
+        with self._pool.connection() as db:
+            return {ip for (ip,) in db.execute(query, params)}
 
     def load_changes(self, since: date | None, changed: Mapping[str, datetime | None]) -> Dataset:
         """What these sources' polls wrote after the given fetch times (all of a source given None)."""
@@ -267,6 +288,8 @@ class PostgresStore:
         since: date | None = None,
         fetched_at: datetime | None = None,
         changed: Mapping[str, datetime | None] | None = None,
+        before: date | None = None,
+        ips: Collection[str] | None = None,
     ) -> None:
         names = self.columns[table.name]
         query = f"SELECT {', '.join(names)} FROM {table.name}"
@@ -282,6 +305,12 @@ class PostgresStore:
         if since is not None and table.day_column and fetched_at is None:
             conditions.append(f"{table.day_column} >= %s")
             params.append(since)
+        if before is not None and table.day_column:
+            conditions.append(f"{table.day_column} < %s")
+            params.append(before)
+        if ips is not None:
+            conditions.append("ip = ANY(%s)")
+            params.append(sorted(ips))
         where = " WHERE " + " AND ".join(conditions) if conditions else ""
         if table.record is DailyStat:
             frame = self._stats_frame(db, where, params, names)

@@ -8,8 +8,9 @@ the same key, the newest fetch wins in the Dataset.
 from __future__ import annotations
 
 import functools
+import json
 import sqlite3
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any
@@ -108,13 +109,24 @@ class Table:
         since: date | None,
         stored: list[str],
         changed: Mapping[str, datetime | None] | None = None,
+        *,
+        before: date | None = None,
+        ips: Collection[str] | None = None,
     ) -> None:
+        """This table's rows from ``since`` on, before ``before``, of ``ips`` only (each None: no
+        bound), written after ``changed``'s times."""
         query = f"SELECT {', '.join(stored)} FROM {self.name}"
         conditions: list[str] = []
         params: list[Any] = []
         if since is not None and self.day_column:
             conditions.append(f"{self.day_column} >= ?")
             params.append(since.isoformat())
+        if before is not None and self.day_column:
+            conditions.append(f"{self.day_column} < ?")
+            params.append(before.isoformat())
+        if ips is not None:
+            conditions.append("ip IN (SELECT value FROM json_each(?))")
+            params.append(json.dumps(sorted(ips)))
         if changed is not None:
             where, values = changed_condition(changed, "?", datetime.isoformat)
             conditions.append(where)
@@ -259,3 +271,5 @@ TABLES: tuple[Table, ...] = (
         tuples=("delivery_errors", "compliance"),
     ),
 )
+#: The daily stats' table (the one read by day range and by IP).
+DAILY_STATS = next(table for table in TABLES if table.record is DailyStat)

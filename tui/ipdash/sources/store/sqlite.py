@@ -16,12 +16,12 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from ipdash.domain.models import Dataset, PollResult
+from ipdash.domain.models import DailyStat, Dataset, PollResult
 from ipdash.sources.store import rows
 from ipdash.sources.store.base import AlertRecord, SourceRun
 from ipdash.sources.store.schema import NewerSchemaError, SchemaError, migrate
@@ -223,14 +223,40 @@ class SqliteStore:
                 (result.source, result.kind, stamp, stamp, result.failure, result.detail),
             )
 
-    def load(self, since: date | None = None) -> Dataset:
+    def load(self, since: date | None = None, *, stats_since: date | None = None) -> Dataset:
         def read(db: sqlite3.Connection) -> Dataset:
             dataset = Dataset()
             db.execute("BEGIN")  # one snapshot across tables, even while a writer commits
             for table in rows.TABLES:
-                table.load_into(db, dataset, since, self.columns[table.name])
+                first = stats_since if table.record is DailyStat and stats_since is not None else since
+                table.load_into(db, dataset, first, self.columns[table.name])
             db.execute("COMMIT")
             return dataset
+
+        return self._reading(read)
+
+    def load_stats(self, since: date | None, before: date, ips: Collection[str]) -> Dataset:
+        """The daily stats of ``ips`` from ``since`` (None: the first) to before ``before``."""
+        if not ips:
+            return Dataset()
+
+        def read(db: sqlite3.Connection) -> Dataset:
+            dataset = Dataset()
+            table = rows.DAILY_STATS
+            table.load_into(db, dataset, since, self.columns[table.name], before=before, ips=ips)
+            return dataset
+
+        return self._reading(read)
+
+    def stats_ips(self, since: date | None, before: date) -> set[str]:
+        """IPs with daily stats from ``since`` (None: the first) to before ``before``."""
+
+        def read(db: sqlite3.Connection) -> set[str]:
+            query, params = "SELECT DISTINCT ip FROM daily_stats WHERE day < ?", [before.isoformat()]
+            if since is not None:
+                query += " AND day >= ?"
+                params.append(since.isoformat())
+            return {ip for (ip,) in db.execute(query, params)}
 
         return self._reading(read)
 
