@@ -270,12 +270,18 @@ async def _table_case(ips: int) -> dict[str, float]:
 async def _app_case(csv_path: Path, started: float) -> dict[str, float]:
     from ipdash.domain.config import CsvFile
     from ipdash.sources.loader import LoadPlan
+
+    plan = LoadPlan(csv=(CsvFile(path=csv_path),))
+    try:  # as `ipdash --csv` does: the first load starts before the TUI's modules are imported
+        from ipdash.sources.loader_early import start_early_load
+    except ImportError:  # --before on a tree without it
+        early: dict[str, Any] = {}
+    else:
+        early = {"early_load": start_early_load(plan)}
     from ipdash.sources.paths import bundled_themes_dir
     from ipdash.ui.app import IpdashApp
 
-    app = IpdashApp(
-        LoadPlan(csv=(CsvFile(path=csv_path),)), theme_dirs=[bundled_themes_dir()], watch_files=False
-    )
+    app = IpdashApp(plan, theme_dirs=[bundled_themes_dir()], watch_files=False, **early)
     probe = Probe(app)
     figures: dict[str, float] = {}
     async with app.run_test(size=SIZE, message_hook=probe.hook) as pilot:

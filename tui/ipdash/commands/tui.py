@@ -13,6 +13,7 @@ from ipdash.sources.paths import bundled_themes_dir, default_config_path, user_c
 
 if TYPE_CHECKING:
     from ipdash.sources.loader import LoadPlan
+    from ipdash.sources.loader_early import EarlyLoad
     from ipdash.ui.app import PlanFactory
 
 
@@ -52,7 +53,10 @@ def run_tui(*, csv_files: Sequence[Path], config_path: Path | None, demo: bool, 
         origin = ", ".join(p.name for p in csv_files)
     else:
         origin = f"config {found_at}"
-    return _run_app(plan, origin, demo, theme)
+    from ipdash.sources.loader_early import start_early_load
+
+    # The first load starts now, before Textual is imported (the engine reads while the TUI imports).
+    return _run_app(plan, origin, demo, theme, early_load=start_early_load(plan))
 
 
 def _sample_plan() -> LoadPlan:
@@ -61,7 +65,13 @@ def _sample_plan() -> LoadPlan:
     return sample_plan()
 
 
-def _run_app(plan: LoadPlan | PlanFactory, origin: str, demo: bool, theme: str | None) -> int:
+def _run_app(
+    plan: LoadPlan | PlanFactory,
+    origin: str,
+    demo: bool,
+    theme: str | None,
+    early_load: EarlyLoad | None = None,
+) -> int:
     from ipdash.ui.app import IpdashApp
 
     app = IpdashApp(
@@ -71,6 +81,7 @@ def _run_app(plan: LoadPlan | PlanFactory, origin: str, demo: bool, theme: str |
         theme_cache=user_cache_dir() / "themes.json",
         origin=origin,
         demo=demo,
+        early_load=early_load,
     )
     app.run()
     return app.return_code or EXIT_OK

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from ipdash.domain.receiver import ReceiverData
     from ipdash.domain.thresholds import Preset
     from ipdash.sources.loader import LastReads, LoadPlan
+    from ipdash.sources.loader_early import EarlyLoad
     from ipdash.ui.domains import DomainsControl
     from ipdash.ui.live import LivePolling, StoreHistory
     from ipdash.ui.screens.dashboard import DashboardScreen
@@ -85,8 +86,11 @@ class IpdashApp(App[int]):
         demo: bool = False,
         watch_files: bool = True,
         replay_seconds: float = REPLAY_SECONDS,
+        early_load: EarlyLoad | None = None,
     ) -> None:
         super().__init__()
+        #: The first load, already running since before the app was made (``--csv``, ``--config``).
+        self._early_load = early_load
         self._plan: LoadPlan | None = None
         self._make_plan: PlanFactory | None = plan if callable(plan) else None
         self.clock = clock
@@ -186,7 +190,10 @@ class IpdashApp(App[int]):
             self.call_after_refresh(self._start_boot)  # the first frame first: the rest imports a lot
             return
         self.push_screen(self.dashboard)
-        self.call_after_refresh(self.start_load)  # first frame first: loading imports the domain
+        if self._early_load is not None:
+            self.start_load()  # its worker waits for the early load (no GIL held), then analyses
+        else:
+            self.call_after_refresh(self.start_load)  # first frame first: loading imports the domain
         self._start_feeds()
 
     def _start_feeds(self) -> None:
@@ -252,20 +259,35 @@ class IpdashApp(App[int]):
     @bulk_allocation()
     def _load(self) -> None:
         worker = get_current_worker()
-        self._file_signature = self._signature()
+        early, self._early_load = self._early_load, None
+        if early is None:
+            self._file_signature = self._signature()
+        else:  # the files' part was taken as the early load began; the report folders' now
+            from ipdash.sources.loader_early import stat_signature
+
+            self._file_signature = early.signature + stat_signature(self._watched_folders())
         if self.state.checks is None:
             self.state.checks = self._check_results()
-        # The domain and sources load here, in the worker, not before the first frame.
-        from ipdash.sources.loader import load_dataset
 
         def progress(label: str, done: int, total: int) -> None:
             self.post_message(LoadProgress(label, done, total))
 
         token = self.state.begin_load()  # polls landing from here on are merged into this load too
         try:
-            dataset = load_dataset(
-                self.plan, progress=progress, now=self.clock(), last_reads=self._last_reads
-            )
+            if early is not None:
+                early.forward_progress(progress)
+                while not early.wait(0.05):
+                    if worker.is_cancelled:
+                        return
+                self._last_reads.update(early.last_reads)
+                dataset = early.result()
+            else:
+                # The domain and sources load here, in the worker, not before the first frame.
+                from ipdash.sources.loader import load_dataset
+
+                dataset = load_dataset(
+                    self.plan, progress=progress, now=self.clock(), last_reads=self._last_reads
+                )
             receiver = self._load_receiver(dataset)
             if self.plan.reads_store:
                 from ipdash.ui.live import StoreHistory
@@ -435,14 +457,9 @@ class IpdashApp(App[int]):
         return watched_folders(plan_receiver_sources(self.plan))
 
     def _signature(self) -> tuple[tuple[str, float, int], ...]:
-        signature = []
-        for path in [*self.plan.watched_paths(), *self._watched_folders()]:
-            try:
-                stat = path.stat()
-                signature.append((str(path), stat.st_mtime, stat.st_size))
-            except OSError:
-                signature.append((str(path), -1.0, -1))
-        return tuple(signature)
+        from ipdash.sources.loader_early import stat_signature
+
+        return stat_signature([*self.plan.watched_paths(), *self._watched_folders()])
 
     def _check_files(self) -> None:
         if self._file_signature is not None and self._signature() != self._file_signature:
