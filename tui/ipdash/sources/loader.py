@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ipdash.domain.config import Config, CsvFile
 from ipdash.domain.models import Dataset, SourceInfo, SourceState
@@ -23,6 +23,7 @@ from ipdash.sources.mta.spec import MtaLogSpec, load_mta_logs, mta_specs, watche
 from ipdash.sources.paths import sample_data_dir
 
 if TYPE_CHECKING:  # csv_stats imports polars (~0.3 s): not before the TUI's first frame
+    from ipdash.sources.csv_cache import ParsedCache
     from ipdash.sources.csv_stats import CsvLoadResult, ProgressCallback
 
 #: (file label, bytes read, total bytes)
@@ -126,32 +127,38 @@ def load_dataset(
     *,
     now: datetime | None = None,
     last_reads: LastReads | None = None,
+    cache: ParsedCache | None = None,
 ) -> Dataset:
     """Load every file in the plan. Never raises for a bad file: it becomes a failed source.
 
     With ``last_reads``, a file that read well before and cannot be read now (deleted, truncated,
-    made unreadable) keeps its data from then, as a stale source saying why and since when."""
+    made unreadable) keeps its data from then, as a stale source saying why and since when.
+    With ``cache``, a stats CSV read cleanly before, and unchanged since, is not parsed again."""
     from ipdash.sources.csv_stats import CsvReadError, read_csv_file
 
     dataset = Dataset()
     fetched_at = now or datetime.now(UTC)
     # First: where a stats CSV covers the same (day, IP, mailbox provider), its complete counts win over
     # the log's (often an excerpt); the log's replies are kept either way.
-    load_mta_logs(dataset, plan.mta_logs, fetched_at=fetched_at)
+    if plan.mta_logs:  # its reader's modules only when there are logs
+        load_mta_logs(dataset, plan.mta_logs, fetched_at=fetched_at)
     mta_sources, dataset.sources[:] = list(dataset.sources), []
     for spec in plan.csv:
         label = spec.path.name
         file_progress: ProgressCallback | None = None
         if progress is not None:
             file_progress = lambda done, total, _label=label: progress(_label, done, total)  # noqa: E731
+        options: dict[str, Any] = {
+            "columns": spec.columns.explicit(),
+            "delimiter": spec.delimiter,
+            "date_format": spec.date_format,
+        }
+
+        def read() -> CsvLoadResult:  # called in this iteration only
+            return read_csv_file(spec.path, **options, progress=file_progress)  # noqa: B023
+
         try:
-            result = read_csv_file(
-                spec.path,
-                columns=spec.columns.explicit(),
-                delimiter=spec.delimiter,
-                date_format=spec.date_format,
-                progress=file_progress,
-            )
+            result = read() if cache is None else cache.read_through(spec.path, options, read)
         except CsvReadError as error:
             earlier = last_reads.get(spec.path) if last_reads is not None else None
             if earlier is None:

@@ -22,6 +22,7 @@ from ipdash.gc_pauses import bulk_allocation
 
 if TYPE_CHECKING:
     from ipdash.domain.models import Dataset
+    from ipdash.sources.csv_cache import ParsedCache
     from ipdash.sources.loader import LastReads, LoadPlan, LoadProgress
 
 #: (path, mtime, size) per watched path; (-1.0, -1) for one that cannot be read.
@@ -47,9 +48,17 @@ class EarlyLoad:
     """``load_dataset(plan, now=now)`` running in a daemon thread from construction on."""
 
     def __init__(
-        self, plan: LoadPlan, *, now: datetime, then_import: Sequence[str] = ANALYSIS_MODULES
+        self,
+        plan: LoadPlan,
+        *,
+        now: datetime,
+        then_import: Sequence[str] = ANALYSIS_MODULES,
+        cache_dir: Path | None = None,
     ) -> None:
         self.plan = plan
+        #: Where clean reads are kept for the next start (``sources/csv_cache``); None: not kept.
+        self.cache_dir = cache_dir
+        self.cache: ParsedCache | None = None
         self.now = now
         self.signature = stat_signature(plan.watched_paths())  # before the read, like the app's loads
         self.last_reads: LastReads = {}
@@ -68,8 +77,16 @@ class EarlyLoad:
             with bulk_allocation():
                 from ipdash.sources.loader import load_dataset
 
+                if self.cache_dir is not None:
+                    from ipdash.sources.csv_cache import ParsedCache
+
+                    self.cache = ParsedCache(self.cache_dir)
                 self._dataset = load_dataset(
-                    self.plan, progress=self._progress, now=self.now, last_reads=self.last_reads
+                    self.plan,
+                    progress=self._progress,
+                    now=self.now,
+                    last_reads=self.last_reads,
+                    cache=self.cache,
                 )
         except BaseException as error:  # handed to the app's load worker, which reports it
             self._error = error
@@ -110,5 +127,8 @@ class EarlyLoad:
 
 
 def start_early_load(plan: LoadPlan) -> EarlyLoad:
-    """The TUI's first load, started now: as of the app's clock (``ui.app._system_clock``)."""
-    return EarlyLoad(plan, now=datetime.now(UTC).astimezone())
+    """The TUI's first load, started now: as of the app's clock (``ui.app._system_clock``), clean
+    reads kept in the user cache dir for the next start."""
+    from ipdash.sources.paths import user_cache_dir
+
+    return EarlyLoad(plan, now=datetime.now(UTC).astimezone(), cache_dir=user_cache_dir() / "parsed")
