@@ -4,6 +4,7 @@ reports a load that failed, and the command line starts one."""
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -19,6 +20,7 @@ from ipdash.domain.models import Dataset, SourceState
 from ipdash.exit_codes import EXIT_OK
 from ipdash.sources.loader import LoadPlan
 from ipdash.sources.loader_early import EarlyLoad, stat_signature
+from ipdash.sources.paths import user_cache_dir
 from ipdash.ui.app import IpdashApp
 from settling import settle
 
@@ -191,6 +193,28 @@ def test_the_command_line_starts_the_first_load_before_the_app(
     early = app._early_load
     assert isinstance(early, EarlyLoad) and early.plan is app.plan
     assert early.wait(timeout=60) and list(early.result().ips()) == ["192.0.2.1"]
+    assert early.cache_dir == user_cache_dir() / "parsed"  # the test's own (conftest)
+
+
+async def test_a_second_start_on_the_same_file_shows_the_same_from_the_cache(
+    tmp_path: Path, repo: Path
+) -> None:
+    path = tmp_path / "stats.csv"
+    path.write_text(SECOND)
+    old = path.stat().st_mtime - 60  # written a minute ago: its timestamp can be trusted
+    os.utime(path, (old, old))
+    plan, shown = plan_of(path), []
+    for _start in range(2):
+        early = EarlyLoad(plan, now=FROZEN_NOW, cache_dir=tmp_path / "cache")
+        app = make(plan, early, repo)
+        async with app.run_test(size=(160, 48)) as pilot:
+            await settle(pilot)
+            assert app.data is not None and early.cache is not None
+            shown.append(
+                (early.cache.last, {ip: a.metrics.totals.sent for ip, a in app.data.analysis.ips.items()})
+            )
+    sent = {"192.0.2.1": 10_000, "198.51.100.7": 3000}
+    assert shown == [("stored", sent), ("hit", sent)]
 
 
 def test_the_sample_data_boot_path_has_no_early_load(monkeypatch: pytest.MonkeyPatch) -> None:
