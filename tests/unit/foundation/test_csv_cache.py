@@ -179,3 +179,15 @@ def test_a_replaced_entry_leaves_no_old_data_file(tmp_path: Path) -> None:
     settled(path, GOOD + "2026-11-21,192.0.2.1,5000,10\n")
     ParsedCache(folder).read_through(path, OPTIONS, lambda: read_csv_file(path))
     assert len(list(folder.glob("*.json"))) == 1 and len(list(folder.glob("*.parquet"))) == 1
+
+
+def test_deferred_entries_are_written_on_flush(tmp_path: Path) -> None:
+    path = settled(tmp_path / "stats.csv", GOOD)
+    folder = tmp_path / "cache"
+    cache = ParsedCache(folder, defer=True)
+    cache.read_through(path, OPTIONS, lambda: read_csv_file(path))
+    assert cache.last == "parsed" and not folder.exists()
+    assert cache.flush() == 1 and cache.flush() == 0
+    again = ParsedCache(folder)
+    again.read_through(path, OPTIONS, lambda: read_csv_file(path))
+    assert again.last == "hit"

@@ -61,10 +61,15 @@ def _stat_key(stat: os.stat_result) -> list[int]:
 class ParsedCache:
     """Parsed stats CSVs in ``folder``: ``<key>.json`` names its file, size, times and ``<key>-….parquet``."""
 
-    def __init__(self, folder: Path, *, keep: int = KEEP, settle_seconds: float = SETTLE_SECONDS) -> None:
+    def __init__(
+        self, folder: Path, *, keep: int = KEEP, settle_seconds: float = SETTLE_SECONDS, defer: bool = False
+    ) -> None:
         import polars as pl
 
         self.folder = folder
+        #: Keep new entries only on ``flush()`` (the TUI writes them once its data is on its way).
+        self.defer = defer
+        self._pending: list[Callable[[], bool]] = []
         self.keep = keep
         self.settle_seconds = settle_seconds
         self._versions = {"format": FORMAT, "reader": reader_fingerprint(), "polars": pl.__version__}
@@ -86,8 +91,17 @@ class ParsedCache:
             self.last = "hit"
             return found
         result = read()
-        self.last = "stored" if self._store(path, key, before, result) else "parsed"
+        if self.defer:
+            self.last = "parsed"
+            self._pending.append(lambda: self._store(path, key, before, result))
+        else:
+            self.last = "stored" if self._store(path, key, before, result) else "parsed"
         return result
+
+    def flush(self) -> int:
+        """Keep the entries deferred so far; how many were kept."""
+        pending, self._pending = self._pending, []
+        return sum(store() for store in pending)
 
     def _key(self, path: Path, options: dict[str, Any]) -> dict[str, Any]:
         return {"path": str(path.resolve()), "options": options, **self._versions}

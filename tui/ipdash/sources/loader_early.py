@@ -80,7 +80,7 @@ class EarlyLoad:
                 if self.cache_dir is not None:
                     from ipdash.sources.csv_cache import ParsedCache
 
-                    self.cache = ParsedCache(self.cache_dir)
+                    self.cache = ParsedCache(self.cache_dir, defer=True)  # written after the result
                 self._dataset = load_dataset(
                     self.plan,
                     progress=self._progress,
@@ -111,6 +111,12 @@ class EarlyLoad:
             self._forward, last = progress, self._last_progress
         if last is not None and not self._done.is_set():
             progress(*last)
+
+    def keep_cache(self) -> None:
+        """Write the parsed-CSV cache's new entries (the app calls it once the data is on screen:
+        writing Parquet while the first frame waits would only delay it)."""
+        if self.cache is not None and self._done.is_set():
+            self.cache.flush()
 
     def wait(self, timeout: float | None = None) -> bool:
         """Whether the load has ended (with a dataset or an error) within ``timeout`` seconds."""

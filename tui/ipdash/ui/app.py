@@ -91,6 +91,7 @@ class IpdashApp(App[int]):
         super().__init__()
         #: The first load, already running since before the app was made (``--csv``, ``--config``).
         self._early_load = early_load
+        self._early_loaded: EarlyLoad | None = None  # taken by the first load; its cache kept after paint
         self._plan: LoadPlan | None = None
         self._make_plan: PlanFactory | None = plan if callable(plan) else None
         self.clock = clock
@@ -260,6 +261,7 @@ class IpdashApp(App[int]):
     def _load(self) -> None:
         worker = get_current_worker()
         early, self._early_load = self._early_load, None
+        self._early_loaded = early
         if early is None:
             self._file_signature = self._signature()
         else:  # the files' part was taken as the early load began; the report folders' now
@@ -417,6 +419,9 @@ class IpdashApp(App[int]):
                 if worker.is_cancelled:
                     return
             import ipdash.sources.alert_board  # noqa: F401  (for the alerts: not on the loop)
+
+            if self._early_loaded is not None:  # the parsed-CSV cache for the next start
+                self._early_loaded.keep_cache()
 
             self.call_from_thread(self._start_side_work)
 
