@@ -62,7 +62,8 @@ class LoadPlan:
         return configured and not self.is_sample and not self.csv_from_command_line
 
     def watched_paths(self) -> list[Path]:
-        return [spec.path for spec in self.csv] + list(self.facts_files) + watched_files(self.mta_logs)
+        logs = watched_files(self.mta_logs) if self.mta_logs else []  # the MTA reader: only with logs
+        return [spec.path for spec in self.csv] + list(self.facts_files) + logs
 
 
 def sample_plan(config: Config | None = None) -> LoadPlan:
