@@ -191,3 +191,20 @@ def test_deferred_entries_are_written_on_flush(tmp_path: Path) -> None:
     again = ParsedCache(folder)
     again.read_through(path, OPTIONS, lambda: read_csv_file(path))
     assert again.last == "hit"
+
+
+def test_a_deferred_entry_judges_freshness_as_of_the_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Modified 1 s before the read, kept 10 s later: still too fresh to trust its timestamp."""
+    from types import SimpleNamespace
+
+    path = tmp_path / "stats.csv"
+    path.write_text(GOOD)
+    recent = time.time() - 1
+    os.utime(path, (recent, recent))
+    cache = ParsedCache(tmp_path / "cache", defer=True)
+    cache.read_through(path, OPTIONS, lambda: read_csv_file(path))
+    later = SimpleNamespace(time=lambda: recent + 11, time_ns=time.time_ns)
+    monkeypatch.setattr(csv_cache, "time", later)
+    assert cache.flush() == 0

@@ -90,12 +90,13 @@ class ParsedCache:
         if found is not None:
             self.last = "hit"
             return found
+        started = time.time()
         result = read()
         if self.defer:
             self.last = "parsed"
-            self._pending.append(lambda: self._store(path, key, before, result))
+            self._pending.append(lambda: self._store(path, key, before, result, started))
         else:
-            self.last = "stored" if self._store(path, key, before, result) else "parsed"
+            self.last = "stored" if self._store(path, key, before, result, started) else "parsed"
         return result
 
     def flush(self) -> int:
@@ -128,10 +129,12 @@ class ParsedCache:
             return None
         return CsvLoadResult(path=path, kind="stats", frame=frame, rows=rows)
 
-    def _store(self, path: Path, key: dict[str, Any], before: os.stat_result, result: CsvLoadResult) -> bool:
+    def _store(
+        self, path: Path, key: dict[str, Any], before: os.stat_result, result: CsvLoadResult, started: float
+    ) -> bool:
         if result.kind != "stats" or result.frame is None or result.error_count or result.errors:
             return False
-        if time.time() - before.st_mtime < self.settle_seconds:
+        if started - before.st_mtime < self.settle_seconds:
             return False  # still being written, or its timestamp cannot tell two versions apart
         name = self._name(key)
         index = self.folder / f"{name}.json"

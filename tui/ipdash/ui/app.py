@@ -420,10 +420,9 @@ class IpdashApp(App[int]):
                     return
             import ipdash.sources.alert_board  # noqa: F401  (for the alerts: not on the loop)
 
+            self.call_from_thread(self._start_side_work)
             if self._early_loaded is not None:  # the parsed-CSV cache for the next start
                 self._early_loaded.keep_cache()
-
-            self.call_from_thread(self._start_side_work)
 
         self._side_work = self.run_worker(
             wait_then_start, thread=True, group="after-first-data", description="start checks and alerts",
