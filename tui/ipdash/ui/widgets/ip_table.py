@@ -1,7 +1,8 @@
 """The IP table: one row per sending IP, sortable, filterable, updated in place by row key.
 
 Cells are formatted once per data update (``TableCells``); sorting and filtering only choose
-and order row keys, and rows are placed in one pass (``place_rows``). Past ``SYNC_ROWS`` IPs the
+and order row names, and the table shows them as an index into the rows (``shown_rows``: no
+structure of every row is made per keystroke). Past ``SYNC_ROWS`` IPs the
 formatting (about 0.15 ms an IP) runs in a worker thread, so a data update does not stall the
 event loop; until it is done the table keeps showing, sorting and filtering the previous cells.
 """
@@ -12,13 +13,11 @@ from typing import TYPE_CHECKING, Any
 
 from rich.cells import cell_len
 from rich.text import Text
-from textual._two_way_dict import TwoWayDict
 from textual.binding import Binding
 from textual.widgets import DataTable
 
 from ipdash.gc_pauses import bulk_allocation
 from ipdash.ui.tones import tone_style, tone_styles
-from ipdash.ui.widgets.bulk_rows import place_rows
 from ipdash.ui.widgets.fast_cells import FastCellsMixin
 from ipdash.ui.widgets.ip_columns import (
     BASE_COLUMNS,
@@ -30,6 +29,7 @@ from ipdash.ui.widgets.ip_columns import (
     shortened_ip,
 )
 from ipdash.ui.widgets.one_line_rows import OneLineRowsMixin
+from ipdash.ui.widgets.shown_rows import OrderedRows, ShownRecords, ShownRows, place_shown
 from ipdash.ui.widgets.table_cells import TableCells
 
 if TYPE_CHECKING:
@@ -45,7 +45,7 @@ FIT_SAMPLE_ROWS = 300
 
 
 class IpTable(OneLineRowsMixin, FastCellsMixin, DataTable[Text]):  # type: ignore[misc]  # _y_offsets: a lazy sequence
-    """Rows keyed by IP, each one line (``place_rows`` without heights: ``OneLineRowsMixin``);
+    """Rows keyed by IP, each one line (``OneLineRowsMixin``), shown from an index (``ShownRows``);
     a refresh updates changed cells and keeps the cursor on its IP."""
 
     BINDINGS = [
@@ -74,7 +74,7 @@ class IpTable(OneLineRowsMixin, FastCellsMixin, DataTable[Text]):  # type: ignor
         self._cells: TableCells | None = None
         self._placed: TableCells | None = None  # the cells the rows on screen came from
         self._ip_keys: dict[str, Any] = {}
-        self._row_keys: dict[str, Any] = {}  # ip -> (RowKey, Row), kept across placements
+        self._view: ShownRows | None = None  # the rows on screen, as an index into the cells
         self._generation = 0  # of row_data: a background format for an older one is dropped
         self.formatting = False  # a background format is running
         self._formatting_for: tuple[int, str, tuple[Column, ...]] | None = None
@@ -240,6 +240,7 @@ class IpTable(OneLineRowsMixin, FastCellsMixin, DataTable[Text]):  # type: ignor
                 )
                 keys = self._column_keys_for(cells)
                 cells.row_dicts(keys)  # what placing the rows needs (~0.1 s at 10k), before handing over
+                cells.row_records()
                 self.app.call_from_thread(self._formatted, wanted, cells)
                 cells.prepare(keys)  # each column's order and the filter's text, off the loop
 
@@ -277,14 +278,12 @@ class IpTable(OneLineRowsMixin, FastCellsMixin, DataTable[Text]):  # type: ignor
             self._widths, self._labels = widths, labels
         wanted = cells.matching(cells.ordered(self.sort_key, self.sort_reverse), self.filter_text)
         placed = self._placed
-        if placed is cells and wanted != self._shown and self._can_reorder(wanted):
-            self._reorder(wanted)  # a sort: the same rows, the same cells
-        elif (
+        if (
             placed is not None and placed is not cells and wanted == self._shown and cells.same_layout(placed)
         ):
             self._patch(placed, cells)  # a data update: only the cells whose text or tone changed
         elif placed is not cells or wanted != self._shown:
-            self._place(wanted, cells)
+            self._place(wanted, cells)  # a sort, a filter, new rows: another index, no cell touched
         self._placed, self._shown = cells, wanted
         if selected in wanted:
             self.move_cursor(row=wanted.index(selected))
@@ -297,17 +296,6 @@ class IpTable(OneLineRowsMixin, FastCellsMixin, DataTable[Text]):  # type: ignor
         filt = f" · filter “{self.filter_text}”" if self.filter_text else ""
         self.border_subtitle = f"sort {cells.sort_label(self.sort_key)} {arrow}{filt}"
 
-    def _can_reorder(self, wanted: list[str]) -> bool:
-        return len(wanted) == len(self._shown) and set(wanted) == set(self._shown)
-
-    def _reorder(self, wanted: list[str]) -> None:
-        """The same rows in another order: only the row locations change (as ``DataTable.sort``
-        leaves them), no cell is touched, and each keeps its rendering."""
-        keys = {key.value: key for key in self.rows}
-        self._row_locations = TwoWayDict({keys[ip]: index for index, ip in enumerate(wanted)})
-        self._update_count += 1
-        self.refresh()
-
     def _patch(self, old: TableCells, new: TableCells) -> None:
         keys = [column.key for column in new.columns]
         for ip in self._shown:
@@ -319,7 +307,16 @@ class IpTable(OneLineRowsMixin, FastCellsMixin, DataTable[Text]):  # type: ignor
 
     def _place(self, wanted: list[str], cells: TableCells) -> None:
         data = cells.row_dicts([column.key for column in self.ordered_columns])
-        place_rows(self, [(ip, cells.cells[ip]) for ip in wanted], data=data, keys=self._row_keys)
+        self._view = ShownRows(wanted, cells.row_records(), data)
+        place_shown(self, self._view)
+
+    @property
+    def ordered_rows(self) -> Any:
+        """The rows in order, read from the index as asked (DataTable's is a list of every row,
+        made again after each sort or filter, on a cursor move that scrolls)."""
+        if isinstance(self.rows, ShownRecords) and self._view is not None:
+            return OrderedRows(self._view)
+        return DataTable.ordered_rows.fget(self)  # type: ignore[attr-defined]
 
     def set_filter(self, text: str) -> None:
         self.filter_text = text.strip()

@@ -70,6 +70,9 @@ class TableCells:
         ]
         self._haystacks: dict[str, str] | None = None
         self._row_dicts: tuple[list[Any], dict[str, dict[Any, Text]]] | None = None
+        self._records: dict[str, Any] | None = None
+        #: the previous cells' row records, reused by ``row_records`` (then let go)
+        self._old_records: dict[str, Any] | None = previous._records if previous is not None else None
         self._orders: dict[str, list[str]] = {}
 
     def row_dicts(self, column_keys: Sequence[Any]) -> dict[str, dict[Any, Text]]:
@@ -81,14 +84,33 @@ class TableCells:
             made = self._row_dicts = (list(column_keys), row_dicts(column_keys, self.cells))
         return made[1]
 
+    def row_records(self) -> dict[str, Any]:
+        """Each IP's row key and row record (one line high), as the table shows them: made once
+        for these cells, reusing the previous cells' for the IPs they had."""
+        if self._records is None:
+            from textual.widgets._data_table import Row as TableRow
+            from textual.widgets.data_table import RowKey
+
+            old = self._old_records or {}
+            records = {}
+            for ip in self.cells:
+                found = old.get(ip)
+                if found is None:
+                    key = RowKey(ip)
+                    found = (key, TableRow(key, 1))
+                records[ip] = found
+            self._records, self._old_records = records, None
+        return self._records
+
     def prepare(self, column_keys: Sequence[Any]) -> None:
         """Everything a sort or a filter keystroke will read, made now (call from the worker
         thread that formatted these cells, after handing them over): each column's order, the
-        filter's haystacks and the table's row dicts."""
+        filter's haystacks and the table's row dicts and records."""
         for column in self.columns:
             self.ordered(column.key, False)
         self.matching(list(self.rows)[:1], "x")
         self.row_dicts(column_keys)
+        self.row_records()
 
     def same_layout(self, other: TableCells | None) -> bool:
         """Cells of ``other`` can be patched into these (same theme, same columns)."""
@@ -121,7 +143,10 @@ class TableCells:
                 for ip, texts in self.texts.items()
             }
         haystacks = self._haystacks
-        return [ip for ip in ips if all(word in haystacks[ip] for word in words)]
+        found = ips
+        for word in words:  # one pass per word: no generator per IP (10k of them a keystroke)
+            found = [ip for ip in found if word in haystacks[ip]]
+        return found
 
     def sort_label(self, sort_key: str) -> str:
         return next((c for c in self.columns if c.key == sort_key), self.columns[0]).label
