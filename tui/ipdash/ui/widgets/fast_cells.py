@@ -72,6 +72,10 @@ class FastCellsMixin:
     #: (row key, column key) -> (cell, width, padding, bare segments[, place, its styled line])
     _bare_cache: dict[tuple[Any, Any], tuple[Any, ...]]
 
+    def notify_style_update(self: Any) -> None:
+        DataTable.notify_style_update(self)
+        self.__dict__.pop("_header_cache", None)  # a theme or CSS change: headers drawn again
+
     def _render_cell(  # type: ignore[override]
         self: Any,
         row_index: int,
@@ -82,6 +86,8 @@ class FastCellsMixin:
         hover: bool = False,
     ) -> SegmentLines:
         slow = DataTable._render_cell
+        if row_index == -1 and column_index >= 0:
+            return _header_cell(self, column_index, base_style, width, cursor, hover)
         if (
             row_index < 0
             or column_index < 0
@@ -129,3 +135,35 @@ class FastCellsMixin:
         lines = [list(Segment.apply_style(bare, style=pre_style, post_style=post_style))]
         cache[key] = (*found[:4], place, lines)
         return lines
+
+
+def _header_cell(
+    table: Any, column_index: int, base_style: Style, width: int, cursor: bool, hover: bool
+) -> SegmentLines:
+    """A header cell through DataTable's path, kept while its label and styles hold: DataTable's
+    own cache is keyed by the update count, so every sort or filter rendered the header again
+    (Rich's full path, ~1 ms a cell)."""
+    column = table.ordered_columns[column_index]
+    key = (
+        column.key,
+        width,
+        table.cell_padding,
+        table.header_height,
+        base_style,
+        cursor,
+        hover,
+        table._show_hover_cursor,
+        table.show_cursor,
+        table.cursor_type,
+        table._pseudo_class_state,
+        table.cursor_foreground_priority,
+        table.cursor_background_priority,
+    )
+    cache = table.__dict__.setdefault("_header_cache", {})
+    found = cache.get(key)
+    if found is None or found[0] is not column.label:
+        if len(cache) > 256:
+            cache.clear()
+        lines = DataTable._render_cell(table, -1, column_index, base_style, width, cursor, hover)
+        found = cache[key] = (column.label, lines)
+    return found[1]  # type: ignore[no-any-return]
