@@ -44,6 +44,10 @@ __all__ = ["BASE_COLUMNS", "NARROW_KEYS", "Column", "IpTable", "Row"]
 FIT_SAMPLE_ROWS = 300
 
 
+def _widest(column: Column, rows: list[Row]) -> int:
+    return max([cell_len(column.label), *(cell_len(column.cell(row)[0]) for row in rows)])
+
+
 class IpTable(OneLineRowsMixin, FastCellsMixin, DataTable[Text]):  # type: ignore[misc]  # _y_offsets: a lazy sequence
     """Rows keyed by IP, each one line (``OneLineRowsMixin``), shown from an index (``ShownRows``);
     a refresh updates changed cells and keeps the cursor on its IP."""
@@ -140,19 +144,38 @@ class IpTable(OneLineRowsMixin, FastCellsMixin, DataTable[Text]):  # type: ignor
 
     def _needed_width(self, columns: list[Column], padding: int) -> int:
         """Cells the columns take with every value whole (past SYNC_ROWS IPs, measured on a sample)."""
-        rows = list(self.row_data.values())
-        if len(rows) > self.SYNC_ROWS:
-            rows = rows[:: max(1, len(rows) // FIT_SAMPLE_ROWS)]
         total = 0
         for column in columns:
             key = (self._generation, column)
             width = self._measured.get(key)
             if width is None:
-                width = self._measured[key] = max(
-                    [cell_len(column.label), *(cell_len(column.cell(row)[0]) for row in rows)]
-                )
+                width = self._measured[key] = _widest(column, self._fit_sample(self.row_data))
             total += width + (2 * padding if padding else 1)
         return total - (0 if padding else 1)  # no space after the last column
+
+    def _fit_sample(self, rows: dict[str, Row]) -> list[Row]:
+        found = list(rows.values())
+        return found[:: max(1, len(found) // FIT_SAMPLE_ROWS)] if len(found) > self.SYNC_ROWS else found
+
+    def _measure_in_background(self) -> None:
+        """A big table's column widths for choosing a layout (~0.1-0.3 s of formatting a sample),
+        measured in a thread; the layout is chosen and the cells formatted once they are in."""
+        generation, sample = self._generation, self._fit_sample(self.row_data)
+        columns = {column for layout, _padding in layouts(self.all_columns) for column in layout}
+        self.formatting, self._formatting_for = True, None
+
+        def work() -> None:
+            widths = {(generation, column): _widest(column, sample) for column in columns}
+            self.app.call_from_thread(self._measured_in, generation, widths)
+
+        self.run_worker(work, thread=True, exclusive=True, group="ip-table-cells", exit_on_error=False)
+
+    def _measured_in(self, generation: int, widths: dict[tuple[int, Column], int]) -> None:
+        if generation != self._generation:
+            return  # newer data: its own measure is on its way
+        self._measured.update(widths)
+        self._fit()
+        self._format_in_background()
 
     @property
     def spacer(self) -> int:
@@ -182,10 +205,10 @@ class IpTable(OneLineRowsMixin, FastCellsMixin, DataTable[Text]):  # type: ignor
         self._cells = None
         self._generation += 1
         self._measured.clear()
-        self._fit()
         if len(self.row_data) > self.SYNC_ROWS:
-            self._format_in_background()
+            self._measure_in_background()  # then the fit, then the cells, in a thread
         else:
+            self._fit()
             self.refresh_rows()
 
     @property
