@@ -233,6 +233,8 @@ class DashboardScreen(Screen[None]):
             self._show_warmups()
         elif event.pane.id == "tab-sources":
             self.refresh_sources()
+        elif event.pane.id == "tab-alerts":
+            self.query_one(AlertsPanel).show_pending()  # drawn when shown: see AlertsPanel.show
         self.set_class(
             event.pane.id in ("tab-domains", "tab-alerts"), "-wide-panel"
         )  # domains × checks needs the width

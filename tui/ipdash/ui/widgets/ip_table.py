@@ -251,6 +251,7 @@ class IpTable(OneLineRowsMixin, FastCellsMixin, DataTable[Text]):  # type: ignor
             return
         self.formatting, self._formatting_for = True, wanted
         rows, columns, theme, previous = self.row_data, self.table_columns, self.app.theme, self._placed
+        sort_key, reverse, needle = self.sort_key, self.sort_reverse, self.filter_text
         styles = tone_styles(self.app)
         self.cells_built += 1
 
@@ -264,6 +265,7 @@ class IpTable(OneLineRowsMixin, FastCellsMixin, DataTable[Text]):  # type: ignor
                 keys = self._column_keys_for(cells)
                 cells.row_dicts(keys)  # what placing the rows needs (~0.1 s at 10k), before handing over
                 cells.row_records()
+                cells.matching(cells.ordered(sort_key, reverse), needle)  # what the loop shows first
                 self.app.call_from_thread(self._formatted, wanted, cells)
                 cells.prepare(keys)  # each column's order and the filter's text, off the loop
 
