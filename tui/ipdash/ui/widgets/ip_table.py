@@ -303,9 +303,7 @@ class IpTable(OneLineRowsMixin, FastCellsMixin, DataTable[Text]):  # type: ignor
             self._widths, self._labels = widths, labels
         wanted = cells.matching(cells.ordered(self.sort_key, self.sort_reverse), self.filter_text)
         placed = self._placed
-        if (
-            placed is not None and placed is not cells and wanted == self._shown and cells.same_layout(placed)
-        ):
+        if placed is not None and placed is not cells and wanted == self._shown and cells.same_layout(placed):
             self._patch(placed, cells)  # a data update: only the cells whose text or tone changed
         elif placed is not cells or wanted != self._shown:
             self._place(wanted, cells)  # a sort, a filter, new rows: another index, no cell touched
