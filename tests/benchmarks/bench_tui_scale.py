@@ -128,6 +128,7 @@ class Probe:
         return not (
             pending
             or getattr(table, "formatting", False)
+            or any(getattr(feed, "formatting", False) for feed in screen.query("BreachFeed"))
             or screen._layout_required
             or screen._scroll_required
             or screen._repaint_required

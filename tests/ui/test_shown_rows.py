@@ -20,10 +20,12 @@ from textual.widgets.data_table import RowKey
 
 from ipdash.ui.app import IpdashApp
 from ipdash.ui.widgets.alerts_panel import AlertsPanel
+from ipdash.ui.widgets.breach_feed import BreachFeed
 from ipdash.ui.widgets.bulk_rows import place_rows
 from ipdash.ui.widgets.ip_table import IpTable
 from ipdash.ui.widgets.one_line_rows import OneLineRowsMixin
 from ipdash.ui.widgets.shown_rows import ShownRows, place_shown
+from settling import settle
 
 
 class _Shown(OneLineRowsMixin, DataTable[Text]):
@@ -176,3 +178,30 @@ async def test_the_alerts_tab_draws_its_rows_when_opened(make_app: Callable[...,
         await pilot.press("1", "6")  # closed and opened again: the same rows, nothing pending
         await pilot.pause()
         assert panel.row_count == len(panel.alerts)
+
+
+def _feed_lines(feed: BreachFeed) -> list[tuple[object, list[str], int]]:
+    return [
+        (item, [cell.plain for cell in feed.get_row_at(n)], feed.ordered_rows[n].height)
+        for n, item in enumerate(feed.items)
+    ]
+
+
+async def test_a_big_feed_laid_out_in_a_thread_is_the_feed_laid_out_on_the_loop(
+    make_app: Callable[..., IpdashApp], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with make_app().run_test(size=(160, 48)) as pilot:
+        app = await loaded(pilot)
+        feed = app.dashboard.query_one(BreachFeed)
+        on_loop, layout, title = _feed_lines(feed), feed._layout, feed.border_title
+        assert on_loop and any(height > 1 for _, _, height in on_loop), "a wrapped value among them"
+        monkeypatch.setattr(BreachFeed, "SYNC_LINES", 0)  # every feed counts as big
+        await pilot.press("slash", *"203.0.113.20", "enter")
+        await filtered(pilot)
+        await settle(pilot)  # the feed's thread, then its rows placed
+        assert not feed.formatting and feed.row_count == len(feed.items) < len(on_loop)
+        assert all(item.ip == "203.0.113.20" or item.kind in ("account", "domain") for item in feed.items)
+        await pilot.press("escape")
+        await filtered(pilot)
+        await settle(pilot)
+        assert _feed_lines(feed) == on_loop and feed._layout == layout and feed.border_title == title

@@ -11,9 +11,11 @@ from textual.binding import Binding
 from textual.widgets import DataTable
 
 from ipdash.domain.feed import SEVERITY_RANK, FeedItem
-from ipdash.ui.tones import plain, toned
+from ipdash.domain.safe_text import safe_text
+from ipdash.gc_pauses import bulk_allocation
+from ipdash.ui.tones import plain, tone_styles
 from ipdash.ui.widgets.fast_cells import FastCellsMixin
-from ipdash.ui.widgets.fit_columns import ColumnFit, Layout, lay_out
+from ipdash.ui.widgets.fit_columns import ColumnFit, Layout, apply_layout, lay_out, planned_layout, table_room
 
 __all__ = ["SEVERITY_LABELS", "BreachFeed", "FeedItem", "ordered"]
 
@@ -49,6 +51,8 @@ class BreachFeed(FastCellsMixin, DataTable[Text]):
         #: keystroke places the lines it keeps without wrapping or cutting them again
         self._fitted: dict[FeedItem, tuple[Sequence[Text], list[Text], int]] = {}
         self._fitted_layout: tuple[tuple[str, int], ...] = ()
+        self._generation = 0  # of the lines asked for: a background layout for older ones is dropped
+        self.formatting = False  # a background layout runs (past SYNC_LINES lines)
 
     COLUMNS = (
         ("severity", "Severity"),
@@ -66,6 +70,9 @@ class BreachFeed(FastCellsMixin, DataTable[Text]):
         middle_cut=frozenset({"ip"}),  # a long IPv6 address keeps both ends, not its start only
     )
     VALUE_LINES = FIT.value_lines  # lines a value wraps to in the feed; enter shows a longer one whole
+    #: Up to this many lines the feed is formatted and fitted on the event loop; above, in a thread
+    #: (at 10,000 IPs thousands of lines: ~0.3-1 s of a stalled loop per data update or filter key).
+    SYNC_LINES = 300
 
     def on_mount(self) -> None:
         self.border_title = "Breaches"
@@ -73,27 +80,73 @@ class BreachFeed(FastCellsMixin, DataTable[Text]):
     def show(self, items: Iterable[FeedItem]) -> None:
         """Each line is formatted once per theme and kept while it is in the feed: a filter
         keystroke or a data update that leaves most breaches as they were formats only the new ones."""
+        self._generation += 1
+        items = list(items)
+        if len(items) > self.SYNC_LINES:
+            self._show_in_background(items)
+            return
+        self.formatting = False
         self.items = ordered(items)
         theme = self.app.theme
         formatted = self._formatted if self._formatted_theme == theme else {}
-        rows = [formatted.get(item) or self._format(item) for item in self.items]
+        styles = tone_styles(self.app)
+        rows = [formatted.get(item) or _format(styles, item) for item in self.items]
+        self._keep_formatted(formatted, rows, theme)
+        self._lay_out(new_rows=True)
+
+    def _keep_formatted(
+        self, formatted: dict[FeedItem, list[Text]], rows: list[list[Text]], theme: str
+    ) -> None:
         if len(formatted) > 4 * len(self.items) + 1000:  # lines no longer in any feed: let them go
             formatted = {}
         formatted.update(zip(self.items, rows, strict=True))
         self._formatted, self._formatted_theme = formatted, theme
         self._rows = rows
-        self._lay_out(new_rows=True)
 
-    def _format(self, item: FeedItem) -> list[Text]:
-        label, tone = SEVERITY_LABELS[item.severity]
-        return [
-            toned(self.app, label, tone),
-            plain(item.ip),
-            plain(item.what),
-            plain(item.detail),
-            Text(item.since.isoformat() if item.since else "—"),
-            toned(self.app, item.source.split(":", 1)[0], "muted"),
-        ]
+    def _show_in_background(self, items: list[FeedItem]) -> None:
+        """Order, format and fit the lines in a thread; the loop only places the finished rows."""
+        generation, theme, styles = self._generation, self.app.theme, tone_styles(self.app)
+        formatted = dict(self._formatted) if self._formatted_theme == theme else {}
+        fitted, fitted_layout = dict(self._fitted), self._fitted_layout
+        room, padding, console = table_room(self), self.cell_padding, self.app.console
+        keys = [key for key, _label in self.COLUMNS]
+        self.formatting = True
+
+        def work() -> None:
+            with bulk_allocation():  # lines that live as long as the feed: frozen when done
+                lines = ordered(items)
+                rows = [formatted.get(item) or _format(styles, item) for item in lines]
+                layout = planned_layout(self.COLUMNS, self.FIT, rows, room, padding)
+                kept = fitted if layout == fitted_layout else {}
+                placed, heights = [], []
+                for number, (item, row) in enumerate(zip(lines, rows, strict=True)):
+                    found = kept.get(item)
+                    if found is None or found[0] is not row:
+                        found = kept[item] = (row, *self.FIT.cells(console, row, keys, layout))
+                    placed.append((str(number), found[1]))
+                    heights.append(found[2])
+            done = (lines, rows, layout, placed, heights, kept)
+            self.app.call_from_thread(self._shown_from_thread, generation, theme, room, done)
+
+        self.run_worker(work, thread=True, exclusive=True, group="feed-lines", exit_on_error=False)
+
+    def _shown_from_thread(self, generation: int, theme: str, room: int, done: tuple[Any, ...]) -> None:
+        if generation != self._generation or theme != self.app.theme:
+            return  # newer lines (or a theme) were asked for: their own layout is on its way
+        self.formatting = False
+        lines, rows, layout, placed, heights, kept = done
+        self.items = lines
+        formatted = self._formatted if self._formatted_theme == theme else {}
+        self._keep_formatted(formatted, rows, theme)
+        if len(kept) > 4 * len(lines) + 1000:  # lines no longer in the feed: let them go
+            kept = {item: kept[item] for item in lines if item in kept}
+        self._fitted, self._fitted_layout = kept, layout
+        if room != table_room(self):  # resized meanwhile: fitted again to the width it has now
+            self._lay_out(new_rows=True)
+            return
+        apply_layout(self, self.COLUMNS, layout, placed, heights)
+        self._layout = layout
+        self._titled()
 
     def on_resize(self) -> None:
         if self._rows:
@@ -119,6 +172,9 @@ class BreachFeed(FastCellsMixin, DataTable[Text]):
         self._layout = layout
         if len(self._fitted) > 4 * len(self.items) + 1000:  # lines no longer in the feed: let them go
             self._fitted = {item: self._fitted[item] for item in self.items if item in self._fitted}
+        self._titled()
+
+    def _titled(self) -> None:
         critical = sum(1 for i in self.items if i.severity == "critical")
         self.border_title = (
             f"Breaches ({len(self.items)}: {critical} critical)" if self.items else "Breaches (none)"
@@ -135,3 +191,16 @@ class BreachFeed(FastCellsMixin, DataTable[Text]):
             keys = [key for key, _label in self.COLUMNS]
             found = self._fitted[item] = (row, *self.FIT.cells(self.app.console, row, keys, layout))
         return found[1], found[2]
+
+
+def _format(styles: dict[str, Any], item: FeedItem) -> list[Text]:
+    """A feed line's cells in a theme's tone ``styles`` (``tone_styles``: usable off the loop)."""
+    label, tone = SEVERITY_LABELS[item.severity]
+    return [
+        Text(safe_text(label, multiline=True), style=styles[tone]),
+        plain(item.ip),
+        plain(item.what),
+        plain(item.detail),
+        Text(item.since.isoformat() if item.since else "—"),
+        Text(safe_text(item.source.split(":", 1)[0], multiline=True), style=styles["muted"]),
+    ]

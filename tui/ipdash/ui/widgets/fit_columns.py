@@ -84,16 +84,9 @@ def lay_out(
     Returns the layout, or None when it is ``previous`` (nothing redrawn: a resize that leaves
     every width as it was). ``keep_cursor``: the cursor stays on its row (a resize), else it goes
     to the first row as ``clear`` puts it (new rows)."""
-    layout = fit.widths(
-        natural_widths(columns, [cells for _, cells in rows]), table_room(table), table.cell_padding
-    )
+    layout = planned_layout(columns, fit, [cells for _, cells in rows], table_room(table), table.cell_padding)
     if layout == previous:
         return None
-    labels = dict(columns)
-    cursor_row = table.cursor_row
-    table.clear(columns=True)
-    for key, width in layout:
-        table.add_column(labels[key], key=key, width=width)
     keys = [key for key, _label in columns]
     placed, heights = [], []
     for name, cells in rows:
@@ -103,10 +96,39 @@ def lay_out(
             shown, height = fit.cells(table.app.console, cells, keys, layout)
         placed.append((name, shown))
         heights.append(height)
-    place_rows(table, placed, heights)
-    if keep_cursor and rows:
-        table.move_cursor(row=min(max(cursor_row, 0), len(rows) - 1))
+    apply_layout(table, columns, layout, placed, heights, keep_cursor=keep_cursor)
     return layout
+
+
+def planned_layout(
+    columns: Sequence[tuple[str, str]],
+    fit: ColumnFit,
+    rows: Sequence[Sequence[Text]],
+    room: int,
+    padding: int,
+) -> Layout:
+    """The (column, width) layout ``rows`` take in ``room`` cells (pure: callable off the loop)."""
+    return fit.widths(natural_widths(columns, rows), room, padding)
+
+
+def apply_layout(
+    table: DataTable[Any],
+    columns: Sequence[tuple[str, str]],
+    layout: Layout,
+    placed: Sequence[tuple[str, Sequence[Text]]],
+    heights: Sequence[int],
+    *,
+    keep_cursor: bool = False,
+) -> None:
+    """Give ``table`` the columns of ``layout`` and the fitted rows ``placed`` (of ``heights`` lines)."""
+    labels = dict(columns)
+    cursor_row = table.cursor_row
+    table.clear(columns=True)
+    for key, width in layout:
+        table.add_column(labels[key], key=key, width=width)
+    place_rows(table, placed, heights)
+    if keep_cursor and placed:
+        table.move_cursor(row=min(max(cursor_row, 0), len(placed) - 1))
 
 
 def table_room(table: DataTable[Any]) -> int:
