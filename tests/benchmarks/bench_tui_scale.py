@@ -94,6 +94,7 @@ class Probe:
         self.first_data_cpu = 0.0  # the process's CPU seconds at the first frame with data
         #: per key: seconds until the selected-IP panel has followed too (big tables debounce it)
         self.with_panel: list[float] = []
+        self.feed: Any = None  # the breaches feed (found once)
         self.table_cpu: list[float] = []  # per key: the loop's CPU seconds until the table repainted
         original = app._display
 
@@ -123,12 +124,14 @@ class Probe:
         """Nothing left to redraw; with ``panel``, the selected-IP panel has followed the cursor too."""
         screen = self.app.screen
         table = self.app.dashboard.table
+        if self.feed is None:
+            self.feed = self.app.dashboard.query_one("#feed")  # once: a query per poll costs the loop
         pending = getattr(self.app.dashboard, "filter_pending", False)
         pending = pending or (panel and getattr(self.app.dashboard, "selected_pending", False))
         return not (
             pending
             or getattr(table, "formatting", False)
-            or any(getattr(feed, "formatting", False) for feed in screen.query("BreachFeed"))
+            or getattr(self.feed, "formatting", False)
             or screen._layout_required
             or screen._scroll_required
             or screen._repaint_required

@@ -14,6 +14,7 @@ from ipdash.domain.feed import SEVERITY_RANK, FeedItem
 from ipdash.domain.safe_text import safe_text
 from ipdash.gc_pauses import bulk_allocation
 from ipdash.ui.tones import plain, tone_styles
+from ipdash.ui.widgets.bulk_rows import prepared_rows
 from ipdash.ui.widgets.fast_cells import FastCellsMixin
 from ipdash.ui.widgets.fit_columns import ColumnFit, Layout, apply_layout, lay_out, planned_layout, table_room
 
@@ -125,7 +126,13 @@ class BreachFeed(FastCellsMixin, DataTable[Text]):
                         found = kept[item] = (row, *self.FIT.cells(console, row, keys, layout))
                     placed.append((str(number), found[1]))
                     heights.append(found[2])
-            done = (lines, rows, layout, placed, heights, kept)
+                if len(formatted) > 4 * len(lines) + 1000:  # lines no longer in any feed: let them go
+                    formatted.clear()
+                formatted.update(zip(lines, rows, strict=True))
+                if len(kept) > 4 * len(lines) + 1000:
+                    kept = {item: kept[item] for item in lines if item in kept}
+                prepared = prepared_rows([key for key, _width in layout], placed, heights)
+            done = (lines, rows, layout, placed, heights, kept, formatted, prepared)
             self.app.call_from_thread(self._shown_from_thread, generation, theme, room, done)
 
         self.run_worker(work, thread=True, exclusive=True, group="feed-lines", exit_on_error=False)
@@ -134,17 +141,14 @@ class BreachFeed(FastCellsMixin, DataTable[Text]):
         if generation != self._generation or theme != self.app.theme:
             return  # newer lines (or a theme) were asked for: their own layout is on its way
         self.formatting = False
-        lines, rows, layout, placed, heights, kept = done
-        self.items = lines
-        formatted = self._formatted if self._formatted_theme == theme else {}
-        self._keep_formatted(formatted, rows, theme)
-        if len(kept) > 4 * len(lines) + 1000:  # lines no longer in the feed: let them go
-            kept = {item: kept[item] for item in lines if item in kept}
+        lines, rows, layout, placed, heights, kept, formatted, prepared = done
+        self.items, self._rows = lines, rows
+        self._formatted, self._formatted_theme = formatted, theme
         self._fitted, self._fitted_layout = kept, layout
         if room != table_room(self):  # resized meanwhile: fitted again to the width it has now
             self._lay_out(new_rows=True)
             return
-        apply_layout(self, self.COLUMNS, layout, placed, heights)
+        apply_layout(self, self.COLUMNS, layout, placed, heights, prepared=prepared)
         self._layout = layout
         self._titled()
 

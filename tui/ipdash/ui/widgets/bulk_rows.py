@@ -39,16 +39,44 @@ def place_rows(
         found = [_sized(name, height) for (name, _), height in zip(rows, heights, strict=True)]
     else:
         found = [_keyed(keys, name) for name, _ in rows]
-    table._clear_caches()
-    table._data.clear()
     if data is None:
-        table._data.update({key: dict(zip(column_keys, cells, strict=True)) for (key, _), (_, cells) in zip(found, rows, strict=True)})  # fmt: skip
+        cells = {key: dict(zip(column_keys, cells, strict=True)) for (key, _), (_, cells) in zip(found, rows, strict=True)}  # fmt: skip
     else:
-        table._data.update({key: data[name] for (key, _), (name, _) in zip(found, rows, strict=True)})
-    table.rows.clear()
-    table.rows.update(found)
-    keys_in_order = [key for key, _ in found]
-    table._row_locations = TwoWayDict({key: index for index, key in enumerate(keys_in_order)})
+        cells = {key: data[name] for (key, _), (name, _) in zip(found, rows, strict=True)}
+    locations = TwoWayDict({key: index for index, (key, _) in enumerate(found)})
+    place_prepared(table, PreparedRows(cells, dict(found), locations))
+
+
+class PreparedRows:
+    """A table's row structures made ahead (``prepared_rows``, callable in a worker thread)."""
+
+    def __init__(self, cells: dict[RowKey, dict[Any, Any]], rows: dict[RowKey, Row], locations: Any) -> None:
+        self.cells, self.rows, self.locations = cells, rows, locations
+
+
+def prepared_rows(
+    column_keys: Sequence[str], rows: Sequence[tuple[str, Sequence[Any]]], heights: Sequence[int]
+) -> PreparedRows:
+    """What ``place_rows(table, rows, heights)`` writes, made without the table (off the loop):
+    ``column_keys`` are the table's columns in order, as ``add_column`` will give them."""
+    from textual.widgets.data_table import ColumnKey
+
+    keys = [ColumnKey(key) for key in column_keys]
+    found = [_sized(name, height) for (name, _), height in zip(rows, heights, strict=True)]
+    cells = {
+        key: dict(zip(keys, cells, strict=True)) for (key, _), (_, cells) in zip(found, rows, strict=True)
+    }
+    locations = TwoWayDict({key: index for index, (key, _) in enumerate(found)})
+    return PreparedRows(cells, dict(found), locations)
+
+
+def place_prepared(table: DataTable[Any], prepared: PreparedRows) -> None:
+    """Give ``table`` rows made ahead (``prepared_rows``): as ``place_rows`` leaves it."""
+    table._clear_caches()
+    table._data = prepared.cells
+    table.rows = prepared.rows
+    table._row_locations = prepared.locations
+    rows = prepared.rows
     table._new_rows.clear()
     table._labelled_row_exists = False
     table._require_update_dimensions = True  # the virtual size is set on idle; nothing to measure

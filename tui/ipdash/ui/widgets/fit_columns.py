@@ -20,7 +20,7 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import DataTable
 
-from ipdash.ui.widgets.bulk_rows import place_rows
+from ipdash.ui.widgets.bulk_rows import PreparedRows, place_prepared, place_rows
 from ipdash.ui.widgets.ip_columns import middle_ellipsis
 
 #: A step in giving way: (column, width) narrows the column to that width; (column, None) hides it.
@@ -119,14 +119,19 @@ def apply_layout(
     heights: Sequence[int],
     *,
     keep_cursor: bool = False,
+    prepared: PreparedRows | None = None,
 ) -> None:
-    """Give ``table`` the columns of ``layout`` and the fitted rows ``placed`` (of ``heights`` lines)."""
+    """Give ``table`` the columns of ``layout`` and the fitted rows ``placed`` (of ``heights`` lines;
+    ``prepared``: the same rows' structures made ahead, off the loop)."""
     labels = dict(columns)
     cursor_row = table.cursor_row
     table.clear(columns=True)
     for key, width in layout:
         table.add_column(labels[key], key=key, width=width)
-    place_rows(table, placed, heights)
+    if prepared is not None:
+        place_prepared(table, prepared)
+    else:
+        place_rows(table, placed, heights)
     if keep_cursor and placed:
         table.move_cursor(row=min(max(cursor_row, 0), len(placed) - 1))
 
