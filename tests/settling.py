@@ -29,3 +29,11 @@ async def settle(pilot: Any) -> None:
         await pilot.pause()
         if not any(worker.state in BUSY for worker in app.workers):
             return
+
+
+async def laid_out(pilot: Any, widget: Any) -> None:
+    """Until ``widget`` (on a screen just pushed) has been given its size by a layout pass."""
+    while not widget.content_region.width:
+        if not pilot.app.is_running:
+            raise AssertionError("the app stopped before the widget was laid out")
+        await pilot.pause()

@@ -20,7 +20,7 @@ from ipdash.ui.screens.feed_line import FeedLineScreen, feed_line_text
 from ipdash.ui.widgets.breach_feed import BreachFeed
 from ipdash.ui.widgets.bulk_rows import place_rows
 from ipdash.ui.widgets.fit_columns import fitted
-from settling import settle
+from settling import laid_out, settle
 
 SIZES = [(80, 24), (100, 30), (120, 40), (160, 48), (200, 60)]
 FEED_STEPS = BreachFeed.FIT.give_way
@@ -75,6 +75,7 @@ async def test_the_feed_fits_its_width_and_enter_shows_a_cut_line_whole(
         screen = pilot.app.screen
         assert isinstance(screen, FeedLineScreen)
         assert screen.item is feed.items[longest]
+        await laid_out(pilot, screen.query_one("#feed-line", Static))  # under load: not yet, at first
         assert " ".join(screen.item.detail.split()) in " ".join(line_screen_text(screen).split())
         await pilot.press("escape")
         assert pilot.app.screen is pilot.app.dashboard
