@@ -76,7 +76,12 @@ def place_prepared(table: DataTable[Any], prepared: PreparedRows) -> None:
     table._data = prepared.cells
     table.rows = prepared.rows
     table._row_locations = prepared.locations
-    rows = prepared.rows
+    after_rows_replaced(table, has_rows=bool(prepared.rows))
+
+
+def after_rows_replaced(table: DataTable[Any], *, has_rows: bool) -> None:
+    """The rest of ``table``'s state once its rows, cells and locations were replaced whole:
+    as ``add_row`` leaves it, with the dimensions measured on idle."""
     table._new_rows.clear()
     table._labelled_row_exists = False
     table._require_update_dimensions = True  # the virtual size is set on idle; nothing to measure
@@ -84,7 +89,7 @@ def place_prepared(table: DataTable[Any], prepared: PreparedRows) -> None:
     table.check_idle()
     table.refresh()
     table.cursor_coordinate = table.cursor_coordinate  # clamped to the new row count
-    if rows and table.show_cursor and table.cursor_type != "none":
+    if has_rows and table.show_cursor and table.cursor_type != "none":
         table._highlight_cursor()  # as add_row does: the row under the cursor may be new
 
 

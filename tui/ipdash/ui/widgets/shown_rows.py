@@ -20,6 +20,8 @@ from textual.widgets import DataTable
 from textual.widgets._data_table import Row
 from textual.widgets.data_table import RowKey
 
+from .bulk_rows import after_rows_replaced
+
 
 class ShownRows:
     """The rows a table shows, in order: ``names`` index ``records`` (name -> (key, row)) and
@@ -161,12 +163,4 @@ def place_shown(table: DataTable[Any], shown: ShownRows) -> None:
     table.rows = ShownRecords(shown)  # type: ignore[assignment]
     table._data = ShownCells(shown)  # type: ignore[assignment]
     table._row_locations = RowLocations(shown)  # type: ignore[assignment]
-    table._new_rows.clear()
-    table._labelled_row_exists = False
-    table._require_update_dimensions = True  # the virtual size is set on idle; nothing to measure
-    table._update_count += 1
-    table.check_idle()
-    table.refresh()
-    table.cursor_coordinate = table.cursor_coordinate  # clamped to the new row count
-    if shown.names and table.show_cursor and table.cursor_type != "none":
-        table._highlight_cursor()  # as add_row does: the row under the cursor may be new
+    after_rows_replaced(table, has_rows=bool(shown.names))
