@@ -10,7 +10,7 @@ column is cut in the middle (both ends kept); other text at its end.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -78,13 +78,17 @@ def lay_out(
     *,
     keep_cursor: bool = False,
     fitted: Callable[[str, Sequence[Text], Layout], tuple[list[Text], int]] | None = None,
+    natural: dict[str, int] | None = None,
 ) -> Layout | None:
     """Give ``table`` the (key, label) ``columns`` that fit its width and its ``rows`` (row key,
     one cell per column), fitted (by ``fitted`` when given: a table that keeps fitted rows).
     Returns the layout, or None when it is ``previous`` (nothing redrawn: a resize that leaves
     every width as it was). ``keep_cursor``: the cursor stays on its row (a resize), else it goes
-    to the first row as ``clear`` puts it (new rows)."""
-    layout = planned_layout(columns, fit, [cells for _, cells in rows], table_room(table), table.cell_padding)
+    to the first row as ``clear`` puts it (new rows). ``natural``: the rows' natural widths, when
+    the caller has measured them already."""
+    if natural is None:
+        natural = natural_widths(columns, [cells for _, cells in rows])
+    layout = fit.widths(natural, table_room(table), table.cell_padding)
     if layout == previous:
         return None
     keys = [key for key, _label in columns]
@@ -168,8 +172,7 @@ def fitted(
         return tuple(widths.items())
 
     def left_for_value() -> int:
-        others = sum(width for key, width in widths.items() if key != value)
-        return room - others - 2 * padding * len(widths)
+        return room_left_for(value, widths, room, padding)
 
     wanted = min(natural[value], value_room)
     for key, width in give_way:
@@ -249,11 +252,15 @@ Rows = Sequence[tuple[str, Sequence[Text]]]
 Variant = tuple[Sequence[tuple[str, str]], Rows]
 
 
-def fits(fit: ColumnFit, columns: Sequence[tuple[str, str]], rows: Rows, room: int, padding: int) -> bool:
-    """Whether every column fits at its natural width with the value column given its room."""
-    natural = natural_widths(columns, [cells for _, cells in rows])
-    others = sum(width for key, width in natural.items() if key != fit.value)
-    return others + 2 * padding * len(natural) + min(natural[fit.value], fit.value_room) <= room
+def room_left_for(value: str, widths: Mapping[str, int], room: int, padding: int) -> int:
+    """Cells left in ``room`` for the ``value`` column once the other columns have ``widths``."""
+    others = sum(width for key, width in widths.items() if key != value)
+    return room - others - 2 * padding * len(widths)
+
+
+def fits(fit: ColumnFit, natural: Mapping[str, int], room: int, padding: int) -> bool:
+    """Whether every column fits at its ``natural`` width with the value column given its room."""
+    return room_left_for(fit.value, natural, room, padding) >= min(natural[fit.value], fit.value_room)
 
 
 class FittedTable(DataTable[Text]):
@@ -286,20 +293,26 @@ class FittedTable(DataTable[Text]):
 
     def _show_fitting(self, *, keep_cursor: bool, previous: Layout | None) -> None:
         room = table_room(self)
-        shown = next(
-            (
-                index
-                for index, (columns, rows) in enumerate(self._variants)
-                if not room or fits(self.fit, columns, rows, room, self.cell_padding)
-            ),
-            len(self._variants) - 1,
-        )
+        shown, natural = len(self._variants) - 1, None
+        for index, (columns, rows) in enumerate(self._variants):
+            natural = natural_widths(columns, [cells for _, cells in rows])
+            if not room or fits(self.fit, natural, room, self.cell_padding):
+                shown = index
+                break
         if shown != self._variant_shown:
             previous = None  # another variant: drawn even when its widths are the same
         self._variant_shown = shown
         columns, rows = self._variants[shown]
         self.fit_columns, self._fit_rows = tuple(columns), list(rows)
-        layout = lay_out(self, self.fit_columns, self.fit, self._fit_rows, previous, keep_cursor=keep_cursor)
+        layout = lay_out(
+            self,
+            self.fit_columns,
+            self.fit,
+            self._fit_rows,
+            previous,
+            keep_cursor=keep_cursor,
+            natural=natural,
+        )
         self._layout = layout or self._layout
 
 
