@@ -149,6 +149,14 @@ def test_table_output_on_the_sample_data() -> None:
     assert "✓ none" in rows["198.51.100.10"]
     assert "95.0% of 111k" in rows["203.0.113.20"]  # the retired DKIM selector's DMARC pass rate
     assert "Breaches (critical first, newest first):" in result.stdout
+    # the breach lines are columns: an account subject (gmail:news.acme-shop.example) longer than
+    # an IP pushes every line's metric along, never into its own
+    breach_lines = lines[lines.index("Breaches (critical first, newest first):") + 1 :]
+    breach_lines = [line for line in breach_lines if line.startswith(("  ✗", "  ▲"))]
+    account = next(line for line in breach_lines if "gmail:news.acme-shop.example" in line)
+    ip_line = next(line for line in breach_lines if " 203.0.113.20 " in line and "bounce · all" in line)
+    assert account.index("account · spam rate") == ip_line.index("bounce · all")
+    assert "gmail:news.acme-shop.example  account" in account
     assert "Sources of the levels and signals:" in result.stdout
     assert "support.google.com" in result.stdout  # every threshold names its source
     assert "\x1b[" not in result.stdout  # no colour codes when not a terminal

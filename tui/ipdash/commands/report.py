@@ -290,10 +290,14 @@ def print_report(result: Analysis, dataset: Dataset) -> None:
     found = result.all_breaches()
     if found:
         echo("\nBreaches (critical first, newest first):")
+        # Columns as wide as their widest entry (an account or domain subject is longer than an IP).
+        subject_width = max(16, *(len(breach.ip) for breach in found))
+        what_width = max(28, *(len(breach.what) for breach in found))
         for breach in found:
             since = f" since {breach.since}" if breach.since else ""
             echo(
-                f"  {STATUS_LABELS[breach.status]:<12} {breach.ip:<16} {breach.what:<28} {breach.detail}{since}"
+                f"  {STATUS_LABELS[breach.status]:<12} {breach.ip:<{subject_width}} "
+                f"{breach.what:<{what_width}} {breach.detail}{since}"
             )
         echo("\nSources of the levels and signals:")
         for source in dict.fromkeys(breach.source for breach in found):
