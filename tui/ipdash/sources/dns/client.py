@@ -194,6 +194,7 @@ class DnsClient:
             tcp = asyncio.ensure_future(
                 self._over_tcp(question, type_number, max(0.0, give_up_at - loop.time()))
             )
+            tcp.add_done_callback(_seen)  # its error is judged below, or moot once UDP has ended
             while (remaining := give_up_at - loop.time()) > 0:
                 self.retransmits += 1
                 self.queries_sent += 1
@@ -262,6 +263,13 @@ class DnsClient:
 def _decode(data: bytes, question: bytes, type_number: int) -> Reply:
     fast = fast_reply(data, question) if type_number in FAST_TYPES else None
     return fast if fast is not None else full_reply(parse_wire(data))
+
+
+def _seen(task: asyncio.Future[Reply]) -> None:
+    """Mark a finished TCP attempt's error as retrieved: one that lost its race with UDP (or was
+    cancelled while failing, as a refused connect can be) is no error to report."""
+    if not task.cancelled():
+        task.exception()
 
 
 def _never(loop: asyncio.AbstractEventLoop) -> asyncio.Task[Reply]:
