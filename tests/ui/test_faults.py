@@ -99,9 +99,9 @@ async def test_a_file_deleted_while_running_keeps_its_ips_marked_stale(
         table.move_cursor(row=table.visible_ips().index("198.51.100.1"))
         await pilot.pause()
         facts = str(app.dashboard.query_one("#side-facts").render())
-        assert "! stale: other.csv read" in facts
+        assert "▲ stale: other.csv read" in facts
         status = str(app.dashboard.query_one("#status-text").render())
-        assert "other.csv ⚠ stale" in status
+        assert "other.csv ▲ stale" in status
 
 
 async def test_row_errors_are_listed_scrollable_and_copyable(

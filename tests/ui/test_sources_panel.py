@@ -32,8 +32,8 @@ WAITING = status("pm", next_poll=NOW)
     ("item", "text", "tone"),
     [
         (FRESH, "✓ fresh 3m", "ok"),
-        (FAILING, "! stale 2h", "warn"),  # last poll failed: stale with its age, never fresh
-        (OLD, "! stale 5h", "warn"),  # succeeded, but longer ago than two intervals
+        (FAILING, "▲ stale 2h", "warn"),  # last poll failed: stale with its age, never fresh
+        (OLD, "▲ stale 5h", "warn"),  # succeeded, but longer ago than two intervals
         (NEVER, "✗ failed, no data yet", "bad"),
         (WAITING, "? not polled yet", "muted"),
     ],
@@ -78,10 +78,10 @@ async def test_panel_shows_each_source_and_never_stale_as_fresh() -> None:
         assert table.row_count == 3
         assert cell_texts(table, "sg")[2] == "✓ fresh 3m"
         snds = cell_texts(table, "snds")
-        assert snds[2] == "! stale 2h" and "auth: 401 bad key" in snds[5] and "(2h ago)" in snds[3]
+        assert snds[2] == "▲ stale 2h" and "auth: 401 bad key" in snds[5] and "(2h ago)" in snds[3]
         assert cell_texts(table, "sp")[3] == "never"
         summary = str(app.query_one("#sources-summary", Static).render())
-        assert "1 ✓ fresh" in summary and "1 ! stale" in summary and "1 ✗ failed" in summary
+        assert "1 ✓ fresh" in summary and "1 ▲ stale" in summary and "1 ✗ failed" in summary
         assert panel.has_class("-stale") and panel.has_class("-failed")
 
 

@@ -34,9 +34,9 @@ def stale_sources_by_ip(dataset: Dataset) -> dict[str, list[SourceInfo]]:
 
 
 def stale_note(infos: list[SourceInfo], now: datetime) -> str:
-    """ "! stale: stats.csv read 5m ago (file not found …)" for each stale source of one IP."""
+    """ "▲ stale: stats.csv read 5m ago (file not found …)" for each stale source of one IP."""
     parts = []
     for info in infos:
         age = f" read {humanise_age((now - info.fetched_at).total_seconds())} ago" if info.fetched_at else ""
-        parts.append(f"! stale: {info.name}{age} ({info.detail})")
+        parts.append(f"▲ stale: {info.name}{age} ({info.detail})")
     return "\n".join(parts)

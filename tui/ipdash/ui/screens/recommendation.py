@@ -196,7 +196,7 @@ class RecommendationScreen(Screen[str]):
             cost = fmt.usd(row.usd)
             if row.within_budget is not None:
                 cost = f"{cost} {'✓' if row.within_budget else '✗ over budget'}"
-            as_of = f"{row.as_of} ⚠ stale" if row.stale else row.as_of
+            as_of = f"{row.as_of} ▲ stale" if row.stale else row.as_of
             excludes = "; ".join(row.excludes) or "–"
             table.add_row(row.name, cost, cost_parts(row), "; ".join(row.includes) or "–", excludes, as_of)
         return table

@@ -1,6 +1,6 @@
 """The sources view: each source's state, last success, next poll and last error.
 
-Stale data says so, with its age ("! stale 2h"): never shown as fresh, never as 0.
+Stale data says so, with its age ("▲ stale 2h"): never shown as fresh, never as 0.
 Rows update in place by source name, so the cursor stays put while polls land.
 ``r`` asks for a poll now (the attached Poller, and a ``PollRequested`` message).
 """
@@ -44,7 +44,7 @@ def state_label(status: SourceStatus, now: datetime) -> tuple[str, str]:
     if state is SourceState.FRESH:
         text, tone = f"✓ fresh {humanise_age(age.total_seconds())}" if age is not None else "✓ fresh", "ok"
     elif state is SourceState.STALE:
-        text, tone = f"! stale {humanise_age(age.total_seconds())}" if age is not None else "! stale", "warn"
+        text, tone = f"▲ stale {humanise_age(age.total_seconds())}" if age is not None else "▲ stale", "warn"
     elif state is SourceState.FAILED:
         text, tone = "✗ failed, no data yet", "bad"
     else:
@@ -128,7 +128,7 @@ class SourcesPanel(Vertical):
         parts = [f"{len(states)} sources"]
         for state, label in (
             (SourceState.FRESH, "✓ fresh"),
-            (SourceState.STALE, "! stale"),
+            (SourceState.STALE, "▲ stale"),
             (SourceState.FAILED, "✗ failed"),
             (SourceState.LOADING, "? not polled yet"),
         ):

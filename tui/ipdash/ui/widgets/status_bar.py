@@ -18,7 +18,7 @@ from ipdash.ui.widgets.fit_columns import path_ellipsis
 _STATE = {
     SourceState.FRESH: ("✓", "ok"),
     SourceState.LOADING: ("…", "muted"),
-    SourceState.STALE: ("⚠ stale", "warn"),
+    SourceState.STALE: ("▲ stale", "warn"),
     SourceState.FAILED: ("✗ failed", "bad"),
 }
 
