@@ -144,12 +144,12 @@ def main() -> int:
         for name in outcome.failures():
             by_category[probe.category][name] += 1
     columns = ("inputs", *COUNTS)
-    print(f"\n{'category':<18}" + "".join(f"{c:>11}" for c in columns))
+    print(f"\n{'category':<18}" + "".join(f"{c:>{len(c) + 2}}" for c in columns))
     total: Counter[str] = Counter()
     for category, counts in by_category.items():
         total.update(counts)
-        print(f"{category:<18}" + "".join(f"{counts[c]:>11}" for c in columns))
-    print(f"{'total':<18}" + "".join(f"{total[c]:>11}" for c in columns))
+        print(f"{category:<18}" + "".join(f"{counts[c]:>{len(c) + 2}}" for c in columns))
+    print(f"{'total':<18}" + "".join(f"{total[c]:>{len(c) + 2}}" for c in columns))
     print(f"\n{time.monotonic() - started:.0f} s; secret spellings checked: {len(secret_forms())}")
     failing = [(probe, outcome) for probe, outcome in results if outcome.failures()]
     errors = [

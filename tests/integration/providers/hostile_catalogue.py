@@ -3,7 +3,8 @@ real command line (in-process, click's runner) against files and loopback server
 judged on five counts: crashed (an exception escaped), traceback (one was printed), leaked (a
 credential, in any spelling, in an output or anywhere in the store file), lost (the healthy data
 next to the hostile input is missing) and control (a C0/C1 control or bidi override reached the
-output), plus wrong_exit (a config or store error that is not exit 2). ``tests/benchmarks/hostile_campaign.py`` runs them all and prints the counts;
+output), plus wrong_exit (a config or store error that is not exit 2) and wrong_verdict (a blocklist verdict a
+broken resolver's answers do not allow: ``hostile_resolvers``). ``tests/benchmarks/hostile_campaign.py`` runs them all and prints the counts;
 ``test_hostile_campaign.py`` runs the fast subset as parametrised tests."""
 
 from __future__ import annotations
@@ -50,13 +51,14 @@ class Outcome:
     lost: bool = False
     control: bool = False
     wrong_exit: bool = False
+    wrong_verdict: bool = False  # a blocklist verdict that is not what the resolver's answers allow
     notes: list[str] = field(default_factory=list)
 
     def failures(self) -> list[str]:
         return [name for name in COUNTS if getattr(self, name)]
 
 
-COUNTS = ("crashed", "traceback", "leaked", "lost", "control", "wrong_exit")
+COUNTS = ("crashed", "traceback", "leaked", "lost", "control", "wrong_exit", "wrong_verdict")
 
 
 @dataclass(frozen=True)
@@ -675,5 +677,7 @@ def store_probes() -> list[Probe]:
 
 
 def all_probes(*, slow: bool = True) -> list[Probe]:
+    from .hostile_resolvers import resolver_probes  # it imports this module's Outcome and Probe
+
     probes = csv_probes() + escape_probes() + config_probes() + provider_probes() + store_probes()
-    return probes + (slow_provider_probes() if slow else [])
+    return probes + resolver_probes() + (slow_provider_probes() if slow else [])
