@@ -1,24 +1,29 @@
-"""The engine's pass over a stats CSV: polars reads and groups the file; Python checks distinct values.
+"""The engine's pass over a stats CSV: polars parses and sums the file chunk by chunk; Python
+checks distinct values.
 
 It accepts only what it can prove the row-by-row reader (:mod:`ipdash.sources.csv_stats`)
 would accept with the same result: every date, IP and mailbox-provider cell is parsed by
 the same Python functions, once per distinct value; counts are plain digits, empty (not
 reported), or a few distinct odd spellings the row reader's parser accepts ("1,000").
 Anything else (a bad cell, a short row, delivered over sent, a lone CR line break, a NUL,
-a huge cell) returns None, and the caller re-reads the file row by row for exact
-file:line:column errors. Memory: the streaming engine holds the per-key sums, not the file.
+a huge cell, an unbalanced quote) returns None, and the caller re-reads the file row by row
+for exact file:line:column errors.
+
+Memory: the file is read in chunks of whole records (cut at a line break outside quotes), each
+parsed by polars, checked, typed and summed per key before the next is read; the partial sums
+are folded whenever they outgrow the keys. So memory holds one chunk of text and about one row
+per key, never the file (a streaming query over the whole file read ahead well over 100 MB).
 """
 
 from __future__ import annotations
 
 import gc
-import mmap
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import polars as pl
 
@@ -35,8 +40,12 @@ MAX_DISTINCT = 100_000
 MAX_PROVIDERS = 10_000
 #: A cell longer than this is beyond csv's field limit or hostile: the row reader reports it.
 MAX_CELL_BYTES = 4096
+#: Chunks are sized to about ``batch_rows`` records, within these bounds.
+MAX_CHUNK_BYTES = 8 << 20
+_SAMPLE_BYTES = 64 << 10
 _LONE_CR = re.compile(rb"\r(?!\n)")
 _PRINTABLE = r"^[\x20-\x7e]*$"
+_QUOTE = b'"'
 
 
 @contextmanager
@@ -66,49 +75,123 @@ def read_fast(
     progress: Callable[[int, int], None] | None = None,
 ) -> tuple[pl.DataFrame, int] | None:
     """(one row per key in first-seen order, data rows) or None when the row reader must decide."""
-    if len(separator) != 1 or not separator.isascii() or separator == '"' or not _plain_bytes(path):
+    if len(separator) != 1 or not separator.isascii() or separator == '"':
         return None
+    options: dict[str, Any] = {
+        "separator": separator,
+        "has_header": False,
+        "infer_schema": False,
+        "encoding": "utf8-lossy",
+        "truncate_ragged_lines": True,
+        "empty_string_is_null": False,
+        "raise_if_empty": False,
+    }
+    names = [f"c{index}" for index in range(width)]
+    folder = _Folder(positions, width, parse_date, parse_count)
     try:
-        scan = pl.scan_csv(
-            path,
-            separator=separator,
-            has_header=True,
-            infer_schema=False,
-            encoding="utf8-lossy",
-            truncate_ragged_lines=True,
-            empty_string_is_null=False,
-            raise_if_empty=False,
-        )
-        names = scan.collect_schema().names()
-        if len(names) != width:
-            return None
-        scan = scan.rename({name: f"c{index}" for index, name in enumerate(names)})
-        folder = _Folder(positions, width, parse_date, parse_count)
-        done, total = 0, path.stat().st_size
-        # Pass 1, batch by batch: the checks and the distinct cells. Progress counts it as the
-        # first half of the work; pass 2 (the grouping) is one streaming query.
-        for batch in scan.collect_batches(chunk_size=batch_rows, engine="streaming"):
-            if not folder.survey(batch):
+        with path.open("rb") as handle:
+            total = path.stat().st_size
+            chunks = Chunks(handle, batch_rows, longest_record=(width + 1) * (MAX_CELL_BYTES + 3))
+            if chunks.header is None or pl.read_csv(chunks.header, **options).width != width:
                 return None
-            done = min(total, done + folder.last_bytes)
-            if progress is not None and batch.height == batch_rows:  # like the row reader: every N rows
-                progress(done // 2, total)
-        return folder.group(scan, source, batch_rows)
+            for body in chunks:
+                # Without a header, a chunk is as wide as its first row: a wider one's extra cells
+                # are cut, like a longer row under the header; a narrower one is a short row.
+                batch = pl.read_csv(body, **options)
+                del body
+                if batch.width < width:
+                    return None
+                batch = batch.select(pl.nth(range(width)))
+                batch.columns = names
+                if not folder.fold(batch):
+                    return None
+                if progress is not None and chunks.consumed < total:  # like the row reader: every N rows
+                    progress(chunks.consumed, total)
+            if chunks.declined:
+                return None
+        return folder.result(source)
     except (pl.exceptions.PolarsError, OSError, ValueError, OverflowError):
         return None
 
 
-def _plain_bytes(path: Path) -> bool:
-    """No NUL and no lone CR line break anywhere (polars would read those differently)."""
-    with path.open("rb") as handle:
-        if path.stat().st_size == 0:
-            return True
-        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
-            return data.find(b"\x00") == -1 and (data.find(b"\r") == -1 or _LONE_CR.search(data) is None)
+class Chunks:
+    """A binary file's data lines in chunks of whole records: each chunk is cut after a line break
+    with an even number of quotes before it (outside any quoted cell, as polars and csv read it).
+
+    ``header`` is the first line (None when it cannot be one: an odd number of quotes, a NUL, a
+    lone CR). Iteration stops early with ``declined`` set when a chunk holds a NUL or a lone CR
+    (polars would read those differently), a record runs past ``longest_record`` bytes, or the
+    file ends inside a quote.
+    """
+
+    def __init__(self, handle: BinaryIO, batch_rows: int, *, longest_record: int) -> None:
+        self._handle = handle
+        self._longest = longest_record
+        self.declined = False
+        header = handle.readline()
+        self.consumed = len(header)
+        self.header: bytes | None = header if header.count(_QUOTE) % 2 == 0 and _plain(header) else None
+        if self.header is not None and not header.endswith(b"\n"):
+            self.header += b"\n"
+        sample = handle.read(_SAMPLE_BYTES)
+        lines = sample.count(b"\n")
+        if not lines and len(sample) > longest_record:
+            self.declined = True  # the first record is longer than any the fast pass reads
+        # A little under batch_rows lines, so progress comes at least every batch_rows rows.
+        line = len(sample) / max(1, lines)
+        self.chunk_bytes = max(1, min(MAX_CHUNK_BYTES, int(line * batch_rows * 0.9)))
+        self._pending = sample
+
+    def __iter__(self) -> Iterator[bytes]:
+        data, self._pending = self._pending, b""
+        ended = self.declined
+        while not self.declined:
+            if not ended and len(data) < self.chunk_bytes:
+                more = self._handle.read(self.chunk_bytes - len(data))
+                ended = not more
+                data += more
+                continue
+            if not data:
+                return
+            cut = len(data) if ended else _record_end(data, self.chunk_bytes) or _record_end(data, len(data))
+            if not cut:  # no record ends in what is read so far
+                if len(data) > self._longest + self.chunk_bytes:
+                    break  # and none will in reach: a huge cell or a stray quote
+                more = self._handle.read(max(self.chunk_bytes, len(data)))
+                ended = not more
+                data += more
+                continue
+            chunk, data = data[:cut], data[cut:]
+            if not _plain(chunk) or (ended and not data and chunk.count(_QUOTE) % 2):
+                break  # a NUL, a lone CR, or a quote still open at the end of the file
+            self.consumed += len(chunk)
+            yield chunk
+            del chunk
+        self.declined = True
+
+
+def _plain(data: bytes) -> bool:
+    """No NUL and no lone CR line break (polars would read those differently from csv)."""
+    return b"\x00" not in data and (b"\r" not in data or _LONE_CR.search(data) is None)
+
+
+def _record_end(data: bytes, near: int) -> int:
+    """Just past the last line break at or before ``near`` that no quoted cell spans, or 0."""
+    end = data.rfind(b"\n", 0, near) if near < len(data) else data.rfind(b"\n")
+    if end == -1:
+        return 0
+    odd = data.count(_QUOTE, 0, end) % 2
+    while odd:  # the break is inside a quoted cell: step back to the one before
+        before = data.rfind(b"\n", 0, end)
+        if before == -1:
+            return 0
+        odd ^= data.count(_QUOTE, before, end) % 2
+        end = before
+    return end + 1
 
 
 class _Folder:
-    """Checks each batch of string cells (pass 1), then maps and sums the file per key (pass 2)."""
+    """Checks, types and sums each chunk of string cells; folds the partial sums per key."""
 
     def __init__(
         self,
@@ -131,135 +214,32 @@ class _Folder:
         self.odd: dict[str, int] = {}
         self.vector_providers = False
         self.rows = 0
-        self.last_bytes = 0
-
-    def survey(self, batch: pl.DataFrame) -> bool:
-        """Check one batch and learn its distinct cells; False when the row reader must decide."""
-        if batch.height == 0:
-            return True
-        self.rows += batch.height
-        survey = batch.select(self._survey(batch.columns)).row(0, named=True)
-        if max((survey[f"{cell}:longest"] or 0) for cell in batch.columns) > MAX_CELL_BYTES:
-            return False
-        # A count cell with more digits than the count bound's could be over it: the row reader decides.
-        if max((survey[f"{cell}:longest"] or 0) for cell in self.counts.values()) > self.count_digits:
-            return False
-        # A short row reads as empty trailing cells, like a row whose last cell is empty:
-        # either way the row reader decides (it tells "missing column" from "not reported").
-        if survey["last empty"]:
-            return False
-        self.last_bytes = int(survey["bytes"] or 0) + batch.height * batch.width
-        try:
-            self._learn(survey["days"], self.days, self.parse_date, MAX_DISTINCT)
-            self._learn(survey["ips"], self.ips, canonical_ip, MAX_DISTINCT)
-            distinct = survey.get("providers")
-            if distinct is None or len(distinct) + len(self.providers) > MAX_PROVIDERS:
-                self.vector_providers = True
-            elif self.provider_cell:
-                self._learn(distinct, self.providers, normalise_mailbox_provider, MAX_PROVIDERS)
-            for name in self.counts:
-                self._odd(survey[f"{name}:odd"])
-        except (ValueError, _Refused):
-            return False
-        return True
-
-    def group(self, scan: pl.LazyFrame, source: str, batch_rows: int) -> tuple[pl.DataFrame, int] | None:
-        """Pass 2: typed columns from the learned cells; rows of the same key summed (one integer
-        key per row, so the check for repeats and the grouping are on one column)."""
-        ips = self._codes(self.ips, self.ip_codes)
-        providers = None if self.vector_providers else self._codes(self.providers, self.provider_codes)
-        columns = [
-            pl.col(self.date_cell).replace_strict(self.days, return_dtype=pl.Date).alias("day"),
-            pl.col(self.ip_cell).replace_strict(ips, return_dtype=pl.UInt32).alias("ip"),
-            self._provider_code(providers).alias("mailbox_provider"),
-            *(self._count(name, cell, self.odd) for name, cell in self.counts.items()),
-        ]
+        self.partials: list[pl.DataFrame] = []
+        self.held = 0
+        self.fold_at = 0
         # One integer per (day, IP, provider): day + 2^20 in 21 bits, IP code in 17, provider in 14.
-        key = (
+        self.key = (
             (pl.col("day").cast(pl.Int64) + (1 << 20)) * (1 << 31)
             + pl.col("ip").cast(pl.Int64) * (1 << 14)
             + pl.col("mailbox_provider").cast(pl.Int64)
-        )
-        rows = scan.select(columns).with_columns(key.alias("key"))
-        if self.rows >= 2 * self._most_keys():  # most rows repeat a key (hourly exports)
-            typed = self._grouped_by_batch(scan, columns, key.alias("key"), batch_rows)
-            if typed is None:
-                return None
-        else:
-            typed = self._typed(rows)
-            if typed is None:
-                return None
-        ip_names = {code: name for name, code in self.ip_codes.items()}
-        provider_names = {code: name for name, code in self.provider_codes.items()}
-        frame = typed.select(
-            "day",
-            pl.col("ip").replace_strict(ip_names, return_dtype=pl.String),
-            pl.col("mailbox_provider").replace_strict(provider_names, return_dtype=pl.String),
-            *self.counts,
-        )
-        return conform(with_bounced(frame).with_columns(pl.lit(source).alias("source"))), self.rows
-
-    def _most_keys(self) -> int:
-        """An upper bound on the keys: distinct days × IPs × mailbox providers."""
-        providers = (
-            len(set(ALIASES.values())) + 1 if self.vector_providers else len(set(self.providers.values()))
-        )
-        return len(set(self.days.values())) * len(set(self.ips.values())) * max(1, providers)
-
-    def _grouped_by_batch(
-        self, scan: pl.LazyFrame, columns: list[pl.Expr], key: pl.Expr, batch_rows: int
-    ) -> pl.DataFrame | None:
-        """Sums per key as the file streams: each batch of text cells is typed and summed, and the
-        partial sums are folded whenever they outgrow the keys, so memory holds one batch and about
-        one row per key (typing the cells inside one streaming query held the whole file's text)."""
+        ).alias("key")
         first = [pl.col(name).first() for name in ("day", "ip", "mailbox_provider")]
-        partial_sums = [*first, pl.col("row").min(), pl.col("sent").null_count().alias("sent:missing")]
-        folded = [
+        # A sum is null where no row reported the count (unknown, never 0), so partial sums fold alike.
+        self.sums = [
             *first,
-            pl.col("row").min(),
-            pl.col("sent:missing").sum(),
+            *(pl.when(pl.col(name).count() > 0).then(pl.col(name).sum()).alias(name) for name in self.counts),
         ]
-        for name in self.counts:
-            partial_sums += [
-                pl.col(name).sum().alias(name),
-                pl.col(name).count().alias(f"{name}#"),
-                pl.col(name).min().alias(f"{name}:min"),
-            ]
-            folded += [pl.col(name).sum(), pl.col(f"{name}#").sum(), pl.col(f"{name}:min").min()]
-        if "delivered" in self.counts:
-            partial_sums.append((pl.col("delivered") > pl.col("sent")).any().alias("delivered>sent"))
-            folded.append(pl.col("delivered>sent").any())
-        partials: list[pl.DataFrame] = []
-        held = offset = 0
-        fold_at = 2 * max(self._most_keys(), batch_rows)
-        for batch in scan.collect_batches(chunk_size=batch_rows, engine="streaming"):
-            typed = batch.select(columns).with_columns(key).with_row_index("row", offset=offset)
-            offset += batch.height
-            partials.append(typed.group_by("key").agg(partial_sums))
-            held += partials[-1].height
-            if held > fold_at:
-                partials = [pl.concat(partials).group_by("key").agg(folded)]
-                held = partials[0].height
-        if not partials:  # no data rows
-            return (
-                scan.head(0).collect().select(columns).select("day", "ip", "mailbox_provider", *self.counts)
-            )
-        grouped = pl.concat(partials).group_by("key").agg(folded).sort("row")
-        checks = [
-            pl.col("sent:missing").sum() > 0,
-            pl.col("mailbox_provider").is_null().any(),
-            *(pl.col(f"{name}:min").min() < 0 for name in self.counts),
-            *([pl.col("delivered>sent").any()] if "delivered" in self.counts else []),
-        ]
-        checks = [check.alias(f"check {index}") for index, check in enumerate(checks)]
-        if any(value for value in grouped.select(checks).row(0)):
-            return None
-        sums = [pl.when(pl.col(f"{name}#") > 0).then(pl.col(name)).alias(name) for name in self.counts]
-        return grouped.select("day", "ip", "mailbox_provider", *sums)
 
-    def _typed(self, rows: pl.LazyFrame) -> pl.DataFrame | None:
-        """The typed rows, summed per key only where a key repeats."""
-        typed = rows.collect(engine="streaming")
+    def fold(self, batch: pl.DataFrame) -> bool:
+        """Check one chunk, learn its distinct cells, and add its sums per key; False when the row
+        reader must decide."""
+        if batch.height == 0:
+            return True
+        survey = self._survey(batch)
+        if survey is None:
+            return False
+        typed = batch.select(self._typed_columns(survey))
+        del batch
         checks = [
             pl.col("sent").null_count() > 0,  # an empty sent cell
             pl.col("mailbox_provider").null_count() > 0,  # a cell the vectorised mapping does not vouch for
@@ -267,22 +247,96 @@ class _Folder:
             *([(pl.col("delivered") > pl.col("sent")).any()] if "delivered" in self.counts else []),
         ]
         checks = [check.alias(f"check {index}") for index, check in enumerate(checks)]
-        if typed.height and any(value for value in typed.select(checks).row(0)):
-            return None  # the row reader names the row (empty sent, negative, delivered over sent)
+        if any(typed.select(checks).row(0)):
+            return False  # the row reader names the row (empty sent, negative, delivered over sent)
+        self.rows += typed.height
+        typed = typed.with_columns(self.key)
         if typed["key"].n_unique() < typed.height:  # several rows per key (hourly exports): sum them
-            aggregations: list[pl.Expr] = [pl.col(name).first() for name in ("day", "ip", "mailbox_provider")]
-            for name in self.counts:
-                summed = pl.col(name).sum()
-                aggregations.append(pl.when(pl.col(name).count() > 0).then(summed).alias(name))
-            typed = typed.group_by("key", maintain_order=True).agg(aggregations)
-        return typed
+            typed = self._summed(typed)
+        self.partials.append(typed)
+        self.held += typed.height
+        if self.held > self.fold_at:
+            # Folding costs a pass over what is held: fold again only once that has doubled, so
+            # files whose keys never repeat across chunks are not folded over and over.
+            self.partials = [self._folded(self.partials)]
+            self.held = self.partials[0].height
+            self.fold_at = max(2 * self.held, self.fold_at)
+        return True
 
-    def _survey(self, cells: list[str]) -> list[pl.Expr]:
-        """One pass over a batch: the checks, and the distinct cells Python must parse."""
+    def _folded(self, partials: list[pl.DataFrame]) -> pl.DataFrame:
+        """One row per key, in first-seen order (each partial is in first-seen order, and in file order)."""
+        held = pl.concat(partials, how="vertical", rechunk=False)
+        return held if held["key"].n_unique() == held.height else self._summed(held)
+
+    def _summed(self, rows: pl.DataFrame) -> pl.DataFrame:
+        """One row per key, in first-seen order, with the columns in the order of the typed rows."""
+        return rows.group_by("key", maintain_order=True).agg(self.sums).select(rows.columns)
+
+    def result(self, source: str) -> tuple[pl.DataFrame, int]:
+        """The sums as a frame of stats_table.SCHEMA, and the data rows read."""
+        if self.partials:  # a lone partial has one row per key already (one chunk, or folded)
+            frame = self._folded(self.partials) if len(self.partials) > 1 else self.partials[0]
+        else:  # no data rows
+            schema: dict[str, Any] = {"day": pl.Date, "ip": pl.UInt32, "mailbox_provider": pl.UInt32}
+            frame = pl.DataFrame(schema=schema | dict.fromkeys(self.counts, pl.Int64))
+        self.partials = []
+        frame = frame.select(
+            "day",
+            _names(self.ip_codes).gather(frame["ip"]).alias("ip"),
+            _names(self.provider_codes).gather(frame["mailbox_provider"]).alias("mailbox_provider"),
+            *self.counts,
+        )
+        return conform(with_bounced(frame).with_columns(pl.lit(source).alias("source"))), self.rows
+
+    def _survey(self, batch: pl.DataFrame) -> dict[str, Any] | None:
+        """The chunk's checks and distinct cells (new ones parsed and learned); None when the row
+        reader must decide."""
+        survey = batch.select(self._survey_columns(batch.columns)).row(0, named=True)
+        if max((survey[f"{cell}:longest"] or 0) for cell in batch.columns) > MAX_CELL_BYTES:
+            return None
+        # A count cell with more digits than the count bound's could be over it: the row reader decides.
+        if max((survey[f"{cell}:longest"] or 0) for cell in self.counts.values()) > self.count_digits:
+            return None
+        # A short row reads as empty trailing cells, like a row whose last cell is empty:
+        # either way the row reader decides (it tells "missing column" from "not reported").
+        if survey["last empty"]:
+            return None
+        try:
+            self._learn(survey["days"], self.days, self.parse_date, MAX_DISTINCT)
+            self._learn(survey["ips"], self.ips, canonical_ip, MAX_DISTINCT)
+            distinct = survey.get("providers")
+            if distinct is None or len(distinct) + len(self.providers) > MAX_PROVIDERS:
+                self.vector_providers = True
+            elif self.provider_cell and not self.vector_providers:
+                self._learn(distinct, self.providers, normalise_mailbox_provider, MAX_PROVIDERS)
+            for name in self.counts:
+                self._learn(survey[f"{name}:odd"], self.odd, self._parse_odd, MAX_ODD_VALUES)
+        except (ValueError, _Refused):
+            return None
+        return survey
+
+    def _parse_odd(self, text: str) -> int:
+        return self.parse_count(text.strip().replace("_", ""))
+
+    def _typed_columns(self, survey: dict[str, Any]) -> list[pl.Expr]:
+        """The chunk's cells as day, IP code, provider code and counts (mapped by its distinct cells)."""
+        days: list[str] = survey["days"]
+        ips: list[str] = survey["ips"]
+        ip_codes = [self.ip_codes.setdefault(self.ips[cell], len(self.ip_codes)) for cell in ips]
+        return [
+            pl.col(self.date_cell)
+            .replace_strict(days, [self.days[cell] for cell in days], return_dtype=pl.Date)
+            .alias("day"),
+            pl.col(self.ip_cell).replace_strict(ips, ip_codes, return_dtype=pl.UInt32).alias("ip"),
+            self._provider_code(survey.get("providers")).alias("mailbox_provider"),
+            *(self._count(name, cell, survey[f"{name}:odd"]) for name, cell in self.counts.items()),
+        ]
+
+    def _survey_columns(self, cells: list[str]) -> list[pl.Expr]:
+        """One pass over a chunk: the checks, and the distinct cells Python must parse."""
         survey = [pl.col(cell).str.len_bytes().max().alias(f"{cell}:longest") for cell in cells]
         survey += [
             (pl.col(self.last_cell) == "").any().alias("last empty"),
-            pl.sum_horizontal(pl.all().str.len_bytes().sum()).alias("bytes"),
             self._short(self.date_cell).unique().implode().alias("days"),
             self._short(self.ip_cell).unique().implode().alias("ips"),
         ]
@@ -303,7 +357,7 @@ class _Folder:
 
     @staticmethod
     def _short(cell: str) -> pl.Expr:
-        """The cell where it is short enough to parse (a longer one fails the batch anyway)."""
+        """The cell where it is short enough to parse (a longer one fails the chunk anyway)."""
         return pl.col(cell).filter(pl.col(cell).str.len_bytes() <= MAX_CELL_BYTES)
 
     def _learn(
@@ -315,23 +369,15 @@ class _Folder:
                     raise _Refused
                 known[cell] = parse(cell)
 
-    def _odd(self, cells: list[str]) -> None:
-        self._learn(
-            cells, self.odd, lambda text: self.parse_count(text.strip().replace("_", "")), MAX_ODD_VALUES
-        )
-
-    @staticmethod
-    def _codes(names: dict[str, str], codes: dict[str, int]) -> dict[str, int]:
-        """Cells to small integer codes of their parsed names: grouping on integers is cheaper."""
-        return {cell: codes.setdefault(name, len(codes)) for cell, name in names.items()}
-
-    def _provider_code(self, providers: dict[str, int] | None) -> pl.Expr:
+    def _provider_code(self, distinct: list[str] | None) -> pl.Expr:
         if self.provider_cell is None:
             return pl.lit(
                 self.provider_codes.setdefault(ALL_PROVIDERS, len(self.provider_codes)), dtype=pl.UInt32
             )
-        if providers is not None:
-            return pl.col(self.provider_cell).replace_strict(providers, return_dtype=pl.UInt32)
+        if not self.vector_providers and distinct is not None:
+            codes = self.provider_codes
+            mapped = [codes.setdefault(self.providers[cell], len(codes)) for cell in distinct]
+            return pl.col(self.provider_cell).replace_strict(distinct, mapped, return_dtype=pl.UInt32)
         for name in {*ALIASES.values(), OTHER}:
             self.provider_codes.setdefault(name, len(self.provider_codes))
         return self._provider(self.provider_cell).replace_strict(self.provider_codes, return_dtype=pl.UInt32)
@@ -350,14 +396,21 @@ class _Folder:
         )
         return value.otherwise(pl.lit(None))
 
-    def _count(self, name: str, cell: str, odd: dict[str, int]) -> pl.Expr:
+    def _count(self, name: str, cell: str, odd: list[str]) -> pl.Expr:
         number = pl.col(cell).cast(pl.Int64, strict=False)
         value: Any = pl.when(number.is_not_null()).then(number)
         if odd:
             value = value.when(pl.col(cell) != "").then(
-                pl.col(cell).replace_strict(odd, default=None, return_dtype=pl.Int64)
+                pl.col(cell).replace_strict(
+                    odd, [self.odd[text] for text in odd], default=None, return_dtype=pl.Int64
+                )
             )
         return value.otherwise(None).alias(name)
+
+
+def _names(codes: dict[str, int]) -> pl.Series:
+    """The names of ``codes`` as a categorical series indexed by code (gathered without strings)."""
+    return pl.Series(sorted(codes, key=codes.__getitem__), dtype=pl.Categorical)
 
 
 class _Refused(Exception):
