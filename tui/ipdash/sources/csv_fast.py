@@ -250,43 +250,52 @@ class _Folder:
         if any(typed.select(checks).row(0)):
             return False  # the row reader names the row (empty sent, negative, delivered over sent)
         self.rows += typed.height
-        typed = typed.with_columns(self.key)
-        if typed["key"].n_unique() < typed.height:  # several rows per key (hourly exports): sum them
+        if typed.select(self.key.n_unique()).item() < typed.height:  # rows repeat a key (hourly exports)
             typed = self._summed(typed)
         self.partials.append(typed)
         self.held += typed.height
         if self.held > self.fold_at:
             # Folding costs a pass over what is held: fold again only once that has doubled, so
             # files whose keys never repeat across chunks are not folded over and over.
-            self.partials = [self._folded(self.partials)]
-            self.held = self.partials[0].height
+            self.partials = self._folded(self.partials)
+            self.held = sum(partial.height for partial in self.partials)
             self.fold_at = max(2 * self.held, self.fold_at)
         return True
 
-    def _folded(self, partials: list[pl.DataFrame]) -> pl.DataFrame:
-        """One row per key, in first-seen order (each partial is in first-seen order, and in file order)."""
+    def _folded(self, partials: list[pl.DataFrame]) -> list[pl.DataFrame]:
+        """Partials with one row per key between them, in first-seen order (each partial is in
+        first-seen order, and they are in file order): as they are when no key repeats across them."""
+        if len(partials) < 2:
+            return partials
         held = pl.concat(partials, how="vertical", rechunk=False)
-        return held if held["key"].n_unique() == held.height else self._summed(held)
+        if held.select(self.key.n_unique()).item() == held.height:
+            return partials
+        return [self._summed(held)]
 
     def _summed(self, rows: pl.DataFrame) -> pl.DataFrame:
-        """One row per key, in first-seen order, with the columns in the order of the typed rows."""
-        return rows.group_by("key", maintain_order=True).agg(self.sums).select(rows.columns)
+        """One row per key, in first-seen order, with the columns of the typed rows."""
+        return rows.group_by(self.key, maintain_order=True).agg(self.sums).select(rows.columns)
 
     def result(self, source: str) -> tuple[pl.DataFrame, int]:
         """The sums as a frame of stats_table.SCHEMA, and the data rows read."""
-        if self.partials:  # a lone partial has one row per key already (one chunk, or folded)
-            frame = self._folded(self.partials) if len(self.partials) > 1 else self.partials[0]
-        else:  # no data rows
-            schema: dict[str, Any] = {"day": pl.Date, "ip": pl.UInt32, "mailbox_provider": pl.UInt32}
-            frame = pl.DataFrame(schema=schema | dict.fromkeys(self.counts, pl.Int64))
+        pieces = self._folded(self.partials)
         self.partials = []
-        frame = frame.select(
-            "day",
-            _names(self.ip_codes).gather(frame["ip"]).alias("ip"),
-            _names(self.provider_codes).gather(frame["mailbox_provider"]).alias("mailbox_provider"),
-            *self.counts,
-        )
-        return conform(with_bounced(frame).with_columns(pl.lit(source).alias("source"))), self.rows
+        if not pieces:  # no data rows
+            schema: dict[str, Any] = {"day": pl.Date, "ip": pl.UInt32, "mailbox_provider": pl.UInt32}
+            pieces = [pl.DataFrame(schema=schema | dict.fromkeys(self.counts, pl.Int64))]
+        names = {"ip": _names(self.ip_codes), "mailbox_provider": _names(self.provider_codes)}
+        # Column by column into one chunk each, each column's pieces dropped once it is whole: a
+        # frame of many chunks is copied whole by polars on first use (140 MB at 10k IPs), and
+        # concatenating whole frames would hold two copies of every column at once.
+        columns = []
+        for name in ("day", "ip", "mailbox_provider", *self.counts):
+            parts = [piece.drop_in_place(name) for piece in pieces]
+            column = pl.concat(parts, rechunk=True) if len(parts) > 1 else parts[0].rechunk()
+            del parts
+            columns.append(names[name].gather(column).alias(name) if name in names else column)
+            del column
+        frame = with_bounced(pl.DataFrame(columns))
+        return conform(frame.with_columns(pl.lit(source, dtype=pl.Categorical).alias("source"))), self.rows
 
     def _survey(self, batch: pl.DataFrame) -> dict[str, Any] | None:
         """The chunk's checks and distinct cells (new ones parsed and learned); None when the row
