@@ -283,18 +283,13 @@ class _Folder:
         if not pieces:  # no data rows
             schema: dict[str, Any] = {"day": pl.Date, "ip": pl.UInt32, "mailbox_provider": pl.UInt32}
             pieces = [pl.DataFrame(schema=schema | dict.fromkeys(self.counts, pl.Int64))]
-        names = {"ip": _names(self.ip_codes), "mailbox_provider": _names(self.provider_codes)}
-        # Column by column into one chunk each, each column's pieces dropped once it is whole: a
-        # frame of many chunks is copied whole by polars on first use (140 MB at 10k IPs), and
-        # concatenating whole frames would hold two copies of every column at once.
-        columns = []
-        for name in ("day", "ip", "mailbox_provider", *self.counts):
-            parts = [piece.drop_in_place(name) for piece in pieces]
-            column = pl.concat(parts, rechunk=True) if len(parts) > 1 else parts[0].rechunk()
-            del parts
-            columns.append(names[name].gather(column).alias(name) if name in names else column)
-            del column
-        frame = with_bounced(pl.DataFrame(columns))
+        frame = stacked(pieces)
+        frame = with_bounced(
+            frame.with_columns(
+                _names(self.ip_codes).gather(frame["ip"]).alias("ip"),
+                _names(self.provider_codes).gather(frame["mailbox_provider"]).alias("mailbox_provider"),
+            )
+        )
         return conform(frame.with_columns(pl.lit(source, dtype=pl.Categorical).alias("source"))), self.rows
 
     def _survey(self, batch: pl.DataFrame) -> dict[str, Any] | None:
@@ -415,6 +410,22 @@ class _Folder:
                 )
             )
         return value.otherwise(None).alias(name)
+
+
+def stacked(pieces: list[pl.DataFrame]) -> pl.DataFrame:
+    """The pieces one under the other, each column in one chunk; ``pieces`` is emptied.
+
+    Column by column, each column's pieces dropped once it is whole: a frame of many chunks is
+    copied whole by polars on its first group-by (140 MB at 10k IPs), and concatenating whole
+    frames into one chunk would hold two copies of every column at once.
+    """
+    columns = []
+    for name in pieces[0].columns:
+        parts = [piece.drop_in_place(name) for piece in pieces]
+        columns.append(pl.concat(parts, rechunk=True) if len(parts) > 1 else parts[0].rechunk())
+        del parts
+    pieces.clear()
+    return pl.DataFrame(columns)
 
 
 def _names(codes: dict[str, int]) -> pl.Series:
