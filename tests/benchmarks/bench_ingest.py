@@ -1,6 +1,7 @@
 """Benchmark (1) of issue 2: ingest of a large stats CSV vs a bare ``csv.reader`` pass.
 
     python tests/benchmarks/bench_ingest.py [--rows N] [--repeat K] [--keep DIR] [--breakdown] [--profile]
+                                            [--flagged] [--before SRC]
 
 Generates a realistic hourly stats export in a temp dir (shape: 100 sending IPs
 × 4 recipient domains per IP-hour × 120 days × 21 sending hours a day; the
@@ -14,6 +15,11 @@ interpreter that imported the same modules and did nothing.
 
 Targets: ratio ≤ 2× (median over alternated pairs), peak RSS ≤ 300 MB (issue 10). ``--breakdown`` re-times the row loop step by step
 (cProfile sees it as one function); ``--profile`` adds a cProfile of (b).
+``--flagged`` also reads a copy of the file with one bad row halfway down (the engine pass
+declines it, the row reader reports the row): time and peak RSS, no target.
+``--before SRC`` runs (b) (and the flagged read) on another source root too, alternated with
+this tree's in each pair (e.g. ``git archive main tui | tar -x -C /tmp/before`` and
+``--before /tmp/before/tui``): before/now figures from the same run.
 Exit status 0 when both targets are met, 1 otherwise.
 """
 
@@ -123,6 +129,12 @@ def measure(mode: str, path: Path | None, profile_out: Path | None = None) -> di
     elif mode.startswith("stage-"):
         assert path is not None
         rows = stage_pass(path, int(mode.removeprefix("stage-")))
+    elif mode == "ingest-flagged":
+        assert path is not None
+        result = read_csv_file(path)
+        rows = result.rows
+        if result.error_count != 1:
+            raise SystemExit(f"expected one row error, got {result.error_count}: {result.errors[:3]}")
     elif mode == "ingest":
         assert path is not None
         if profile_out is not None:
@@ -210,13 +222,32 @@ def print_breakdown(path: Path, repeat: int, bare_seconds: float) -> None:
         before = seconds
 
 
-def run_child(mode: str, path: Path | None, profile_out: Path | None = None) -> dict[str, float]:
+def flag_one_row(path: Path, flagged: Path) -> int:
+    """A copy of ``path`` whose middle data row has a sent cell that is no number; its line."""
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    middle = len(lines) // 2
+    cells = lines[middle].split(",")
+    cells[3] = "n/a"
+    lines[middle] = ",".join(cells)
+    flagged.write_text("".join(lines), encoding="utf-8")
+    return middle + 1
+
+
+def run_child(
+    mode: str, path: Path | None, profile_out: Path | None = None, source: Path | None = None
+) -> dict[str, float]:
+    """One measurement in a fresh interpreter; ``source``: a source root imported instead of this one."""
+    import os
+
+    env = None
+    if source is not None:
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(source), os.environ.get("PYTHONPATH", "")])}
     command = [sys.executable, __file__, "--measure", mode]
     if path is not None:
         command += ["--file", str(path)]
     if profile_out is not None:
         command += ["--profile-out", str(profile_out)]
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    done = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
     if done.returncode != 0:
         raise SystemExit(f"{mode} failed:\n{done.stdout}{done.stderr}")
     figures: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
@@ -229,26 +260,56 @@ def best_of(mode: str, path: Path, repeat: int) -> dict[str, float]:
     return {**fastest, "peak_mb": max(figures["peak_mb"] for figures in runs)}
 
 
-def paired(path: Path, pairs: int) -> tuple[dict[str, float], dict[str, float], float]:
+def paired(
+    path: Path, pairs: int, before: Path | None = None
+) -> tuple[dict[str, float], dict[str, float], float, dict[str, float] | None]:
     """Alternate (a) and (b) ``pairs`` times; the ratio is the median of the per-pair ratios, so
-    load that comes and goes on a shared machine weighs on both halves of a pair."""
+    load that comes and goes on a shared machine weighs on both halves of a pair. With ``before``,
+    each pair also runs (b) on that source root, and the last item is its median run."""
     import statistics
 
-    bare_runs, ingest_runs = [], []
+    bare_runs, ingest_runs, before_runs = [], [], []
     for index in range(pairs):
-        first, second = ("csv-reader", "ingest") if index % 2 == 0 else ("ingest", "csv-reader")
-        done = {first: run_child(first, path), second: run_child(second, path)}
+        order = ["csv-reader", "ingest"] + (["before"] if before is not None else [])
+        if index % 2:
+            order.reverse()
+        done = {
+            mode: run_child("ingest", path, source=before) if mode == "before" else run_child(mode, path)
+            for mode in order
+        }
         bare_runs.append(done["csv-reader"])
         ingest_runs.append(done["ingest"])
+        if before is not None:
+            before_runs.append(done["before"])
     ratio = statistics.median(
         b["seconds"] / a["seconds"] for a, b in zip(bare_runs, ingest_runs, strict=True)
     )
+    return (
+        median_run(bare_runs),
+        median_run(ingest_runs),
+        ratio,
+        median_run(before_runs) if before_runs else None,
+    )
 
-    def median_run(runs: list[dict[str, float]]) -> dict[str, float]:
-        middle = sorted(runs, key=lambda figures: figures["seconds"])[len(runs) // 2]
-        return {**middle, "peak_mb": max(figures["peak_mb"] for figures in runs)}
 
-    return median_run(bare_runs), median_run(ingest_runs), ratio
+def median_run(runs: list[dict[str, float]]) -> dict[str, float]:
+    """The run of median time, with the largest peak RSS of all the runs."""
+    middle = sorted(runs, key=lambda figures: figures["seconds"])[len(runs) // 2]
+    return {**middle, "peak_mb": max(figures["peak_mb"] for figures in runs)}
+
+
+def print_flagged(path: Path, repeat: int, before: Path | None) -> None:
+    flagged = path.with_name("stats-hourly-flagged.csv")
+    line = flag_one_row(path, flagged)
+    sources: list[tuple[str, Path | None]] = [("now", None)] + ([("before", before)] if before else [])
+    runs: dict[str, list[dict[str, float]]] = {label: [] for label, _source in sources}
+    for index in range(repeat):
+        for label, source in sources if index % 2 == 0 else sources[::-1]:
+            runs[label].append(run_child("ingest-flagged", flagged, source=source))
+    print(f"\nthe same file with one bad row (line {line}): engine pass declines, row reader reports it")
+    for label, _source in sources:
+        figures = median_run(runs[label])
+        print(f"  {label:<8}{figures['seconds']:>9.2f} s{figures['peak_mb']:>10.1f} MB peak RSS")
 
 
 def print_profile(profile_out: Path) -> None:
@@ -270,6 +331,10 @@ def main() -> int:
     parser.add_argument("--keep", type=Path, default=None, help="write the CSV here instead of a temp dir")
     parser.add_argument("--profile", action="store_true", help="also print a cProfile of the ingest")
     parser.add_argument("--breakdown", action="store_true", help="also time the row loop step by step")
+    parser.add_argument("--flagged", action="store_true", help="also read a copy with one bad row")
+    parser.add_argument(
+        "--before", type=Path, default=None, help="a source root to measure (b) on too, alternated"
+    )
     parser.add_argument("--measure", help=argparse.SUPPRESS)
     parser.add_argument("--file", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--profile-out", type=Path, help=argparse.SUPPRESS)
@@ -290,7 +355,7 @@ def main() -> int:
             f"{DAYS} days × {HOURS_PER_DAY} hours) in {time.perf_counter() - started:.1f}s"
         )
         baseline = run_child("baseline", None)
-        bare, ingest, ratio = paired(path, args.repeat)
+        bare, ingest, ratio, before = paired(path, args.repeat, args.before)
         if ingest["rows"] != rows or bare["rows"] != rows:
             raise SystemExit(f"row counts disagree: file {rows}, csv {bare['rows']}, ingest {ingest['rows']}")
         increase = ingest["peak_mb"] - baseline["peak_mb"]
@@ -298,7 +363,10 @@ def main() -> int:
         peak_ok = ingest["peak_mb"] <= TARGET_PEAK_MB
         print(f"\n{'measurement':<34}{'wall s':>9}{'rows/s':>13}{'peak RSS MB':>13}")
         print(f"{'baseline interpreter (imports)':<34}{'':>9}{'':>13}{baseline['peak_mb']:>13.1f}")
-        for label, figures in (("(a) bare csv.reader pass", bare), ("(b) read_csv_file", ingest)):
+        measured = [("(a) bare csv.reader pass", bare), ("(b) read_csv_file", ingest)]
+        if before is not None:
+            measured.append(("(b) on --before", before))
+        for label, figures in measured:
             print(
                 f"{label:<34}{figures['seconds']:>9.2f}{figures['rows'] / figures['seconds']:>13,.0f}"
                 f"{figures['peak_mb']:>13.1f}"
@@ -314,6 +382,13 @@ def main() -> int:
             f"{args.repeat} pair(s) of runs, (a) and (b) alternated, each in a fresh interpreter; the ratio is "
             "the median of the per-pair ratios (a busy machine slows both runs of a pair alike)"
         )
+        if before is not None:
+            print(
+                f"now/before: time {ingest['seconds'] / before['seconds']:.2f}×, "
+                f"peak RSS {ingest['peak_mb']:.1f} / {before['peak_mb']:.1f} MB"
+            )
+        if args.flagged:
+            print_flagged(path, args.repeat, args.before)
         if args.breakdown:
             print_breakdown(path, args.repeat, bare["seconds"])
         if args.profile:
