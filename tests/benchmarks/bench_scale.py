@@ -1,6 +1,6 @@
 """Benchmark of issue 10: ipdash at 1k and 10k IPs on one machine.
 
-    python tests/benchmarks/bench_scale.py [--ips 1000 10000] [--runs 2] [--keep DIR] [--no-split]
+    python tests/benchmarks/bench_scale.py [--ips 1000 10000] [--runs 2] [--keep DIR] [--no-split] [--before SRC]
 
 Generates a realistic stats CSV per size (every IP sending daily to 4 mailbox
 providers for 90 days; a few IPs with complaint trouble, some quiet weekends,
@@ -11,7 +11,9 @@ no warm-up plans), then measures:
     peak RSS (from ``wait4``), with the ratio (b)/(a) printed beside it;
 (c) in one fresh interpreter, the split: load, analyse, warm-up assessment.
 
-Runs of (a) and (b) alternate; the median of ``--runs`` counts.
+Runs of (a) and (b) alternate; the median of ``--runs`` counts. ``--before SRC`` also runs (b)
+on another source root in each round, its order alternated with this tree's (e.g. ``git archive
+main tui | tar -x -C /tmp/before`` and ``--before /tmp/before/tui``): before/now in the same run.
 Targets: 10k IPs ≤ 15 s and ≤ 1 GB peak RSS; 1k IPs ≤ 3 s. Exit 0 when met.
 """
 
@@ -73,10 +75,14 @@ def generate(path: Path, ips: int, seed: int = 10) -> int:
 # --- measurements in fresh interpreters -------------------------------------------------------
 
 
-def timed_child(command: list[str]) -> tuple[float, float, int]:
-    """Wall seconds, peak RSS MB and exit status of one child process."""
+def timed_child(command: list[str], source: Path | None = None) -> tuple[float, float, int]:
+    """Wall seconds, peak RSS MB and exit status of one child process (``source``: a source root
+    imported instead of this one)."""
+    env = None
+    if source is not None:
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(source), os.environ.get("PYTHONPATH", "")])}
     started = time.perf_counter()
-    child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     _pid, status, usage = os.wait4(child.pid, 0)
     elapsed = time.perf_counter() - started
     assert child.stderr is not None
@@ -139,6 +145,9 @@ def main() -> int:
     parser.add_argument(
         "--no-split", action="store_true", help="skip the in-process load/analyse/warm-up split"
     )
+    parser.add_argument(
+        "--before", type=Path, default=None, help="a source root to run (b) on too, alternated"
+    )
     parser.add_argument("--split", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.split:
@@ -157,10 +166,14 @@ def main() -> int:
                     f"generated {path.name}: {rows:,} rows, {path.stat().st_size / 1e6:.0f} MB "
                     f"in {time.perf_counter() - started:.0f} s"
                 )
-            bare_runs, report_runs = [], []
-            for _ in range(args.runs):
+            bare_runs, report_runs, before_runs = [], [], []
+            for index in range(args.runs):
                 bare_runs.append(timed_child(bare_command(path)))
+                if args.before is not None and index % 2 == 0:
+                    before_runs.append(timed_child(report_command(path), args.before))
                 report_runs.append(timed_child(report_command(path)))
+                if args.before is not None and index % 2 == 1:
+                    before_runs.append(timed_child(report_command(path), args.before))
             bare = statistics.median(run[0] for run in bare_runs)
             wall = statistics.median(run[0] for run in report_runs)
             peak = max(run[1] for run in report_runs)
@@ -177,6 +190,13 @@ def main() -> int:
                 f"({wall / bare:.1f}× a), peak RSS {peak:6.0f} MB   target {target or '-'}: "
                 f"{'met' if ok else 'MISSED'}"
             )
+            if before_runs:
+                before_wall = statistics.median(run[0] for run in before_runs)
+                before_peak = max(run[1] for run in before_runs)
+                print(
+                    f"{'':>6}       --before: report {before_wall:6.2f} s, peak RSS {before_peak:6.0f} MB; "
+                    f"now/before: time {wall / before_wall:.2f}×, peak {peak / before_peak:.2f}×"
+                )
             if not args.no_split:
                 done = subprocess.run(
                     [sys.executable, __file__, "--split", str(path)],
