@@ -235,3 +235,60 @@ def test_many_distinct_providers_switch_to_the_vectorised_mapping_midway(
     assert _agrees(path, monkeypatch, batch_rows=3)
     path.write_text(HEADER + rows + _rows(6, isp="ÿahoo"))
     assert not _agrees(path, monkeypatch, batch_rows=3)
+
+
+# --- a declined file: the row reader reads on from the first declined chunk --------------------
+
+bad_line = st.sampled_from(
+    [
+        "2026-01-05,192.0.2.1,gmail.com,x,1,0",  # not a number
+        "2026-01-05,192.0.2.1,gmail.com,5",  # a short row
+        "",  # a blank line
+        '2026-01-05,"192.0.2.1,gmail.com,5,4,0',  # a stray quote (closed by a later one, or never)
+        "2026-01-05,192.0.2.1,gmail.com,5,9,0",  # delivered over sent
+        "2026-01-05,192.0.2.1,gmail.com,5,4,\x000",  # a NUL
+        '"2026-01-06","192.0.2.2","aol.com","5","4","0"',  # good, quoted
+    ]
+)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    good=st.integers(0, 30),
+    inserted=st.lists(st.tuples(st.integers(0, 30), bad_line), min_size=1, max_size=4),
+    batch_rows=st.integers(1, 6),
+)
+def test_bad_rows_anywhere_in_many_chunks_give_the_row_readers_records_and_errors(
+    good: int,
+    inserted: list[tuple[int, str]],
+    batch_rows: int,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    lines = _rows(good).splitlines()
+    for position, line in inserted:
+        lines.insert(min(position, len(lines)), line)
+    path = tmp_path / "flagged.csv"
+    path.write_text(HEADER + "\n".join(lines) + "\n", newline="")
+    _agrees(path, monkeypatch, batch_rows)
+
+
+def test_the_row_reader_reads_on_from_the_first_declined_chunk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started_after: list[int] = []
+    real = csv_stats._RowParser.run
+
+    def spy(self: object, *args: object, lines_before: int = 0) -> None:
+        started_after.append(lines_before)
+        real(self, *args, lines_before=lines_before)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(csv_stats._RowParser, "run", spy)
+    path = tmp_path / "late.csv"
+    path.write_text(HEADER + _rows(40) + "2026-01-05,192.0.2.1,gmail.com,x,1,0\n" + _rows(10))
+    engine, taken = _read(path, monkeypatch, batch_rows=5)
+    assert not taken
+    assert started_after and 30 <= started_after[0] <= 40  # lines after the header it did not read
+    assert [(e.line, e.column) for e in engine.errors] == [(42, 4)]
+    assert engine.rows == 51
+    assert _summary(engine) == _summary(_row_reader(path, monkeypatch))

@@ -6,8 +6,9 @@ would accept with the same result: every date, IP and mailbox-provider cell is p
 the same Python functions, once per distinct value; counts are plain digits, empty (not
 reported), or a few distinct odd spellings the row reader's parser accepts ("1,000").
 Anything else (a bad cell, a short row, delivered over sent, a lone CR line break, a NUL,
-a huge cell, an unbalanced quote) returns None, and the caller re-reads the file row by row
-for exact file:line:column errors.
+a huge cell, an unbalanced quote) in a chunk returns None, and the caller reads the file row
+by row from that chunk on (the accepted chunks' sums handed over as a :class:`Prefix`) for
+exact file:line:column errors.
 
 Memory: the file is read in chunks of whole records (cut at a line break outside quotes), each
 parsed by polars, checked, typed and summed per key before the next is read; the partial sums
@@ -21,6 +22,7 @@ import gc
 import re
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -73,8 +75,13 @@ def read_fast(
     source: str,
     batch_rows: int,
     progress: Callable[[int, int], None] | None = None,
+    on_decline: Callable[[Prefix], None] | None = None,
 ) -> tuple[pl.DataFrame, int] | None:
-    """(one row per key in first-seen order, data rows) or None when the row reader must decide."""
+    """(one row per key in first-seen order, data rows) or None when the row reader must decide.
+
+    When a chunk is declined after others were accepted, ``on_decline`` gets those chunks' sums
+    (:class:`Prefix`): the row reader need read only from there on.
+    """
     if len(separator) != 1 or not separator.isascii() or separator == '"':
         return None
     options: dict[str, Any] = {
@@ -94,24 +101,46 @@ def read_fast(
             chunks = Chunks(handle, batch_rows, longest_record=(width + 1) * (MAX_CELL_BYTES + 3))
             if chunks.header is None or pl.read_csv(chunks.header, **options).width != width:
                 return None
+            accepted_bytes, accepted_lines = chunks.consumed, 1
             for body in chunks:
+                lines = body.count(b"\n")
                 # Without a header, a chunk is as wide as its first row: a wider one's extra cells
                 # are cut, like a longer row under the header; a narrower one is a short row.
-                batch = pl.read_csv(body, **options)
+                try:
+                    batch = pl.read_csv(body, **options)
+                except pl.exceptions.PolarsError:
+                    batch = None
                 del body
-                if batch.width < width:
-                    return None
+                if batch is None or batch.width < width:
+                    break
                 batch = batch.select(pl.nth(range(width)))
                 batch.columns = names
                 if not folder.fold(batch):
-                    return None
+                    break
+                accepted_bytes, accepted_lines = chunks.consumed, accepted_lines + lines
                 if progress is not None and chunks.consumed < total:  # like the row reader: every N rows
                     progress(chunks.consumed, total)
-            if chunks.declined:
-                return None
-        return folder.result(source)
+            else:
+                if not chunks.declined:
+                    return folder.result(source)
+            if on_decline is not None and folder.rows:
+                on_decline(Prefix(folder.named_sums(), folder.rows, accepted_bytes, accepted_lines))
+            return None
     except (pl.exceptions.PolarsError, OSError, ValueError, OverflowError):
         return None
+
+
+@dataclass(frozen=True, slots=True)
+class Prefix:
+    """The accepted chunks of a declined file: their sums per key (first-seen order; columns day,
+    ip, mailbox_provider and the file's counts, as the row reader's partials), their data rows,
+    and where they end (a byte offset at a record boundary, and the physical lines up to it,
+    the header's included)."""
+
+    sums: pl.DataFrame
+    rows: int
+    offset: int
+    lines: int
 
 
 class Chunks:
@@ -276,20 +305,23 @@ class _Folder:
         """One row per key, in first-seen order, with the columns of the typed rows."""
         return rows.group_by(self.key, maintain_order=True).agg(self.sums).select(rows.columns)
 
-    def result(self, source: str) -> tuple[pl.DataFrame, int]:
-        """The sums as a frame of stats_table.SCHEMA, and the data rows read."""
+    def named_sums(self) -> pl.DataFrame:
+        """The sums so far: one row per key in first-seen order; day, ip, mailbox_provider (named,
+        categorical) and the counts."""
         pieces = self._folded(self.partials)
         self.partials = []
         if not pieces:  # no data rows
             schema: dict[str, Any] = {"day": pl.Date, "ip": pl.UInt32, "mailbox_provider": pl.UInt32}
             pieces = [pl.DataFrame(schema=schema | dict.fromkeys(self.counts, pl.Int64))]
         frame = stacked(pieces)
-        frame = with_bounced(
-            frame.with_columns(
-                _names(self.ip_codes).gather(frame["ip"]).alias("ip"),
-                _names(self.provider_codes).gather(frame["mailbox_provider"]).alias("mailbox_provider"),
-            )
+        return frame.with_columns(
+            _names(self.ip_codes).gather(frame["ip"]).alias("ip"),
+            _names(self.provider_codes).gather(frame["mailbox_provider"]).alias("mailbox_provider"),
         )
+
+    def result(self, source: str) -> tuple[pl.DataFrame, int]:
+        """The sums as a frame of stats_table.SCHEMA, and the data rows read."""
+        frame = with_bounced(self.named_sums())
         return conform(frame.with_columns(pl.lit(source, dtype=pl.Categorical).alias("source"))), self.rows
 
     def _survey(self, batch: pl.DataFrame) -> dict[str, Any] | None:

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 from ipdash.domain.mailbox_providers import normalise_mailbox_provider
 from ipdash.domain.models import ALL_PROVIDERS, Dataset, RowError, SndsDay, canonical_ip
-from ipdash.sources.csv_fast import bulk_load, read_fast, stacked, with_bounced
+from ipdash.sources.csv_fast import Prefix, bulk_load, read_fast, stacked, with_bounced
 from ipdash.sources.csv_format import COUNT_FIELDS, looks_like_snds_row, map_columns, sniff_delimiter
 from ipdash.sources.csv_swallowed import SingleLines, Span, lines_in, quote_column, swallowed_message
 from ipdash.sources.record_bounds import record_bounds
@@ -122,6 +122,7 @@ def read_csv_file(
                 f"(found: {shown}); map them in the config's [[csv]] columns table"
             )
         parser = _RowParser(path, column_map.positions, date_format, source_name, separator)
+        prefixes: list[Prefix] = []
         with bulk_load():
             fast = read_fast(
                 path,
@@ -133,16 +134,26 @@ def read_csv_file(
                 source=source_name,
                 batch_rows=PROGRESS_EVERY_ROWS,
                 progress=progress,
+                on_decline=prefixes.append,
             )
             if fast is not None:
                 parser.result.frame, parser.result.rows = fast
                 if progress is not None:
                     progress(total, total)
                 return parser.result
+            lines_before = 0
+            if prefixes:  # the engine pass summed the rows before the chunk it declined: read on from there
+                prefix = prefixes.pop()
+                parser.partials.append(prefix.sums)
+                parser.prior_rows = prefix.rows
+                lines_before = prefix.lines - 1  # the row reader counts lines after the header
+                raw = text.detach()
+                raw.seek(prefix.offset)
+                text = io.TextIOWrapper(raw, encoding="utf-8", errors="replace", newline="")
             reader: Any = csv.reader(text, delimiter=separator)
             if _has_nul(path):
-                reader = _WithoutNulRows(reader, parser)
-            parser.run(reader, raw, total, progress)
+                reader = _WithoutNulRows(reader, parser, lines_before)
+            parser.run(reader, raw, total, progress, lines_before=lines_before)
         return parser.result
 
 
@@ -220,6 +231,7 @@ class _RowParser:
         self.width = max(positions.values()) + 1
         self.aggregates: dict[Key, list[int | None]] = {}
         self.partials: list[Any] = []  # polars frames of earlier sums, in file order
+        self.prior_rows = 0  # rows the engine pass summed before the reader started
         self.dates: dict[str, date] = {}
         self.ips: dict[str, str] = {}
         self.providers: dict[str, str] = {}
@@ -232,8 +244,16 @@ class _RowParser:
         self.count_cache: dict[str, int] = {}
         self.convert_count: Callable[[str], int] = self.count_cache.__getitem__
 
-    def run(self, reader, raw: io.BufferedReader, total: int, progress: ProgressCallback | None) -> None:  # type: ignore[no-untyped-def]
-        rows, last = self._consume(reader, 0, raw, total, progress)
+    def run(  # type: ignore[no-untyped-def]
+        self,
+        reader,
+        raw: io.BufferedReader,
+        total: int,
+        progress: ProgressCallback | None,
+        lines_before: int = 0,
+    ) -> None:
+        """Read every row of ``reader``, which starts ``lines_before`` lines after the header."""
+        rows, last = self._consume(reader, lines_before, raw, total, progress)
         while (rest := self._unterminated_quote(last)) is not None:
             # The quote swallowed the rest of the file: the lines after the one it opened on are rows.
             text, after_line = rest
@@ -243,7 +263,7 @@ class _RowParser:
         rows += self._reread_swallowed()
         if progress is not None:
             progress(total, total)
-        self.result.rows = rows - self.blank_lines + self.skipped_rows
+        self.result.rows = self.prior_rows + rows - self.blank_lines + self.skipped_rows
         self._finish()
 
     def _consume(  # type: ignore[no-untyped-def]
@@ -546,7 +566,8 @@ class _WithoutNulRows:
     """A csv reader that reports rows holding a NUL byte (a stray byte in a text file, not a binary
     file) as row errors and skips them; used only for files that have one."""
 
-    def __init__(self, reader: Any, parser: _RowParser) -> None:
+    def __init__(self, reader: Any, parser: _RowParser, lines_before: int = 0) -> None:
+        self._lines_before = lines_before
         self._reader = reader
         self._parser = parser
 
@@ -565,7 +586,9 @@ class _WithoutNulRows:
                 return row
             self._parser.skipped_rows += 1
             self._parser._error(
-                _first_line(row, self._reader.line_num), column + 1, "holds a NUL byte (\\x00): row skipped"
+                _first_line(row, self._reader.line_num + self._lines_before),
+                column + 1,
+                "holds a NUL byte (\\x00): row skipped",
             )
 
 
