@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from ipdash.commands._options import stacked
 from ipdash.commands._output import fail_usage
 from ipdash.domain.analysis import Analysis, analyse
+from ipdash.domain.checks import CheckResults
 from ipdash.domain.dnsbl.settings import BlocklistConfigError, Nameserver, parse_nameserver
 from ipdash.domain.metrics import Window
 from ipdash.domain.models import Dataset, SourceState
@@ -20,6 +21,9 @@ from ipdash.domain.thresholds import IP_SCOPE, UnknownPresetError, resolve_level
 from ipdash.exit_codes import EXIT_FINDING, EXIT_INCOMPLETE, EXIT_OK
 from ipdash.gc_pauses import bulk_allocation
 from ipdash.sources.reference_data import threshold_presets
+
+if TYPE_CHECKING:
+    from ipdash.sources.store.history import LeanRead
 
 
 @dataclass(frozen=True)
@@ -84,36 +88,56 @@ def analyse_for_cli(
     today: date | None = None,
     window: Window | None = None,
     receiver: ReceiverData | None = None,
+    lean: LeanRead | None = None,
 ) -> tuple[Analysis, list[str]]:
-    """The one analysis, with check results; exits 2 on an unknown preset or unusable [blocklists]."""
+    """The one analysis, with check results; exits 2 on an unknown preset or unusable [blocklists].
+
+    ``lean``: ``dataset`` holds a lean read of the stored history (``sources.store.history``): the IPs
+    that need their earlier daily stats are found by a first analysis, their stats read, and the
+    analysis made again over them, so the result is the whole lookback's. Fresh checks (``choice.run``)
+    run once, for the IPs of the whole lookback."""
     from ipdash.domain.dnsbl.plan import ZoneSelectionError
     from ipdash.sources.dns.configure import NoNameserverError
     from ipdash.sources.dns.stored import fresh_check_results, stored_check_results
+    from ipdash.sources.store.history import analyse_in_two_steps
 
     presets = threshold_presets()
     now = datetime.now(UTC)
-    try:
-        # Checked up front too: with no data rows analyse() never looks the presets up.
-        for scope in (IP_SCOPE, *config.thresholds.mailbox_provider_presets):
-            resolve_levels(presets, config.thresholds, scope)
-        if choice.run:
-            shared = frozenset(ip for ip, facts in dataset.facts.items() if facts.kind == "shared")
-            checks, notes = fresh_check_results(
-                config.blocklists, dataset.ips(), now=now, nameserver=choice.nameserver, shared_ips=shared
-            )
-            domains, domain_notes = _domain_results(dataset, config, choice.sample)
-            checks, notes = replace(checks, domains=domains), notes + domain_notes
-        else:
-            checks, notes = stored_check_results(config.blocklists, now)
-        result = analyse(
-            dataset,
+
+    def analysed(data: Dataset, previous: Analysis | None, checks: CheckResults | None) -> Analysis:
+        return analyse(
+            data,
             config,
             presets,
             checks=checks,
             today=today or date.today(),
             window=window,
             receiver=receiver,
+            previous=previous,
         )
+
+    try:
+        # Checked up front too: with no data rows analyse() never looks the presets up.
+        for scope in (IP_SCOPE, *config.thresholds.mailbox_provider_presets):
+            resolve_levels(presets, config.thresholds, scope)
+        if choice.run:
+            first: Analysis | None = None
+            if lean is not None:  # which IPs there are is known once the context is read
+                first, dataset = analyse_in_two_steps(
+                    dataset, lean, lambda data, previous: analysed(data, previous, None), receiver=receiver
+                )
+            shared = frozenset(ip for ip, facts in dataset.facts.items() if facts.kind == "shared")
+            checks, notes = fresh_check_results(
+                config.blocklists, dataset.ips(), now=now, nameserver=choice.nameserver, shared_ips=shared
+            )
+            domains, domain_notes = _domain_results(dataset, config, choice.sample)
+            checks, notes = replace(checks, domains=domains), notes + domain_notes
+            result = analysed(dataset, first, checks)
+        else:
+            checks, notes = stored_check_results(config.blocklists, now)
+            result, _read = analyse_in_two_steps(
+                dataset, lean, lambda data, previous: analysed(data, previous, checks), receiver=receiver
+            )
     except (UnknownPresetError, BlocklistConfigError, ZoneSelectionError, NoNameserverError) as error:
         fail_usage(str(error))
         raise  # fail_usage exits; this keeps the type checker sure

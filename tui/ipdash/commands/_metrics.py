@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
@@ -25,6 +25,9 @@ from ipdash.domain.metrics import Totals, total
 from ipdash.domain.models import Dataset
 from ipdash.domain.warmup import WarmupProgress
 from ipdash.sources.store.base import SourceRun
+
+if TYPE_CHECKING:
+    from ipdash.sources.store.history import LeanRead
 
 RATES = ("bounce_rate", "complaint_rate", "unsubscribe_rate")
 BAND_ORDER = {"critical": 0, "at risk": 1, "watch": 2, "n/a": 3, "healthy": 4}
@@ -41,22 +44,37 @@ class Snapshot:
 
 
 def analyse_like_report(
-    dataset: Dataset, config: Config, presets: Mapping[str, Any], today: date
+    dataset: Dataset,
+    config: Config,
+    presets: Mapping[str, Any],
+    today: date,
+    lean: LeanRead | None = None,
 ) -> tuple[Analysis, Mapping[str, WarmupProgress]]:
     """The analysis `ipdash report` prints: the one ``analyse`` call, with the stored blocklist and
-    rDNS results, as of ``today``."""
+    rDNS results, as of ``today``. ``lean``: ``dataset`` holds a lean read of the history, completed
+    as `report` completes it (``sources.store.history.analyse_in_two_steps``)."""
     from ipdash.sources.dns.stored import stored_check_results
+    from ipdash.sources.store.history import analyse_in_two_steps
 
     checks, _notes = stored_check_results(config.blocklists, datetime.now(UTC))
-    result = analyse(dataset, config, presets, checks=checks, today=today)
+
+    def analysed(data: Dataset, previous: Analysis | None) -> Analysis:
+        return analyse(data, config, presets, checks=checks, today=today, previous=previous)
+
+    result, _read = analyse_in_two_steps(dataset, lean, analysed)
     warmups = {ip: item.warmup for ip, item in result.ips.items() if item.warmup is not None}
     return result, warmups
+
+
+#: What a collector's ``load`` gives: the data and the source runs, and, when the data holds a lean
+#: read of the history, what reads the rest.
+Loaded = tuple[Dataset, list[SourceRun]] | tuple[Dataset, list[SourceRun], "LeanRead | None"]
 
 
 class IpdashCollector(Collector):
     def __init__(
         self,
-        load: Callable[[], tuple[Dataset, list[SourceRun]]],
+        load: Callable[[], Loaded],
         config: Config,
         presets: Mapping[str, Any],
         *,
@@ -73,8 +91,12 @@ class IpdashCollector(Collector):
     def snapshot(self) -> Snapshot:
         with self._lock:  # one analysis at a time, however many scrapes arrive together
             if self._snapshot is None or self.clock() - self._snapshot.analysed_at >= self.refresh:
-                dataset, runs = self._load()
-                analysis, warmups = analyse_like_report(dataset, self.config, self.presets, self.today())
+                loaded = self._load()
+                dataset, runs = loaded[0], loaded[1]
+                lean = loaded[2] if len(loaded) == 3 else None
+                analysis, warmups = analyse_like_report(
+                    dataset, self.config, self.presets, self.today(), lean
+                )
                 self._snapshot = Snapshot(analysis, warmups, dataset, runs, self.clock())
             return self._snapshot
 

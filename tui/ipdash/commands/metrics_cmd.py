@@ -41,10 +41,11 @@ def serve(config_path: Path | None, listen: str, max_ips: int, refresh: float) -
     from prometheus_client import CollectorRegistry, start_http_server
 
     from ipdash.commands._metrics import IpdashCollector
-    from ipdash.sources.live import StoreError, add_history, open_configured_store
+    from ipdash.sources.live import StoreError, open_configured_store
     from ipdash.sources.loader import LoadPlan, load_dataset, plan_from_inputs
     from ipdash.sources.reference_data import threshold_presets
     from ipdash.sources.store import HistoryReader, analysis_lookback
+    from ipdash.sources.store.history import LeanPlan, LeanRead
 
     host, port = parse_listen(listen, 9464)
     try:
@@ -56,15 +57,19 @@ def serve(config_path: Path | None, listen: str, max_ips: int, refresh: float) -
     except (ConfigError, StoreError) as error:
         fail_usage(str(error))
         return
-    # Each refresh reads what changed, as far back as the analysis of the configured window reads.
+    # Each refresh reads what changed, as far back as the analysis of the configured window reads,
+    # the daily stats lean (the earlier ones of the IPs that need them are read per analysis).
     lookback = analysis_lookback(config, config.window_days)
-    history = None if store is None else HistoryReader(store, lookback=lookback)
+    lean = LeanPlan(config, config.window_days)
+    history = None if store is None else HistoryReader(store, lookback=lookback, lean=lean)
 
-    def load() -> tuple[Dataset, list[SourceRun]]:
+    def load() -> tuple[Dataset, list[SourceRun], LeanRead | None]:
         dataset = load_dataset(plan)
         if store is None or history is None:
-            return dataset, []
-        return add_history(dataset, history), store.source_runs()
+            return dataset, [], None
+        held, rest = history.read_lean()
+        held.merge(dataset)
+        return held, store.source_runs(), rest
 
     registry = CollectorRegistry()
     registry.register(IpdashCollector(load, config, threshold_presets(), max_ips=max_ips, refresh=refresh))

@@ -28,7 +28,7 @@ from ipdash.domain.thresholds import format_rate
 from ipdash.domain.warmup import warmup_cell_text
 from ipdash.sources.config_file import ConfigError
 from ipdash.sources.csv_stats import CsvReadError
-from ipdash.sources.loader import load_dataset_for_cli
+from ipdash.sources.loader import load_lean_for_cli
 
 
 @click.command()
@@ -76,14 +76,9 @@ def report(
     """
     try:
         mta_specs = mta_specs_from_options(mta_logs, mta_format, mta_ips, mta_timezone)
-        config, dataset = load_dataset_for_cli(
-            csv_files,
-            config_path,
-            demo,
-            poll_sources=True,
-            mta_logs=mta_specs,
-            for_window=True,
-            window_days=window_days,
+        # The stored history read lean: the analysis reads the earlier days of the IPs that need them.
+        config, dataset, lean = load_lean_for_cli(
+            csv_files, config_path, demo, poll_sources=True, mta_logs=mta_specs, window_days=window_days
         )
     except (ConfigError, CsvReadError) as error:
         fail_usage(str(error))
@@ -110,7 +105,11 @@ def report(
         echo_errors=output_format != "table",
     )
     choice = ChecksChoice(run_checks, nameserver, sample=sample)
-    result, notes = analyse_for_cli(dataset, config, choice, receiver=receiver)
+    try:
+        result, notes = analyse_for_cli(dataset, config, choice, receiver=receiver, lean=lean)
+    finally:
+        if lean is not None:
+            lean.close()
     for note in notes:
         echo(f"ipdash report: {note}", err=True)
     if output_format == "nagios":

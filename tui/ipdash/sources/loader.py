@@ -25,6 +25,7 @@ from ipdash.sources.paths import sample_data_dir
 if TYPE_CHECKING:  # csv_stats imports polars (~0.3 s): not before the TUI's first frame
     from ipdash.sources.csv_cache import ParsedCache
     from ipdash.sources.csv_stats import CsvLoadResult, ProgressCallback
+    from ipdash.sources.store.history import LeanRead
 
 #: (file label, bytes read, total bytes)
 LoadProgress = Callable[[str, int, int], None]
@@ -268,6 +269,43 @@ def load_dataset_for_cli(
     Raises ConfigError or CsvReadError (the caller exits 2 with the message) when
     the config or any input file cannot be read at all.
     """
+    config, dataset, _rest = _load_for_cli(
+        csv_files, config_path, demo, poll_sources, mta_logs, window_days, for_window=for_window
+    )
+    return config, dataset
+
+
+@bulk_allocation()
+def load_lean_for_cli(
+    csv_files: Sequence[Path],
+    config_path: Path | None,
+    demo: bool = False,
+    *,
+    poll_sources: bool = False,
+    mta_logs: Sequence[MtaLogSpec] = (),
+    window_days: int | None = None,
+) -> tuple[Config, Dataset, LeanRead | None]:
+    """As :func:`load_dataset_for_cli` for an analysis of ``window_days`` (default: the configured
+    window), the stored history read lean (``sources.store.history.read_lean``): its daily stats from
+    the lean start only. The LeanRead (None: nothing more to read) reads the earlier stats of the IPs
+    that need them; ``commands._analysis.analyse_for_cli(lean=…)`` makes the whole lookback's
+    analysis of the two."""
+    return _load_for_cli(
+        csv_files, config_path, demo, poll_sources, mta_logs, window_days, for_window=True, lean=True
+    )
+
+
+def _load_for_cli(
+    csv_files: Sequence[Path],
+    config_path: Path | None,
+    demo: bool,
+    poll_sources: bool,
+    mta_logs: Sequence[MtaLogSpec],
+    window_days: int | None,
+    *,
+    for_window: bool,
+    lean: bool = False,
+) -> tuple[Config, Dataset, LeanRead | None]:
     from ipdash.sources.csv_stats import CsvReadError
 
     config, found_at = load_config(config_path)
@@ -276,26 +314,34 @@ def load_dataset_for_cli(
     failures = failed_sources(dataset)
     if failures:
         raise CsvReadError("\n".join(info.detail for info in failures))
+    rest: LeanRead | None = None
     # A viewer's [store]-only config reads the store for every command; with [[sources]], the
     # commands that poll (report) read it too, once, before polling.
     if plan.reads_store and not demo and (poll_sources or not config.sources):
         from ipdash.sources.live import StoreError, add_history, open_configured_store
         from ipdash.sources.store import HistoryReader, analysis_lookback
+        from ipdash.sources.store.history import read_lean
 
         try:
             store = open_configured_store(config, found_at)
         except StoreError as error:
             raise ConfigError(str(error)) from error
         try:
-            days = window_days or config.window_days
-            lookback = analysis_lookback(config, days, also=[dataset]) if for_window else None
-            dataset = add_history(dataset, HistoryReader(store, lookback=lookback))
+            days = (window_days or config.window_days) if for_window else None
+            if lean and days is not None:
+                history, rest = read_lean(store, config, days, also=[dataset])
+                history.merge(dataset)
+                dataset = history
+            else:
+                lookback = analysis_lookback(config, days, also=[dataset]) if days is not None else None
+                dataset = add_history(dataset, HistoryReader(store, lookback=lookback))
         except StoreError as error:  # a damaged store: its message, exit 2
             raise ConfigError(str(error)) from error
         finally:
-            store.close()
+            if rest is None:
+                store.close()
     if poll_sources and not demo and not csv_files and not mta_logs and plan.polls_providers:
         from ipdash.sources.live import poll_once_into
 
         poll_once_into(dataset, config, found_at)
-    return config, dataset
+    return config, dataset, rest

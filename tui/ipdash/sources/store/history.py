@@ -59,12 +59,23 @@ def analysis_lookback(config: Config, days: int | None, also: Iterable[Dataset] 
     return lookback
 
 
+@dataclass(frozen=True)
+class LeanPlan:
+    """Read the daily stats lean for an analysis of ``days`` days under ``config``
+    (``domain.lookback.lean_start``); the earlier ones are read per IP when needed (:class:`LeanRead`)."""
+
+    config: Config
+    days: int
+
+
 @dataclass
 class HistoryReader:
     store: HistoryStore
     days: int | None = None
     #: Overrides ``days``: the earliest day to read, from the newest day held.
     lookback: Lookback | None = None
+    #: With a lookback: the daily stats from the lean start only; ``lean_read`` reads the rest.
+    lean: LeanPlan | None = None
     full_every: timedelta = timedelta(hours=1)
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     counts: ReadCounts = field(default_factory=ReadCounts)
@@ -74,6 +85,7 @@ class HistoryReader:
     _newest: date | None = None
     _full_at: datetime | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _lean_read: LeanRead | None = None
 
     def read(self, today: date | None = None) -> Dataset:
         """The history (the last ``days`` days, or all) with one SourceInfo per polled source; a new
@@ -81,18 +93,38 @@ class HistoryReader:
         with self._lock:
             return self._read(today)
 
+    def read_lean(self, today: date | None = None) -> tuple[Dataset, LeanRead | None]:
+        """:meth:`read`, and what reads the earlier daily stats the lean plan left out (None: none
+        left out): ``analyse_in_two_steps`` makes the whole lookback's analysis of the two."""
+        with self._lock:
+            history = self._read(today)
+            return history, self._lean_read
+
     def _read(self, today: date | None) -> Dataset:
         now = self.clock()
         runs = self.store.source_runs()  # before the records: a poll committing meanwhile is read again
         marks = {run.source: run.last_attempt for run in runs}
         since = self._start(today, marks, now)
+        lean_from = self._lean_from(since)
+        increment: Dataset | None = None
+        if not self._needs_full_read(since, marks, now) and marks != self._marks:
+            changed = {s: self._marks.get(s) for s, mark in marks.items() if self._marks.get(s) != mark}
+            increment = safe_dataset(self.store.load_changes(since, changed))
+            if lean_from is not None and _has_stats_before(increment, lean_from):
+                increment = None  # which IPs hold earlier stats changed: read lean again
+                self._full_at = None
         if self._needs_full_read(since, marks, now):
-            history = safe_dataset(self.store.load(since))
+            history = safe_dataset(self.store.load(since, stats_since=lean_from))
             if self.lookback is not None and since is not None:
                 # The history's IP facts may start a warm-up earlier: read from there.
                 earlier = self.lookback(self._newest or since, history)
                 if earlier is None or earlier < since:
-                    since, history = earlier, safe_dataset(self.store.load(earlier))
+                    since, lean_from = earlier, self._lean_from(earlier)
+                    history = safe_dataset(self.store.load(earlier, stats_since=lean_from))
+            self._lean_read = None
+            if self.lean is not None and lean_from is not None:
+                held = self.store.stats_ips(since, lean_from)
+                self._lean_read = LeanRead(self.store, self.lean.config, since, lean_from, held)
             self._full_at = now
             self.counts.full += 1
         elif marks == self._marks:
@@ -100,10 +132,9 @@ class HistoryReader:
             history = self._history
             self.counts.unchanged += 1
         else:
-            assert self._history is not None
-            changed = {s: self._marks.get(s) for s, mark in marks.items() if self._marks.get(s) != mark}
+            assert self._history is not None and increment is not None
             history = self._history.copy()
-            history.merge(safe_dataset(self.store.load_changes(since, changed)))
+            history.merge(increment)
             self.counts.incremental += 1
         self._history, self._marks, self._since = history, marks, since
         return with_sources(history.copy(), runs)
@@ -124,6 +155,15 @@ class HistoryReader:
             self._newest = self.store.latest_day() or today
         return self.lookback(self._newest, self._history)
 
+    def _lean_from(self, since: date | None) -> date | None:
+        """The lean read's first day of daily stats (None: read them from ``since``)."""
+        if self.lean is None or since is None or self._newest is None:
+            return None
+        from ipdash.domain.lookback import lean_start
+
+        first = lean_start(self.lean.config, self.lean.days, self._newest)
+        return first if first is not None and first > since else None
+
     def _needs_full_read(self, since: date | None, marks: dict[str, datetime], now: datetime) -> bool:
         if self._history is None or self._full_at is None or since != self._since:
             return True
@@ -134,6 +174,13 @@ class HistoryReader:
             return any(s not in marks or marks[s] < mark for s, mark in self._marks.items())
         except TypeError:  # a hand-edited store mixing times with and without a zone
             return True
+
+
+def _has_stats_before(dataset: Dataset, day: date) -> bool:
+    if not dataset.has_stats():
+        return False
+    earliest: date = dataset.frame()["day"].min()
+    return earliest < day
 
 
 def with_sources(dataset: Dataset, runs: list[SourceRun]) -> Dataset:
@@ -165,16 +212,62 @@ class LeanRead:
     #: The lookback's first day (None: all) and the lean read's.
     start: date | None
     lean_from: date
-    #: IPs with daily stats between the two (an IP held only there must be read too).
+    #: IPs that may have daily stats between the two and none after (an IP held only there must be
+    #: read too); more IPs than that cost a little reading, never a different analysis.
     earlier: set[str]
 
-    def context(self, analysis: Any, lean: Dataset) -> Dataset:
-        """The earlier daily stats of the IPs whose analysis of ``lean`` may change with them (an
-        empty Dataset when none does): merge them into ``lean`` and analyse again."""
+    def context(self, analysis: Any, lean: Dataset, also: Iterable[str] = ()) -> Dataset:
+        """The earlier daily stats of the IPs whose analysis of ``lean`` may change with them, and
+        of the IPs ``also`` names (an empty Dataset when there are none): put them under ``lean``
+        (:func:`completed`) and analyse again."""
         from ipdash.domain.lookback import needs_context
 
-        ips = needs_context(analysis, lean, self.lean_from, self.config, self.earlier)
+        ips = needs_context(analysis, lean, self.lean_from, self.config, self.earlier) | set(also)
         return safe_dataset(self.store.load_stats(self.start, self.lean_from, ips))
+
+    def close(self) -> None:
+        """Close the store (the caller opened it for the lean read and this one)."""
+        self.store.close()
+
+
+def completed(lean: Dataset, context: Dataset) -> Dataset:
+    """``lean`` with the earlier daily stats ``context`` read under it: a record ``lean`` holds for
+    the same key (a file's, a poll's) wins, as it wins over the stored history in a whole read."""
+    whole = Dataset()
+    whole.merge(context)
+    whole.merge(lean)
+    return whole
+
+
+def earlier_complaints(receiver: Any, lean_from: date) -> set[str]:
+    """The IPs with ARF complaints dated before ``lean_from``: merged into the daily stats, they
+    change what the lean records alone give for those days (a complaints-only record instead of the
+    stored day's), so these IPs are read whole."""
+    if receiver is None:
+        return set()
+    return {ip for (day, ip, _provider) in receiver.complaints if day < lean_from}
+
+
+def analyse_in_two_steps(
+    dataset: Dataset,
+    rest: LeanRead | None,
+    analyse: Callable[[Dataset, Any], Any],
+    *,
+    receiver: Any = None,
+) -> tuple[Any, Dataset]:
+    """The analysis of a lean read (``dataset``, from :func:`read_lean`, with the files' data and
+    polls over it) that equals the whole lookback's: ``analyse(dataset, previous)`` (the caller's
+    one analysis, with its receiver data and checks) over the lean records, then, when some IPs
+    need their earlier stats, over the records with those under them (the first analysis' rates
+    reused for the IPs whose records did not change). Returns the analysis and the data it read."""
+    first = analyse(dataset, None)
+    if rest is None:
+        return first, dataset
+    context = rest.context(first, dataset, also=earlier_complaints(receiver, rest.lean_from))
+    if not context.has_stats():
+        return first, dataset
+    whole = completed(dataset, context)
+    return analyse(whole, first), whole
 
 
 def read_lean(
