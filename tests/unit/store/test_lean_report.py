@@ -291,3 +291,38 @@ def test_metrics_serve_reads_lean_and_exports_the_whole_lookbacks_gauges(store_c
         assert reader.counts.full == full_before + 1
     finally:
         store.close()
+
+
+@pytest.mark.parametrize("days", [7, 30])
+def test_the_tuis_first_frame_reads_lean_and_analyses_as_the_whole_lookback(
+    store_config: Path, days: int
+) -> None:
+    """``read_for_views`` (the TUI's first read): the range's analysis and the alerts' (over the
+    configured window) are the whole lookback's, with fewer records read."""
+    from ipdash.domain.analysis import analyse
+    from ipdash.domain.time_range import range_window
+    from ipdash.sources.live import open_configured_store
+    from ipdash.sources.store import load_history
+    from ipdash.sources.store.history import read_for_views
+
+    from .test_history_lookback import judged
+
+    config, found_at = load_config(store_config)
+    store = open_configured_store(config, found_at)
+    try:
+        whole = load_history(store, lookback=analysis_lookback(config, days))
+        lean = read_for_views(store, config, days, Dataset())
+    finally:
+        store.close()
+    assert lean.frame().height < whole.frame().height
+    presets, today = threshold_presets(), END + timedelta(days=1)
+    for span in (days, config.window_days):
+        full, part = (
+            analyse(data, config, presets, window=range_window(data, span, today=today), today=today)
+            for data in (whole, lean)
+        )
+        assert part.window == full.window
+        assert list(part.ips) == list(full.ips) == sorted(IPS.values(), key=lambda ip: int(ip.split(".")[-1]))
+        for ip in IPS.values():
+            assert judged(part.ips[ip]) == judged(full.ips[ip]), (span, ip)
+        assert part.feed == full.feed

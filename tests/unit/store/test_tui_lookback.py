@@ -10,14 +10,16 @@ from pathlib import Path
 import pytest
 
 from ipdash.domain.config import Config
-from ipdash.domain.lookback import history_start
+from ipdash.domain.lookback import history_start, lean_start
 from ipdash.domain.models import DailyStat, PollResult
 from ipdash.sources.config_file import load_config
 from ipdash.sources.loader import plan_from_inputs
 from ipdash.sources.store import SqliteStore
 from ipdash.ui.app import IpdashApp
-from ipdash.ui.live import reaches
+from ipdash.ui.live import LeanRange, reaches
 from ipdash.ui.messages import DataReady
+
+from .test_history_lookback import judged
 
 NOW = datetime(2025, 7, 1, 9, tzinfo=UTC)
 END = date(2025, 6, 30)
@@ -57,10 +59,18 @@ async def test_a_wider_range_reads_the_store_further_back(tmp_path: Path) -> Non
     async with app.run_test(size=(120, 40)):
         first = await shown(app, 7)
         assert first.range_days == 7 and IP in first.analysis.ips
-        assert first.dataset.frame()["day"].min() == history_start(Config(window_days=7), 7, END)
-        app.set_range(1)  # narrower: what was read serves it, no new read
+        # The first frame reads lean: a steady sender needs none of the lookback's earlier days.
+        assert first.dataset.frame()["day"].min() == lean_start(Config(window_days=7), 7, END)
+        app.set_range(1)  # narrower: a lean read serves its own range only; the lookback is read
         narrower = await shown(app, 1)
-        assert narrower.range_days == 1 and narrower.dataset.frame().equals(first.dataset.frame())
+        assert narrower.range_days == 1
+        assert narrower.dataset.frame()["day"].min() == history_start(Config(window_days=7), 7, END)
+        app.set_range(7)  # what was read for the narrower range's read (the widest so far) serves it
+        again = await shown(app, 7)
+        assert again.dataset.frame().equals(narrower.dataset.frame())
+        # What the first frame showed is what the lookback shows (the day series held aside: charts
+        # draw the window's days only).
+        assert judged(again.analysis.ips[IP]) == judged(first.analysis.ips[IP])
         app.set_range(30)  # wider: read again, further back
         wider = await shown(app, 30)
         assert wider.range_days == 30
@@ -74,8 +84,9 @@ async def test_a_wider_range_reads_the_store_further_back(tmp_path: Path) -> Non
 
 @pytest.mark.parametrize(
     ("held", "days", "served"),
-    [(0, 30, True), (7, 1, True), (7, 7, True), (7, 30, False), (30, None, False), (None, 90, True)],
-)
+    [(0, 30, True), (7, 1, True), (7, 7, True), (7, 30, False), (30, None, False), (None, 90, True),
+     (LeanRange(7), 7, True), (LeanRange(7), 1, False), (LeanRange(7), 30, False)],
+)  # fmt: skip
 def test_history_read_for_a_range_serves_only_as_wide_a_range(
     held: int | None, days: int | None, served: bool
 ) -> None:

@@ -142,6 +142,12 @@ class StoreHistory:
                 if self._reader is None:
                     store = open_configured_store(self.plan.config, self.plan.config_path)
                     self._reader = HistoryReader(store)
+                    if days is not None and not _has_arf(self.plan):
+                        # The first frame: the history read lean (later reads: the whole lookback).
+                        from ipdash.sources.store.history import read_for_views
+
+                        self._widest = LeanRange(days)
+                        return read_for_views(store, self.plan.config, days, dataset)
                 self._widest = days if self._widest == 0 else _widest(self._widest, days)
                 reader = self._reader
                 reader.lookback = analysis_lookback(self.plan.config, self._widest, also=[dataset])
@@ -159,14 +165,32 @@ class StoreHistory:
                 self._reader = None
 
 
+def _has_arf(plan: LoadPlan) -> bool:
+    """ARF complaints can start breaches the lean read's first analysis (which has no receiver data)
+    cannot see: with ARF sources the first frame reads the whole lookback."""
+    from ipdash.sources.receiver import plan_receiver_sources
+
+    try:
+        return any(source.kind == "arf" for source in plan_receiver_sources(plan))
+    except ConfigError:  # the load reports it; read whole meanwhile
+        return True
+
+
+class LeanRange(int):
+    """The range a lean read of the history was completed for (``sources.store.history.read_for_views``):
+    it serves an analysis of that range only (which IPs needed their earlier records was asked of it)."""
+
+
 def reaches(held: int | None, days: int | None) -> bool:
     """Whether history read for the range ``held`` (0: nothing read yet; None: all) serves an
     analysis of the range ``days``."""
+    if isinstance(held, LeanRange):
+        return days == held
     return held == 0 or _widest(held, days) == held
 
 
 def _widest(one: int | None, other: int | None) -> int | None:
-    return None if one is None or other is None else max(one, other)
+    return None if one is None or other is None else max(int(one), other)
 
 
 def with_history(plan: LoadPlan, dataset: Dataset) -> Dataset:

@@ -220,9 +220,16 @@ class LeanRead:
         """The earlier daily stats of the IPs whose analysis of ``lean`` may change with them, and
         of the IPs ``also`` names (an empty Dataset when there are none): put them under ``lean``
         (:func:`completed`) and analyse again."""
+        return self.read_context(self.context_ips(analysis, lean) | set(also))
+
+    def context_ips(self, analysis: Any, lean: Dataset) -> set[str]:
+        """The IPs whose analysis of ``lean`` may change with their earlier daily stats."""
         from ipdash.domain.lookback import needs_context
 
-        ips = needs_context(analysis, lean, self.lean_from, self.config, self.earlier) | set(also)
+        return needs_context(analysis, lean, self.lean_from, self.config, self.earlier)
+
+    def read_context(self, ips: set[str]) -> Dataset:
+        """The earlier daily stats of ``ips``."""
         return safe_dataset(self.store.load_stats(self.start, self.lean_from, ips))
 
     def close(self) -> None:
@@ -268,6 +275,32 @@ def analyse_in_two_steps(
         return first, dataset
     whole = completed(dataset, context)
     return analyse(whole, first), whole
+
+
+def read_for_views(
+    store: HistoryStore, config: Config, days: int, dataset: Dataset, today: date | None = None
+) -> Dataset:
+    """The files' data (``dataset``) over the stored history an analysis of the last ``days`` days
+    reads, for a viewer that analyses it itself (the TUI's first frame): read lean, analysed once over
+    ``days`` and once over the configured window (the alerts' analysis) with neither check results
+    nor receiver data (neither changes which IPs need more), and the earlier daily stats of the IPs
+    either analysis needs added. Every analysis of the result over those windows, with checks, is
+    the whole lookback's; not one with ARF complaints (they can start breaches: read whole then)."""
+    from ipdash.domain.analysis import analyse
+    from ipdash.domain.time_range import range_window
+    from ipdash.sources.reference_data import threshold_presets
+
+    history, rest = read_lean(store, config, days, today, also=[dataset])
+    history.merge(dataset)
+    if rest is None:
+        return history
+    presets = threshold_presets()
+    ips: set[str] = set()
+    for span in dict.fromkeys((days, config.window_days)):
+        window = range_window(history, span, today=today)
+        ips |= rest.context_ips(analyse(history, config, presets, window=window, today=today), history)
+    context = rest.read_context(ips)
+    return completed(history, context) if context.has_stats() else history
 
 
 def read_lean(
