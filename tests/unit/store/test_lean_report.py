@@ -149,9 +149,9 @@ def both_reports(config_path: Path, arf: tuple[Path, ...]) -> tuple[dict[str, An
 
 
 def comparable(payload: dict[str, Any]) -> dict[str, Any]:
-    """The JSON as text would read, the receivers' read times (now) left out."""
+    """The JSON as text would read, the times of what was read or polled now left out."""
     for source in payload["sources"]:
-        if source["kind"] in ("arf", "dmarc"):
+        if not source["detail"].startswith("from history"):
             source["fetched_at"] = None
     loaded: dict[str, Any] = json.loads(dumps_json(payload))
     return loaded
@@ -326,3 +326,28 @@ def test_the_tuis_first_frame_reads_lean_and_analyses_as_the_whole_lookback(
         for ip in IPS.values():
             assert judged(part.ips[ip]) == judged(full.ips[ip]), (span, ip)
         assert part.feed == full.feed
+
+
+def test_a_failed_source_held_only_before_the_lean_start_is_stale_as_over_the_lookback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`report` polls the config's sources: one that fails is stale when the history holds its
+    records, failed when not. Its records all before the lean start: stale still."""
+    path = tmp_path / "h.sqlite3"
+    with SqliteStore(path) as sqlite:
+        sqlite.save_poll(history())
+        old = tuple(
+            DailyStat(END - timedelta(days=back), "198.51.100.7", "gmail.com", sent=900, source="mg")
+            for back in range(40, 60)
+        )
+        sqlite.save_poll(PollResult("mg", "mailgun", FETCHED, stats=old))
+    monkeypatch.setenv("TEST_MG_KEY", "key-not-sent")
+    config = tmp_path / "ipdash.toml"
+    config.write_text(  # a closed loopback port: the poll fails at once, never reaching out
+        f'window_days = 7\n[store]\npath = "{path}"\n[[sources]]\nkind = "mailgun"\nname = "mg"\n'
+        'api_key_env = "TEST_MG_KEY"\nbase_url = "http://127.0.0.1:9"\n'
+    )
+    whole, lean, lean_read = both_reports(config, ())
+    assert lean_read is not None and "mg" in lean_read.earlier_sources
+    assert lean == whole
+    assert {s["name"]: s["state"] for s in lean["sources"]}["mg"] == "stale"

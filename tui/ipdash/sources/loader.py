@@ -343,5 +343,20 @@ def _load_for_cli(
     if poll_sources and not demo and not csv_files and not mta_logs and plan.polls_providers:
         from ipdash.sources.live import poll_once_into
 
-        poll_once_into(dataset, config, found_at)
+        results = poll_once_into(dataset, config, found_at)
+        if rest is not None:
+            _stale_as_over_the_lookback(
+                dataset, {r.source for r in results if not r.ok}, rest.earlier_sources
+            )
     return config, dataset, rest
+
+
+def _stale_as_over_the_lookback(dataset: Dataset, failed: set[str], earlier: set[str]) -> None:
+    """A failed poll of a source whose records the history holds is stale, else failed
+    (``merge_poll_results``): over a lean read, a source whose records are all before the lean start
+    is known too, as over the whole lookback."""
+    from dataclasses import replace
+
+    for n, info in enumerate(dataset.sources):
+        if info.name in failed and info.name in earlier and info.state is SourceState.FAILED:
+            dataset.sources[n] = replace(info, state=SourceState.STALE)

@@ -114,6 +114,11 @@ class HistoryStore(Protocol):
         """IPs with daily stats from ``since`` (None: the first) to before ``before``."""
         ...
 
+    def held_until(self, since: date | None, before: date) -> set[tuple[str, str]]:
+        """The (IP, source) pairs whose newest daily stat is from ``since`` (None: the first) to
+        before ``before``: read from a table the stores keep on every insert, not the records."""
+        ...
+
     def load_changes(self, since: date | None, changed: Mapping[str, datetime | None]) -> Dataset:
         """What the polls of ``changed``'s sources wrote after each one's time (all of a source
         given None), from ``since`` on: the increment :class:`HistoryReader` adds to what it has."""

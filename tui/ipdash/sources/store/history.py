@@ -123,8 +123,7 @@ class HistoryReader:
                     history = safe_dataset(self.store.load(earlier, stats_since=lean_from))
             self._lean_read = None
             if self.lean is not None and lean_from is not None:
-                held = self.store.stats_ips(since, lean_from)
-                self._lean_read = LeanRead(self.store, self.lean.config, since, lean_from, held)
+                self._lean_read = LeanRead.of(self.store, self.lean.config, since, lean_from)
             self._full_at = now
             self.counts.full += 1
         elif marks == self._marks:
@@ -215,6 +214,16 @@ class LeanRead:
     #: IPs that may have daily stats between the two and none after (an IP held only there must be
     #: read too); more IPs than that cost a little reading, never a different analysis.
     earlier: set[str]
+    #: Sources with daily stats between the two and none after: the lean records do not show them.
+    earlier_sources: set[str] = field(default_factory=set)
+
+    @classmethod
+    def of(cls, store: HistoryStore, config: Config, start: date | None, lean_from: date) -> LeanRead:
+        """The lean read from ``lean_from`` of a lookback from ``start``: which IPs and sources the
+        store holds only before it (its newest day per IP and source, not the records)."""
+        held = store.held_until(start, lean_from)
+        ips, sources = {ip for ip, _ in held}, {source for _, source in held}
+        return cls(store, config, start, lean_from, ips, sources)
 
     def context(self, analysis: Any, lean: Dataset, also: Iterable[str] = ()) -> Dataset:
         """The earlier daily stats of the IPs whose analysis of ``lean`` may change with them, and
@@ -323,5 +332,4 @@ def read_lean(
     if earlier_start is None or start is None or earlier_start < start:
         start = earlier_start
         history = safe_dataset(store.load(start, stats_since=first))
-    earlier = store.stats_ips(start, first)
-    return with_sources(history, runs), LeanRead(store, config, start, first, earlier)
+    return with_sources(history, runs), LeanRead.of(store, config, start, first)

@@ -83,6 +83,26 @@ MIGRATIONS: tuple[str, ...] = (
     """
     CREATE TABLE alert_acks (key TEXT PRIMARY KEY, acknowledged_at TIMESTAMPTZ NOT NULL);
     """,
+    # 4: as SQLite's migration 6: each (IP, source)'s newest day of daily stats, kept by a statement
+    # trigger on every insert (any writer: polls, `store migrate`, COPY); and an (IP, day) index: a
+    # lean read's context (a few IPs' earlier days) without scanning every IP's.
+    """
+    CREATE TABLE stat_latest (
+        ip TEXT NOT NULL, source TEXT NOT NULL, last_day DATE NOT NULL, PRIMARY KEY (ip, source)
+    );
+    INSERT INTO stat_latest (ip, source, last_day)
+        SELECT ip, source, max(day) FROM daily_stats GROUP BY ip, source;
+    CREATE FUNCTION ipdash_stat_latest() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        INSERT INTO stat_latest (ip, source, last_day)
+            SELECT ip, source, max(day) FROM inserted GROUP BY ip, source
+            ON CONFLICT (ip, source) DO UPDATE SET last_day = GREATEST(stat_latest.last_day, excluded.last_day);
+        RETURN NULL;
+    END $$;
+    CREATE TRIGGER daily_stats_latest AFTER INSERT ON daily_stats
+        REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION ipdash_stat_latest();
+    CREATE INDEX daily_stats_ip_day ON daily_stats (ip, day);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -242,6 +242,15 @@ class PostgresStore:
         with self._pool.connection() as db:
             return {ip for (ip,) in db.execute(query, params)}
 
+    def held_until(self, since: date | None, before: date) -> set[tuple[str, str]]:
+        """(IP, source) pairs whose newest daily stat is from ``since`` (None: the first) to before ``before``."""
+        query, params = "SELECT ip, source FROM stat_latest WHERE last_day < %s", [before]
+        if since is not None:
+            query += " AND last_day >= %s"
+            params.append(since)
+        with self._pool.connection() as db:
+            return {(ip, source) for ip, source in db.execute(query, params)}
+
     def load_changes(self, since: date | None, changed: Mapping[str, datetime | None]) -> Dataset:
         """What these sources' polls wrote after the given fetch times (all of a source given None)."""
         dataset = Dataset()
@@ -364,6 +373,7 @@ class PostgresStore:
                         db.execute(f"DROP TABLE {name}")
                         self._partitions.discard(name)
                 deleted += db.execute(f"DELETE FROM {table} WHERE day < %s", (before,)).rowcount
+            db.execute("DELETE FROM stat_latest WHERE last_day < %s", (before,))  # none of theirs left
         return deleted
 
     def _partitions_of(self, db: Any, table: str) -> list[tuple[str, date]]:

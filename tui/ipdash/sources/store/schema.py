@@ -83,6 +83,19 @@ MIGRATIONS: tuple[str, ...] = (
     """
     CREATE TABLE alert_acks (key TEXT PRIMARY KEY, acknowledged_at TEXT NOT NULL);
     """,
+    # 6: each (IP, source)'s newest day of daily stats, kept by a trigger on every insert: which IPs
+    # a lean read leaves out entirely (held only before its start) without scanning the older days.
+    """
+    CREATE TABLE stat_latest (
+        ip TEXT NOT NULL, source TEXT NOT NULL, last_day TEXT NOT NULL, PRIMARY KEY (ip, source)
+    );
+    INSERT INTO stat_latest (ip, source, last_day)
+        SELECT ip, source, max(day) FROM daily_stats GROUP BY ip, source;
+    CREATE TRIGGER daily_stats_latest AFTER INSERT ON daily_stats BEGIN
+        INSERT INTO stat_latest (ip, source, last_day) VALUES (new.ip, new.source, new.day)
+        ON CONFLICT (ip, source) DO UPDATE SET last_day = max(last_day, excluded.last_day);
+    END;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -140,4 +153,14 @@ def migrate(connection: sqlite3.Connection, target: int = SCHEMA_VERSION) -> int
 
 
 def _statements(script: str) -> list[str]:
-    return [part.strip() for part in script.split(";") if part.strip()]
+    """The script's statements, each whole (a trigger's body holds statements of its own)."""
+    found, pending = [], ""
+    for part in script.split(";"):
+        pending += part + ";"
+        if sqlite3.complete_statement(pending):
+            if pending.strip(" \n;"):
+                found.append(pending.strip())
+            pending = ""
+    if pending.strip(" \n;"):
+        found.append(pending.strip())
+    return found

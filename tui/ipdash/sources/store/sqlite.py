@@ -260,6 +260,18 @@ class SqliteStore:
 
         return self._reading(read)
 
+    def held_until(self, since: date | None, before: date) -> set[tuple[str, str]]:
+        """(IP, source) pairs whose newest daily stat is from ``since`` (None: the first) to before ``before``."""
+
+        def read(db: sqlite3.Connection) -> set[tuple[str, str]]:
+            query, params = "SELECT ip, source FROM stat_latest WHERE last_day < ?", [before.isoformat()]
+            if since is not None:
+                query += " AND last_day >= ?"
+                params.append(since.isoformat())
+            return {(ip, source) for ip, source in db.execute(query, params)}
+
+        return self._reading(read)
+
     def load_changes(self, since: date | None, changed: Mapping[str, datetime | None]) -> Dataset:
         """What these sources' polls wrote after the given fetch times (all of a source given None)."""
 
@@ -315,12 +327,16 @@ class SqliteStore:
 
     def prune(self, before: date) -> int:
         cutoff = before.isoformat()
-        return self._writing(
-            lambda db: sum(
+
+        def delete(db: sqlite3.Connection) -> int:
+            deleted = sum(
                 db.execute(f"DELETE FROM {table} WHERE day < ?", (cutoff,)).rowcount
                 for table in ("daily_stats", "snds_days", "account_days")
             )
-        )
+            db.execute("DELETE FROM stat_latest WHERE last_day < ?", (cutoff,))  # none of theirs left
+            return deleted
+
+        return self._writing(delete)
 
     def open_alerts(self) -> dict[str, AlertRecord]:
         def read(db: sqlite3.Connection) -> dict[str, AlertRecord]:
