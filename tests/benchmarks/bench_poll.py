@@ -16,11 +16,14 @@ import os
 import statistics
 import sys
 import tempfile
+import threading
 import time
+from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from email.utils import format_datetime
 from multiprocessing.synchronize import Event
 from pathlib import Path
+from typing import Any
 
 import httpx
 from textual.app import App, ComposeResult
@@ -103,10 +106,64 @@ def mailgun_ips(api: FakeApi, per_source: int) -> None:
     api.route("GET", "/v3/ips", either)
 
 
+class StallSampler(threading.Thread):
+    """Where the loop is while it stalls: once the ticker has not ticked for ``threshold`` seconds,
+    the loop thread's stack is sampled every ``every`` seconds until it ticks again. Each stall keeps
+    its length and its samples' stacks (the innermost ipdash frames, and the innermost frame)."""
+
+    def __init__(self, loop_thread: int, threshold: float = 0.025, every: float = 0.002) -> None:
+        super().__init__(daemon=True, name="stall-sampler")
+        self.loop_thread, self.threshold, self.every = loop_thread, threshold, every
+        self.last = time.perf_counter()
+        self.stalls: dict[float, tuple[float, Counter[str]]] = {}
+        self.stopped = threading.Event()
+
+    def tick(self) -> None:
+        self.last = time.perf_counter()
+
+    def run(self) -> None:
+        while not self.stopped.wait(self.every):
+            began = self.last
+            gap = time.perf_counter() - began
+            if gap < self.threshold:
+                continue
+            frame = sys._current_frames().get(self.loop_thread)
+            if frame is None:
+                continue
+            longest, stacks = self.stalls.get(began, (0.0, Counter()))
+            stacks[_where(frame)] += 1
+            self.stalls[began] = (max(longest, gap), stacks)
+
+    def report(self, top: int = 8) -> None:
+        worst = sorted(self.stalls.values(), key=lambda item: -item[0])[:top]
+        print(
+            f"stalls over {self.threshold * 1000:.0f} ms: {len(self.stalls)}; the longest, where the loop was:"
+        )
+        for length, stacks in worst:
+            where, samples = stacks.most_common(1)[0]
+            print(f"  {length * 1000:6.0f} ms  ({samples}/{sum(stacks.values())} samples) {where}")
+
+
+def _where(frame: Any) -> str:
+    """The innermost three ipdash frames (file:line function), and the innermost frame if elsewhere."""
+    elsewhere = "" if "/ipdash/" in frame.f_code.co_filename else f" [in {_frame_text(frame)}]"
+    ours: list[str] = []
+    while frame is not None and len(ours) < 3:
+        if "/ipdash/" in frame.f_code.co_filename:
+            ours.append(_frame_text(frame))
+        frame = frame.f_back
+    return " < ".join(ours) + elsewhere
+
+
+def _frame_text(frame: Any) -> str:
+    return f"{frame.f_code.co_filename.split('/ipdash/')[-1].split('/')[-1]}:{frame.f_lineno} {frame.f_code.co_name}"
+
+
 class Host(App[None]):
-    def __init__(self, poller: Poller) -> None:
+    def __init__(self, poller: Poller, sampler: StallSampler | None = None) -> None:
         super().__init__()
         self.poller = poller
+        self.sampler = sampler
         self.gaps: list[float] = []
         self.cpu_in_gaps: list[float] = []
         self.done = asyncio.Event()
@@ -123,6 +180,8 @@ class Host(App[None]):
         last, last_cpu = loop.time(), time.thread_time()
         while not self.done.is_set():
             await asyncio.sleep(tick)
+            if self.sampler is not None:
+                self.sampler.tick()
             now, cpu = loop.time(), time.thread_time()
             self.gaps.append(max(0.0, now - last - tick))
             # CPU the loop thread itself used in that gap: the rest was waiting (GIL, other processes).
@@ -198,7 +257,8 @@ async def main(per_source: int, days: int, gc_freeze: bool, store_url: str | Non
         store.save_poll = timed_save  # type: ignore[method-assign]
         async with httpx.AsyncClient() as client:
             poller = Poller(sources, client, store=store)
-            app = Host(poller)
+            sampler = StallSampler(threading.get_ident())
+            app = Host(poller, sampler)
             async with app.run_test(size=(140, 30)) as pilot:
                 await pilot.pause(0.3)
                 if gc_freeze:
@@ -209,10 +269,13 @@ async def main(per_source: int, days: int, gc_freeze: bool, store_url: str | Non
                 app.cpu_in_gaps.clear()
                 gc.callbacks.append(_time_gc)
                 started = time.perf_counter()
+                sampler.tick()
+                sampler.start()
                 results = await poller.poll_due()
                 cycle = time.perf_counter() - started
                 await pilot.pause(0.5)  # the panel redraws with the results
                 app.done.set()
+                sampler.stopped.set()
                 gaps = sorted(app.gaps)
                 worst = max(range(len(app.gaps)), key=app.gaps.__getitem__)
                 worst_cpu = app.cpu_in_gaps[worst]
@@ -239,6 +302,7 @@ async def main(per_source: int, days: int, gc_freeze: bool, store_url: str | Non
             f"of which {worst_cpu * 1000:.1f} ms CPU on the loop thread"
         )
         print(f"longest loop-thread CPU burst between ticks: {longest_cpu * 1000:.1f} ms")
+        sampler.report()
         print(f"machine load (1 min):     {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
         print(
             f"p99 / median stall:       {gaps[int(len(gaps) * 0.99)] * 1000:.1f} / {statistics.median(gaps) * 1000:.1f} ms"

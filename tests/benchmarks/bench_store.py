@@ -329,14 +329,24 @@ def csv_copy_read(store: PostgresStore, since: date) -> float:
     return time.perf_counter() - started
 
 
-def report_process(config: Path) -> tuple[float, float]:
-    """(wall, CPU seconds) of a whole `ipdash report --window 7` process on this config."""
+#: `ipdash report` as it read before the lean read (the whole lookback, main's path), in this code.
+WHOLE_LOOKBACK_REPORT = (
+    "import sys; import ipdash.commands.report as r, ipdash.sources.loader as l; "
+    "r.load_lean_for_cli = lambda *a, **k: (*l.load_dataset_for_cli(*a, for_window=True, **k), None); "
+    "from ipdash.cli import main; sys.argv[0] = 'ipdash'; main()"
+)
+
+
+def report_process(config: Path, *, whole_lookback: bool = False) -> tuple[float, float]:
+    """(wall, CPU seconds) of a whole `ipdash report --window 7` process on this config (lean, as
+    `report` reads now; ``whole_lookback``: as it read before)."""
     import resource
 
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
+    command = ["-c", WHOLE_LOOKBACK_REPORT] if whole_lookback else ["-m", "ipdash"]
     done = subprocess.run(
-        [sys.executable, "-m", "ipdash", "report", "--config", str(config), "--window", str(WINDOW),
+        [sys.executable, *command, "report", "--config", str(config), "--window", str(WINDOW),
          "--format", "json"], capture_output=True, check=False,
     )  # fmt: skip
     wall = time.perf_counter() - started
@@ -387,7 +397,7 @@ def incremental_parts(store: object, ips: int, runs: int) -> tuple[float, float,
     return full, min(after_poll), unchanged
 
 
-def tui_first_frame(config: Path, *, whole: bool = False) -> dict[str, float]:
+def tui_first_frame(config: Path, *, whole: bool | str = False) -> dict[str, float]:
     """Process start to the first frame with data of the TUI on a [store]-only config (a child
     process); ``whole``: reading all the history, as the TUI did before the lookback."""
     code = (
@@ -402,13 +412,17 @@ def tui_first_frame(config: Path, *, whole: bool = False) -> dict[str, float]:
     return figures
 
 
-def _tui_child(config_path: str, started: float, whole: bool = False) -> None:
+def _tui_child(config_path: str, started: float, whole: bool | str = False) -> None:
     import asyncio
 
-    if whole:
+    if whole is True:
         import ipdash.sources.store as store_package
 
         store_package.analysis_lookback = lambda *_args, **_kwargs: lambda _newest, _history: None  # type: ignore[assignment]
+    elif whole == "lookback":  # the whole lookback, as the first frame read before the lean read
+        import ipdash.ui.live as live
+
+        live._has_arf = lambda _plan: True  # type: ignore[assignment]
 
     from bench_tui_scale import SIZE, Probe
 
@@ -513,6 +527,9 @@ def main() -> None:
                         help="keep the filled stores in DIR (a PostgreSQL data dir and a SQLite file) and "
                              "reuse them when a later run asks for the same sizes")  # fmt: skip
     parser.add_argument("--fill-only", action="store_true", help="fill (or check) the stores, then stop")
+    parser.add_argument("--pairs", type=int, default=0, metavar="N",
+                        help="only N alternated pairs: report process and TUI first frame, whole lookback "
+                             "(before) vs lean (now)")  # fmt: skip
     parser.add_argument(
         "--no-lean", dest="lean", action="store_false", help="leave out the two-step lean read"
     )
@@ -582,11 +599,72 @@ def prepare(server: Any, folder: Path, args: argparse.Namespace) -> Path:
     return sqlite_path
 
 
+def server_cpu() -> float:
+    """CPU seconds the PostgreSQL server used so far (its backends included)."""
+    import psutil
+
+    own = psutil.Process().cpu_times()
+    return cpu_seconds() - own.user - own.system
+
+
+def lean_pairs(configs: dict[str, Path], pairs: int, no_tui: bool) -> None:
+    """Same-run pairs, alternated: the whole `ipdash report` process and the TUI's first frame with
+    data, reading the whole lookback (before) and lean (now); CPU includes the PostgreSQL server's."""
+    found: dict[tuple[str, str, str], list[tuple[float, float]]] = {}
+    modes = (("before", True), ("now", False))
+    for n in range(pairs):
+        for label, config in configs.items():
+            for name, whole in modes if n % 2 == 0 else modes[::-1]:
+                server = server_cpu()
+                wall, cpu = report_process(config, whole_lookback=whole)
+                found.setdefault(("report", label, name), []).append((wall, cpu + server_cpu() - server))
+                if no_tui:
+                    continue
+                import psutil
+
+                server, children = server_cpu(), psutil.Process().cpu_times()
+                tui = tui_first_frame(config, whole="lookback" if whole else False)
+                after = psutil.Process().cpu_times()
+                cpu = (
+                    after.children_user
+                    + after.children_system
+                    - children.children_user
+                    - children.children_system
+                )
+                found.setdefault(("tui", label, name), []).append(
+                    (tui["first frame"], cpu + server_cpu() - server)
+                )
+        print(f"  pair {n + 1} done, load {os.getloadavg()[0]:.1f}", flush=True)
+    for what in ("report", "tui"):
+        for label in configs:
+            for name, _whole in modes:
+                runs = found.get((what, label, name))
+                if runs:
+                    wall, cpu = min(runs)
+                    print(f"  {what:<6} {label:<10} {name:<6}: wall {wall:6.2f} s, CPU {cpu:6.2f} s "
+                          f"(best of {len(runs)}; walls {', '.join(f'{w:.1f}' for w, _ in runs)})", flush=True)  # fmt: skip
+        for name, _whole in modes:
+            small, team = found.get((what, "SQLite", name)), found.get((what, "PostgreSQL", name))
+            if small and team:
+                (s_wall, s_cpu), (p_wall, p_cpu) = min(small), min(team)
+                print(f"  {what} PostgreSQL / SQLite ({name}): {p_wall / s_wall:.2f}× wall, {p_cpu / s_cpu:.2f}× CPU",
+                      flush=True)  # fmt: skip
+        for label in configs:
+            before, now = found.get((what, label, "before")), found.get((what, label, "now"))
+            if before and now:
+                print(f"  {what} {label} now / before: {min(now)[0] / min(before)[0]:.2f}× wall, "
+                      f"{min(now)[1] / min(before)[1]:.2f}× CPU", flush=True)  # fmt: skip
+
+
 def measure(server: Any, sqlite_path: Path, tmp: Path, args: argparse.Namespace) -> None:
     configs = {
         "SQLite": store_config(tmp, "sqlite", f'[store]\npath = "{sqlite_path}"'),
         "PostgreSQL": store_config(tmp, "pg", f'[store]\nurl = "{server.url("team")}"'),
     }
+    if args.pairs:
+        print(f"lean read pairs: machine load {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs", flush=True)
+        lean_pairs(configs, args.pairs, args.no_tui)
+        return
     if args.sqlite_same:
         configs["SQLite same"] = store_config(tmp, "same", f'[store]\npath = "{args.sqlite_same}"')
     since = analysis_lookback(Config(window_days=WINDOW), WINDOW)(TODAY, None)
