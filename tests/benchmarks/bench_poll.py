@@ -317,7 +317,15 @@ if __name__ == "__main__":
     parser.add_argument("--store-url", default=None, help="a postgresql:// store instead of SQLite")
     parser.add_argument("--postgres", action="store_true", help="start a PostgreSQL server and use it")
     parser.add_argument("--no-gc-freeze", action="store_true", help="leave start-up objects in the collector")
+    parser.add_argument("--poll-thresholds", default=None, metavar="G0,G1,G2",
+                        help="the collector's thresholds while a poll runs (default: gc_pauses.POLL_THRESHOLDS)")  # fmt: skip
     arguments = parser.parse_args()
+    if arguments.poll_thresholds:
+        import ipdash.gc_pauses
+
+        given = tuple(int(part) for part in arguments.poll_thresholds.split(","))
+        ipdash.gc_pauses.POLL_THRESHOLDS = (given[0], given[1], given[2])
+        print(f"poll thresholds: {ipdash.gc_pauses.POLL_THRESHOLDS}")
     server = None
     if arguments.postgres:
         sys.path.insert(0, str(Path(__file__).resolve().parents[1]))

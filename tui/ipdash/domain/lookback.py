@@ -22,7 +22,8 @@ last few weeks. :func:`lean_start` is the first day of such a lean read (the win
 window, two weeks of sending days), and :func:`needs_context` names the IPs whose analysis over
 a lean read may differ from one over the whole lookback; reading only their earlier daily records
 and analysing again gives the whole lookback's verdicts, metrics, scores and feed for every IP
-(tests/unit/foundation/test_lean_lookback.py). The stores do not read this way yet.
+(tests/unit/foundation/test_lean_lookback.py). `report`, `metrics serve` and the TUI's first frame
+read this way (``sources.store.history``: ``read_lean``, ``analyse_in_two_steps``, ``read_for_views``).
 """
 
 from __future__ import annotations
