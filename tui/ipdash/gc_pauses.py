@@ -46,8 +46,11 @@ def bulk_allocation() -> Iterator[None]:
                     gc.enable()
 
 
-#: gc thresholds while a poll runs (CPython's defaults: 700, 10, 10).
-POLL_THRESHOLDS = (50_000, 10, 10_000)
+#: gc thresholds while a poll runs (CPython's defaults: 700, 10, 10): young collections as often as
+#: usual, full ones put off. A pass costs about its generation's size: a young generation of 50,000
+#: objects took 80-104 ms of CPU a pass in a 10,000-IP poll cycle, each pass stalling the event loop
+#: (bench_poll --poll-thresholds, same-run pairs); 700 takes about 1 ms, the middle one 5-9 ms.
+POLL_THRESHOLDS = (700, 10, 10_000)
 _poll_lock = threading.Lock()
 _polls = 0
 _poll_saved: tuple[int, int, int] = gc.get_threshold()
