@@ -214,7 +214,7 @@ class LeanRead:
     #: IPs that may have daily stats between the two and none after (an IP held only there must be
     #: read too); more IPs than that cost a little reading, never a different analysis.
     earlier: set[str]
-    #: Sources with daily stats between the two and none after: the lean records do not show them.
+    #: Sources with an IP whose newest daily stat is between the two (the lean records may not show them).
     earlier_sources: set[str] = field(default_factory=set)
 
     @classmethod
