@@ -22,6 +22,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime, time, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
@@ -39,6 +40,7 @@ from ipdash.sources.providers.base import (
     ProviderSource,
     default_base_url,
     parse_payload,
+    parse_payload_off_loop,
     provider_facts,
 )
 from ipdash.sources.providers.http import HttpCaller, RetryPolicy, follow_pages, origin
@@ -146,9 +148,8 @@ class MailgunSource(ProviderSource):
             auth=("api", key),
         )
         collected = self.collecting()
-        ips = parse_payload(
-            IpList, await http.get_json("/v3/ips", params={"dedicated": "true"}), "GET /v3/ips"
-        )
+        data = await http.get_json("/v3/ips", params={"dedicated": "true"})
+        ips = await parse_payload_off_loop(IpList, data, "GET /v3/ips")
         pools = await self._pools(http, collected)
         warmups = {w.ip: w for w in await self._warmups(http)}
         on_warmup = {d.ip for d in ips.details if d.is_on_warmup}
@@ -161,6 +162,19 @@ class MailgunSource(ProviderSource):
                     **detail.model_dump(exclude_none=True),
                 }
                 warmups[raw_ip] = Warmup.model_validate({**merged, "ip": raw_ip})
+        await asyncio.to_thread(self._add_ips, collected, ips, pools, warmups, on_warmup)
+        await self._metrics(http, collected, since, until)
+        return collected
+
+    def _add_ips(
+        self,
+        collected: Collected,
+        ips: IpList,
+        pools: dict[str, str],
+        warmups: dict[str, Warmup],
+        on_warmup: set[str],
+    ) -> None:
+        """Each dedicated IP's facts and warm-up (off the loop: a pool of thousands of IPs)."""
         for raw_ip in dict.fromkeys([*ips.items, *(d.ip for d in ips.details)]):
             ip = collected.ip_or_skip(raw_ip)
             if ip is None:
@@ -170,8 +184,6 @@ class MailgunSource(ProviderSource):
                 IpFacts(ip=ip, pool=pools.get(raw_ip), provider="mailgun", kind="dedicated", source=self.name)
             )
             collected.warmups.append(self._warmup(ip, warmup, raw_ip in on_warmup))
-        await self._metrics(http, collected, since, until)
-        return collected
 
     async def _pools(self, http: HttpCaller, collected: Collected) -> dict[str, str]:
         try:
@@ -279,7 +291,7 @@ class MailgunSource(ProviderSource):
                         f"metrics sort {sorts[0]!r} refused ({error.detail[:120]}), used {sorts[1]!r}"
                     )
                     sorts.pop(0)
-            items = parse_payload(MetricsPage, data, "POST /v1/analytics/metrics").items
+            items = (await parse_payload_off_loop(MetricsPage, data, "POST /v1/analytics/metrics")).items
             return items, (skip + limit if len(items) >= limit else None)
 
         try:
@@ -287,9 +299,9 @@ class MailgunSource(ProviderSource):
                 0, page, max_pages=http.policy.max_pages, what="POST /v1/analytics/metrics"
             )
         except Interrupted as stop:  # sorted by time: the days before the last one seen are whole
-            self._add_stats(collected, stop.items, whole_days_only=True)
+            await asyncio.to_thread(self._add_stats, collected, stop.items, whole_days_only=True)
             raise
-        self._add_stats(collected, items)
+        await asyncio.to_thread(self._add_stats, collected, items)  # a row per IP, day and provider
 
     def _add_stats(
         self, collected: Collected, items: list[MetricsItem], *, whole_days_only: bool = False

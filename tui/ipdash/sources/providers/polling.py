@@ -8,6 +8,7 @@ written to the history store off the event loop.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
@@ -38,12 +39,37 @@ def window_for(source: ProviderSource, today: date) -> tuple[date, date]:
     return today - timedelta(days=source.spec.lookback_days - 1), today
 
 
+#: What httpx imports on its first request (anyio's asyncio backend and streams: ~50 ms), imported
+#: off the event loop before the first poll so that no poll's first request stalls the loop.
+_FIRST_REQUEST_MODULES = (
+    "anyio._backends._asyncio",
+    "anyio.streams.memory",
+    "anyio.streams.tls",
+    "anyio.to_thread",
+    "sniffio",
+)
+_transport_imported = False
+
+
+def _import_transport() -> None:
+    import importlib
+
+    for name in _FIRST_REQUEST_MODULES:
+        with contextlib.suppress(ImportError):  # another httpx may not use them: nothing to warm
+            importlib.import_module(name)
+
+
 async def fetch_safely(source: ProviderSource, client: httpx.AsyncClient, today: date) -> PollResult:
     """One fetch; an unexpected exception (a bug) becomes this source's failure, not everyone's.
-    A record with an implausible value (a count past 2^63, a day in year 9999) is refused alone."""
+    A record with an implausible value (a count past 2^63, a day in year 9999) is refused alone
+    (judged in a thread: a poll of 10,000 IPs holds tens of thousands of records)."""
+    global _transport_imported
+    if not _transport_imported:
+        await asyncio.to_thread(_import_transport)
+        _transport_imported = True
     since, until = window_for(source, today)
     try:
-        return plausible_poll(await source.fetch(client, since=since, until=until))
+        return await asyncio.to_thread(plausible_poll, await source.fetch(client, since=since, until=until))
     except Exception as error:
         return PollResult(
             source=source.name,

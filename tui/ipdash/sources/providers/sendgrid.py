@@ -18,6 +18,7 @@ says why in the poll's detail.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 from datetime import date
 
@@ -104,8 +105,7 @@ class SendgridSource(ProviderSource):
             for item in stop.items:
                 self._add_ip(collected, item)
             raise
-        for item in ips:
-            self._add_ip(collected, item)
+        await asyncio.to_thread(self._add_ips, collected, ips)  # thousands of facts and warm-ups
         await self._stats(http, collected, since, until)
         if self.spec.by_mailbox_provider:
             await self._mailbox_provider_stats(http, collected, since, until)
@@ -120,6 +120,10 @@ class SendgridSource(ProviderSource):
             return items, (offset + limit if len(items) >= limit else None)
 
         return await follow_pages(0, page, max_pages=http.policy.max_pages, what="GET /v3/ips")
+
+    def _add_ips(self, collected: Collected, items: list[SendgridIp]) -> None:
+        for item in items:
+            self._add_ip(collected, item)
 
     def _add_ip(self, collected: Collected, item: SendgridIp) -> None:
         ip = collected.ip_or_skip(item.ip)
