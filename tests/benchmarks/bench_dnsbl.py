@@ -1,6 +1,7 @@
 """Benchmark: `ipdash check` vs pydnsbl as whole processes, 256 IPs × 10 zones, against NSD on loopback.
 
     python tests/benchmarks/bench_dnsbl.py [--rounds 10] [--drop 0.02] [--mode rrl|drop|both]
+        [--before TREE] [--stats]
 
 Needs NSD (`apt-get install nsd`) and pydnsbl (`pip install -e '.[bench]'`); without them it says so and
 exits 0 (CI does not run it). No live list is asked: NSD serves the real zone names of ten lists from zone
@@ -20,6 +21,12 @@ shipped) recompile its sources in every run, while pydnsbl's installed .pyc file
 resolver pointed at the loopback port with its own defaults (aiodns, timeout 5 s, 2 tries, 200 in flight).
 Printed: median, min and max wall time and CPU time (user + sys) per tool, the ratio of medians, max/min
 spread, and verdicts that differ from the zone files' truth (listed / clean / error), summed over all rounds.
+
+``--before TREE`` adds a third tool to the alternation: ipdash from another checkout's ``TREE/tui`` (e.g.
+``git archive main tui | tar -x -C /tmp/before``), so a change is measured against main in the same run;
+both ipdash tools are then started the same way (``python -m ipdash`` with ``PYTHONPATH``). ``--stats``
+starts ipdash through a launcher that prints, per run, the DNS client's counters (queries sent, UDP
+retransmits, TCP fallbacks, window shrinks, TCP connections) and the time spent in the sweep.
 """
 
 from __future__ import annotations
@@ -79,6 +86,34 @@ HOSTILE: list[tuple[str, tuple[str, ...], str]] = [
     ("spamcop", ("127.0.0.77",), "listed"),
 ]
 IPS = [str(ip) for ip in ipaddress.ip_network("198.51.100.0/24")]
+#: Starts ``ipdash`` (argv after the script) and prints the DNS client's counters to stderr at exit: read
+#: with getattr, so that it serves a ``--before`` tree whose counters differ too.
+STATS_LAUNCHER = """
+import atexit, json, sys, time
+from ipdash.sources.dns import checker, client
+stats = {"sweep": 0.0}
+close = client.DnsClient.aclose
+async def aclose(self):
+    for name in ("queries_sent", "retransmits", "tcp_fallbacks", "tail_probes", "late_answers"):
+        stats[name] = stats.get(name, 0) + getattr(self, name, 0)
+    stats["shrinks"] = stats.get("shrinks", 0) + getattr(self.window, "shrinks", 0)
+    mux = getattr(self, "_tcp_mux", None)
+    stats["tcp_connections"] = stats.get("tcp_connections", 0) + (getattr(mux, "connections", 0) if mux else 0)
+    await close(self)
+client.DnsClient.aclose = aclose
+run = checker.Checker.check
+async def check(self, *args, **kwargs):
+    started = time.perf_counter()
+    try:
+        return await run(self, *args, **kwargs)
+    finally:
+        stats["sweep"] += time.perf_counter() - started
+checker.Checker.check = check
+atexit.register(lambda: sys.stderr.write("IPDASH-STATS " + json.dumps(stats) + "\\n"))
+from ipdash.cli import main
+sys.argv = ["ipdash", *sys.argv[1:]]
+main()
+"""
 PYDNSBL_WORKER = """
 import asyncio, json, sys, warnings
 warnings.simplefilter("ignore")
@@ -282,6 +317,31 @@ class Run:
     wall: float
     cpu: float  # user + sys seconds of the process (and any children it waited for)
     verdicts: dict[tuple[str, str], str]
+    stats: dict[str, float] | None = None
+
+
+@dataclass(frozen=True)
+class Ipdash:
+    """How one ipdash is started: ``tree`` is a checkout whose ``tui/`` is put first on PYTHONPATH (None:
+    the installed one); ``stats`` starts it through STATS_LAUNCHER."""
+
+    label: str
+    tree: Path | None = None
+    stats: bool = False
+    via_module: bool = False
+
+    def argv(self) -> list[str]:
+        if self.stats:
+            return [sys.executable, "-c", STATS_LAUNCHER]
+        if self.via_module:
+            return [sys.executable, "-m", "ipdash"]
+        return [str(Path(sys.executable).with_name("ipdash"))]
+
+    def env(self, pycache: Path) -> dict[str, str]:
+        env = child_env(pycache)
+        if self.tree is not None:
+            env["PYTHONPATH"] = str(self.tree / "tui")
+        return env
 
 
 def timed(argv: list[str], env: dict[str, str]) -> tuple[subprocess.CompletedProcess[str], float, float]:
@@ -301,10 +361,10 @@ def child_env(pycache: Path) -> dict[str, str]:
     return env
 
 
-def run_ipdash(port: int, config: Path) -> Run:
-    argv = [str(Path(sys.executable).with_name("ipdash")), "check", "--config", str(config)]
+def run_ipdash(port: int, config: Path, tool: Ipdash) -> Run:
+    argv = [*tool.argv(), "check", "--config", str(config)]
     argv += ["--nameserver", f"127.0.0.1:{port}", "--zones", ",".join(ZONES), "--no-rdns", "--format", "json"]
-    done, wall, cpu = timed([*argv, "198.51.100.0/24"], child_env(config.parent))
+    done, wall, cpu = timed([*argv, "198.51.100.0/24"], tool.env(config.parent))
     if done.returncode not in (0, 1, 3):
         raise SystemExit(f"ipdash check failed ({done.returncode}): {done.stderr.strip()}")
     verdicts = {
@@ -312,7 +372,11 @@ def run_ipdash(port: int, config: Path) -> Run:
         for target in json.loads(done.stdout)["results"]
         for row in target["blocklists"]
     }
-    return Run(wall, cpu, verdicts)
+    stats = None
+    for line in done.stderr.splitlines():
+        if line.startswith("IPDASH-STATS "):
+            stats = json.loads(line.removeprefix("IPDASH-STATS "))
+    return Run(wall, cpu, verdicts, stats)
 
 
 def run_pydnsbl(port: int, pycache: Path) -> Run:
@@ -338,32 +402,57 @@ def wrong(runs: list[Run], truth: dict[tuple[str, str], str]) -> Counter[str]:
     return mistakes
 
 
-def mode(name: str, port: int, rounds: int, truth: dict[tuple[str, str], str], config: Path) -> None:
-    run_ipdash(port, config)  # warm the OS file cache and the bytecode cache for both interpreters
+def mode(
+    name: str,
+    port: int,
+    rounds: int,
+    truth: dict[tuple[str, str], str],
+    config: Path,
+    tools: list[Ipdash],
+) -> None:
+    for tool in tools:  # warm the OS file cache and the bytecode cache for every interpreter
+        run_ipdash(port, config, tool)
     run_pydnsbl(port, config.parent)
-    ours: list[Run] = []
+    ours: dict[str, list[Run]] = {tool.label: [] for tool in tools}
     theirs: list[Run] = []
-    for _ in range(rounds):
-        ours.append(run_ipdash(port, config))
-        theirs.append(run_pydnsbl(port, config.parent))
     print(f"\n== {name}: {len(IPS)} IPs × {len(ZONES)} zones, {rounds} whole-process runs each, alternating")
-    for tool, runs in (("ipdash", ours), ("pydnsbl", theirs)):
+    print(f"  load average at the start: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    for round_number in range(rounds):
+        for tool in tools:
+            run = run_ipdash(port, config, tool)
+            ours[tool.label].append(run)
+            if run.stats is not None:
+                counts = " ".join(
+                    f"{k} {v:.3f}" if k == "sweep" else f"{k} {v}" for k, v in run.stats.items()
+                )
+                print(
+                    f"  round {round_number + 1} {tool.label}: wall {run.wall:.3f} s, cpu {run.cpu:.3f}, {counts}"
+                )
+        theirs.append(run_pydnsbl(port, config.parent))
+    everyone = [*ours.items(), ("pydnsbl", theirs)]
+    for label, runs in everyone:
         walls = [r.wall for r in runs]
         cpus = [r.cpu for r in runs]
         print(
-            f"  {tool:<8} median {statistics.median(walls):.3f} s  min {min(walls):.3f}  max {max(walls):.3f}"
+            f"  {label:<8} median {statistics.median(walls):.3f} s  min {min(walls):.3f}  max {max(walls):.3f}"
             f"  max/min {max(walls) / min(walls):.2f}"
             f"  CPU (user+sys) median {statistics.median(cpus):.3f} s  min {min(cpus):.3f}  max {max(cpus):.3f}"
         )
-    ratio = statistics.median(r.wall for r in ours) / statistics.median(r.wall for r in theirs)
-    cpu_ratio = statistics.median(r.cpu for r in ours) / statistics.median(r.cpu for r in theirs)
-    print(f"  ratio of medians ipdash/pydnsbl: {ratio:.2f}  (target ≤ 0.5); CPU: {cpu_ratio:.2f}")
+    for label, runs in ours.items():
+        ratio = statistics.median(r.wall for r in runs) / statistics.median(r.wall for r in theirs)
+        cpu_ratio = statistics.median(r.cpu for r in runs) / statistics.median(r.cpu for r in theirs)
+        print(f"  ratio of medians {label}/pydnsbl: {ratio:.2f}  (target ≤ 0.5); CPU: {cpu_ratio:.2f}")
+    if len(tools) == 2:
+        before, after = (ours[tool.label] for tool in tools)
+        wall = statistics.median(r.wall for r in after) / statistics.median(r.wall for r in before)
+        cpu = statistics.median(r.cpu for r in after) / statistics.median(r.cpu for r in before)
+        print(f"  {tools[1].label}/{tools[0].label}: wall {wall:.2f}, CPU {cpu:.2f} (medians, same run)")
     print(f"  load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
-    for tool, runs in (("ipdash", ours), ("pydnsbl", theirs)):
+    for label, runs in everyone:
         mistakes = wrong(runs, truth)
         detail = ", ".join(f"{label} ×{count}" for label, count in mistakes.most_common())
         print(
-            f"  wrong verdicts, {tool}, all rounds: {sum(mistakes.values())}"
+            f"  wrong verdicts, {label}, all rounds: {sum(mistakes.values())}"
             + (f" ({detail})" if detail else "")
         )
 
@@ -373,6 +462,10 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--drop", type=float, default=0.02, help="share of UDP replies the proxy drops")
     parser.add_argument("--mode", choices=["rrl", "drop", "both"], default="both")
+    parser.add_argument(
+        "--before", type=Path, help="a checkout (with tui/) whose ipdash runs alternately with this one's"
+    )
+    parser.add_argument("--stats", action="store_true", help="print each ipdash run's DNS counters")
     args = parser.parse_args()
     if shutil.which("nsd") is None:
         print("SKIPPED: nsd is not installed (apt-get install -y nsd); this benchmark needs it.")
@@ -382,6 +475,14 @@ def main() -> None:
     except ImportError:
         print("SKIPPED: pydnsbl is not installed (pip install -e '.[bench]').")
         return
+    if args.before is not None:
+        here = Path(__file__).resolve().parents[2]
+        tools = [
+            Ipdash("before", args.before.resolve(), args.stats, via_module=True),
+            Ipdash("ipdash", here, args.stats, via_module=True),
+        ]
+    else:
+        tools = [Ipdash("ipdash", stats=args.stats)]
     records, truth = build_zones()
     print(f"truth: {dict(Counter(truth.values()))}; ipdash {sys.executable} pid {os.getpid()}")
     with tempfile.TemporaryDirectory() as tmp:
@@ -389,11 +490,18 @@ def main() -> None:
         config.write_text("", encoding="utf-8")
         if args.mode in ("rrl", "both"):
             with nsd(records, rate_limit=True) as port:
-                mode("NSD, default rate limiting (200/s per /24, slip 2)", port, args.rounds, truth, config)
+                mode(
+                    "NSD, default rate limiting (200/s per /24, slip 2)",
+                    port,
+                    args.rounds,
+                    truth,
+                    config,
+                    tools,
+                )
         if args.mode in ("drop", "both"):
             with nsd(records, rate_limit=False) as upstream, dropping_proxy(upstream, args.drop) as port:
                 label = f"NSD without rate limiting behind a proxy dropping {args.drop:.0%} of UDP replies"
-                mode(label, port, args.rounds, truth, config)
+                mode(label, port, args.rounds, truth, config, tools)
 
 
 if __name__ == "__main__":
