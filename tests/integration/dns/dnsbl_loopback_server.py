@@ -38,8 +38,10 @@ CLOSE = b""
 class Reply:
     """What one (name, type) answers. ``drop`` never answers (a timeout); ``drop_first`` stays silent for
     the first N queries of that name, then answers; ``udp_truncate`` forces a TC reply over UDP;
-    ``udp_drop`` never answers over UDP but does over TCP (a rate limiter that drops); ``tcp_close``
-    closes the TCP connection instead of answering over it (with ``udp_truncate``: TC, then nothing)."""
+    ``udp_drop`` never answers over UDP but does over TCP (a rate limiter that drops); ``tcp_drop`` never
+    answers over TCP; ``tcp_close`` closes the TCP connection instead of answering over it (with
+    ``udp_truncate``: TC, then nothing); ``hold_first`` holds the reply to the first UDP query until a
+    second one arrives, then sends both, the late one first (an answer that arrives after its resend)."""
 
     rcode: str = "NOERROR"
     addresses: tuple[str, ...] = ()
@@ -50,13 +52,22 @@ class Reply:
     drop_first: int = 0
     udp_truncate: bool = False
     udp_drop: bool = False
+    tcp_drop: bool = False
     tcp_close: bool = False
+    hold_first: bool = False
     cname: str | None = None
     mx: tuple[str, ...] = ()  # "10 mx.example.com" (sending-domain tests)
 
     @property
     def dynamic(self) -> bool:
-        return self.drop or self.drop_first > 0 or self.udp_drop or self.tcp_close
+        return (
+            self.drop
+            or self.drop_first > 0
+            or self.udp_drop
+            or self.tcp_drop
+            or self.tcp_close
+            or self.hold_first
+        )
 
 
 NXDOMAIN = Reply(rcode="NXDOMAIN")
@@ -180,6 +191,14 @@ class _Engine:
         self.transports: Counter[str] = Counter()
         self._wire_cache: dict[bytes, tuple[tuple[str, str], bytes | None]] = {}
         self._lock = threading.Lock()
+        #: ``hold_first`` replies held back, by (name, type), and those released by a later query, to be
+        #: sent before that query's own reply.
+        self._held: dict[tuple[str, str], bytes] = {}
+        self._released: list[bytes] = []
+
+    def take_released(self) -> list[bytes]:
+        released, self._released = self._released, []
+        return released
 
     def answer(self, data: bytes, transport: str) -> bytes | None:
         self.transports[transport] += 1
@@ -200,9 +219,18 @@ class _Engine:
         reply = self.script.resolve(*key)
         if reply.drop or count <= reply.drop_first or (reply.udp_drop and transport == "udp"):
             return None
+        if reply.tcp_drop and transport == "tcp":
+            return None
         if reply.tcp_close and transport == "tcp":
             return CLOSE
         wire = self._build(query, reply, key, transport)
+        if reply.hold_first and transport == "udp":
+            held = self._held.pop(key, None)
+            if held is None and count == 1:
+                self._held[key] = wire
+                return None
+            if held is not None:
+                self._released.append(held)
         if self.cache_replies and not reply.dynamic and transport == "udp":
             self._wire_cache[data[2:]] = (key, wire[2:])
         return wire
@@ -274,7 +302,11 @@ class _Udp(asyncio.DatagramProtocol):
 
     def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
         wire = self.engine.answer(data, "udp")
-        if wire is not None and self.transport is not None:
+        if self.transport is None:
+            return
+        for late in self.engine.take_released():
+            self.transport.sendto(late, addr)
+        if wire is not None:
             self.transport.sendto(wire, addr)
 
 

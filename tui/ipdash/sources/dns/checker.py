@@ -22,7 +22,7 @@ from ipdash.domain.dnsbl.results import CheckReport, TargetResult, ZoneResult
 from ipdash.domain.dnsbl.settings import Nameserver
 from ipdash.domain.dnsbl.targets import Target, TargetError, query_name
 from ipdash.domain.dnsbl.text import sanitise_text
-from ipdash.sources.dns.client import DnsClient
+from ipdash.sources.dns.client import DnsClient, Sweep
 from ipdash.sources.dns.health import HealthCache, check_health
 from ipdash.sources.dns.window import InFlightWindow
 from ipdash.sources.dns.wire import TYPE_A, WireError, encode_name, question_bytes
@@ -123,6 +123,7 @@ class Checker:
         asked, answered = self._asked, self._answered
         self._answer_seen = loop.create_future()
         health: dict[tuple[str, str], ZoneHealth] = {}
+        sweep = self.client.sweep()
         probes = self._health(pending, deadline_at, health)
         all_health = asyncio.gather(*probes.values())
         proven = loop.create_task(self._proven_after(all_health, pending, health, deadline_at))
@@ -132,6 +133,7 @@ class Checker:
                 health,
                 probes,
                 proven,
+                sweep,
                 deadline_at,
                 started,
                 (asked, answered),
@@ -139,6 +141,7 @@ class Checker:
                 on_progress,
             )
         finally:
+            sweep.close()
             for task in (*probes.values(), proven):
                 task.cancel()
 
@@ -148,6 +151,7 @@ class Checker:
         health: dict[HealthKey, ZoneHealth],
         probes: dict[HealthKey, asyncio.Task[ZoneHealth]],
         proven: asyncio.Task[None],
+        sweep: Sweep,
         deadline_at: float,
         started: datetime,
         counts_before: tuple[int, int],
@@ -238,6 +242,8 @@ class Checker:
                             item, zone, lookup, known, deadline_at
                         )
                 complete(item)
+            # Every job has been taken: what is still unanswered is a straggler (the client's tail probe).
+            sweep.all_sent()
 
         for index, item in enumerate(pending):
             if item.remaining == 0:

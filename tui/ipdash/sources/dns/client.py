@@ -2,11 +2,18 @@
 timer (``window.RetransmitTimer``) and, once it has gone unanswered, asked over TCP as well, as after a
 truncated reply: rate limiting (NSD's RRL, list mirrors) drops UDP, not TCP. A timeout is only declared
 after the whole budget of ``wait`` × (1 + ``retries``) seconds. Queries in flight are bounded by an
-adaptive window. Returns plain ``LookupOutcome`` data; never raises for DNS trouble."""
+adaptive window. Returns plain ``LookupOutcome`` data; never raises for DNS trouble.
+
+A caller that sweeps many names opens a ``Sweep`` and says when it has sent every first attempt; from then
+on (the tail) a query still unanswered a few smoothed RTTs after its send is probed at once, over UDP and
+TCP, instead of waiting for the retransmit timer (RFC 8985's tail loss probe): otherwise a reply lost near
+the end of a sweep costs the whole run the timer's 0.25 s floor. While a sweep is still sending, the timer
+alone decides: a queue of replies behind a busy server must not look like loss."""
 
 from __future__ import annotations
 
 import asyncio
+import math
 
 import dns.exception
 import dns.rcode
@@ -16,7 +23,7 @@ from ipdash.domain.dnsbl.lookups import LookupOutcome, Rcode
 from ipdash.domain.dnsbl.settings import Nameserver
 from ipdash.sources.dns.cache import AnswerCache
 from ipdash.sources.dns.tcp import TcpMux
-from ipdash.sources.dns.udp import NameserverUnreachable, UdpMux
+from ipdash.sources.dns.udp import NameserverUnreachable, UdpMux, UdpQuery
 from ipdash.sources.dns.window import InFlightWindow, RetransmitTimer
 from ipdash.sources.dns.wire import (
     FAST_TYPES,
@@ -59,6 +66,8 @@ class DnsClient:
         self.queries_sent = 0
         self.retransmits = 0
         self.tcp_fallbacks = 0
+        #: Stragglers probed at the tail of a sweep (each also counted in tcp_fallbacks when TCP was asked).
+        self.tail_probes = 0
         self.timer = RetransmitTimer()
         self.window = InFlightWindow(max_in_flight)
         self._tcp_mux: TcpMux | None = None
@@ -68,6 +77,15 @@ class DnsClient:
         self._mux: UdpMux | None = None
         #: Event loops without add_reader (Windows' Proactor) use dnspython's one-socket-per-query UDP.
         self._per_query_udp = False
+        #: Sweeps open on this client, and how many of them are still sending first attempts.
+        self._sweeps = 0
+        self._sending = 0
+        #: While a sweep is open: queries waiting for the reply to their first send -> (question, when the
+        #: retransmit timer resends it, when it is given up): the tail probe's candidates, oldest first.
+        self._first_waits: dict[UdpQuery, tuple[bytes, float, float]] = {}
+        self._probe_timer: asyncio.TimerHandle | None = None
+        #: The TCP attempt racing each query's UDP sends (started by a probe or by the first silence).
+        self._tcp_races: dict[UdpQuery, asyncio.Task[None]] = {}
 
     async def __aenter__(self) -> DnsClient:
         return self
@@ -75,7 +93,14 @@ class DnsClient:
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
 
+    def sweep(self) -> Sweep:
+        """Open a sweep: call its ``all_sent`` once every first attempt has been asked, ``close`` at the end."""
+        return Sweep(self)
+
     async def aclose(self) -> None:
+        if self._probe_timer is not None:
+            self._probe_timer.cancel()
+            self._probe_timer = None
         if self._tcp_mux is not None:
             await self._tcp_mux.aclose()
             self._tcp_mux = None
@@ -130,10 +155,10 @@ class DnsClient:
             if mux is None:
                 reply, sends = await self._per_query(name, rdtype, wait)
             else:
-                data, sends = await self._udp_exchange(mux, question, type_number, wait, budget)
+                data, sends = await self._udp_exchange(mux, question, wait, budget)
                 if data is None:
                     return LookupOutcome(Rcode.TIMEOUT), sends
-                reply = data if isinstance(data, Reply) else _decode(data, question, type_number)
+                reply = _decode(data, question, type_number)
             if reply.truncated:
                 self.tcp_fallbacks += 1
                 self._prefer_tcp_until = asyncio.get_running_loop().time() + PREFER_TCP_SECONDS
@@ -169,54 +194,114 @@ class DnsClient:
             self._prefer_tcp_until = now + PREFER_TCP_SECONDS
 
     async def _udp_exchange(
-        self, mux: UdpMux, question: bytes, type_number: int, wait: float, budget: float
-    ) -> tuple[bytes | Reply | None, int]:
-        """UDP with retransmits on the adaptive timer; after the first silence, TCP races the resends.
-        The reply bytes (or TCP's decoded reply), or None when the budget ran out."""
+        self, mux: UdpMux, question: bytes, wait: float, budget: float
+    ) -> tuple[bytes | None, int]:
+        """UDP with retransmits on the adaptive timer; after the first silence (or a tail probe), TCP races
+        the resends and its reply answers the query as a UDP reply would. The reply bytes and the number of
+        UDP sends, or None when the budget ran out."""
         loop = asyncio.get_running_loop()
         query = mux.open(question)
-        tcp: asyncio.Task[Reply] | None = None
         try:
             self.queries_sent += 1
             if not query.send_now():
                 await query.send()
+            sent_at = query.sent_at
+            give_up_at = sent_at + budget
             interval = self.timer.first(wait)
+            if self._sweeps:
+                self._first_waits[query] = (question, sent_at + interval, give_up_at)
+                if not self._sending and self._probe_timer is None:
+                    self._arm_probe(sent_at)
             data = await query.arm(interval)
             if data is None:
-                query.expired()
-            else:
-                self.timer.sample(loop.time() - query.sent_at)
+                data = query.spare
+            if data is not None:
+                if query.sends == 1 and query not in self._tcp_races:  # Karn: only an unambiguous RTT
+                    self.timer.sample(loop.time() - sent_at)
                 self.window.answered()
-                return data, 1
-            give_up_at = query.sent_at + budget
+                return data, query.sends
+            self._first_waits.pop(query, None)
+            query.expired()
             self._note_loss(loop.time())
-            self.tcp_fallbacks += 1
-            tcp = asyncio.ensure_future(
-                self._over_tcp(question, type_number, max(0.0, give_up_at - loop.time()))
-            )
-            tcp.add_done_callback(_seen)  # its error is judged below, or moot once UDP has ended
+            if query not in self._tcp_races:
+                self._race_tcp(query, question, give_up_at - loop.time())
             while (remaining := give_up_at - loop.time()) > 0:
                 self.retransmits += 1
                 self.queries_sent += 1
                 await query.send()
                 interval = min(interval * 2, wait)
-                done, _ = await asyncio.wait(
-                    (query.future, tcp), timeout=min(interval, remaining), return_when=asyncio.FIRST_COMPLETED
-                )
-                if query.future in done and not query.future.cancelled():
-                    return query.future.result(), query.sends
-                if tcp in done:
-                    error = tcp.exception()
-                    if error is None:
-                        return tcp.result(), query.sends
-                    if not isinstance(error, dns.exception.Timeout | OSError):
-                        raise error  # a malformed TCP reply: the caller reports it
-                    tcp = _never(loop)  # TCP failed: the UDP resends carry on alone
+                data = query.spare
+                if data is None:
+                    data = await query.arm(min(interval, remaining))
+                if data is None:
+                    data = query.spare
+                if data is not None:
+                    return data, query.sends
+                query.expired()
             return None, query.sends
         finally:
+            self._first_waits.pop(query, None)
             query.close()
-            if tcp is not None and not tcp.done():
-                tcp.cancel()
+            race = self._tcp_races.pop(query, None)
+            if race is not None and not race.done():
+                race.cancel()
+
+    def _race_tcp(self, query: UdpQuery, question: bytes, wait: float) -> None:
+        """Ask over TCP beside the UDP sends, for the rest of the query's budget."""
+        self.tcp_fallbacks += 1
+        self._tcp_races[query] = asyncio.ensure_future(self._tcp_answers(query, question, max(0.0, wait)))
+
+    async def _tcp_answers(self, query: UdpQuery, question: bytes, wait: float) -> None:
+        try:
+            data = await self._tcp_exchange(question, wait)
+        except (OSError, dns.exception.Timeout):
+            return  # TCP failed or stayed silent: the UDP resends carry on alone
+        except Exception as error:  # anything else (a bug) is the caller's to report
+            if not query.future.done():
+                query.future.set_exception(error)
+            return
+        if data is not None:
+            query.answer(data)
+
+    def _arm_probe(self, sent_at: float) -> None:
+        after = self.timer.probe_after()
+        if after is not None:
+            self._probe_timer = asyncio.get_running_loop().call_at(sent_at + after, self._probe_due)
+
+    def _probe_due(self) -> None:
+        """At the tail: probe every straggler whose probe is due (once each), then wait for the next."""
+        self._probe_timer = None
+        after = self.timer.probe_after()
+        if not self._sweeps or self._sending or after is None:
+            return
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        next_due = math.inf
+        for query, (question, retransmit_at, give_up_at) in list(self._first_waits.items()):
+            due = query.sent_at + after
+            if query.future.done() or due >= retransmit_at:
+                continue  # answered, or the retransmit timer comes first
+            if due <= now + 0.002:
+                del self._first_waits[query]
+                self._probe(query, question, give_up_at - now)
+            else:
+                next_due = min(next_due, due)
+        if next_due < math.inf:
+            self._probe_timer = loop.call_at(next_due, self._probe_due)
+
+    def _probe(self, query: UdpQuery, question: bytes, remaining: float) -> None:
+        self.tail_probes += 1
+        try:
+            if query.send_now():
+                self.queries_sent += 1
+        except NameserverUnreachable:
+            pass  # the query's own wait ends in the same failure
+        if remaining > 0 and query not in self._tcp_races:
+            self._race_tcp(query, question, remaining)
+
+    def _tail_changed(self) -> None:
+        if self._sweeps and not self._sending and self._probe_timer is None:
+            self._probe_due()
 
     def _udp(self) -> UdpMux | None:
         if self._mux is None:
@@ -251,35 +336,51 @@ class DnsClient:
 
     async def _over_tcp(self, question: bytes, type_number: int, wait: float) -> Reply:
         """One query on the pipelined TCP connection; dns.exception.Timeout when unanswered."""
-        if self._tcp_mux is None:
-            self._tcp_mux = TcpMux(self.nameserver.host, self.nameserver.port)
-        self.queries_sent += 1
-        data = await self._tcp_mux.exchange(question, wait)
+        data = await self._tcp_exchange(question, wait)
         if data is None:
             raise dns.exception.Timeout
         return _decode(data, question, type_number)
+
+    async def _tcp_exchange(self, question: bytes, wait: float) -> bytes | None:
+        if self._tcp_mux is None:
+            self._tcp_mux = TcpMux(self.nameserver.host, self.nameserver.port)
+        self.queries_sent += 1
+        return await self._tcp_mux.exchange(question, wait)
+
+
+class Sweep:
+    """One caller's sweep on a client. While any open sweep is still sending first attempts, stragglers
+    wait for the retransmit timer; once every open sweep has sent them all (``all_sent``), a query
+    unanswered ``RetransmitTimer.probe_after`` seconds after its send is probed once."""
+
+    __slots__ = ("_client", "_open", "_sending")
+
+    def __init__(self, client: DnsClient) -> None:
+        self._client = client
+        self._open = self._sending = True
+        client._sweeps += 1
+        client._sending += 1
+
+    def all_sent(self) -> None:
+        if self._sending:
+            self._sending = False
+            self._client._sending -= 1
+            self._client._tail_changed()
+
+    def close(self) -> None:
+        if self._open:
+            self._open = False
+            if self._sending:
+                self._sending = False
+                self._client._sending -= 1
+            self._client._sweeps -= 1
+            if not self._client._sweeps:
+                self._client._first_waits.clear()
 
 
 def _decode(data: bytes, question: bytes, type_number: int) -> Reply:
     fast = fast_reply(data, question) if type_number in FAST_TYPES else None
     return fast if fast is not None else full_reply(parse_wire(data))
-
-
-def _seen(task: asyncio.Future[Reply]) -> None:
-    """Mark a finished TCP attempt's error as retrieved: one that lost its race with UDP (or was
-    cancelled while failing, as a refused connect can be) is no error to report."""
-    if not task.cancelled():
-        task.exception()
-
-
-def _never(loop: asyncio.AbstractEventLoop) -> asyncio.Task[Reply]:
-    """A stand-in for a TCP attempt that failed: never completes, so the UDP resends carry on."""
-
-    async def wait_forever() -> Reply:
-        await loop.create_future()
-        raise AssertionError("unreachable")
-
-    return loop.create_task(wait_forever())
 
 
 def _outcome(reply: Reply) -> LookupOutcome:

@@ -53,6 +53,9 @@ class UdpMux:
         self._pending: dict[int, tuple[bytes, asyncio.Future[bytes | None]]] = {}
         self._ids = QueryIds()
         self._deadlines = Deadlines(self._loop)
+        #: Replies that matched no query waiting for one: stray or forged packets, and the second answer
+        #: to a query that was resent (its first answer was used; this one is not used again).
+        self.unmatched = 0
         try:
             self._loop.add_reader(self._sock.fileno(), self._readable)
         except NotImplementedError:
@@ -124,6 +127,7 @@ class UdpMux:
             query_id = reply_id(data)
             entry = self._pending.get(query_id) if query_id is not None else None
             if entry is None or not matches_question(data, entry[0]):
+                self.unmatched += 1
                 continue
             del self._pending[query_id]  # type: ignore[arg-type]
             if not entry[1].done():
@@ -149,7 +153,7 @@ class UdpQuery:
     """One registered query. Retransmissions resend the same ID and question, so a late reply to any
     copy answers it."""
 
-    __slots__ = ("_mux", "_question", "_wire", "future", "query_id", "sends", "sent_at")
+    __slots__ = ("_mux", "_question", "_wire", "future", "query_id", "sends", "sent_at", "spare")
 
     def __init__(
         self, mux: UdpMux, query_id: int, question: bytes, future: asyncio.Future[bytes | None]
@@ -161,6 +165,16 @@ class UdpQuery:
         self.future = future
         self.sent_at = 0.0
         self.sends = 0
+        #: An answer that came from elsewhere (TCP) while ``future`` was already done (its deadline had
+        #: fired): taken by the next wait instead of being lost.
+        self.spare: bytes | None = None
+
+    def answer(self, data: bytes) -> None:
+        """A reply obtained another way (over TCP) answers this query as its UDP reply would."""
+        if not self.future.done():
+            self.future.set_result(data)
+        elif self.spare is None:
+            self.spare = data
 
     async def send(self) -> None:
         self.sends += 1

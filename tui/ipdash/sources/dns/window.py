@@ -2,7 +2,9 @@
 
 Retransmission (RFC 6298-style, Karn's rule): the first resend of a query is due at
 max(0.25 s, 4 × the smoothed RTT), then the interval doubles, never beyond the caller's per-query wait;
-only replies to queries sent once feed the estimate. The window bounds queries in flight: it halves when
+only replies to queries sent once feed the estimate. At the tail of a sweep (every first attempt sent), a
+query still unanswered ``probe_after`` seconds after its send is probed early, once (RFC 8985's tail loss
+probe): a lost reply at the end of a sweep is what the whole run would otherwise wait for. The window bounds queries in flight: it halves when
 a query goes unanswered (at most once per retransmit floor, so one burst of drops counts once) and grows
 back by one query per answer (as TCP's slow start: a short loss burst costs little), up to the limit. Rate-limited servers (NSD's RRL, list
 mirrors) then see fewer queries exactly while they are dropping.
@@ -16,6 +18,10 @@ from collections import deque
 MIN_RETRANSMIT = 0.25
 RTT_FACTOR = 4.0
 MIN_WINDOW = 4
+#: The tail loss probe is due this many smoothed RTTs after a query's send, and never sooner than the floor
+#: (an event-loop pause of a few milliseconds must not look like a loss).
+TAIL_PROBE_FACTOR = 3.0
+TAIL_PROBE_FLOOR = 0.02
 
 
 class RetransmitTimer:
@@ -28,6 +34,13 @@ class RetransmitTimer:
     def first(self, cap: float) -> float:
         estimate = MIN_RETRANSMIT if self.srtt is None else max(MIN_RETRANSMIT, RTT_FACTOR * self.srtt)
         return min(estimate, cap)
+
+    def probe_after(self) -> float | None:
+        """How long after its send a straggler at the tail of a sweep is probed; None before the first
+        RTT sample (nothing to judge a delay by: the retransmit timer alone decides)."""
+        if self.srtt is None:
+            return None
+        return max(TAIL_PROBE_FLOOR, TAIL_PROBE_FACTOR * self.srtt)
 
 
 class InFlightWindow:
