@@ -203,8 +203,7 @@ class DnsClient:
         query = mux.open(question)
         try:
             self.queries_sent += 1
-            if not query.send_now():
-                await query.send()
+            query.send()
             sent_at = query.sent_at
             give_up_at = sent_at + budget
             interval = self.timer.first(wait)
@@ -228,7 +227,7 @@ class DnsClient:
             while (remaining := give_up_at - loop.time()) > 0:
                 self.retransmits += 1
                 self.queries_sent += 1
-                await query.send()
+                query.send()
                 interval = min(interval * 2, wait)
                 data = query.spare
                 if data is None:
@@ -292,10 +291,10 @@ class DnsClient:
     def _probe(self, query: UdpQuery, question: bytes, remaining: float) -> None:
         self.tail_probes += 1
         try:
-            if query.send_now():
-                self.queries_sent += 1
+            query.send()
+            self.queries_sent += 1
         except NameserverUnreachable:
-            pass  # the query's own wait ends in the same failure
+            pass  # closed: the query's own wait ends in the same failure
         if remaining > 0 and query not in self._tcp_races:
             self._race_tcp(query, question, remaining)
 
