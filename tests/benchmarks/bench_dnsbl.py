@@ -94,9 +94,10 @@ from ipdash.sources.dns import checker, client
 stats = {"sweep": 0.0}
 close = client.DnsClient.aclose
 async def aclose(self):
-    for name in ("queries_sent", "retransmits", "tcp_fallbacks", "tail_probes", "late_answers"):
+    for name in ("queries_sent", "retransmits", "tcp_fallbacks", "tcp_queries", "tail_probes"):
         stats[name] = stats.get(name, 0) + getattr(self, name, 0)
     stats["shrinks"] = stats.get("shrinks", 0) + getattr(self.window, "shrinks", 0)
+    stats["srtt_ms"] = round(1000 * (self.timer.srtt or 0), 1)
     mux = getattr(self, "_tcp_mux", None)
     stats["tcp_connections"] = stats.get("tcp_connections", 0) + (getattr(mux, "connections", 0) if mux else 0)
     await close(self)

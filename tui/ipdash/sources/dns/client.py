@@ -66,6 +66,8 @@ class DnsClient:
         self.queries_sent = 0
         self.retransmits = 0
         self.tcp_fallbacks = 0
+        #: Queries asked over TCP (fallbacks, races, and TCP first while rate limiting is recent).
+        self.tcp_queries = 0
         #: Stragglers probed at the tail of a sweep (each also counted in tcp_fallbacks when TCP was asked).
         self.tail_probes = 0
         self.timer = RetransmitTimer()
@@ -344,6 +346,7 @@ class DnsClient:
         if self._tcp_mux is None:
             self._tcp_mux = TcpMux(self.nameserver.host, self.nameserver.port)
         self.queries_sent += 1
+        self.tcp_queries += 1
         return await self._tcp_mux.exchange(question, wait)
 
 

@@ -4,7 +4,9 @@ The client asks over TCP after a truncated reply and after a UDP query went unan
 (NSD's RRL, list mirrors) drop or truncate UDP replies, not TCP ones. One connection carries every such
 query, replies matched by message ID and question, so a run that meets rate limiting does not open a
 connection per query. A closed or broken connection fails the queries waiting on it (the caller's UDP
-resends carry on) and the next query connects again.
+resends carry on) and the next query connects again. Queries asked in one event-loop iteration leave in
+one write (one segment), as UDP queries leave in one burst: after rate limiting is seen, a sweep asks
+over TCP first, and a write per query cost a send system call each.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ class TcpMux:
         self._ids = QueryIds()
         self._deadlines: Deadlines | None = None
         self.connections = 0
+        #: Framed queries waiting for this iteration's write, per connection.
+        self._outbox: dict[asyncio.StreamWriter, list[bytes]] = {}
 
     async def exchange(self, question: bytes, wait: float) -> bytes | None:
         """The reply bytes, or None when none came within ``wait`` seconds; OSError when the
@@ -55,12 +59,21 @@ class TcpMux:
         self._deadlines.add(give_up_at, future)
         try:
             wire = encode_query(query_id, question)
-            writer.write(_LENGTH.pack(len(wire)) + wire)
+            waiting = self._outbox.get(writer)
+            if waiting is None:
+                waiting = self._outbox[writer] = []
+                asyncio.get_running_loop().call_soon(self._write, writer)
+            waiting.append(_LENGTH.pack(len(wire)) + wire)
             return await future
         finally:
             entry = self._pending.get(query_id)
             if entry is not None and entry[1] is future:
                 del self._pending[query_id]
+
+    def _write(self, writer: asyncio.StreamWriter) -> None:
+        waiting = self._outbox.pop(writer, None)
+        if waiting and not writer.is_closing():
+            writer.write(b"".join(waiting))
 
     async def _connected(self) -> asyncio.StreamWriter:
         async with self._connecting:
