@@ -347,3 +347,59 @@ async def test_forged_replies_are_never_taken_for_the_answer() -> None:
         transport.close()
     assert {outcome.rcode for outcome in outcomes} == {Rcode.NXDOMAIN}
     assert all(outcome.values == () for outcome in outcomes)
+
+
+class _FlakySocket:
+    """The client's UDP socket, whose ``send`` raises ``error`` once, at the ``at``-th call."""
+
+    def __init__(self, sock: socket.socket, at: int, error: OSError) -> None:
+        self._sock, self._at, self._error, self.sends = sock, at, error, 0
+
+    def send(self, data: bytes) -> int:
+        self.sends += 1
+        if self.sends == self._at:
+            raise self._error
+        return self._sock.send(data)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._sock, name)
+
+
+async def _client_with_flaky_socket(nameserver: Nameserver, at: int, error: OSError) -> DnsClient:
+    client = DnsClient(nameserver)
+    mux = client._udp()
+    assert mux is not None
+    mux._sock = cast(socket.socket, _FlakySocket(mux._sock, at, error))
+    return client
+
+
+async def test_a_full_socket_buffer_holds_the_burst_until_there_is_room(
+    script: DnsScript, server: LoopbackDnsServer, nameserver: Nameserver
+) -> None:
+    """Queries of one loop iteration leave together; when the socket refuses one for want of room, it
+    and the rest go out once the socket is writable again: every query asked once, every one answered."""
+    zone = script.add_zone(ZoneSpec("burst.example"))
+    for i in range(0, 20, 3):
+        zone.entries[str(i)] = Reply(addresses=("127.0.0.2",))
+    client = await _client_with_flaky_socket(nameserver, 5, BlockingIOError())
+    async with client:
+        mux = client._udp()
+        assert mux is not None
+        flaky = cast(_FlakySocket, mux._sock)
+        outcomes = await asyncio.gather(*(client.lookup(f"{i}.burst.example", wait=15.0) for i in range(20)))
+    assert flaky.sends == 21  # the refused send, then all twenty
+    assert [i for i, o in enumerate(outcomes) if o.values] == list(range(0, 20, 3))
+    assert all(o.rcode is Rcode.NXDOMAIN for i, o in enumerate(outcomes) if i % 3)
+    assert all(server.asked(f"{i}.burst.example") == 1 for i in range(20))
+    assert client.retransmits == 0
+
+
+async def test_a_send_refused_by_the_system_fails_the_waiting_queries_cleanly(
+    script: DnsScript, server: LoopbackDnsServer, nameserver: Nameserver
+) -> None:
+    script.add_zone(ZoneSpec("burst.example"))
+    client = await _client_with_flaky_socket(nameserver, 1, ConnectionRefusedError("Connection refused"))
+    async with client:
+        outcomes = await asyncio.gather(*(client.lookup(f"{i}.burst.example", wait=15.0) for i in range(5)))
+    assert {o.rcode for o in outcomes} == {Rcode.FAILURE}
+    assert all("unreachable" in o.detail and "refused" in o.detail for o in outcomes)
