@@ -158,3 +158,22 @@ async def test_no_probe_without_a_sweep_or_after_it_closed(
             outcome = await client.lookup("lossy.bl.example", wait=5.0)
     assert outcome.values == ("127.0.0.2",)
     assert client.tail_probes == 0 and client.retransmits == 1
+
+
+async def test_a_lost_reply_gives_its_place_back_and_the_sweep_goes_on(
+    script: DnsScript, server: LoopbackDnsServer, nameserver: Nameserver, catalog: Catalog, rules: RdnsRules
+) -> None:
+    """One place in the window (the checker's own client) and a reply lost in the middle of the sweep:
+    presumed lost a few RTTs after its send, the lookup gives its place back (it would otherwise hold the
+    sweep until its 30 s timer), the jobs after it are asked, and at the tail the lost one is probed:
+    exact verdicts, no retransmit, every place given back."""
+    middle = "198.51.100.3"
+    name = zones_with(script, middle, Reply(addresses=("127.0.0.2",), drop_first=1))
+    settings = settings_for(catalog, rules, nameserver, ZONES, timeout=LONG, deadline=4 * LONG, concurrency=1)
+    async with Checker(settings) as checker:
+        report = await checker.check(parse_targets(["198.51.100.0/29"]))
+        client = checker.client
+        assert_exact(report.results, middle)
+        assert client.tail_probes >= 1 and client.retransmits == 0
+        assert client.window.in_flight == 0 and not client.window.waiting
+    assert server.asked(name) >= 2

@@ -33,6 +33,8 @@ UNPROVEN_RESOLVER = (
     "so its NXDOMAIN for the PTR cannot be trusted"
 )
 ProgressCallback = Callable[[int, int], None]
+#: Lookups per place in the window at most, when lookups presumed lost leave it to wait for their resend.
+PARKED_FACTOR = 2
 #: (zone id, address family or "domain"): what one health check covers.
 HealthKey = tuple[str, str]
 
@@ -86,6 +88,9 @@ class Checker:
     ) -> None:
         self.settings = settings
         self.client = client or DnsClient(settings.nameserver, max_in_flight=settings.concurrency)
+        #: The checker's own client bounds the queries in flight itself (its window, shared by every run
+        #: of this checker), and a lookup presumed lost leaves that window; another client is bounded here.
+        self._own_window = client is None
         self.health_cache = health_cache or HealthCache(settings.health_ttl)
         self._now = now
         # Shared by every run of this checker: overlapping runs together stay within the bound.
@@ -254,7 +259,10 @@ class Checker:
                 if on_result is not None:
                     on_result(result)
         try:
-            workers = max(1, min(self.settings.concurrency, len(jobs)))
+            # With its own client, lookups presumed lost give their places back: more workers than places
+            # carry the sweep on meanwhile (the window, not the workers, bounds what is in flight).
+            most = self.settings.concurrency * (PARKED_FACTOR if self._own_window else 1)
+            workers = max(1, min(most, len(jobs)))
             await asyncio.gather(*(worker() for _ in range(workers)))
             while later:
                 await asyncio.gather(*later)
@@ -362,7 +370,9 @@ class Checker:
         pre-encoded A question) is passed only when there is one: other resolvers (the --auth PTR path's)
         take no such argument."""
         limit = self._limit
-        if limit.try_enter():  # a free place: no coroutine call to take it
+        if self._own_window:
+            outcome = await self._ask(name, rdtype, deadline_at, question)
+        elif limit.try_enter():  # a free place: no coroutine call to take it
             try:
                 outcome = await self._ask(name, rdtype, deadline_at, question)
             finally:

@@ -84,7 +84,7 @@ class DnsClient:
         self._sending = 0
         #: While a sweep is open: queries waiting for the reply to their first send -> (question, when the
         #: retransmit timer resends it, when it is given up): the tail probe's candidates, oldest first.
-        self._first_waits: dict[UdpQuery, tuple[bytes, float, float]] = {}
+        self._first_waits: dict[UdpQuery, tuple[bytes, float, float, _Place]] = {}
         self._probe_timer: asyncio.TimerHandle | None = None
         #: The TCP attempt racing each query's UDP sends (started by a probe or by the first silence).
         self._tcp_races: dict[UdpQuery, asyncio.Task[None]] = {}
@@ -121,14 +121,13 @@ class DnsClient:
             return cached
         budget = wait * (1 + self.retries)
         window = self.window
-        if window.try_enter():
-            try:
-                outcome, sends = await self._ask(name, rdtype, wait, budget, question)
-            finally:
-                window.leave()
-        else:
-            async with window:
-                outcome, sends = await self._ask(name, rdtype, wait, budget, question)
+        if not window.try_enter():
+            await window.enter()
+        place = _Place(window)
+        try:
+            outcome, sends = await self._ask(name, rdtype, wait, budget, question, place)
+        finally:
+            place.release()
         if outcome.rcode is Rcode.TIMEOUT:
             asked = "once" if sends == 1 else f"{sends} times"
             outcome = LookupOutcome(Rcode.TIMEOUT, detail=f"no answer in {budget:.1f} s, asked {asked}")
@@ -136,7 +135,7 @@ class DnsClient:
         return outcome
 
     async def _ask(
-        self, name: str, rdtype: str, wait: float, budget: float, question: bytes | None
+        self, name: str, rdtype: str, wait: float, budget: float, question: bytes | None, place: _Place
     ) -> tuple[LookupOutcome, int]:
         type_number = TYPE_A if rdtype == "A" else dns.rdatatype.from_text(rdtype)
         if question is None:
@@ -157,7 +156,7 @@ class DnsClient:
             if mux is None:
                 reply, sends = await self._per_query(name, rdtype, wait)
             else:
-                data, sends = await self._udp_exchange(mux, question, wait, budget)
+                data, sends = await self._udp_exchange(mux, question, wait, budget, place)
                 if data is None:
                     return LookupOutcome(Rcode.TIMEOUT), sends
                 reply = _decode(data, question, type_number)
@@ -196,7 +195,7 @@ class DnsClient:
             self._prefer_tcp_until = now + PREFER_TCP_SECONDS
 
     async def _udp_exchange(
-        self, mux: UdpMux, question: bytes, wait: float, budget: float
+        self, mux: UdpMux, question: bytes, wait: float, budget: float, place: _Place
     ) -> tuple[bytes | None, int]:
         """UDP with retransmits on the adaptive timer; after the first silence (or a tail probe), TCP races
         the resends and its reply answers the query as a UDP reply would. The reply bytes and the number of
@@ -210,8 +209,8 @@ class DnsClient:
             give_up_at = sent_at + budget
             interval = self.timer.first(wait)
             if self._sweeps:
-                self._first_waits[query] = (question, sent_at + interval, give_up_at)
-                if not self._sending and self._probe_timer is None:
+                self._first_waits[query] = (question, sent_at + interval, give_up_at, place)
+                if self._probe_timer is None:
                     self._arm_probe(sent_at)
             data = await query.arm(interval)
             if data is None:
@@ -269,25 +268,33 @@ class DnsClient:
         if after is not None:
             self._probe_timer = asyncio.get_running_loop().call_at(sent_at + after, self._probe_due)
 
-    def _probe_due(self) -> None:
-        """At the tail: probe every straggler whose probe is due (once each), then wait for the next."""
+    def _probe_due(self, *, rescan: bool = True) -> None:
+        """While a sweep has queries waiting for their first reply: one unanswered ``probe_after``
+        seconds after its send is presumed lost. While the sweep is still sending (or lookups wait for a
+        place) it only gives its place in the window back, so that lost replies do not hold the sweep up
+        until their retransmit timer (it is resent on that timer as before); at the tail it is probed,
+        once."""
         self._probe_timer = None
         after = self.timer.probe_after()
-        if not self._sweeps or self._sending or after is None:
+        if not self._sweeps or after is None or not self._first_waits:
             return
+        tail = not self._sending and not self.window.waiting
         loop = asyncio.get_running_loop()
         now = loop.time()
         next_due = math.inf
-        for query, (question, retransmit_at, give_up_at) in list(self._first_waits.items()):
+        for query, (question, retransmit_at, give_up_at, place) in list(self._first_waits.items()):
             due = query.sent_at + after
             if query.future.done() or due >= retransmit_at:
                 continue  # answered, or the retransmit timer comes first
-            if due <= now + 0.002:
+            if due > now + 0.002:
+                next_due = min(next_due, due)
+            elif tail:
                 del self._first_waits[query]
                 self._probe(query, question, give_up_at - now)
             else:
-                next_due = min(next_due, due)
-        if next_due < math.inf:
+                place.release()
+                next_due = min(next_due, now + after)  # look again: the tail may begin meanwhile
+        if rescan and next_due < math.inf:
             self._probe_timer = loop.call_at(next_due, self._probe_due)
 
     def _probe(self, query: UdpQuery, question: bytes, remaining: float) -> None:
@@ -301,8 +308,8 @@ class DnsClient:
             self._race_tcp(query, question, remaining)
 
     def _tail_changed(self) -> None:
-        if self._sweeps and not self._sending and self._probe_timer is None:
-            self._probe_due()
+        if self._sweeps and not self._sending:
+            self._probe_due(rescan=self._probe_timer is None)
 
     def _udp(self) -> UdpMux | None:
         if self._mux is None:
@@ -348,6 +355,22 @@ class DnsClient:
         self.queries_sent += 1
         self.tcp_queries += 1
         return await self._tcp_mux.exchange(question, wait)
+
+
+class _Place:
+    """A lookup's place in the window, given back once: when it ends, or earlier when its first
+    attempt is presumed lost during a sweep (it then waits for its resend outside the window)."""
+
+    __slots__ = ("held", "window")
+
+    def __init__(self, window: InFlightWindow) -> None:
+        self.window = window
+        self.held = True
+
+    def release(self) -> None:
+        if self.held:
+            self.held = False
+            self.window.leave()
 
 
 class Sweep:

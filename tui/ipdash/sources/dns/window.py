@@ -54,7 +54,16 @@ class InFlightWindow:
         self._waiters: deque[asyncio.Future[None]] = deque()
         self._last_shrink = float("-inf")
 
+    @property
+    def waiting(self) -> bool:
+        """Someone is waiting for a place."""
+        return bool(self._waiters)
+
     async def __aenter__(self) -> InFlightWindow:
+        await self.enter()
+        return self
+
+    async def enter(self) -> None:
         while self.in_flight >= int(self.size):
             waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
             self._waiters.append(waiter)
@@ -67,7 +76,6 @@ class InFlightWindow:
                 if waiter in self._waiters:
                     self._waiters.remove(waiter)
         self.in_flight += 1
-        return self
 
     async def __aexit__(self, *exc: object) -> None:
         self.leave()
