@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import itertools
 import json
 import os
@@ -153,9 +154,12 @@ class Probe:
 
 async def _quiet(pilot: Any, probe: Probe) -> None:
     """Data shown, no worker left (the blocklist catalog loads after the first data), repainted."""
+    from textual.worker import WorkerCancelled
+
     app = pilot.app
     while app.data is None or not all(worker.is_finished for worker in app.workers):
-        await app.workers.wait_for_complete()
+        with contextlib.suppress(WorkerCancelled):  # an exclusive worker replaced: wait for the next
+            await app.workers.wait_for_complete()
         await pilot.pause()
     await probe.repaint_after(0.0, timeout=3600)
 

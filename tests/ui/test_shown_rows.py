@@ -205,3 +205,43 @@ async def test_a_big_feed_laid_out_in_a_thread_is_the_feed_laid_out_on_the_loop(
         await filtered(pilot)
         await settle(pilot)
         assert _feed_lines(feed) == on_loop and feed._layout == layout and feed.border_title == title
+
+
+async def test_a_big_feed_filtered_again_is_placed_at_once_and_resized_as_on_the_loop(
+    make_app: Callable[..., IpdashApp], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A big feed's lines are ordered, formatted and fitted once per data update: a filter whose
+    layout was fitted before places its lines as it is applied (no thread, no stale line), and a
+    resize fits them as the loop does."""
+    async with make_app().run_test(size=(160, 48)) as pilot:
+        app = await loaded(pilot)
+        feed = app.dashboard.query_one(BreachFeed)
+        table = app.dashboard.query_one(IpTable)
+        monkeypatch.setattr(BreachFeed, "SYNC_LINES", 0)  # every feed counts as big
+        await pilot.press("slash", *"203.0.113.20", "enter")
+        await filtered(pilot)
+        await settle(pilot)
+        first = _feed_lines(feed)
+        assert first and all(item.ip == "203.0.113.20" or item.kind == "account" for item, _, _ in first)
+        await pilot.press("escape")
+        await filtered(pilot)
+        await settle(pilot)
+        every = _feed_lines(feed)
+        assert len(every) > len(first)
+        await pilot.press("slash", *"203.0.113.20")
+        await filtered(pilot)
+        assert not feed.formatting, "the layout was fitted before: placed as the filter was applied"
+        assert _feed_lines(feed) == first and table.filter_text == "203.0.113.20"
+        await pilot.press(*["backspace"] * len("203.0.113.20"))
+        await filtered(pilot)
+        await settle(pilot)
+        assert _feed_lines(feed) == every
+        wide = feed._layout
+        await pilot.resize_terminal(100, 40)
+        await settle(pilot)
+        resized, layout = _feed_lines(feed), feed._layout
+        assert layout != wide and resized != every, "narrower: the lines fitted again"
+        monkeypatch.setattr(BreachFeed, "SYNC_LINES", 300)  # the same lines laid out on the loop
+        feed.show([item for item, _, _ in every])
+        await pilot.pause()
+        assert not feed.formatting and _feed_lines(feed) == resized and feed._layout == layout

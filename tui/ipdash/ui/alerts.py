@@ -7,10 +7,13 @@ and the panel says so.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from ipdash.domain.feed import FeedItem
+    from ipdash.domain.models import SourceInfo
     from ipdash.sources.alert_board import ScreenAlert
     from ipdash.sources.alerts import Severity
     from ipdash.sources.store.base import HistoryStore
@@ -19,6 +22,8 @@ if TYPE_CHECKING:
 
 #: New alerts named one by one in a notification up to this many; past it, a count.
 NAMED_IN_NOTICE = 3
+#: Up to this many feed lines the alerts are judged on the event loop; above, in a worker thread.
+SYNC_FEED_LINES = 300
 
 
 class AlertsControl:
@@ -31,6 +36,7 @@ class AlertsControl:
         self.problem = ""
         self._data: DataReady | None = None
         self._started = False
+        self._generation = 0  # of the alerts asked for: a judging of older data is dropped
 
     @property
     def min_severity(self) -> Severity:
@@ -74,26 +80,66 @@ class AlertsControl:
             self.update(self._data, announce=False)
 
     def update(self, data: DataReady, *, announce: bool = True) -> None:
-        """New analysis: the alerts as they stand; those that fired since the last one are announced."""
-        from ipdash.sources.alert_board import newly_fired, screen_alerts  # not on the first frame's path
-
+        """New analysis: the alerts as they stand; those that fired since the last one are announced.
+        A big feed is judged in a worker thread (at 10,000 IPs thousands of breaches: ~50 ms of a
+        stalled event loop per data update); the newest request's result is the one shown."""
         first = self._data is None
         self._data = data
-        now = self.app.clock()
-        alerts = screen_alerts(
-            data.analysis.feed if data.alert_feed is None else data.alert_feed,
-            data.dataset.sources,
-            acknowledged=self.acknowledged,
-            first_seen=self.first_seen,
-            now=now,
-            min_severity=self.min_severity,
+        self._generation += 1
+        feed = data.analysis.feed if data.alert_feed is None else data.alert_feed
+        request = (
+            self._generation,
+            feed,
+            tuple(data.dataset.sources),
+            dict(self.acknowledged),
+            dict(self.first_seen),  # copied here: the loop adds to them (_judged, acknowledge)
+            self.min_severity,
         )
+        if len(feed) <= SYNC_FEED_LINES:
+            self._judged(*self._judge(*request), announce=announce and not first)
+            return
+
+        def work() -> None:
+            judged = self._judge(*request)
+            self.app.call_from_thread(self._judged, *judged, announce=announce and not first)
+
+        self.app.run_worker(
+            work, thread=True, exclusive=True, group="alerts-judge", description="judge alerts",
+            exit_on_error=False,
+        )  # fmt: skip
+
+    def _judge(
+        self,
+        generation: int,
+        feed: Sequence[FeedItem],
+        sources: Sequence[SourceInfo],
+        acknowledged: dict[str, datetime],
+        first_seen: dict[str, datetime],
+        min_severity: Severity,
+    ) -> tuple[int, list[ScreenAlert]]:
+        from ipdash.sources.alert_board import screen_alerts  # not on the first frame's path
+
+        alerts = screen_alerts(
+            feed,
+            sources,
+            acknowledged=acknowledged,
+            first_seen=first_seen,
+            now=self.app.clock(),
+            min_severity=min_severity,
+        )
+        return generation, alerts
+
+    def _judged(self, generation: int, alerts: list[ScreenAlert], *, announce: bool) -> None:
+        if generation != self._generation:
+            return  # a newer analysis (or an acknowledgement) is being judged: its result is shown
+        from ipdash.sources.alert_board import newly_fired
+
         fired = newly_fired(alerts, self.first_seen)
         for alert in alerts:
             self.first_seen.setdefault(alert.key, alert.first_seen)
         self.alerts = alerts
         self.app.dashboard.show_alerts(alerts, self.problem)
-        if announce and not first and fired:
+        if announce and fired:
             self._announce(fired)
 
     def _announce(self, fired: list[ScreenAlert]) -> None:

@@ -14,9 +14,17 @@ from ipdash.domain.feed import SEVERITY_RANK, FeedItem
 from ipdash.domain.safe_text import safe_text
 from ipdash.gc_pauses import bulk_allocation
 from ipdash.ui.tones import plain, tone_styles
-from ipdash.ui.widgets.bulk_rows import prepared_rows
+from ipdash.ui.widgets.bulk_rows import PreparedRows
 from ipdash.ui.widgets.fast_cells import FastCellsMixin
-from ipdash.ui.widgets.fit_columns import ColumnFit, Layout, apply_layout, lay_out, planned_layout, table_room
+from ipdash.ui.widgets.feed_lines import FeedLines
+from ipdash.ui.widgets.fit_columns import (
+    ColumnFit,
+    Layout,
+    apply_layout,
+    lay_out,
+    planned_layout_from,
+    table_room,
+)
 
 __all__ = ["SEVERITY_LABELS", "BreachFeed", "FeedItem", "ordered"]
 
@@ -54,6 +62,8 @@ class BreachFeed(FastCellsMixin, DataTable[Text]):
         self._fitted_layout: tuple[tuple[str, int], ...] = ()
         self._generation = 0  # of the lines asked for: a background layout for older ones is dropped
         self.formatting = False  # a background layout runs (past SYNC_LINES lines)
+        self._big: FeedLines | None = None  # a big feed's lines, formatted in its theme
+        self._numbers: list[int] = []  # the big feed's lines shown
 
     COLUMNS = (
         ("severity", "Severity"),
@@ -78,15 +88,19 @@ class BreachFeed(FastCellsMixin, DataTable[Text]):
     def on_mount(self) -> None:
         self.border_title = "Breaches"
 
-    def show(self, items: Iterable[FeedItem]) -> None:
+    def show(self, items: Iterable[FeedItem], among: Sequence[FeedItem] | None = None) -> None:
         """Each line is formatted once per theme and kept while it is in the feed: a filter
-        keystroke or a data update that leaves most breaches as they were formats only the new ones."""
+        keystroke or a data update that leaves most breaches as they were formats only the new ones.
+        ``among``: the whole feed ``items`` were picked from (a filter's); past ``SYNC_LINES`` it is
+        ordered, formatted and measured once, in a thread, and each filter shows a subset of it."""
         self._generation += 1
         items = list(items)
-        if len(items) > self.SYNC_LINES:
-            self._show_in_background(items)
+        whole = items if among is None else among
+        if len(whole) > self.SYNC_LINES or len(items) > self.SYNC_LINES:
+            self._show_big(items, whole)
             return
         self.formatting = False
+        self._big = None
         self.items = ordered(items)
         theme = self.app.theme
         formatted = self._formatted if self._formatted_theme == theme else {}
@@ -104,56 +118,98 @@ class BreachFeed(FastCellsMixin, DataTable[Text]):
         self._formatted, self._formatted_theme = formatted, theme
         self._rows = rows
 
-    def _show_in_background(self, items: list[FeedItem]) -> None:
-        """Order, format and fit the lines in a thread; the loop only places the finished rows."""
+    def _show_big(
+        self, items: list[FeedItem], whole: Sequence[FeedItem], *, keep_cursor: bool = False
+    ) -> None:
+        """A big feed: a subset of the lines already ordered and formatted (a filter keystroke) is
+        placed at once when its layout was fitted before; anything else is done in a thread."""
+        big = self._big
+        numbers = big.numbers(items) if big is not None and big.theme == self.app.theme else None
+        if big is not None and numbers is not None:
+            room = table_room(self)
+            layout = planned_layout_from(
+                self.FIT, big.natural(self.COLUMNS, numbers), room, self.cell_padding
+            )
+            if keep_cursor and layout == self._layout and numbers == self._numbers:
+                self.formatting = False
+                return  # a resize that leaves every width as it was
+            fitted = big.fitted(layout, numbers)
+            if fitted is not None:
+                self._place_big(big, numbers, layout, big.prepared(fitted, numbers), keep_cursor=keep_cursor)
+                return
+        self._show_in_background(items, whole, keep_cursor=keep_cursor)
+
+    def _place_big(
+        self,
+        big: FeedLines,
+        numbers: list[int],
+        layout: Layout,
+        prepared: tuple[PreparedRows, list[int]],
+        *,
+        keep_cursor: bool,
+    ) -> None:
+        self.formatting = False
+        rows, heights = prepared
+        self.items, self._rows, self._numbers = big.items(numbers), big.formatted_rows(numbers), numbers
+        placed = [(str(place), row) for place, row in enumerate(self._rows)]  # its length: the cursor's room
+        apply_layout(self, self.COLUMNS, layout, placed, heights, keep_cursor=keep_cursor, prepared=rows)
+        self._layout = layout
+        self._titled()
+
+    def _show_in_background(
+        self, items: list[FeedItem], whole: Sequence[FeedItem], *, keep_cursor: bool = False
+    ) -> None:
+        """Order, format, measure and fit the lines in a thread; the loop only places the rows."""
         generation, theme, styles = self._generation, self.app.theme, tone_styles(self.app)
+        big = self._big if self._big is not None and self._big.theme == theme else None
         formatted = dict(self._formatted) if self._formatted_theme == theme else {}
-        fitted, fitted_layout = dict(self._fitted), self._fitted_layout
         room, padding, console = table_room(self), self.cell_padding, self.app.console
         keys = [key for key, _label in self.COLUMNS]
         self.formatting = True
 
         def work() -> None:
             with bulk_allocation():  # lines that live as long as the feed: frozen when done
-                lines = ordered(items)
-                rows = [formatted.get(item) or _format(styles, item) for item in lines]
-                layout = planned_layout(self.COLUMNS, self.FIT, rows, room, padding)
-                kept = fitted if layout == fitted_layout else {}
-                placed, heights = [], []
-                for number, (item, row) in enumerate(zip(lines, rows, strict=True)):
-                    found = kept.get(item)
-                    if found is None or found[0] is not row:
-                        found = kept[item] = (row, *self.FIT.cells(console, row, keys, layout))
-                    placed.append((str(number), found[1]))
-                    heights.append(found[2])
-                if len(formatted) > 4 * len(lines) + 1000:  # lines no longer in any feed: let them go
+                lines = big
+                numbers = lines.numbers(items) if lines is not None else None
+                if lines is None or numbers is None:  # new lines: a data update (or a theme)
+                    lines = FeedLines(ordered(whole), theme, lambda item: _format(styles, item), formatted)
+                    numbers = lines.numbers(items)
+                if numbers is None:  # not lines of ``whole`` (or repeated lines): these lines alone
+                    lines = FeedLines(ordered(items), theme, lambda item: _format(styles, item), formatted)
+                    numbers = list(range(len(lines.lines)))
+                layout = planned_layout_from(self.FIT, lines.natural(self.COLUMNS, numbers), room, padding)
+                reuse = big.fitted_lines(layout) if big is not None and big is not lines else None
+                lines.fit(layout, numbers, self.FIT, console, keys, reuse)
+                if len(formatted) > 4 * len(lines.lines) + 1000:  # lines no longer in any feed: let them go
                     formatted.clear()
-                formatted.update(zip(lines, rows, strict=True))
-                if len(kept) > 4 * len(lines) + 1000:
-                    kept = {item: kept[item] for item in lines if item in kept}
-                prepared = prepared_rows([key for key, _width in layout], placed, heights)
-            done = (lines, rows, layout, placed, heights, kept, formatted, prepared)
-            self.app.call_from_thread(self._shown_from_thread, generation, theme, room, done)
+                formatted.update(zip(lines.lines, lines.rows, strict=True))
+                fitted = lines.fitted(layout, numbers)
+                assert fitted is not None
+                prepared = lines.prepared(fitted, numbers)
+            done = (lines, numbers, layout, formatted, prepared)
+            self.app.call_from_thread(self._shown_from_thread, generation, room, keep_cursor, done)
 
         self.run_worker(work, thread=True, exclusive=True, group="feed-lines", exit_on_error=False)
 
-    def _shown_from_thread(self, generation: int, theme: str, room: int, done: tuple[Any, ...]) -> None:
-        if generation != self._generation or theme != self.app.theme:
+    def _shown_from_thread(
+        self, generation: int, room: int, keep_cursor: bool, done: tuple[Any, ...]
+    ) -> None:
+        lines, numbers, layout, formatted, prepared = done
+        if generation != self._generation or lines.theme != self.app.theme:
             return  # newer lines (or a theme) were asked for: their own layout is on its way
-        self.formatting = False
-        lines, rows, layout, placed, heights, kept, formatted, prepared = done
-        self.items, self._rows = lines, rows
-        self._formatted, self._formatted_theme = formatted, theme
-        self._fitted, self._fitted_layout = kept, layout
+        self._big = lines
+        self._formatted, self._formatted_theme = formatted, lines.theme
         if room != table_room(self):  # resized meanwhile: fitted again to the width it has now
-            self._lay_out(new_rows=True)
+            self._show_big(lines.items(numbers), lines.lines, keep_cursor=keep_cursor)
             return
-        apply_layout(self, self.COLUMNS, layout, placed, heights, prepared=prepared)
-        self._layout = layout
-        self._titled()
+        self._place_big(lines, numbers, layout, prepared, keep_cursor=keep_cursor)
 
     def on_resize(self) -> None:
-        if self._rows:
+        if self._big is not None and self._rows:
+            if not self.formatting:  # a layout in flight is fitted again to the new width as it lands
+                self._generation += 1
+                self._show_big(self.items, self._big.lines, keep_cursor=True)
+        elif self._rows:
             self._lay_out(new_rows=False)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:

@@ -70,6 +70,11 @@ def prepared_rows(
     return PreparedRows(cells, dict(found), locations)
 
 
+def prepared_from(cells: dict[RowKey, dict[Any, Any]], rows: dict[RowKey, Row]) -> PreparedRows:
+    """Rows made ahead from each row's cells by column key and its ``Row`` (both in order)."""
+    return PreparedRows(cells, rows, TwoWayDict({key: index for index, key in enumerate(rows)}))
+
+
 def place_prepared(table: DataTable[Any], prepared: PreparedRows) -> None:
     """Give ``table`` rows made ahead (``prepared_rows``): as ``place_rows`` leaves it."""
     table._clear_caches()

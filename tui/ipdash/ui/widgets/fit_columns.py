@@ -112,7 +112,12 @@ def planned_layout(
     padding: int,
 ) -> Layout:
     """The (column, width) layout ``rows`` take in ``room`` cells (pure: callable off the loop)."""
-    return fit.widths(natural_widths(columns, rows), room, padding)
+    return planned_layout_from(fit, natural_widths(columns, rows), room, padding)
+
+
+def planned_layout_from(fit: ColumnFit, natural: dict[str, int], room: int, padding: int) -> Layout:
+    """The layout of rows whose natural widths (``natural_widths``) are ``natural``."""
+    return fit.widths(natural, room, padding)
 
 
 def apply_layout(
