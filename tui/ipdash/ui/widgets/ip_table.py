@@ -19,6 +19,7 @@ from textual.widgets import DataTable
 from ipdash.gc_pauses import bulk_allocation
 from ipdash.ui.tones import tone_style, tone_styles
 from ipdash.ui.widgets.fast_cells import FastCellsMixin
+from ipdash.ui.widgets.fast_rows import FastRowsMixin
 from ipdash.ui.widgets.ip_columns import (
     BASE_COLUMNS,
     MIN_IP_CELLS,
@@ -48,7 +49,7 @@ def _widest(column: Column, rows: list[Row]) -> int:
     return max([cell_len(column.label), *(cell_len(column.cell(row)[0]) for row in rows)])
 
 
-class IpTable(OneLineRowsMixin, FastCellsMixin, DataTable[Text]):  # type: ignore[misc]  # _y_offsets: a lazy sequence
+class IpTable(OneLineRowsMixin, FastRowsMixin, FastCellsMixin, DataTable[Text]):  # type: ignore[misc]  # _y_offsets: a lazy sequence
     """Rows keyed by IP, each one line (``OneLineRowsMixin``), shown from an index (``ShownRows``);
     a refresh updates changed cells and keeps the cursor on its IP."""
 
