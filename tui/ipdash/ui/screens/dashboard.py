@@ -57,7 +57,8 @@ class DashboardScreen(Screen[None]):
     #: Seconds after a filter during which keystrokes wait (then the last text typed is applied once):
     #: a burst of typing filters at its first key and at its end, not at every key.
     FILTER_DEBOUNCE = 0.08
-    #: Seconds the cursor rests on a row of a big table before the selected-IP panel follows.
+    #: Seconds after the selected-IP panel followed the cursor on a big table during which further
+    #: moves wait (then it follows the last one once).
     SELECTED_DEBOUNCE = 0.08
 
     def __init__(self, clock: Callable[[], datetime]) -> None:
@@ -67,6 +68,7 @@ class DashboardScreen(Screen[None]):
         self.filters_applied = 0
         self._filter_timer: Timer | None = None
         self._selected_timer: Timer | None = None
+        self._selected_owed = False  # the cursor moved on a big table: the panel follows (show_selected_soon)
         self._panel_for: tuple[object, ...] | None = None  # what the selected-IP panel shows now
         self.data: DataReady | None = None
         self.checking: frozenset[str] = frozenset()
@@ -348,23 +350,34 @@ class DashboardScreen(Screen[None]):
             self.show_selected_soon()
 
     def show_selected_soon(self) -> None:
-        """The selected-IP panel now, or on a big table once the cursor rests."""
+        """The selected-IP panel now, or on a big table as the filter follows typing: the first move
+        after a quiet spell draws it right after the table's repaint; moves within
+        ``SELECTED_DEBOUNCE`` of that wait, and the panel follows the last of them once at the
+        window's end (page down, `end` or a held `j` repaint the table at once, and the panel,
+        ≈ 20 ms of Rich layout, is drawn at most once a window)."""
         if len(self.table.row_data) <= self.table.SYNC_ROWS:
             self.show_selected()
             return
-        # A big table: the selected-IP panel (≈ 0.1 s of Rich layout) follows once the cursor rests,
-        # so page down, `end` or a held `j` repaint the table at once and never queue panel renders.
-        if self._selected_timer is not None:
-            self._selected_timer.stop()
-        self._selected_timer = self.set_timer(self.SELECTED_DEBOUNCE, self._show_selected_now)
+        self._selected_owed = True
+        if self._selected_timer is None:
+            self._selected_timer = self.set_timer(self.SELECTED_DEBOUNCE, self._selected_window_ended)
+            self.call_after_refresh(self._show_owed_panel)  # the table's repaint first
 
     @property
     def selected_pending(self) -> bool:
-        return self._selected_timer is not None
+        """The cursor moved and the selected-IP panel has not followed yet."""
+        return self._selected_owed
 
-    def _show_selected_now(self) -> None:
+    def _show_owed_panel(self) -> None:
+        if self._selected_owed:
+            self._selected_owed = False
+            self.show_selected()
+
+    def _selected_window_ended(self) -> None:
         self._selected_timer = None
-        self.show_selected()
+        if self._selected_owed:  # moved during the window: drawn now, a new window
+            self._show_owed_panel()
+            self._selected_timer = self.set_timer(self.SELECTED_DEBOUNCE, self._selected_window_ended)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         if event.data_table is self.table:
