@@ -18,7 +18,9 @@ from hypothesis import strategies as st
 
 from ipdash.sources import csv_fast, csv_stats
 from ipdash.sources.csv_fast import Chunks
-from ipdash.sources.csv_stats import CsvLoadResult, read_csv_file
+from ipdash.sources.csv_stats import CsvLoadResult
+
+from .csv_readers import engine_taken, row_reader
 
 HEADER = "date,ip,isp,sent,delivered,complaints\n"
 ROW = "2026-01-{day:02d},192.0.2.{ip},{isp},{sent},{delivered},0\n"
@@ -35,33 +37,10 @@ def _summary(result: CsvLoadResult) -> tuple[object, ...]:
     return (result.rows, result.error_count, [str(e) for e in result.errors], records)
 
 
-def _read(path: Path, monkeypatch: pytest.MonkeyPatch, batch_rows: int) -> tuple[CsvLoadResult, bool]:
-    """The normal read with chunks of about ``batch_rows`` rows, and whether the engine took it."""
-    taken: list[bool] = []
-    real = csv_stats.read_fast
-
-    def spy(*args: object, **kwargs: object) -> object:
-        found = real(*args, **kwargs)  # type: ignore[arg-type]
-        taken.append(found is not None)
-        return found
-
-    with monkeypatch.context() as patched:
-        patched.setattr(csv_stats, "PROGRESS_EVERY_ROWS", batch_rows)
-        patched.setattr(csv_stats, "read_fast", spy)
-        result = read_csv_file(path)
-    return result, taken == [True]
-
-
-def _row_reader(path: Path, monkeypatch: pytest.MonkeyPatch) -> CsvLoadResult:
-    with monkeypatch.context() as patched:
-        patched.setattr(csv_stats, "read_fast", lambda *args, **kwargs: None)
-        return read_csv_file(path)
-
-
 def _agrees(path: Path, monkeypatch: pytest.MonkeyPatch, batch_rows: int = 2) -> bool:
     """Asserts the engine's read equals the row reader's; returns whether the engine took the file."""
-    engine, taken = _read(path, monkeypatch, batch_rows)
-    assert _summary(engine) == _summary(_row_reader(path, monkeypatch))
+    engine, taken = engine_taken(path, monkeypatch, batch_rows)
+    assert _summary(engine) == _summary(row_reader(path, monkeypatch))
     return taken
 
 
@@ -155,7 +134,7 @@ def test_keys_repeating_across_chunks_are_summed_in_first_seen_order(
     path = tmp_path / "hourly.csv"
     path.write_text(HEADER + _rows(60) + _rows(60, isp="yahoo.com") + _rows(60))
     assert _agrees(path, monkeypatch, batch_rows=7)
-    engine, _taken = _read(path, monkeypatch, batch_rows=7)
+    engine, _taken = engine_taken(path, monkeypatch, batch_rows=7)
     assert len(engine.stats) == 30 and engine.rows == 180
 
 
@@ -286,9 +265,9 @@ def test_the_row_reader_reads_on_from_the_first_declined_chunk(
     monkeypatch.setattr(csv_stats._RowParser, "run", spy)
     path = tmp_path / "late.csv"
     path.write_text(HEADER + _rows(40) + "2026-01-05,192.0.2.1,gmail.com,x,1,0\n" + _rows(10))
-    engine, taken = _read(path, monkeypatch, batch_rows=5)
+    engine, taken = engine_taken(path, monkeypatch, batch_rows=5)
     assert not taken
     assert started_after and 30 <= started_after[0] <= 40  # lines after the header it did not read
     assert [(e.line, e.column) for e in engine.errors] == [(42, 4)]
     assert engine.rows == 51
-    assert _summary(engine) == _summary(_row_reader(path, monkeypatch))
+    assert _summary(engine) == _summary(row_reader(path, monkeypatch))

@@ -15,8 +15,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ipdash.sources import csv_fast, csv_stats
-from ipdash.sources.csv_stats import CsvLoadResult, read_csv_file
+from ipdash.sources import csv_fast
+from ipdash.sources.csv_stats import CsvLoadResult
+
+from .csv_readers import engine_taken, row_reader
 
 HEADER = ["date", "ip", "isp", "sent", "delivered", "hard bounces", "soft bounces", "complaints"]
 GOOD_DATES = ["2026-01-05", "2026-01-06", "2026/01/05", "2026-01-05T10:00:00Z", " 2026-01-07 "]
@@ -39,27 +41,6 @@ def _summary(result: CsvLoadResult) -> tuple[object, ...]:
     return (result.rows, result.error_count, [str(e) for e in result.errors], dict(result.stats.items()))
 
 
-def _engine_taken(path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[CsvLoadResult, bool]:
-    taken: list[bool] = []
-    real = csv_stats.read_fast
-
-    def spy(*args: object, **kwargs: object) -> object:
-        found = real(*args, **kwargs)  # type: ignore[arg-type]
-        taken.append(found is not None)
-        return found
-
-    with monkeypatch.context() as patched:
-        patched.setattr(csv_stats, "read_fast", spy)
-        result = read_csv_file(path)
-    return result, taken == [True]
-
-
-def _row_reader(path: Path, monkeypatch: pytest.MonkeyPatch) -> CsvLoadResult:
-    with monkeypatch.context() as patched:
-        patched.setattr(csv_stats, "read_fast", lambda *args, **kwargs: None)
-        return read_csv_file(path)
-
-
 good_row = st.tuples(
     st.sampled_from(GOOD_DATES),
     st.sampled_from(GOOD_IPS),
@@ -78,9 +59,9 @@ def test_clean_files_take_the_engine_pass_and_agree_with_the_row_reader(
     rows: list[list[str]], delimiter: str, bom: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = _write(rows, tmp_path / "clean.csv", delimiter=delimiter, bom=bom)
-    engine, taken = _engine_taken(path, monkeypatch)
+    engine, taken = engine_taken(path, monkeypatch)
     assert taken
-    assert _summary(engine) == _summary(_row_reader(path, monkeypatch))
+    assert _summary(engine) == _summary(row_reader(path, monkeypatch))
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -100,8 +81,8 @@ def test_a_bad_cell_sends_the_file_to_the_row_reader_for_exact_errors(
 ) -> None:
     rows[position % len(rows)][column] = bad
     path = _write(rows, tmp_path / "bad.csv")
-    engine, _taken = _engine_taken(path, monkeypatch)
-    assert _summary(engine) == _summary(_row_reader(path, monkeypatch))
+    engine, _taken = engine_taken(path, monkeypatch)
+    assert _summary(engine) == _summary(row_reader(path, monkeypatch))
 
 
 @pytest.mark.parametrize(
@@ -126,9 +107,9 @@ def test_the_engine_pass_declines_what_only_the_row_reader_can_report(
 ) -> None:
     path = tmp_path / "odd.csv"
     path.write_bytes(content.encode())
-    engine, taken = _engine_taken(path, monkeypatch)
+    engine, taken = engine_taken(path, monkeypatch)
     assert not taken, why
-    assert _summary(engine) == _summary(_row_reader(path, monkeypatch))
+    assert _summary(engine) == _summary(row_reader(path, monkeypatch))
 
 
 def test_many_distinct_recipient_domains_are_mapped_vectorised(
@@ -138,7 +119,7 @@ def test_many_distinct_recipient_domains_are_mapped_vectorised(
     rows = [["2026-01-05", "192.0.2.1", f"d{i}.example", "1", "1", "0", "0", "0"] for i in range(20)]
     rows += [["2026-01-05", "192.0.2.1", " Hotmail ", "2", "1", "0", "0", "0"]]
     path = _write(rows, tmp_path / "domains.csv")
-    engine, taken = _engine_taken(path, monkeypatch)
+    engine, taken = engine_taken(path, monkeypatch)
     assert taken
     assert {key[2]: s.sent for key, s in engine.stats.items()} == {"other": 20, "outlook.com": 2}
-    assert _summary(engine) == _summary(_row_reader(path, monkeypatch))
+    assert _summary(engine) == _summary(row_reader(path, monkeypatch))
