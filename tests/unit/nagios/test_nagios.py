@@ -137,3 +137,25 @@ def test_report_command_on_the_sample_data_is_critical(tmp_path: Path) -> None:
     assert result.exit_code == CRITICAL
     assert result.stdout.startswith("IPDASH CRITICAL - 3 of 9 IPs critical")
     assert_plugin_grammar(result.stdout)
+
+
+def test_a_detail_line_compares_in_the_metric_s_bad_direction() -> None:
+    """A rate breaches at or over its ceiling, a pass rate under its floor (DMARC: 95% < 98%)."""
+    dmarc = {
+        "metric": "dmarc_pass_rate",
+        "scope": "all",
+        "value": 0.95,
+        "threshold": 0.98,
+        "severity": "warn",
+    }
+    complaint = {
+        "metric": "complaint_rate",
+        "scope": "ip",
+        "value": 0.004,
+        "threshold": 0.003,
+        "severity": "critical",
+    }
+    data = report(ip("192.0.2.1", breaches=[dmarc, complaint]))
+    details = report_output(data).details
+    assert "WARN 192.0.2.1 dmarc_pass_rate (all) 95.0000% < 98.0000%" in details
+    assert "CRITICAL 192.0.2.1 complaint_rate (ip) 0.4000% >= 0.3000%" in details

@@ -174,7 +174,10 @@ def _breach_line(ip: str, breach: Mapping[str, Any]) -> str:
     if isinstance(value, int | float) and isinstance(threshold, int | float):
         scope = f" ({breach['scope']})" if breach.get("scope") else ""
         preset = f" [{breach['preset']}]" if breach.get("preset") else ""
-        return f"{head}{scope} {value:.4%} >= {threshold:.4%}{preset}"
+        # A breach is past its level in the metric's bad direction: a pass rate under its floor, a
+        # rate at or over its ceiling.
+        compared = "<" if value < threshold else ">="
+        return f"{head}{scope} {value:.4%} {compared} {threshold:.4%}{preset}"
     return f"{head}: {breach.get('reason') or breach.get('what') or ''}"
 
 
