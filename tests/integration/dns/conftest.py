@@ -23,6 +23,16 @@ def no_system_resolver(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("ipdash.sources.dns.configure.system_nameserver", refuse)
 
 
+@pytest.fixture(autouse=True)
+def no_tail_probe_unless_asked(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tail loss probe asks again a query whose reply is 20 ms late at a sweep's tail. On a loaded
+    machine the loopback server is that late now and then, and the tests that count what a run asks
+    (answers and zone health reused, one query per name) would count the second ask: a flake seen
+    with two suites running at once. Off here, except in the tests of the probe (``tail_probe``)."""
+    if request.node.get_closest_marker("tail_probe") is None:
+        monkeypatch.setattr("ipdash.sources.dns.window.TAIL_PROBE_FLOOR", 3600.0)
+
+
 @pytest.fixture
 def script() -> DnsScript:
     return DnsScript()

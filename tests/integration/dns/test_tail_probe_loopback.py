@@ -21,6 +21,8 @@ from ipdash.domain.dnsbl.targets import parse_targets
 from ipdash.sources.dns.checker import Checker
 from ipdash.sources.dns.client import DnsClient
 
+pytestmark = pytest.mark.tail_probe
+
 ZONES = ["spamhaus-zen", "spamcop", "psbl"]
 LONG = 30.0
 
