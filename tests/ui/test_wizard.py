@@ -153,6 +153,12 @@ async def test_whole_wizard_by_keys_reaches_the_recommendation() -> None:
         assert text_of(pilot, "#rec-verdict").startswith("● dedicated")
         assert "Twilio SendGrid (Pro)" in text_of(pilot, "#rec-cost")
         assert "Telnyx" in text_of(pilot, "#rec-comparison") and "Telnyx" not in text_of(pilot, "#rec-cost")
+        lines = {
+            line.split()[0]: line for line in text_of(pilot, "#rec-comparison").splitlines() if line.strip()
+        }
+        assert "≥ $42.00 ? budget" in lines["Telnyx"], "IPs only under the budget: not known to fit"
+        assert "$114.85 ✗ over budget" in lines["Amazon"] and "≥" not in lines["Amazon"]
+        assert "✓" not in text_of(pilot, "#rec-comparison")
         assert "braze" not in text_of(pilot, "#rec-warmup") and "sendgrid schedule" in text_of(
             pilot, "#rec-warmup"
         )

@@ -9,6 +9,9 @@ import pytest
 
 from ipdash.domain.advisor import Recommendation, Verdict, bundled_prices, bundled_rule_book
 from ipdash.domain.advisor.costs import monthly_costs
+from ipdash.domain.advisor.markdown import cost_figure
+from ipdash.domain.advisor.result import recommendation_json
+from ipdash.domain.advisor.settings import apply_settings, parse_advisor_settings
 from ipdash.domain.advisor.sizing import ips_for_daily_volume
 from ipdash.domain.warmup import build_plan
 from ipdash.domain.warmup.calendar import send_calendar_day
@@ -188,6 +191,60 @@ def test_budget_marks_rows(budget: float | None, within: bool | None) -> None:
     rows = monthly_costs(bundled_prices(), ips=4, kind="dedicated", provider=None, budget_usd=budget)
     ses = next(row for row in rows if row.provider == "ses")
     assert ses.within_budget is within
+
+
+@pytest.mark.parametrize(
+    ("provider", "volume", "lower_bound"),
+    [
+        ("ses", 5_000_000, False),  # IPs + per-message charges: the whole bill
+        ("sendgrid", 100_000, False),  # the Pro 100K plan carries it
+        ("sendgrid", 100_001, True),  # a higher tier, not in the table
+        ("sparkpost", 100_000, True),  # IPs only: the sending plan is extra
+        ("telnyx", 100_000, True),
+        ("brevo", 100_000, False),  # no figure at all: n/a, not a floor
+    ],
+)
+def test_a_figure_that_leaves_a_charge_out_is_a_floor(provider: str, volume: int, lower_bound: bool) -> None:
+    rows = monthly_costs(
+        bundled_prices(), ips=2, kind="dedicated", provider=None, budget_usd=None, monthly_volume=volume
+    )
+    row = next(row for row in rows if row.provider == provider)
+    assert row.lower_bound is lower_bound
+    assert ("a floor (≥)" in row.note) is lower_bound
+    assert cost_figure(row).startswith("≥ $") is lower_bound
+
+
+@pytest.mark.parametrize(("budget", "within"), [(10_000.0, None), (79.99, False)])
+def test_a_floor_under_the_budget_is_not_within_it(budget: float, within: bool | None) -> None:
+    rows = monthly_costs(bundled_prices(), ips=4, kind="dedicated", provider=None, budget_usd=budget)
+    sparkpost = next(row for row in rows if row.provider == "sparkpost")
+    assert sparkpost.usd == pytest.approx(80.0) and sparkpost.lower_bound
+    assert sparkpost.within_budget is within
+
+
+def test_own_provider_floor_under_the_budget_is_a_risk_not_a_pass(run: Run) -> None:
+    result = run(monthly_volume=3_000_000, provider="sendgrid", budget_usd=10_000)
+    own = result.monthly_cost[0]
+    assert own.current and own.lower_bound and own.within_budget is None
+    assert "needs a higher tier" in own.note
+    assert any("at least" in risk and "is not known" in risk for risk in result.risks)
+    assert recommendation_json(result)["monthly_cost"][0]["usd_is_lower_bound"] is True
+
+
+def test_own_provider_floor_over_the_budget_is_over(run: Run) -> None:
+    result = run(monthly_volume=3_000_000, provider="sendgrid", budget_usd=50)
+    assert any("costs at least $" in risk and "over the $50.00 budget" in risk for risk in result.risks)
+
+
+def test_all_in_can_be_set_in_config_for_a_contract_price() -> None:
+    prices = apply_settings(
+        bundled_rule_book(),
+        bundled_prices(),
+        parse_advisor_settings({"prices": {"sparkpost": {"usd_per_ip": 45, "all_in": True}}}),
+    )[1]
+    rows = monthly_costs(prices, ips=2, kind="dedicated", provider=None, budget_usd=100.0)
+    sparkpost = next(row for row in rows if row.provider == "sparkpost")
+    assert (sparkpost.usd, sparkpost.lower_bound, sparkpost.within_budget) == (90.0, False, True)
 
 
 def test_budget_over_at_own_provider_is_a_risk(run: Run) -> None:

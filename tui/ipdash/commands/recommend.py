@@ -32,7 +32,7 @@ from ipdash.domain.advisor import (
 from ipdash.domain.advisor import advise as run_advisor
 from ipdash.domain.advisor import text as fmt
 from ipdash.domain.advisor.inputs import coerce_answers
-from ipdash.domain.advisor.markdown import cost_parts
+from ipdash.domain.advisor.markdown import cost_figure, cost_parts
 from ipdash.domain.advisor.result import STATUS_SYMBOL, VERDICT_SYMBOL
 from ipdash.exit_codes import EXIT_OK
 from ipdash.sources.config_file import ConfigError, load_config
@@ -133,7 +133,11 @@ def _describe(problems: list[InputProblem], from_file: set[str], answers_path: P
 )
 @click.option("--time-critical", is_flag=True, default=None, help="Password resets, reminders …")
 @click.option("--provider", help="Current or planned provider: ses, sendgrid, mailgun, sparkpost, …")
-@click.option("--budget", "budget_usd", help="Monthly budget for dedicated IPs in USD.")
+@click.option(
+    "--budget",
+    "budget_usd",
+    help="Monthly budget for sending on dedicated IPs, all in (plan, IPs, per-message), in USD.",
+)
 @click.option("--watcher", type=click.Choice(["team", "part-time", "nobody", "unknown"]), default=None)
 @click.option("--answers", "answers_path", type=click.Path(path_type=Path), help="TOML or JSON answers file.")
 @config_option()
@@ -242,7 +246,7 @@ def print_recommendation(result: Recommendation) -> None:
                 (
                     [
                         row.name,
-                        fmt.usd(row.usd) + (" (stale)" if row.stale else ""),
+                        cost_figure(row),
                         cost_parts(row),
                         "; ".join(row.includes) or "–",
                         "; ".join(row.excludes) or "–",

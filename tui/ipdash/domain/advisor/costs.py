@@ -93,7 +93,10 @@ def _row(
     stale = age is not None and age > max_age
     if stale:
         notes.append(f"price dated {price.as_of}, over {max_age:g} months old: check before quoting")
-    within = None if budget_usd is None or usd is None else usd <= budget_usd
+    lower_bound_reason = "" if usd is None else _lower_bound_reason(price, volume)
+    if lower_bound_reason:
+        notes.append(lower_bound_reason)
+    within = _within_budget(usd, budget_usd, lower_bound=bool(lower_bound_reason))
     return CostRow(
         provider=provider_id if price.kind == "dedicated" else key,
         name=price.name,
@@ -112,4 +115,28 @@ def _row(
         includes=price.includes,
         excludes=price.excludes,
         stale=stale,
+        lower_bound=bool(lower_bound_reason),
     )
+
+
+def _lower_bound_reason(price: Price, volume: int) -> str:
+    """Why the figure is only a floor ("" when it is the whole bill for this volume)."""
+    if not price.all_in:
+        return "a floor (≥): the sending plan or usage fees are extra, see excludes"
+    if price.plan_monthly_messages is not None and volume > price.plan_monthly_messages:
+        plan = f"the {price.plan_name} plan" if price.plan_name else "the priced plan"
+        return (
+            f"a floor (≥): {plan} carries {price.plan_monthly_messages:,} a month; {volume:,} "
+            "needs a higher tier, not in ipdash's table"
+        )
+    return ""
+
+
+def _within_budget(usd: float | None, budget_usd: float | None, *, lower_bound: bool) -> bool | None:
+    """True or False when the figure settles it; None without a budget or a price, and for a floor
+    under the budget (the real bill may be over it)."""
+    if budget_usd is None or usd is None:
+        return None
+    if usd > budget_usd:
+        return False
+    return None if lower_bound else True

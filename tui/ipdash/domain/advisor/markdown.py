@@ -141,13 +141,27 @@ def cost_parts(row: CostRow) -> str:
     return " + ".join(parts) or "n/a"
 
 
+FLOOR_LEGEND = (
+    "≥ a floor: the figure leaves a charge out (the sending plan, a usage fee or a higher tier; see "
+    "excludes), so it can show a price over budget, never within it."
+)
+
+
+def cost_figure(row: CostRow, *, stale_mark: bool = True) -> str:
+    """'$179.95', '≥ $80.00' for a floor, with ' (stale)' for an old price; 'n/a' unpriced."""
+    figure = text.usd(row.usd)
+    if row.lower_bound:
+        figure = f"≥ {figure}"
+    return figure + (" (stale)" if row.stale and stale_mark else "")
+
+
 def _cost_rows(rows: Sequence[CostRow]) -> list[str]:
     return _table(
         ("Provider", "USD/month", "Parts", "Includes", "Excludes", "As of", "Source", "Note"),
         (
             (
                 row.name,
-                text.usd(row.usd) + (" (stale)" if row.stale else ""),
+                cost_figure(row),
                 cost_parts(row),
                 "; ".join(row.includes) or "–",
                 "; ".join(row.excludes) or "–",
@@ -167,6 +181,8 @@ def cost_sections(result: Recommendation) -> list[str]:
         return [*lines, "No dedicated-IP cost: shared IPs come with the sending plan.", ""]
     own = [row for row in result.monthly_cost if row.current]
     others = [row for row in result.monthly_cost if not row.current]
+    if any(row.lower_bound for row in result.monthly_cost):
+        lines += [FLOOR_LEGEND, ""]
     if own:
         lines += [*_cost_rows(own), ""]
     if others:

@@ -94,7 +94,8 @@ class WarmupPreview:
 
 @dataclass(frozen=True, slots=True)
 class CostRow:
-    """A provider's monthly cost for the plan, in parts; ``usd`` is the sum of the known parts."""
+    """A provider's monthly cost for the plan, in parts; ``usd`` is the sum of the known parts,
+    a floor when ``lower_bound`` (a part is unknown: the sending plan, a usage fee, a higher tier)."""
 
     provider: str
     name: str
@@ -113,6 +114,7 @@ class CostRow:
     includes: tuple[str, ...] = ()
     excludes: tuple[str, ...] = ()
     stale: bool = False
+    lower_bound: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +173,7 @@ def recommendation_json(result: Recommendation) -> dict[str, Any]:
             {
                 "provider": row.provider,
                 "usd": row.usd,
+                "usd_is_lower_bound": row.lower_bound,
                 "basis": row.basis,
                 "source": row.source,
                 "as_of": row.as_of,

@@ -80,9 +80,16 @@ def _budget_risks(resolved: Resolved, costs: list[CostRow]) -> list[str]:
     priced = [row for row in costs if row.usd is not None]
     current = next((row for row in priced if row.current), None)
     if current is not None and current.usd is not None and current.usd > budget:
+        at_least = "at least " if current.lower_bound else ""
         return [
-            f"At {current.name} the plan costs {text.usd(current.usd)} a month, over the "
+            f"At {current.name} the plan costs {at_least}{text.usd(current.usd)} a month, over the "
             f"{text.usd(budget)} budget."
+        ]
+    if current is not None and current.lower_bound:
+        return [
+            f"At {current.name} the plan costs at least {text.usd(current.usd)} a month: whether it "
+            f"fits the {text.usd(budget)} budget is not known (a part of the bill is not in "
+            "ipdash's price table; see the cost note)."
         ]
     if priced and all(row.usd is not None and row.usd > budget for row in priced):
         cheapest = min(priced, key=lambda row: row.usd or 0.0)

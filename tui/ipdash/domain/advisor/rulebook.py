@@ -248,6 +248,11 @@ class Price(_Data):
     included_ips: int = Field(default=0, ge=0)
     max_ips: int | None = Field(default=None, ge=1)
     min_monthly_volume: int | None = Field(default=None, ge=1)
+    all_in: bool = False
+    """The parts cover every charge of sending the volume there (bar the small extras in
+    ``excludes``); otherwise the figure is a floor: the sending plan or a usage fee is extra."""
+    plan_monthly_messages: int | None = Field(default=None, ge=1)
+    """Messages a month the priced plan carries; above it the figure is a floor (a higher tier)."""
     includes: tuple[str, ...] = ()
     excludes: tuple[str, ...] = ()
     provider: str | None = None

@@ -12,6 +12,7 @@ keep_warm_monthly_per_ip = 80000   # a sizing figure name
 usd_per_ip = 35
 as_of = "2026-09"
 source = "our contract"
+all_in = true                      # the figure is the whole bill (default: a floor)
 ```
 """
 
@@ -50,6 +51,8 @@ class PriceOverride(BaseModel):
     plan_name: str | None = None
     usd_per_1000: float | None = Field(default=None, ge=0)
     min_monthly_volume: int | None = Field(default=None, ge=1)
+    all_in: bool | None = None
+    plan_monthly_messages: int | None = Field(default=None, ge=1)
     includes: tuple[str, ...] | None = None
     excludes: tuple[str, ...] | None = None
     basis: str | None = None

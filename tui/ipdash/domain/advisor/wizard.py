@@ -219,8 +219,9 @@ def build_questions(book: RuleBook) -> tuple[Question, ...]:
         ),
         Question(
             "budget_usd",
-            "What may dedicated IPs cost a month (USD)?",
-            "Compared with each provider's price.",
+            "What may sending on dedicated IPs cost a month, all in (USD)?",
+            "Compared with each provider's monthly figure; a figure that leaves a charge out is a floor (≥), "
+            "which can show a price over budget, never within it.",
             "money",
             optional=True,
             example="$100",

@@ -22,7 +22,7 @@ from textual.widgets import Footer, Static
 
 from ipdash.domain.advisor import Recommendation, RuleStatus, Verdict, recommendation_markdown
 from ipdash.domain.advisor import text as fmt
-from ipdash.domain.advisor.markdown import cost_parts
+from ipdash.domain.advisor.markdown import FLOOR_LEGEND, cost_figure, cost_parts
 from ipdash.domain.advisor.result import STATUS_SYMBOL, VERDICT_SYMBOL, CostRow
 from ipdash.ui.tones import toned
 
@@ -186,20 +186,25 @@ class RecommendationScreen(Screen[str]):
         sends.add_row("held back/IP", *(fmt.count(send.held_back) for send in warmup.sends))
         return Group(Text(warmup.note), sends)
 
-    def _costs(self, rows: list[CostRow], *, empty: bool = False) -> Table | Text:
+    def _costs(self, rows: list[CostRow], *, empty: bool = False) -> Table | Group | Text:
         if empty or not rows:
             return Text("No dedicated-IP cost: shared IPs come with the sending plan.")
         table = self._table(
             "provider", "USD/month", "parts", "includes", "excludes", "as of", right=("USD/month",)
         )
+        budget_given = self.recommendation.inputs.budget_usd is not None
         for row in rows:
-            cost = fmt.usd(row.usd)
+            cost = cost_figure(row, stale_mark=False)
             if row.within_budget is not None:
                 cost = f"{cost} {'✓' if row.within_budget else '✗ over budget'}"
+            elif budget_given and row.lower_bound:
+                cost = f"{cost} ? budget"
             as_of = f"{row.as_of} ▲ stale" if row.stale else row.as_of
             excludes = "; ".join(row.excludes) or "–"
             table.add_row(row.name, cost, cost_parts(row), "; ".join(row.includes) or "–", excludes, as_of)
-        return table
+        if not any(row.lower_bound for row in rows):
+            return table
+        return Group(table, Text(FLOOR_LEGEND))
 
     def _reasons(self) -> Table:
         table = self._table("", "rule", "compared", "source")
