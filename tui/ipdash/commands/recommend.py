@@ -36,8 +36,9 @@ from ipdash.domain.advisor.markdown import cost_figure, cost_parts
 from ipdash.domain.advisor.result import STATUS_SYMBOL, VERDICT_SYMBOL
 from ipdash.exit_codes import EXIT_OK
 from ipdash.sources.config_file import ConfigError, load_config
+from ipdash.sources.small_files import FileTooLarge, read_small_regular_file
 
-MAX_ANSWERS_BYTES = 1_000_000
+MAX_ANSWERS_BYTES = 1 << 20
 
 __all__ = ["load_advisor_data", "read_answers_file", "recommend", "recommendation_markdown"]
 
@@ -50,12 +51,11 @@ def read_answers_file(path: Path) -> dict[str, Any]:
     """A TOML (.toml) or JSON file of answers named like the options (``monthly-volume`` or
     ``monthly_volume``); other suffixes are tried as JSON, then TOML."""
     try:
-        size = path.stat().st_size
-        if size > MAX_ANSWERS_BYTES:
-            raise AnswersFileError(f"{path}: {size:,} bytes is too large for an answers file")
-        content = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise AnswersFileError(f"{path}: cannot read: {error}") from error
+        content = read_small_regular_file(path, MAX_ANSWERS_BYTES)
+    except FileTooLarge as error:
+        raise AnswersFileError(f"{path}: too large for an answers file ({error})") from error
+    except ValueError as error:
+        raise AnswersFileError(f"{path}: {error}") from error
     data: Any
     if path.suffix.lower() == ".toml":
         data = _toml(path, content)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ipdash.sources.paths import default_config_path
+from ipdash.sources.small_files import read_small_regular_file
 
 if TYPE_CHECKING:  # the model (pydantic) is imported only when there is a table to validate
     from pydantic import ValidationError
@@ -18,6 +19,9 @@ if TYPE_CHECKING:  # the model (pydantic) is imported only when there is a table
 
 class ConfigError(Exception):
     """The config file could not be used. The message names the file (and key)."""
+
+
+MAX_CONFIG_BYTES = 16 << 20  # [warmup.ips] for 10,000 IPs is about 1 MiB
 
 
 def load_config(path: Path | None = None, *, required: bool = False) -> tuple[Config, Path | None]:
@@ -47,9 +51,11 @@ def read_config_tables(
             raise ConfigError(f"{config_path}: config file not found")
         return {}, None
     try:
-        return tomllib.loads(config_path.read_text(encoding="utf-8")), config_path
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(f"{config_path}: cannot read: {error}") from error
+        text = read_small_regular_file(config_path, MAX_CONFIG_BYTES)
+    except ValueError as error:
+        raise ConfigError(f"{config_path}: {error}") from error
+    try:
+        return tomllib.loads(text), config_path
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{config_path}: invalid TOML: {error}") from error
     except RecursionError as error:

@@ -17,7 +17,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ipdash.ui.themes import read_small_regular_file
+from ipdash.sources.small_files import read_small_regular_file
 
 CACHE_VERSION = 1
 MAX_CACHE_BYTES = 1024 * 1024

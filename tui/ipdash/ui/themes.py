@@ -13,9 +13,7 @@ foreign cache just means parsing.
 
 from __future__ import annotations
 
-import os
 import re
-import stat
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,6 +23,7 @@ from textual.color import Color, ColorParseError
 from textual.theme import Theme
 
 from ipdash.domain.safe_text import safe_text
+from ipdash.sources.small_files import read_small_regular_file
 
 if TYPE_CHECKING:
     from ipdash.ui.theme_cache import ThemeCache
@@ -116,32 +115,10 @@ def _css_value(value: object) -> bool:
     return _COLOUR_TEXT.fullmatch(text) is not None
 
 
-def read_small_regular_file(path: Path, limit: int = MAX_THEME_BYTES) -> str:
-    """The text of a regular file of at most ``limit`` bytes; ValueError for anything else (a FIFO
-    is opened without blocking and refused, a link to a device is refused, a huge file is not read)."""
-    try:
-        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    except OSError as error:
-        raise ValueError(f"cannot read: {error.strerror or error}") from error
-    with os.fdopen(descriptor, "rb") as handle:
-        info = os.fstat(handle.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            raise ValueError("not a regular file")
-        if info.st_size > limit:
-            raise ValueError(f"larger than {limit // 1024} KiB")
-        data = handle.read(limit + 1)
-    if len(data) > limit:
-        raise ValueError(f"larger than {limit // 1024} KiB")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise ValueError(f"cannot read: not UTF-8 ({error.reason})") from error
-
-
 def load_theme_file(path: Path, cache: ThemeCache | None = None) -> Theme:
     """Parse one theme file (or take what its unchanged text parsed to); raises ValueError with a
     readable reason."""
-    text = read_small_regular_file(path)
+    text = read_small_regular_file(path, MAX_THEME_BYTES)
     cached = cache.get(path, text) if cache is not None else None
     if cached is None:
         cached = parse_theme_text(text)

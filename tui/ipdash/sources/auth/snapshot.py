@@ -14,6 +14,7 @@ from typing import Any
 
 from ipdash.domain.auth.answers import POLICY, normalise
 from ipdash.domain.dnsbl.lookups import LookupOutcome, Rcode
+from ipdash.sources.small_files import read_small_regular_file
 
 MAX_SNAPSHOT_BYTES = 4 * 1024 * 1024
 
@@ -34,10 +35,8 @@ class SnapshotResolver:
     @classmethod
     def from_file(cls, path: Path) -> SnapshotResolver:
         try:
-            if path.stat().st_size > MAX_SNAPSHOT_BYTES:
-                raise SnapshotError(f"{path}: larger than {MAX_SNAPSHOT_BYTES} bytes")
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+            data = json.loads(read_small_regular_file(path, MAX_SNAPSHOT_BYTES))
+        except ValueError as error:  # json.JSONDecodeError is one
             raise SnapshotError(f"{path}: {error}") from None
         return cls(_records(data, path), f"zone snapshot {path.name} (offline)")
 
