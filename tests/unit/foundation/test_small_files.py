@@ -13,8 +13,11 @@ from pathlib import Path
 import pytest
 
 import ipdash
+from ipdash.sources.accounts_file import read_accounts_file
 from ipdash.sources.auth.snapshot import SnapshotError, SnapshotResolver
 from ipdash.sources.config_file import ConfigError, load_config
+from ipdash.sources.csv_stats import CsvReadError
+from ipdash.sources.facts_file import read_facts_file
 from ipdash.sources.small_files import FileTooLarge, read_small_regular_file, size_text
 
 
@@ -66,8 +69,17 @@ def test_config_and_snapshot_refuse_them_naming_the_file(tmp_path: Path, kind: s
         SnapshotResolver.from_file(path)
 
 
+@pytest.mark.parametrize("kind", HOSTILE)
+def test_facts_and_accounts_files_refuse_them(tmp_path: Path, kind: str) -> None:
+    path = HOSTILE[kind](tmp_path / "ips.toml")
+    with pytest.raises(CsvReadError, match="not a regular file"):
+        read_facts_file(path)
+    with pytest.raises(OSError, match="not a regular file"):
+        read_accounts_file(path)
+
+
 def test_a_huge_config_is_refused_unread(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("ipdash.sources.config_file.MAX_CONFIG_BYTES", 1024)
+    monkeypatch.setattr("ipdash.sources.config_file.MAX_TOML_BYTES", 1024)
     path = tmp_path / "config.toml"
     path.write_text("# " + "x" * 2000 + "\n")
     with pytest.raises(ConfigError, match="larger than 1 KiB"):
@@ -81,8 +93,10 @@ def test_a_huge_config_is_refused_unread(tmp_path: Path, monkeypatch: pytest.Mon
         ("report", "--config", "{path}"),
         ("check", "192.0.2.1", "--config", "{path}"),
         ("recommend", "--answers", "{path}"),
+        ("report", "--csv", "{path}"),
+        ("report", "--mta-log", "{path}"),
     ],
-    ids=["report --config", "check --config", "recommend --answers"],
+    ids=["report --config", "check --config", "recommend --answers", "report --csv", "report --mta-log"],
 )
 def test_whole_process_exits_2_at_once(tmp_path: Path, kind: str, args: tuple[str, ...]) -> None:
     """Before, each of these read /dev/zero or waited on the FIFO for ever."""

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ipdash.domain.models import AccountDay
+from ipdash.sources.small_files import regular_file_problem
 
 COUNTS = ("sent", "bounced", "complaints", "blocked")
 RATES = ("bounce_rate", "complaint_rate")
@@ -31,6 +32,8 @@ class AccountsRead:
 
 def read_accounts_file(path: Path) -> AccountsRead:
     """Raises OSError when the file cannot be read; bad rows become ``errors`` ("line N: why")."""
+    if (problem := regular_file_problem(path)) is not None:
+        raise OSError(f"{path}: {problem}")
     found = AccountsRead()
     with open(path, encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ipdash.sources.paths import default_config_path
-from ipdash.sources.small_files import read_small_regular_file
+from ipdash.sources.small_files import MAX_TOML_BYTES, read_small_regular_file
 
 if TYPE_CHECKING:  # the model (pydantic) is imported only when there is a table to validate
     from pydantic import ValidationError
@@ -19,9 +19,6 @@ if TYPE_CHECKING:  # the model (pydantic) is imported only when there is a table
 
 class ConfigError(Exception):
     """The config file could not be used. The message names the file (and key)."""
-
-
-MAX_CONFIG_BYTES = 16 << 20  # [warmup.ips] for 10,000 IPs is about 1 MiB
 
 
 def load_config(path: Path | None = None, *, required: bool = False) -> tuple[Config, Path | None]:
@@ -51,7 +48,7 @@ def read_config_tables(
             raise ConfigError(f"{config_path}: config file not found")
         return {}, None
     try:
-        text = read_small_regular_file(config_path, MAX_CONFIG_BYTES)
+        text = read_small_regular_file(config_path, MAX_TOML_BYTES)
     except ValueError as error:
         raise ConfigError(f"{config_path}: {error}") from error
     try:

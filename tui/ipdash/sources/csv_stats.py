@@ -30,6 +30,7 @@ from ipdash.sources.csv_fast import Prefix, bulk_load, read_fast, stacked, with_
 from ipdash.sources.csv_format import COUNT_FIELDS, looks_like_snds_row, map_columns, sniff_delimiter
 from ipdash.sources.csv_swallowed import SingleLines, Span, lines_in, quote_column, swallowed_message
 from ipdash.sources.record_bounds import record_bounds
+from ipdash.sources.small_files import regular_file_problem
 
 #: Row errors kept in full per file; beyond this they are only counted.
 MAX_KEPT_ERRORS = 1000
@@ -158,12 +159,12 @@ def read_csv_file(
 
 
 def _open_checked(path: Path) -> tuple[io.BufferedReader, int]:
+    if (problem := regular_file_problem(path)) is not None:
+        raise CsvReadError(f"{path}: {problem}")
     try:
         raw = open(path, "rb")  # noqa: SIM115 - closed by the caller's with-block
     except FileNotFoundError as error:
         raise CsvReadError(f"{path}: file not found") from error
-    except IsADirectoryError as error:
-        raise CsvReadError(f"{path}: is a directory, not a CSV file") from error
     except OSError as error:
         raise CsvReadError(f"{path}: cannot open: {error.strerror or error}") from error
     try:

@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ipdash.domain.config import IpFactsEntry
 from ipdash.domain.models import IpFacts
 from ipdash.sources.config_file import format_validation_error
+from ipdash.sources.small_files import MAX_TOML_BYTES, read_small_regular_file, regular_file_problem
 
 
 class _FactsFile(BaseModel):
@@ -32,12 +33,14 @@ class _FactsFile(BaseModel):
 def read_facts_file(path: Path) -> dict[str, IpFacts]:
     from ipdash.sources.csv_stats import CsvReadError  # polars: not on the TUI's first-frame path
 
+    if (problem := regular_file_problem(path)) is not None:
+        raise CsvReadError(f"{path}: {problem}")
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as error:
-        raise CsvReadError(f"{path}: file not found") from error
-    except (OSError, UnicodeDecodeError) as error:
-        raise CsvReadError(f"{path}: cannot read: {error}") from error
+        text = read_small_regular_file(path, MAX_TOML_BYTES)
+    except ValueError as error:
+        raise CsvReadError(f"{path}: {error}") from error
+    try:
+        raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise CsvReadError(f"{path}: invalid TOML: {error}") from error
     try:

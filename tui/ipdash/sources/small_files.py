@@ -1,12 +1,55 @@
-"""Reading a small file the user names (a config, an answers file, a theme, a snapshot) without
-trusting its name: a FIFO is opened without blocking and refused, a device such as /dev/zero is
-refused, and a huge file is never read whole."""
+"""Reading a file the user names (a config, an answers file, a theme, a snapshot, a CSV, a log)
+without trusting its name: a FIFO would block the open for ever and a device such as /dev/zero
+never ends, so both are refused before reading; a small file's reader never reads a huge one whole."""
 
 from __future__ import annotations
 
 import os
 import stat
 from pathlib import Path
+
+MAX_TOML_BYTES = 16 << 20
+"""A config or IP-facts file: [warmup.ips] or [[ips]] for 10,000 IPs is about 1 MiB."""
+
+
+class NotRegularFile(ValueError):
+    """The path names a FIFO, a device, a socket or a directory: ``kind`` says which."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__("not a regular file")
+        self.kind = kind
+
+    @property
+    def detail(self) -> str:
+        return f"not a regular file ({self.kind})"
+
+
+def regular_file_problem(path: Path) -> str | None:
+    """Why ``path`` cannot be read as a regular file ('file not found', 'is a directory', 'not a
+    regular file (a FIFO: …)'), None when it can. Only stats: never opens, so a FIFO cannot block."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return "file not found"
+    except OSError as error:
+        return f"cannot open: {error.strerror or error}"
+    if stat.S_ISDIR(mode):
+        return "is a directory"
+    if not stat.S_ISREG(mode):
+        return NotRegularFile(_kind(mode)).detail
+    return None
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO: save the data to a file first"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a file"
 
 
 class FileTooLarge(ValueError):
@@ -32,7 +75,7 @@ def read_small_regular_file(path: Path, limit: int) -> str:
     with os.fdopen(descriptor, "rb") as handle:
         info = os.fstat(handle.fileno())
         if not stat.S_ISREG(info.st_mode):
-            raise ValueError("not a regular file")
+            raise NotRegularFile(_kind(info.st_mode))
         if info.st_size > limit:
             raise FileTooLarge(f"larger than {size_text(limit)}")
         data = handle.read(limit + 1)

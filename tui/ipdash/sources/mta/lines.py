@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from ipdash.sources.small_files import regular_file_problem
+
 MAX_LINE_BYTES = 1 << 20  # KumoMTA Feedback records carry the reported message's headers
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 GZIP_MAGIC = b"\x1f\x8b"
@@ -40,12 +42,12 @@ class LineProblem:
 
 
 def _open(path: Path) -> tuple[IO[bytes], str]:
+    if (problem := regular_file_problem(path)) is not None:
+        raise MtaFileError(f"{path}: {problem}")
     try:
         raw = open(path, "rb")  # noqa: SIM115 - closed by read_lines
     except FileNotFoundError as error:
         raise MtaFileError(f"{path}: file not found") from error
-    except IsADirectoryError as error:
-        raise MtaFileError(f"{path}: is a directory") from error
     except OSError as error:
         raise MtaFileError(f"{path}: cannot open: {error.strerror or error}") from error
     try:
