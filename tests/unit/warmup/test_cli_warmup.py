@@ -199,7 +199,11 @@ def test_status_from_csv_and_config_on_track_exits_0(tmp_path: Path) -> None:
     )
     result = run("status", "--csv", str(stats), "--config", str(config))
     assert result.exit_code == 0, result.output + result.stderr
-    assert "✓ on track" in result.output and "day 4/12" in result.output
+    # Today (2024-05-08) was plan day 3: its day sits beside today's cap and sent (the old
+    # table said "day 4/12" beside day 3's cap); the next step names day 4's cap.
+    row = next(line for line in result.output.splitlines() if line.startswith("192.0.2.9"))
+    assert "✓ on track" in row and "day 3/12" in row and "510" in row
+    assert "advance → " in row
 
 
 def test_status_with_an_unknown_plan_exits_2_but_still_reports(tmp_path: Path) -> None:

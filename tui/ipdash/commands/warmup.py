@@ -252,7 +252,7 @@ def _print_status(results: Sequence[WarmupProgress], today: date) -> None:
                 p.ip,
                 STATE_LABELS[p.state],
                 p.plan.schedule if p.plan else (p.provider.provider if p.provider else None),
-                day_text(p),
+                _today_day_text(p),
                 f"{cap:,}" if cap is not None else None,
                 f"{today_outcome.sent:,}" if today_outcome else None,
                 next_step_text(p),
@@ -266,6 +266,15 @@ def _print_status(results: Sequence[WarmupProgress], today: date) -> None:
         rows,
         right_align=["cap today", "sent today"],
     )
+
+
+def _today_day_text(progress: WarmupProgress) -> str:
+    """The plan day beside today's cap and sent: the day today's mail was judged against once it
+    is in (the progress has moved on to the next day), so 'day 12/18 · cap 75,000' is one day."""
+    today = progress.today_outcome
+    if today is None or progress.total_days is None or progress.provider is not None:
+        return day_text(progress)
+    return f"day {min(today.plan_day, progress.total_days)}/{progress.total_days}"
 
 
 def _settings(config_path: Path | None) -> WarmupSettings:
