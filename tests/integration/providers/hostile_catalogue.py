@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import re
 import sqlite3
 from collections.abc import Callable
@@ -676,8 +677,47 @@ def store_probes() -> list[Probe]:
     ]
 
 
+# named files that are not files ---------------------------------------------------------------------
+def named_file_probe(kind: str, make: Callable[[Path], None], args: tuple[str, ...], *, fast: bool) -> Probe:
+    """A path on the command line that is a FIFO (no writer: an open would block for ever) or a
+    device (/dev/zero never ends): one line naming the path, exit 2, nothing read."""
+
+    def run(tmp: Path, api: FakeApi) -> Outcome:
+        outcome = Outcome()
+        path = tmp / "named"
+        make(path)
+        code, output = invoke(outcome, *(str(path) if arg == "{path}" else arg for arg in args))
+        if code != 2 or "not a regular file" not in output:
+            outcome.wrong_exit = True
+            outcome.notes.append(f"exit {code}, not 2 with 'not a regular file': {output[-160:]}")
+        return outcome
+
+    command = " ".join(arg for arg in args if arg != "{path}")
+    return Probe("named file", f"{command} is {kind}", run, fast)
+
+
+def named_file_probes() -> list[Probe]:
+    kinds: dict[str, Callable[[Path], None]] = {
+        "a FIFO": os.mkfifo,
+        "/dev/zero": lambda path: path.symlink_to("/dev/zero"),
+    }
+    commands = [
+        ("report", "--config", "{path}"),
+        ("poll", "--once", "--config", "{path}"),
+        ("report", "--csv", "{path}"),
+        ("report", "--mta-log", "{path}"),
+        ("recommend", "--answers", "{path}"),
+    ]
+    return [
+        named_file_probe(kind, make, args, fast=args[1] == "--config" and kind == "/dev/zero")
+        for kind, make in kinds.items()
+        for args in commands
+    ]
+
+
 def all_probes(*, slow: bool = True) -> list[Probe]:
     from .hostile_resolvers import resolver_probes  # it imports this module's Outcome and Probe
 
     probes = csv_probes() + escape_probes() + config_probes() + provider_probes() + store_probes()
+    probes += named_file_probes()
     return probes + resolver_probes() + (slow_provider_probes() if slow else [])
