@@ -202,7 +202,7 @@ def test_migration_from_the_first_schema_keeps_the_data(tmp_path: Path) -> None:
     raw.commit()
     raw.close()
     with SqliteStore(path) as store:
-        assert current_version(sqlite3.connect(path)) == SCHEMA_VERSION == 6
+        assert current_version(sqlite3.connect(path)) == SCHEMA_VERSION == 7
         assert store.load().stats[(date(2024, 1, 2), "192.0.2.1", "all")].sent == 123
         # Migration 6 found each IP's newest day in the records there were.
         assert store.held_until(None, date(2024, 1, 3)) == {("192.0.2.1", "old")}

@@ -44,6 +44,11 @@ from ipdash.sources.loader import load_lean_for_cli
 @click.option("--preset", default=None, help="Threshold preset: default, gmail-yahoo, ses, dynamics, …")
 @check_options
 @receiver_options
+@click.option(
+    "--reanalyse",
+    is_flag=True,
+    help="Analyse the stored history now even when the shared analysis of the same data is stored.",
+)
 @format_option("table", "json", "nagios")
 def report(
     csv_files: tuple[Path, ...],
@@ -59,6 +64,7 @@ def report(
     nameserver: Nameserver | None,
     dmarc_paths: tuple[Path, ...],
     arf_paths: tuple[Path, ...],
+    reanalyse: bool,
     output_format: str,
 ) -> None:
     """Per-IP summary: volume, rates, score, warm-up, breaches.
@@ -73,7 +79,14 @@ def report(
     Exit codes: 0 all good; 1 a finding (a critical breach or a listing); 2 usage or
     unreadable input; 3 no finding, but the report is incomplete (a provider source
     failed, or a blocklist or rDNS check could not be made).
+
+    On a [store]-only config (a viewer of a shared store), the JSON and nagios output come from the
+    analysis a poller or an earlier report stored for the same data, config, day and check results
+    (--reanalyse: analyse anyway); anything else changed, it is analysed now and stored for the next.
     """
+    shared = None
+    if not (csv_files or mta_logs or demo or run_checks or dmarc_paths or arf_paths):
+        shared = _shared_lookup(config_path, window_days, preset, output_format, reanalyse)
     try:
         mta_specs = mta_specs_from_options(mta_logs, mta_format, mta_ips, mta_timezone)
         # The stored history read lean: the analysis reads the earlier days of the IPs that need them.
@@ -83,12 +96,7 @@ def report(
     except (ConfigError, CsvReadError) as error:
         fail_usage(str(error))
         return
-    updates: dict[str, Any] = {}
-    if window_days is not None:
-        updates["window_days"] = window_days
-    if preset is not None:
-        updates["thresholds"] = config.thresholds.model_copy(update={"preset": preset})
-    config = config.model_copy(update=updates)
+    config = _with_options(config, window_days, preset)
     sample = not csv_files and not mta_logs and config_path is None and not config.sources
     from ipdash.sources.loader import plan_from_inputs
 
@@ -106,10 +114,13 @@ def report(
     )
     choice = ChecksChoice(run_checks, nameserver, sample=sample)
     try:
-        result, notes = analyse_for_cli(dataset, config, choice, receiver=receiver, lean=lean)
+        today = shared.today if shared is not None else None
+        result, notes = analyse_for_cli(dataset, config, choice, receiver=receiver, lean=lean, today=today)
     finally:
         if lean is not None:
             lean.close()
+    if shared is not None:
+        shared.save(result, dataset, notes, config)
     for note in notes:
         echo(f"ipdash report: {note}", err=True)
     if output_format == "nagios":
@@ -128,6 +139,47 @@ def report(
     else:
         print_report(result, dataset)
     sys.exit(finding_exit_code(result, dataset))
+
+
+def _with_options(config: Any, window_days: int | None, preset: str | None) -> Any:
+    updates: dict[str, Any] = {}
+    if window_days is not None:
+        updates["window_days"] = window_days
+    if preset is not None:
+        updates["thresholds"] = config.thresholds.model_copy(update={"preset": preset})
+    return config.model_copy(update=updates)
+
+
+def _shared_lookup(
+    config_path: Path | None, window_days: int | None, preset: str | None, output_format: str, reanalyse: bool
+) -> Any:
+    """On a [store]-only config: print the stored report and exit when one matches (not for the table,
+    which is rendered from the analysis), else what stores this report once analysed (None: nothing)."""
+    from ipdash.commands._shared_report import SharedReport
+    from ipdash.sources.config_file import load_config
+
+    try:
+        config, found_at = load_config(config_path)
+    except ConfigError:
+        return None  # the normal path says what is wrong
+    config = _with_options(config, window_days, preset)
+    shared = SharedReport.open(config, found_at)
+    if shared is None:
+        return None
+    found = shared.lookup() if output_format != "table" and not reanalyse else None
+    if found is None:
+        return shared
+    shared.close()
+    for note in found.notes:
+        echo(f"ipdash report: {note}", err=True)
+    generated_at = datetime.now(UTC)
+    if output_format == "nagios":
+        from ipdash.commands import _nagios
+
+        levels = _nagios.report_levels(config.thresholds)
+        _nagios.emit(_nagios.report_output(found.payload(generated_at), levels, exit_code=found.exit_code))
+    click.echo(found.json_text(generated_at))  # as emit_json writes it
+    sys.exit(found.exit_code)
 
 
 def report_json(result: Analysis, dataset: Dataset, *, generated_at: datetime) -> dict[str, Any]:

@@ -320,7 +320,6 @@ def _load_for_cli(
     if plan.reads_store and not demo and (poll_sources or not config.sources):
         from ipdash.sources.live import StoreError, add_history, open_configured_store
         from ipdash.sources.store import HistoryReader, analysis_lookback
-        from ipdash.sources.store.history import read_lean
 
         try:
             store = open_configured_store(config, found_at)
@@ -329,9 +328,7 @@ def _load_for_cli(
         try:
             days = (window_days or config.window_days) if for_window else None
             if lean and days is not None:
-                history, rest = read_lean(store, config, days, also=[dataset])
-                history.merge(dataset)
-                dataset = history
+                dataset, rest = _lean_under(store, config, days, dataset)
             else:
                 lookback = analysis_lookback(config, days, also=[dataset]) if days is not None else None
                 dataset = add_history(dataset, HistoryReader(store, lookback=lookback))
@@ -349,6 +346,21 @@ def _load_for_cli(
                 dataset, {r.source for r in results if not r.ok}, rest.earlier_sources
             )
     return config, dataset, rest
+
+
+def _lean_under(store: Any, config: Config, days: int, dataset: Dataset) -> tuple[Dataset, LeanRead | None]:
+    """The stored history read lean for an analysis of ``days`` days, the files' data over it."""
+    from ipdash.sources.store.history import read_lean
+
+    history, rest = read_lean(store, config, days, also=[dataset])
+    history.merge(dataset)
+    return history, rest
+
+
+def load_lean_from_store(store: Any, config: Config, days: int) -> tuple[Dataset, LeanRead | None]:
+    """What `report` reads on a ``[store]``-only ``config`` (its [[ips]] over the stored history, read
+    lean), from an open store (the poller's): the LeanRead reads from it too and must not close it."""
+    return _lean_under(store, config, days, load_dataset(LoadPlan(config=config)))
 
 
 def _stale_as_over_the_lookback(dataset: Dataset, failed: set[str], earlier: set[str]) -> None:

@@ -103,6 +103,37 @@ MIGRATIONS: tuple[str, ...] = (
         REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION ipdash_stat_latest();
     CREATE INDEX daily_stats_ip_day ON daily_stats (ip, day);
     """,
+    # 5: as SQLite's migration 7: the data version, bumped by a statement trigger in the writing
+    # transaction (any writer; retention's dropped partitions bump it themselves: DROP fires no
+    # trigger); the shared analysis snapshots. The version is one row: a viewer reads it before the
+    # data, so a snapshot is never labelled with a version newer than the data it was made of.
+    """
+    CREATE TABLE data_version (id INTEGER PRIMARY KEY CHECK (id = 1), version BIGINT NOT NULL);
+    INSERT INTO data_version (id, version) VALUES (1, 1);
+    CREATE TABLE analysis_snapshots (
+        key TEXT PRIMARY KEY, data_version BIGINT NOT NULL, written_at TIMESTAMPTZ NOT NULL,
+        payload BYTEA NOT NULL
+    );
+    CREATE FUNCTION ipdash_bump_data_version() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        UPDATE data_version SET version = version + 1;
+        RETURN NULL;
+    END $$;
+    CREATE TRIGGER daily_stats_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON daily_stats
+        FOR EACH STATEMENT EXECUTE FUNCTION ipdash_bump_data_version();
+    CREATE TRIGGER ip_facts_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON ip_facts
+        FOR EACH STATEMENT EXECUTE FUNCTION ipdash_bump_data_version();
+    CREATE TRIGGER snds_days_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON snds_days
+        FOR EACH STATEMENT EXECUTE FUNCTION ipdash_bump_data_version();
+    CREATE TRIGGER warmups_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON warmups
+        FOR EACH STATEMENT EXECUTE FUNCTION ipdash_bump_data_version();
+    CREATE TRIGGER source_runs_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON source_runs
+        FOR EACH STATEMENT EXECUTE FUNCTION ipdash_bump_data_version();
+    CREATE TRIGGER listings_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON listings
+        FOR EACH STATEMENT EXECUTE FUNCTION ipdash_bump_data_version();
+    CREATE TRIGGER account_days_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON account_days
+        FOR EACH STATEMENT EXECUTE FUNCTION ipdash_bump_data_version();
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

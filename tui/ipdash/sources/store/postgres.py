@@ -372,6 +372,7 @@ class PostgresStore:
                         deleted += db.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
                         db.execute(f"DROP TABLE {name}")
                         self._partitions.discard(name)
+                        db.execute("UPDATE data_version SET version = version + 1")  # DROP fires none
                 deleted += db.execute(f"DELETE FROM {table} WHERE day < %s", (before,)).rowcount
             db.execute("DELETE FROM stat_latest WHERE last_day < %s", (before,))  # none of theirs left
         return deleted
@@ -423,6 +424,33 @@ class PostgresStore:
                 """INSERT INTO alert_acks (key, acknowledged_at) VALUES (%s, %s)
                    ON CONFLICT (key) DO UPDATE SET acknowledged_at = excluded.acknowledged_at""",
                 (key, _aware(at)),
+            )
+
+    # analysis snapshots (sources.store.snapshots) ------------------------------------------
+    def data_version(self) -> int:
+        """Bumped in the same transaction as every write of what an analysis reads (triggers)."""
+        with self._pool.connection() as db:
+            return int(db.execute("SELECT version FROM data_version").fetchone()[0])
+
+    def read_snapshot(self, key: str) -> tuple[int, bytes] | None:
+        """The snapshot stored under ``key``: (the data version it was made at, its payload)."""
+        with self._pool.connection() as db:
+            row = db.execute(
+                "SELECT data_version, payload FROM analysis_snapshots WHERE key = %s", (key,)
+            ).fetchone()
+        return None if row is None else (int(row[0]), bytes(row[1]))
+
+    def write_snapshot(self, key: str, version: int, payload: bytes) -> None:
+        """Store a snapshot made at data version ``version``; those of older versions (no viewer can
+        match them again) are deleted."""
+        with self._pool.connection() as db, db.transaction():
+            db.execute("DELETE FROM analysis_snapshots WHERE data_version < %s", (version,))
+            db.execute(
+                """INSERT INTO analysis_snapshots (key, data_version, written_at, payload)
+                   VALUES (%s, %s, now(), %s)
+                   ON CONFLICT (key) DO UPDATE SET data_version = excluded.data_version,
+                       written_at = excluded.written_at, payload = excluded.payload""",
+                (key, version, payload),
             )
 
     # coordination ---------------------------------------------------------------------------

@@ -96,6 +96,81 @@ MIGRATIONS: tuple[str, ...] = (
         ON CONFLICT (ip, source) DO UPDATE SET last_day = max(last_day, excluded.last_day);
     END;
     """,
+    # 7: the store's data version, bumped by a trigger in the same transaction as every write of what
+    # an analysis reads (any writer: polls, `store migrate`, imports, retention); and the analysis
+    # snapshots viewers share (sources.store.snapshots), each labelled with the version it was made at.
+    """
+    CREATE TABLE data_version (
+        id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL
+    );
+    INSERT INTO data_version (id, version) VALUES (1, 1);
+    CREATE TABLE analysis_snapshots (
+        key TEXT PRIMARY KEY, data_version INTEGER NOT NULL, written_at TEXT NOT NULL, payload BLOB NOT NULL
+    );
+    CREATE TRIGGER daily_stats_insert_version AFTER INSERT ON daily_stats BEGIN
+        UPDATE data_version SET version = version + 1;
+    END;
+    CREATE TRIGGER daily_stats_update_version AFTER UPDATE ON daily_stats BEGIN
+        UPDATE data_version SET version = version + 1;
+    END;
+    CREATE TRIGGER daily_stats_delete_version AFTER DELETE ON daily_stats BEGIN
+        UPDATE data_version SET version = version + 1;
+    END;
+    CREATE TRIGGER ip_facts_insert_version AFTER INSERT ON ip_facts BEGIN
+        UPDATE data_version SET version = version + 1;
+    END;
+    CREATE TRIGGER ip_facts_update_version AFTER UPDATE ON ip_facts BEGIN
+        UPDATE data_version SET version = version + 1;
+    END;
+    CREATE TRIGGER ip_facts_delete_version AFTER DELETE ON ip_facts BEGIN
+        UPDATE data_version SET version = version + 1;
+    END;
+    CREATE TRIGGER snds_days_insert_version AFTER INSERT ON snds_days BEGIN
+        UPDATE data_version SET version = version + 1;
+    END;
+    CREATE TRIGGER snds_days_update_version AFTER UPDATE ON snds_days BEGIN
+        UPDATE data_version SET version = version + 1;
+    END;
+    CREATE TRIGGER snds_days_delete_version AFTER DELETE ON snds_days BEGIN
+        UPDATE data_version SET version = version + 1;
+    END;
+    CREATE TRIGGER warmups_insert_version AFTER INSERT ON warmups BEGIN
+        UPDATE data_version SET version = version + 1;
+    END;
+    CREATE TRIGGER warmups_update_version AFTER UPDATE ON warmups BEGIN
+        UPDATE data_version SET version = version + 1;
+    END;
+    CREATE TRIGGER warmups_delete_version AFTER DELETE ON warmups BEGIN
+        UPDATE data_version SET version = version + 1;
+    END;
+    CREATE TRIGGER source_runs_insert_version AFTER INSERT ON source_runs BEGIN
+        UPDATE data_version SET version = version + 1;
+    END;
+    CREATE TRIGGER source_runs_update_version AFTER UPDATE ON source_runs BEGIN
+        UPDATE data_version SET version = version + 1;
+    END;
+    CREATE TRIGGER source_runs_delete_version AFTER DELETE ON source_runs BEGIN
+        UPDATE data_version SET version = version + 1;
+    END;
+    CREATE TRIGGER listings_insert_version AFTER INSERT ON listings BEGIN
+        UPDATE data_version SET version = version + 1;
+    END;
+    CREATE TRIGGER listings_update_version AFTER UPDATE ON listings BEGIN
+        UPDATE data_version SET version = version + 1;
+    END;
+    CREATE TRIGGER listings_delete_version AFTER DELETE ON listings BEGIN
+        UPDATE data_version SET version = version + 1;
+    END;
+    CREATE TRIGGER account_days_insert_version AFTER INSERT ON account_days BEGIN
+        UPDATE data_version SET version = version + 1;
+    END;
+    CREATE TRIGGER account_days_update_version AFTER UPDATE ON account_days BEGIN
+        UPDATE data_version SET version = version + 1;
+    END;
+    CREATE TRIGGER account_days_delete_version AFTER DELETE ON account_days BEGIN
+        UPDATE data_version SET version = version + 1;
+    END;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

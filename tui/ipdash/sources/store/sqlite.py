@@ -392,6 +392,37 @@ class SqliteStore:
             except (sqlite3.DatabaseError, ValueError, TypeError) as error:
                 raise damaged(self.path, error) from error
 
+    # analysis snapshots (sources.store.snapshots) ------------------------------------------
+    def data_version(self) -> int:
+        """Bumped in the same transaction as every write of what an analysis reads (triggers)."""
+        return self._reading(lambda db: int(db.execute("SELECT version FROM data_version").fetchone()[0]))
+
+    def read_snapshot(self, key: str) -> tuple[int, bytes] | None:
+        """The snapshot stored under ``key``: (the data version it was made at, its payload)."""
+
+        def read(db: sqlite3.Connection) -> tuple[int, bytes] | None:
+            row = db.execute(
+                "SELECT data_version, payload FROM analysis_snapshots WHERE key = ?", (key,)
+            ).fetchone()
+            return None if row is None else (int(row[0]), bytes(row[1]))
+
+        return self._reading(read)
+
+    def write_snapshot(self, key: str, version: int, payload: bytes) -> None:
+        """Store a snapshot made at data version ``version``; those of older versions (no viewer can
+        match them again) are deleted."""
+
+        def write(db: sqlite3.Connection) -> None:
+            db.execute("DELETE FROM analysis_snapshots WHERE data_version < ?", (version,))
+            db.execute(
+                """INSERT INTO analysis_snapshots (key, data_version, written_at, payload) VALUES (?, ?, ?, ?)
+                   ON CONFLICT (key) DO UPDATE SET data_version = excluded.data_version,
+                       written_at = excluded.written_at, payload = excluded.payload""",
+                (key, version, datetime.now(UTC).isoformat(), payload),
+            )
+
+        self._writing(write)
+
     def count(self, table: str) -> int:
         return self._reading(lambda db: int(db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]))
 

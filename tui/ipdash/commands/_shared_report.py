@@ -1,0 +1,245 @@
+"""`report`'s analysis shared through the store (``sources.store.snapshots``).
+
+A viewer of a shared store (a ``[store]``-only config) reads the report a poller or an earlier viewer
+made of the same data, when every key part matches: the store's data version, the day, the config
+as analysed, the code, and the stored blocklist/rDNS results' content (and, while any of them can
+turn stale, only until the first does). Anything else (files, polled sources, DMARC/ARF reports,
+``--checks``) is analysed as before. What is stored is the report's JSON (without its
+``generated_at``), its exit code and notes: ``--format json`` and ``nagios`` print from it exactly
+what the analysis gives; the table (rich, sized to the terminal) is rendered from the analysis.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from ipdash.domain.analysis import Analysis
+from ipdash.domain.models import Dataset
+from ipdash.sources.store import snapshots
+
+#: The snapshot kind: what was analysed, and how it is shown.
+KIND = "report"
+_EXIT_CODES = (0, 1, 3)
+
+
+def config_is_shared_viewer(config: Any) -> bool:
+    """A config whose report is the stored history's alone: a store, and no files or sources."""
+    return bool(config.store) and not (
+        config.sources or config.csv or config.snds_files or config.facts_files
+    )
+
+
+def checks_input(config: Any) -> str:
+    """The stored blocklist/rDNS results' content, as a key part ("absent": none stored)."""
+    from ipdash.sources.dns.configure import results_path
+
+    try:
+        content = results_path(config.blocklists).read_bytes()
+    except OSError:
+        return "absent"
+    return hashlib.sha256(content).hexdigest()
+
+
+def report_key(store: Any, config: Any, today: date) -> snapshots.SnapshotKey | None:
+    """The key of ``config``'s report on ``store`` now (None: the store keeps no snapshots). The data
+    version is read first: data written after it can only make the snapshot newer than its label."""
+    if not isinstance(store, snapshots.SnapshotStore):
+        return None
+    version = store.data_version()
+    fingerprint = snapshots.config_fingerprint(config)
+    return snapshots.SnapshotKey(KIND, version, today, fingerprint, {"checks": checks_input(config)})
+
+
+@dataclass(frozen=True)
+class StoredReport:
+    """A report read from a snapshot: its JSON text as `--format json` writes it, without the
+    ``generated_at`` line (:meth:`json_text` puts it back), its exit code and notes."""
+
+    text: str
+    exit_code: int
+    notes: list[str]
+
+    def json_text(self, generated_at: datetime) -> str:
+        """The report's JSON, as ``dumps_json`` writes it with ``generated_at`` first."""
+        import orjson
+
+        stamp = orjson.dumps(generated_at.isoformat()).decode()
+        return '{\n  "generated_at": ' + stamp + ("," + self.text[1:] if self.text != "{}" else "\n}")
+
+    def payload(self, generated_at: datetime) -> dict[str, Any]:
+        import orjson
+
+        found: dict[str, Any] = orjson.loads(self.json_text(generated_at))
+        return found
+
+
+def read_report(store: Any, key: snapshots.SnapshotKey, now: datetime) -> StoredReport | None:
+    """The report stored for ``key``, or None (none, another version, damaged, or stale checks)."""
+    body = snapshots.read(store, key)
+    if body is None:
+        return None
+    text, code, notes, until = (
+        body.get("text"),
+        body.get("exit_code"),
+        body.get("notes"),
+        body.get("valid_until"),
+    )
+    if not isinstance(text, str) or not text.startswith("{") or not text.endswith("}"):
+        return None
+    if type(code) is not int or code not in _EXIT_CODES:
+        return None
+    if not isinstance(notes, list) or not all(isinstance(note, str) for note in notes):
+        return None
+    if until is not None:
+        try:
+            if now >= datetime.fromisoformat(until):
+                return None  # a stored check result has turned stale since: the report changes
+        except (TypeError, ValueError):
+            return None
+    return StoredReport(text, code, notes)
+
+
+def checks_valid_until(config: Any, now: datetime) -> datetime | None:
+    """When the first stored check result fresh at ``now`` turns stale (None: none will)."""
+    from ipdash.sources.dns.stored import stored_check_results
+
+    results, _problems = stored_check_results(config.blocklists, now)
+    if results.stale_after is None:
+        return None
+    turns: list[datetime] = [
+        result.checked_at + results.stale_after
+        for result in results.by_ip.values()
+        if result.checked_at + results.stale_after > now
+    ]
+    return min(turns, default=None)
+
+
+def report_body(
+    result: Analysis, dataset: Dataset, notes: list[str], exit_code: int, valid_until: datetime | None
+) -> dict[str, Any] | None:
+    """What is stored: the report's JSON as `--format json` writes it, without generated_at (None: a
+    value orjson cannot write, which the stdlib's encoder then writes in its own way: not stored)."""
+    import orjson
+
+    from ipdash.commands._output import _ORJSON_OPTIONS, _default
+    from ipdash.commands.report import report_json
+
+    payload = report_json(result, dataset, generated_at=datetime.now(UTC))
+    del payload["generated_at"]
+    try:
+        text = orjson.dumps(payload, default=_default, option=_ORJSON_OPTIONS).decode()
+    except orjson.JSONEncodeError:
+        return None
+    return {
+        "text": text,
+        "exit_code": exit_code,
+        "notes": list(notes),
+        "valid_until": valid_until.isoformat() if valid_until is not None else None,
+    }
+
+
+def save_report(store: Any, key: snapshots.SnapshotKey, body: dict[str, Any]) -> bool:
+    """Store ``body`` for ``key``; False when it could not be (the report is printed all the same)."""
+    from ipdash.sources.store import StoreError
+
+    try:
+        return snapshots.write(store, key, body)
+    except (StoreError, OverflowError, TypeError, ValueError):
+        return False
+    except Exception as error:  # psycopg's errors: a failed write only loses the sharing
+        if type(error).__module__.startswith("psycopg"):
+            return False
+        raise
+
+
+def refresh_for_viewers(store: Any, config: Any, today: date | None = None) -> bool:
+    """Analyse the store as a ``[store]``-only viewer with this config (``[[sources]]`` aside) would,
+    and store the report for them, unless one of the same key is stored already. Returns whether a
+    report was analysed and stored. Blocking: the poller runs it in a thread."""
+    from ipdash.commands._analysis import ChecksChoice, analyse_for_cli, finding_exit_code
+    from ipdash.sources.loader import load_lean_from_store
+
+    # The viewer's config: this one without what feeds the poller's own data (a viewer with the
+    # same [thresholds], [warmup], [[ips]] … and no files makes this analysis of the store).
+    viewer = config.model_copy(update={"sources": [], "csv": [], "snds_files": [], "facts_files": []})
+    today = today or date.today()
+    key = report_key(store, viewer, today)
+    now = datetime.now(UTC)
+    if key is None or read_report(store, key, now) is not None:
+        return False
+    dataset, lean = load_lean_from_store(store, viewer, viewer.window_days)
+    result, notes = analyse_for_cli(dataset, viewer, ChecksChoice(), today=today, lean=lean)
+    body = report_body(
+        result, dataset, notes, finding_exit_code(result, dataset), checks_valid_until(viewer, now)
+    )
+    return body is not None and save_report(store, key, body)
+
+
+def _store_failed(error: BaseException) -> bool:
+    from ipdash.sources.store import StoreError
+
+    return isinstance(error, StoreError) or type(error).__module__.startswith("psycopg")
+
+
+@dataclass
+class SharedReport:
+    """`report`'s side: the store opened for the key, the stored report read, a new one stored."""
+
+    store: Any
+    key: snapshots.SnapshotKey
+    today: date
+    now: datetime
+
+    @classmethod
+    def open(cls, config: Any, config_path: Path | None) -> SharedReport | None:
+        """None when ``config`` is not a shared viewer's or its store cannot be opened (the normal
+        path then says why)."""
+        from ipdash.sources.live import open_configured_store
+
+        if not config_is_shared_viewer(config):
+            return None
+        try:
+            store = open_configured_store(config, config_path)
+        except Exception as error:
+            if _store_failed(error):
+                return None
+            raise
+        today, now = date.today(), datetime.now(UTC)
+        try:
+            key = report_key(store, config, today)
+        except Exception as error:
+            store.close()
+            if _store_failed(error):
+                return None
+            raise
+        if key is None:
+            store.close()
+            return None
+        return cls(store, key, today, now)
+
+    def lookup(self) -> StoredReport | None:
+        try:
+            return read_report(self.store, self.key, self.now)
+        except Exception as error:
+            if _store_failed(error):
+                return None
+            raise
+
+    def save(self, result: Analysis, dataset: Dataset, notes: list[str], config: Any) -> None:
+        """Store the report analysed now, for the next viewer; then close the store."""
+        from ipdash.commands._analysis import finding_exit_code
+
+        try:
+            until = checks_valid_until(config, self.now)
+            body = report_body(result, dataset, notes, finding_exit_code(result, dataset), until)
+            if body is not None:
+                save_report(self.store, self.key, body)
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        self.store.close()
