@@ -128,6 +128,7 @@ async def _main(
     # After each poll: what it changed, over the days before today (alerts are about now: a history
     # that ended long ago raises none). Its onsets are dated within those days.
     history = HistoryReader(store, days=config.window_days + 7)
+    shared = SharedReportRefresh(store, config)
     async with httpx.AsyncClient() as client:
         dispatcher = AlertDispatcher(alerting, store, client, os.environ)
         if once:
@@ -135,6 +136,9 @@ async def _main(
             delivered = stop.is_set() or await _after_poll(
                 config, store, history, dispatcher, results, retention
             )
+            if not stop.is_set():
+                shared.request()
+                await shared.wait()
             _print_results(results, json_out, skipped=skipped)
             return EXIT_OK if delivered and all(r.ok for r in results) else EXIT_INCOMPLETE
 
@@ -142,6 +146,7 @@ async def _main(
             _print_results([result], json_out, compact=True)
             if not stop.is_set():  # stopping: saved, no alerting on what may be a partial poll
                 await _after_poll(config, store, history, dispatcher, [result], retention)
+                shared.request()
 
         fatal: list[StoreError] = []
 
@@ -164,6 +169,41 @@ async def _main(
         if fatal:
             raise fatal[0]
         return EXIT_OK
+
+
+class SharedReportRefresh:
+    """After polls, the report viewers of this store read (``commands._shared_report``) analysed and
+    stored again in a thread, one analysis at a time: polls saved meanwhile make one more after it."""
+
+    def __init__(self, store: HistoryStore, config: Config) -> None:
+        self.store, self.config = store, config
+        self._task: asyncio.Future[None] | None = None
+        self._again = False
+
+    def request(self) -> None:
+        if self._task is not None and not self._task.done():
+            self._again = True
+            return
+        self._task = asyncio.ensure_future(self._run())
+
+    async def wait(self) -> None:
+        if self._task is not None:
+            await self._task
+
+    async def _run(self) -> None:
+        while True:
+            self._again = False
+            await asyncio.to_thread(self._refresh)
+            if not self._again:
+                return
+
+    def _refresh(self) -> None:
+        from ipdash.commands._shared_report import refresh_for_viewers
+
+        try:
+            refresh_for_viewers(self.store, self.config)
+        except (SystemExit, Exception) as error:  # the viewers analyse themselves then; polling goes on
+            echo(f"ipdash poll: the viewers' shared report was not stored: {error}", err=True)
 
 
 #: After SIGINT/SIGTERM, how long polls in flight have to return what they fetched and have it saved.
