@@ -104,8 +104,8 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX daily_stats_ip_day ON daily_stats (ip, day);
     """,
     # 5: as SQLite's migration 7: the data version, bumped by a statement trigger in the writing
-    # transaction (any writer; retention's dropped partitions bump it themselves: DROP fires no
-    # trigger); the shared analysis snapshots. The version is one row: a viewer reads it before the
+    # transaction (any writer; retention's DELETE after its dropped partitions fires it: a DROP fires
+    # none); the shared analysis snapshots. The version is one row: a viewer reads it before the
     # data, so a snapshot is never labelled with a version newer than the data it was made of.
     """
     CREATE TABLE data_version (id INTEGER PRIMARY KEY CHECK (id = 1), version BIGINT NOT NULL);
