@@ -356,6 +356,10 @@ def test_a_stored_report_is_read_only_while_no_check_result_turns_stale(viewer: 
         assert snapshots.write(store, key, body)
         assert _shared_report.read_report(store, key, now) is not None
         assert _shared_report.read_report(store, key, now + timedelta(hours=1)) is None
+        # A row labelled with another data version than its key's is not read.
+        store.write_snapshot(key.text(), key.data_version - 1, snapshots.encode(key, body))  # type: ignore[attr-defined]
+        assert _shared_report.read_report(store, key, now) is None
+        assert snapshots.write(store, key, body)
         # Storing a snapshot of a newer data version deletes those of older ones (none can match again).
         newer = replace(key, data_version=key.data_version + 1)
         assert snapshots.write(store, newer, body)
