@@ -2,6 +2,7 @@
 
     python tests/benchmarks/bench_store.py [--pg-ips 10000] [--sqlite-ips 1000] [--days 400] [--runs 3]
         [--keep DIR] [--fill-only] [--no-tui] [--tui-before] [--before] [--small] [--no-incremental]
+        [--pairs N] [--shared N]
 
 Fills a PostgreSQL store (a server this script starts, as tests/pgserver.py does) with
 ``pg-ips × days × 4 mailbox providers`` daily rows and a SQLite store with ``sqlite-ips × days × 4``,
@@ -11,6 +12,9 @@ report's analysis (``analyse`` + ``assess_all``), both as it reads now (only wha
 the SQLite size, to separate the store's cost from the analysis's; the TUI's first frame with data
 on a [store]-only config, now and reading everything (before); and the longest event-loop stall
 while the whole SQLite history is read in a thread, in one chunk (before) and chunked (now).
+``--shared N``: the whole `report` process as main reads (analysed every time), cold (no stored
+analysis: analysed and stored) and shared (the analysis a poller stored, read), and the TUI's first
+frame, in rotated same-run rounds with the load averages.
 Target: PostgreSQL at team scale within 2× of SQLite at one-person scale. Best of ``--runs`` each.
 """
 
@@ -337,14 +341,24 @@ WHOLE_LOOKBACK_REPORT = (
 )
 
 
-def report_process(config: Path, *, whole_lookback: bool = False) -> tuple[float, float]:
-    """(wall, CPU seconds) of a whole `ipdash report --window 7` process on this config (lean, as
-    `report` reads now; ``whole_lookback``: as it read before)."""
+#: `ipdash report` as main reads it (lean, analysed every time): the shared analysis left out.
+UNSHARED_REPORT = (
+    "import sys; import ipdash.commands.report as r; r._shared_lookup = lambda *a, **k: None; "
+    "from ipdash.cli import main; sys.argv[0] = 'ipdash'; main()"
+)
+
+
+def report_process(
+    config: Path, *, whole_lookback: bool = False, unshared: bool = False
+) -> tuple[float, float]:
+    """(wall, CPU seconds) of a whole `ipdash report --window 7` process on this config (as `report`
+    reads now: the shared analysis when one is stored; ``unshared``: lean, analysed every time, as
+    main reads; ``whole_lookback``: the whole lookback, as it read before the lean read)."""
     import resource
 
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    command = ["-c", WHOLE_LOOKBACK_REPORT] if whole_lookback else ["-m", "ipdash"]
+    command = ["-c", WHOLE_LOOKBACK_REPORT] if whole_lookback else ["-c", UNSHARED_REPORT] if unshared else ["-m", "ipdash"]
     done = subprocess.run(
         [sys.executable, *command, "report", "--config", str(config), "--window", str(WINDOW),
          "--format", "json"], capture_output=True, check=False,
@@ -533,6 +547,10 @@ def main() -> None:
     parser.add_argument(
         "--no-lean", dest="lean", action="store_false", help="leave out the two-step lean read"
     )
+    parser.add_argument("--shared", type=int, default=0, metavar="N",
+                        help="only N rounds: the report process as main reads (analysed every time), cold "
+                             "(no stored analysis) and shared (a poller's stored analysis read), and the "
+                             "TUI's first frame")  # fmt: skip
     parser.add_argument(
         "--sqlite-same",
         type=Path,
@@ -656,11 +674,83 @@ def lean_pairs(configs: dict[str, Path], pairs: int, no_tui: bool) -> None:
                       f"{min(now)[1] / min(before)[1]:.2f}× CPU", flush=True)  # fmt: skip
 
 
+def clear_snapshots(sqlite_path: Path, url: str) -> dict[str, Callable[[], None]]:
+    """Per store: delete its stored analyses (no data written: the data version stays)."""
+    import psycopg
+
+    def sqlite_clear() -> None:
+        with sqlite3.connect(sqlite_path) as db:
+            db.execute("DELETE FROM analysis_snapshots")
+
+    def pg_clear() -> None:
+        with psycopg.connect(url) as db:
+            db.execute("DELETE FROM analysis_snapshots")
+
+    return {"SQLite": sqlite_clear, "PostgreSQL": pg_clear}
+
+
+SHARED_MODES = ("main path", "cold", "shared")
+
+
+def shared_pairs(
+    configs: dict[str, Path], clear: dict[str, Callable[[], None]], rounds: int, no_tui: bool
+) -> None:
+    """Same-run rounds, the order rotated each round: the whole `ipdash report` process as main reads
+    (lean, analysed every time), cold (no stored analysis: analysed, and stored for the next), and
+    shared (the stored analysis read: a poller or an earlier viewer made it); and the TUI's first
+    frame with data (which analyses itself: no shared analysis). CPU includes the PostgreSQL server's."""
+    import psutil
+
+    found: dict[tuple[str, str, str], list[tuple[float, float]]] = {}
+    loads = [os.getloadavg()]
+    for n in range(rounds):
+        for label, config in configs.items():
+            modes = SHARED_MODES[n % 3 :] + SHARED_MODES[: n % 3]
+            for mode in modes:
+                if mode == "shared" and n == 0 and modes.index("shared") < modes.index("cold"):
+                    report_process(config)  # unmeasured: a poller ran
+                if mode == "cold":
+                    clear[label]()
+                server = server_cpu()
+                wall, cpu = report_process(config, unshared=mode == "main path")
+                found.setdefault(("report", label, mode), []).append((wall, cpu + server_cpu() - server))
+            if no_tui:
+                continue
+            server, children = server_cpu(), psutil.Process().cpu_times()
+            tui = tui_first_frame(config)
+            after = psutil.Process().cpu_times()
+            cpu = after.children_user + after.children_system - children.children_user - children.children_system
+            found.setdefault(("tui", label, "main path"), []).append((tui["first frame"], cpu + server_cpu() - server))
+        loads.append(os.getloadavg())
+        print(f"  round {n + 1} done, load {loads[-1][0]:.1f}", flush=True)
+    print(f"  load averages (1, 5, 15 min) from {loads[0][0]:.1f}/{loads[0][1]:.1f}/{loads[0][2]:.1f} to "
+          f"{loads[-1][0]:.1f}/{loads[-1][1]:.1f}/{loads[-1][2]:.1f}; 1-min range "
+          f"{min(x[0] for x in loads):.1f}-{max(x[0] for x in loads):.1f}", flush=True)  # fmt: skip
+    for what in ("report", "tui"):
+        for mode in SHARED_MODES:
+            for label in configs:
+                runs = found.get((what, label, mode))
+                if runs:
+                    wall, cpu = min(runs)
+                    print(f"  {what:<6} {label:<10} {mode:<9}: wall {wall:6.2f} s, CPU {cpu:6.2f} s "
+                          f"(best of {len(runs)}; walls {', '.join(f'{w:.2f}' for w, _ in runs)})", flush=True)  # fmt: skip
+            small, team = found.get((what, "SQLite", mode)), found.get((what, "PostgreSQL", mode))
+            if small and team:
+                (s_wall, s_cpu), (p_wall, p_cpu) = min(small), min(team)
+                verdict = "MET" if p_wall / s_wall <= 2 else "MISSED"
+                print(f"  {what} {mode}: PostgreSQL / SQLite {p_wall / s_wall:.2f}× wall ({verdict}), "
+                      f"{p_cpu / s_cpu:.2f}× CPU", flush=True)  # fmt: skip
+
+
 def measure(server: Any, sqlite_path: Path, tmp: Path, args: argparse.Namespace) -> None:
     configs = {
         "SQLite": store_config(tmp, "sqlite", f'[store]\npath = "{sqlite_path}"'),
         "PostgreSQL": store_config(tmp, "pg", f'[store]\nurl = "{server.url("team")}"'),
     }
+    if args.shared:
+        print(f"shared analysis rounds: machine load {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs", flush=True)
+        shared_pairs(configs, clear_snapshots(sqlite_path, server.url("team")), args.shared, args.no_tui)
+        return
     if args.pairs:
         print(f"lean read pairs: machine load {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs", flush=True)
         lean_pairs(configs, args.pairs, args.no_tui)
