@@ -179,6 +179,20 @@ def refresh_for_viewers(store: Any, config: Any, today: date | None = None) -> b
     return body is not None and save_report(store, key, body)
 
 
+def refresh_main(config_path: str) -> None:
+    """`ipdash poll`'s child process: :func:`refresh_for_viewers` on the poller's config and store
+    (``config_path`` empty: the config `ipdash poll` found without one)."""
+    from ipdash.sources.config_file import load_config
+    from ipdash.sources.live import open_configured_store
+
+    config, found_at = load_config(Path(config_path) if config_path else None, required=True)
+    store = open_configured_store(config, found_at)
+    try:
+        refresh_for_viewers(store, config)
+    finally:
+        store.close()
+
+
 def _store_failed(error: BaseException) -> bool:
     from ipdash.sources.store import StoreError
 

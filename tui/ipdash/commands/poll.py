@@ -99,6 +99,7 @@ def poll(config_path: Path | None, once: bool, force: bool, output_format: str) 
                     store,
                     alerting,
                     settings.retention_days,
+                    path,
                     once=once,
                     force=force,
                     json_out=output_format == "json",
@@ -116,6 +117,7 @@ async def _main(
     store: HistoryStore,
     alerting: AlertSettings,
     retention: int,
+    config_path: Path | None,
     *,
     once: bool,
     force: bool = False,
@@ -128,7 +130,7 @@ async def _main(
     # After each poll: what it changed, over the days before today (alerts are about now: a history
     # that ended long ago raises none). Its onsets are dated within those days.
     history = HistoryReader(store, days=config.window_days + 7)
-    shared = SharedReportRefresh(store, config)
+    shared = SharedReportRefresh(config_path)
     async with httpx.AsyncClient() as client:
         dispatcher = AlertDispatcher(alerting, store, client, os.environ)
         if once:
@@ -159,6 +161,7 @@ async def _main(
         poller = Poller(sources, client, store=store, on_result=on_result, on_crash=on_crash)
         poller.restore(await asyncio.to_thread(store.source_runs))
         await poller.run(stop, grace=STOP_GRACE_SECONDS)
+        await shared.stop()
         for status in poller.status.values():
             if status.polling:  # not even its partial result was saved within the grace after SIGTERM
                 echo(
@@ -173,12 +176,15 @@ async def _main(
 
 class SharedReportRefresh:
     """After polls, the report viewers of this store read (``commands._shared_report``) analysed and
-    stored again in a thread, one analysis at a time: polls saved meanwhile make one more after it."""
+    stored again, one analysis at a time (polls saved meanwhile make one more after it), in a child
+    process: in a thread its analysis held the GIL long enough to stall the event loop (a 10k-IP
+    store's: 130-460 ms)."""
 
-    def __init__(self, store: HistoryStore, config: Config) -> None:
-        self.store, self.config = store, config
+    def __init__(self, config_path: Path | None) -> None:
+        self.config_path = config_path
         self._task: asyncio.Future[None] | None = None
-        self._again = False
+        self._child: asyncio.subprocess.Process | None = None
+        self._again = self._stopping = False
 
     def request(self) -> None:
         if self._task is not None and not self._task.done():
@@ -190,20 +196,30 @@ class SharedReportRefresh:
         if self._task is not None:
             await self._task
 
+    async def stop(self) -> None:
+        """Stop an analysis in flight (the next poller's, or the viewers themselves, make it)."""
+        self._stopping = True
+        if self._child is not None and self._child.returncode is None:
+            self._child.terminate()
+        if self._task is not None:
+            await asyncio.gather(self._task, return_exceptions=True)
+
     async def _run(self) -> None:
+        code = (
+            "import sys; from ipdash.commands._shared_report import refresh_main; refresh_main(sys.argv[1])"
+        )
         while True:
             self._again = False
-            await asyncio.to_thread(self._refresh)
-            if not self._again:
+            self._child = await asyncio.create_subprocess_exec(
+                sys.executable, "-c", code, str(self.config_path or ""),
+                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+            )  # fmt: skip
+            _out, err = await self._child.communicate()
+            if self._child.returncode != 0 and not self._stopping:
+                why = err.decode(errors="replace").strip().splitlines()[-1:] or ["no message"]
+                echo(f"ipdash poll: the viewers' shared report was not stored: {why[0]}", err=True)
+            if not self._again or self._stopping:
                 return
-
-    def _refresh(self) -> None:
-        from ipdash.commands._shared_report import refresh_for_viewers
-
-        try:
-            refresh_for_viewers(self.store, self.config)
-        except (SystemExit, Exception) as error:  # the viewers analyse themselves then; polling goes on
-            echo(f"ipdash poll: the viewers' shared report was not stored: {error}", err=True)
 
 
 #: After SIGINT/SIGTERM, how long polls in flight have to return what they fetched and have it saved.
