@@ -159,7 +159,7 @@ def save_report(store: Any, key: snapshots.SnapshotKey, body: dict[str, Any]) ->
 def refresh_for_viewers(store: Any, config: Any, today: date | None = None) -> bool:
     """Analyse the store as a ``[store]``-only viewer with this config (``[[sources]]`` aside) would,
     and store the report for them, unless one of the same key is stored already. Returns whether a
-    report was analysed and stored. Blocking: the poller runs it in a thread."""
+    report was analysed and stored. Blocking: `ipdash poll` runs it in a child process."""
     from ipdash.commands._analysis import ChecksChoice, analyse_for_cli, finding_exit_code
     from ipdash.sources.loader import load_lean_from_store
 
