@@ -358,7 +358,13 @@ def report_process(
 
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    command = ["-c", WHOLE_LOOKBACK_REPORT] if whole_lookback else ["-c", UNSHARED_REPORT] if unshared else ["-m", "ipdash"]
+    command = (
+        ["-c", WHOLE_LOOKBACK_REPORT]
+        if whole_lookback
+        else ["-c", UNSHARED_REPORT]
+        if unshared
+        else ["-m", "ipdash"]
+    )
     done = subprocess.run(
         [sys.executable, *command, "report", "--config", str(config), "--window", str(WINDOW),
          "--format", "json"], capture_output=True, check=False,
@@ -634,7 +640,7 @@ def lean_pairs(configs: dict[str, Path], pairs: int, no_tui: bool) -> None:
         for label, config in configs.items():
             for name, whole in modes if n % 2 == 0 else modes[::-1]:
                 server = server_cpu()
-                wall, cpu = report_process(config, whole_lookback=whole)
+                wall, cpu = report_process(config, whole_lookback=whole, unshared=not whole)
                 found.setdefault(("report", label, name), []).append((wall, cpu + server_cpu() - server))
                 if no_tui:
                     continue
@@ -719,8 +725,15 @@ def shared_pairs(
             server, children = server_cpu(), psutil.Process().cpu_times()
             tui = tui_first_frame(config)
             after = psutil.Process().cpu_times()
-            cpu = after.children_user + after.children_system - children.children_user - children.children_system
-            found.setdefault(("tui", label, "main path"), []).append((tui["first frame"], cpu + server_cpu() - server))
+            cpu = (
+                after.children_user
+                + after.children_system
+                - children.children_user
+                - children.children_system
+            )
+            found.setdefault(("tui", label, "main path"), []).append(
+                (tui["first frame"], cpu + server_cpu() - server)
+            )
         loads.append(os.getloadavg())
         print(f"  round {n + 1} done, load {loads[-1][0]:.1f}", flush=True)
     print(f"  load averages (1, 5, 15 min) from {loads[0][0]:.1f}/{loads[0][1]:.1f}/{loads[0][2]:.1f} to "
@@ -748,7 +761,10 @@ def measure(server: Any, sqlite_path: Path, tmp: Path, args: argparse.Namespace)
         "PostgreSQL": store_config(tmp, "pg", f'[store]\nurl = "{server.url("team")}"'),
     }
     if args.shared:
-        print(f"shared analysis rounds: machine load {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs", flush=True)
+        print(
+            f"shared analysis rounds: machine load {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs",
+            flush=True,
+        )
         shared_pairs(configs, clear_snapshots(sqlite_path, server.url("team")), args.shared, args.no_tui)
         return
     if args.pairs:
@@ -793,7 +809,9 @@ def measure(server: Any, sqlite_path: Path, tmp: Path, args: argparse.Namespace)
             small_pg = report_figures("PostgreSQL", small, args.sqlite_ips, args.runs)
         print(f"    PostgreSQL at SQLite's size reads in {small_pg['now'][0] / small_sqlite['now'][0]:.2f}× "
               "SQLite's time", flush=True)  # fmt: skip
-    processes = {label: report_process(config) for label, config in configs.items()}
+    processes = {
+        label: report_process(config, unshared=True) for label, config in configs.items()
+    }  # analysed
     for label, (wall, cpu) in processes.items():
         ips = args.sqlite_ips if label == "SQLite" else args.pg_ips
         print(f"  {label:<10} {ips:>6} IPs, `ipdash report --window {WINDOW}` process: {wall:6.2f} s wall, "
