@@ -2,7 +2,9 @@
 
 Routes map (method, path) to a list of replies, served in order; the last reply
 repeats. A reply can delay (to trigger client timeouts), return raw bytes
-(malformed JSON, HTML, CSV) or be computed from the request (pagination).
+(malformed JSON, HTML, CSV) or be computed from the request (pagination). ``in_flight`` is the
+requests being served at the moment (a handler can read it: rate limits on concurrency), and
+``most_in_flight`` the most ever served at once.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ class Reply:
     body: bytes | str | None = None
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    #: Called before the reply is sent, outside the server's lock (other requests go on meanwhile).
+    hold: Callable[[], None] | None = None
 
     def payload(self) -> bytes:
         if self.body is not None:
@@ -70,6 +74,8 @@ class FakeApi:
         self.seen: list[Seen] = []
         self._served: dict[tuple[str, str], int] = {}
         self._lock = threading.Lock()
+        self.in_flight = 0
+        self.most_in_flight = 0
         api = self
 
         class _Handler(BaseHTTPRequestHandler):
@@ -83,9 +89,16 @@ class FakeApi:
                 body = self.rfile.read(length) if length else b""
                 parts = urlsplit(self.path)
                 seen = Seen(self.command, parts.path, parse_qs(parts.query), dict(self.headers.items()), body)
-                reply = api._reply_for(seen)
-                if reply.delay:
-                    time.sleep(reply.delay)
+                api._count_in_flight(+1)
+                try:
+                    reply = api._reply_for(seen)
+                    if reply.hold is not None:
+                        reply.hold()
+                    if reply.delay:
+                        time.sleep(reply.delay)
+                finally:
+                    # Before the reply goes out: once a client has read it, it is no longer counted.
+                    api._count_in_flight(-1)
                 payload = reply.payload()
                 try:
                     self.send_response(reply.status)
@@ -120,6 +133,11 @@ class FakeApi:
     def calls(self, method: str, path: str) -> list[Seen]:
         return [s for s in self.seen if s.method == method and s.path == path]
 
+    def _count_in_flight(self, step: int) -> None:
+        with self._lock:
+            self.in_flight += step
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
+
     def _reply_for(self, seen: Seen) -> Reply:
         with self._lock:
             self.seen.append(seen)
@@ -132,7 +150,7 @@ class FakeApi:
             index = self._served.get(key, 0)
             self._served[key] = index + 1
             reply = target[min(index, len(target) - 1)]
-            return Reply(reply.status, reply.json, reply.body, dict(reply.headers), reply.delay)
+            return Reply(reply.status, reply.json, reply.body, dict(reply.headers), reply.delay, reply.hold)
 
     def __enter__(self) -> FakeApi:
         self.thread.start()

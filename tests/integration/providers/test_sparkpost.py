@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 import pytest
@@ -118,17 +119,39 @@ async def test_only_documented_metrics_and_block_bounces_are_mapped(
     assert (stat.mailbox_provider, stat.sent, stat.blocked, stat.unsubscribes) == ("all", 300000, 500, None)
 
 
+def one_ip_day_at(providers: dict[str, dict[str, int]]) -> Callable[[Seen], Reply]:
+    """The sending-ip endpoint: the IP's day, or (filtered by ``mailbox_providers``) its part there."""
+
+    def reply(seen: Seen) -> Reply:
+        if "mailbox_providers" not in seen.query:
+            return one_ip_day(seen)
+        [name] = seen.query["mailbox_providers"]
+        return Reply(json={"results": [{"sending_ip": "123.45.67.89", **providers[name]}]})
+
+    return reply
+
+
+def documented_example_by_name() -> dict[str, dict[str, int]]:
+    rows = fixture_body("sparkpost/metrics-deliverability-mailbox-provider.json")["results"]
+    return {row["mailbox_provider"]: {"count_sent": row["count_sent"]} for row in rows}
+
+
 async def test_each_ip_day_is_split_by_mailbox_provider_from_the_documented_example(
     api: FakeApi, sleeps: SleepRecorder
 ) -> None:
     api.route("GET", "/api/v1/sending-ips", Reply(json={"results": []}))
-    api.route("GET", METRICS_PATH, one_ip_day)
+    api.route("GET", METRICS_PATH, one_ip_day_at(documented_example_by_name()))
     api.route("GET", MAILBOX_PATH, fixture("sparkpost/metrics-deliverability-mailbox-provider.json"))
     result = await fetch(make(api, sleeps), since=date(2025, 6, 10), until=date(2025, 6, 10))
     assert result.ok, result.detail
-    [call] = api.calls("GET", MAILBOX_PATH)
-    assert call.query["sending_ips"] == ["123.45.67.89"]
+    [call] = api.calls("GET", MAILBOX_PATH)  # the day's providers, for every IP at once
+    assert "sending_ips" not in call.query
     assert call.query["from"] == ["2025-06-10T00:00"] and call.query["timezone"] == ["UTC"]
+    asked = [
+        c.query["mailbox_providers"] for c in api.calls("GET", METRICS_PATH) if "mailbox_providers" in c.query
+    ]
+    # Only the providers ipdash groups are asked for; Free.fr and "Educational Institution" are other.
+    assert sorted(asked) == [["Gmail"], ["Hotmail / Outlook"], ["Verizon Media Group"]]
     by_provider = {s.mailbox_provider: s for s in result.stats}
     assert {p: s.sent for p, s in by_provider.items()} == {
         "yahoo.com": 107610,  # "Verizon Media Group"
@@ -150,15 +173,36 @@ async def test_a_failed_split_keeps_the_ip_day_whole_with_a_note(api: FakeApi, s
     assert "no mailbox-provider split" in result.detail
 
 
-async def test_a_split_larger_than_the_total_never_goes_negative(api: FakeApi, sleeps: SleepRecorder) -> None:
+async def test_one_providers_failed_answer_keeps_the_whole_day_unsplit(
+    api: FakeApi, sleeps: SleepRecorder
+) -> None:
+    """Gmail's share unknown: no IP's day is split (Gmail's mail is not silently 'other')."""
+    by_name = documented_example_by_name()
+    answer = one_ip_day_at(by_name)
     api.route("GET", "/api/v1/sending-ips", Reply(json={"results": []}))
-    api.route("GET", METRICS_PATH, one_ip_day)
     api.route(
         "GET",
-        MAILBOX_PATH,
-        Reply(
-            json={"results": [{"mailbox_provider": "Gmail", "count_sent": 400000, "count_block_bounce": 900}]}
+        METRICS_PATH,
+        lambda seen: (
+            fixture("sparkpost/error-422-generic.json")
+            if seen.query.get("mailbox_providers") == ["Gmail"]
+            else answer(seen)
         ),
+    )
+    api.route("GET", MAILBOX_PATH, fixture("sparkpost/metrics-deliverability-mailbox-provider.json"))
+    result = await fetch(make(api, sleeps), since=date(2025, 6, 10), until=date(2025, 6, 10))
+    assert result.ok, result.detail
+    assert [(s.mailbox_provider, s.sent, s.blocked) for s in result.stats] == [("other", 300000, 500)]
+    assert "2025-06-10: no mailbox-provider split (unavailable)" in result.detail
+
+
+async def test_a_split_larger_than_the_total_never_goes_negative(api: FakeApi, sleeps: SleepRecorder) -> None:
+    api.route("GET", "/api/v1/sending-ips", Reply(json={"results": []}))
+    api.route(
+        "GET", METRICS_PATH, one_ip_day_at({"Gmail": {"count_sent": 400000, "count_block_bounce": 900}})
+    )
+    api.route(
+        "GET", MAILBOX_PATH, Reply(json={"results": [{"mailbox_provider": "Gmail", "count_sent": 400000}]})
     )
     result = await fetch(make(api, sleeps), since=date(2025, 6, 10), until=date(2025, 6, 10))
     assert all(s.sent >= 0 and (s.blocked or 0) >= 0 for s in result.stats)

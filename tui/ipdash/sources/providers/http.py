@@ -11,6 +11,8 @@
 - Paths, never full URLs, go into failure messages (SNDS keys travel in the query).
 - A poll asked to stop (``ProviderSource.interrupt``) drops the request in flight or the wait in
   progress and starts no new one: :class:`Interrupted`; a pagination says what it had gathered.
+- A caller given an :class:`InFlightLimit` sends at most that many requests at once (each attempt
+  holds a place; a retry waits for one again) and halves the limit on every 429, down to one.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import asyncio
 import json
 import logging
 import re
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parsedate_to_datetime
@@ -133,6 +135,29 @@ def error_message(body: str) -> str:
     return text[:200] if text else "(empty body)"
 
 
+class InFlightLimit:
+    """At most ``limit`` requests in flight at once, for APIs whose rate limit is not published:
+    every 429 halves the limit (never below one) for the rest of the poll."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = max(1, limit)
+        self.in_flight = 0
+        self._freed = asyncio.Event()
+
+    async def acquire(self) -> None:
+        while self.in_flight >= self.limit:
+            self._freed.clear()
+            await self._freed.wait()
+        self.in_flight += 1
+
+    def release(self) -> None:
+        self.in_flight -= 1
+        self._freed.set()
+
+    def narrow(self) -> None:
+        self.limit = max(1, self.limit // 2)
+
+
 class HttpCaller:
     """One source's view of the shared AsyncClient, with its policy, auth and clock."""
 
@@ -146,6 +171,7 @@ class HttpCaller:
         headers: Mapping[str, str] | None = None,
         auth: httpx.Auth | tuple[str, str] | None = None,
         sign: Callable[[str, str, bytes, dict[str, str]], Awaitable[dict[str, str]]] | None = None,
+        in_flight: InFlightLimit | None = None,
     ) -> None:
         self.client = client
         self.base_url = base_url.rstrip("/")
@@ -154,6 +180,7 @@ class HttpCaller:
         self.headers = dict(headers or {})
         self.auth = auth
         self.sign = sign
+        self.in_flight = in_flight
         self.requests_sent = 0
         self.bytes_received = 0
         self._not_before: float | None = None
@@ -210,12 +237,7 @@ class HttpCaller:
         for attempt in range(self.policy.max_attempts):
             await self._respect_window()
             try:
-                # A total deadline for the whole exchange: httpx's timeout is per read, so a server
-                # dripping a byte a second would otherwise hold the poll for ever.
-                async with asyncio.timeout(self.policy.timeout):
-                    status, response_headers, body = await until_stopped(
-                        self._send(method, url, content, headers), f"{label} was in flight"
-                    )
+                status, response_headers, body = await self._attempt(method, url, content, headers, label)
             except (httpx.TimeoutException, TimeoutError):
                 last_problem = f"{label}: timed out after {self.policy.timeout:g} s"
                 await self._backoff(attempt)
@@ -229,6 +251,8 @@ class HttpCaller:
                 return body
             text = body.decode("utf-8", errors="replace")
             if status == 429:
+                if self.in_flight is not None:
+                    self.in_flight.narrow()
                 wait = server_wait(response_headers, text, self.clock())
                 last_problem = f"{label}: rate limited (429): {error_message(text)}"
                 if wait is not None and wait > self.policy.max_wait:
@@ -249,6 +273,22 @@ class HttpCaller:
             "rate_limited" if "rate limited" in last_problem else "unavailable"
         )
         raise ProviderError(kind, f"{last_problem} (gave up after {self.policy.max_attempts} attempts)")
+
+    async def _attempt(
+        self, method: str, url: str, content: bytes, headers: Mapping[str, str] | None, label: str
+    ) -> tuple[int, httpx.Headers, bytes]:
+        if self.in_flight is not None:
+            await until_stopped(self.in_flight.acquire(), f"{label} was waiting to be sent")
+        try:
+            # A total deadline for the whole exchange: httpx's timeout is per read, so a server
+            # dripping a byte a second would otherwise hold the poll for ever.
+            async with asyncio.timeout(self.policy.timeout):
+                return await until_stopped(
+                    self._send(method, url, content, headers), f"{label} was in flight"
+                )
+        finally:
+            if self.in_flight is not None:
+                self.in_flight.release()
 
     async def _send(
         self, method: str, url: str, content: bytes, headers: Mapping[str, str] | None
@@ -355,6 +395,24 @@ def _decode_json(body: bytes, path: str) -> Any:
         raise ProviderError("bad_payload", f"{label}: malformed JSON ({error})") from error
     except RecursionError as error:  # e.g. [[[[… 100,000 deep: json's decoder recurses per level
         raise ProviderError("bad_payload", f"{label}: JSON nested too deeply to read") from error
+
+
+async def all_or_first_failure(works: Iterable[Awaitable[T]]) -> list[T]:
+    """Every result, in order, the works running together; the first failure cancels the others
+    and is raised as itself (a ProviderError or Interrupted, as the source expects), not as a group."""
+    try:
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(_awaited(work)) for work in works]
+    except BaseExceptionGroup as failed:
+        first: BaseException = failed
+        while isinstance(first, BaseExceptionGroup):
+            first = first.exceptions[0]
+        raise first from None
+    return [task.result() for task in tasks]
+
+
+async def _awaited(work: Awaitable[T]) -> T:
+    return await work
 
 
 async def follow_pages(
