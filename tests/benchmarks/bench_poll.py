@@ -18,7 +18,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from datetime import UTC, date, datetime, timedelta
 from email.utils import format_datetime
 from multiprocessing.synchronize import Event
@@ -31,6 +31,7 @@ from textual.app import App, ComposeResult
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration"))
 
 from providers.fakeapi import FakeApi, Reply, Seen
+from providers.sparkpost_api import crafted_account
 
 from ipdash.sources.providers.base import Runtime
 from ipdash.sources.providers.polling import Poller
@@ -81,9 +82,13 @@ def serve(api: FakeApi, per_source: int, days: int) -> None:
     api.route("GET", "/api/v1/sending-ips", Reply(json={"results": [
         {"external_ip": ip(3, n), "ip_pool": "sp", "auto_warmup_enabled": True, "auto_warmup_stage": n % 29 + 1}
         for n in range(per_source)]}))  # fmt: skip
-    api.route("GET", "/api/v1/metrics/deliverability/sending-ip", Reply(json={"results": [
-        {"sending_ip": ip(3, n), "count_sent": 5000, "count_delivered": 4900, "count_bounce": 100}
-        for n in range(per_source)]}))  # fmt: skip
+    # A SparkPost account answering the Metrics API as documented, per-IP questions too (main's
+    # split asks one per IP and day): each IP-day sends to a handful of mailbox providers.
+    sparkpost = crafted_account(
+        [ip(3, n) for n in range(per_source)], [TODAY - timedelta(days=d) for d in range(days)]
+    )
+    sparkpost.sending_ips = api.routes[("GET", "/api/v1/sending-ips")][0].json["results"]  # type: ignore[index]
+    sparkpost.install(api)
     day = (TODAY - timedelta(days=1)).strftime("%-m/%-d/%Y")
     snds = "\r\n".join(
         f"{ip(4, n)},{day} 12:00 AM,{day} 11:59 PM,1000,1000,990,GREEN,< 0.1%,,,0,,,"
@@ -116,6 +121,7 @@ class StallSampler(threading.Thread):
         self.loop_thread, self.threshold, self.every = loop_thread, threshold, every
         self.last = time.perf_counter()
         self.stalls: dict[float, tuple[float, Counter[str]]] = {}
+        self.busy: defaultdict[float, Counter[str]] = defaultdict(Counter)
         self.stopped = threading.Event()
 
     def tick(self) -> None:
@@ -127,21 +133,38 @@ class StallSampler(threading.Thread):
             gap = time.perf_counter() - began
             if gap < self.threshold:
                 continue
-            frame = sys._current_frames().get(self.loop_thread)
+            frames = sys._current_frames()
+            frame = frames.pop(self.loop_thread, None)
             if frame is None:
                 continue
+            frames.pop(threading.get_ident(), None)
             longest, stacks = self.stalls.get(began, (0.0, Counter()))
             stacks[_where(frame)] += 1
+            # What the other threads run meanwhile: one of them holds the GIL the loop waits for.
+            for other in frames.values():
+                if not _idle(other):
+                    self.busy[began][_where(other)] += 1
             self.stalls[began] = (max(longest, gap), stacks)
 
     def report(self, top: int = 8) -> None:
-        worst = sorted(self.stalls.values(), key=lambda item: -item[0])[:top]
+        worst = sorted(self.stalls.items(), key=lambda item: -item[1][0])[:top]
         print(
-            f"stalls over {self.threshold * 1000:.0f} ms: {len(self.stalls)}; the longest, where the loop was:"
+            f"stalls over {self.threshold * 1000:.0f} ms: {len(self.stalls)}; the longest, where the loop was"
+            " (and the busiest other thread meanwhile):"
         )
-        for length, stacks in worst:
+        for began, (length, stacks) in worst:
             where, samples = stacks.most_common(1)[0]
             print(f"  {length * 1000:6.0f} ms  ({samples}/{sum(stacks.values())} samples) {where}")
+            for other, count in self.busy[began].most_common(2):
+                print(f"           other thread ({count} samples): {other}")
+
+
+def _idle(frame: Any) -> bool:
+    """A thread parked in a wait (an idle worker, the selector, the HTTP server's threads)."""
+    name = frame.f_code.co_name
+    return name in {"wait", "select", "poll", "_worker", "get", "accept", "readinto", "serve_forever"} or (
+        frame.f_code.co_filename.endswith(("threading.py", "selectors.py", "queue.py"))
+    )
 
 
 def _where(frame: Any) -> str:

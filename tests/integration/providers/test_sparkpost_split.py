@@ -95,6 +95,7 @@ async def test_the_records_equal_the_per_ip_splits_in_a_request_per_provider_and
     # The one difference: an 'other' row of 0 sent (unnamed providers' rows all of 0 sent) was
     # made from their rows; now 'other' is the total less the named providers, and nothing is left.
     zero_others = [s for s in before if s.mailbox_provider == OTHER and s.sent == 0]
+    assert zero_others  # the crafted account has such IP-days
     assert all(s.bounced == s.complaints == s.opens == s.clicks == s.delivered == 0 for s in zero_others)
     assert sorted(result.stats, key=_key) == [s for s in before if s not in zero_others]
     assert len(result.stats) > 7 * len(IPS) * 2  # most IP-days split into several providers

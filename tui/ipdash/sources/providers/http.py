@@ -278,7 +278,9 @@ class HttpCaller:
         self, method: str, url: str, content: bytes, headers: Mapping[str, str] | None, label: str
     ) -> tuple[int, httpx.Headers, bytes]:
         if self.in_flight is not None:
-            await until_stopped(self.in_flight.acquire(), f"{label} was waiting to be sent")
+            # Not a stop point of its own: a request waits here only while others are in flight,
+            # and a stop interrupts those (whose failure then cancels this wait).
+            await self.in_flight.acquire()
         try:
             # A total deadline for the whole exchange: httpx's timeout is per read, so a server
             # dripping a byte a second would otherwise hold the poll for ever.

@@ -102,8 +102,7 @@ class SendgridSource(ProviderSource):
         try:
             ips = await self._ips(http)
         except Interrupted as stop:  # each IP of the pages fetched is whole
-            for item in stop.items:
-                self._add_ip(collected, item)
+            await asyncio.to_thread(self._add_ips, collected, stop.items)
             raise
         await asyncio.to_thread(self._add_ips, collected, ips)  # thousands of facts and warm-ups
         await self._stats(http, collected, since, until)
