@@ -184,7 +184,6 @@ class SparkpostAccount:
             names.sort(key=lambda name: -grouped[name][order_by])
         return [{key: name, **grouped[name]} for name in names[:limit]]
 
-
     def _cells_of(
         self, low: date, high: date, ips: set[str], providers: set[str]
     ) -> Iterable[tuple[Cell, dict[str, int]]]:
