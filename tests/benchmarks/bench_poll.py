@@ -216,6 +216,8 @@ gc_pauses: list[float] = []
 #: generation -> (collections, longest pause wall, longest pause CPU of the collecting thread)
 gc_by_generation: dict[int, list[float]] = {}
 _gc_started: list[float] = []
+#: (start, wall seconds, thread) of every full pass
+full_passes: list[tuple[float, float, str]] = []
 
 
 def _time_gc(phase: str, info: dict[str, int]) -> None:
@@ -224,6 +226,8 @@ def _time_gc(phase: str, info: dict[str, int]) -> None:
     elif _gc_started:
         wall, cpu = time.perf_counter() - _gc_started[0], time.thread_time() - _gc_started[1]
         gc_pauses.append(wall)
+        if info["generation"] == 2:
+            full_passes.append((_gc_started[0], wall, f"{threading.current_thread().name}, {info['collected']:,} unreachable freed"))
         seen = gc_by_generation.setdefault(info["generation"], [0, 0.0, 0.0])
         seen[0] += 1
         seen[1], seen[2] = max(seen[1], wall), max(seen[2], cpu)
@@ -327,6 +331,11 @@ async def main(per_source: int, days: int, gc_freeze: bool, store_url: str | Non
         print(f"longest loop-thread CPU burst between ticks: {longest_cpu * 1000:.1f} ms")
         sampler.report()
         print(f"machine load (1 min):     {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
+        for began, wall, thread in full_passes:
+            print(f"  a full pass {began - started:6.2f} s into the cycle ({cycle:.2f} s), {wall * 1000:.0f} ms wall, "
+                  f"in thread {thread}")  # fmt: skip
+        print(f"objects the collector walks after the cycle: {len(gc.get_objects()):,} "
+              f"({gc.get_freeze_count():,} frozen at mount)")  # fmt: skip
         print(
             f"p99 / median stall:       {gaps[int(len(gaps) * 0.99)] * 1000:.1f} / {statistics.median(gaps) * 1000:.1f} ms"
         )

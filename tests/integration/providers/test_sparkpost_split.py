@@ -233,6 +233,22 @@ async def test_hostile_provider_names_are_never_asked_for(
     assert sum(1 for s in result.stats if s.mailbox_provider == "gmail.com") >= 3
 
 
+async def test_thousands_of_spellings_of_gmail_are_not_asked_one_by_one(
+    api: FakeApi, sleeps: SleepRecorder, account: SparkpostAccount
+) -> None:
+    spellings = [" " * n + "gmail" for n in range(5000)]
+    api.route(
+        "GET",
+        BY_PROVIDER_PATH,
+        Reply(json={"results": [{"mailbox_provider": name, "count_sent": 1} for name in spellings]}),
+    )
+    result = await fetch(make(api, sleeps), since=UNTIL, until=UNTIL)
+    assert result.ok, result.detail
+    assert not any("mailbox_providers" in c.query for c in api.calls("GET", BY_IP_PATH))
+    assert "no mailbox-provider split (bad_payload)" in result.detail
+    assert {s.mailbox_provider for s in result.stats} <= {OTHER, ALL_PROVIDERS}
+
+
 def test_the_account_answers_like_sparkpost() -> None:
     """The fake's own contract: unknown metric, limit out of range, a window wider than the
     precision allows are 400s; `limit` cuts rows; filters and the delimiter work."""

@@ -57,6 +57,9 @@ SENDING_IP_PATH = "/api/v1/metrics/deliverability/sending-ip"
 #: Metrics requests one source keeps in flight: SparkPost's rate limit is dynamic and unpublished
 #: (a 429 asks for a 1-5 s wait), so a small bound, halved by every 429.
 MAX_IN_FLIGHT = 4
+#: A request each per day: more spellings than this of the providers ipdash groups (it knows ~40)
+#: is an answer not to follow, not an account.
+MAX_NAMED_PROVIDERS = 60
 MAILBOX_PROVIDER_PATH = "/api/v1/metrics/deliverability/mailbox-provider"
 
 
@@ -218,6 +221,12 @@ class SparkpostSource(ProviderSource):
             name = row.get("mailbox_provider")
             if isinstance(name, str) and normalise_mailbox_provider(name) != OTHER:
                 names[name] = None
+        if len(names) > MAX_NAMED_PROVIDERS:
+            raise ProviderError(
+                "bad_payload",
+                f"GET {MAILBOX_PROVIDER_PATH}: {len(names)} spellings of the providers ipdash groups "
+                f"(more than {MAX_NAMED_PROVIDERS}), not asked one by one",
+            )
         return list(names)
 
     async def _provider_rows(
