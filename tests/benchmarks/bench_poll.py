@@ -227,7 +227,13 @@ def _time_gc(phase: str, info: dict[str, int]) -> None:
         wall, cpu = time.perf_counter() - _gc_started[0], time.thread_time() - _gc_started[1]
         gc_pauses.append(wall)
         if info["generation"] == 2:
-            full_passes.append((_gc_started[0], wall, f"{threading.current_thread().name}, {info['collected']:,} unreachable freed"))
+            full_passes.append(
+                (
+                    _gc_started[0],
+                    wall,
+                    f"{threading.current_thread().name}, {info['collected']:,} unreachable freed",
+                )
+            )
         seen = gc_by_generation.setdefault(info["generation"], [0, 0.0, 0.0])
         seen[0] += 1
         seen[1], seen[2] = max(seen[1], wall), max(seen[2], cpu)
@@ -329,6 +335,9 @@ async def main(per_source: int, days: int, gc_freeze: bool, store_url: str | Non
             f"of which {worst_cpu * 1000:.1f} ms CPU on the loop thread"
         )
         print(f"longest loop-thread CPU burst between ticks: {longest_cpu * 1000:.1f} ms")
+        top = sorted(range(len(app.gaps)), key=app.gaps.__getitem__)[-6:][::-1]
+        print("longest stalls, wall / loop-thread CPU in them (ms): " + ", ".join(
+            f"{app.gaps[i] * 1000:.0f} / {app.cpu_in_gaps[i] * 1000:.0f}" for i in top))  # fmt: skip
         sampler.report()
         print(f"machine load (1 min):     {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
         for began, wall, thread in full_passes:
