@@ -36,6 +36,7 @@ from ipdash.sources.providers.base import (
     Runtime,
     Sleep,
     bound_exceeded,
+    off_loop,
     provider_facts,
     record_bound,
     until_stopped,
@@ -383,7 +384,7 @@ OFF_LOOP_BYTES = 64 * 1024
 
 async def decode_json(body: bytes, path: str) -> Any:
     if len(body) > OFF_LOOP_BYTES:
-        return await asyncio.to_thread(_decode_json, body, path)
+        return await off_loop(_decode_json, body, path)
     return _decode_json(body, path)
 
 

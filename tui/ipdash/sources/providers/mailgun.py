@@ -22,7 +22,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, date, datetime, time, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
@@ -39,6 +38,7 @@ from ipdash.sources.providers.base import (
     ProviderError,
     ProviderSource,
     default_base_url,
+    off_loop,
     parse_payload,
     parse_payload_off_loop,
     provider_facts,
@@ -162,7 +162,7 @@ class MailgunSource(ProviderSource):
                     **detail.model_dump(exclude_none=True),
                 }
                 warmups[raw_ip] = Warmup.model_validate({**merged, "ip": raw_ip})
-        await asyncio.to_thread(self._add_ips, collected, ips, pools, warmups, on_warmup)
+        await off_loop(self._add_ips, collected, ips, pools, warmups, on_warmup)
         await self._metrics(http, collected, since, until)
         return collected
 
@@ -299,9 +299,9 @@ class MailgunSource(ProviderSource):
                 0, page, max_pages=http.policy.max_pages, what="POST /v1/analytics/metrics"
             )
         except Interrupted as stop:  # sorted by time: the days before the last one seen are whole
-            await asyncio.to_thread(self._add_stats, collected, stop.items, whole_days_only=True)
+            await off_loop(self._add_stats, collected, stop.items, whole_days_only=True)
             raise
-        await asyncio.to_thread(self._add_stats, collected, items)  # a row per IP, day and provider
+        await off_loop(self._add_stats, collected, items)  # a row per IP, day and provider
 
     def _add_stats(
         self, collected: Collected, items: list[MetricsItem], *, whole_days_only: bool = False

@@ -19,7 +19,7 @@ import httpx
 from ipdash.domain.config import Config
 from ipdash.domain.models import Dataset, PollResult, SourceInfo, SourceState
 from ipdash.gc_pauses import fewer_collections
-from ipdash.sources.providers.base import ProviderSource, Runtime
+from ipdash.sources.providers.base import ProviderSource, Runtime, off_loop
 from ipdash.sources.providers.registry import build_sources
 from ipdash.sources.record_bounds import plausible_poll
 from ipdash.sources.sources_config import validate_sources
@@ -69,7 +69,7 @@ async def fetch_safely(source: ProviderSource, client: httpx.AsyncClient, today:
         _transport_imported = True
     since, until = window_for(source, today)
     try:
-        return await asyncio.to_thread(plausible_poll, await source.fetch(client, since=since, until=until))
+        return await off_loop(plausible_poll, await source.fetch(client, since=since, until=until))
     except Exception as error:
         return PollResult(
             source=source.name,

@@ -18,7 +18,6 @@ says why in the poll's detail.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterable
 from datetime import date
 
@@ -35,6 +34,7 @@ from ipdash.sources.providers.base import (
     ProviderSource,
     default_base_url,
     from_unix,
+    off_loop,
     parse_payload,
     parse_payload_off_loop,
     provider_facts,
@@ -102,9 +102,9 @@ class SendgridSource(ProviderSource):
         try:
             ips = await self._ips(http)
         except Interrupted as stop:  # each IP of the pages fetched is whole
-            await asyncio.to_thread(self._add_ips, collected, stop.items)
+            await off_loop(self._add_ips, collected, stop.items)
             raise
-        await asyncio.to_thread(self._add_ips, collected, ips)  # thousands of facts and warm-ups
+        await off_loop(self._add_ips, collected, ips)  # thousands of facts and warm-ups
         await self._stats(http, collected, since, until)
         if self.spec.by_mailbox_provider:
             await self._mailbox_provider_stats(http, collected, since, until)

@@ -13,7 +13,6 @@ from a UTC date SNDS has not reached.
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import ipaddress
 from datetime import date, timedelta
@@ -26,6 +25,7 @@ from ipdash.sources.providers.base import (
     ProviderError,
     ProviderSource,
     default_base_url,
+    off_loop,
     provider_facts,
 )
 from ipdash.sources.providers.day_zones import day_zone, local_today
@@ -55,7 +55,7 @@ class SndsSource(ProviderSource):
             for wanted in [None, *(latest - timedelta(days=n) for n in range(1, self.spec.history_days))]:
                 params = {"key": key} if wanted is None else {"key": key, "date": wanted.strftime("%m%d%y")}
                 text = _csv_or_raise(await http.get_text("/snds/data.aspx", params=params), "data.aspx")
-                records, errors = await asyncio.to_thread(parse_snds_lines, text.splitlines(), self.name)
+                records, errors = await off_loop(parse_snds_lines, text.splitlines(), self.name)
                 for record in records:  # already in UTC: the parser converts SNDS's Pacific times
                     days[(record.ip, record.day)] = record
                 if errors:
@@ -65,7 +65,7 @@ class SndsSource(ProviderSource):
         status = _csv_or_raise(
             await http.get_text("/snds/ipStatus.aspx", params={"key": key}), "ipStatus.aspx"
         )
-        blocked = await asyncio.to_thread(self._blocked, status, collected)
+        blocked = await off_loop(self._blocked, status, collected)
         collected.listings.extend(blocked.values())
         for ip in sorted({record.ip for record in collected.snds} - set(blocked)):
             collected.listings.append(

@@ -18,7 +18,6 @@ after a 429, which the retry policy does.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
@@ -34,6 +33,7 @@ from ipdash.sources.providers.base import (
     ProviderSource,
     day_range,
     default_base_url,
+    off_loop,
     parse_payload_off_loop,
     provider_facts,
 )
@@ -102,7 +102,7 @@ class SparkpostSource(ProviderSource):
         data = await http.get_json("/api/v1/sending-ips")
         ips = await parse_payload_off_loop(SendingIpList, data, "GET /api/v1/sending-ips")
         # Off the loop: a pool of thousands of IPs is thousands of facts and warm-ups.
-        await asyncio.to_thread(self._add_ips, collected, ips.results, int(facts["auto_warmup_stages"]))
+        await off_loop(self._add_ips, collected, ips.results, int(facts["auto_warmup_stages"]))
         await self._days(http, collected, day_range(since, until))
         return collected
 
@@ -167,7 +167,7 @@ class SparkpostSource(ProviderSource):
         params = self._params(day)
         data = await http.get_json(SENDING_IP_PATH, params=params)
         # The IPs' day totals off the loop (a row each).
-        totals, skipped = await asyncio.to_thread(self._totals, data, day)
+        totals, skipped = await off_loop(self._totals, data, day)
         collected.skipped_ips += skipped
         notes = []
         if totals.read >= params["limit"]:
@@ -182,9 +182,7 @@ class SparkpostSource(ProviderSource):
                 raise
             notes.append(f"{day}: no mailbox-provider split ({error.kind})")
             return [_whole(total) for total in totals.stats], notes
-        stats, cut = await asyncio.to_thread(
-            self._split, day, totals.stats, list(zip(names, parts, strict=True))
-        )
+        stats, cut = await off_loop(self._split, day, totals.stats, list(zip(names, parts, strict=True)))
         if cut:
             notes.append(
                 f"{day}: more than {params['limit']} IPs sent to one mailbox provider, "
@@ -239,7 +237,7 @@ class SparkpostSource(ProviderSource):
         if delimiter != ",":
             params["delimiter"] = delimiter
         data = await http.get_json(SENDING_IP_PATH, params=params)
-        rows = await asyncio.to_thread(metric_rows, data, f"GET {SENDING_IP_PATH}")
+        rows = await off_loop(metric_rows, data, f"GET {SENDING_IP_PATH}")
         return rows, len(rows) >= params["limit"]
 
     def _split(
