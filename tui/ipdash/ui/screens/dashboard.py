@@ -25,6 +25,7 @@ from ipdash.ui.widgets.domains_panel import DomainsPanel, DomainsView
 from ipdash.ui.widgets.ip_panels import breaches_text, facts_text, provider_table, score_breakdown, score_text
 from ipdash.ui.widgets.ip_table import IpTable
 from ipdash.ui.widgets.status_bar import StatusBar, sources_table
+from ipdash.ui.widgets.steady_scrollbars import LaidOutScroll, LaidOutStatic
 
 if TYPE_CHECKING:
     from ipdash.domain.analysis import IpAnalysis
@@ -83,12 +84,12 @@ class DashboardScreen(Screen[None]):
             )
             yield IpTable(id="ip-table")
         with Horizontal(id="bottom"):
-            with VerticalScroll(id="side"):
-                yield Static(id="side-facts")
-                yield Static(id="side-score")
-                yield Static(id="side-providers")
-                yield Static(id="side-breakdown")
-                yield Static(id="side-breaches")
+            with LaidOutScroll(id="side"):
+                yield LaidOutStatic(id="side-facts")
+                yield LaidOutStatic(id="side-score")
+                yield LaidOutStatic(id="side-providers")
+                yield LaidOutStatic(id="side-breakdown")
+                yield LaidOutStatic(id="side-breaches")
             with TabbedContent(id="panels", initial="tab-breaches"):
                 with TabPane("1 Breaches", id="tab-breaches"):
                     yield BreachFeed(id="feed")

@@ -25,6 +25,7 @@ from ipdash.ui.widgets.fit_columns import (
     planned_layout_from,
     table_room,
 )
+from ipdash.ui.widgets.steady_scrollbars import SteadyScrollbarsMixin
 
 __all__ = ["SEVERITY_LABELS", "BreachFeed", "FeedItem", "ordered"]
 
@@ -37,7 +38,7 @@ def ordered(items: Iterable[FeedItem]) -> list[FeedItem]:
     )
 
 
-class BreachFeed(FastCellsMixin, DataTable[Text]):
+class BreachFeed(SteadyScrollbarsMixin, FastCellsMixin, DataTable[Text]):
     """The feed fits its width: a long value wraps within its column (up to ``VALUE_LINES`` lines,
     ending "…" when there is more), and enter on a line opens it whole (:class:`FeedLineScreen`)."""
 

@@ -31,6 +31,7 @@ from ipdash.ui.widgets.ip_columns import (
 )
 from ipdash.ui.widgets.one_line_rows import OneLineRowsMixin
 from ipdash.ui.widgets.shown_rows import OrderedRows, ShownRecords, ShownRows, place_shown
+from ipdash.ui.widgets.steady_scrollbars import SteadyScrollbarsMixin
 from ipdash.ui.widgets.table_cells import TableCells
 
 if TYPE_CHECKING:
@@ -49,7 +50,7 @@ def _widest(column: Column, rows: list[Row]) -> int:
     return max([cell_len(column.label), *(cell_len(column.cell(row)[0]) for row in rows)])
 
 
-class IpTable(OneLineRowsMixin, FastRowsMixin, FastCellsMixin, DataTable[Text]):  # type: ignore[misc]  # _y_offsets: a lazy sequence
+class IpTable(SteadyScrollbarsMixin, OneLineRowsMixin, FastRowsMixin, FastCellsMixin, DataTable[Text]):  # type: ignore[misc]  # _y_offsets: a lazy sequence
     """Rows keyed by IP, each one line (``OneLineRowsMixin``), shown from an index (``ShownRows``);
     a refresh updates changed cells and keeps the cursor on its IP."""
 
