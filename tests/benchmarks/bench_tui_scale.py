@@ -97,6 +97,7 @@ class Probe:
         self.with_panel: list[float] = []
         self.feed: Any = None  # the breaches feed (found once)
         self.table_cpu: list[float] = []  # per key: the loop's CPU seconds until the table repainted
+        self.key_stalls: list[float] = []  # per key: the longest loop stall from the key to its repaint
         original = app._display
 
         def display(screen: Any, renderable: Any) -> None:
@@ -178,6 +179,7 @@ async def _press(pilot: Any, probe: Probe, key: str, char: str | None = None) ->
     table = await probe.repaint_after(start, panel=False)
     probe.table_cpu.append(time.thread_time() - cpu)
     probe.with_panel.append(await probe.repaint_after(start))
+    probe.key_stalls.append(probe.longest_stall(start))
     return table, time.thread_time() - cpu
 
 
@@ -193,6 +195,7 @@ async def _keys(pilot: Any, probe: Probe, figures: dict[str, float], repeat: int
         samples: list[tuple[float, float]],
         panels: list[float] | None = None,
         table_cpu: list[float] | None = None,
+        stalls: list[float] | None = None,
     ) -> None:
         walls = [wall for wall, _ in samples]
         figures[f"{name} (median of {len(samples)})"] = statistics.median(walls)
@@ -202,6 +205,8 @@ async def _keys(pilot: Any, probe: Probe, figures: dict[str, float], repeat: int
         figures[f"  {name}: with the selected-IP panel (median)"] = statistics.median(panels)
         table_cpu = table_cpu if table_cpu is not None else probe.table_cpu[-len(samples) :]
         figures[f"  {name}: loop CPU to the table's repaint (median)"] = statistics.median(table_cpu)
+        stalls = stalls if stalls is not None else probe.key_stalls[-len(samples) :]
+        figures[f"  {name}: longest loop stall"] = max(stalls)
 
     record("sort (s)", [await _press(pilot, probe, "s", "s") for _ in range(repeat)])
     record("page down", [await _press(pilot, probe, "pagedown") for _ in range(repeat)])
@@ -209,14 +214,22 @@ async def _keys(pilot: Any, probe: Probe, figures: dict[str, float], repeat: int
     for _ in range(repeat):
         ends.append(await _press(pilot, probe, "end"))
         homes.append(await _press(pilot, probe, "home"))
-    record("end (last IP)", ends, probe.with_panel[-2 * repeat :: 2], probe.table_cpu[-2 * repeat :: 2])
+    record(
+        "end (last IP)",
+        ends,
+        probe.with_panel[-2 * repeat :: 2],
+        probe.table_cpu[-2 * repeat :: 2],
+        probe.key_stalls[-2 * repeat :: 2],
+    )
     record(
         "home (first IP)",
         homes,
         probe.with_panel[-2 * repeat + 1 :: 2],
         probe.table_cpu[-2 * repeat + 1 :: 2],
+        probe.key_stalls[-2 * repeat + 1 :: 2],
     )
     await _press(pilot, probe, "slash", "/")
+    figures["  '/' (the filter box opens): longest loop stall"] = probe.key_stalls[-1]
     filters, clears = [], []
     for _ in range(repeat):
         filters.append(await _press(pilot, probe, "7", "7"))
@@ -227,6 +240,7 @@ async def _keys(pilot: Any, probe: Probe, figures: dict[str, float], repeat: int
         filters,
         probe.with_panel[-2 * repeat :: 2],
         probe.table_cpu[-2 * repeat :: 2],
+        probe.key_stalls[-2 * repeat :: 2],
     )
     # before: every key waited this long before filtering; now: keys typed within it after a filter wait
     figures["  filter debounce setting"] = getattr(app.dashboard, "FILTER_DEBOUNCE", 0.0)
@@ -236,6 +250,7 @@ async def _keys(pilot: Any, probe: Probe, figures: dict[str, float], repeat: int
         clears,
         probe.with_panel[-2 * repeat + 1 :: 2],
         probe.table_cpu[-2 * repeat + 1 :: 2],
+        probe.key_stalls[-2 * repeat + 1 :: 2],
     )
     figures["  rows after backspace"] = table.row_count
 

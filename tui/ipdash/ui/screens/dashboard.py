@@ -22,6 +22,7 @@ from ipdash.ui.widgets.accounts_panel import AccountsPanel
 from ipdash.ui.widgets.alerts_panel import AlertsPanel
 from ipdash.ui.widgets.breach_feed import BreachFeed
 from ipdash.ui.widgets.domains_panel import DomainsPanel, DomainsView
+from ipdash.ui.widgets.frame_turns import drawing
 from ipdash.ui.widgets.ip_panels import breaches_text, facts_text, provider_table, score_breakdown, score_text
 from ipdash.ui.widgets.ip_table import IpTable
 from ipdash.ui.widgets.status_bar import StatusBar, sources_table
@@ -116,6 +117,12 @@ class DashboardScreen(Screen[None]):
         control = getattr(self.app, "alerts", None)
         if control is not None and control.alerts:
             self.show_alerts(control.alerts, control.problem)
+
+    def _on_timer_update(self) -> None:
+        # A frame: the threads formatting cells and feed lines wait at their next chunk, so the loop
+        # is not handed the interpreter's lock a few ms at a time while it draws (frame_turns).
+        with drawing():
+            super()._on_timer_update()
 
     def on_unmount(self) -> None:
         self._mounted = False  # the app is closing: late data has nowhere to go

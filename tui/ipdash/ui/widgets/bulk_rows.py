@@ -18,6 +18,8 @@ from textual.widgets import DataTable
 from textual.widgets._data_table import Row
 from textual.widgets.data_table import RowKey
 
+from ipdash.ui.widgets.frame_turns import in_turns
+
 
 def place_rows(
     table: DataTable[Any],
@@ -113,4 +115,4 @@ def _keyed(keys: dict[str, tuple[RowKey, Row]], name: str) -> tuple[RowKey, Row]
 
 def row_dicts(column_keys: Sequence[Any], rows: Mapping[str, Sequence[Any]]) -> dict[str, dict[Any, Any]]:
     """Each row's cells by column key, as ``DataTable`` holds them (``place_rows(data=…)``)."""
-    return {name: dict(zip(column_keys, cells, strict=True)) for name, cells in rows.items()}
+    return {name: dict(zip(column_keys, cells, strict=True)) for name, cells in in_turns(rows.items(), 256)}

@@ -21,6 +21,7 @@ from textual.widgets.data_table import ColumnKey, RowKey
 from ipdash.domain.feed import FeedItem
 from ipdash.ui.widgets.bulk_rows import PreparedRows, prepared_from
 from ipdash.ui.widgets.fit_columns import ColumnFit, Layout
+from ipdash.ui.widgets.frame_turns import in_turns
 
 #: A line fitted to a layout: (its formatted row, its fitted cells, its height, cells by column key).
 Fitted = tuple[Sequence[Text], list[Text], int, dict[ColumnKey, Text]]
@@ -40,11 +41,11 @@ class FeedLines:
     ) -> None:
         self.lines = list(lines)
         self.theme = theme
-        self.rows = [formatted.get(item) or format_line(item) for item in self.lines]
+        self.rows = [formatted.get(item) or format_line(item) for item in in_turns(self.lines)]
         # By identity: a filter's lines are these very objects (hashing a FeedItem hashes its 13 fields).
         self._number = {id(item): number for number, item in enumerate(self.lines)}
         self._unique = len(self._number) == len(self.lines)
-        self.widths = [tuple(cell.cell_len for cell in row) for row in self.rows]
+        self.widths = [tuple(cell.cell_len for cell in row) for row in in_turns(self.rows)]
         #: layout -> each line fitted to it (None: not yet); lists are filled, never emptied, so the
         #: loop may read one while a worker thread fits other lines (evicting replaces the dict)
         self._fitted: dict[Layout, list[Fitted | None]] = {}
@@ -91,7 +92,7 @@ class FeedLines:
             kept = self._fitted if len(self._fitted) < KEPT_LAYOUTS else {}
             self._fitted = {**kept, layout: found}
         column_keys = [ColumnKey(key) for key, _width in layout]
-        for number in numbers:
+        for number in in_turns(numbers, 16):
             if found[number] is not None:
                 continue
             row = self.rows[number]

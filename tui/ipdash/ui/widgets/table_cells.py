@@ -16,6 +16,7 @@ from rich.style import Style
 from rich.text import Text
 
 from ipdash.domain.models import ip_sort_key
+from ipdash.ui.widgets.frame_turns import in_turns
 from ipdash.ui.widgets.ip_columns import Column, Row
 
 
@@ -42,7 +43,7 @@ class TableCells:
         #: ip -> (text, tone) per column: what a cell says, theme aside (compared across updates).
         self.texts: dict[str, tuple[tuple[str, str], ...]] = {
             ip: old_texts[ip] if ip in kept else tuple(column.cell(row) for column in self.columns)
-            for ip, row in rows.items()
+            for ip, row in in_turns(rows.items())
         }
         styles: dict[str, Style] = {}
         justify: list[Any] = ["right" if column.right else None for column in self.columns]
@@ -60,12 +61,17 @@ class TableCells:
                 Text(text, style=styled(tone), justify=align)
                 for (text, tone), align in zip(texts, justify, strict=True)
             ]
-            for ip, texts in self.texts.items()
+            for ip, texts in in_turns(self.texts.items())
         }
         # Widths come from every IP's cells (not only the filtered ones), so the layout is
         # stable while filtering and never depends on when DataTable re-measures.
         self.widths = [
-            max([cell_len(column.label), *(cell_len(texts[i][0]) for texts in self.texts.values())])
+            max(
+                [
+                    cell_len(column.label),
+                    *(cell_len(texts[i][0]) for texts in in_turns(self.texts.values(), 512)),
+                ]
+            )
             for i, column in enumerate(self.columns)
         ]
         self._haystacks: dict[str, str] | None = None
@@ -93,7 +99,7 @@ class TableCells:
 
             old = self._old_records or {}
             records = {}
-            for ip in self.cells:
+            for ip in in_turns(self.cells):
                 found = old.get(ip)
                 if found is None:
                     key = RowKey(ip)
@@ -122,7 +128,7 @@ class TableCells:
         ascending = self._orders.get(column.key)
         if ascending is None:
             ip_keys = self.ip_keys
-            for ip in self.rows:
+            for ip in in_turns(self.rows, 512):
                 if ip not in ip_keys:
                     ip_keys[ip] = ip_sort_key(ip)
             ascending = self._orders[column.key] = sorted(
@@ -140,7 +146,7 @@ class TableCells:
 
             self._haystacks = {
                 ip: " ".join(text for text, _ in texts).lower() + " " + row_keywords(self.rows[ip])
-                for ip, texts in self.texts.items()
+                for ip, texts in in_turns(self.texts.items())
             }
         haystacks = self._haystacks
         found = ips
