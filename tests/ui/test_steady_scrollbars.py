@@ -149,3 +149,42 @@ async def test_on_the_dashboard_a_move_is_the_tables_frame_and_the_panels_frame(
                 app.dashboard._selected_timer.stop()
                 app.dashboard._selected_window_ended()
                 await _drawn(pilot)
+
+
+async def test_a_panel_part_is_measured_once_per_content_and_width(monkeypatch: pytest.MonkeyPatch) -> None:
+    from rich.table import Table
+    from textual.visual import RichVisual
+
+    measured: list[int] = []
+    original = RichVisual.get_height
+
+    def get_height(self: RichVisual, rules: Any, width: int) -> int:
+        measured.append(width)
+        return original(self, rules, width)
+
+    monkeypatch.setattr(RichVisual, "get_height", get_height)
+
+    def table(rows: int) -> Table:
+        grid = Table("provider", "sent")
+        for n in range(rows):
+            grid.add_row(f"p{n}", str(n))
+        return grid
+
+    app = _Panels()
+    async with app.run_test(size=(60, 20)) as pilot:
+        part = app.query_one("#second", LaidOutStatic)
+        part.update(table(3))
+        await _drawn(pilot)
+        assert measured, "measured for its first layout"
+        side = app.query_one(LaidOutScroll)
+        side.styles.width = 40  # narrower, then as wide as before (a scrollbar comes and goes)
+        await _drawn(pilot)
+        measured.clear()
+        side.styles.width = "100%"
+        part.refresh(layout=True)  # and a repaint: Textual forgets the widget's measured height
+        await _drawn(pilot)
+        assert measured == [], "not rendered again to be measured at a width it was measured at"
+        part.update(table(5))
+        await _drawn(pilot)
+        assert measured, "new content: measured again"
+        assert part.region.height == 5 + 4, "5 rows, the header and the table's 3 rules"

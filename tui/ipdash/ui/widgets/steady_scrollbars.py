@@ -90,4 +90,23 @@ class LaidOutScroll(_MeasuredByLayout, VerticalScroll):
 
 
 class LaidOutStatic(_MeasuredByLayout, Static):
-    """A part of the selected-IP panel."""
+    """A part of the selected-IP panel, measured once per content and width (a few widths kept):
+    Textual keeps one measured height and forgets it on any repaint, and measuring the panel's two
+    Rich tables (rendering them) took 8-10 ms of a layout of the screen with the panel unchanged
+    (the filter box opening narrows the panel by its scrollbar; escape widens it again)."""
+
+    #: Widths whose heights are kept for one content.
+    KEPT_WIDTHS = 4
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        visual = self._render()
+        found = self.__dict__.get("_measured")
+        if found is None or found[0] is not visual or found[1] != self.app.theme:
+            found = self.__dict__["_measured"] = (visual, self.app.theme, {})
+        heights: dict[int, int] = found[2]
+        height = heights.get(width)
+        if height is None:
+            if len(heights) >= self.KEPT_WIDTHS:
+                heights.clear()
+            height = heights[width] = super().get_content_height(container, viewport, width)
+        return height
