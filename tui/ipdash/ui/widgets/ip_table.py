@@ -20,6 +20,7 @@ from ipdash.gc_pauses import bulk_allocation
 from ipdash.ui.tones import tone_style, tone_styles
 from ipdash.ui.widgets.fast_cells import FastCellsMixin
 from ipdash.ui.widgets.fast_rows import FastRowsMixin
+from ipdash.ui.widgets.frame_turns import in_turns
 from ipdash.ui.widgets.ip_columns import (
     BASE_COLUMNS,
     MIN_IP_CELLS,
@@ -47,7 +48,7 @@ FIT_SAMPLE_ROWS = 300
 
 
 def _widest(column: Column, rows: list[Row]) -> int:
-    return max([cell_len(column.label), *(cell_len(column.cell(row)[0]) for row in rows)])
+    return max([cell_len(column.label), *(cell_len(column.cell(row)[0]) for row in in_turns(rows))])
 
 
 class IpTable(SteadyScrollbarsMixin, OneLineRowsMixin, FastRowsMixin, FastCellsMixin, DataTable[Text]):  # type: ignore[misc]  # _y_offsets: a lazy sequence
