@@ -99,3 +99,34 @@ def test_deadlines_answer_none_in_time_order_on_one_timer_and_skip_the_answered(
         return order
 
     assert asyncio.run(run()) == ["answered", "early", "late"]
+
+
+async def test_a_freed_place_is_handed_to_the_longest_waiter_which_leaves_the_queue() -> None:
+    window = InFlightWindow(2)
+    assert window.try_enter() and window.try_enter()
+    waiters = [asyncio.ensure_future(window.enter()) for _ in range(3)]
+    await asyncio.sleep(0)
+    assert len(window._waiters) == 3
+    window.leave()
+    window.leave()
+    # Both places went to the two longest waiters at once, before either has run: the queue holds only
+    # the third (a woken waiter left in the queue was scanned again by every later reply).
+    assert window.in_flight == 2 and len(window._waiters) == 1 and window.waiting
+    await asyncio.gather(*waiters[:2])
+    assert not waiters[2].done()
+    waiters[2].cancel()
+    await asyncio.gather(waiters[2], return_exceptions=True)
+    assert window.in_flight == 2 and not window.waiting
+
+
+async def test_a_waiter_cancelled_after_it_was_handed_a_place_passes_the_place_on() -> None:
+    window = InFlightWindow(1)
+    assert window.try_enter()
+    handed = asyncio.ensure_future(window.enter())
+    next_in_line = asyncio.ensure_future(window.enter())
+    await asyncio.sleep(0)
+    window.leave()  # the place goes to ``handed``...
+    handed.cancel()  # ...which is cancelled before it runs
+    await asyncio.gather(handed, return_exceptions=True)
+    await asyncio.wait_for(next_in_line, 1.0)
+    assert window.in_flight == 1 and not window.waiting

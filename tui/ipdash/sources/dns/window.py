@@ -64,18 +64,19 @@ class InFlightWindow:
         return self
 
     async def enter(self) -> None:
-        while self.in_flight >= int(self.size):
-            waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-            self._waiters.append(waiter)
-            try:
-                await waiter
-            except asyncio.CancelledError:
-                self._wake()  # pass a wake-up this waiter can no longer use
-                raise
-            finally:
-                if waiter in self._waiters:
-                    self._waiters.remove(waiter)
-        self.in_flight += 1
+        if self.try_enter():
+            return
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                self.leave()  # handed a place just before the cancellation: pass it on
+            elif waiter in self._waiters:
+                self._waiters.remove(waiter)
+            raise
+        # ``_wake`` handed this waiter its place (in_flight counts it already).
 
     async def __aexit__(self, *exc: object) -> None:
         self.leave()
@@ -90,16 +91,19 @@ class InFlightWindow:
 
     def leave(self) -> None:
         self.in_flight -= 1
-        self._wake()
+        if self._waiters:
+            self._wake()
 
     def _wake(self) -> None:
-        free = int(self.size) - self.in_flight
-        for waiter in self._waiters:
-            if free <= 0:
-                break
+        """Hand free places to the longest waiters, each taken off the queue as it is woken: a burst of
+        replies freeing places one by one costs one step each (scanning past waiters woken but not yet
+        run cost a pass over the whole queue per reply)."""
+        waiters, limit = self._waiters, int(self.size)
+        while waiters and self.in_flight < limit:
+            waiter = waiters.popleft()
             if not waiter.done():
+                self.in_flight += 1
                 waiter.set_result(None)
-                free -= 1
 
     def answered(self) -> None:
         if self.size < self.limit:
