@@ -33,6 +33,16 @@ def no_tail_probe_unless_asked(request: pytest.FixtureRequest, monkeypatch: pyte
         monkeypatch.setattr("ipdash.sources.dns.window.TAIL_PROBE_FLOOR", 3600.0)
 
 
+@pytest.fixture(autouse=True)
+def no_udp_scout_unless_asked(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """While TCP is preferred after rate limiting, a scout is asked over UDP every 0.25 s and just after
+    each turn of the clock's second: a test that counts what a rate-limited client sends would count one
+    whenever its run crossed a second. Off here, except in the tests of the scouts (``udp_scout``)."""
+    if request.node.get_closest_marker("udp_scout") is None:
+        monkeypatch.setattr("ipdash.sources.dns.client.SCOUT_INTERVAL", 3600.0)
+        monkeypatch.setattr("ipdash.sources.dns.client.SCOUT_ON_THE_SECOND", False)
+
+
 @pytest.fixture
 def script() -> DnsScript:
     return DnsScript()

@@ -135,6 +135,8 @@ class DnsScript:
         self.zones: dict[str, ZoneSpec] = {}
         #: The answer to every name nothing else covers: NXDOMAIN, or SILENCE for a resolver that never answers.
         self.otherwise: Reply = NXDOMAIN
+        #: A rate limiter in its limiting second: every UDP reply is truncated (NSD's RRL slip), TCP is not.
+        self.truncate_udp = False
 
     def add(self, name: str, rdtype: str, reply: Reply) -> None:
         self.records[(name.lower().rstrip("."), rdtype)] = reply
@@ -263,6 +265,11 @@ class _Engine:
             soa = f"ns.{name}. hostmaster.{name}. 1 3600 600 86400 {ttl}"
             response.authority.append(dns.rrset.from_text(qname, ttl, "IN", "SOA", soa))
         limit = UDP_LIMIT_WITHOUT_EDNS if query.edns < 0 else max(query.payload, UDP_LIMIT_WITHOUT_EDNS)
+        if transport == "udp" and self.script.truncate_udp:
+            response.answer.clear()
+            response.authority.clear()
+            response.flags |= dns.flags.TC
+            return response.to_wire()
         if transport == "udp" and reply.udp_truncate:
             limit = 12 + len(query.question[0].name.to_wire()) + 4
         if transport == "udp":

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import time
 
 import dns.exception
 import dns.rcode
@@ -37,9 +38,20 @@ from ipdash.sources.dns.wire import (
 )
 
 #: After a truncated reply, or this many unanswered UDP queries within PREFER_TCP_SECONDS, queries go
-#: over TCP first for PREFER_TCP_SECONDS (the server is rate limiting UDP).
+#: over TCP first for PREFER_TCP_SECONDS (the server is rate limiting UDP)...
 LOSSES_FOR_TCP = 3
 PREFER_TCP_SECONDS = 30.0
+#: ...except a scout now and then, asked over UDP as before: once a scout gets a whole (untruncated) UDP
+#: answer, the limiter has let go and queries go back to UDP. Rate limiters count per second (NSD's RRL,
+#: BIND's, list mirrors'): a scout is due just after each turn of the clock's second, and at most this
+#: long after the last one, so a run that met a limiter still hot from the previous run does not ask
+#: over TCP (slower per query at the server) for the rest of its sweep. Scouts are few (at most ~5 a
+#: second): each adds to the limiter's count.
+SCOUT_INTERVAL = 0.25
+#: A scout after the turn of the second waits this long past it (clocks differ a little); with
+#: SCOUT_ON_THE_SECOND off, scouts follow SCOUT_INTERVAL alone.
+SCOUT_AFTER_SECOND = 0.005
+SCOUT_ON_THE_SECOND = True
 
 _RCODES: dict[int, Rcode] = {
     dns.rcode.NOERROR: Rcode.NOERROR,
@@ -70,11 +82,15 @@ class DnsClient:
         self.tcp_queries = 0
         #: Stragglers probed at the tail of a sweep (each also counted in tcp_fallbacks when TCP was asked).
         self.tail_probes = 0
+        #: Queries asked over UDP while TCP was preferred (scouts), and how often one found UDP whole again.
+        self.udp_scouts = 0
+        self.udp_resumed = 0
         self.timer = RetransmitTimer()
         self.window = InFlightWindow(max_in_flight)
         self._tcp_mux: TcpMux | None = None
         #: Rate limiting seen (a truncated reply, or repeated losses): until then, ask over TCP first.
         self._prefer_tcp_until = 0.0
+        self._next_scout_at = 0.0
         self._recent_losses: list[float] = []
         self._mux: UdpMux | None = None
         #: Event loops without add_reader (Windows' Proactor) use dnspython's one-socket-per-query UDP.
@@ -144,25 +160,30 @@ class DnsClient:
             except WireError as error:
                 return LookupOutcome(Rcode.FAILURE, detail=str(error)), 0
         sends = 1
+        scout = False
         try:
             loop = asyncio.get_running_loop()
-            if loop.time() < self._prefer_tcp_until:
-                started = loop.time()
-                reply = await self._tcp_first(question, type_number, wait)
-                if reply is not None:
-                    return _outcome(reply), sends
-                budget -= loop.time() - started
+            now = loop.time()
+            if now < self._prefer_tcp_until:
+                scout = self._scout_due(now)
+                if not scout:
+                    reply = await self._tcp_first(question, type_number, wait)
+                    if reply is not None:
+                        return _outcome(reply), sends
+                    budget -= loop.time() - now
             mux = None if self._per_query_udp else self._udp()
             if mux is None:
                 reply, sends = await self._per_query(name, rdtype, wait)
             else:
-                data, sends = await self._udp_exchange(mux, question, wait, budget, place)
+                data, sends, over_udp = await self._udp_exchange(mux, question, wait, budget, place)
                 if data is None:
                     return LookupOutcome(Rcode.TIMEOUT), sends
                 reply = _decode(data, question, type_number)
+                if scout and over_udp and not reply.truncated:
+                    self._resume_udp()
             if reply.truncated:
                 self.tcp_fallbacks += 1
-                self._prefer_tcp_until = asyncio.get_running_loop().time() + PREFER_TCP_SECONDS
+                self._prefer_tcp(loop.time())
                 reply = await self._over_tcp(question, type_number, budget)
         except NameserverUnreachable as error:
             detail = f"nameserver {self.nameserver} unreachable: {error}"
@@ -192,14 +213,41 @@ class DnsClient:
         self.window.lost(now, self.timer.srtt)
         self._recent_losses = [t for t in self._recent_losses if now - t < PREFER_TCP_SECONDS] + [now]
         if len(self._recent_losses) >= LOSSES_FOR_TCP:
-            self._prefer_tcp_until = now + PREFER_TCP_SECONDS
+            self._prefer_tcp(now)
+
+    def _prefer_tcp(self, now: float) -> None:
+        """Rate limiting seen: TCP first from now on, a first scout over UDP when the next is due."""
+        if now >= self._prefer_tcp_until:
+            self._next_scout_at = now + self._until_next_scout()
+        self._prefer_tcp_until = now + PREFER_TCP_SECONDS
+
+    def _scout_due(self, now: float) -> bool:
+        if now < self._next_scout_at:
+            return False
+        self._next_scout_at = now + self._until_next_scout()
+        self.udp_scouts += 1
+        return True
+
+    @staticmethod
+    def _until_next_scout() -> float:
+        """SCOUT_INTERVAL, or less: just past the turn of the clock's second when that comes first."""
+        if not SCOUT_ON_THE_SECOND:
+            return SCOUT_INTERVAL
+        wall = time.time()
+        return min(SCOUT_INTERVAL, math.floor(wall) + 1.0 - wall + SCOUT_AFTER_SECOND)
+
+    def _resume_udp(self) -> None:
+        """A scout got a whole UDP answer: the limiter lets UDP through again."""
+        self.udp_resumed += 1
+        self._prefer_tcp_until = 0.0
+        self._recent_losses.clear()
 
     async def _udp_exchange(
         self, mux: UdpMux, question: bytes, wait: float, budget: float, place: _Place
-    ) -> tuple[bytes | None, int]:
+    ) -> tuple[bytes | None, int, bool]:
         """UDP with retransmits on the adaptive timer; after the first silence (or a tail probe), TCP races
-        the resends and its reply answers the query as a UDP reply would. The reply bytes and the number of
-        UDP sends, or None when the budget ran out."""
+        the resends and its reply answers the query as a UDP reply would. The reply bytes (None when the
+        budget ran out), the number of UDP sends, and whether the reply came over UDP."""
         loop = asyncio.get_running_loop()
         query = mux.open(question)
         try:
@@ -219,7 +267,7 @@ class DnsClient:
                 if query.sends == 1 and query not in self._tcp_races:  # Karn: only an unambiguous RTT
                     self.timer.sample(loop.time() - sent_at)
                 self.window.answered()
-                return data, query.sends
+                return data, query.sends, _over_udp(query, data)
             self._first_waits.pop(query, None)
             query.expired()
             self._note_loss(loop.time())
@@ -236,9 +284,9 @@ class DnsClient:
                 if data is None:
                     data = query.spare
                 if data is not None:
-                    return data, query.sends
+                    return data, query.sends, _over_udp(query, data)
                 query.expired()
-            return None, query.sends
+            return None, query.sends, False
         finally:
             self._first_waits.pop(query, None)
             query.close()
@@ -401,6 +449,11 @@ class Sweep:
             self._client._sweeps -= 1
             if not self._client._sweeps:
                 self._client._first_waits.clear()
+
+
+def _over_udp(query: UdpQuery, data: bytes) -> bool:
+    """``data`` (the reply a query's wait returned) came over UDP, not from its TCP race."""
+    return not query.over_tcp and data is not query.spare
 
 
 def _decode(data: bytes, question: bytes, type_number: int) -> Reply:

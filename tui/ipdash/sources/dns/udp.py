@@ -175,7 +175,7 @@ class UdpQuery:
     """One registered query. Retransmissions resend the same ID and question, so a late reply to any
     copy answers it."""
 
-    __slots__ = ("_mux", "_question", "_wire", "future", "query_id", "sends", "sent_at", "spare")
+    __slots__ = ("_mux", "_question", "_wire", "future", "over_tcp", "query_id", "sends", "sent_at", "spare")
 
     def __init__(
         self, mux: UdpMux, query_id: int, question: bytes, future: asyncio.Future[bytes | None]
@@ -190,10 +190,13 @@ class UdpQuery:
         #: An answer that came from elsewhere (TCP) while ``future`` was already done (its deadline had
         #: fired): taken by the next wait instead of being lost.
         self.spare: bytes | None = None
+        #: ``future`` was answered over TCP (``answer``); a ``spare`` always is.
+        self.over_tcp = False
 
     def answer(self, data: bytes) -> None:
         """A reply obtained another way (over TCP) answers this query as its UDP reply would."""
         if not self.future.done():
+            self.over_tcp = True
             self.future.set_result(data)
         elif self.spare is None:
             self.spare = data
