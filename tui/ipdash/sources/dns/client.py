@@ -15,6 +15,8 @@ from __future__ import annotations
 import asyncio
 import math
 import time
+from collections.abc import Coroutine
+from typing import Any
 
 import dns.exception
 import dns.rcode
@@ -202,12 +204,11 @@ class DnsClient:
         if asyncio.get_running_loop().time() >= self._prefer_tcp_until:
             return None
         try:
-            return await self._over_tcp(question, type_number, wait)
+            data = await self._tcp_exchange(question, wait)
         except OSError:
             self._prefer_tcp_until = 0.0
             return None
-        except dns.exception.Timeout:
-            return None
+        return None if data is None else _decode(data, question, type_number)
 
     def _note_loss(self, now: float) -> None:
         self.window.lost(now, self.timer.srtt)
@@ -397,12 +398,13 @@ class DnsClient:
             raise dns.exception.Timeout
         return _decode(data, question, type_number)
 
-    async def _tcp_exchange(self, question: bytes, wait: float) -> bytes | None:
+    def _tcp_exchange(self, question: bytes, wait: float) -> Coroutine[Any, Any, bytes | None]:
+        """The pipelined connection's exchange (awaited by the caller: no coroutine of its own)."""
         if self._tcp_mux is None:
             self._tcp_mux = TcpMux(self.nameserver.host, self.nameserver.port)
         self.queries_sent += 1
         self.tcp_queries += 1
-        return await self._tcp_mux.exchange(question, wait)
+        return self._tcp_mux.exchange(question, wait)
 
 
 class _Place:

@@ -42,33 +42,44 @@ class TcpMux:
         give_up_at = loop.time() + max(wait, 0.0)
         writer = self._writer
         if writer is not None and not writer.is_closing():  # connected: no wait_for (a task per call)
+            query_id, future = self._ask(question, writer, give_up_at)
             try:
-                return await self._ask(question, writer, give_up_at)
+                return await future
             except ConnectionResetError:
                 if writer is self._writer:
                     raise
+            finally:
+                self._forget(query_id, future)
         writer = await asyncio.wait_for(self._connected(), max(give_up_at - loop.time(), 0.0))
-        return await self._ask(question, writer, give_up_at)
-
-    async def _ask(self, question: bytes, writer: asyncio.StreamWriter, give_up_at: float) -> bytes | None:
-        if self._deadlines is None:
-            self._deadlines = Deadlines(asyncio.get_running_loop())
-        query_id = self._new_id()
-        future: asyncio.Future[bytes | None] = asyncio.get_running_loop().create_future()
-        self._pending[query_id] = (question, future, writer)
-        self._deadlines.add(give_up_at, future)
+        query_id, future = self._ask(question, writer, give_up_at)
         try:
-            wire = encode_query(query_id, question)
-            waiting = self._outbox.get(writer)
-            if waiting is None:
-                waiting = self._outbox[writer] = []
-                asyncio.get_running_loop().call_soon(self._write, writer)
-            waiting.append(_LENGTH.pack(len(wire)) + wire)
             return await future
         finally:
-            entry = self._pending.get(query_id)
-            if entry is not None and entry[1] is future:
-                del self._pending[query_id]
+            self._forget(query_id, future)
+
+    def _ask(
+        self, question: bytes, writer: asyncio.StreamWriter, give_up_at: float
+    ) -> tuple[int, asyncio.Future[bytes | None]]:
+        """Queue one query for this iteration's write; its future gets the reply (None at the deadline)."""
+        loop = asyncio.get_running_loop()
+        if self._deadlines is None:
+            self._deadlines = Deadlines(loop)
+        query_id = self._new_id()
+        future: asyncio.Future[bytes | None] = loop.create_future()
+        self._pending[query_id] = (question, future, writer)
+        self._deadlines.add(give_up_at, future)
+        wire = encode_query(query_id, question)
+        waiting = self._outbox.get(writer)
+        if waiting is None:
+            waiting = self._outbox[writer] = []
+            loop.call_soon(self._write, writer)
+        waiting.append(_LENGTH.pack(len(wire)) + wire)
+        return query_id, future
+
+    def _forget(self, query_id: int, future: asyncio.Future[bytes | None]) -> None:
+        entry = self._pending.get(query_id)
+        if entry is not None and entry[1] is future:
+            del self._pending[query_id]
 
     def _write(self, writer: asyncio.StreamWriter) -> None:
         waiting = self._outbox.pop(writer, None)
@@ -92,19 +103,28 @@ class TcpMux:
 
     async def _read(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         error: Exception = ConnectionResetError("the nameserver closed the TCP connection")
+        buffer = b""
+        pending = self._pending
         try:
-            while True:
-                (length,) = _LENGTH.unpack(await reader.readexactly(2))
-                data = await reader.readexactly(length)
-                query_id = reply_id(data)
-                entry = self._pending.get(query_id) if query_id is not None else None
-                if entry is None or not matches_question(data, entry[0]):
-                    continue
-                del self._pending[query_id]  # type: ignore[arg-type]
-                if not entry[1].done():
-                    entry[1].set_result(data)
-        except asyncio.IncompleteReadError:
-            pass
+            # Whatever has arrived at once, split into replies here: pipelined replies come many to a
+            # segment, and two awaits per reply (length, then message) cost more than the reply's use.
+            while chunk := await reader.read(65536):
+                buffer = buffer + chunk if buffer else chunk
+                at, end = 0, len(buffer)
+                while end - at >= 2:
+                    stop = at + 2 + ((buffer[at] << 8) | buffer[at + 1])
+                    if stop > end:
+                        break
+                    data = buffer[at + 2 : stop]
+                    at = stop
+                    query_id = reply_id(data)
+                    entry = pending.get(query_id) if query_id is not None else None
+                    if entry is None or not matches_question(data, entry[0]):
+                        continue
+                    del pending[query_id]  # type: ignore[arg-type]
+                    if not entry[1].done():
+                        entry[1].set_result(data)
+                buffer = buffer[at:]
         except OSError as broken:  # a reset is the server closing too: say so, with the system's words
             error = ConnectionResetError(f"the nameserver closed the TCP connection ({broken})")
         finally:
