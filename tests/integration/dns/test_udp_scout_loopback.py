@@ -6,6 +6,8 @@ asked while TCP is preferred is a scout."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from dnsbl_loopback_server import NXDOMAIN, DnsScript, LoopbackDnsServer, Reply, ZoneSpec
 
@@ -61,3 +63,30 @@ async def test_a_scout_answered_over_tcp_does_not_end_the_preference(
         assert client.udp_scouts == 2 and client.udp_resumed == 1
         assert server.transport_count("tcp") == tcp
     assert first.rcode is Rcode.NXDOMAIN and dropped.rcode is Rcode.NXDOMAIN
+
+
+async def test_queries_waiting_on_udp_when_rate_limiting_is_first_seen_are_asked_over_tcp_at_once(
+    script: DnsScript, server: LoopbackDnsServer, nameserver: Nameserver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A limiter drops half of what it limits and truncates the rest: when the first truncated reply
+    comes, the sweep's queries still waiting for a UDP reply are asked over TCP at once. The retransmit
+    timer's floor is 30 s here (and the tail probe off): only that can answer the dropped ones quickly."""
+    monkeypatch.setattr("ipdash.sources.dns.window.MIN_RETRANSMIT", 30.0)
+    monkeypatch.setattr("ipdash.sources.dns.client.SCOUT_INTERVAL", 3600.0)
+    dropped = [f"{i}.dropped.example" for i in range(5)]
+    for name in dropped:
+        script.add(name, "A", Reply(rcode="NXDOMAIN", udp_drop=True))
+    many = tuple(f"127.0.0.{i}" for i in range(2, 60))
+    script.add("big.tc.example", "A", Reply(addresses=many, udp_truncate=True))
+    async with DnsClient(nameserver) as client:
+        sweep = client.sweep()  # still sending: no tail probe
+        try:
+            outcomes = await asyncio.gather(
+                *(client.lookup(name, wait=30.0) for name in [*dropped, "big.tc.example"])
+            )
+        finally:
+            sweep.close()
+        assert client.limited_races == 5 and client.retransmits == 0
+    assert all(outcome.rcode is Rcode.NXDOMAIN for outcome in outcomes[:5])
+    assert sorted(outcomes[5].values) == sorted(many)
+    assert all(server.asked(name) == 2 for name in dropped)  # once over UDP (dropped), once over TCP

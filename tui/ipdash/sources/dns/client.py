@@ -87,6 +87,8 @@ class DnsClient:
         #: Queries asked over UDP while TCP was preferred (scouts), and how often one found UDP whole again.
         self.udp_scouts = 0
         self.udp_resumed = 0
+        #: Queries of a sweep raced over TCP at once when rate limiting was first seen.
+        self.limited_races = 0
         self.timer = RetransmitTimer()
         self.window = InFlightWindow(max_in_flight)
         self._tcp_mux: TcpMux | None = None
@@ -217,9 +219,16 @@ class DnsClient:
             self._prefer_tcp(now)
 
     def _prefer_tcp(self, now: float) -> None:
-        """Rate limiting seen: TCP first from now on, a first scout over UDP when the next is due."""
+        """Rate limiting seen: TCP first from now on, a first scout over UDP when the next is due. The
+        sweep's queries still waiting for their first UDP reply are asked over TCP at once: the limiter
+        drops half of what it limits (NSD's slip 2), and a dropped one would wait for its retransmit
+        timer (or the tail) while every later query goes over TCP at once."""
         if now >= self._prefer_tcp_until:
             self._next_scout_at = now + self._until_next_scout()
+            for query, (question, _, give_up_at, _) in list(self._first_waits.items()):
+                if not query.future.done() and query not in self._tcp_races:
+                    self.limited_races += 1
+                    self._race_tcp(query, question, give_up_at - now)
         self._prefer_tcp_until = now + PREFER_TCP_SECONDS
 
     def _scout_due(self, now: float) -> bool:
