@@ -236,18 +236,23 @@ class Checker:
                     await rdns_job(item)
                 else:
                     zone = item.zones[zone_index]
-                    lookup = await self._zone_lookup(item, zone, deadline_at)
-                    if isinstance(lookup, ZoneResult):
-                        item.results[zone_index] = lookup
+                    asked = self._zone_question(item, zone)
+                    if isinstance(asked, ZoneResult):
+                        item.results[zone_index] = asked
                     else:
+                        name, question = asked
+                        lookup = (name, await self._lookup(name, "A", deadline_at, question))
                         key = (zone.entry.id, health_family(zone.entry, item.target))
                         known = health.get(key)
                         if known is None:
                             finish_later(zone_later(item, zone_index, lookup, key))
                             continue
-                        item.results[zone_index] = await self._zone_verdict(
-                            item, zone, lookup, known, deadline_at
-                        )
+                        verdict = judge_lookup(zone.entry, lookup[1], known)
+                        if verdict.status is Status.LISTED:  # its TXT record is asked for the reason
+                            txt = await self._txt(name, zone, deadline_at)
+                            item.results[zone_index] = self._zone_result(item, zone, verdict, txt)
+                        else:
+                            item.results[zone_index] = self._zone_result(item, zone, verdict, None)
                 complete(item)
             # Every job has been taken: what is still unanswered is a straggler (the client's tail probe).
             sweep.all_sent()
@@ -398,10 +403,9 @@ class Checker:
     def _wait(self, deadline_at: float) -> float:
         return max(0.0, min(self.settings.timeout, deadline_at - asyncio.get_running_loop().time()))
 
-    async def _zone_lookup(
-        self, item: _Pending, zone: PlannedZone, deadline_at: float
-    ) -> tuple[str, LookupOutcome] | ZoneResult:
-        """The query name and its outcome; a ZoneResult when the name cannot be asked."""
+    def _zone_question(self, item: _Pending, zone: PlannedZone) -> tuple[str, bytes | None] | ZoneResult:
+        """The query name and its pre-encoded question (None: the client encodes the name); a ZoneResult
+        when the name cannot be asked. Not a coroutine: the sweep's worker awaits the lookup itself."""
         assert zone.query_zone is not None
         try:
             name = query_name(item.prefix, zone.query_zone)
@@ -417,7 +421,7 @@ class Checker:
                 zone_wire = self._zone_wire[zone.query_zone] = _zone_question(zone.query_zone)
             if zone_wire:
                 question = item.prefix_wire + zone_wire
-        return name, await self._lookup(name, "A", deadline_at, question)
+        return name, question
 
     async def _zone_verdict(
         self,
@@ -432,6 +436,11 @@ class Checker:
         txt = None
         if verdict.status is Status.LISTED:
             txt = await self._txt(name, zone, deadline_at)
+        return self._zone_result(item, zone, verdict, txt)
+
+    def _zone_result(
+        self, item: _Pending, zone: PlannedZone, verdict: Verdict, txt: str | None
+    ) -> ZoneResult:
         if zone.secret:
             verdict = replace(verdict, reason=zone.mask(verdict.reason), remedy=zone.mask(verdict.remedy))
         return ZoneResult.of(zone.entry, verdict, checked_at=self._now(), txt=txt, target=item.target.text)
