@@ -8,7 +8,11 @@ A caller that sweeps many names opens a ``Sweep`` and says when it has sent ever
 on (the tail) a query still unanswered a few smoothed RTTs after its send is probed at once, over UDP and
 TCP, instead of waiting for the retransmit timer (RFC 8985's tail loss probe): otherwise a reply lost near
 the end of a sweep costs the whole run the timer's 0.25 s floor. While a sweep is still sending, the timer
-alone decides: a queue of replies behind a busy server must not look like loss."""
+alone decides: a queue of replies behind a busy server must not look like loss.
+
+Once rate limiting is seen (a truncated reply, repeated losses) queries go over TCP first; the sweep's
+queries then still waiting on UDP are raced over TCP at once, and a UDP scout now and then (just after each
+turn of the clock's second) finds out when the limiter lets go, and queries go back to UDP."""
 
 from __future__ import annotations
 
