@@ -403,3 +403,37 @@ async def test_a_send_refused_by_the_system_fails_the_waiting_queries_cleanly(
         outcomes = await asyncio.gather(*(client.lookup(f"{i}.burst.example", wait=15.0) for i in range(5)))
     assert {o.rcode for o in outcomes} == {Rcode.FAILURE}
     assert all("unreachable" in o.detail and "refused" in o.detail for o in outcomes)
+
+
+async def test_a_few_random_losses_among_many_answers_do_not_send_queries_to_tcp(
+    script: DnsScript, server: LoopbackDnsServer, nameserver: Nameserver
+) -> None:
+    """Three replies lost among a hundred (the network's 2–3%, not a limiter's): each lost one is resent
+    and raced over TCP, but later queries stay on UDP (a sweep with 2% of replies dropped went all TCP
+    after its third loss)."""
+    zone = script.add_zone(ZoneSpec("lossy.example"))
+    for i in range(3):
+        zone.entries[f"lost{i}"] = Reply(rcode="NXDOMAIN", drop_first=1)
+    names = [f"{i}.lossy.example" for i in range(97)] + [f"lost{i}.lossy.example" for i in range(3)]
+    async with DnsClient(nameserver) as client:
+        first = await asyncio.gather(*(client.lookup(name, wait=WAIT) for name in names))
+        assert client.retransmits >= 3 and client.loss_share < 0.2
+        tcp = server.transport_count("tcp")
+        later = [await client.lookup(f"{i}.later.lossy.example", wait=WAIT) for i in range(20)]
+        assert server.transport_count("tcp") == tcp  # no query asked over TCP first
+    assert all(outcome.rcode is Rcode.NXDOMAIN for outcome in (*first, *later))
+
+
+async def test_a_limiter_that_drops_everything_still_sends_queries_to_tcp(
+    script: DnsScript, server: LoopbackDnsServer, nameserver: Nameserver
+) -> None:
+    for i in range(6):
+        script.add(f"{i}.limited.example", "A", Reply(rcode="NXDOMAIN", udp_drop=True))
+    script.add("next.limited.example", "A", Reply(rcode="NXDOMAIN", udp_drop=True))
+    async with DnsClient(nameserver) as client:
+        await asyncio.gather(*(client.lookup(f"{i}.limited.example", wait=WAIT) for i in range(6)))
+        assert client.loss_share >= 0.2
+        udp = server.transport_count("udp")
+        outcome = await client.lookup("next.limited.example", wait=WAIT)
+        assert server.transport_count("udp") == udp  # asked over TCP first, no UDP send
+    assert outcome.rcode is Rcode.NXDOMAIN

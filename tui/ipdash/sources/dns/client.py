@@ -43,9 +43,14 @@ from ipdash.sources.dns.wire import (
     question_bytes,
 )
 
-#: After a truncated reply, or this many unanswered UDP queries within PREFER_TCP_SECONDS, queries go
-#: over TCP first for PREFER_TCP_SECONDS (the server is rate limiting UDP)...
+#: After a truncated reply, or this many unanswered UDP queries within PREFER_TCP_SECONDS that are also
+#: at least LOSS_SHARE_FOR_TCP of the recent first attempts (a moving share, each attempt weighing
+#: LOSS_SHARE_WEIGHT), queries go over TCP first for PREFER_TCP_SECONDS (the server is rate limiting
+#: UDP)... A few losses among thousands of answers are the network's, not a limiter's: 2% of replies
+#: lost at random put a whole sweep on TCP (slower per query at the server) after its third loss.
 LOSSES_FOR_TCP = 3
+LOSS_SHARE_FOR_TCP = 0.2
+LOSS_SHARE_WEIGHT = 1 / 16
 PREFER_TCP_SECONDS = 30.0
 #: ...except a scout now and then, asked over UDP as before: once a scout gets a whole (untruncated) UDP
 #: answer, the limiter has let go and queries go back to UDP. Rate limiters count per second (NSD's RRL,
@@ -100,6 +105,8 @@ class DnsClient:
         self._prefer_tcp_until = 0.0
         self._next_scout_at = 0.0
         self._recent_losses: list[float] = []
+        #: The moving share of UDP first attempts that went unanswered (LOSS_SHARE_WEIGHT each).
+        self.loss_share = 0.0
         self._mux: UdpMux | None = None
         #: Event loops without add_reader (Windows' Proactor) use dnspython's one-socket-per-query UDP.
         self._per_query_udp = False
@@ -218,9 +225,13 @@ class DnsClient:
 
     def _note_loss(self, now: float) -> None:
         self.window.lost(now, self.timer.srtt)
+        self._note_first_attempt(lost=True)
         self._recent_losses = [t for t in self._recent_losses if now - t < PREFER_TCP_SECONDS] + [now]
-        if len(self._recent_losses) >= LOSSES_FOR_TCP:
+        if len(self._recent_losses) >= LOSSES_FOR_TCP and self.loss_share >= LOSS_SHARE_FOR_TCP:
             self._prefer_tcp(now)
+
+    def _note_first_attempt(self, *, lost: bool) -> None:
+        self.loss_share += LOSS_SHARE_WEIGHT * ((1.0 if lost else 0.0) - self.loss_share)
 
     def _prefer_tcp(self, now: float) -> None:
         """Rate limiting seen: TCP first from now on, a first scout over UDP when the next is due. The
@@ -278,10 +289,13 @@ class DnsClient:
             if data is None:
                 data = query.spare
             if data is not None:
+                over_udp = _over_udp(query, data)
                 if query.sends == 1 and query not in self._tcp_races:  # Karn: only an unambiguous RTT
                     self.timer.sample(loop.time() - sent_at)
+                # Answered by a probe's resend or over TCP: its first UDP attempt was lost all the same.
+                self._note_first_attempt(lost=query.sends > 1 or not over_udp)
                 self.window.answered()
-                return data, query.sends, _over_udp(query, data)
+                return data, query.sends, over_udp
             self._first_waits.pop(query, None)
             query.expired()
             self._note_loss(loop.time())
