@@ -26,8 +26,8 @@ spread, and verdicts that differ from the zone files' truth (listed / clean / er
 ``git archive main tui | tar -x -C /tmp/before``), so a change is measured against main in the same run;
 both ipdash tools are then started the same way (``python -m ipdash`` with ``PYTHONPATH``). ``--stats``
 starts ipdash through a launcher that prints, per run, the DNS client's counters (queries sent, UDP
-retransmits, TCP fallbacks, tail probes, UDP scouts and resumes after rate limiting, window shrinks, TCP
-connections) and the time spent in the sweep.
+retransmits, TCP fallbacks, tail probes, UDP scouts and resumes after rate limiting, queries raced over TCP
+when it was first seen, window shrinks, TCP connections) and the time spent in the sweep.
 """
 
 from __future__ import annotations
@@ -95,7 +95,7 @@ from ipdash.sources.dns import checker, client
 stats = {"sweep": 0.0}
 close = client.DnsClient.aclose
 async def aclose(self):
-    for name in ("queries_sent", "retransmits", "tcp_fallbacks", "tcp_queries", "tail_probes", "udp_scouts", "udp_resumed"):
+    for name in ("queries_sent", "retransmits", "tcp_fallbacks", "tcp_queries", "tail_probes", "udp_scouts", "udp_resumed", "limited_races"):
         stats[name] = stats.get(name, 0) + getattr(self, name, 0)
     stats["shrinks"] = stats.get("shrinks", 0) + getattr(self.window, "shrinks", 0)
     stats["srtt_ms"] = round(1000 * (self.timer.srtt or 0), 1)
