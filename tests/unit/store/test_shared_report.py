@@ -11,7 +11,6 @@ import pickle
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -28,30 +27,14 @@ from ipdash.sources.config_file import load_config
 from ipdash.sources.live import open_configured_store
 from ipdash.sources.store import SqliteStore, snapshots
 
-from .test_lean_report import END, FETCHED, IPS, history
+from .test_lean_report import END, FETCHED, IPS, history, store_config  # noqa: F401 - a fixture
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def viewer(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Path]:
-    """A [store]-only viewer's config of a store holding the crafted history (and a config plan)."""
-    if request.param == "sqlite":
-        path = tmp_path / "h.sqlite3"
-        with SqliteStore(path) as sqlite:
-            sqlite.save_poll(history())
-        table = f'[store]\npath = "{path}"\n'
-    else:
-        from ipdash.sources.store.postgres import PostgresStore
-
-        url = request.getfixturevalue("pg_url")
-        with PostgresStore(url) as postgres:
-            postgres.save_poll(history())
-        table = f'[store]\nurl = "{url}"\n'
-    start = END - timedelta(days=120)
-    config = tmp_path / "viewer.toml"
-    config.write_text(
-        f'window_days = 7\n{table}\n[warmup.ips."{IPS["configured"]}"]\nplan = "sendgrid"\nstart = "{start}"\n'
-    )
-    yield config
+@pytest.fixture
+def viewer(store_config: Path) -> Path:  # noqa: F811 - the imported fixture, requested
+    """A [store]-only viewer's config of a store holding the crafted history (and a config plan):
+    the lean-read tests' ``store_config``, SQLite and PostgreSQL."""
+    return store_config
 
 
 class Analyses:
