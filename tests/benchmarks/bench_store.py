@@ -631,6 +631,18 @@ def server_cpu() -> float:
     return cpu_seconds() - own.user - own.system
 
 
+def timed_first_frame(config: Path, *, whole: bool | str = False) -> tuple[float, float]:
+    """The TUI's first frame with data: its wall seconds, and the CPU seconds of the child process
+    that drew it plus the PostgreSQL server's meanwhile."""
+    import psutil
+
+    server, children = server_cpu(), psutil.Process().cpu_times()
+    tui = tui_first_frame(config, whole=whole)
+    after = psutil.Process().cpu_times()
+    cpu = after.children_user + after.children_system - children.children_user - children.children_system
+    return tui["first frame"], cpu + server_cpu() - server
+
+
 def lean_pairs(configs: dict[str, Path], pairs: int, no_tui: bool) -> None:
     """Same-run pairs, alternated: the whole `ipdash report` process and the TUI's first frame with
     data, reading the whole lookback (before) and lean (now); CPU includes the PostgreSQL server's."""
@@ -644,19 +656,8 @@ def lean_pairs(configs: dict[str, Path], pairs: int, no_tui: bool) -> None:
                 found.setdefault(("report", label, name), []).append((wall, cpu + server_cpu() - server))
                 if no_tui:
                     continue
-                import psutil
-
-                server, children = server_cpu(), psutil.Process().cpu_times()
-                tui = tui_first_frame(config, whole="lookback" if whole else False)
-                after = psutil.Process().cpu_times()
-                cpu = (
-                    after.children_user
-                    + after.children_system
-                    - children.children_user
-                    - children.children_system
-                )
                 found.setdefault(("tui", label, name), []).append(
-                    (tui["first frame"], cpu + server_cpu() - server)
+                    timed_first_frame(config, whole="lookback" if whole else False)
                 )
         print(f"  pair {n + 1} done, load {os.getloadavg()[0]:.1f}", flush=True)
     for what in ("report", "tui"):
@@ -705,8 +706,6 @@ def shared_pairs(
     (lean, analysed every time), cold (no stored analysis: analysed, and stored for the next), and
     shared (the stored analysis read: a poller or an earlier viewer made it); and the TUI's first
     frame with data (which analyses itself: no shared analysis). CPU includes the PostgreSQL server's."""
-    import psutil
-
     found: dict[tuple[str, str, str], list[tuple[float, float]]] = {}
     loads = [os.getloadavg()]
     for n in range(rounds):
@@ -722,18 +721,7 @@ def shared_pairs(
                 found.setdefault(("report", label, mode), []).append((wall, cpu + server_cpu() - server))
             if no_tui:
                 continue
-            server, children = server_cpu(), psutil.Process().cpu_times()
-            tui = tui_first_frame(config)
-            after = psutil.Process().cpu_times()
-            cpu = (
-                after.children_user
-                + after.children_system
-                - children.children_user
-                - children.children_system
-            )
-            found.setdefault(("tui", label, "main path"), []).append(
-                (tui["first frame"], cpu + server_cpu() - server)
-            )
+            found.setdefault(("tui", label, "main path"), []).append(timed_first_frame(config))
         loads.append(os.getloadavg())
         print(f"  round {n + 1} done, load {loads[-1][0]:.1f}", flush=True)
     print(f"  load averages (1, 5, 15 min) from {loads[0][0]:.1f}/{loads[0][1]:.1f}/{loads[0][2]:.1f} to "
