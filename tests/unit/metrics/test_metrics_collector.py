@@ -145,3 +145,48 @@ def test_the_grafana_example_only_queries_metrics_the_exporter_serves(sample: Da
     assert queried and queried <= served, queried - served
     ids = [p["id"] for p in dashboard["panels"]]
     assert len(ids) == len(set(ids))
+
+
+def zone_result(zone: str, status: Any, severity: str | None = None) -> Any:
+    from ipdash.domain.dnsbl.results import ZoneResult
+
+    return ZoneResult(zone=zone, zone_id=zone, name=zone, list_type="block", importance="major",  # type: ignore[arg-type]
+                      operator="op", status=status, reason="r", severity=severity)  # type: ignore[arg-type]  # fmt: skip
+
+
+def test_blocklist_and_rdns_results_are_served_and_an_unchecked_ip_has_none(
+    sample: Dataset, tmp_path: Path
+) -> None:
+    """The stored DNSBL results as gauges: listings by effect, lists asked, lists that gave no verdict
+    (a refused list is not a clean one), when, and FCrDNS; an IP never checked has no series at all."""
+    from ipdash.domain.dnsbl.judge import Status
+    from ipdash.domain.dnsbl.rdns import Fcrdns, RdnsResult
+    from ipdash.domain.dnsbl.results import TargetResult
+    from ipdash.sources.dns.store import ResultsStore
+
+    checked_at = datetime(2026, 11, 21, 6, tzinfo=UTC)
+    zones = (
+        zone_result("zen.spamhaus.org", Status.LISTED, "listing"),
+        zone_result("pbl.example", Status.LISTED, "policy"),
+        zone_result("bl.spamcop.net", Status.ERROR),
+        zone_result("psbl.surriel.com", Status.UNKNOWN),
+        zone_result("b.barracudacentral.org", Status.CLEAN),
+        zone_result("ipv6only.example", Status.SKIPPED),
+    )
+    rdns = RdnsResult("198.51.100.10", (), Fcrdns.FAIL, False, "no PTR")
+    store = tmp_path / "checks.json"
+    ResultsStore(store).save([TargetResult("198.51.100.10", "ip", zones, rdns, checked_at)])
+    config = Config.model_validate({"blocklists": {"results_file": str(store)}})
+    metrics = scrape(IpdashCollector(Loader(sample, [RUN]), config, threshold_presets(), today=lambda: TODAY))
+
+    listed = {s.labels["effect"]: s.value for s in metrics["ipdash_ip_blocklist_listings"]}
+    assert listed == {"block": 1, "policy": 1, "collateral": 0}
+    assert {s.labels["ip"] for s in metrics["ipdash_ip_blocklist_listings"]} == {"198.51.100.10"}
+    assert by_ip(metrics["ipdash_ip_blocklist_queried"]) == {"198.51.100.10": 5}
+    assert by_ip(metrics["ipdash_ip_blocklist_not_checked"]) == {"198.51.100.10": 2}
+    assert by_ip(metrics["ipdash_ip_blocklist_checked_timestamp_seconds"]) == {
+        "198.51.100.10": checked_at.timestamp()
+    }
+    assert [(s.labels["ip"], s.labels["state"], s.value) for s in metrics["ipdash_ip_rdns_state"]] == [
+        ("198.51.100.10", "fail", 1)
+    ]

@@ -21,6 +21,7 @@ from prometheus_client.registry import Collector
 
 from ipdash.domain.analysis import Analysis, IpAnalysis, analyse
 from ipdash.domain.config import Config
+from ipdash.domain.dnsbl.summary import summarise
 from ipdash.domain.metrics import Totals, total
 from ipdash.domain.models import Dataset
 from ipdash.domain.warmup import WarmupProgress
@@ -163,6 +164,7 @@ def _ip_families(kept: list[IpAnalysis], snap: Snapshot) -> list[Metric]:
     listings = gauge(
         "ipdash_ip_listings", "Provider-reported listings currently in force (e.g. SNDS blocked)"
     )
+    checks = _CheckFamilies(gauge)
     listed_now: dict[str, int] = {}
     for listing in snap.dataset.listings.values():
         if listing.listed:
@@ -188,7 +190,59 @@ def _ip_families(kept: list[IpAnalysis], snap: Snapshot) -> list[Metric]:
                 warmup_day.add_metric(labels, progress.day)
             warmup_state.add_metric([*labels, progress.state.value], 1)
         listings.add_metric(labels, listed_now.get(analysis.ip, 0))
-    return [sent, *rates.values(), score, band, breaches, warmup_day, warmup_state, listings]
+        checks.add(labels, analysis)
+    return [
+        sent,
+        *rates.values(),
+        score,
+        band,
+        breaches,
+        warmup_day,
+        warmup_state,
+        listings,
+        *checks.families,
+    ]
+
+
+class _CheckFamilies:
+    """The IP's stored blocklist (DNSBL) and rDNS result. An IP never checked has none of these series:
+    no result is not "0 listings". ``not_checked`` counts the lists that did not answer, so an alert on
+    listings alone cannot read a refused or timed-out list as clean."""
+
+    def __init__(self, gauge: Callable[..., GaugeMetricFamily]) -> None:
+        self.listed = gauge(
+            "ipdash_ip_blocklist_listings",
+            "DNS blocklists listing the IP at its last check, by the listing's effect "
+            "(block: counts against delivery; policy: e.g. a dynamic-range list; collateral: its network)",
+            ("effect",),
+        )
+        self.queried = gauge("ipdash_ip_blocklist_queried", "DNS blocklists asked at the IP's last check")
+        self.not_checked = gauge(
+            "ipdash_ip_blocklist_not_checked",
+            "DNS blocklists that gave no verdict at the IP's last check (timeout, refused, error codes)",
+        )
+        self.checked_at = gauge(
+            "ipdash_ip_blocklist_checked_timestamp_seconds", "When the IP's blocklists were last checked"
+        )
+        self.rdns = gauge(
+            "ipdash_ip_rdns_state", "1 for the IP's forward-confirmed reverse DNS result", ("state",)
+        )
+        self.families = [self.listed, self.queried, self.not_checked, self.checked_at, self.rdns]
+
+    def add(self, labels: list[str], analysis: IpAnalysis) -> None:
+        if analysis.checks is None:
+            return
+        result = analysis.checks.result
+        if result.blocklists:
+            summary = summarise(result.blocklists)
+            for effect, names in (("block", summary.block_listed), ("policy", summary.policy_listed),
+                                  ("collateral", summary.collateral_listed)):  # fmt: skip
+                self.listed.add_metric([*labels, effect], len(names))
+            self.queried.add_metric(labels, summary.queried)
+            self.not_checked.add_metric(labels, summary.not_checked)
+            self.checked_at.add_metric(labels, result.checked_at.timestamp())
+        if result.rdns is not None:
+            self.rdns.add_metric([*labels, result.rdns.fcrdns.value], 1)
 
 
 def _pool_families(analysis: Analysis) -> list[Metric]:
