@@ -58,6 +58,11 @@ def row(report: CheckReport, target: str, zone_id: str) -> ZoneResult:
         ("sbl-xbl.spamhaus.org", "127.255.255.254", "public/open resolver"),
         ("bl.uncatalogued.example", "127.255.255.255", "excessive number of queries"),
         ("bl.uncatalogued.example", "127.255.255.7", "Spamhaus error range"),
+        # DQS given raw: the catalogued zone by its key, and a mistyped one (not in the catalog).
+        (f"{DQS_KEY}.zen.dq.spamhaus.net", "127.255.255.250", "invalid DQS key"),
+        # The key of a zone the catalog does not know was printed in every row, JSON and nagios.
+        (f"{DQS_KEY}.zne.dq.spamhaus.net", "127.255.255.252", "typing error"),
+        (f"{DQS_KEY}.hbl.dq.spamhaus.net", "127.255.255.251", "DQS: invalid key"),
     ],
 )
 async def test_the_spamhaus_error_range_is_an_error_from_any_zone(
@@ -75,6 +80,7 @@ async def test_the_spamhaus_error_range_is_an_error_from_any_zone(
     assert result.status is Status.ERROR, result.reason
     assert meaning_part in result.reason and result.remedy
     assert result.lookup_url == ""
+    assert DQS_KEY not in result.zone + result.name + result.reason + result.remedy
 
 
 @pytest.mark.parametrize(
@@ -206,6 +212,30 @@ async def test_private_addresses_are_not_applicable_unless_the_user_insists(
     insisted = await run(catalog, rules, nameserver, PRIVATE, ["spamhaus-zen"], include_private=True)
     assert {row(insisted, t, "spamhaus-zen").status for t in PRIVATE} == {Status.CLEAN}
     assert server.asked(f"{reversed_labels('10.1.2.3')}.zen.spamhaus.org") == 1
+
+
+NEVER_SENDERS = ["127.0.0.2", "127.1.2.3", "::1", "0.0.0.0", "224.0.0.5", "255.255.255.255", "64:ff9b::a00:1"]
+
+
+async def test_addresses_no_mail_comes_from_are_not_applicable_unless_the_user_insists(
+    script: DnsScript, server: LoopbackDnsServer, nameserver: Nameserver, catalog: Catalog, rules: RdnsRules
+) -> None:
+    """Loopback, "this network", multicast, broadcast, and a NAT64 address carrying a private IPv4: no
+    list answers for them but its own RFC 5782 test entry (127.0.0.2: "listed" everywhere, by design),
+    so a sweep that asks them says "clean" or "listed" about no sender at all."""
+    script.add_zone(ZoneSpec("zen.spamhaus.org"))
+    report = await run(catalog, rules, nameserver, NEVER_SENDERS, ["spamhaus-zen"])
+    for target in NEVER_SENDERS:
+        result = row(report, target, "spamhaus-zen")
+        assert result.status is Status.SKIPPED and result.cause == "not applicable", target
+        assert "--include-private asks anyway" in result.reason
+    assert "RFC 5782 test entry" in row(report, "127.0.0.2", "spamhaus-zen").reason
+    assert "10.0.0.1, a private address" in row(report, "64:ff9b::a00:1", "spamhaus-zen").reason
+    assert server.total_queries() == 0
+    insisted = await run(catalog, rules, nameserver, NEVER_SENDERS, ["spamhaus-zen"], include_private=True)
+    assert row(insisted, "127.0.0.2", "spamhaus-zen").status is Status.LISTED
+    assert row(insisted, "224.0.0.5", "spamhaus-zen").status is Status.CLEAN
+    assert server.asked(f"{reversed_labels('224.0.0.5')}.zen.spamhaus.org") == 1
 
 
 async def test_a_nameserver_that_answers_nothing_costs_the_probes_not_every_query(

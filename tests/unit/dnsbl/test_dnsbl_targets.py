@@ -102,6 +102,9 @@ def test_ipv4_blocks_up_to_slash_24_expand_to_every_address(block: str, count: i
         ("[bold]evil.com", "not a valid"),
         ("\x1b[31mred.example", "not a valid"),
         ("ex\x00ample.com", "not a valid"),
+        # A scoped IPv6 address (``ip addr`` prints them): raised a traceback and exited 1 before.
+        ("fe80::1%eth0", "zone index"),
+        ("2001:db8::1%\x1b[31m", "zone index"),
     ],
 )
 def test_bad_targets_are_named_with_a_reason(text: str, reason: str) -> None:
@@ -145,6 +148,19 @@ def test_query_name_is_lower_case_and_refuses_overlong_names() -> None:
         ("169.254.10.10", "link-local"),
         ("fe80::1", "link-local"),
         ("fd12:3456::1", "unique-local"),
+        # Addresses no mail comes from: asked, a list answers nothing (or its own test entry).
+        ("127.0.0.2", "loopback"),
+        ("127.255.0.1", "loopback"),
+        ("::1", "loopback"),
+        ("0.0.0.0", "this network"),
+        ("::", "unspecified"),
+        ("224.0.0.1", "multicast"),
+        ("ff02::1", "multicast"),
+        ("240.0.0.1", "reserved"),
+        ("255.255.255.255", "broadcast"),
+        ("198.18.0.1", "benchmarking"),
+        ("64:ff9b:1::1", "local-use NAT64"),
+        ("64:ff9b::a00:1", "NAT64 address of 10.0.0.1, a private address (RFC 1918)"),
     ],
 )
 def test_non_public_addresses_are_named(address: str, reason_part: str) -> None:
@@ -153,7 +169,8 @@ def test_non_public_addresses_are_named(address: str, reason_part: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "address", ["198.51.100.1", "100.128.0.1", "172.32.0.1", "2001:db8::1", "example.com"]
+    "address",
+    ["198.51.100.1", "100.128.0.1", "172.32.0.1", "2001:db8::1", "64:ff9b::808:808", "example.com"],
 )
 def test_public_addresses_and_names_are_not(address: str) -> None:
     assert non_public_reason(address) is None

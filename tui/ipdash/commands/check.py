@@ -51,6 +51,14 @@ def _nameserver(_: click.Context, __: click.Parameter, value: str | None) -> Nam
         raise click.BadParameter(str(error)) from None
 
 
+def _a_number(_: click.Context, __: click.Parameter, value: float | None) -> float | None:
+    """FloatRange lets NaN through (every comparison with it is false): a NaN timeout waited for nothing,
+    so every health probe "timed out" and the resolver was reported silent."""
+    if value is not None and value != value:
+        raise click.BadParameter("not a number")
+    return value
+
+
 @click.command()
 @click.argument("targets", nargs=-1)
 @click.option("--zones", "zones", multiple=True, help="Catalog names or raw zone names, comma-separated.")
@@ -58,7 +66,11 @@ def _nameserver(_: click.Context, __: click.Parameter, value: str | None) -> Nam
     "--nameserver", callback=_nameserver, help="Send every query to this resolver: HOST[:PORT] ([IPv6]:PORT)."
 )
 @click.option(
-    "--timeout", type=click.FloatRange(0.05, 30), default=None, help="Per-query timeout in seconds (2.5)."
+    "--timeout",
+    type=click.FloatRange(0.05, 30),
+    default=None,
+    callback=_a_number,
+    help="Per-query timeout in seconds (2.5).",
 )
 @click.option(
     "--concurrency", type=click.IntRange(1, 100), default=None, help="Queries in flight at most (50)."
@@ -66,7 +78,8 @@ def _nameserver(_: click.Context, __: click.Parameter, value: str | None) -> Nam
 @click.option(
     "--include-private",
     is_flag=True,
-    help="Also ask public lists about private, CGNAT, link-local and unique-local addresses.",
+    help="Also ask public lists about addresses they never list: private, CGNAT, link-local, "
+    "unique-local, loopback, multicast, reserved.",
 )
 @click.option("--no-rdns", is_flag=True, help="Skip reverse-DNS checks.")
 @format_option("table", "json", "nagios")

@@ -409,6 +409,21 @@ class Catalog:
                     return entry, key
         return None
 
+    def keyed_service(self, zone: str) -> tuple[KeyRequirement, str, str] | None:
+        """A zone the catalog does not know under a keyed service's domain (``KEY.zne.dq.spamhaus.net``,
+        a typo or a list added since): (that service's key requirement, the key — its first label — and
+        the zone with ``{key}`` in its place), so the key is masked as for a catalogued keyed zone."""
+        zone = zone.strip().rstrip(".")
+        for entry in self.zones:
+            if entry.zone is None or entry.key is None:
+                continue
+            service = entry.zone.split(KEY_PLACEHOLDER + ".", 1)[1].split(".", 1)[1]  # dq.spamhaus.net
+            head, dot, _ = zone.lower().rpartition("." + service)
+            if dot and head.count(".") >= 1 and zone.lower().endswith("." + service):
+                key, rest = zone.split(".", 1)
+                return entry.key, key, f"{KEY_PLACEHOLDER}.{rest.lower()}"
+        return None
+
     def probes_for(self, entry: ZoneEntry, family: Family | None) -> ProbePoints:
         """The RFC 5782 probes for one zone and address family (the zone's own, else the defaults);
         ``family`` None asks for the domain probes (a domain target, or a domain list's IP literals)."""

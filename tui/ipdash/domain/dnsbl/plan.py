@@ -13,8 +13,10 @@ from dataclasses import dataclass, field, replace
 
 from ipdash.domain.dnsbl.catalog import (
     KEY_PLACEHOLDER,
+    MASKED_KEY,
     Catalog,
     CatalogDefaults,
+    KeyRequirement,
     ZoneEntry,
     is_valid_zone_name,
     with_default_errors,
@@ -34,7 +36,8 @@ MAX_ZONES = 500
 
 class ZoneSelectionError(ValueError):
     def __init__(self, name: str, reason: str) -> None:
-        super().__init__(f"zone {name!r}: {reason}")
+        shown = name if len(name) <= 80 else name[:77] + "…"  # a pasted megabyte is not echoed back
+        super().__init__(f"zone {shown!r}: {reason}")
         self.name = name
 
 
@@ -116,16 +119,29 @@ def _resolve(catalog: Catalog, name: str) -> tuple[ZoneEntry, str | None]:
         raise ZoneSelectionError(
             name, "not a catalog name (see `ipdash check --list-zones`) or a valid zone name"
         )
+    service = catalog.keyed_service(name)
+    if service is not None:  # a key inside a zone the catalog does not know: masked all the same
+        requirement, key, template = service
+        if not _KEY.match(key):
+            raise ZoneSelectionError(
+                template.replace(KEY_PLACEHOLDER, "<key>"), "the key part is not a valid DNS label"
+            )
+        return adhoc_entry(template, catalog.defaults, key=requirement), key
     return adhoc_entry(zone, catalog.defaults), None
 
 
-def adhoc_entry(zone: str, defaults: CatalogDefaults | None = None) -> ZoneEntry:
+def adhoc_entry(
+    zone: str, defaults: CatalogDefaults | None = None, *, key: KeyRequirement | None = None
+) -> ZoneEntry:
     """A raw zone that is not in the catalog: a block list of unknown codes, health-checked, tried for
-    the kind of target given (IPs and domains), with the catalog-wide error codes (127.255.255.0/24)."""
+    the kind of target given (IPs and domains), with the catalog-wide error codes (127.255.255.0/24).
+    ``zone`` holds ``{key}`` when it is under a keyed service's domain (``key`` its requirement)."""
+    shown = zone.replace(KEY_PLACEHOLDER, "key")
     entry = ZoneEntry(
-        id="custom-" + re.sub(r"[^a-z0-9-]", "-", zone)[:56],
+        id="custom-" + re.sub(r"[^a-z0-9-]", "-", shown)[:56],
         zone=zone,
-        name=zone,
+        name=zone.replace(KEY_PLACEHOLDER, MASKED_KEY),
+        key=key,
         kind="ip",
         families=("ipv4", "ipv6"),
         list_type="block",
@@ -187,7 +203,7 @@ def zones_for(
                 continue
             reason = mismatch or _family_mismatch(entry, target)
             if reason is None and private is not None:
-                reason = f"{target.text} is {private}: public lists never list it (--include-private asks)"
+                reason = f"{target.text} is {private} (--include-private asks anyway)"
             if reason is not None:
                 zone = replace(zone, skip=skipped(f"not applicable: {reason}", "not applicable"))
         elif entry.kind != target.kind and not entry.adhoc and not zone.requested:

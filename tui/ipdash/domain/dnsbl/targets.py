@@ -19,20 +19,39 @@ MAX_CIDR_PREFIX_V4 = 24
 MAX_TARGETS = 4096
 MAX_NAME_LENGTH = 253
 _LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")
+#: Why 127.0.0.2 still answers "listed" everywhere: ipdash asks it as each list's health check.
+_TEST_ENTRY = "127.0.0.2 is every list's RFC 5782 test entry, asked as its health check"
 
 IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 #: Address ranges no public list covers (RFC 6890 registries): sent to a public list they only leak
-#: internal addressing and answer nothing.
-_NON_PUBLIC: tuple[tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, str], ...] = (
-    (ipaddress.ip_network("10.0.0.0/8"), "a private address (RFC 1918)"),
-    (ipaddress.ip_network("172.16.0.0/12"), "a private address (RFC 1918)"),
-    (ipaddress.ip_network("192.168.0.0/16"), "a private address (RFC 1918)"),
-    (ipaddress.ip_network("100.64.0.0/10"), "in the carrier-grade NAT shared space (RFC 6598)"),
-    (ipaddress.ip_network("169.254.0.0/16"), "a link-local address (RFC 3927)"),
-    (ipaddress.ip_network("fe80::/10"), "a link-local address (RFC 4291)"),
-    (ipaddress.ip_network("fc00::/7"), "a unique-local address (RFC 4193)"),
+#: internal addressing and answer nothing. Each with what it is and why no list answers for it.
+_PRIVATE = "public lists never list it"
+_NO_SENDER = "no mail comes from it"
+_NON_PUBLIC: tuple[tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, str], ...] = tuple(
+    (ipaddress.ip_network(network), f"{what}: {why}")
+    for network, what, why in (
+        ("10.0.0.0/8", "a private address (RFC 1918)", _PRIVATE),
+        ("172.16.0.0/12", "a private address (RFC 1918)", _PRIVATE),
+        ("192.168.0.0/16", "a private address (RFC 1918)", _PRIVATE),
+        ("100.64.0.0/10", "in the carrier-grade NAT shared space (RFC 6598)", _PRIVATE),
+        ("169.254.0.0/16", "a link-local address (RFC 3927)", _PRIVATE),
+        ("fe80::/10", "a link-local address (RFC 4291)", _PRIVATE),
+        ("fc00::/7", "a unique-local address (RFC 4193)", _PRIVATE),
+        ("198.18.0.0/15", "in the benchmarking range (RFC 2544)", _PRIVATE),
+        ("64:ff9b:1::/48", "a local-use NAT64 address (RFC 8215)", _PRIVATE),
+        ("127.0.0.0/8", "a loopback address (RFC 1122)", f"{_NO_SENDER} ({_TEST_ENTRY})"),
+        ("::1/128", "the loopback address (RFC 4291)", _NO_SENDER),
+        ("0.0.0.0/8", '"this network" (0.0.0.0/8, RFC 1122)', _NO_SENDER),
+        ("::/128", "the unspecified address (RFC 4291)", _NO_SENDER),
+        ("224.0.0.0/4", "a multicast address (RFC 5771)", _NO_SENDER),
+        ("ff00::/8", "a multicast address (RFC 4291)", _NO_SENDER),
+        ("240.0.0.0/4", "reserved (240.0.0.0/4, RFC 1112) or the broadcast address", _NO_SENDER),
+    )
 )
+#: IPv6 prefixes that carry an IPv4 address in their low 32 bits (NAT64's well-known prefix, RFC 6052):
+#: such an address is as private as the IPv4 address it carries.
+_EMBEDS_IPV4 = ipaddress.ip_network("64:ff9b::/96")
 
 
 class TargetError(ValueError):
@@ -102,6 +121,10 @@ def non_public_reason(text: str) -> str | None:
     for network, reason in _NON_PUBLIC:
         if address.version == network.version and address in network:
             return reason
+    if isinstance(address, ipaddress.IPv6Address) and address in _EMBEDS_IPV4:
+        carried = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+        inner = non_public_reason(str(carried))
+        return None if inner is None else f"a NAT64 address of {carried}, {inner}"
     return None
 
 
@@ -114,6 +137,12 @@ def parse_target(text: str) -> list[Target]:
         raise TargetError(raw[:40] + "…", "too long to be an address or a domain")
     if "/" in raw:
         return _parse_block(raw)
+    if "%" in raw and ":" in raw:
+        raise TargetError(
+            raw,
+            "an IPv6 zone index (the part after %) names a local interface, not a sender: "
+            "give the address without it",
+        )
     try:
         return [ip_target(ipaddress.ip_address(raw))]
     except ValueError:
