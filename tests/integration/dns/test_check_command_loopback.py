@@ -126,6 +126,11 @@ def test_cidr_and_raw_zones(
             ("198.51.100.1", "--zones", ",".join(f"bl{i}.example.net" for i in range(501))),
             "at most 500 lists",
         ),
+        # FloatRange lets NaN through: every probe "timed out" and the resolver was called silent.
+        (("198.51.100.1", "--timeout", "nan"), "not a number"),
+        # A scoped IPv6 address raised a traceback and exited 1 (a "finding").
+        (("fe80::1%eth0",), "zone index"),
+        (("198.51.100.1", "--zones", "x" * 5000), "…': not a catalog name"),
     ],
 )
 def test_usage_errors_exit_2_naming_the_problem(
@@ -288,3 +293,47 @@ def test_the_report_is_never_formatted_as_text_at_loop_shutdown(
     result = invoke(config, server, "198.51.100.1", "--format", "json", "--no-rdns")
     assert result.exit_code == 0, result.output
     assert formatted == []
+
+
+def test_a_zone_too_long_for_its_test_points_is_a_row_not_a_traceback(
+    lists: tuple[ZoneSpec, ZoneSpec], server: LoopbackDnsServer, config: Path
+) -> None:
+    """A valid zone name of 190 characters: an IPv6 target's 63-character prefix (and the zone's IPv6
+    test points) do not fit in 253. The probe names raised TargetError out of the run (exit 1)."""
+    zone = ".".join(["a" * 60] * 3) + ".example"
+    result = invoke(
+        config, server, "2001:db8::1", "198.51.100.1", "--zones", zone, "--no-rdns", "--format", "json"
+    )
+    assert result.exit_code == 3, result.output
+    rows = {r["target"]: r["blocklists"][0] for r in json.loads(result.output)["results"]}
+    assert rows["2001:db8::1"]["status"] == "skipped" and rows["2001:db8::1"]["cause"] == "name too long"
+    assert rows["198.51.100.1"]["status"] == "unknown", "the zone answers nothing (its health is unknown)"
+
+
+def test_every_verdict_has_a_machine_status_and_a_human_reason(
+    script: DnsScript, server: LoopbackDnsServer, tmp_path: Path
+) -> None:
+    """Issue 17's "done means": listed, clean, error, unknown and skipped rows (and each target's
+    verdict) all carry a status from the vocabulary and a reason; a listing links to the list's page."""
+    from dnsbl_loopback_server import SERVFAIL
+
+    config = tmp_path / "config.toml"
+    config.write_text("[blocklists]\ntimeout_seconds = 0.5\n", encoding="utf-8")
+    zen = script.add_zone(ZoneSpec("zen.spamhaus.org"))
+    spamcop = script.add_zone(ZoneSpec("bl.spamcop.net"))
+    psbl = script.add_zone(ZoneSpec("psbl.surriel.com"))
+    zen.entries[reversed_labels("198.51.100.66")] = listed("127.0.0.2")
+    spamcop.entries[reversed_labels("198.51.100.66")] = listed("127.255.255.254")
+    psbl.entries[reversed_labels("198.51.100.66")] = SERVFAIL
+    zones = "spamhaus-zen,spamcop,psbl,dbl.spamhaus.org"
+    args = ("198.51.100.66", "198.51.100.1", "10.0.0.1", "--zones", zones, "--no-rdns", "--format", "json")
+    data = json.loads(invoke(config, server, *args).output)
+    rows = [(r["target"], z) for r in data["results"] for z in r["blocklists"]]
+    assert {z["status"] for _, z in rows} == {"listed", "clean", "error", "unknown", "skipped"}
+    for target, row in rows:
+        assert isinstance(row["reason"], str) and row["reason"].strip(), (target, row)
+        assert row["status"] in ("listed", "clean", "error", "unknown", "skipped")
+        if row["status"] == "listed":
+            assert row["lookup_url"] == "https://check.spamhaus.org/"
+    for result in data["results"]:
+        assert result["verdict"]["status"] and result["verdict"]["reason"].strip()

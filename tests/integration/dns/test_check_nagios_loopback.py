@@ -67,3 +67,19 @@ def test_an_unanswered_list_is_unknown_never_ok(config: Path, server: LoopbackDn
     result = invoke(config, server, "198.51.100.77")
     assert result.exit_code == 3
     assert result.output.startswith("IPDASH UNKNOWN - 1 list answer(s) missing")
+
+
+def test_a_target_no_list_applies_to_is_not_called_clean(config: Path, server: LoopbackDnsServer) -> None:
+    """A private address is not asked: the status line said "1 target(s) clean on 0 list answers"."""
+    alone = invoke(config, server, "10.0.0.1")
+    assert alone.exit_code == 3
+    first, *details = alone.output.splitlines()
+    assert first.startswith("IPDASH UNKNOWN - 1 target(s) not checked, no list applies: 10.0.0.1 |")
+    assert "clean" not in first.split("|")[0]
+    assert details[0].startswith("10.0.0.1 not checked: not applicable: 10.0.0.1 is a private address")
+    mixed = invoke(config, server, "10.0.0.1", "198.51.100.1")
+    assert mixed.exit_code == 3
+    assert mixed.output.startswith(
+        "IPDASH UNKNOWN - 1 target(s) not checked, no list applies: 10.0.0.1; "
+        "1 target(s) clean on 2 list answers |"
+    )

@@ -178,11 +178,25 @@ def test_every_zone_inherits_the_spamhaus_error_range_unless_it_documents_the_co
 
 
 @pytest.mark.parametrize(
-    "zone", ["spam.dnsbl.sorbs.net", "rhsbl.sorbs.net", "SORBS.NET", "ix.dnsbl.manitu.net"]
+    ("zone", "operator_list"),
+    [
+        ("spam.dnsbl.sorbs.net", "sorbs"),
+        ("rhsbl.sorbs.net", "sorbs"),
+        ("SORBS.NET", "sorbs"),
+        ("ix.dnsbl.manitu.net", "nixspam"),
+        ("other.dnsbl.manitu.net", "nixspam"),
+        ("rhsbl.ahbl.org", "ahbl"),
+        ("phishing.rbl.msrbl.net", "msrbl"),
+        ("virbl.dnsbl.bit.nl", "virbl"),
+    ],
 )
-def test_defunct_operators_are_matched_by_suffix(catalog: Catalog, zone: str) -> None:
+def test_defunct_operators_are_matched_by_suffix(catalog: Catalog, zone: str, operator_list: str) -> None:
+    """Every zone under a dead operator's domain is that operator's dead list (issue 17: by suffix,
+    ``*.sorbs.net``, ``*.ahbl.org``, ``*.manitu.net``, …), with its date."""
     entry = catalog.find(zone)
-    assert entry is not None and entry.status == "defunct" and entry.defunct_since is not None
+    owner = catalog.by_id[operator_list]
+    assert entry is not None and entry.status == "defunct"
+    assert entry.defunct_since == owner.defunct_since and entry.name.startswith(owner.name)
 
 
 def test_a_suffix_is_a_whole_label_match(catalog: Catalog) -> None:

@@ -213,3 +213,11 @@ def test_blanket_nxdomain_from_a_blocked_resolver_is_not_clean(catalog: Catalog)
     assert verdict.status is Status.UNKNOWN
     assert "127.0.0.2" in verdict.reason
     assert verdict.remedy == "use a local resolver"
+
+
+@pytest.mark.parametrize("zone_id", ["spamcop", "psbl", "sem-black", "nordspam"])
+def test_a_meaning_that_says_listed_is_not_prefixed_again(catalog: Catalog, zone_id: str) -> None:
+    """SpamCop's meaning starts "listed: IP sent mail…": the reason read "listed: listed: IP sent…"."""
+    verdict = judge_addresses(catalog.by_id[zone_id], ("127.0.0.2",))
+    assert verdict.status is Status.LISTED and verdict.reason.startswith("listed")
+    assert not verdict.reason.lower().startswith(("listed: listed", "listed: listed"))

@@ -226,8 +226,14 @@ def check_output(report: Mapping[str, Any], outcome: str) -> PluginOutput:
             f"{unanswered} list answer(s) missing"
             + (" (deadline reached)" if report.get("deadline_reached") else "")
         )
-    if not parts:
-        parts.append(f"{len(results)} target(s) clean on {summary.get('clean', 0)} list answers")
+    unasked = [r for r in results if (r.get("verdict") or {}).get("status") == "nothing checked"]
+    if unasked:
+        names = ", ".join(str(r["target"]) for r in unasked[:3])
+        more = f", +{len(unasked) - 3} more" if len(unasked) > 3 else ""
+        parts.append(f"{len(unasked)} target(s) not checked, no list applies: {names}{more}")
+    if not parts or (unasked and len(parts) == 1 and len(unasked) < len(results)):
+        checked = len(results) - len(unasked)
+        parts.append(f"{checked} target(s) clean on {summary.get('clean', 0)} list answers")
     asked = sum(int(summary.get(k, 0)) for k in ("listed", "clean", "error", "unknown"))
     perfdata = [
         perf("listed", summary.get("listed", 0), crit=0, minimum=0, maximum=asked),
@@ -246,4 +252,12 @@ def check_output(report: Mapping[str, Any], outcome: str) -> PluginOutput:
         for z in r.get("blocklists", [])
         if z.get("status") in ("error", "unknown")
     ]
+    details += [f"{r['target']} not checked: {_first_reason(r)}" for r in unasked]
     return PluginOutput(state, "; ".join(parts), perfdata, details)
+
+
+def _first_reason(result: Mapping[str, Any]) -> str:
+    """Why a target had no list asked: its first list's reason ("not applicable: 10.0.0.1 is a private
+    address …"), else its verdict's."""
+    rows = result.get("blocklists") or []
+    return str(rows[0].get("reason", "") if rows else (result.get("verdict") or {}).get("reason", ""))

@@ -96,7 +96,11 @@ def judge_addresses(entry: ZoneEntry, addresses: tuple[str, ...]) -> Verdict:
         "policy": "policy listing (not evidence of abuse)",
         "collateral": "network listed (collateral: neighbours' behaviour, not this address's)",
     }[severity]
-    return Verdict(Status.LISTED, f"{lead}: {'; '.join(meanings)}", codes, meanings, severity=severity)
+    said = "; ".join(meanings)
+    # A meaning that already says "listed" ("listed: IP sent mail reported by SpamCop users") is not
+    # prefixed again ("listed: listed: …").
+    reason = said if severity == "listing" and said.lower().startswith("listed") else f"{lead}: {said}"
+    return Verdict(Status.LISTED, reason, codes, meanings, severity=severity)
 
 
 def _first_error(

@@ -12,7 +12,7 @@ from ipdash.domain.dnsbl.health import judge_health
 from ipdash.domain.dnsbl.judge import HEALTH_DISABLED, HealthState, ZoneHealth
 from ipdash.domain.dnsbl.lookups import LookupOutcome
 from ipdash.domain.dnsbl.plan import PlannedZone
-from ipdash.domain.dnsbl.targets import probe_prefix, query_name
+from ipdash.domain.dnsbl.targets import TargetError, probe_prefix, query_name
 
 
 class HealthCache:
@@ -50,10 +50,16 @@ async def check_health(
     if cached is not None:
         return cached
     points = catalog.probes_for(zone.entry, family)
-    names = {
-        point: query_name(probe_prefix(point, zone.entry.kind), zone.query_zone)
-        for point in (*points.listed, *points.not_listed)
-    }
+    try:
+        names = {
+            point: query_name(probe_prefix(point, zone.entry.kind), zone.query_zone)
+            for point in (*points.listed, *points.not_listed)
+        }
+    except TargetError:  # a zone name so long that its test points do not fit in a DNS name
+        return ZoneHealth(
+            HealthState.UNKNOWN,
+            zone.mask(f"its RFC 5782 test points do not fit in a DNS name under {zone.query_zone}"),
+        )
     outcomes = await asyncio.gather(*(lookup(name) for name in names.values()))
     by_point = dict(zip(names, outcomes, strict=True))
     health = judge_health(
