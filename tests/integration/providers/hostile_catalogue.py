@@ -716,8 +716,9 @@ def named_file_probes() -> list[Probe]:
 
 
 def all_probes(*, slow: bool = True) -> list[Probe]:
-    from .hostile_resolvers import resolver_probes  # it imports this module's Outcome and Probe
+    from .hostile_resolvers import odd_input_probes, resolver_probes  # they use this module's Probe
 
     probes = csv_probes() + escape_probes() + config_probes() + provider_probes() + store_probes()
     probes += named_file_probes()
-    return probes + resolver_probes() + (slow_provider_probes() if slow else [])
+    probes += resolver_probes() + odd_input_probes()
+    return probes + (slow_provider_probes() if slow else [])

@@ -126,6 +126,41 @@ def _truthful_with_a_hostile_reason(wire: bytes) -> bytes:
     return bytes(reply.to_wire())
 
 
+#: Prefixes of the RFC 5782 names that must be listed (IPv4, IPv6, domain lists).
+_MUST_BE_LISTED = ("2.0.0.127.", "2.0.0.0.0.0.f.7.f.f.f.f." + "0." * 20, "test.")
+
+
+def _scripted(answers: dict[str, tuple[str, ...]], *, udp: bool = True) -> Answer:
+    """A truthful list server: every zone lists its RFC 5782 test points; ``answers`` maps a zone to
+    what it answers for ``TARGET`` (A records, any number, mixed as a hostile list may mix them);
+    every other name is NXDOMAIN. Over UDP a reply too big for 512 bytes is truncated."""
+    target_prefix = ".".join(reversed(TARGET.split("."))) + "."
+
+    def answer(wire: bytes) -> bytes:
+        query = dns.message.from_wire(wire)
+        question = query.question[0]
+        name = question.name.to_text().lower()
+        zone = next((z for z in answers if name == f"{target_prefix}{z}."), None)
+        if name == f"{target_prefix}in-addr.arpa." and question.rdtype == dns.rdatatype.PTR:
+            ptr = dns.message.make_response(query)  # rDNS passes: PTR and its forward A agree
+            ptr.answer.append(dns.rrset.from_text(question.name, 60, "IN", "PTR", "mail.example.net."))
+            return bytes(ptr.to_wire())
+        if name == "mail.example.net.":
+            return _response(wire, addresses=(TARGET,))
+        if zone is not None:
+            codes = answers[zone]
+        elif name.startswith(_MUST_BE_LISTED):
+            codes = ("127.0.0.2",)
+        else:
+            return _response(wire, dns.rcode.NXDOMAIN)
+        reply = _response(wire, addresses=codes) if question.rdtype == dns.rdatatype.A else _response(wire)
+        if udp and len(reply) > 512:
+            return _truncated(wire)
+        return reply
+
+    return answer
+
+
 @contextmanager
 def resolver(udp: Answer | None, tcp: Answer | str | None = None) -> Iterator[int]:
     """A nameserver on 127.0.0.1 answering UDP by ``udp`` (None: the port is closed) and TCP by
@@ -237,7 +272,8 @@ def resolver_probe(
     is unknown."""
     wanted = expect or dict.fromkeys(ZONES, "unknown")
     zones = tuple(wanted)
-    wanted_exit = 3 if "unknown" in wanted.values() else 1 if "listed" in wanted.values() else 0
+    verdicts = set(wanted.values())
+    wanted_exit = 1 if "listed" in verdicts else 3 if verdicts & {"unknown", "error"} else 0
 
     def run(tmp: Path, _api: FakeApi) -> Outcome:
         outcome = Outcome()
@@ -279,9 +315,178 @@ def _judge(outcome: Outcome, stdout: str, wanted: dict[str, str]) -> None:
         outcome.notes.append("an unknown verdict without its reason")
 
 
+#: A DQS key as a user would paste it into a zone name the catalog does not know.
+ODD_KEY = "hostileoddkey0123456789abcd"
+
+
+def odd_input_probe(
+    name: str,
+    args: tuple[str, ...],
+    wanted_exit: int,
+    judge: Callable[[dict[str, object]], str | None] | None = None,
+    *,
+    fast: bool = False,
+) -> Probe:
+    """``ipdash check ARGS --no-rdns`` against a truthful loopback list server (every zone healthy,
+    nothing listed): odd targets, zone names, timeouts. Judged on tracebacks, control characters, the
+    exit code, a key in the output (``leaked``) and, for JSON runs, ``judge`` (None: fine)."""
+
+    def run(tmp: Path, _api: FakeApi) -> Outcome:
+        outcome = Outcome()
+        config = tmp / "empty.toml"
+        config.write_text("")
+        env = {**os.environ, "IPDASH_CONFIG": str(config), "NO_COLOR": "1"}
+        with resolver(_scripted({}), _scripted({}, udp=False)) as port:
+            for output in ("json", "table", "nagios"):
+                done = subprocess.run(
+                    [sys.executable, "-m", "ipdash", "check", *args, "--no-rdns",
+                     "--nameserver", f"127.0.0.1:{port}", "--format", output],
+                    capture_output=True, text=True, env=env, timeout=180, check=False,
+                )  # fmt: skip
+                text = done.stdout + done.stderr
+                if "Traceback (most recent call last)" in text or "never retrieved" in text:
+                    outcome.traceback = True
+                    outcome.notes.append(f"--format {output}: {done.stderr[-300:]}")
+                if CONTROL.search(text):
+                    outcome.control = True
+                    outcome.notes.append(f"--format {output}: {CONTROL.search(text)!r}")
+                if ODD_KEY in text:
+                    outcome.leaked = True
+                    outcome.notes.append(f"--format {output}: the key is printed")
+                # nagios: a finding is CRITICAL (2), incomplete UNKNOWN (3); a usage error is exit 2 too
+                wanted = {0: 0, 1: 2, 2: 2, 3: 3}[wanted_exit] if output == "nagios" else wanted_exit
+                if done.returncode != wanted:
+                    outcome.wrong_exit = True
+                    outcome.notes.append(f"--format {output}: exit {done.returncode}, not {wanted}")
+                if output == "json" and judge is not None and done.returncode != 2:
+                    try:
+                        problem = judge(json.loads(done.stdout))
+                    except (ValueError, KeyError, IndexError) as error:
+                        problem = f"unreadable JSON: {error}"
+                    if problem:
+                        outcome.wrong_verdict = True
+                        outcome.notes.append(problem)
+        return outcome
+
+    return Probe("odd check input", name, run, fast)
+
+
+def _rows(report: dict[str, object]) -> list[tuple[str, str, str]]:
+    results = report["results"]
+    assert isinstance(results, list)
+    return [(r["target"], z["status"], z["reason"]) for r in results for z in r["blocklists"]]
+
+
+def _all(status: str, count: int | None = None) -> Callable[[dict[str, object]], str | None]:
+    def judge(report: dict[str, object]) -> str | None:
+        rows = _rows(report)
+        if count is not None and len(rows) != count:
+            return f"{len(rows)} rows, not {count}"
+        odd = [row for row in rows if row[1] != status or not row[2]]
+        return f"not all {status}: {odd[:3]}" if odd else None
+
+    return judge
+
+
+def odd_input_probes() -> list[Probe]:
+    zen, spamcop = "zen.spamhaus.org", "bl.spamcop.net"
+    two = f"{zen},{spamcop}"
+    long_zone = ".".join(["a" * 60] * 3) + ".example"
+    many = ",".join(f"z{n}.bl.example" for n in range(500))
+    return [
+        odd_input_probe("IPv6 upper case", ("2001:DB8::1", "--zones", zen), 0, _all("clean", 1)),
+        odd_input_probe("IPv6 uncompressed", ("2001:db8:0:0:0:0:0:1", "--zones", zen), 0, _all("clean", 1)),
+        odd_input_probe("IPv4-mapped IPv6 (hex)", ("::ffff:c000:201", "--zones", two), 0, _all("clean", 2)),
+        odd_input_probe("IPv6 in brackets", ("[2001:db8::1]", "--zones", zen), 2),
+        odd_input_probe("scoped IPv6 (fe80::1%eth0)", ("fe80::1%eth0", "--zones", zen), 2, fast=True),
+        odd_input_probe("IPv6 /64 block", ("2001:db8::/64", "--zones", zen), 2),
+        odd_input_probe("IPv4 /30 block", ("192.0.2.0/30", "--zones", zen), 0, _all("clean", 4)),
+        odd_input_probe("octal-looking IPv4", ("192.168.001.001", "--zones", zen), 2),
+        odd_input_probe(
+            "the same target five ways",
+            (
+                "192.0.2.1",
+                "::ffff:192.0.2.1",
+                "192.0.2.1/32",
+                " 192.0.2.1",
+                "::ffff:c000:201",
+                "--zones",
+                zen,
+            ),
+            0,
+            _all("clean", 1),
+        ),
+        odd_input_probe(
+            "private and CGNAT addresses", ("10.1.1.1", "100.64.0.1", "--zones", two), 3, _all("skipped", 4)
+        ),
+        odd_input_probe(
+            "loopback and multicast", ("127.0.0.2", "::1", "224.0.0.1", "--zones", zen), 3, _all("skipped", 3)
+        ),
+        odd_input_probe(
+            "zone upper case with trailing dot",
+            ("192.0.2.1", "--zones", "ZEN.SPAMHAUS.ORG."),
+            0,
+            _all("clean", 1),
+        ),
+        odd_input_probe("zone with a backslash escape", ("192.0.2.1", "--zones", "zen\\.spamhaus.org"), 2),
+        odd_input_probe("zone with an ANSI escape", ("192.0.2.1", "--zones", "zen.spamhaus.org\x1b[31m"), 2),
+        odd_input_probe("zone with a bidi override", ("192.0.2.1", "--zones", "zen\u202e.example"), 2),
+        odd_input_probe("zone in Unicode", ("192.0.2.1", "--zones", "zén.example"), 2),
+        odd_input_probe("a 5,000-character zone", ("192.0.2.1", "--zones", "x" * 5000), 2),
+        odd_input_probe("500 uncatalogued zones", ("192.0.2.1", "--zones", many), 0, _all("clean", 500)),
+        odd_input_probe("501 zones", ("192.0.2.1", "--zones", many + ",z500.bl.example"), 2),
+        odd_input_probe(
+            "a zone too long for an IPv6 target's name",
+            ("2001:db8::1", "--zones", long_zone),
+            3,
+            _all("skipped", 1),
+            fast=True,
+        ),
+        odd_input_probe(
+            "a DQS key in a zone the catalog does not know",
+            ("192.0.2.1", "--zones", f"{ODD_KEY}.zne.dq.spamhaus.net"),
+            0,
+            _all("clean", 1),
+            fast=True,
+        ),
+        *(
+            odd_input_probe(f"--timeout {value}", ("192.0.2.1", "--timeout", value), 2)
+            for value in ("0", "-1", "nan", "inf", "1e9")
+        ),
+        odd_input_probe("--concurrency 0", ("192.0.2.1", "--concurrency", "0"), 2),
+    ]
+
+
+def _mixed_probe(name: str, answers: dict[str, tuple[str, ...]], expect: dict[str, str]) -> Probe:
+    return resolver_probe(name, _scripted(answers), _scripted(answers, udp=False), expect=expect)
+
+
 def resolver_probes() -> list[Probe]:
     truthful = dict(zip(TRUTHFUL_ZONES, ("clean", "listed", "clean"), strict=True))
+    many = tuple(f"127.0.{n // 250}.{n % 250 + 2}" for n in range(200))
     return [
+        # One answer that mixes a listing with an error code, or with the never-listed 127.0.0.1, or
+        # with an address outside 127/8: an error (the whole answer is poisoned), never a listing.
+        _mixed_probe(
+            "a listing and a Spamhaus error code in one answer",
+            {"zen.spamhaus.org": ("127.0.0.2", "127.0.0.4", "127.255.255.254")},
+            {"zen.spamhaus.org": "error", "bl.spamcop.net": "clean", "psbl.surriel.com": "clean"},
+        ),
+        _mixed_probe(
+            "200 A records over TCP, one of them 127.0.0.1",
+            {"psbl.surriel.com": (*many, "127.0.0.1")},
+            {"zen.spamhaus.org": "clean", "bl.spamcop.net": "clean", "psbl.surriel.com": "error"},
+        ),
+        _mixed_probe(
+            "a listing beside an address outside 127.0.0.0/8",
+            {"bl.spamcop.net": ("127.0.0.2", "203.0.113.9")},
+            {"zen.spamhaus.org": "clean", "bl.spamcop.net": "error", "psbl.surriel.com": "clean"},
+        ),
+        _mixed_probe(
+            "200 listing codes in one answer (over TCP)",
+            {"bl.spamcop.net": many},
+            {"zen.spamhaus.org": "clean", "bl.spamcop.net": "listed", "psbl.surriel.com": "clean"},
+        ),
         resolver_probe("closed port (UDP unreachable, TCP refused)", None, fast=True),
         resolver_probe("silent (UDP and TCP)", _silent, _silent),
         resolver_probe("silent UDP, TCP closes unanswered", _silent, "close"),
