@@ -280,23 +280,28 @@ def resolver_probe(
         with resolver(udp, tcp) as port:
             for output in ("json", "table"):
                 done = _check(tmp, port, output, zones)
-                text = done.stdout + done.stderr
-                if "Traceback (most recent call last)" in text or "never retrieved" in text:
-                    outcome.traceback = True
-                    outcome.notes.append(f"check --format {output}: {done.stderr[-300:]}")
-                if CONTROL.search(text):
-                    outcome.control = True
-                    outcome.notes.append(f"check --format {output}: {CONTROL.search(text)!r}")
-                if done.returncode != wanted_exit:
-                    outcome.wrong_exit = True
-                    outcome.notes.append(
-                        f"check --format {output}: exit {done.returncode}, not {wanted_exit}"
-                    )
+                _judge_process(outcome, f"check --format {output}", done, wanted_exit)
                 if output == "json":
                     _judge(outcome, done.stdout, wanted)
         return outcome
 
     return Probe("broken resolver", name, run, fast)
+
+
+def _judge_process(
+    outcome: Outcome, label: str, done: subprocess.CompletedProcess[str], wanted_exit: int
+) -> None:
+    """What every whole-process probe checks: no traceback, no control character out, the exit code."""
+    text = done.stdout + done.stderr
+    if "Traceback (most recent call last)" in text or "never retrieved" in text:
+        outcome.traceback = True
+        outcome.notes.append(f"{label}: {done.stderr[-300:]}")
+    if CONTROL.search(text):
+        outcome.control = True
+        outcome.notes.append(f"{label}: {CONTROL.search(text)!r}")
+    if done.returncode != wanted_exit:
+        outcome.wrong_exit = True
+        outcome.notes.append(f"{label}: exit {done.returncode}, not {wanted_exit}")
 
 
 def _judge(outcome: Outcome, stdout: str, wanted: dict[str, str]) -> None:
@@ -343,21 +348,12 @@ def odd_input_probe(
                      "--nameserver", f"127.0.0.1:{port}", "--format", output],
                     capture_output=True, text=True, env=env, timeout=180, check=False,
                 )  # fmt: skip
-                text = done.stdout + done.stderr
-                if "Traceback (most recent call last)" in text or "never retrieved" in text:
-                    outcome.traceback = True
-                    outcome.notes.append(f"--format {output}: {done.stderr[-300:]}")
-                if CONTROL.search(text):
-                    outcome.control = True
-                    outcome.notes.append(f"--format {output}: {CONTROL.search(text)!r}")
-                if ODD_KEY in text:
-                    outcome.leaked = True
-                    outcome.notes.append(f"--format {output}: the key is printed")
                 # nagios: a finding is CRITICAL (2), incomplete UNKNOWN (3); a usage error is exit 2 too
                 wanted = {0: 0, 1: 2, 2: 2, 3: 3}[wanted_exit] if output == "nagios" else wanted_exit
-                if done.returncode != wanted:
-                    outcome.wrong_exit = True
-                    outcome.notes.append(f"--format {output}: exit {done.returncode}, not {wanted}")
+                _judge_process(outcome, f"--format {output}", done, wanted)
+                if ODD_KEY in done.stdout + done.stderr:
+                    outcome.leaked = True
+                    outcome.notes.append(f"--format {output}: the key is printed")
                 if output == "json" and judge is not None and done.returncode != 2:
                     try:
                         problem = judge(json.loads(done.stdout))
