@@ -41,6 +41,7 @@ from ipdash.sources.alerts import (
 )
 from ipdash.sources.config_file import ConfigError, load_config
 from ipdash.sources.providers.base import ProviderSource, utc_now
+from ipdash.sources.providers.gil_turns import short_gil_turns
 from ipdash.sources.providers.polling import Poller, configured_sources, fetch_safely
 from ipdash.sources.store import (
     HistoryReader,
@@ -317,7 +318,8 @@ async def _save_then_release(
     store: HistoryStore, coordinator: PollCoordinator | None, result: PollResult, claim: Claim | None
 ) -> None:
     try:
-        await asyncio.to_thread(store.save_poll, result)
+        with short_gil_turns():
+            await asyncio.to_thread(store.save_poll, result)
     finally:
         if coordinator is not None and claim is not None:
             await asyncio.to_thread(coordinator.release, claim)

@@ -20,6 +20,7 @@ from ipdash.domain.config import Config
 from ipdash.domain.models import Dataset, PollResult, SourceInfo, SourceState
 from ipdash.gc_pauses import fewer_collections
 from ipdash.sources.providers.base import ProviderSource, Runtime, off_loop
+from ipdash.sources.providers.gil_turns import short_gil_turns
 from ipdash.sources.providers.registry import build_sources
 from ipdash.sources.record_bounds import plausible_poll
 from ipdash.sources.sources_config import validate_sources
@@ -69,7 +70,8 @@ async def fetch_safely(source: ProviderSource, client: httpx.AsyncClient, today:
         _transport_imported = True
     since, until = window_for(source, today)
     try:
-        return await off_loop(plausible_poll, await source.fetch(client, since=since, until=until))
+        with short_gil_turns():  # the loop waits at most a short turn behind the poll's threads
+            return await off_loop(plausible_poll, await source.fetch(client, since=since, until=until))
     except Exception as error:
         return PollResult(
             source=source.name,
@@ -255,7 +257,7 @@ class Poller:
             # A large poll makes millions of objects that live until it is stored: with the default
             # thresholds full collections walked them all, pausing the event loop for seconds at
             # 10,000 IPs (bench_poll). While polls run, collections are rarer.
-            with fewer_collections():
+            with fewer_collections(), short_gil_turns():  # and while it is stored
                 result = await fetch_safely(source, self.client, self.today())
                 if self.store is not None:
                     await asyncio.to_thread(self.store.save_poll, result)
