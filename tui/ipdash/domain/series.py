@@ -149,6 +149,14 @@ class LazySeries(Sequence[tuple[date, "Totals"]]):
     def source(self) -> SeriesSource:
         return self._source
 
+    @property
+    def ip(self) -> str:
+        return self._ip
+
+    @property
+    def provider(self) -> str | None:
+        return self._provider
+
     def __iter__(self) -> Iterator[tuple[date, Totals]]:
         days = self._source.days(self._ip)
         return (self._entry(days, i) for i in range(days.length))
@@ -180,6 +188,18 @@ class LazyProviderSeries(Mapping[str, Sequence[tuple[date, "Totals"]]]):
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._providers)
+
+    @property
+    def source(self) -> SeriesSource:
+        return self._source
+
+    @property
+    def ip(self) -> str:
+        return self._ip
+
+    @property
+    def providers(self) -> tuple[str, ...]:
+        return self._providers
 
     def __len__(self) -> int:
         return len(self._providers)
