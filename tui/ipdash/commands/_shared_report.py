@@ -26,11 +26,8 @@ KIND = "report"
 _EXIT_CODES = (0, 1, 3)
 
 
-def config_is_shared_viewer(config: Any) -> bool:
-    """A config whose report is the stored history's alone: a store, and no files or sources."""
-    return bool(config.store) and not (
-        config.sources or config.csv or config.snds_files or config.facts_files
-    )
+#: A config whose report is the stored history's alone: a store, and no files or sources.
+config_is_shared_viewer = snapshots.shared_viewer
 
 
 def checks_input(config: Any) -> str:
@@ -159,14 +156,23 @@ def save_report(store: Any, key: snapshots.SnapshotKey, body: dict[str, Any]) ->
 def refresh_for_viewers(store: Any, config: Any, today: date | None = None) -> bool:
     """Analyse the store as a ``[store]``-only viewer with this config (``[[sources]]`` aside) would,
     and store the report for them, unless one of the same key is stored already. Returns whether a
-    report was analysed and stored. Blocking: `ipdash poll` runs it in a child process."""
-    from ipdash.commands._analysis import ChecksChoice, analyse_for_cli, finding_exit_code
-    from ipdash.sources.loader import load_lean_from_store
+    report (or the TUI's first frame, ``sources.store.shared_view``) was analysed and stored.
+    Blocking: `ipdash poll` runs it in a child process."""
+    from ipdash.sources.store.shared_view import refresh_view
 
     # The viewer's config: this one without what feeds the poller's own data (a viewer with the
     # same [thresholds], [warmup], [[ips]] … and no files makes this analysis of the store).
     viewer = config.model_copy(update={"sources": [], "csv": [], "snds_files": [], "facts_files": []})
     today = today or date.today()
+    reported = _refresh_report(store, viewer, today)
+    return refresh_view(store, viewer, today) or reported
+
+
+def _refresh_report(store: Any, viewer: Any, today: date) -> bool:
+    """The report part of :func:`refresh_for_viewers` (``viewer``: the viewer's config)."""
+    from ipdash.commands._analysis import ChecksChoice, analyse_for_cli, finding_exit_code
+    from ipdash.sources.loader import load_lean_from_store
+
     key = report_key(store, viewer, today)
     now = datetime.now(UTC)
     if key is None or read_report(store, key, now) is not None:

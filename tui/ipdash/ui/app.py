@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from ipdash.domain.thresholds import Preset
     from ipdash.sources.loader import LastReads, LoadPlan
     from ipdash.sources.loader_early import EarlyLoad
+    from ipdash.sources.store.shared_view import SharedView
     from ipdash.ui.domains import DomainsControl
     from ipdash.ui.live import LivePolling, StoreHistory
     from ipdash.ui.screens.dashboard import DashboardScreen
@@ -275,6 +276,7 @@ class IpdashApp(App[int]):
             self.post_message(LoadProgress(label, done, total))
 
         token = self.state.begin_load()  # polls landing from here on are merged into this load too
+        shared = self._first_frame_from_store(worker) if early is None and self.data is None else None
         try:
             if early is not None:
                 early.forward_progress(progress)
@@ -307,12 +309,74 @@ class IpdashApp(App[int]):
         finally:
             self.state.end_load(token)
         if snapshot is None:
+            if shared is not None:
+                shared.close()
             return
         if self.demo:
             latest = snapshot.dataset.latest_day()
             if latest is not None and self.replay_day is None:
                 self.replay_day = latest - timedelta(days=REPLAY_START_DAYS_BACK)
-        self.post_message(self._analysed(snapshot, self.replay_day))
+        analysed = self._analysed(snapshot, self.replay_day)
+        self.post_message(analysed)
+        if shared is not None:
+            self._share_first_frame(shared, snapshot, analysed)
+
+    def _first_frame_from_store(self, worker: Worker[None]) -> SharedView | None:
+        """The first load of a ``[store]``-only viewer (``sources.store.shared_view``): the first frame
+        drawn from the analysis a poller or an earlier viewer stored when its key matches, then the
+        history loaded and analysed as before. Returns the SharedView to store this load's analysis
+        in when none matched (None: stored one drawn, or not such a load)."""
+        if self.demo or not self.plan.reads_store or self._has_receiver_sources():
+            return None
+        from ipdash.sources.store.shared_view import SharedView
+
+        now = self.clock()
+        shared = SharedView.open(self.plan.config, self.plan.config_path, now.date(), self.range_days)
+        if shared is None:
+            return None
+        frame = shared.lookup()
+        if frame is None:
+            return shared
+        shared.close()
+        stored = DataReady(
+            frame.dataset(),
+            frame.analysis,
+            now,
+            origin=self.origin,
+            range_days=self.range_days,
+            seq=0,  # any analysis of the data loaded next is newer
+            stale=frame.stale_sources(),
+        )
+        self.post_message(stored)
+        self._wait_until_drawn(worker)  # the history's read would hold the interpreter meanwhile
+        return None
+
+    def _share_first_frame(self, shared: SharedView, snapshot: Snapshot, analysed: DataReady) -> None:
+        """Store the first analysis for the next viewer once it is drawn: only when it had what a
+        stored first frame has (no check results, no receiver reports)."""
+        try:
+            checks = snapshot.checks
+            if checks.by_ip or checks.domains or self.receiver is not None or self.demo:
+                return
+            self._wait_until_drawn(get_current_worker())
+            shared.save(snapshot.dataset, analysed.analysis)
+        finally:
+            shared.close()
+
+    def _wait_until_drawn(self, worker: Worker[None]) -> None:
+        """In a worker: wait until data posted before is on screen (or the worker is cancelled)."""
+        drawn = threading.Event()
+
+        def once_shown() -> None:
+            if self.data is None:
+                self.call_after_refresh(once_shown)  # the message is still in the queue
+            else:
+                self.call_after_refresh(drawn.set)
+
+        self.call_from_thread(once_shown)
+        while not drawn.wait(0.05):
+            if worker.is_cancelled:
+                return
 
     def _set_receiver(self, receiver: ReceiverData | None, read_for: int | None) -> Callable[[], None]:
         def install() -> None:
@@ -554,6 +618,10 @@ class IpdashApp(App[int]):
     def reanalyse(self) -> None:
         """Run the analysis again on the data as loaded (new check results change scores and breaches)."""
         if self.full_dataset is None:
+            if self.data is not None:  # a stored first frame is shown: the load takes these results
+                self.state.checks = self._check_results()
+                if self.full_dataset is not None:  # it was installed meanwhile
+                    self._analyse_in_background("re-analyse")
             return
         if self.store_history is not None:
             from ipdash.ui.live import reaches

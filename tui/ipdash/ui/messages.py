@@ -11,7 +11,7 @@ from textual.message import Message
 if TYPE_CHECKING:
     from ipdash.domain.analysis import Analysis
     from ipdash.domain.feed import FeedItem
-    from ipdash.domain.models import Dataset
+    from ipdash.domain.models import Dataset, SourceInfo
     from ipdash.domain.warmup import WarmupProgress
 
 
@@ -32,6 +32,9 @@ class DataReady(Message):
     alert_feed: tuple[FeedItem, ...] | None = None
     #: The order of the data analysed (``DataState``): a higher number has newer data and checks.
     seq: int = 0
+    #: IP -> the stale sources its records came from, when ``dataset`` holds no records to find
+    #: them in (a first frame drawn from a stored analysis); None: found from ``dataset``.
+    stale: dict[str, list[SourceInfo]] | None = None
     warmups: dict[str, WarmupProgress] = field(init=False)
 
     def __post_init__(self) -> None:

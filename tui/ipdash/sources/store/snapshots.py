@@ -56,6 +56,13 @@ def code_digest() -> str:
     return digest.hexdigest()
 
 
+def shared_viewer(config: Any) -> bool:
+    """A config whose analysis is the stored history's alone: a store, and no files or sources."""
+    return bool(config.store) and not (
+        config.sources or config.csv or config.snds_files or config.facts_files
+    )
+
+
 def config_fingerprint(config: Any) -> Any:
     """The config as the analysis sees it (a JSON value): everything but :data:`NOT_ANALYSED`."""
     dumped: dict[str, Any] = config.model_dump(mode="json", exclude=set(NOT_ANALYSED))

@@ -150,7 +150,7 @@ class DashboardScreen(Screen[None]):
             return
         from ipdash.ui.stale import stale_sources_by_ip
 
-        self.stale = stale_sources_by_ip(data.dataset)
+        self.stale = data.stale if data.stale is not None else stale_sources_by_ip(data.dataset)
         window = data.analysis.window
         title = Text("ipdash", style="bold")
         title.append(f"  {data.origin}")
