@@ -60,6 +60,8 @@ class Codec:
         self._encoders: dict[Any, Encoder] = {}
         self._decoders: dict[Any, Decoder] = {}
         self._series = _Series()
+        #: The long texts of the payload being decoded (read by the decoders written per dataclass).
+        self.texts: list[str] = []
 
     # the public side ---------------------------------------------------------------------------
     def encode(self, value: Any) -> dict[str, Any]:
@@ -84,14 +86,14 @@ class Codec:
         if not all(type(text) is str for text in strings):
             raise CodecError("texts: not all text")
         self._series = _Series()
-        self._series.strings = strings
+        self._series.strings = self.texts = strings
         try:
             self._series.decoded = [_decode_source(found) for found in series]
             return self._decoder(self.root)(payload["value"])
         except RecursionError as error:
             raise CodecError("nested too deep") from error
         finally:
-            self._series = _Series()
+            self._series, self.texts = _Series(), []
 
     # compiling -----------------------------------------------------------------------------------
     def _encoder(self, tp: Any) -> Encoder:
@@ -134,11 +136,11 @@ class Codec:
         positional = [field.name for field, _ in stored] == [
             field.name for field in dataclasses.fields(cls) if field.init
         ]
-        scope: dict[str, Any] = {"cls": cls, "CodecError": CodecError, "float": float, "int": int}
+        scope: dict[str, Any] = {"cls": cls, "CodecError": CodecError, "codec": self}
         names = [f"v{n}" for n in range(len(stored))]
         lines = [
             "def decode(value):",
-            f"    if type(value) is not list or len(value) != {len(stored)}:",
+            f"    if (type(value) is not list and type(value) is not tuple) or len(value) != {len(stored)}:",
             f"        raise CodecError('{cls.__name__}: not an array of {len(stored)}')",
         ]
         if stored:
@@ -161,8 +163,15 @@ class Codec:
             scope[f"d_{name}"] = self._decoder(inner)
             if inner is float:
                 fast = f"type({name}) is not float and type({name}) is not int"
-            elif inner is str:
-                fast = f"type({name}) is not str"
+            elif inner is str:  # a text, or its number in the table of long texts
+                lines += [
+                    f"    if {guard.format(v=name)}type({name}) is not str:",
+                    f"        if type({name}) is int and 0 <= {name} < len(codec.texts):",
+                    f"            {name} = codec.texts[{name}]",
+                    "        else:",
+                    f"            raise CodecError('{where}: not text')",
+                ]
+                continue
             else:
                 fast = ""
             condition = guard.format(v=name) + fast if fast else guard.format(v=name)[: -len(" and ")]
@@ -206,11 +215,12 @@ class Codec:
             members = [_encode_str if plain and arg is str else self._encoder(arg) for arg in args]
             return _union_encoder(members)
         if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
-            return _array_encoder(self._encoder(args[0]), tuple)
+            return _array_encoder(self._encoder(args[0]), tuple, _is_dataclass(args[0]))
         if origin is tuple:
             return _fixed_encoder([self._encoder(arg) for arg in args])
         if origin in (list, Sequence):
-            return _array_encoder(self._encoder(args[0]), tuple if origin is Sequence else list)
+            kind = tuple if origin is Sequence else list
+            return _array_encoder(self._encoder(args[0]), kind, _is_dataclass(args[0]))
         if origin is frozenset:
             return _set_encoder(self._encoder(args[0]))
         if origin in (dict, Mapping):
@@ -238,11 +248,12 @@ class Codec:
             members = [_decode_str if plain and arg is str else self._decoder(arg) for arg in args]
             return _union_decoder(members, type(None) in args)
         if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
-            return _array_decoder(self._decoder(args[0]), tuple)
+            return _array_decoder(self._decoder(args[0]), tuple, _is_dataclass(args[0]))
         if origin is tuple:
             return _fixed_decoder([self._decoder(arg) for arg in args])
         if origin in (list, Sequence):
-            return _array_decoder(self._decoder(args[0]), tuple if origin is Sequence else list)
+            kind = tuple if origin is Sequence else list
+            return _array_decoder(self._decoder(args[0]), kind, _is_dataclass(args[0]))
         if origin is frozenset:
             return _set_decoder(self._decoder(args[0]))
         if origin in (dict, Mapping):
@@ -562,25 +573,65 @@ def _union_decoder(members: list[Decoder], optional: bool) -> Decoder:
     return decode
 
 
-def _array_encoder(item: Encoder, kind: type) -> Encoder:
+def _is_dataclass(tp: Any) -> bool:
+    return isinstance(tp, type) and dataclasses.is_dataclass(tp)
+
+
+def _array_encoder(item: Encoder, kind: type, rows: bool) -> Encoder:
+    """``rows``: the items are dataclasses (arrays of their fields): two or more are stored as
+    ``{"n": count, "columns": [...]}``, a column of one value repeated as ``{"same": value}`` (an IP's
+    threshold verdicts share their IP, preset, reason and minimum volume)."""
+
     def encode(value: Any) -> Any:
         if kind is tuple and type(value) is not tuple:
             raise CodecError(f"tuple expected, got {type(value).__name__}")
         if kind is list and type(value) is not list:
             raise CodecError(f"list expected, got {type(value).__name__}")
-        return [item(one) for one in value]
+        encoded = [item(one) for one in value]
+        if not rows or len(encoded) < 2:
+            return encoded
+        return {"n": len(encoded), "columns": [_column(column) for column in zip(*encoded, strict=True)]}
 
     return encode
 
 
-def _array_decoder(item: Decoder, kind: type) -> Decoder:
+def _column(values: tuple[Any, ...]) -> Any:
+    first = values[0]
+    kind = type(first)
+    if all(type(one) is kind and one == first for one in values):
+        return {"same": first}
+    return list(values)
+
+
+def _array_decoder(item: Decoder, kind: type, rows: bool) -> Decoder:
     def decode(value: Any) -> Any:
-        if type(value) is not list:
+        if rows and type(value) is dict:
+            decoded = [item(one) for one in _rows(value)]
+        elif type(value) is list:
+            decoded = [item(one) for one in value]
+        else:
             raise CodecError("an array expected")
-        decoded = [item(one) for one in value]
         return tuple(decoded) if kind is tuple else decoded
 
     return decode
+
+
+def _rows(value: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """The items' field arrays from their columns (at least two items)."""
+    columns, length = value.get("columns"), value.get("n")
+    if len(value) != 2 or type(columns) is not list or type(length) is not int or length < 2:
+        raise CodecError("columns expected")
+    full: list[Any] = []
+    for column in columns:
+        if type(column) is list:
+            if len(column) != length:
+                raise CodecError("columns of different lengths")
+            full.append(column)
+        elif type(column) is dict and len(column) == 1 and "same" in column:
+            full.append([column["same"]] * length)
+        else:
+            raise CodecError("a column expected")
+    return list(zip(*full, strict=True))  # rows as tuples: only the items' decoders read them
 
 
 def _fixed_encoder(items: list[Encoder]) -> Encoder:

@@ -276,7 +276,7 @@ class IpdashApp(App[int]):
             self.post_message(LoadProgress(label, done, total))
 
         token = self.state.begin_load()  # polls landing from here on are merged into this load too
-        shared = self._first_frame_from_store(worker) if early is None and self.data is None else None
+        shared = self._first_frame_from_store(worker) if self.data is None else None
         try:
             if early is not None:
                 early.forward_progress(progress)
