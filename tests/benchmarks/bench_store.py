@@ -14,7 +14,7 @@ on a [store]-only config, now and reading everything (before); and the longest e
 while the whole SQLite history is read in a thread, in one chunk (before) and chunked (now).
 ``--shared N``: the whole `report` process as main reads (analysed every time), cold (no stored
 analysis: analysed and stored) and shared (the analysis a poller stored, read), and the TUI's first
-frame, in rotated same-run rounds with the load averages.
+frame in the same three modes, in rotated same-run rounds with the load averages.
 Target: PostgreSQL at team scale within 2× of SQLite at one-person scale. Best of ``--runs`` each.
 """
 
@@ -348,6 +348,13 @@ UNSHARED_REPORT = (
 )
 
 
+def refresh_process(config: Path) -> None:
+    """What `ipdash poll` runs in a child after a cycle: the report and the TUI's first frame stored
+    for the viewers of ``config``'s store."""
+    code = f"from ipdash.commands._shared_report import refresh_main; refresh_main({str(config)!r})"
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
+
+
 def report_process(
     config: Path, *, whole_lookback: bool = False, unshared: bool = False
 ) -> tuple[float, float]:
@@ -443,6 +450,10 @@ def _tui_child(config_path: str, started: float, whole: bool | str = False) -> N
         import ipdash.ui.live as live
 
         live._has_arf = lambda _plan: True  # type: ignore[assignment]
+    if whole in (True, "lookback", "unshared"):  # main's path: the TUI analyses, no stored first frame
+        from ipdash.sources.store import shared_view
+
+        shared_view.SharedView.open = classmethod(lambda *_args, **_kwargs: None)  # type: ignore[assignment]
 
     from bench_tui_scale import SIZE, Probe
 
@@ -657,7 +668,7 @@ def lean_pairs(configs: dict[str, Path], pairs: int, no_tui: bool) -> None:
                 if no_tui:
                     continue
                 found.setdefault(("tui", label, name), []).append(
-                    timed_first_frame(config, whole="lookback" if whole else False)
+                    timed_first_frame(config, whole="lookback" if whole else "unshared")
                 )
         print(f"  pair {n + 1} done, load {os.getloadavg()[0]:.1f}", flush=True)
     for what in ("report", "tui"):
@@ -705,7 +716,8 @@ def shared_pairs(
     """Same-run rounds, the order rotated each round: the whole `ipdash report` process as main reads
     (lean, analysed every time), cold (no stored analysis: analysed, and stored for the next), and
     shared (the stored analysis read: a poller or an earlier viewer made it); and the TUI's first
-    frame with data (which analyses itself: no shared analysis). CPU includes the PostgreSQL server's."""
+    frame with data in the same three modes (main: analysed, no stored first frame read; cold: none
+    stored; shared: the one a poller stored drawn). CPU includes the PostgreSQL server's."""
     found: dict[tuple[str, str, str], list[tuple[float, float]]] = {}
     loads = [os.getloadavg()]
     for n in range(rounds):
@@ -721,7 +733,13 @@ def shared_pairs(
                 found.setdefault(("report", label, mode), []).append((wall, cpu + server_cpu() - server))
             if no_tui:
                 continue
-            found.setdefault(("tui", label, "main path"), []).append(timed_first_frame(config))
+            for mode in modes:  # the TUI's first frame: analysed (main), cold (analysed, stored), shared
+                if mode == "cold":
+                    clear[label]()
+                if mode == "shared":
+                    refresh_process(config)  # unmeasured: a poller ran (a no-op when one is stored)
+                frame = timed_first_frame(config, whole="unshared" if mode == "main path" else False)
+                found.setdefault(("tui", label, mode), []).append(frame)
         loads.append(os.getloadavg())
         print(f"  round {n + 1} done, load {loads[-1][0]:.1f}", flush=True)
     print(f"  load averages (1, 5, 15 min) from {loads[0][0]:.1f}/{loads[0][1]:.1f}/{loads[0][2]:.1f} to "
