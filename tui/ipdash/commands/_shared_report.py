@@ -199,12 +199,6 @@ def refresh_main(config_path: str) -> None:
         store.close()
 
 
-def _store_failed(error: BaseException) -> bool:
-    from ipdash.sources.store import StoreError
-
-    return isinstance(error, StoreError) or type(error).__module__.startswith("psycopg")
-
-
 @dataclass
 class SharedReport:
     """`report`'s side: the store opened for the key, the stored report read, a new one stored."""
@@ -218,34 +212,22 @@ class SharedReport:
     def open(cls, config: Any, config_path: Path | None) -> SharedReport | None:
         """None when ``config`` is not a shared viewer's or its store cannot be opened (the normal
         path then says why)."""
-        from ipdash.sources.live import open_configured_store
+        from ipdash.sources.store.shared_view import open_keyed
 
-        if not config_is_shared_viewer(config):
-            return None
-        try:
-            store = open_configured_store(config, config_path)
-        except Exception as error:
-            if _store_failed(error):
-                return None
-            raise
         today, now = date.today(), datetime.now(UTC)
-        try:
-            key = report_key(store, config, today)
-        except Exception as error:
-            store.close()
-            if _store_failed(error):
-                return None
-            raise
-        if key is None:
-            store.close()
+        found = open_keyed(config, config_path, lambda store: report_key(store, config, today))
+        if found is None:
             return None
+        store, key = found
         return cls(store, key, today, now)
 
     def lookup(self) -> StoredReport | None:
         try:
             return read_report(self.store, self.key, self.now)
         except Exception as error:
-            if _store_failed(error):
+            from ipdash.sources.store.shared_view import store_failed
+
+            if store_failed(error):
                 return None
             raise
 

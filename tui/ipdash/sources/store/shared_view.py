@@ -19,6 +19,7 @@ days yet.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -131,10 +132,39 @@ def refresh_view(store: Any, config: Any, today: date) -> bool:
     return write_view(store, key, first_frame(store, config, today))
 
 
-def _store_failed(error: BaseException) -> bool:
+def store_failed(error: BaseException) -> bool:
+    """A store's own failure (a StoreError, psycopg's errors): it only loses the sharing."""
     from ipdash.sources.store import StoreError
 
     return isinstance(error, StoreError) or type(error).__module__.startswith("psycopg")
+
+
+def open_keyed(
+    config: Any, config_path: Any, make_key: Callable[[Any], snapshots.SnapshotKey | None]
+) -> tuple[Any, snapshots.SnapshotKey] | None:
+    """A ``[store]``-only viewer's store, opened, and the key ``make_key`` reads from it; None when
+    ``config`` is not such a viewer's, the store cannot be opened or keeps no snapshots."""
+    from ipdash.sources.live import open_configured_store
+
+    if not snapshots.shared_viewer(config):
+        return None
+    try:
+        store = open_configured_store(config, config_path)
+    except Exception as error:
+        if store_failed(error):
+            return None
+        raise
+    try:
+        key = make_key(store)
+    except Exception as error:
+        store.close()
+        if store_failed(error):
+            return None
+        raise
+    if key is None:
+        store.close()
+        return None
+    return store, key
 
 
 @dataclass
@@ -149,33 +179,16 @@ class SharedView:
     def open(cls, config: Any, config_path: Any, today: date, days: int | None) -> SharedView | None:
         """None when ``config`` is not a ``[store]``-only viewer's, the range is not the configured
         window, or the store cannot be opened or keeps no snapshots."""
-        from ipdash.sources.live import open_configured_store
-
-        if not snapshots.shared_viewer(config) or days != config.window_days:
+        if days != config.window_days:
             return None
-        try:
-            store = open_configured_store(config, config_path)
-        except Exception as error:
-            if _store_failed(error):
-                return None
-            raise
-        try:
-            key = view_key(store, config, today, days)
-        except Exception as error:
-            store.close()
-            if _store_failed(error):
-                return None
-            raise
-        if key is None:
-            store.close()
-            return None
-        return cls(store, key)
+        found = open_keyed(config, config_path, lambda store: view_key(store, config, today, days))
+        return None if found is None else cls(*found)
 
     def lookup(self) -> FirstFrame | None:
         try:
             return read_view(self.store, self.key)
         except Exception as error:
-            if _store_failed(error):
+            if store_failed(error):
                 return None
             raise
 
@@ -186,5 +199,5 @@ class SharedView:
         try:
             self.store.close()
         except Exception as error:
-            if not _store_failed(error):
+            if not store_failed(error):
                 raise
