@@ -36,6 +36,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import itertools
 import json
 import os
@@ -44,6 +45,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from datetime import date, timedelta
 from pathlib import Path
@@ -84,6 +86,132 @@ def generate_stats_csv(path: Path, ips: int, days: int, seed: int = 10) -> int:
 # --- inside the measured interpreter -----------------------------------------------------------
 
 
+class StallSampler(threading.Thread):
+    """Where the loop is while it stalls (``--stalls``): once the ticker has not ticked for
+    ``threshold`` seconds, the loop thread's stack is sampled every ``every`` seconds until it ticks
+    again. Each stall keeps its length, the loop thread's CPU seconds in it and its seconds waiting
+    for a core (the kernel's schedstat; the rest of the stall it slept: waiting for the
+    interpreter's lock, or idle), its samples' stacks, what the other threads ran, and the
+    collector's passes on the loop thread."""
+
+    def __init__(self, threshold: float = 0.02, every: float = 0.001) -> None:
+        super().__init__(daemon=True, name="stall-sampler")
+        self.loop_thread = threading.get_ident()
+        self.schedstat = f"/proc/self/task/{threading.get_native_id()}/schedstat"
+        self.threshold, self.every = threshold, every
+        self.last = time.perf_counter()
+        #: stall start -> [longest gap, loop stacks, other threads' stacks, (run, queued) seconds]
+        self.stalls: dict[float, list[Any]] = {}
+        self.marks: list[tuple[float, str]] = []
+        self.gc_passes: list[tuple[float, float, int]] = []  # (start, seconds, generation), loop thread
+        self._gc_start = 0.0
+        self.stopped = threading.Event()
+        gc.callbacks.append(self._gc)
+
+    def _gc(self, phase: str, info: dict[str, int]) -> None:
+        if threading.get_ident() != self.loop_thread:
+            return
+        if phase == "start":
+            self._gc_start = time.perf_counter()
+        else:
+            self.gc_passes.append((self._gc_start, time.perf_counter() - self._gc_start, info["generation"]))
+
+    def _sched(self) -> tuple[float, float, float]:
+        """(now, the loop thread's seconds run, its seconds waiting for a core) from the kernel."""
+        now = time.perf_counter()
+        try:
+            with open(self.schedstat) as file:
+                run, queued, _ = file.read().split()
+        except OSError:
+            return (now, 0.0, 0.0)
+        return (now, int(run) / 1e9, int(queued) / 1e9)
+
+    def mark(self, what: str) -> None:
+        self.marks.append((time.perf_counter(), what))
+
+    def tick(self) -> None:  # on the loop: no system call (it would wait for the interpreter's lock again)
+        self.last = time.perf_counter()
+
+    def run(self) -> None:
+        """Read the loop's schedstat here (not on the loop) every ``every`` s; sample while it stalls."""
+        from collections import Counter, deque
+
+        readings: deque[tuple[float, float, float]] = deque(maxlen=400)
+        open_stall: float | None = None
+        while not self.stopped.wait(self.every):
+            began = self.last
+            reading = self._sched()
+            readings.append(reading)
+            if open_stall is not None and open_stall != began:  # it ended: the kernel's figures in it
+                before = next((r for r in reversed(readings) if r[0] <= open_stall), readings[0])
+                self.stalls[open_stall][3] = (reading[1] - before[1], reading[2] - before[2])
+                self.stalls[open_stall][0] = began - open_stall  # the next tick is its end
+                open_stall = None
+            gap = time.perf_counter() - began
+            if gap < self.threshold:
+                continue
+            frames = sys._current_frames()
+            frame = frames.pop(self.loop_thread, None)
+            if frame is None:
+                continue
+            frames.pop(threading.get_ident(), None)
+            open_stall = began
+            entry = self.stalls.setdefault(began, [gap, Counter(), Counter(), (0.0, 0.0)])
+            entry[0] = max(entry[0], gap)
+            entry[1][_where(frame)] += 1
+            for other in frames.values():
+                if not _idle(other):
+                    entry[2][_where(other)] += 1
+
+    def report(self, since: float, top: int = 8) -> str:
+        marks = ", ".join(f"{what} +{at - since:.2f} s" for at, what in self.marks)
+        worst = sorted(((b, e) for b, e in self.stalls.items() if b >= since), key=lambda i: -i[1][0])
+        lines = [f"{marks}; stalls over {self.threshold * 1000:.0f} ms: {len(worst)}, the longest:"]
+        for began, (length, stacks, others, (run, queued)) in worst[:top]:
+            passes = [
+                f"gen{g} {s * 1000:.0f} ms" for a, s, g in self.gc_passes if began <= a < began + length
+            ]
+            lines.append(
+                f"  {length * 1000:6.1f} ms at +{began - since:6.2f} s: loop ran {run * 1000:5.1f} ms,"
+                f" waited for a core {queued * 1000:5.1f} ms, slept {(length - run - queued) * 1000:5.1f} ms;"
+                f" {sum(stacks.values())} samples; gc {passes}"
+            )
+            for where, count in stacks.most_common(4):
+                lines.append(f"      loop  {count:3d}: {where}")
+            for where, count in others.most_common(3):
+                lines.append(f"      other {count:3d}: {where}")
+        longest = sorted(self.gc_passes, key=lambda p: -p[1])[:3]
+        lines.append(
+            "longest gc passes on the loop: "
+            + ", ".join(f"gen{g} {s * 1000:.1f} ms at +{a - since:.2f} s" for a, s, g in longest)
+        )
+        return "\n".join(lines)
+
+
+def _idle(frame: Any) -> bool:
+    """A thread parked in a wait (an idle worker, the selector)."""
+    name = frame.f_code.co_name
+    return name in {
+        "wait",
+        "select",
+        "poll",
+        "_worker",
+        "get",
+        "accept",
+    } or frame.f_code.co_filename.endswith(("threading.py", "selectors.py", "queue.py"))
+
+
+def _where(frame: Any, depth: int = 6) -> str:
+    """The innermost ``depth`` frames (file:line function), ipdash's and Textual's."""
+    parts: list[str] = []
+    while frame is not None and len(parts) < depth:
+        name = frame.f_code.co_filename
+        if "/asyncio/" not in name:
+            parts.append(f"{name.split('/')[-1]}:{frame.f_lineno} {frame.f_code.co_name}")
+        frame = frame.f_back
+    return " < ".join(parts)
+
+
 class Probe:
     """Compositor updates and event-loop stalls, recorded while the app runs."""
 
@@ -98,6 +226,7 @@ class Probe:
         self.feed: Any = None  # the breaches feed (found once)
         self.table_cpu: list[float] = []  # per key: the loop's CPU seconds until the table repainted
         self.key_stalls: list[float] = []  # per key: the longest loop stall from the key to its repaint
+        self.sampler: StallSampler | None = None  # --stalls
         original = app._display
 
         def display(screen: Any, renderable: Any) -> None:
@@ -106,16 +235,30 @@ class Probe:
                 self.displays.append(time.perf_counter())
                 if not self.first_data_cpu and self.displays[-1] >= self.first_data_at:
                     self.first_data_cpu = time.process_time()
+                    if self.sampler is not None:
+                        self.sampler.mark("first frame with data")
 
         app._display = display
 
     def hook(self, message: Any) -> None:
         if type(message).__name__ == "DataReady":
             self.first_data_at = min(self.first_data_at, time.perf_counter())
+            if self.sampler is not None:
+                self.sampler.mark("data")
 
     def start_ticker(self) -> None:
         self.ticks.append(time.perf_counter())
-        self.app.set_interval(0.005, lambda: self.ticks.append(time.perf_counter()))
+        if os.environ.get("BENCH_STALLS"):
+            self.sampler = StallSampler()
+            self.sampler.start()
+        sampler = self.sampler
+
+        def tick() -> None:
+            self.ticks.append(time.perf_counter())
+            if sampler is not None:
+                sampler.tick()
+
+        self.app.set_interval(0.005, tick)
 
     def longest_stall(self, since: float = 0.0) -> float:
         ticks = [t for t in self.ticks if t >= since]
@@ -318,6 +461,8 @@ async def _app_case(csv_path: Path, started: float, keys: bool = True) -> dict[s
         figures["  first frame with data: process CPU (all threads)"] = probe.first_data_cpu
         figures["  rows"] = app.dashboard.table.row_count
         figures["longest loop stall during load"] = probe.longest_stall()
+        if probe.sampler is not None:
+            print(probe.sampler.report(probe.ticks[0]), file=sys.stderr)
         cache = getattr(early.get("early_load"), "cache", None)
         if cache is not None:  # 1: the CSV parsed (and kept); 0: read from the parsed-CSV cache
             figures["  rows parsed from the CSV (1: yes, 0: from the cache)"] = int(cache.last != "hit")
@@ -355,6 +500,8 @@ def _run_child(mode: str, ips: int, csv_path: Path | None, source: Path | None =
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False, env=env)
     if done.returncode != 0:
         raise SystemExit(f"{mode} {ips}: failed\n{done.stderr[-3000:]}")
+    if env.get("BENCH_STALLS"):
+        print(done.stderr.strip())
     figures: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
     return figures
 
@@ -463,9 +610,16 @@ def main() -> None:
         help="a source root (e.g. an exported older tui/) to run each case on first, for before/after ratios",
     )
     parser.add_argument(
+        "--stalls",
+        action="store_true",
+        help="sample the loop thread's stack during each stall over 20 ms and print the longest",
+    )
+    parser.add_argument(
         "--csv", type=Path, help="use this stats CSV for the app cases instead of generating one"
     )
     args = parser.parse_args()
+    if args.stalls:
+        os.environ["BENCH_STALLS"] = "1"
     sizes = [int(n) for n in args.ips.split(",")]
     modes = args.mode.split(",")
     base = None

@@ -1,13 +1,17 @@
-"""Worker threads that format in turns wait while the loop draws a frame, and only then."""
+"""Worker threads that format in turns wait while the loop draws a frame or, once it is watched,
+while it runs at all; and only then."""
 
 from __future__ import annotations
 
+import asyncio
+import sys
 import threading
+from typing import Any
 
 import pytest
 
 from ipdash.ui.widgets import frame_turns
-from ipdash.ui.widgets.frame_turns import CHUNK, drawing, give_way, in_turns
+from ipdash.ui.widgets.frame_turns import CHUNK, SWITCH_INTERVAL, drawing, give_way, in_turns, watch_loop
 
 
 class _Worker(threading.Thread):
@@ -27,16 +31,15 @@ class _Worker(threading.Thread):
 def watched_wait(monkeypatch: pytest.MonkeyPatch) -> list[_Worker]:
     """Each worker's ``waiting`` is set when it starts waiting for the frame to end."""
     workers: list[_Worker] = []
-    event = frame_turns._not_drawing
-    original = event.wait
+    for event in (frame_turns._not_drawing, frame_turns._loop_idle):
 
-    def wait(timeout: float | None = None) -> bool:
-        for worker in workers:
-            if worker is threading.current_thread():
-                worker.waiting.set()
-        return original(timeout)
+        def wait(timeout: float | None = None, original: Any = event.wait) -> bool:
+            for worker in workers:
+                if worker is threading.current_thread():
+                    worker.waiting.set()
+            return bool(original(timeout))
 
-    monkeypatch.setattr(event, "wait", wait)
+        monkeypatch.setattr(event, "wait", wait)
     return workers
 
 
@@ -79,3 +82,67 @@ def test_a_frame_that_never_ends_holds_a_worker_no_longer_than_its_bound(
         worker.join(30)
         assert worker.consumed == list(range(3 * CHUNK)), "it went on after each bounded wait"
         assert worker.waiting.is_set()
+
+
+def test_a_worker_waits_while_the_watched_loop_runs_and_goes_on_while_it_waits_in_its_selector(
+    watched_wait: list[_Worker],
+) -> None:
+    loop = asyncio.new_event_loop()
+    unwatch = watch_loop(loop)  # from the loop's thread, as the loop runs (here: before it does)
+    try:
+        worker = _Worker(3 * CHUNK)
+        watched_wait.append(worker)
+        worker.start()
+        assert worker.waiting.wait(10), "it waits: the loop is not in its selector"
+        assert worker.consumed == []
+        # The loop waits for the worker's end in its selector: the worker goes on meanwhile.
+        loop.run_until_complete(loop.run_in_executor(None, worker.join, 30))
+        assert worker.consumed == list(range(3 * CHUNK))
+    finally:
+        unwatch()
+        loop.close()
+
+
+def test_a_watch_shortens_the_switch_interval_and_its_end_restores_it_and_the_selector() -> None:
+    loop = asyncio.new_event_loop()
+    before = sys.getswitchinterval()
+    try:
+        unwatch = watch_loop(loop)
+        assert sys.getswitchinterval() == min(before, SWITCH_INTERVAL)
+        assert "select" in vars(loop._selector)  # type: ignore[attr-defined]
+        unwatch()
+        assert sys.getswitchinterval() == before
+        assert "select" not in vars(loop._selector)  # type: ignore[attr-defined]
+        give_way()  # nothing watched: returns at once (it would wait LONGEST_WAIT otherwise)
+        assert frame_turns._loop_idle.is_set()
+    finally:
+        loop.close()
+
+
+def test_a_newer_watch_replaces_one_never_ended(monkeypatch: pytest.MonkeyPatch) -> None:
+    old, new = asyncio.new_event_loop(), asyncio.new_event_loop()
+    before = sys.getswitchinterval()
+    try:
+        watch_loop(old)  # an app that stopped without ending its watch
+        unwatch = watch_loop(new)
+        assert frame_turns._loop_thread == threading.get_ident()
+        unwatch()
+        assert frame_turns._loop_thread is None and frame_turns._loop_idle.is_set()
+        assert sys.getswitchinterval() == before, "the interval from before the first watch"
+    finally:
+        old.close()
+        new.close()
+
+
+def test_a_worker_hands_the_lock_over_when_the_loop_is_due_for_a_timer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    slept: list[float] = []
+    monkeypatch.setattr(frame_turns.time, "sleep", slept.append)
+    monkeypatch.setattr(frame_turns, "_loop_thread", -1)  # watched, on another thread
+    monkeypatch.setattr(frame_turns, "_idle_until", frame_turns.time.perf_counter() + 3600)
+    give_way()  # idle in its selector, no timer due: straight on
+    assert slept == []
+    monkeypatch.setattr(frame_turns, "_idle_until", frame_turns.time.perf_counter() - 1)
+    give_way()
+    assert slept == [frame_turns.HAND_OVER]

@@ -589,7 +589,10 @@ class IpdashApp(App[int]):
         for note in message.problems:
             self.notify(note, title="Blocklist results", severity="warning", timeout=10)
         if message.available:
-            self.reanalyse()  # stored results feed the score, the breaches and the panels
+            # Stored results feed the score, the breaches and the panels; with none stored, an
+            # analysis again would be the one shown (at 10k IPs ~1 s of a thread beside the first frames).
+            if self.blocklists.has_results:
+                self.reanalyse()
             if not self.demo:
                 self.set_interval(RECHECK_POLL_SECONDS, lambda: self.blocklists.recheck_due(self.known_ips()))
 

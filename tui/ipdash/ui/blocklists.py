@@ -114,6 +114,11 @@ class BlocklistsControl:
             return CheckResults(now=self._clock())
         return CheckResults(dict(self.checks.results), now=self._clock(), stale_after=self.checks.interval)
 
+    @property
+    def has_results(self) -> bool:
+        """Whether any result is held (stored or fresh): with none, the analysis gets nothing from them."""
+        return self.checks is not None and bool(self.checks.results)
+
     def check(self, ips: list[str]) -> str | None:
         """`b`: check these IPs now, results arriving one by one. Returns why not, when it cannot."""
         if self.checks is None:

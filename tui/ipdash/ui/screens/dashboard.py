@@ -22,7 +22,7 @@ from ipdash.ui.widgets.accounts_panel import AccountsPanel
 from ipdash.ui.widgets.alerts_panel import AlertsPanel
 from ipdash.ui.widgets.breach_feed import BreachFeed
 from ipdash.ui.widgets.domains_panel import DomainsPanel, DomainsView
-from ipdash.ui.widgets.frame_turns import drawing
+from ipdash.ui.widgets.frame_turns import drawing, watch_loop
 from ipdash.ui.widgets.ip_panels import breaches_text, facts_text, provider_table, score_breakdown, score_text
 from ipdash.ui.widgets.ip_table import IpTable
 from ipdash.ui.widgets.status_bar import StatusBar, sources_table
@@ -108,6 +108,10 @@ class DashboardScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        import asyncio
+
+        # The threads that format cells and feed lines wait while the loop has work (frame_turns).
+        self._unwatch_loop = watch_loop(asyncio.get_running_loop())
         self.query_one("#side").border_title = "Selected IP"
         self.query_one(IpTable).focus()
         self.set_interval(5, self.refresh_status)  # keeps "loaded … ago" honest
@@ -126,6 +130,7 @@ class DashboardScreen(Screen[None]):
 
     def on_unmount(self) -> None:
         self._mounted = False  # the app is closing: late data has nowhere to go
+        self._unwatch_loop()
 
     def on_resize(self) -> None:
         # Under 140×32 the selected-IP panel gives way to the feed and tabs (enter opens the detail):
