@@ -28,6 +28,9 @@ from ipdash.domain.metrics import (
 from ipdash.domain.models import Dataset
 from ipdash.domain.series import SeriesSource
 
+#: Rows turned into Python tuples per call (each call holds the interpreter's lock: ~5 ms here).
+ROWS_AT_ONCE = 8192
+
 
 def window_frame(dataset: Dataset, window: Window, ips: Sequence[str] | None) -> pl.DataFrame:
     frame: pl.DataFrame = dataset.frame()
@@ -130,9 +133,15 @@ def _totals(grouped: pl.DataFrame, keys: list[str]) -> list[tuple[tuple[str, ...
         pl.when(pl.col(f"{name}#") > 0).then(pl.col(name)).otherwise(None).alias(name)
         for name in REPORTABLE_COUNTS
     ]
-    rows = grouped.select(*(pl.col(name).cast(pl.String) for name in keys), "sent", *counts).rows()
+    selected = grouped.select(*(pl.col(name).cast(pl.String) for name in keys), "sent", *counts)
     width = len(keys)
-    return [(row[:width], Totals(*row[width:])) for row in rows]
+    # In slices: ``rows()`` holds the interpreter's lock while it makes every tuple (at 10k IPs the
+    # 80k pair rows at once held it ~50 ms, stalling the TUI's event loop that long).
+    return [
+        (row[:width], Totals(*row[width:]))
+        for part in selected.iter_slices(ROWS_AT_ONCE)
+        for row in part.rows()
+    ]
 
 
 def _sending(
