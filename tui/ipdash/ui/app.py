@@ -485,7 +485,10 @@ class IpdashApp(App[int]):
             import ipdash.sources.alert_board  # noqa: F401  (for the alerts: not on the loop)
 
             self.call_from_thread(self._start_side_work)
-            if self._early_loaded is not None:  # the parsed-CSV cache for the next start
+            if self._early_loaded is not None:  # the parsed-CSV cache for the next start, once the
+                from ipdash.ui.after_load import wait_until_quiet  # first data's formatting is done
+
+                wait_until_quiet(lambda: self.workers, lambda: worker.is_cancelled)
                 self._early_loaded.keep_cache()
 
         self._side_work = self.run_worker(
