@@ -188,6 +188,61 @@ class StallSampler(threading.Thread):
         return "\n".join(lines)
 
 
+#: Loop callbacks timed one by one with ``--stalls`` (module, class, method).
+TIMED_CALLBACKS = (
+    ("ipdash.ui.screens.dashboard", "DashboardScreen", "show_data"),
+    ("ipdash.ui.screens.dashboard", "DashboardScreen", "show_selected"),
+    ("ipdash.ui.screens.dashboard", "DashboardScreen", "_on_timer_update"),
+    ("ipdash.ui.widgets.ip_table", "IpTable", "show"),
+    ("ipdash.ui.widgets.ip_table", "IpTable", "_formatted"),
+    ("ipdash.ui.widgets.ip_table", "IpTable", "_measured_in"),
+    ("ipdash.ui.widgets.breach_feed", "BreachFeed", "show"),
+    ("ipdash.ui.widgets.breach_feed", "BreachFeed", "_shown_from_thread"),
+    ("ipdash.ui.alerts", "AlertsControl", "_judged"),
+    ("ipdash.ui.app", "IpdashApp", "on_data_ready"),
+    ("ipdash.ui.app", "IpdashApp", "_start_side_work"),
+)
+
+
+def time_callbacks(loop_thread: int) -> dict[str, list[tuple[float, float, float]]]:
+    """Wrap ``TIMED_CALLBACKS``: per name, (start, wall, loop-thread CPU) of each call on the loop."""
+    import functools
+    import importlib
+
+    timed: dict[str, list[tuple[float, float, float]]] = {}
+    for module_name, class_name, method in TIMED_CALLBACKS:
+        owner = getattr(importlib.import_module(module_name), class_name)
+        original = owner.__dict__[method]
+        name = f"{class_name}.{method}"
+
+        def wrapper(*args: Any, _original: Any = original, _name: str = name, **kwargs: Any) -> Any:
+            if threading.get_ident() != loop_thread:
+                return _original(*args, **kwargs)
+            start, cpu = time.perf_counter(), time.thread_time()
+            try:
+                return _original(*args, **kwargs)
+            finally:
+                timed.setdefault(_name, []).append(
+                    (start, time.perf_counter() - start, time.thread_time() - cpu)
+                )
+
+        setattr(owner, method, functools.wraps(original)(wrapper))
+    return timed
+
+
+def callbacks_report(timed: dict[str, list[tuple[float, float, float]]], since: float, until: float) -> str:
+    lines = ["loop callbacks (calls, longest wall / its CPU, total CPU):"]
+    for name, calls in sorted(timed.items()):
+        calls = [c for c in calls if since <= c[0] < until]
+        if calls:
+            longest = max(calls, key=lambda c: c[1])
+            lines.append(
+                f"  {name:<40} {len(calls):4d}  {longest[1] * 1000:6.1f} / {longest[2] * 1000:6.1f} ms"
+                f"  {sum(c[2] for c in calls) * 1000:7.1f} ms"
+            )
+    return "\n".join(lines)
+
+
 def _idle(frame: Any) -> bool:
     """A thread parked in a wait (an idle worker, the selector)."""
     name = frame.f_code.co_name
@@ -453,9 +508,12 @@ async def _app_case(csv_path: Path, started: float, keys: bool = True) -> dict[s
     app = IpdashApp(plan, theme_dirs=[bundled_themes_dir()], watch_files=False, **early)
     probe = Probe(app)
     figures: dict[str, float] = {}
+    timed = time_callbacks(threading.get_ident()) if os.environ.get("BENCH_STALLS") else None
     async with app.run_test(size=SIZE, message_hook=probe.hook) as pilot:
         probe.start_ticker()
         await _quiet(pilot, probe)
+        if timed is not None:
+            print(callbacks_report(timed, 0.0, time.perf_counter()), file=sys.stderr)
         shown = next(t for t in probe.displays if t >= probe.first_data_at)
         figures["first frame with data (since start)"] = shown - started
         figures["  first frame with data: process CPU (all threads)"] = probe.first_data_cpu
@@ -471,6 +529,10 @@ async def _app_case(csv_path: Path, started: float, keys: bool = True) -> dict[s
         mark = time.perf_counter()
         await _keys(pilot, probe, figures)
         figures["longest loop stall during keys"] = probe.longest_stall(mark)
+        if probe.sampler is not None:
+            print("during keys: " + probe.sampler.report(mark), file=sys.stderr)
+        if timed is not None:
+            print(callbacks_report(timed, mark, time.perf_counter()), file=sys.stderr)
     return figures
 
 
@@ -496,6 +558,8 @@ def _run_child(mode: str, ips: int, csv_path: Path | None, source: Path | None =
     env = dict(os.environ)
     if source is not None:
         env["PYTHONPATH"] = str(source)
+        if "XDG_CACHE_HOME" in env:  # its own parsed-CSV cache: the cold start after it is cold too
+            env["XDG_CACHE_HOME"] += "-before"
     # perf_counter is system-wide (CLOCK_MONOTONIC) on Linux: the child's start is comparable.
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False, env=env)
     if done.returncode != 0:
