@@ -13,7 +13,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Input, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Input, Static, TabbedContent, TabPane
 
 from ipdash.gc_pauses import bulk_allocation
 from ipdash.ui.messages import DataReady
@@ -26,6 +26,7 @@ from ipdash.ui.widgets.frame_turns import drawing, watch_loop
 from ipdash.ui.widgets.ip_panels import breaches_text, facts_text, provider_table, score_breakdown, score_text
 from ipdash.ui.widgets.ip_table import IpTable
 from ipdash.ui.widgets.status_bar import StatusBar, sources_table
+from ipdash.ui.widgets.steady_footer import SteadyFooter
 from ipdash.ui.widgets.steady_scrollbars import LaidOutScroll, LaidOutStatic
 
 if TYPE_CHECKING:
@@ -105,7 +106,7 @@ class DashboardScreen(Screen[None]):
                 with TabPane("6 Alerts", id="tab-alerts"):
                     yield AlertsPanel(id="alerts-panel")
         yield StatusBar(self.clock, id="status")
-        yield Footer()
+        yield SteadyFooter()
 
     def on_mount(self) -> None:
         import asyncio
