@@ -148,20 +148,22 @@ class StallSampler(threading.Thread):
                 self.stalls[open_stall][0] = began - open_stall  # the next tick is its end
                 open_stall = None
             gap = time.perf_counter() - began
-            if gap < self.threshold:
+            if gap < self.threshold or (stacks := self._stacks()) is None:
                 continue
-            frames = sys._current_frames()
-            frame = frames.pop(self.loop_thread, None)
-            if frame is None:
-                continue
-            frames.pop(threading.get_ident(), None)
             open_stall = began
             entry = self.stalls.setdefault(began, [gap, Counter(), Counter(), (0.0, 0.0)])
             entry[0] = max(entry[0], gap)
-            entry[1][_where(frame)] += 1
-            for other in frames.values():
-                if not _idle(other):
-                    entry[2][_where(other)] += 1
+            entry[1][stacks[0]] += 1
+            entry[2].update(stacks[1])
+
+    def _stacks(self) -> tuple[str, list[str]] | None:
+        """The loop thread's stack and the busy other threads' (None: no loop thread any more)."""
+        me = threading.get_ident()
+        frames = {ident: frame for ident, frame in sys._current_frames().items() if ident != me}
+        loop = frames.pop(self.loop_thread, None)
+        if loop is None:
+            return None
+        return _where(loop), [_where(frame) for frame in frames.values() if not _idle(frame)]
 
     def report(self, since: float, top: int = 8) -> str:
         marks = ", ".join(f"{what} +{at - since:.2f} s" for at, what in self.marks)
@@ -252,6 +254,7 @@ def _idle(frame: Any) -> bool:
         "poll",
         "_worker",
         "get",
+        "wait_until_quiet",  # sleeps between its looks
         "accept",
     } or frame.f_code.co_filename.endswith(("threading.py", "selectors.py", "queue.py"))
 
