@@ -442,6 +442,8 @@ class IpdashApp(App[int]):
                 today=now.date(),
                 receiver=self.receiver,
             ).feed
+        import ipdash.ui.widgets.blocklist_panel  # noqa: F401  (show_data's cells: imported here, not on the loop)
+
         return DataReady(
             dataset,
             analysis,
