@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 from ipdash.domain.models import PollResult
+from ipdash.gil_turns import SHORT_SWITCH_INTERVAL, short_gil_turns
 from ipdash.sources.providers.base import Collected
-from ipdash.sources.providers.gil_turns import POLL_SWITCH_INTERVAL, short_gil_turns
 from ipdash.sources.providers.polling import Poller, fetch_safely
 from ipdash.sources.store import SqliteStore
 
@@ -56,15 +56,15 @@ async def test_fetches_and_saves_run_with_short_turns_then_the_interval_is_back(
             assert all(result.ok for result in results)
             assert sys.getswitchinterval() == 0.005  # back once the last poll is stored
             await fetch_safely(Watching("c", clock), client, date(2025, 6, 10))  # `poll --once`'s fetch
-    assert sorted(seen) == [("fetch", POLL_SWITCH_INTERVAL)] * 3 + [("save", POLL_SWITCH_INTERVAL)] * 2
+    assert sorted(seen) == [("fetch", SHORT_SWITCH_INTERVAL)] * 3 + [("save", SHORT_SWITCH_INTERVAL)] * 2
     assert sys.getswitchinterval() == 0.005
 
 
 def test_turns_nest_and_a_smaller_interval_of_the_users_is_kept(default_interval: object) -> None:
     with short_gil_turns():
         with short_gil_turns():
-            assert sys.getswitchinterval() == POLL_SWITCH_INTERVAL
-        assert sys.getswitchinterval() == POLL_SWITCH_INTERVAL  # the outer poll still runs
+            assert sys.getswitchinterval() == SHORT_SWITCH_INTERVAL
+        assert sys.getswitchinterval() == SHORT_SWITCH_INTERVAL  # the outer poll still runs
     assert sys.getswitchinterval() == 0.005
     sys.setswitchinterval(0.0002)
     users = sys.getswitchinterval()  # as the interpreter keeps it (whole microseconds)

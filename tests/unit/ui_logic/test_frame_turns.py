@@ -146,3 +146,24 @@ def test_a_worker_hands_the_lock_over_when_the_loop_is_due_for_a_timer(
     monkeypatch.setattr(frame_turns, "_idle_until", frame_turns.time.perf_counter() - 1)
     give_way()
     assert slept == [frame_turns.HAND_OVER]
+
+
+def test_a_poll_ending_under_a_watch_leaves_the_turns_short_and_the_last_end_restores_them() -> None:
+    """The dashboard's watch and the polls claim the one process-wide interval together: a poll that
+    began before the dashboard was up and ends while it is must not put the long turns back."""
+    from ipdash.gil_turns import short_gil_turns
+
+    loop = asyncio.new_event_loop()
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(0.005)
+    try:
+        with short_gil_turns():  # the first poll, started before the dashboard mounted
+            unwatch = watch_loop(loop)
+        assert sys.getswitchinterval() == SWITCH_INTERVAL, "the watch still holds short turns"
+        with short_gil_turns():  # a poll during the watch, ending after it
+            unwatch()
+            assert sys.getswitchinterval() == SWITCH_INTERVAL
+        assert sys.getswitchinterval() == 0.005
+    finally:
+        sys.setswitchinterval(before)
+        loop.close()

@@ -28,6 +28,7 @@ from ipdash.commands.sources_cmd import result_json, status_label
 from ipdash.domain.config import Config
 from ipdash.domain.models import PollResult
 from ipdash.exit_codes import EXIT_INCOMPLETE, EXIT_OK
+from ipdash.gil_turns import short_gil_turns
 from ipdash.sources.alerts import (
     BREACH_SOURCE,
     SOURCES_SOURCE,
@@ -41,7 +42,6 @@ from ipdash.sources.alerts import (
 )
 from ipdash.sources.config_file import ConfigError, load_config
 from ipdash.sources.providers.base import ProviderSource, utc_now
-from ipdash.sources.providers.gil_turns import short_gil_turns
 from ipdash.sources.providers.polling import Poller, configured_sources, fetch_safely
 from ipdash.sources.store import (
     HistoryReader,

@@ -19,8 +19,8 @@ import httpx
 from ipdash.domain.config import Config
 from ipdash.domain.models import Dataset, PollResult, SourceInfo, SourceState
 from ipdash.gc_pauses import fewer_collections
+from ipdash.gil_turns import short_gil_turns
 from ipdash.sources.providers.base import ProviderSource, Runtime, off_loop
-from ipdash.sources.providers.gil_turns import short_gil_turns
 from ipdash.sources.providers.registry import build_sources
 from ipdash.sources.record_bounds import plausible_poll
 from ipdash.sources.sources_config import validate_sources

@@ -18,19 +18,20 @@ nothing, while the loop has work to do:
 A wait lasts at most ``LONGEST_WAIT`` (a loop that never goes idle cannot hold a worker for good).
 On the loop's own thread, and with nothing watched or drawn, ``give_way()`` returns at once.
 
-``watch_loop`` also shortens the interpreter's switch interval (``SWITCH_INTERVAL``): threads
-that do not give way (the analysis, the blocklist catalog) then hold the lock at most that long
-before the loop, woken, gets it.
+``watch_loop`` also claims short switch turns (``ipdash.gil_turns``, shared with the polls): threads
+that do not give way (the analysis, the blocklist catalog) then hold the lock at most
+``SWITCH_INTERVAL`` before the loop, woken, gets it.
 """
 
 from __future__ import annotations
 
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
+
+from ipdash.gil_turns import SHORT_SWITCH_INTERVAL, claim_short_turns, release_short_turns
 
 T = TypeVar("T")
 
@@ -39,7 +40,7 @@ LONGEST_WAIT = 0.25
 #: Items a worker handles between two looks at the loop (~0.1-1 ms of formatting).
 CHUNK = 64
 #: The interpreter's switch interval while a loop is watched (CPython's default: 5 ms).
-SWITCH_INTERVAL = 0.001
+SWITCH_INTERVAL = SHORT_SWITCH_INTERVAL
 #: Seconds a worker sleeps (not holding the interpreter's lock) to let a woken loop take it.
 HAND_OVER = 0.0002
 
@@ -50,8 +51,7 @@ _drawing_thread: int | None = None
 _loop_idle = threading.Event()
 _loop_idle.set()
 _loop_thread: int | None = None
-_watch: object | None = None  # the watch in force (the newest)
-_saved_interval = sys.getswitchinterval()  # the switch interval before it
+_watch: object | None = None  # the watch in force (the newest): it holds one claim of short turns
 #: perf_counter() when the watched loop's selector wait ends at the latest (a timer is due).
 _idle_until = float("inf")
 
@@ -77,7 +77,7 @@ def watch_loop(loop: Any) -> Callable[[], None]:
     Returns what ends the watch (the selector and the switch interval as they were). A loop
     without a selector to watch (not the selector event loop) is left as it is; a newer watch
     replaces an older one (an app that ended without unwatching holds no worker)."""
-    global _loop_thread, _watch, _saved_interval
+    global _loop_thread, _watch
     selector: Any = getattr(loop, "_selector", None)
     select = getattr(selector, "select", None)
     if select is None:
@@ -98,11 +98,10 @@ def watch_loop(loop: Any) -> Callable[[], None]:
             _loop_idle.clear()
 
     selector.select = watched
-    if _watch is None:
-        _saved_interval = sys.getswitchinterval()
+    if _watch is None:  # a newer watch takes over the claim of one never ended
+        claim_short_turns()
     _loop_thread, _watch = threading.get_ident(), token
     _loop_idle.clear()  # running now: this is called from the loop
-    sys.setswitchinterval(min(_saved_interval, SWITCH_INTERVAL))
 
     def unwatch() -> None:
         global _loop_thread, _watch
@@ -111,7 +110,7 @@ def watch_loop(loop: Any) -> Callable[[], None]:
         if _watch is token:
             _loop_thread, _watch = None, None
             _loop_idle.set()
-            sys.setswitchinterval(_saved_interval)
+            release_short_turns()
 
     return unwatch
 
