@@ -243,3 +243,19 @@ def test_the_first_frame_keeps_stale_sources_by_name() -> None:
     assert decoded == frame
     assert decoded.stale_sources() == {IPS["steady"]: [stale]}
     assert decoded.dataset().sources == [stale, fresh] and not decoded.dataset().has_stats()
+
+
+def test_every_panel_takes_a_stored_frame_s_stale_sources() -> None:
+    """The dashboard and the detail screen both ask `stale_by_ip`: from a stored first frame (no
+    records to find them in) the frame's own, otherwise the dataset's."""
+    from ipdash.ui.stale import stale_by_ip
+
+    stale = SourceInfo("esp", "sendgrid", SourceState.STALE, NOW, detail="timed out")
+    stats = {
+        (END, IPS["steady"], "gmail.com"): DailyStat(END, IPS["steady"], "gmail.com", sent=10, source="esp")
+    }
+    dataset = Dataset(stats, sources=[stale])
+    frame = shared_view.FirstFrame.of(dataset, Analysis(None, {}))
+    stored = DataReady(frame.dataset(), frame.analysis, NOW, stale=frame.stale_sources())
+    assert stale_by_ip(stored) == {IPS["steady"]: [stale]}
+    assert stale_by_ip(DataReady(dataset, Analysis(None, {}), NOW)) == {IPS["steady"]: [stale]}

@@ -4,12 +4,20 @@ the panels state beside the IP, so data kept from an earlier read never passes f
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from ipdash.domain.models import SourceInfo
 from ipdash.domain.stale_sources import stale_sources_by_ip
 from ipdash.ui.widgets.status_bar import humanise_age
 
-__all__ = ["stale_note", "stale_sources_by_ip"]
+if TYPE_CHECKING:
+    from ipdash.ui.messages import DataReady
+
+
+def stale_by_ip(data: DataReady) -> dict[str, list[SourceInfo]]:
+    """IP -> its stale sources, for what is shown: a stored first frame brings them (its dataset
+    holds no records to find them in), otherwise they are found in the dataset."""
+    return data.stale if data.stale is not None else stale_sources_by_ip(data.dataset)
 
 
 def stale_note(infos: list[SourceInfo], now: datetime) -> str:

@@ -154,9 +154,9 @@ class DashboardScreen(Screen[None]):
         self.data = data
         if not self._mounted:
             return
-        from ipdash.ui.stale import stale_sources_by_ip
+        from ipdash.ui.stale import stale_by_ip
 
-        self.stale = data.stale if data.stale is not None else stale_sources_by_ip(data.dataset)
+        self.stale = stale_by_ip(data)
         window = data.analysis.window
         title = Text("ipdash", style="bold")
         title.append(f"  {data.origin}")
