@@ -26,10 +26,6 @@ KIND = "report"
 _EXIT_CODES = (0, 1, 3)
 
 
-#: A config whose report is the stored history's alone: a store, and no files or sources.
-config_is_shared_viewer = snapshots.shared_viewer
-
-
 def checks_input(config: Any) -> str:
     """The stored blocklist/rDNS results' content, as a key part ("absent": none stored)."""
     from ipdash.sources.dns.configure import results_path
@@ -141,16 +137,7 @@ def report_body(
 
 def save_report(store: Any, key: snapshots.SnapshotKey, body: dict[str, Any]) -> bool:
     """Store ``body`` for ``key``; False when it could not be (the report is printed all the same)."""
-    from ipdash.sources.store import StoreError
-
-    try:
-        return snapshots.write(store, key, body)
-    except (StoreError, OverflowError, TypeError, ValueError):
-        return False
-    except Exception as error:  # psycopg's errors: a failed write only loses the sharing
-        if type(error).__module__.startswith("psycopg"):
-            return False
-        raise
+    return snapshots.write_or_lose(store, key, body)
 
 
 def refresh_for_viewers(store: Any, config: Any, today: date | None = None) -> bool:
@@ -225,9 +212,7 @@ class SharedReport:
         try:
             return read_report(self.store, self.key, self.now)
         except Exception as error:
-            from ipdash.sources.store.shared_view import store_failed
-
-            if store_failed(error):
+            if snapshots.store_failed(error):
                 return None
             raise
 

@@ -94,16 +94,12 @@ def write_view(store: Any, key: snapshots.SnapshotKey, frame: FirstFrame) -> boo
     """Store ``frame`` for ``key``; False when it could not be (a value the codec does not take, a
     read-only store …): the viewer shows it all the same, only the sharing is lost."""
     from ipdash.domain.snapshot_codec import CodecError
-    from ipdash.sources.store import StoreError
 
     try:
-        return snapshots.write(store, key, {"frame": _codec().encode(frame)})
-    except (CodecError, StoreError, OverflowError, TypeError, ValueError):
+        body = {"frame": _codec().encode(frame)}
+    except (CodecError, OverflowError, TypeError, ValueError):
         return False
-    except Exception as error:  # psycopg's errors
-        if type(error).__module__.startswith("psycopg"):
-            return False
-        raise
+    return snapshots.write_or_lose(store, key, body)
 
 
 def first_frame(store: Any, config: Any, today: date) -> FirstFrame:
@@ -132,13 +128,6 @@ def refresh_view(store: Any, config: Any, today: date) -> bool:
     return write_view(store, key, first_frame(store, config, today))
 
 
-def store_failed(error: BaseException) -> bool:
-    """A store's own failure (a StoreError, psycopg's errors): it only loses the sharing."""
-    from ipdash.sources.store import StoreError
-
-    return isinstance(error, StoreError) or type(error).__module__.startswith("psycopg")
-
-
 def open_keyed(
     config: Any, config_path: Any, make_key: Callable[[Any], snapshots.SnapshotKey | None]
 ) -> tuple[Any, snapshots.SnapshotKey] | None:
@@ -151,14 +140,14 @@ def open_keyed(
     try:
         store = open_configured_store(config, config_path)
     except Exception as error:
-        if store_failed(error):
+        if snapshots.store_failed(error):
             return None
         raise
     try:
         key = make_key(store)
     except Exception as error:
         store.close()
-        if store_failed(error):
+        if snapshots.store_failed(error):
             return None
         raise
     if key is None:
@@ -188,7 +177,7 @@ class SharedView:
         try:
             return read_view(self.store, self.key)
         except Exception as error:
-            if store_failed(error):
+            if snapshots.store_failed(error):
                 return None
             raise
 
@@ -199,5 +188,5 @@ class SharedView:
         try:
             self.store.close()
         except Exception as error:
-            if not store_failed(error):
+            if not snapshots.store_failed(error):
                 raise

@@ -132,3 +132,23 @@ def write(store: Any, key: SnapshotKey, body: Mapping[str, Any]) -> bool:
         return False
     store.write_snapshot(key.text(), key.data_version, encode(key, body))
     return True
+
+
+def store_failed(error: BaseException) -> bool:
+    """A store's own failure (a StoreError, psycopg's errors): it only loses the sharing."""
+    from ipdash.sources.store import StoreError
+
+    return isinstance(error, StoreError) or type(error).__module__.startswith("psycopg")
+
+
+def write_or_lose(store: Any, key: SnapshotKey, body: Mapping[str, Any]) -> bool:
+    """:func:`write`, False instead of an error when it could not be (a store failure, a value the
+    encoder does not take): the caller shows its analysis all the same, only the sharing is lost."""
+    try:
+        return write(store, key, body)
+    except (OverflowError, TypeError, ValueError):
+        return False
+    except Exception as error:
+        if store_failed(error):
+            return False
+        raise
