@@ -418,8 +418,9 @@ class Catalog:
             if entry.zone is None or entry.key is None:
                 continue
             service = entry.zone.split(KEY_PLACEHOLDER + ".", 1)[1].split(".", 1)[1]  # dq.spamhaus.net
-            head, dot, _ = zone.lower().rpartition("." + service)
-            if dot and head.count(".") >= 1 and zone.lower().endswith("." + service):
+            suffix = "." + service
+            # KEY.list.<service>: a key and at least one list label before the service's domain
+            if zone.lower().endswith(suffix) and zone[: -len(suffix)].count(".") >= 1:
                 key, rest = zone.split(".", 1)
                 return entry.key, key, f"{KEY_PLACEHOLDER}.{rest.lower()}"
         return None
