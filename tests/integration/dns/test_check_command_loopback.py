@@ -213,6 +213,10 @@ def test_list_zones(config: Path) -> None:
         main_group, ["check", "--config", str(config), "--list-zones", "--nameserver", "127.0.0.1"]
     )
     assert "verified" in table.output and "https://nordspam.com/usage" in table.output
+    # an entry nobody could confirm says so, and why, in both forms
+    assert zones["virusfree-bip"]["verified"] is None and zones["virusfree-bip"]["unverified_reason"]
+    assert zones["dronebl"]["unverified_reason"] is None
+    assert "unverified: no operator documentation" in " ".join(table.output.split())
 
 
 def test_private_addresses_get_a_row_and_are_asked_only_with_include_private(

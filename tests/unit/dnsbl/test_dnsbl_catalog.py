@@ -177,6 +177,25 @@ def test_every_zone_inherits_the_spamhaus_error_range_unless_it_documents_the_co
     assert "excessive" not in catalog.by_id["senderscore"].error_codes["127.255.255.255"].meaning
 
 
+def test_a_range_a_zone_documents_replaces_the_catalog_codes_inside_it(catalog_data: dict[str, Any]) -> None:
+    """An entry that words 127.255.255.0/24 itself owns the whole range: the catalog-wide Spamhaus
+    meanings of .250-.255 (more specific, so looked up first) are not added to it."""
+    from ipdash.domain.dnsbl.judge import judge_addresses
+    from ipdash.domain.dnsbl.results import Status
+
+    data = copy.deepcopy(catalog_data)
+    spamcop = next(z for z in data["zones"] if z["id"] == "spamcop")
+    spamcop["error_codes"] = {"127.255.255.0/24": {"meaning": "not a SpamCop code", "remedy": "ask SpamCop"}}
+    entry = catalog_from_data(data).by_id["spamcop"]
+    assert set(entry.error_codes) == {"127.255.255.0/24"}
+    for code in ("127.255.255.250", "127.255.255.254", "127.255.255.7"):
+        verdict = judge_addresses(entry, (code,))
+        assert verdict.status is Status.ERROR and "not a SpamCop code" in verdict.reason, code
+        assert "Spamhaus" not in verdict.reason + verdict.remedy, code
+    # a zone documenting one code keeps the rest of the catalog's range
+    assert "127.255.255.0/24" in catalog_from_data(catalog_data).by_id["senderscore"].error_codes
+
+
 @pytest.mark.parametrize(
     ("zone", "operator_list"),
     [
@@ -297,3 +316,4 @@ def test_a_user_zone_with_a_lookup_page_is_unconfirmed_unless_it_says_otherwise(
     assert entry.lookup_evidence == "unverified"
     with pytest.raises(ValueError):
         ZoneEntry.from_data({**entry.as_data(), "lookup_evidence": "trust-me"})
+

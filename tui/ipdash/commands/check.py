@@ -17,7 +17,7 @@ import click
 import ipdash.commands._no_pydantic_plugins  # noqa: F401  (before any model is built)
 from ipdash.commands._options import config_option, format_option
 from ipdash.commands._output import echo, emit_json, fail_usage, render_table
-from ipdash.domain.dnsbl.catalog import Catalog
+from ipdash.domain.dnsbl.catalog import Catalog, ZoneEntry
 from ipdash.domain.dnsbl.labels import fcrdns_label, lookup_caveat, status_label
 from ipdash.domain.dnsbl.plan import ZoneSelectionError, split_zone_names
 from ipdash.domain.dnsbl.results import CheckReport, TargetResult
@@ -260,7 +260,7 @@ def _print_catalog(catalog: Catalog, output_format: str) -> None:
             e.status + (f" {e.defunct_since}" if e.defunct_since else ""),
             "yes" if e.default else ("demoted" if e.demoted else ""),
             e.key.env if e.key else "",
-            e.verified.isoformat() if e.verified else "unverified",
+            _verified_cell(e),
             e.sources[0] if e.sources else "",
         )
         for e in catalog.zones
@@ -278,6 +278,13 @@ def _print_catalog(catalog: Catalog, output_format: str) -> None:
         "source",
     )
     render_table(headers, rows)
+
+
+def _verified_cell(entry: ZoneEntry) -> str:
+    """The date the sources were read, or "unverified" and why (never a blank that reads as fine)."""
+    if entry.verified:
+        return entry.verified.isoformat()
+    return f"unverified: {entry.unverified_reason}" if entry.unverified_reason else "unverified"
 
 
 def _catalog_row(entry: Any) -> dict[str, Any]:
@@ -298,5 +305,6 @@ def _catalog_row(entry: Any) -> dict[str, Any]:
         "lookup_url": entry.lookup_url or None,
         "lookup_evidence": entry.lookup_evidence if entry.lookup_url else None,
         "verified": entry.verified,
+        "unverified_reason": None if entry.verified else entry.unverified_reason or None,
         "sources": list(entry.sources),
     }

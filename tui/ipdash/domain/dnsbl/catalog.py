@@ -187,6 +187,8 @@ class ZoneEntry:
     demoted: str = ""
     #: When the sources were last read to confirm this entry (None: taken from the reference unchecked).
     verified: date | None = None
+    #: Why ``verified`` is empty: what was searched or read, and what it did not confirm.
+    unverified_reason: str = ""
     #: Not in the catalog: a zone given by name with ``--zones``, tried for whatever kind of target.
     adhoc: bool = False
     confidence: Literal["high", "medium", "low"] = "low"
@@ -228,6 +230,7 @@ class ZoneEntry:
             "lookup_evidence": f.get("lookup_evidence", one_of(*get_args(LookupEvidence)), "unverified"),
             "demoted": f.get("demoted", any_text, ""),
             "verified": f.get("verified", optional(iso_date), None),
+            "unverified_reason": f.get("unverified_reason", any_text, ""),
             "adhoc": f.get("adhoc", boolean, False),
             "confidence": f.get("confidence", one_of("high", "medium", "low"), "low"),
             "notes": f.get("notes", any_text, ""),
@@ -440,11 +443,22 @@ class Catalog:
 
 
 def with_default_errors(entry: ZoneEntry, defaults: CatalogDefaults) -> ZoneEntry:
-    """``entry`` with the catalog-wide error codes it does not document itself."""
-    missing = {code: error for code, error in defaults.error_codes.items() if code not in entry.error_codes}
+    """``entry`` with the catalog-wide error codes it does not document itself. A code inside a
+    range the entry documents is the entry's (Abusix's own words for 127.255.255.0/24 replace the
+    Spamhaus meanings of .250-.255, which are more specific and would otherwise be looked up first)."""
+    own = [parse_code(code) for code in entry.error_codes]
+    missing = {
+        code: error
+        for code, error in defaults.error_codes.items()
+        if not any(_within(parse_code(code), network) for network in own)
+    }
     if not missing:
         return entry
     return replace(entry, error_codes={**entry.error_codes, **missing})
+
+
+def _within(inner: Network, outer: Network) -> bool:
+    return inner.version == outer.version and inner.subnet_of(outer)  # type: ignore[arg-type]
 
 
 def catalog_from_data(data: dict[str, Any]) -> Catalog:
