@@ -51,6 +51,14 @@ def test_zen_covers_its_parts_and_dqs_zen_covers_public_zen(catalog: Catalog) ->
         ("spamhaus-zen", "127.0.0.11", "policy"),
         ("abusix-combined", "127.0.0.12", "policy"),
         ("mailspike-rep", "127.0.0.20", "good"),
+        # Mailspike's own table (read 2026-12-02): L3-L5 are what bl.mailspike.net blocks; L2
+        # "suspicious", L1 "neutral - probably spam", H1 "neutral - probably legit" are neither
+        # listings nor good (wl.mailspike.net starts at H2).
+        ("mailspike-rep", "127.0.0.12", "listing"),
+        ("mailspike-rep", "127.0.0.13", "neutral"),
+        ("mailspike-rep", "127.0.0.14", "neutral"),
+        ("mailspike-rep", "127.0.0.16", "neutral"),
+        ("mailspike-rep", "127.0.0.17", "good"),
         ("hostkarma", "127.0.0.1", "good"),
     ],
 )
@@ -316,4 +324,3 @@ def test_a_user_zone_with_a_lookup_page_is_unconfirmed_unless_it_says_otherwise(
     assert entry.lookup_evidence == "unverified"
     with pytest.raises(ValueError):
         ZoneEntry.from_data({**entry.as_data(), "lookup_evidence": "trust-me"})
-
