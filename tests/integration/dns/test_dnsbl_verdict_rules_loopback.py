@@ -133,6 +133,22 @@ async def test_zrd_answers_are_reputation_listings_and_dqs_key_codes_are_errors(
     assert server.asked(f"fresh.example.{DQS_KEY}.zrd.dq.spamhaus.net") == 1
 
 
+async def test_the_error_range_from_an_abusix_zone_is_worded_as_abusix_not_spamhaus_dqs(
+    script: DnsScript, server: LoopbackDnsServer, nameserver: Nameserver, catalog: Catalog, rules: RdnsRules
+) -> None:
+    key = "placeholderabusixkey0123"
+    spec = script.add_zone(ZoneSpec(f"{key}.combined.mail.abusix.zone"))
+    spec.entries[reversed_labels("198.51.100.33")] = listed("127.255.255.250")
+    report = await run(
+        catalog, rules, nameserver, ["198.51.100.33"], ["abusix-combined"], keys=KeyRing({"abusix": key}, {})
+    )
+    result = row(report, "198.51.100.33", "abusix-combined")
+    assert result.status is Status.ERROR and "127.255.255.250" in result.codes
+    assert "not an Abusix answer code" in result.reason and "IPDASH_ABUSIX_KEY" in result.remedy
+    assert "Spamhaus DQS" not in result.reason + result.remedy
+    assert key not in result.reason + result.remedy + result.zone
+
+
 async def test_one_row_for_every_list_asked_with_the_reason_when_not_applicable(
     script: DnsScript, server: LoopbackDnsServer, nameserver: Nameserver, catalog: Catalog, rules: RdnsRules
 ) -> None:

@@ -224,3 +224,15 @@ def test_a_meaning_that_says_listed_is_not_prefixed_again(catalog: Catalog, zone
     verdict = judge_addresses(catalog.by_id[zone_id], ("127.0.0.2",))
     assert verdict.status is Status.LISTED and verdict.reason.startswith("listed")
     assert not verdict.reason.lower().startswith(("listed: listed", "listed: listed"))
+
+
+@pytest.mark.parametrize("zone_id", ["abusix-combined", "abusix-dynamic", "abusix-dblack"])
+@pytest.mark.parametrize("code", ["127.255.255.250", "127.255.255.251", "127.255.255.254", "127.255.255.9"])
+def test_abusix_zones_word_the_error_range_in_abusix_terms(catalog: Catalog, zone_id: str, code: str) -> None:
+    """The 127.255.255.0/24 range is an error from every zone, but on an Abusix zone it is not a
+    "Spamhaus DQS" key error: Abusix documents no such codes and its key is its own."""
+    verdict = judge_addresses(catalog.by_id[zone_id], (code,))
+    assert verdict.status is Status.ERROR and verdict.severity is None
+    assert "not an Abusix answer code" in verdict.reason
+    assert "IPDASH_ABUSIX_KEY" in verdict.remedy
+    assert "Spamhaus DQS" not in verdict.reason + verdict.remedy
