@@ -43,6 +43,9 @@ HEALTH_TIMED_OUT = ZoneHealth(HealthState.UNKNOWN, "test point 127.0.0.2 got tim
         ("mailspike-rep", ("127.0.0.13",), Status.CLEAN, None, "L2 (-2): suspicious behavior"),
         ("mailspike-rep", ("127.0.0.14",), Status.CLEAN, None, "neutral - probably spam"),
         ("mailspike-wl", ("127.0.0.18",), Status.CLEAN, None, "H3"),
+        # Validity's reason codes (knowledge base, read 2026-12-02), once "unrecognised code"
+        ("senderscore", ("127.0.0.8",), Status.LISTED, "listing", "suspect_attach"),
+        ("senderscore", ("127.0.0.6",), Status.LISTED, "listing", "pristine + noauth"),
         ("dnswl", ("127.0.10.3",), Status.CLEAN, None, "DNSWL"),
         ("hostkarma", ("127.0.0.1",), Status.CLEAN, None, "WHITE"),
         ("hostkarma", ("127.0.0.2",), Status.LISTED, "listing", "BLACK"),
