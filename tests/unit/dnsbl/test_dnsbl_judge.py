@@ -46,6 +46,9 @@ HEALTH_TIMED_OUT = ZoneHealth(HealthState.UNKNOWN, "test point 127.0.0.2 got tim
         # Validity's reason codes (knowledge base, read 2026-12-02), once "unrecognised code"
         ("senderscore", ("127.0.0.8",), Status.LISTED, "listing", "suspect_attach"),
         ("senderscore", ("127.0.0.6",), Status.LISTED, "listing", "pristine + noauth"),
+        # the operators' own usage pages (read 2026-12-02)
+        ("nether-relays", ("127.0.0.2",), Status.LISTED, "listing", "confirmed open relay"),
+        ("0spam", ("127.0.0.5",), Status.LISTED, "listing", "0spam traps"),
         ("dnswl", ("127.0.10.3",), Status.CLEAN, None, "DNSWL"),
         ("hostkarma", ("127.0.0.1",), Status.CLEAN, None, "WHITE"),
         ("hostkarma", ("127.0.0.2",), Status.LISTED, "listing", "BLACK"),
