@@ -63,6 +63,7 @@ def test_overlapping_explicit_zones_are_not_both_queried(catalog: Catalog) -> No
         ("sorbs", "defunct", "defunct since 2024-06-05"),
         ("dnsbl.ahbl.org", "defunct", "since 2014-03-29"),
         ("ix.dnsbl.manitu.net", "defunct", "since 2025-01-16"),
+        ("dnsbl.cyberlogic.net", "defunct", "since 2018-05-25"),
         ("invaluement", "no public zone", "no public DNS zone"),
         ("spamhaus-dqs-zen", "needs key", "IPDASH_SPAMHAUS_DQS_KEY"),
         ("abusix-combined", "needs key", "IPDASH_ABUSIX_KEY"),
