@@ -324,3 +324,23 @@ def test_a_user_zone_with_a_lookup_page_is_unconfirmed_unless_it_says_otherwise(
     assert entry.lookup_evidence == "unverified"
     with pytest.raises(ValueError):
         ZoneEntry.from_data({**entry.as_data(), "lookup_evidence": "trust-me"})
+
+
+def test_verified_dates_are_real_past_dates_with_the_page_read_first() -> None:
+    """Every ``verified`` is an ISO date not after today and names the page read (an http(s)
+    address, first in ``sources``, which ``--list-zones`` shows); every entry without one says why
+    in ``unverified_reason`` (shown by ``--list-zones`` in place of the date)."""
+    import json
+    from datetime import date
+    from importlib.resources import files
+
+    raw = json.loads(files("ipdash").joinpath("data/dnsbl_zones.json").read_text(encoding="utf-8"))
+    for zone in raw["zones"]:
+        if zone.get("verified") is not None:
+            assert date.fromisoformat(zone["verified"]) <= date.today(), zone["id"]
+            assert len(zone["verified"]) == 10, zone["id"]
+            assert zone["sources"][0].startswith(("https://", "http://")), zone["id"]
+            assert "unverified_reason" not in zone, zone["id"]
+        else:
+            # short enough for the --list-zones column; the detail is in the notes
+            assert 20 <= len(zone.get("unverified_reason", "")) <= 100, zone["id"]
