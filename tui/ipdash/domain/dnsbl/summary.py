@@ -85,23 +85,52 @@ def _causes(causes: tuple[tuple[str, int], ...]) -> str:
 
 
 def summarise(results: Iterable[ZoneResult]) -> ListingSummary:
-    results = list(results)
-    listed = [r for r in results if r.status is Status.LISTED]
-    not_checked = [r for r in results if r.not_checked]
-    skipped = [r for r in results if r.status is Status.SKIPPED]
+    """One pass over the results (a sweep summarises every target twice: for its JSON verdict and for
+    the run's outcome)."""
+    block: list[str] = []
+    policy: list[str] = []
+    collateral: list[str] = []
+    counts = dict.fromkeys(Status, 0)
+    not_checked: dict[str, int] = {}
+    skipped: dict[str, int] = {}
+    important: dict[str, None] = {}
+    for r in results:
+        status = r.status
+        counts[status] += 1
+        if status is Status.LISTED:
+            severity = r.severity
+            if severity == "listing":
+                block.append(r.name)
+            elif severity == "policy":
+                policy.append(r.name)
+            elif severity == "collateral":
+                collateral.append(r.name)
+        elif status is Status.ERROR or status is Status.UNKNOWN:
+            cause = r.cause or status.value
+            not_checked[cause] = not_checked.get(cause, 0) + 1
+            if r.importance in IMPORTANT:
+                important[r.name] = None
+        elif status is Status.SKIPPED:
+            cause = r.cause or "skipped"
+            skipped[cause] = skipped.get(cause, 0) + 1
     return ListingSummary(
-        queried=len(results) - len(skipped),
-        block_listed=tuple(r.name for r in listed if r.severity == "listing"),
-        policy_listed=tuple(r.name for r in listed if r.severity == "policy"),
-        collateral_listed=tuple(r.name for r in listed if r.severity == "collateral"),
-        clean=sum(1 for r in results if r.status is Status.CLEAN),
-        error=sum(1 for r in results if r.status is Status.ERROR),
-        unknown=sum(1 for r in results if r.status is Status.UNKNOWN),
-        skipped=len(skipped),
-        not_checked_causes=tuple(Counter(r.cause or r.status.value for r in not_checked).most_common()),
-        skipped_causes=tuple(Counter(r.cause or "skipped" for r in skipped).most_common()),
-        important_not_checked=tuple(dict.fromkeys(r.name for r in not_checked if r.importance in IMPORTANT)),
+        queried=sum(counts.values()) - counts[Status.SKIPPED],
+        block_listed=tuple(block),
+        policy_listed=tuple(policy),
+        collateral_listed=tuple(collateral),
+        clean=counts[Status.CLEAN],
+        error=counts[Status.ERROR],
+        unknown=counts[Status.UNKNOWN],
+        skipped=counts[Status.SKIPPED],
+        not_checked_causes=_most_common(not_checked),
+        skipped_causes=_most_common(skipped),
+        important_not_checked=tuple(important),
     )
+
+
+def _most_common(counts: dict[str, int]) -> tuple[tuple[str, int], ...]:
+    """Counter.most_common's order: by count, ties in order of first appearance."""
+    return tuple(sorted(counts.items(), key=lambda item: -item[1]))
 
 
 def status_counts(results: Iterable[ZoneResult]) -> dict[str, int]:
