@@ -15,11 +15,13 @@ sweep's CPU.
 
 from __future__ import annotations
 
+import array
 import asyncio
 import heapq
 import itertools
 import os
 import socket
+from collections.abc import Iterator
 
 from ipdash.sources.dns.wire import encode_query, matches_question, reply_id
 
@@ -27,18 +29,18 @@ _ID_POOL_BYTES = 4096
 
 
 class QueryIds:
-    """Unpredictable 16-bit message IDs from the OS's CSPRNG, one urandom call per 2,048 IDs."""
+    """Unpredictable 16-bit message IDs from the OS's CSPRNG, one urandom call per 2,048 IDs (read as
+    an array of 16-bit numbers: one C call an ID, not a slice and an int.from_bytes)."""
 
     def __init__(self) -> None:
-        self._pool = memoryview(b"")
-        self._offset = 0
+        self._pool: Iterator[int] = iter(())
 
     def next(self) -> int:
-        if self._offset >= len(self._pool):
-            self._pool, self._offset = memoryview(os.urandom(_ID_POOL_BYTES)), 0
-        value = int.from_bytes(self._pool[self._offset : self._offset + 2], "big")
-        self._offset += 2
-        return value
+        try:
+            return next(self._pool)
+        except StopIteration:
+            self._pool = iter(array.array("H", os.urandom(_ID_POOL_BYTES)))
+            return next(self._pool)
 
 
 class NameserverUnreachable(ConnectionError):
