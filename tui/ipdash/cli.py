@@ -16,6 +16,8 @@ from pathlib import Path
 
 import click
 
+from ipdash.gc_pauses import bulk_allocation
+
 #: subcommand name -> "module:attribute" of its click command, inside ipdash.commands.
 SUBCOMMANDS: dict[str, str] = {
     "report": "report:report",
@@ -78,7 +80,10 @@ class LazyGroup(click.Group):
             return None
         module_name, attribute = target.split(":")
         try:
-            module = importlib.import_module(f"ipdash.commands.{module_name}")
+            # The import builds a few hundred thousand objects that live as long as the process: the
+            # collector's passes over them meanwhile found nothing to free (`check`: 1.5 % of its CPU).
+            with bulk_allocation():
+                module = importlib.import_module(f"ipdash.commands.{module_name}")
         except ModuleNotFoundError as error:
             if error.name == f"ipdash.commands.{module_name}":
                 return None

@@ -75,3 +75,27 @@ def test_a_collector_the_user_turned_off_stays_off(collector: None) -> None:
     with bulk_allocation():
         pass
     assert not gc.isenabled()
+
+
+def test_a_subcommand_is_imported_with_the_collector_off(
+    collector: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a subcommand's import builds lives as long as the process: no collector pass over it
+    meanwhile, and it is frozen afterwards."""
+    import click
+
+    from ipdash import cli
+
+    seen: list[bool] = []
+    real = cli.importlib.import_module
+
+    def import_module(name: str) -> object:
+        seen.append(gc.isenabled())
+        return real(name)
+
+    monkeypatch.setattr(cli.importlib, "import_module", import_module)
+    command = cli.main_group.get_command(click.Context(cli.main_group), "locate")
+    assert command is not None
+    assert seen == [False]
+    assert gc.isenabled()
+    assert gc.get_freeze_count() > 0
