@@ -179,3 +179,25 @@ async def test_a_lost_reply_gives_its_place_back_and_the_sweep_goes_on(
         assert client.tail_probes >= 1 and client.retransmits == 0
         assert client.window.in_flight == 0 and not client.window.waiting
     assert server.asked(name) >= 2
+
+
+async def test_a_sweep_without_loss_waits_for_a_place_only_beside_the_health_probes(
+    script: DnsScript, server: LoopbackDnsServer, nameserver: Nameserver, catalog: Catalog, rules: RdnsRules
+) -> None:
+    """One worker per place in the window, more only for places given back by lookups presumed lost:
+    with no loss, each worker takes its next job in the place its last lookup left. Spare workers from
+    the start waited for a place at nearly every query (here ~100); now only while the health probes
+    hold places at the start (two per zone)."""
+    zones_with(script, "198.51.100.3", Reply(addresses=("127.0.0.2",)))
+    settings = settings_for(catalog, rules, nameserver, ZONES, timeout=LONG, deadline=4 * LONG, concurrency=2)
+    async with Checker(settings) as checker:
+        report = await checker.check(parse_targets(["198.51.100.0/27"]))
+        client = checker.client
+        assert len(report.results) == 32
+        statuses = [(r.target, z.zone_id, z.status) for r in report.results for z in r.blocklists]
+        assert [s for s in statuses if s[2] is not Status.CLEAN] == [
+            ("198.51.100.3", "spamcop", Status.LISTED)
+        ]
+        assert client.retransmits == 0 and client.tail_probes == 0
+        assert client.window.waits <= 2 * len(ZONES)
+        assert client.window.in_flight == 0 and not client.window.waiting

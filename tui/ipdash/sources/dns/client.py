@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import math
 import time
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 import dns.exception
@@ -112,6 +112,7 @@ class DnsClient:
         self._per_query_udp = False
         #: Sweeps open on this client, and how many of them are still sending first attempts.
         self._sweeps = 0
+        self._open_sweeps: list[Sweep] = []
         self._sending = 0
         #: While a sweep is open: queries waiting for the reply to their first send -> (question, when the
         #: retransmit timer resends it, when it is given up): the tail probe's candidates, oldest first.
@@ -358,6 +359,7 @@ class DnsClient:
         loop = asyncio.get_running_loop()
         now = loop.time()
         next_due = math.inf
+        given_back = 0
         for query, (question, retransmit_at, give_up_at, place) in list(self._first_waits.items()):
             due = query.sent_at + after
             if query.future.done() or due >= retransmit_at:
@@ -368,8 +370,13 @@ class DnsClient:
                 del self._first_waits[query]
                 self._probe(query, question, give_up_at - now)
             else:
-                place.release()
+                if place.held:
+                    place.release()
+                    given_back += 1
                 next_due = min(next_due, now + after)  # look again: the tail may begin meanwhile
+        for sweep in self._open_sweeps if given_back else ():
+            if sweep.on_place_given_back is not None:
+                sweep.on_place_given_back(given_back)
         if rescan and next_due < math.inf:
             self._probe_timer = loop.call_at(next_due, self._probe_due)
 
@@ -453,15 +460,21 @@ class _Place:
 class Sweep:
     """One caller's sweep on a client. While any open sweep is still sending first attempts, stragglers
     wait for the retransmit timer; once every open sweep has sent them all (``all_sent``), a query
-    unanswered ``RetransmitTimer.probe_after`` seconds after its send is probed once."""
+    unanswered ``RetransmitTimer.probe_after`` seconds after its send is probed once.
 
-    __slots__ = ("_client", "_open", "_sending")
+    ``on_place_given_back(n)``, when the caller sets it, is called when lookups presumed lost while the
+    sweep is still sending give ``n`` places in the window back: their callers still wait for them, so
+    a caller with one worker per place starts as many more to use those places."""
+
+    __slots__ = ("_client", "_open", "_sending", "on_place_given_back")
 
     def __init__(self, client: DnsClient) -> None:
         self._client = client
         self._open = self._sending = True
+        self.on_place_given_back: Callable[[int], None] | None = None
         client._sweeps += 1
         client._sending += 1
+        client._open_sweeps.append(self)
 
     def all_sent(self) -> None:
         if self._sending:
@@ -472,10 +485,12 @@ class Sweep:
     def close(self) -> None:
         if self._open:
             self._open = False
+            self.on_place_given_back = None
             if self._sending:
                 self._sending = False
                 self._client._sending -= 1
             self._client._sweeps -= 1
+            self._client._open_sweeps.remove(self)
             if not self._client._sweeps:
                 self._client._first_waits.clear()
 

@@ -51,6 +51,8 @@ class InFlightWindow:
         self.size = float(self.limit)
         self.in_flight = 0
         self.shrinks = 0
+        #: Entries that had to wait for a place (none in a sweep without loss: one worker per place).
+        self.waits = 0
         self._waiters: deque[asyncio.Future[None]] = deque()
         self._last_shrink = float("-inf")
 
@@ -66,6 +68,7 @@ class InFlightWindow:
     async def enter(self) -> None:
         if self.try_enter():
             return
+        self.waits += 1
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._waiters.append(waiter)
         try:
