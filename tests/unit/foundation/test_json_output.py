@@ -46,3 +46,14 @@ def test_emit_json_skips_clicks_ansi_stripping(monkeypatch: pytest.MonkeyPatch) 
 
     monkeypatch.setattr(click.utils, "strip_ansi", refuse)
     assert json.loads(_emit(DOCUMENT)) == DOCUMENT
+
+
+def test_emit_json_to_a_text_only_stdout(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A stdout replaced by an io.StringIO (no binary buffer) still gets the document, as text."""
+    import io
+    import sys
+
+    out = io.StringIO()
+    monkeypatch.setattr(sys, "stdout", out)
+    emit_json(DOCUMENT)
+    assert out.getvalue() == dumps_json(DOCUMENT) + "\n"
