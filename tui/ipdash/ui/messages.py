@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from ipdash.domain.feed import FeedItem
     from ipdash.domain.models import Dataset, SourceInfo
     from ipdash.domain.warmup import WarmupProgress
+    from ipdash.ui.widgets.ip_columns import Row
 
 
 @dataclass
@@ -36,10 +37,17 @@ class DataReady(Message):
     #: them in (a first frame drawn from a stored analysis); None: found from ``dataset``.
     stale: dict[str, list[SourceInfo]] | None = None
     warmups: dict[str, WarmupProgress] = field(init=False)
+    #: The IP table's rows with no blocklist run going on, made where this message is (the analysis'
+    #: worker): at 10,000 IPs 5-10 ms the loop no longer spends in ``show_data``.
+    rows: dict[str, Row] = field(init=False)
 
     def __post_init__(self) -> None:
         super().__post_init__()
         self.warmups = {ip: a.warmup for ip, a in self.analysis.ips.items() if a.warmup is not None}
+        from ipdash.ui.widgets.blocklist_panel import blocklist_cells
+        from ipdash.ui.widgets.ip_columns import table_rows
+
+        self.rows = table_rows(self.analysis, self.warmups, blocklist_cells(self.analysis, frozenset()))
 
     def can_replace(self, message: Message) -> bool:
         """Replaced by a newer analysis waiting behind it, never by an older one that finished late."""

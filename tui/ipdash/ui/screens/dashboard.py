@@ -168,9 +168,7 @@ class DashboardScreen(Screen[None]):
         if data.replay_day:
             title.append(f"  ▶ demo replay: {data.replay_day}")
         self.query_one("#title-bar", Static).update(title)
-        from ipdash.ui.widgets.blocklist_panel import blocklist_cells  # judging code: not on first frame
-
-        self.table.show(data.analysis, data.warmups, blocklist_cells(data.analysis, self.checking))
+        self._show_rows(data)
         self._show_feed()
         self.query_one(AccountsPanel).show(data.analysis.accounts)
         self._show_warmups()
@@ -204,10 +202,17 @@ class DashboardScreen(Screen[None]):
             return
         self.query_one(StatusBar).show_progress("blocklists", done, total)
         if self.data is not None:
-            from ipdash.ui.widgets.blocklist_panel import blocklist_cells
+            self._show_rows(self.data)
 
-            analysis = self.data.analysis
-            self.table.show(analysis, self.data.warmups, blocklist_cells(analysis, checking))
+    def _show_rows(self, data: DataReady) -> None:
+        """The table's rows: as the data came (made in its worker) unless a blocklist run is going
+        on (its "… checking" cells are made here)."""
+        if not self.checking:
+            self.table.show(data.analysis, rows=data.rows)
+            return
+        from ipdash.ui.widgets.blocklist_panel import blocklist_cells  # judging code: not on first frame
+
+        self.table.show(data.analysis, data.warmups, blocklist_cells(data.analysis, self.checking))
 
     def show_alerts(self, alerts: Sequence[ScreenAlert], note: str = "") -> None:
         if not self._mounted:

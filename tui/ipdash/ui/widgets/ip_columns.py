@@ -12,7 +12,7 @@ from ipdash.domain.models import ip_sort_key
 from ipdash.domain.verdicts import IP_SCOPE, Band, Status, format_rate
 
 if TYPE_CHECKING:
-    from ipdash.domain.analysis import IpAnalysis
+    from ipdash.domain.analysis import Analysis, IpAnalysis
     from ipdash.domain.warmup.results import WarmupProgress
 
 
@@ -30,6 +30,16 @@ class Row:
 
     def __getattr__(self, name: str) -> Any:  # facts, score, metrics, verdicts, breaches, worst_status
         return getattr(self.analysis, name)
+
+
+def table_rows(
+    analysis: Analysis,
+    warmups: dict[str, WarmupProgress] | None = None,
+    blocklists: dict[str, tuple[str, str]] | None = None,
+) -> dict[str, Row]:
+    """Every IP's row, by IP (~1 µs an IP: built where the analysis is, in a worker, for a big table)."""
+    warmups, blocklists = warmups or {}, blocklists or {}
+    return {ip: Row(a, warmups.get(ip), blocklists.get(ip)) for ip, a in analysis.ips.items()}
 
 
 @dataclass(frozen=True)

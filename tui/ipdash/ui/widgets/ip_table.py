@@ -29,6 +29,7 @@ from ipdash.ui.widgets.ip_columns import (
     Row,
     layouts,
     shortened_ip,
+    table_rows,
 )
 from ipdash.ui.widgets.one_line_rows import OneLineRowsMixin
 from ipdash.ui.widgets.shown_rows import OrderedRows, ShownRecords, ShownRows, place_shown
@@ -195,16 +196,17 @@ class IpTable(SteadyScrollbarsMixin, OneLineRowsMixin, FastRowsMixin, FastCellsM
         analysis: Analysis,
         warmups: dict[str, WarmupProgress] | None = None,
         blocklists: dict[str, tuple[str, str]] | None = None,
+        rows: dict[str, Row] | None = None,
     ) -> None:
-        """A data update (or a theme change): the cells are formatted again, once."""
+        """A data update (or a theme change): the cells are formatted again, once. ``rows``: the
+        rows ``ip_columns.table_rows`` makes of the same arguments, made already (off the loop)."""
         from ipdash.ui.time_range import range_columns
 
         self.analysis = analysis
         if (named := range_columns(self.all_columns, analysis.window)) != self.all_columns:
             self.all_columns = named
             self.table_columns = range_columns(self.table_columns, analysis.window)
-        warmups, blocklists = warmups or {}, blocklists or {}
-        self.row_data = {ip: Row(a, warmups.get(ip), blocklists.get(ip)) for ip, a in analysis.ips.items()}
+        self.row_data = rows if rows is not None else table_rows(analysis, warmups, blocklists)
         self._cells = None
         self._generation += 1
         self._measured.clear()
