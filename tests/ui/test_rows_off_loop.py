@@ -1,5 +1,5 @@
-"""The IP table's rows are made where the analysis is (its worker), not on the event loop: at 10,000
-IPs building them was 5-10 ms of ``show_data`` on the loop. During a blocklist run the rows carry its
+"""The IP table's rows (and each IP's stale sources) are made where the analysis is (its worker), not
+on the event loop: at 10,000 IPs building the rows was 5-10 ms of ``show_data`` on the loop. During a blocklist run the rows carry its
 "… checking" cells, made on the loop from the run's state."""
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ async def test_the_first_data_is_shown_with_no_row_made_on_the_loop(
         assert isinstance(app, IpdashApp) and app.data is not None
         table = app.dashboard.query_one(IpTable)
         assert table.row_data is app.data.rows
+        assert app.dashboard.stale is app.data.stale_by_ip  # found in the worker too
         assert len(table.row_data) == len(app.data.analysis.ips) > 0
         assert made_on_loop == []
         # the same rows the table would make of the data itself

@@ -40,14 +40,22 @@ class DataReady(Message):
     #: The IP table's rows with no blocklist run going on, made where this message is (the analysis'
     #: worker): at 10,000 IPs 5-10 ms the loop no longer spends in ``show_data``.
     rows: dict[str, Row] = field(init=False)
+    #: IP -> its stale sources (``ui.stale.stale_by_ip``: with stale sources a scan of every record),
+    #: found where this message is made, not on the loop.
+    stale_by_ip: dict[str, list[SourceInfo]] = field(init=False)
 
     def __post_init__(self) -> None:
         super().__post_init__()
         self.warmups = {ip: a.warmup for ip, a in self.analysis.ips.items() if a.warmup is not None}
+        # What the screens' show_data needs, made (and imported) here: off the loop.
+        import ipdash.domain.time_range
+        import ipdash.ui.widgets.row_search  # noqa: F401
+        from ipdash.ui.stale import stale_by_ip
         from ipdash.ui.widgets.blocklist_panel import blocklist_cells
         from ipdash.ui.widgets.ip_columns import table_rows
 
         self.rows = table_rows(self.analysis, self.warmups, blocklist_cells(self.analysis, frozenset()))
+        self.stale_by_ip = stale_by_ip(self)
 
     def can_replace(self, message: Message) -> bool:
         """Replaced by a newer analysis waiting behind it, never by an older one that finished late."""

@@ -154,9 +154,7 @@ class DashboardScreen(Screen[None]):
         self.data = data
         if not self._mounted:
             return
-        from ipdash.ui.stale import stale_by_ip
-
-        self.stale = stale_by_ip(data)
+        self.stale = data.stale_by_ip
         window = data.analysis.window
         title = Text("ipdash", style="bold")
         title.append(f"  {data.origin}")

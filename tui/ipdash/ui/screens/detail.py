@@ -105,10 +105,10 @@ class IpDetailScreen(Screen[None]):
             rate_chart.plot_chart(chart, chart_levels(self.app, rate_chart.metric))
 
     def _provenance(self, data: DataReady, analysis: IpAnalysis) -> Text:
-        from ipdash.ui.stale import stale_by_ip, stale_note
+        from ipdash.ui.stale import stale_note
 
         text = provenance_text(self.app, analysis)
-        stale = stale_by_ip(data).get(self.ip)
+        stale = data.stale_by_ip.get(self.ip)
         if stale:
             text.append("\n")
             text.append_text(toned(self.app, stale_note(stale, data.loaded_at), "warn"))
