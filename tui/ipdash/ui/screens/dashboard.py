@@ -416,10 +416,15 @@ class DashboardScreen(Screen[None]):
 
         self.app.push_screen(RowErrorsScreen(self.data.dataset.errors, self.data.dataset.sources))
 
-    def action_filter(self) -> None:
+    async def action_filter(self) -> None:
+        """`/`: the filter box opens, takes the focus, and the footer shows its keys, in one layout
+        (Textual's own way: the box, then the focus after a call, then the footer after two
+        refreshes — three full layouts of the screen, 30-90 ms at 10,000 IPs)."""
         box = self.query_one("#filter", Input)
-        box.add_class("-visible")
-        box.focus()
+        with self.app.batch_update():
+            box.add_class("-visible")
+            self.set_focus(box)
+            await self.query_one(SteadyFooter).follow_bindings()
 
     def action_clear_filter(self) -> None:
         box = self.query_one("#filter", Input)

@@ -49,6 +49,15 @@ class SteadyFooter(Footer):
 
     async def _recompose_if_changed(self) -> None:
         self._look_pending = False
-        if self.is_attached and self.shown_keys() != self._composed:
+        await self.follow_bindings()
+
+    async def follow_bindings(self) -> None:
+        """Compose again now if the keys shown changed (a screen that moved the focus inside a
+        batch update: in the same layout as its own change)."""
+        keys = self.shown_keys() if self.is_attached and self._bindings_ready else self._composed
+        if keys != self._composed:
             self.recomposed += 1
-            await self.recompose()
+            self._composed = keys  # a look while this one awaits its removal and mount finds them shown
+            with self._context():  # composed as the footer (its keys bind to its reactives)
+                await self.recompose()
+            self._check_refresh()  # its new height asked for a layout: asked now, not when it is idle
