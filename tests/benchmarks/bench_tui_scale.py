@@ -540,6 +540,10 @@ async def _app_case(csv_path: Path, started: float, keys: bool = True) -> dict[s
 
 
 def _child(mode: str, ips: int, csv_path: str, started: float) -> None:
+    if os.environ.get("BENCH_LONG_TURNS"):  # `--long-turns`: the dashboard claims no 1 ms GIL turns
+        import ipdash.gil_turns
+
+        ipdash.gil_turns.SHORT_SWITCH_INTERVAL = sys.getswitchinterval()
     if mode == "table":
         figures = asyncio.run(_table_case(ips))
     else:  # app-warm: the next start on the same file, up to its first frame with data
@@ -559,6 +563,8 @@ def _run_child(mode: str, ips: int, csv_path: Path | None, source: Path | None =
         f"import bench_tui_scale as b; b._child({mode!r}, {ips}, {str(csv_path or '')!r}, started)"
     )
     env = dict(os.environ)
+    if env.pop("BENCH_LONG_TURNS_NOW", None) and source is None:
+        env["BENCH_LONG_TURNS"] = "1"
     if source is not None:
         env["PYTHONPATH"] = str(source)
         if "XDG_CACHE_HOME" in env:  # its own parsed-CSV cache: the cold start after it is cold too
@@ -684,9 +690,17 @@ def main() -> None:
     parser.add_argument(
         "--csv", type=Path, help="use this stats CSV for the app cases instead of generating one"
     )
+    parser.add_argument(
+        "--long-turns",
+        action="store_true",
+        help="keep CPython's switch interval (5 ms) while the dashboard is up, not ipdash's 1 ms turns;"
+        " with --before: the before run keeps ipdash's turns, the same tree with and without them",
+    )
     args = parser.parse_args()
     if args.stalls:
         os.environ["BENCH_STALLS"] = "1"
+    if args.long_turns:
+        os.environ["BENCH_LONG_TURNS_NOW"] = "1"
     sizes = [int(n) for n in args.ips.split(",")]
     modes = args.mode.split(",")
     base = None
