@@ -37,3 +37,29 @@ async def laid_out(pilot: Any, widget: Any) -> None:
         if not pilot.app.is_running:
             raise AssertionError("the app stopped before the widget was laid out")
         await pilot.pause()
+
+
+async def frames_done(pilot: Any) -> None:
+    """Until nothing is left to lay out or to draw (each pause lets a frame happen)."""
+    screen = pilot.app.screen
+    await pilot.pause()
+    while screen._layout_required or screen._repaint_required or screen._dirty_widgets:
+        await pilot.pause()
+    await pilot.pause()
+
+
+def count_layouts(monkeypatch: Any) -> list[int]:
+    """From now on, one item per full layout of any screen (``Screen._refresh_layout`` with a layout
+    asked for)."""
+    from textual.screen import Screen
+
+    layouts: list[int] = []
+    original = Screen._refresh_layout
+
+    def counted(screen: Any, *args: Any, **kwargs: Any) -> None:
+        if screen._layout_required:
+            layouts.append(1)
+        original(screen, *args, **kwargs)
+
+    monkeypatch.setattr(Screen, "_refresh_layout", counted)
+    return layouts

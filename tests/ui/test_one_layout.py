@@ -4,15 +4,13 @@ opening the filter box laid the dashboard out twice for the containers below the
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from textual.app import App, ComposeResult
 from textual.containers import Vertical, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Static
 
 import ipdash.ui.widgets.steady_scrollbars  # noqa: F401  (installs it, as the dashboard does)
+from settling import count_layouts, frames_done
 
 
 class Boxes(App[None]):
@@ -29,33 +27,12 @@ class Scrolls(App[None]):
             yield Static("one line", id="scrolled")
 
 
-async def frames_done(pilot: Any) -> None:
-    screen = pilot.app.screen
-    await pilot.pause()
-    while screen._layout_required or screen._repaint_required or screen._dirty_widgets:
-        await pilot.pause()
-    await pilot.pause()
-
-
-def counting(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    layouts: list[int] = []
-    original = Screen._refresh_layout
-
-    def counted(screen: Screen[Any], *args: Any, **kwargs: Any) -> None:
-        if screen._layout_required:
-            layouts.append(1)
-        original(screen, *args, **kwargs)
-
-    monkeypatch.setattr(Screen, "_refresh_layout", counted)
-    return layouts
-
-
 async def test_a_container_that_never_scrolls_is_laid_out_once(monkeypatch: pytest.MonkeyPatch) -> None:
     async with Boxes().run_test(size=(40, 20)) as pilot:
         await frames_done(pilot)
         fixed = pilot.app.query_one("#fixed")
         before = fixed.virtual_size
-        layouts = counting(monkeypatch)
+        layouts = count_layouts(monkeypatch)
         pilot.app.query_one("#text", Static).update("three\nlines\nnow")
         await frames_done(pilot)
         assert fixed.virtual_size != before  # measured again by that one layout

@@ -9,45 +9,27 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from textual.screen import Screen
 from textual.widgets._footer import FooterKey
 
 from ipdash.ui.widgets.steady_footer import SteadyFooter
-from settling import settle
+from settling import count_layouts, frames_done, settle
 
 
 def shown(app: Any) -> list[str]:
     return [str(key.description) for key in app.dashboard.query(FooterKey)]
 
 
-async def frames_done(pilot: Any) -> None:
-    """Until nothing is left to lay out or to draw (each pause lets a frame happen)."""
-    screen = pilot.app.screen
-    await pilot.pause()
-    while screen._layout_required or screen._repaint_required or screen._dirty_widgets:
-        await pilot.pause()
-    await pilot.pause()
-
-
 async def test_slash_recomposes_the_footer_once_and_lays_out_once(
     make_app: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     app = make_app()
-    layouts: list[int] = []
-    original = Screen._refresh_layout
-
-    def counted(screen: Screen[Any], *args: Any, **kwargs: Any) -> None:
-        if screen._layout_required:
-            layouts.append(1)
-        original(screen, *args, **kwargs)
-
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
         await frames_done(pilot)
         footer = app.dashboard.query_one(SteadyFooter)
         assert "Sort" in shown(app)
         before = footer.recomposed
-        monkeypatch.setattr(Screen, "_refresh_layout", counted)
+        layouts = count_layouts(monkeypatch)
         await pilot.press("slash")
         await settle(pilot)
         await frames_done(pilot)
