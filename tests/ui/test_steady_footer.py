@@ -1,7 +1,7 @@
 """The footer is composed again only when the keys it shows change: opening the filter box with `/`
 takes one recompose (the table's keys give way to the box's), not two, and one full layout, not
-four (the box, the focus and the footer's keys in one batch update); the keys shown still follow
-the focus."""
+four (the box, the focus and the footer's keys in one batch update), and escape closes it in one;
+the keys shown still follow the focus."""
 
 from __future__ import annotations
 
@@ -36,7 +36,9 @@ async def test_slash_recomposes_the_footer_once_and_lays_out_once(
         assert footer.recomposed == before + 1
         assert len(layouts) == 1
         assert "Sort" not in shown(app), "the table's keys leave with its focus"
+        layouts.clear()
         await pilot.press("escape")
         await settle(pilot)
         await frames_done(pilot)
         assert "Sort" in shown(app), "and come back with it"
+        assert len(layouts) == 1, "closing the box is one layout too"

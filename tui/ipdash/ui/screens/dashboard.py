@@ -13,6 +13,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import DataTable, Input, Static, TabbedContent, TabPane
 
 from ipdash.gc_pauses import bulk_allocation
@@ -418,9 +419,26 @@ class DashboardScreen(Screen[None]):
 
     async def action_filter(self) -> None:
         """`/`: the filter box opens, takes the focus, and the footer shows its keys, in one layout
-        of the screen, inside one batch update (Textual's own way: the box, then the focus after a
-        call, then the footer after two refreshes — three full layouts, 30-90 ms at 10,000 IPs)."""
+        (Textual's own way: the box, then the focus after a call, then the footer after two
+        refreshes — three full layouts, 30-90 ms at 10,000 IPs)."""
         box = self.query_one("#filter", Input)
+        await self._in_one_layout(lambda: box.add_class("-visible"), box)
+
+    async def action_clear_filter(self) -> None:
+        """Escape: every row back, the box closed and the focus on the table, in one layout."""
+        box = self.query_one("#filter", Input)
+
+        def close() -> None:
+            box.value = ""
+            box.remove_class("-visible")
+            self.pending_filter = ""
+            self.apply_filter()
+
+        await self._in_one_layout(close, self.table)
+
+    async def _in_one_layout(self, change: Callable[[], object], focus: Widget) -> None:
+        """``change``, the focus moved to ``focus`` and the footer's keys following it, inside one
+        batch update: one full layout of the screen for the three."""
         footer = self.query_one(SteadyFooter)
 
         def end_batch() -> None:
@@ -429,21 +447,13 @@ class DashboardScreen(Screen[None]):
 
         self.app._begin_batch()
         try:
-            box.add_class("-visible")
-            self.set_focus(box)
+            change()
+            self.set_focus(focus)  # now, not after a call (Widget.focus)
             await footer.follow_bindings()
         finally:
             # After Textual's own callback for the old keys' removal (queued by the recompose),
             # which asks for the footer's layout again: ended sooner, that was a second layout.
             self.app.call_next(end_batch)
-
-    def action_clear_filter(self) -> None:
-        box = self.query_one("#filter", Input)
-        box.value = ""
-        box.remove_class("-visible")
-        self.pending_filter = ""
-        self.apply_filter()
-        self.table.focus()
 
     @property
     def filter_pending(self) -> bool:
