@@ -262,3 +262,59 @@ def test_window_round_trips_and_is_strict() -> None:
     assert codec.decode(orjson.loads(orjson.dumps(codec.encode(window)))) == window
     with pytest.raises(CodecError):
         codec.encode(datetime(2025, 1, 1))
+
+
+# decoding builds the analysis's slotted records through their slots -------------------------------
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Plain:
+    name: str
+    count: int
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Checked:
+    count: int
+
+    def __post_init__(self) -> None:
+        if self.count < 0:
+            raise ValueError("negative")
+
+
+def test_slotted_records_decode_equal_through_their_slots() -> None:
+    codec = codec_for(_Plain)
+    decoded = codec.decode(orjson.loads(orjson.dumps(codec.encode(_Plain("a", 1)))))
+    assert decoded == _Plain("a", 1) and type(decoded) is _Plain
+    with pytest.raises(CodecError):
+        codec.decode({"value": ["a", "1"], "series": [], "strings": []})
+    with pytest.raises(CodecError):
+        codec.decode({"value": ["a"], "series": [], "strings": []})
+
+
+def test_records_that_check_themselves_are_still_checked() -> None:
+    codec = codec_for(_Checked)
+    assert codec.decode(codec.encode(_Checked(3))) == _Checked(3)
+    with pytest.raises(CodecError):
+        codec.decode({"value": [-1], "series": [], "strings": []})
+
+
+def test_the_analysis_records_take_the_slot_path() -> None:
+    from ipdash.domain import snapshot_codec
+    from ipdash.domain.thresholds import Verdict
+    from ipdash.domain.warmup.results import DayVolume
+
+    def slotted(cls: type) -> bool:
+        return snapshot_codec._slot_setters(cls, snapshot_codec._stored_fields(cls)) is not None
+
+    assert all(slotted(cls) for cls in (Verdict, Totals, IpAnalysis, IpMetrics, Window, _Plain))
+    # Built through their __init__: one that checks its fields, one of its own, one not slotted.
+    assert not slotted(DayVolume) and not slotted(_Checked)
+
+    @dataclasses.dataclass(frozen=True, slots=True, init=False)
+    class OwnInit:
+        count: int
+
+        def __init__(self, count: int) -> None:
+            object.__setattr__(self, "count", abs(count))
+
+    assert not slotted(OwnInit) and codec_for(OwnInit).decode({"value": [-2], "series": [], "strings": []}).count == 2
+    assert not slotted(dataclasses.dataclass(frozen=True)(type("Loose", (), {"__annotations__": {"n": int}})))

@@ -179,17 +179,28 @@ class Codec:
                 lines += [f"    if {condition}:", f"        {name} = d_{name}({name})"]
             else:
                 lines.append(f"    {name} = d_{name}({name})")
-        call = (
-            ", ".join(names)
-            if positional
-            else ", ".join(f"{field.name}={name}" for (field, _), name in zip(stored, names, strict=True))
-        )
-        lines += [
-            "    try:",
-            f"        return cls({call})",
-            "    except (TypeError, ValueError) as error:",
-            f"        raise CodecError('{cls.__name__}: ' + str(error)) from error",
-        ]
+        setters = _slot_setters(cls, stored) if positional else None
+        if setters is not None:
+            # What the dataclass's own __init__ does (each field set through its slot), without the
+            # call and the frozen class's object.__setattr__ per field: 300,000 objects at 10k IPs.
+            scope["new"] = object.__new__
+            lines.append("    made = new(cls)")
+            for n, (setter, name) in enumerate(zip(setters, names, strict=True)):
+                scope[f"set{n}"] = setter
+                lines.append(f"    set{n}(made, {name})")
+            lines.append("    return made")
+        else:
+            call = (
+                ", ".join(names)
+                if positional
+                else ", ".join(f"{field.name}={name}" for (field, _), name in zip(stored, names, strict=True))
+            )
+            lines += [
+                "    try:",
+                f"        return cls({call})",
+                "    except (TypeError, ValueError) as error:",
+                f"        raise CodecError('{cls.__name__}: ' + str(error)) from error",
+            ]
         exec("\n".join(lines), scope)  # code made here from the type hints, never from data
         made: Decoder = scope["decode"]
         return made
@@ -336,6 +347,25 @@ class Codec:
         if type(ip) is not str or type(providers) is not list or not all(type(p) is str for p in providers):
             raise CodecError("provider series: ip or providers not text")
         return LazyProviderSeries(self._series.decoded[index], ip, providers)
+
+
+def _slot_setters(cls: type, stored: list[tuple[dataclasses.Field[Any], Any]]) -> list[Any] | None:
+    """The slots' setters of ``cls``'s fields in order, when its ``__init__`` only sets each field
+    (a dataclass with slots, every field stored, no ``__post_init__``, ``__init__`` the one
+    dataclasses wrote, no base class); None otherwise (decoded through ``cls(...)``)."""
+    names = [field.name for field, _ in stored]
+    init = cls.__dict__.get("__init__")
+    if (
+        "__slots__" not in cls.__dict__
+        or tuple(cls.__dict__["__slots__"]) != tuple(names)
+        or [field.name for field in dataclasses.fields(cls)] != names
+        or hasattr(cls, "__post_init__")
+        or not cls.__dataclass_params__.init  # type: ignore[attr-defined]
+        or getattr(getattr(init, "__code__", None), "co_filename", "") != "<string>"  # dataclasses' own
+        or cls.__mro__[1:] != (object,)
+    ):
+        return None
+    return [cls.__dict__[name].__set__ for name in names]
 
 
 def _stored_fields(cls: type) -> list[tuple[dataclasses.Field[Any], Any]]:
