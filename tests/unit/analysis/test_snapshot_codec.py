@@ -316,5 +316,8 @@ def test_the_analysis_records_take_the_slot_path() -> None:
         def __init__(self, count: int) -> None:
             object.__setattr__(self, "count", abs(count))
 
-    assert not slotted(OwnInit) and codec_for(OwnInit).decode({"value": [-2], "series": [], "strings": []}).count == 2
+    assert (
+        not slotted(OwnInit)
+        and codec_for(OwnInit).decode({"value": [-2], "series": [], "strings": []}).count == 2
+    )
     assert not slotted(dataclasses.dataclass(frozen=True)(type("Loose", (), {"__annotations__": {"n": int}})))
