@@ -434,10 +434,12 @@ class PostgresStore:
             return int(db.execute("SELECT version FROM data_version").fetchone()[0])
 
     def read_snapshot(self, key: str) -> tuple[int, bytes] | None:
-        """The snapshot stored under ``key``: (the data version it was made at, its payload)."""
+        """The snapshot stored under ``key``: (the data version it was made at, its payload). Read in
+        binary: as text a bytea comes hex-encoded, twice its size (a 10k view of 25 MB: 0.31-0.53 s
+        against 0.10-0.14 s)."""
         with self._pool.connection() as db:
             row = db.execute(
-                "SELECT data_version, payload FROM analysis_snapshots WHERE key = %s", (key,)
+                "SELECT data_version, payload FROM analysis_snapshots WHERE key = %s", (key,), binary=True
             ).fetchone()
         return None if row is None else (int(row[0]), bytes(row[1]))
 
