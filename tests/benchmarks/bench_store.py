@@ -455,20 +455,23 @@ def _tui_child(config_path: str, started: float, whole: bool | str = False) -> N
 
         shared_view.SharedView.open = classmethod(lambda *_args, **_kwargs: None)  # type: ignore[assignment]
 
-    from bench_tui_scale import SIZE, Probe
-
+    # As `ipdash --config` starts (commands/tui.py): the config read and the first load (and a
+    # [store]-only viewer's shared first frame lookup) started before Textual is imported.
     from ipdash.sources.config_file import load_config
     from ipdash.sources.loader import plan_from_inputs
+    from ipdash.sources.loader_early import start_early_load
+
+    config, found_at = load_config(Path(config_path))
+    plan = plan_from_inputs([], config, False, found_at)
+    early = start_early_load(plan)
+
+    from bench_tui_scale import SIZE, Probe
+
     from ipdash.sources.paths import bundled_themes_dir
     from ipdash.ui.app import IpdashApp
 
     async def run() -> dict[str, float]:
-        config, found_at = load_config(Path(config_path))
-        app = IpdashApp(
-            plan_from_inputs([], config, False, found_at),
-            theme_dirs=[bundled_themes_dir()],
-            watch_files=False,
-        )
+        app = IpdashApp(plan, theme_dirs=[bundled_themes_dir()], watch_files=False, early_load=early)
         probe = Probe(app)
         with_data = asyncio.Event()
 

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from ipdash.domain.models import Dataset
     from ipdash.sources.csv_cache import ParsedCache
     from ipdash.sources.loader import LastReads, LoadPlan, LoadProgress
+    from ipdash.sources.store.early_view import EarlyView
 
 #: (path, mtime, size) per watched path; (-1.0, -1) for one that cannot be read.
 Signature = tuple[tuple[str, float, int], ...]
@@ -54,8 +55,11 @@ class EarlyLoad:
         now: datetime,
         then_import: Sequence[str] = ANALYSIS_MODULES,
         cache_dir: Path | None = None,
+        view: EarlyView | None = None,
     ) -> None:
         self.plan = plan
+        #: The shared first frame's lookup (a ``[store]``-only viewer's), running beside the read.
+        self.view = view
         #: Where clean reads are kept for the next start (``sources/csv_cache``); None: not kept.
         self.cache_dir = cache_dir
         self.cache: ParsedCache | None = None
@@ -134,7 +138,14 @@ class EarlyLoad:
 
 def start_early_load(plan: LoadPlan) -> EarlyLoad:
     """The TUI's first load, started now: as of the app's clock (``ui.app._system_clock``), clean
-    reads kept in the user cache dir for the next start."""
+    reads kept in the user cache dir for the next start; a ``[store]``-only viewer's shared first
+    frame looked up beside it (``sources.store.early_view``)."""
     from ipdash.sources.paths import user_cache_dir
 
-    return EarlyLoad(plan, now=datetime.now(UTC).astimezone(), cache_dir=user_cache_dir() / "parsed")
+    now = datetime.now(UTC).astimezone()
+    view = None
+    if plan.reads_store:
+        from ipdash.sources.store.early_view import start_early_view
+
+        view = start_early_view(plan.config, plan.config_path, now.date())
+    return EarlyLoad(plan, now=now, cache_dir=user_cache_dir() / "parsed", view=view)

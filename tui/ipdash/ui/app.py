@@ -276,7 +276,7 @@ class IpdashApp(App[int]):
             self.post_message(LoadProgress(label, done, total))
 
         token = self.state.begin_load()  # polls landing from here on are merged into this load too
-        shared = self._first_frame_from_store(worker) if self.data is None else None
+        shared = self._first_frame_from_store(worker, early) if self.data is None else None
         try:
             if early is not None:
                 early.forward_progress(progress)
@@ -321,21 +321,22 @@ class IpdashApp(App[int]):
         if shared is not None:
             self._share_first_frame(shared, snapshot, analysed)
 
-    def _first_frame_from_store(self, worker: Worker[None]) -> SharedView | None:
+    def _first_frame_from_store(self, worker: Worker[None], early: EarlyLoad | None) -> SharedView | None:
         """The first load of a ``[store]``-only viewer (``sources.store.shared_view``): the first frame
         drawn from the analysis a poller or an earlier viewer stored when its key matches, then the
         history loaded and analysed as before. Returns the SharedView to store this load's analysis
-        in when none matched (None: stored one drawn, or not such a load)."""
+        in when none matched (None: stored one drawn, or not such a load). The lookup the CLI began
+        before the app (``sources.store.early_view``) is taken when it was for this day and range."""
+        view = early.view if early is not None else None
         if self.demo or not self.plan.reads_store or self._has_receiver_sources():
+            if view is not None:
+                view.discard()
             return None
-        from ipdash.sources.store.shared_view import SharedView
+        from ipdash.sources.store.early_view import lookup
 
         now = self.clock()
-        shared = SharedView.open(self.plan.config, self.plan.config_path, now.date(), self.range_days)
-        if shared is None:
-            return None
-        frame = shared.lookup()
-        if frame is None:
+        shared, frame = lookup(view, self.plan, now.date(), self.range_days, lambda: worker.is_cancelled)
+        if shared is None or frame is None:
             return shared
         shared.close()
         stored = DataReady(
