@@ -63,13 +63,20 @@ def analyse_like_report(
         return analyse(data, config, presets, checks=checks, today=today, previous=previous)
 
     result, _read = analyse_in_two_steps(dataset, lean, analysed)
-    warmups = {ip: item.warmup for ip, item in result.ips.items() if item.warmup is not None}
-    return result, warmups
+    return result, warmups_of(result)
+
+
+def warmups_of(analysis: Analysis) -> dict[str, WarmupProgress]:
+    return {ip: item.warmup for ip, item in analysis.ips.items() if item.warmup is not None}
 
 
 #: What a collector's ``load`` gives: the data and the source runs, and, when the data holds a lean
 #: read of the history, what reads the rest.
 Loaded = tuple[Dataset, list[SourceRun]] | tuple[Dataset, list[SourceRun], "LeanRead | None"]
+#: What a collector's ``stored`` gives for a day: an analysis stored for the data now (a poller's,
+#: ``commands._shared_metrics``), the dataset's parts the gauges read and the source runs; None:
+#: none stored for it (the collector loads and analyses).
+Stored = Callable[[date], "tuple[Analysis, Dataset, list[SourceRun]] | None"]
 
 
 class IpdashCollector(Collector):
@@ -83,8 +90,9 @@ class IpdashCollector(Collector):
         refresh: float = 60.0,
         today: Callable[[], date] = date.today,
         clock: Callable[[], float] = time.monotonic,
+        stored: Stored | None = None,
     ) -> None:
-        self._load, self.config, self.presets = load, config, presets
+        self._load, self.config, self.presets, self._stored = load, config, presets, stored
         self.max_ips, self.refresh, self.today, self.clock = max_ips, refresh, today, clock
         self._snapshot: Snapshot | None = None
         self._lock = threading.Lock()
@@ -92,6 +100,11 @@ class IpdashCollector(Collector):
     def snapshot(self) -> Snapshot:
         with self._lock:  # one analysis at a time, however many scrapes arrive together
             if self._snapshot is None or self.clock() - self._snapshot.analysed_at >= self.refresh:
+                found = self._stored(self.today()) if self._stored is not None else None
+                if found is not None:
+                    analysis, dataset, runs = found
+                    self._snapshot = Snapshot(analysis, warmups_of(analysis), dataset, runs, self.clock())
+                    return self._snapshot
                 loaded = self._load()
                 dataset, runs = loaded[0], loaded[1]
                 lean = loaded[2] if len(loaded) == 3 else None

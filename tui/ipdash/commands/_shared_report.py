@@ -156,20 +156,28 @@ def refresh_for_viewers(store: Any, config: Any, today: date | None = None) -> b
 
 
 def _refresh_report(store: Any, viewer: Any, today: date) -> bool:
-    """The report part of :func:`refresh_for_viewers` (``viewer``: the viewer's config)."""
+    """The report part of :func:`refresh_for_viewers` (``viewer``: the viewer's config), and the
+    exporter's (``commands._shared_metrics``): one analysis for both, `report`'s."""
     from ipdash.commands._analysis import ChecksChoice, analyse_for_cli, finding_exit_code
+    from ipdash.commands._shared_metrics import MetricsFrame, metrics_key, read_metrics, write_metrics
     from ipdash.sources.loader import load_lean_from_store
 
-    key = report_key(store, viewer, today)
+    key, exporter_key = report_key(store, viewer, today), metrics_key(store, viewer, today)
     now = datetime.now(UTC)
-    if key is None or read_report(store, key, now) is not None:
+    report_missing = key is not None and read_report(store, key, now) is None
+    metrics_missing = exporter_key is not None and read_metrics(store, exporter_key, now) is None
+    if not (report_missing or metrics_missing):
         return False
     dataset, lean = load_lean_from_store(store, viewer, viewer.window_days)
     result, notes = analyse_for_cli(dataset, viewer, ChecksChoice(), today=today, lean=lean)
-    body = report_body(
-        result, dataset, notes, finding_exit_code(result, dataset), checks_valid_until(viewer, now)
-    )
-    return body is not None and save_report(store, key, body)
+    until = checks_valid_until(viewer, now)
+    stored = False
+    if report_missing and key is not None:
+        body = report_body(result, dataset, notes, finding_exit_code(result, dataset), until)
+        stored = body is not None and save_report(store, key, body)
+    if metrics_missing and exporter_key is not None:
+        stored = write_metrics(store, exporter_key, MetricsFrame.of(dataset, result), until) or stored
+    return stored
 
 
 def refresh_main(config_path: str) -> None:

@@ -1,14 +1,18 @@
 """`ipdash metrics serve`: Prometheus/OpenMetrics gauges on /metrics, from the history store.
 
 The exporter reads what `report` reads (the config's files and IPs, over the history store) and
-analyses it the same way, at most once per --refresh seconds however often it is scraped.
+analyses it the same way, at most once per --refresh seconds however often it is scraped; on a
+``[store]``-only config it takes the analysis a poller stored for the store's data now instead,
+when there is one (``commands._shared_metrics``).
 """
 
 from __future__ import annotations
 
 import signal
 import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -19,6 +23,9 @@ from ipdash.domain.models import Dataset
 from ipdash.exit_codes import EXIT_OK
 from ipdash.sources.config_file import ConfigError, load_config
 from ipdash.sources.store.base import SourceRun
+
+if TYPE_CHECKING:
+    from ipdash.sources.store.history import LeanRead
 
 
 @click.group()
@@ -41,11 +48,10 @@ def serve(config_path: Path | None, listen: str, max_ips: int, refresh: float) -
     from prometheus_client import CollectorRegistry, start_http_server
 
     from ipdash.commands._metrics import IpdashCollector
+    from ipdash.commands._shared_metrics import exporter_lookup
     from ipdash.sources.live import StoreError, open_configured_store
-    from ipdash.sources.loader import LoadPlan, load_dataset, plan_from_inputs
+    from ipdash.sources.loader import LoadPlan, plan_from_inputs
     from ipdash.sources.reference_data import threshold_presets
-    from ipdash.sources.store import HistoryReader, analysis_lookback
-    from ipdash.sources.store.history import LeanPlan, LeanRead
 
     host, port = parse_listen(listen, 9464)
     try:
@@ -57,22 +63,12 @@ def serve(config_path: Path | None, listen: str, max_ips: int, refresh: float) -
     except (ConfigError, StoreError) as error:
         fail_usage(str(error))
         return
-    # Each refresh reads what changed, as far back as the analysis of the configured window reads,
-    # the daily stats lean (the earlier ones of the IPs that need them are read per analysis).
-    lookback = analysis_lookback(config, config.window_days)
-    lean = LeanPlan(config, config.window_days)
-    history = None if store is None else HistoryReader(store, lookback=lookback, lean=lean)
-
-    def load() -> tuple[Dataset, list[SourceRun], LeanRead | None]:
-        dataset = load_dataset(plan)
-        if store is None or history is None:
-            return dataset, [], None
-        held, rest = history.read_lean()
-        held.merge(dataset)
-        return held, store.source_runs(), rest
-
+    load = store_loader(plan, store)
+    stored = exporter_lookup(store, config)  # a poller's analysis of the store's data now, if stored
     registry = CollectorRegistry()
-    registry.register(IpdashCollector(load, config, threshold_presets(), max_ips=max_ips, refresh=refresh))
+    registry.register(
+        IpdashCollector(load, config, threshold_presets(), max_ips=max_ips, refresh=refresh, stored=stored)
+    )
     try:
         server, _thread = start_http_server(port, addr=host, registry=registry)
     except OSError as error:
@@ -89,3 +85,27 @@ def serve(config_path: Path | None, listen: str, max_ips: int, refresh: float) -
     if store is not None:
         store.close()
     raise SystemExit(EXIT_OK)
+
+
+def store_loader(plan: Any, store: Any) -> Callable[[], tuple[Dataset, list[SourceRun], LeanRead | None]]:
+    """The collector's ``load``: the plan's files over the store's history. Each refresh reads what
+    changed, as far back as the analysis of the configured window reads, the daily stats lean (the
+    earlier ones of the IPs that need them are read per analysis)."""
+    from ipdash.sources.loader import load_dataset
+    from ipdash.sources.store import HistoryReader, analysis_lookback
+    from ipdash.sources.store.history import LeanPlan
+
+    config = plan.config
+    lookback = analysis_lookback(config, config.window_days)
+    lean = LeanPlan(config, config.window_days)
+    history = None if store is None else HistoryReader(store, lookback=lookback, lean=lean)
+
+    def load() -> tuple[Dataset, list[SourceRun], LeanRead | None]:
+        dataset = load_dataset(plan)
+        if store is None or history is None:
+            return dataset, [], None
+        held, rest = history.read_lean()
+        held.merge(dataset)
+        return held, store.source_runs(), rest
+
+    return load
