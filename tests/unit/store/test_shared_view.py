@@ -259,3 +259,51 @@ def test_every_panel_takes_a_stored_frame_s_stale_sources() -> None:
     stored = DataReady(frame.dataset(), frame.analysis, NOW, stale=frame.stale_sources())
     assert stale_by_ip(stored) == {IPS["steady"]: [stale]}
     assert stale_by_ip(DataReady(dataset, Analysis(None, {}), NOW)) == {IPS["steady"]: [stale]}
+
+
+async def test_a_drill_down_before_the_history_loaded_says_its_days_are_loading(
+    viewer: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first frame drawn from a stored analysis has no days yet: the detail screen's charts say
+    they are loading (not "no day with … sent"), then draw the days once the history is in."""
+    import threading
+
+    from ipdash.ui.live import StoreHistory
+    from ipdash.ui.screens.detail import IpDetailScreen
+    from ipdash.ui.widgets.charts import DAYS_LOADING, RateChart, VolumeChart
+
+    analyses = Analyses(monkeypatch)
+    await first_two(viewer, analyses)  # stores the first frame
+    release = threading.Event()
+    real = StoreHistory.under
+
+    def held(self: StoreHistory, *args: Any, **kwargs: Any) -> Any:
+        release.wait(30)  # the history's read waits until the drill-down was looked at
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(StoreHistory, "under", held)
+    config, found_at = load_config(viewer)
+    app = Viewer(plan_from_inputs([], config, False, found_at), clock=lambda: NOW, watch_files=False)
+    try:
+        async with app.run_test(size=(160, 48)) as pilot:
+            first = await asyncio.wait_for(app.shown.get(), 30)
+            assert first.seq == 0 and first.days_pending
+            await pilot.app.push_screen(IpDetailScreen(first, IPS["steady"]))
+            screen = app.screen
+            assert isinstance(screen, IpDetailScreen)
+            charts = [screen.query_one(VolumeChart), *screen.query(RateChart)]
+            for chart in charts:
+                figure = chart.plt.build()
+                assert DAYS_LOADING in figure and "no day with" not in figure
+            release.set()
+            loaded = await asyncio.wait_for(app.shown.get(), 30)
+            assert loaded.seq >= 1 and not loaded.days_pending
+            await pilot.pause()
+            assert app.screen is screen
+            for chart in charts:
+                assert DAYS_LOADING not in chart.plt.build()
+            assert "gmail.com" in screen.query_one("#chart-bounce", RateChart).plt.build()
+            loads = [worker.wait() for worker in app.workers if worker.group == "load"]
+            await asyncio.gather(*loads, return_exceptions=True)
+    finally:
+        release.set()

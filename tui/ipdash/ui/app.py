@@ -347,6 +347,7 @@ class IpdashApp(App[int]):
             range_days=self.range_days,
             seq=0,  # any analysis of the data loaded next is newer
             stale=frame.stale_sources(),
+            days_pending=True,  # no records yet: the load brings them
         )
         self.post_message(stored)
         self._wait_until_drawn(worker)  # the history's read would hold the interpreter meanwhile

@@ -36,6 +36,9 @@ class DataReady(Message):
     #: IP -> the stale sources its records came from, when ``dataset`` holds no records to find
     #: them in (a first frame drawn from a stored analysis); None: found from ``dataset``.
     stale: dict[str, list[SourceInfo]] | None = None
+    #: The day-by-day series are not read yet (a first frame drawn from a stored analysis: the
+    #: history load brings them): charts say they are loading rather than show no days.
+    days_pending: bool = False
     warmups: dict[str, WarmupProgress] = field(init=False)
     #: The IP table's rows with no blocklist run going on, made where this message is (the analysis'
     #: worker): at 10,000 IPs 5-10 ms the loop no longer spends in ``show_data``.

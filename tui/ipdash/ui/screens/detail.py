@@ -100,9 +100,10 @@ class IpDetailScreen(Screen[None]):
         self._show_domains()
         # The charts span the time range (the analysis window), per mailbox provider.
         chart = ip_chart_data(analysis)
-        self.query_one(VolumeChart).plot_chart(chart)
+        pending = data.days_pending  # a first frame drawn from a stored analysis: days loading
+        self.query_one(VolumeChart).plot_chart(chart, pending=pending)
         for rate_chart in self.query(RateChart):
-            rate_chart.plot_chart(chart, chart_levels(self.app, rate_chart.metric))
+            rate_chart.plot_chart(chart, chart_levels(self.app, rate_chart.metric), pending=pending)
 
     def _provenance(self, data: DataReady, analysis: IpAnalysis) -> Text:
         from ipdash.ui.stale import stale_note

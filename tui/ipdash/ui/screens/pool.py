@@ -77,9 +77,10 @@ class PoolScreen(Screen[None]):
         )
         for widget in (*self.query(VolumeChart), *self.query(RateChart)):
             widget.by = "IP"
-        self.query_one(VolumeChart).plot_chart(chart)
+        pending = data.days_pending  # a first frame drawn from a stored analysis: days loading
+        self.query_one(VolumeChart).plot_chart(chart, pending=pending)
         for rate_chart in self.query(RateChart):
-            rate_chart.plot_chart(chart, chart_levels(self.app, rate_chart.metric))
+            rate_chart.plot_chart(chart, chart_levels(self.app, rate_chart.metric), pending=pending)
 
     def _table(self, members: list[str]) -> Table:
         table = Table(box=None, pad_edge=False, header_style="bold", title_justify="left")

@@ -18,6 +18,9 @@ from ipdash.domain.verdicts import METRIC_LABELS
 from ipdash.ui.widgets.chart_axes import count_label, date_ticks, percent_label, value_ticks
 from ipdash.ui.widgets.chart_data import MIN_DAILY_SENT, ChartData, Line
 
+#: What a chart says while its days are still being read (not "no day": they are not known yet).
+DAYS_LOADING = "loading the day-by-day history …"
+
 
 @dataclass(frozen=True, slots=True)
 class Levels:
@@ -71,12 +74,15 @@ class VolumeChart(PlotextPlot):
 
     by = "mailbox provider"
 
-    def plot_chart(self, data: ChartData) -> None:
+    def plot_chart(self, data: ChartData, *, pending: bool = False) -> None:
+        """``pending``: the days are still being read (``DataReady.days_pending``): said, not drawn."""
         plt = self.plt
         plt.clear_data()
         plt.clear_figure()
         plt.title(f"Sent per day by {self.by} ({len(data.days)} days)")
-        top = max((y for line in data.volume for _, y in line.points), default=0.0)
+        top = 0.0 if pending else max((y for line in data.volume for _, y in line.points), default=0.0)
+        if pending:
+            plt.xlabel(DAYS_LOADING)
         if top > 0:
             _draw_lines(self, data.volume, len(data.days))
             ticks = value_ticks(top)
@@ -96,11 +102,12 @@ class RateChart(PlotextPlot):
         super().__init__(id=id)
         self.metric = metric
 
-    def plot_chart(self, data: ChartData, levels: Levels | None) -> None:
+    def plot_chart(self, data: ChartData, levels: Levels | None, *, pending: bool = False) -> None:
+        """``pending``: the days are still being read (``DataReady.days_pending``): said, not drawn."""
         plt = self.plt
         plt.clear_data()
         plt.clear_figure()
-        lines = data.rates.get(self.metric, ())
+        lines = () if pending else data.rates.get(self.metric, ())
         name = METRIC_LABELS.get(self.metric, self.metric)
         marks = []
         if levels is not None:
@@ -114,6 +121,8 @@ class RateChart(PlotextPlot):
         top = max([y for line in lines for _, y in line.points] + [v for v, _ in marks], default=0.0)
         if lines:
             _draw_lines(self, lines, len(data.days))
+        elif pending:
+            plt.xlabel(DAYS_LOADING)
         else:
             plt.xlabel(f"no day with ≥ {MIN_DAILY_SENT} sent to a provider in this range")
         right = max(1, len(data.days) - 1)
