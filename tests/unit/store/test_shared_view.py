@@ -307,3 +307,42 @@ async def test_a_drill_down_before_the_history_loaded_says_its_days_are_loading(
             await asyncio.gather(*loads, return_exceptions=True)
     finally:
         release.set()
+
+
+async def test_the_poller_makes_the_view_from_the_report_s_analysis_when_no_checks_are_stored(
+    viewer: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With no check results stored, the TUI's first analysis and the report's are the same analysis
+    of the same history: ``ipdash poll``'s child makes it once for the report, the exporter and the
+    view. With results stored they differ (the first frame has none): the view is analysed apart."""
+    from ipdash.sources.dns.configure import results_path
+
+    config, found_at = load_config(viewer)
+    assert _shared_report.checks_input(config) == "absent"
+    views = []
+    real = shared_view.first_frame
+    monkeypatch.setattr(shared_view, "first_frame", lambda *args: views.append(1) or real(*args))
+    store = open_configured_store(config, found_at)
+    try:
+        assert _shared_report.refresh_for_viewers(store, config, today=NOW.date())
+    finally:
+        store.close()
+    assert views == []  # the report's analysis made the view too
+    analyses = Analyses(monkeypatch)
+    shared, count, loaded = await first_two(viewer, analyses)
+    assert shared.seq == 0 and count == 0  # drawn from it
+    assert without_series(shared.analysis) == without_series(loaded.analysis)  # what the TUI makes
+    assert shared.analysis.feed == loaded.analysis.feed
+    assert shared.dataset.sources == loaded.dataset.sources and shared.dataset.facts == loaded.dataset.facts
+
+    checks = results_path(config.blocklists)
+    checks.parent.mkdir(parents=True, exist_ok=True)
+    checks.write_text('{"version": 1, "results": {}}')  # stored results (none): another report key
+    store = open_configured_store(config, found_at)
+    try:
+        stats = (DailyStat(END + timedelta(days=1), IPS["steady"], "gmail.com", sent=10, source="esp"),)
+        store.save_poll(PollResult("esp", "sendgrid", NOW, stats=stats))  # and another data version
+        assert _shared_report.refresh_for_viewers(store, config, today=NOW.date())
+    finally:
+        store.close()
+    assert views == [1]  # analysed for the view on its own

@@ -20,6 +20,7 @@ from typing import Any
 from ipdash.domain.analysis import Analysis
 from ipdash.domain.models import Dataset
 from ipdash.sources.store import snapshots
+from ipdash.sources.store.shared_view import FirstFrame
 
 #: The snapshot kind: what was analysed, and how it is shown.
 KIND = "report"
@@ -151,13 +152,16 @@ def refresh_for_viewers(store: Any, config: Any, today: date | None = None) -> b
     # same [thresholds], [warmup], [[ips]] … and no files makes this analysis of the store).
     viewer = config.model_copy(update={"sources": [], "csv": [], "snds_files": [], "facts_files": []})
     today = today or date.today()
-    reported = _refresh_report(store, viewer, today)
-    return refresh_view(store, viewer, today) or reported
+    reported, analysed = _refresh_report(store, viewer, today)
+    return refresh_view(store, viewer, today, analysed) or reported
 
 
-def _refresh_report(store: Any, viewer: Any, today: date) -> bool:
+def _refresh_report(store: Any, viewer: Any, today: date) -> tuple[bool, FirstFrame | None]:
     """The report part of :func:`refresh_for_viewers` (``viewer``: the viewer's config), and the
-    exporter's (``commands._shared_metrics``): one analysis for both, `report`'s."""
+    exporter's (``commands._shared_metrics``): one analysis for both, `report`'s. Returns whether
+    one was stored, and, when no check results are stored at all, that analysis as the TUI's first
+    frame too (``sources.store.shared_view``: the TUI's first analysis has none; with none stored
+    the report's is the same analysis of the same history)."""
     from ipdash.commands._analysis import ChecksChoice, analyse_for_cli, finding_exit_code
     from ipdash.commands._shared_metrics import MetricsFrame, metrics_key, read_metrics, write_metrics
     from ipdash.sources.loader import load_lean_from_store
@@ -167,7 +171,8 @@ def _refresh_report(store: Any, viewer: Any, today: date) -> bool:
     report_missing = key is not None and read_report(store, key, now) is None
     metrics_missing = exporter_key is not None and read_metrics(store, exporter_key, now) is None
     if not (report_missing or metrics_missing):
-        return False
+        return False, None
+    no_checks = checks_input(viewer) == "absent"  # read before the analysis reads them
     dataset, lean = load_lean_from_store(store, viewer, viewer.window_days)
     result, notes = analyse_for_cli(dataset, viewer, ChecksChoice(), today=today, lean=lean)
     until = checks_valid_until(viewer, now)
@@ -177,7 +182,7 @@ def _refresh_report(store: Any, viewer: Any, today: date) -> bool:
         stored = body is not None and save_report(store, key, body)
     if metrics_missing and exporter_key is not None:
         stored = write_metrics(store, exporter_key, MetricsFrame.of(dataset, result), until) or stored
-    return stored
+    return stored, FirstFrame.of(dataset, result) if no_checks and checks_input(viewer) == "absent" else None
 
 
 def refresh_main(config_path: str) -> None:

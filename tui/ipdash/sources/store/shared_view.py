@@ -119,13 +119,15 @@ def first_frame(store: Any, config: Any, today: date) -> FirstFrame:
     return FirstFrame.of(dataset, analysis)
 
 
-def refresh_view(store: Any, config: Any, today: date) -> bool:
+def refresh_view(store: Any, config: Any, today: date, analysed: FirstFrame | None = None) -> bool:
     """Store the TUI's first frame of ``store`` for ``config``'s viewers unless one of the same key
-    is stored already; whether one was analysed and stored (``ipdash poll``'s child process)."""
+    is stored already; whether one was stored (``ipdash poll``'s child process). ``analysed``: that
+    first frame, analysed already (the report's analysis when no check results are stored);
+    otherwise it is analysed here."""
     key = view_key(store, config, today, config.window_days)
     if key is None or read_view(store, key) is not None:
         return False
-    return write_view(store, key, first_frame(store, config, today))
+    return write_view(store, key, analysed or first_frame(store, config, today))
 
 
 def open_keyed(
