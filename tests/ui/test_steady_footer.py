@@ -19,7 +19,7 @@ def shown(app: Any) -> list[str]:
     return [str(key.description) for key in app.dashboard.query(FooterKey)]
 
 
-async def test_slash_recomposes_the_footer_once_and_lays_out_once(
+async def test_slash_recomposes_the_footer_once_and_lays_out_twice(
     make_app: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     app = make_app()
@@ -34,11 +34,13 @@ async def test_slash_recomposes_the_footer_once_and_lays_out_once(
         await settle(pilot)
         await frames_done(pilot)
         assert footer.recomposed == before + 1
-        assert len(layouts) == 1
+        # Box, focus and footer in one batch; the footer's new keys are measured in a second layout
+        # (Textual's virtual-size reactive: skipping it left the keys overlapping, see git log).
+        assert len(layouts) == 2
         assert "Sort" not in shown(app), "the table's keys leave with its focus"
         layouts.clear()
         await pilot.press("escape")
         await settle(pilot)
         await frames_done(pilot)
         assert "Sort" in shown(app), "and come back with it"
-        assert len(layouts) == 1, "closing the box is one layout too"
+        assert len(layouts) == 2, "closing the box: the same two layouts"

@@ -110,24 +110,3 @@ class LaidOutStatic(_MeasuredByLayout, Static):
                 heights.clear()
             height = heights[width] = super().get_content_height(container, viewport, width)
         return height
-
-
-_widget_size_updated = Widget._size_updated
-
-
-def _size_updated_in_its_layout(
-    self: Widget, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
-) -> bool:
-    """``Widget._size_updated`` for a widget that never scrolls (overflow hidden both ways: the
-    containers, tabs, footer keys and scrollbars): its new virtual size, just measured by the layout,
-    asks for no second layout. Textual sets it through a layout-changing reactive, so opening the
-    filter box (the panels below the table 3 rows shorter, the footer's keys mounted) laid the whole
-    screen out twice; nothing reads such a widget's virtual size but its own scrolling, which this
-    call updates. A widget that can show a scrollbar keeps Textual's path (its bars may change)."""
-    styles = self.styles
-    if layout and styles.overflow_x == "hidden" and styles.overflow_y == "hidden":
-        layout = False
-    return _widget_size_updated(self, size, virtual_size, container_size, layout)
-
-
-Widget._size_updated = _size_updated_in_its_layout  # type: ignore[method-assign]
