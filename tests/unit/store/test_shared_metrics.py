@@ -17,6 +17,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
 import ipdash.domain.analysis as analysis_module
+from counting import CountedCalls
 from ipdash.commands import _metrics, _shared_metrics, _shared_report
 from ipdash.commands._metrics import IpdashCollector
 from ipdash.commands.metrics_cmd import store_loader
@@ -37,17 +38,11 @@ def viewer(store_config: Path) -> Path:  # noqa: F811 - the imported fixture, re
     return store_config
 
 
-class Analyses:
+class Analyses(CountedCalls):
+    """Counts the analyses made (the report's, the exporter's: its own import of ``analyse`` too)."""
+
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.count = 0
-        real = analysis_module.analyse
-
-        def counted(*args: Any, **kwargs: Any) -> Any:
-            self.count += 1
-            return real(*args, **kwargs)
-
-        monkeypatch.setattr(analysis_module, "analyse", counted)
-        monkeypatch.setattr(_metrics, "analyse", counted)  # the exporter's own import of it
+        super().__init__(monkeypatch, "analyse", analysis_module, _metrics)
 
 
 def scrape(

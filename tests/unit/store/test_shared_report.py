@@ -20,6 +20,7 @@ import pytest
 from click.testing import CliRunner
 
 import ipdash.commands.report as report_module
+from counting import CountedCalls
 from ipdash.cli import main_group
 from ipdash.commands import _shared_report
 from ipdash.domain.models import DailyStat, IpFacts, PollResult
@@ -37,18 +38,11 @@ def viewer(store_config: Path) -> Path:  # noqa: F811 - the imported fixture, re
     return store_config
 
 
-class Analyses:
+class Analyses(CountedCalls):
     """Counts the report command's analyses (a report printed from a snapshot makes none)."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.count = 0
-        real = report_module.analyse_for_cli
-
-        def counted(*args: Any, **kwargs: Any) -> Any:
-            self.count += 1
-            return real(*args, **kwargs)
-
-        monkeypatch.setattr(report_module, "analyse_for_cli", counted)
+        super().__init__(monkeypatch, "analyse_for_cli", report_module)
 
 
 def run_report(config: Path, *extra: str, output: str = "json") -> tuple[int, str, str]:

@@ -18,6 +18,7 @@ import orjson
 import pytest
 
 import ipdash.domain.analysis as analysis_module
+from counting import CountedCalls
 from ipdash.commands import _shared_report
 from ipdash.domain.analysis import Analysis, IpAnalysis
 from ipdash.domain.models import DailyStat, Dataset, PollResult, SourceInfo, SourceState
@@ -48,18 +49,11 @@ class Viewer(IpdashApp):
         self.shown.put_nowait(message)
 
 
-class Analyses:
-    """Counts the analyses made (the TUI's, the lean read's); ``at_first``: when the first frame came."""
+class Analyses(CountedCalls):
+    """Counts the analyses made (the TUI's, the lean read's)."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.count = 0
-        real = analysis_module.analyse
-
-        def counted(*args: Any, **kwargs: Any) -> Any:
-            self.count += 1
-            return real(*args, **kwargs)
-
-        monkeypatch.setattr(analysis_module, "analyse", counted)
+        super().__init__(monkeypatch, "analyse", analysis_module)
 
 
 def without_series(analysis: Analysis) -> dict[str, IpAnalysis]:
