@@ -71,14 +71,10 @@ def read_metrics(store: Any, key: snapshots.SnapshotKey, now: datetime) -> Store
     body = snapshots.read(store, key)
     if body is None or set(body) != {"frame", "valid_until"}:
         return None
-    until: datetime | None = None
-    if body["valid_until"] is not None:
-        try:
-            until = datetime.fromisoformat(body["valid_until"])
-            if now >= until:
-                return None
-        except (TypeError, ValueError):
-            return None
+    try:
+        until = snapshots.valid_until(body["valid_until"], now)
+    except snapshots.Expired:
+        return None
     try:
         frame: MetricsFrame = _codec().decode(body["frame"])
     except CodecError:

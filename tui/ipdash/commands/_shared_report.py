@@ -88,12 +88,10 @@ def read_report(store: Any, key: snapshots.SnapshotKey, now: datetime) -> Stored
         return None
     if not isinstance(notes, list) or not all(isinstance(note, str) for note in notes):
         return None
-    if until is not None:
-        try:
-            if now >= datetime.fromisoformat(until):
-                return None  # a stored check result has turned stale since: the report changes
-        except (TypeError, ValueError):
-            return None
+    try:
+        snapshots.valid_until(until, now)
+    except snapshots.Expired:
+        return None  # a stored check result has turned stale since: the report changes
     return StoredReport(text, code, notes)
 
 

@@ -19,7 +19,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -93,6 +93,24 @@ class SnapshotKey:
         }
         canonical = json.dumps(parts, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
         return f"{self.kind}:{hashlib.sha256(canonical.encode()).hexdigest()}"
+
+
+class Expired(Exception):
+    """A stored payload's ``valid_until`` has passed, or is not a time with its zone: not trusted."""
+
+
+def valid_until(value: object, now: datetime) -> datetime | None:
+    """A payload's ``valid_until`` as stored (ISO text; None: no stored check result it was made
+    with will turn stale) as a time. Raises :class:`Expired` when it is not before ``now``."""
+    if value is None:
+        return None
+    try:
+        until = datetime.fromisoformat(value)  # type: ignore[arg-type]
+        if now >= until:
+            raise Expired(value)
+    except (TypeError, ValueError) as error:
+        raise Expired(value) from error
+    return until
 
 
 def encode(key: SnapshotKey, body: Mapping[str, Any]) -> bytes:
