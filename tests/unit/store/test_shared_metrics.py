@@ -28,6 +28,8 @@ from ipdash.sources.loader import LoadPlan
 from ipdash.sources.reference_data import threshold_presets
 from ipdash.sources.store import snapshots
 
+from .configured import configured_store
+from .configured import plant as planted
 from .test_lean_report import END, IPS, store_config  # noqa: F401 - a fixture
 
 NOW = datetime(2025, 7, 1, 9, tzinfo=UTC)
@@ -83,35 +85,27 @@ def poll_child(config_path: Path) -> bool:
         store.close()
 
 
+def exporter_key(store: Any, config: Any) -> snapshots.SnapshotKey | None:
+    return _shared_metrics.metrics_key(store, config, NOW.date())
+
+
 def metrics_key_text(config_path: Path) -> tuple[str, int]:
-    config, found_at = load_config(config_path)
-    store = open_configured_store(config, found_at)
-    try:
-        key = _shared_metrics.metrics_key(store, config, NOW.date())
+    with configured_store(config_path) as (store, config):
+        key = exporter_key(store, config)
         assert key is not None
         return key.text(), key.data_version
-    finally:
-        store.close()
 
 
 def plant(config_path: Path, payload: bytes) -> None:
-    config, found_at = load_config(config_path)
-    store = open_configured_store(config, found_at)
-    try:
-        text, version = metrics_key_text(config_path)
-        store.write_snapshot(text, version, payload)
-    finally:
-        store.close()
+    planted(config_path, payload, exporter_key)
 
 
 def stored_payload(config_path: Path) -> bytes | None:
-    config, found_at = load_config(config_path)
-    store = open_configured_store(config, found_at)
-    try:
-        found = store.read_snapshot(metrics_key_text(config_path)[0])
+    with configured_store(config_path) as (store, config):
+        key = exporter_key(store, config)
+        assert key is not None
+        found = store.read_snapshot(key.text())
         return None if found is None else found[1]
-    finally:
-        store.close()
 
 
 def test_the_exporter_serves_the_poller_s_analysis_without_analysing(

@@ -29,6 +29,8 @@ from ipdash.sources.store import shared_view, snapshots
 from ipdash.ui.app import IpdashApp
 from ipdash.ui.messages import DataReady
 
+from .configured import configured_store
+from .configured import plant as planted
 from .test_lean_report import END, IPS, store_config  # noqa: F401 - a fixture
 
 NOW = datetime(2025, 7, 1, 9, tzinfo=UTC)
@@ -80,27 +82,20 @@ async def first_two(config_path: Path, analyses: Analyses) -> tuple[DataReady, i
     return first, count, loaded
 
 
+def viewer_key(store: Any, config: Any) -> snapshots.SnapshotKey | None:
+    return shared_view.view_key(store, config, NOW.date(), config.window_days)
+
+
 def stored_view(config_path: Path) -> shared_view.FirstFrame | None:
-    config, found_at = load_config(config_path)
-    store = open_configured_store(config, found_at)
-    try:
-        key = shared_view.view_key(store, config, NOW.date(), config.window_days)
+    with configured_store(config_path) as (store, config):
+        key = viewer_key(store, config)
         assert key is not None
         return shared_view.read_view(store, key)
-    finally:
-        store.close()
 
 
 def plant(config_path: Path, payload: bytes) -> None:
     """A payload written under the viewer's key, by anybody."""
-    config, found_at = load_config(config_path)
-    store = open_configured_store(config, found_at)
-    try:
-        key = shared_view.view_key(store, config, NOW.date(), config.window_days)
-        assert key is not None
-        store.write_snapshot(key.text(), key.data_version, payload)
-    finally:
-        store.close()
+    planted(config_path, payload, viewer_key)
 
 
 async def test_a_first_load_stores_its_first_frame_and_the_next_viewer_draws_it(
