@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from ipdash.cli import main_group
 from ipdash.commands._nagios import (
     CRITICAL,
+    MAX_DATA_AGE_DAYS,
     MAX_IP_PERFDATA,
     OK,
     UNKNOWN,
@@ -159,3 +160,30 @@ def test_a_detail_line_compares_in_the_metric_s_bad_direction() -> None:
     details = report_output(data).details
     assert "WARN 192.0.2.1 dmarc_pass_rate (all) 95.0000% < 98.0000%" in details
     assert "CRITICAL 192.0.2.1 complaint_rate (ip) 0.4000% >= 0.3000%" in details
+
+
+@pytest.mark.parametrize(
+    ("generated_at", "severities", "state", "age"),
+    [
+        ("2025-06-11T08:00:00+00:00", (), OK, 1),  # yesterday's day: the usual provider lag
+        ("2025-06-13T23:59:00+00:00", (), OK, 3),  # the slowest provider's lag
+        ("2025-06-14T00:00:01+00:00", (), UNKNOWN, 4),  # the sources stopped bringing new days
+        ("2025-06-22T12:00:00+00:00", ("warn",), UNKNOWN, 12),
+        ("2025-06-22T12:00:00+00:00", ("critical",), CRITICAL, 12),  # critical outranks unknown
+    ],
+)
+def test_a_report_on_old_data_is_unknown_not_green(
+    generated_at: str, severities: tuple[str, ...], state: int, age: int
+) -> None:
+    output = report_output({**report(ip("192.0.2.1", *severities)), "generated_at": generated_at})
+    assert output.state == state
+    text = output.render()
+    assert_plugin_grammar(text)
+    assert f"'data_age_days'={age};;;0" in text
+    assert (f"2025-06-10 is {age} days old" in text) == (age > MAX_DATA_AGE_DAYS)
+
+
+@pytest.mark.parametrize("generated_at", ["", "yesterday", None, 7])
+def test_an_unreadable_report_time_leaves_the_data_age_out(generated_at: object) -> None:
+    output = report_output({**report(ip("192.0.2.1")), "generated_at": generated_at})
+    assert output.state == OK and "data_age_days" not in output.render()

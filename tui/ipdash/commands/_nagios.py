@@ -7,13 +7,15 @@ finding); exit 0/1/2/3 = OK/WARNING/CRITICAL/UNKNOWN. Perfdata follows the plugi
 
 States combine worst first as monitoring tools rank them: CRITICAL > UNKNOWN > WARNING > OK. An
 unanswered check is UNKNOWN, never OK: a report with a stale source and no critical breach is
-UNKNOWN, not a green check.
+UNKNOWN, not a green check; so is one whose newest complete day is older than
+``MAX_DATA_AGE_DAYS``: its verdicts are about then, not now, whatever the sources' last poll says.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
 
 OK, WARNING, CRITICAL, UNKNOWN = 0, 1, 2, 3
@@ -23,6 +25,10 @@ _RANK = {OK: 0, WARNING: 1, UNKNOWN: 2, CRITICAL: 3}
 MAX_IP_PERFDATA = 20
 MAX_LONG_LINES = 50
 RATE_METRICS = ("bounce_rate", "complaint_rate", "unsubscribe_rate")
+#: Days the newest complete day may lag the report before the check is UNKNOWN. Providers report a
+#: day after it ends and some later (Google Postmaster Tools 24–48 h, SNDS a day or two): 3 days is
+#: the slowest of them with a day's margin; more means the sources stopped bringing new days.
+MAX_DATA_AGE_DAYS = 3
 
 #: metric -> (warn, critical) as ratios; None where the preset sets no level.
 Levels = Mapping[str, tuple[float | None, float | None]]
@@ -134,6 +140,10 @@ def report_output(
     if not ips or report.get("window") is None:
         state = worst(state, UNKNOWN)
         parts.insert(0, "no sending data loaded")
+    age = data_age_days(report)
+    if age is not None and age > MAX_DATA_AGE_DAYS:
+        state = worst(state, UNKNOWN)
+        parts.append(f"newest complete day {report['window']['end']} is {age} days old")
     if not parts:
         window = report["window"]
         parts.append(
@@ -145,6 +155,8 @@ def report_output(
         perf("ips_warning", len(warned), warn=0, minimum=0, maximum=len(ips)),
         perf("sources_not_current", len(unhealthy), minimum=0),
     ]
+    if age is not None:
+        perfdata.append(perf("data_age_days", age, minimum=0))
     ranked = sorted(
         ips, key=lambda ip: (-_RANK[states[str(ip["ip"])]], ip.get("score") is None, ip.get("score") or 0)
     )
@@ -156,6 +168,21 @@ def report_output(
     if len(ips) > MAX_IP_PERFDATA:
         details.append(f"per-IP perfdata for the {MAX_IP_PERFDATA} worst of {len(ips)} IPs")
     return PluginOutput(state, "; ".join(parts), perfdata, details)
+
+
+def data_age_days(report: Mapping[str, Any]) -> int | None:
+    """Days from the window's last day to the day the report was made (None: either unknown)."""
+    window, generated_at = report.get("window"), report.get("generated_at")
+    if not window or not generated_at:
+        return None
+    try:
+        made = (
+            generated_at if isinstance(generated_at, datetime) else datetime.fromisoformat(str(generated_at))
+        )
+        end = window["end"] if isinstance(window["end"], date) else date.fromisoformat(str(window["end"]))
+    except (KeyError, TypeError, ValueError):
+        return None
+    return (made.date() - end).days
 
 
 def _breach_list(ips: Sequence[Mapping[str, Any]], shown: int = 3) -> str:
