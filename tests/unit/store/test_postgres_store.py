@@ -298,3 +298,45 @@ def test_the_newest_fetch_wins_across_sources_in_the_frame(store: PostgresStore)
     other = PollResult("a", "sendgrid", T0, stats=(replace(STAT, sent=1, source="a"),))
     store.save_poll(other)  # fetched earlier, saved later: the later fetch (b) still wins
     assert store.load().stats[(STAT.day, STAT.ip, STAT.mailbox_provider)].source == "b"
+
+
+@pytest.mark.parametrize(
+    ("table", "action"),
+    [
+        ("daily_stats", lambda store: store.load()),  # read by ADBC, in its own session
+        ("alerts", lambda store: store.open_alerts()),  # read by psycopg's pool
+        ("daily_stats", lambda store: store.save_poll(poll(T0 + timedelta(hours=1), stats=(STAT,)))),
+    ],
+    ids=["stats-read", "pool-read", "write"],
+)
+def test_a_table_locked_by_another_session_fails_after_the_busy_timeout(
+    pg_url: str, table: str, action: object
+) -> None:
+    settings = store_settings({"url": pg_url, "busy_timeout_ms": 300})
+    with open_store(settings) as store:
+        store.save_poll(poll(T0, stats=(STAT,)))
+        with psycopg.connect(pg_url) as locker:
+            locker.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")  # held until it closes
+            with pytest.raises(
+                StoreError, match=r"locked by another session: a statement waited 0\.3 s"
+            ) as error:
+                action(store)  # type: ignore[operator]
+            assert "[store] busy_timeout_ms" in str(error.value)
+        assert store.load().stats  # once the lock is gone the same store works again
+
+
+def test_a_dropped_connection_is_a_store_error_not_a_driver_traceback(
+    store: PostgresStore, pg_url: str
+) -> None:
+    store.save_poll(poll(T0, stats=(STAT,)))
+    raw(pg_url, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'ipdash'")
+    with pytest.raises(StoreError, match=r"the history store failed: .*terminat") as error:
+        store.source_runs()
+    assert isinstance(error.value.__cause__, psycopg.Error)
+
+
+def test_the_arrow_reader_waits_no_longer_for_a_lock_than_the_pool() -> None:
+    from ipdash.sources.store.pg_arrow import arrow_uri
+
+    uri = arrow_uri("postgresql://team@db/ipdash", None, 5, lock_timeout_ms=2500)
+    assert uri.endswith("&options=-c%20lock_timeout%3D2500")

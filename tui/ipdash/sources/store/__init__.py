@@ -87,7 +87,12 @@ def open_postgres(settings: StoreSettings, env: Mapping[str, str] | None = None)
             raise StoreError(
                 f"store.password_env: the environment variable {settings.password_env} is not set"
             )
-    return PostgresStore(settings.url, password=password, pool_size=settings.pool_size)
+    return PostgresStore(
+        settings.url,
+        password=password,
+        pool_size=settings.pool_size,
+        lock_timeout_ms=settings.busy_timeout_ms,
+    )
 
 
 def shared_polls(

@@ -17,15 +17,19 @@ from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
 
-def arrow_uri(url: str, password: str | None, connect_timeout: int) -> str:
+def arrow_uri(
+    url: str, password: str | None, connect_timeout: int, *, lock_timeout_ms: int | None = None
+) -> str:
     """The libpq URI ADBC connects with: the store's URL, its password (from the environment, never
-    in the config file) and the same connect timeout and application name as the pool's."""
+    in the config file) and the same connect timeout, application name and lock timeout as the pool's."""
     parts = urlsplit(url)
     if password is not None and parts.hostname is not None:
         user = parts.username or ""
         host = parts.netloc.rsplit("@", 1)[-1]
         parts = parts._replace(netloc=f"{quote(user, safe='')}:{quote(password, safe='')}@{host}")
     extra = f"connect_timeout={connect_timeout}&application_name=ipdash"
+    if lock_timeout_ms is not None:
+        extra += f"&options={quote(f'-c lock_timeout={int(lock_timeout_ms)}', safe='')}"
     query = f"{parts.query}&{extra}" if parts.query else extra
     return urlunsplit(parts._replace(query=query))
 

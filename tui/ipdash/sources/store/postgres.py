@@ -10,13 +10,14 @@ crashed poller's sources are free at once.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import socket
 import threading
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from ipdash.domain.models import DailyStat, Dataset, PollResult
 from ipdash.sources.store import pg_arrow, rows
@@ -34,6 +35,11 @@ from ipdash.sources.store.schema import SchemaError
 from ipdash.sources.store.sqlite import StoreError
 
 CHANNEL = "ipdash_history"
+#: PostgreSQL's SQLSTATE for a statement that gave up waiting for a lock (``lock_timeout``).
+LOCK_NOT_AVAILABLE = "55P03"
+#: The drivers whose errors are the store's failures: psycopg, its pool, ADBC (the stats reader).
+_DRIVER_MODULES = frozenset({"psycopg", "psycopg_pool", "adbc_driver_manager"})
+F = TypeVar("F", bound=Callable[..., Any])
 #: Who wrote a poll, so a viewer can skip its own process's notifications.
 WRITER_ID = f"{socket.gethostname()}:{os.getpid()}"
 
@@ -62,8 +68,34 @@ def _source_key(source: str) -> str:
     return f"ipdash-source:{source}"
 
 
+def _driver_errors(method: F) -> F:
+    """The method's driver errors (a lost connection, a lock wait given up, a full disk) become a
+    :class:`StoreError` worded by :meth:`PostgresStore.explain`, as SQLite's failures are: commands
+    and the TUI show a store's failure as one line, never a driver's traceback."""
+
+    @functools.wraps(method)
+    def wrapped(self: PostgresStore, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except StoreError:
+            raise
+        except Exception as error:
+            if type(error).__module__.split(".")[0] not in _DRIVER_MODULES:
+                raise
+            raise StoreError(self.explain(error)) from error
+
+    return wrapped  # type: ignore[return-value]
+
+
 class PostgresStore:
-    def __init__(self, url: str, *, password: str | None = None, pool_size: int = 4) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        password: str | None = None,
+        pool_size: int = 4,
+        lock_timeout_ms: int = 10_000,
+    ) -> None:
         import psycopg
         from psycopg_pool import ConnectionPool
 
@@ -72,11 +104,20 @@ class PostgresStore:
         self._partitions: set[str] = set()
         self._partition_lock = threading.Lock()
         self._claims: dict[str, Any] = {}
-        kwargs: dict[str, Any] = {"connect_timeout": 10, "application_name": "ipdash"}
+        self.lock_timeout_ms = int(lock_timeout_ms)
+        # Every session waits at most [store] busy_timeout_ms for a lock another session holds (a
+        # migration, a LOCK TABLE, a long VACUUM FULL): without it a report or a poll waits forever.
+        kwargs: dict[str, Any] = {
+            "connect_timeout": 10,
+            "application_name": "ipdash",
+            "options": f"-c lock_timeout={self.lock_timeout_ms}",
+        }
         if password is not None:
             kwargs["password"] = password
         self.connect_kwargs = kwargs
-        self._arrow_uri = pg_arrow.arrow_uri(url, password, kwargs["connect_timeout"])
+        self._arrow_uri = pg_arrow.arrow_uri(
+            url, password, kwargs["connect_timeout"], lock_timeout_ms=self.lock_timeout_ms
+        )
         try:
             # One direct connection first: a wrong host or password fails now, with the server's words.
             with psycopg.connect(url, **kwargs) as first:
@@ -98,6 +139,17 @@ class PostgresStore:
         )
         self._pool.open()
 
+    def explain(self, error: BaseException) -> str:
+        """One line for a driver's error: what failed, in the store's words, and what to do."""
+        where = _redacted(self.url)
+        if getattr(error, "sqlstate", None) == LOCK_NOT_AVAILABLE:
+            return (
+                f"{where}: the history store is locked by another session: a statement waited "
+                f"{self.lock_timeout_ms / 1000:g} s for a lock and gave up ({_first_line(error)}). "
+                "See who holds it in pg_locks and pg_stat_activity, or raise [store] busy_timeout_ms"
+            )
+        return f"{where}: the history store failed: {_first_line(error)}"
+
     # writing --------------------------------------------------------------------------------
     def _ensure_partitions(self, db: Any, table: str, days: set[date]) -> None:
         months = {month_start(day) for day in days}
@@ -110,6 +162,7 @@ class PostgresStore:
                 db.execute(create_partition_sql(table, month))
         self._partitions.update(partition_name(table, m) for m in missing)
 
+    @_driver_errors
     def save_poll(self, result: PollResult) -> int:
         stamp = _aware(result.fetched_at)
         written = 0
@@ -153,6 +206,7 @@ class PostgresStore:
         )
         return len(stamped)
 
+    @_driver_errors
     def import_records(self, table: rows.Table, stamped: list[tuple[Any, datetime]]) -> int:
         """Records with their own fetch times (``ipdash store migrate``), upserted like a poll's."""
         if table.day_column:
@@ -161,6 +215,7 @@ class PostgresStore:
         with self._pool.connection() as db, db.transaction():
             return self._upsert_stamped(db, table, [(r, _aware(stamp)) for r, stamp in stamped])
 
+    @_driver_errors
     def import_run(self, run: SourceRun) -> None:
         """One source's outcomes, kept when the store already has a later attempt."""
         with self._pool.connection() as db:
@@ -187,6 +242,7 @@ class PostgresStore:
                 ),
             )
 
+    @_driver_errors
     def count(self, table: str) -> int:
         with self._pool.connection() as db:
             return int(db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
@@ -213,6 +269,7 @@ class PostgresStore:
             )
 
     # reading --------------------------------------------------------------------------------
+    @_driver_errors
     def load(self, since: date | None = None, *, stats_since: date | None = None) -> Dataset:
         dataset = Dataset()
         with self._pool.connection() as db, db.transaction():
@@ -222,6 +279,7 @@ class PostgresStore:
                 self._load_table(db, table, dataset, since=first)
         return dataset
 
+    @_driver_errors
     def load_stats(self, since: date | None, before: date, ips: Collection[str]) -> Dataset:
         """The daily stats of ``ips`` from ``since`` (None: the first) to before ``before`` (the
         month partitions outside the range are not scanned)."""
@@ -233,6 +291,7 @@ class PostgresStore:
             self._load_table(db, rows.DAILY_STATS, dataset, since=since, before=before, ips=ips)
         return dataset
 
+    @_driver_errors
     def stats_ips(self, since: date | None, before: date) -> set[str]:
         """IPs with daily stats from ``since`` (None: the first) to before ``before``."""
         query, params = "SELECT DISTINCT ip FROM daily_stats WHERE day < %s", [before]
@@ -242,6 +301,7 @@ class PostgresStore:
         with self._pool.connection() as db:
             return {ip for (ip,) in db.execute(query, params)}
 
+    @_driver_errors
     def held_until(self, since: date | None, before: date) -> set[tuple[str, str]]:
         """(IP, source) pairs whose newest daily stat is from ``since`` (None: the first) to before ``before``."""
         query, params = "SELECT ip, source FROM stat_latest WHERE last_day < %s", [before]
@@ -251,6 +311,7 @@ class PostgresStore:
         with self._pool.connection() as db:
             return {(ip, source) for ip, source in db.execute(query, params)}
 
+    @_driver_errors
     def load_changes(self, since: date | None, changed: Mapping[str, datetime | None]) -> Dataset:
         """What these sources' polls wrote after the given fetch times (all of a source given None)."""
         dataset = Dataset()
@@ -260,6 +321,7 @@ class PostgresStore:
                 self._load_table(db, table, dataset, since=since, changed=changed)
         return dataset
 
+    @_driver_errors
     def load_poll(self, source: str, fetched_at: datetime) -> PollResult:
         """The records one poll wrote (those it fetched at ``fetched_at``), for viewers told of it."""
         dataset = Dataset()
@@ -346,12 +408,14 @@ class PostgresStore:
             return None
         return conform(pg_arrow.newest_per_key(frame))
 
+    @_driver_errors
     def latest_day(self) -> date | None:
         """The newest day of any daily record held (None: none)."""
         with self._pool.connection() as db:
             found = [db.execute(f"SELECT max(day) FROM {table}").fetchone()[0] for table in DAILY_TABLES]
         return max((day for day in found if day is not None), default=None)
 
+    @_driver_errors
     def source_runs(self) -> list[SourceRun]:
         with self._pool.connection() as db:
             found = db.execute(
@@ -361,6 +425,7 @@ class PostgresStore:
         return [SourceRun(*row) for row in found]
 
     # retention ------------------------------------------------------------------------------
+    @_driver_errors
     def prune(self, before: date) -> int:
         """Whole months before ``before`` are dropped as partitions; the rest row by row."""
         deleted = 0
@@ -393,11 +458,13 @@ class PostgresStore:
         return months
 
     # alerts ---------------------------------------------------------------------------------
+    @_driver_errors
     def open_alerts(self) -> dict[str, AlertRecord]:
         with self._pool.connection() as db:
             found = db.execute("SELECT key, source, opened_at, payload FROM alerts").fetchall()
         return {key: AlertRecord(key, source, opened, payload) for key, source, opened, payload in found}
 
+    @_driver_errors
     def open_alert(self, record: AlertRecord) -> None:
         from psycopg.types.json import Jsonb
 
@@ -409,16 +476,19 @@ class PostgresStore:
                 (record.key, record.source, _aware(record.opened_at), Jsonb(record.payload)),
             )
 
+    @_driver_errors
     def close_alert(self, key: str) -> None:
         with self._pool.connection() as db:
             db.execute("DELETE FROM alerts WHERE key = %s", (key,))
 
     # acknowledgements (the TUI's alerts panel) -------------------------------------------
+    @_driver_errors
     def acknowledged_alerts(self) -> dict[str, datetime]:
         with self._pool.connection() as db:
             found = db.execute("SELECT key, acknowledged_at FROM alert_acks").fetchall()
         return {key: at for key, at in found}
 
+    @_driver_errors
     def acknowledge_alert(self, key: str, at: datetime) -> None:
         with self._pool.connection() as db:
             db.execute(
@@ -428,11 +498,13 @@ class PostgresStore:
             )
 
     # analysis snapshots (sources.store.snapshots) ------------------------------------------
+    @_driver_errors
     def data_version(self) -> int:
         """Bumped in the same transaction as every write of what an analysis reads (triggers)."""
         with self._pool.connection() as db:
             return int(db.execute("SELECT version FROM data_version").fetchone()[0])
 
+    @_driver_errors
     def read_snapshot(self, key: str) -> tuple[int, bytes] | None:
         """The snapshot stored under ``key``: (the data version it was made at, its payload). Read in
         binary: as text a bytea comes hex-encoded, twice its size (a 10k view of 25 MB: 0.31-0.53 s
@@ -443,6 +515,7 @@ class PostgresStore:
             ).fetchone()
         return None if row is None else (int(row[0]), bytes(row[1]))
 
+    @_driver_errors
     def write_snapshot(self, key: str, version: int, payload: bytes) -> None:
         """Store a snapshot made at data version ``version``; those of older versions (no viewer can
         match them again) are deleted."""
@@ -457,6 +530,7 @@ class PostgresStore:
             )
 
     # coordination ---------------------------------------------------------------------------
+    @_driver_errors
     def claim(self, source: str, interval_seconds: float, now: datetime) -> Claim:
         """Try the source's advisory lock on a connection of its own, held while the poll runs."""
         db = self._psycopg.connect(self.url, autocommit=True, **self.connect_kwargs)
