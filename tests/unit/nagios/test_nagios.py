@@ -187,3 +187,92 @@ def test_a_report_on_old_data_is_unknown_not_green(
 def test_an_unreadable_report_time_leaves_the_data_age_out(generated_at: object) -> None:
     output = report_output({**report(ip("192.0.2.1")), "generated_at": generated_at})
     assert output.state == OK and "data_age_days" not in output.render()
+
+
+def _broken_config(tmp_path: Path) -> str:
+    path = tmp_path / "broken.toml"
+    path.write_text("[store\nurl = ", encoding="utf-8")
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    ("args", "reason"),
+    [
+        (["report", "--config", "{missing}"], "ipdash: "),
+        (["report", "--config", "{broken}"], "ipdash: "),
+        (["report", "--window", "banana"], "Invalid value for '--window'"),
+        (["report", "--no-such-option"], "No such option '--no-such-option'"),
+        (["check", "--timeout", "nan", "192.0.2.1"], "not a number"),
+        (["check", "--zones", ",", "192.0.2.1"], "--zones names no list"),
+        (["check", "not-an-ip!"], "bad target"),
+    ],
+    ids=[
+        "missing-config",
+        "broken-config",
+        "bad-value",
+        "bad-option",
+        "nan-timeout",
+        "no-zones",
+        "bad-target",
+    ],
+)
+@pytest.mark.parametrize("spelling", [["--format", "nagios"], ["--format=nagios"]])
+def test_a_plugin_that_cannot_run_is_unknown_not_critical(
+    tmp_path: Path, args: list[str], reason: str, spelling: list[str]
+) -> None:
+    """Exit 2 is CRITICAL to a monitoring core: a broken config must not page as a listed IP."""
+    filled = [a.format(missing=tmp_path / "nope.toml", broken=_broken_config(tmp_path)) for a in args]
+    result = CliRunner().invoke(main_group, [*filled[:1], *spelling, *filled[1:]], catch_exceptions=False)
+    assert result.exit_code == UNKNOWN, result.output
+    first = result.stdout.splitlines()[0]
+    assert first.startswith("IPDASH UNKNOWN - ipdash: ") and reason in result.stdout
+    assert_plugin_grammar(result.stdout)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["report", "--format", "json", "--window", "banana"],
+        ["report", "--config", "{missing}"],
+        ["check", "--format", "table", "--timeout", "nan", "192.0.2.1"],
+        ["check", "--format", "nagios", "--format", "json", "not-an-ip!"],  # the last --format wins
+    ],
+)
+def test_other_formats_keep_exit_2_for_usage_errors(tmp_path: Path, args: list[str]) -> None:
+    filled = [a.format(missing=tmp_path / "nope.toml") for a in args]
+    result = CliRunner().invoke(main_group, filled, catch_exceptions=False)
+    assert result.exit_code == 2 and "IPDASH" not in result.output
+
+
+def test_a_bug_in_plugin_mode_is_unknown_with_its_traceback_on_stderr(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from ipdash.commands import report as report_command
+
+    def broken(*_: object, **__: object) -> None:
+        raise ZeroDivisionError("a bug")
+
+    monkeypatch.setattr(report_command, "analyse_for_cli", broken)
+    result = CliRunner().invoke(main_group, ["report", "--format", "nagios"], catch_exceptions=False)
+    assert result.exit_code == UNKNOWN
+    assert result.stdout.startswith("IPDASH UNKNOWN - ipdash: internal error: ZeroDivisionError: a bug")
+    assert "Traceback" in result.stderr and "Traceback" not in result.stdout
+
+
+@pytest.mark.parametrize(("output_format", "code"), [("json", 2), ("nagios", UNKNOWN)])
+def test_a_store_failing_during_the_analysis_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, output_format: str, code: int
+) -> None:
+    """The earlier days of the IPs that need them are read mid-analysis: a store lost then (a lock
+    wait given up, a dropped connection) is the store's message, not a traceback."""
+    from ipdash.commands import report as report_command
+    from ipdash.sources.store import StoreError
+
+    def store_lost(*_: object, **__: object) -> None:
+        raise StoreError("postgresql://db/ipdash: the history store failed: server closed the connection")
+
+    monkeypatch.setattr(report_command, "analyse_for_cli", store_lost)
+    result = CliRunner().invoke(main_group, ["report", "--format", output_format], catch_exceptions=False)
+    assert result.exit_code == code
+    assert "the history store failed: server closed the connection" in result.output
+    assert "Traceback" not in result.output

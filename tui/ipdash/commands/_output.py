@@ -94,6 +94,11 @@ def echo(text: object = "", *, err: bool = False, nl: bool = True) -> None:
 
 
 def fail_usage(message: str) -> None:
-    """One-line usage/input error on stderr, exit 2."""
+    """One-line usage/input error on stderr, exit 2; asked for monitoring-plugin output, the plugin's
+    UNKNOWN (exit 3) on stdout instead (``_options.PluginCommand``)."""
+    from ipdash.commands._options import in_plugin_mode, plugin_unknown
+
+    if in_plugin_mode():
+        plugin_unknown(safe_text(message, multiline=True))
     click.echo(f"ipdash: {safe_text(message, multiline=True)}", err=True)
     raise SystemExit(2)

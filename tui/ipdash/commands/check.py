@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 import ipdash.commands._no_pydantic_plugins  # noqa: F401  (before any model is built)
-from ipdash.commands._options import config_option, format_option
+from ipdash.commands._options import PluginCommand, config_option, format_option
 from ipdash.commands._output import echo, emit_json, fail_usage, render_table
 from ipdash.domain.dnsbl.catalog import Catalog, ZoneEntry
 from ipdash.domain.dnsbl.labels import fcrdns_label, lookup_caveat, status_label
@@ -59,7 +59,7 @@ def _a_number(_: click.Context, __: click.Parameter, value: float | None) -> flo
     return value
 
 
-@click.command()
+@click.command(cls=PluginCommand)
 @click.argument("targets", nargs=-1)
 @click.option("--zones", "zones", multiple=True, help="Catalog names or raw zone names, comma-separated.")
 @click.option(

@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from ipdash.commands._analysis import ChecksChoice, analyse_for_cli, check_options, finding_exit_code
-from ipdash.commands._options import config_option, format_option
+from ipdash.commands._options import PluginCommand, config_option, format_option
 from ipdash.commands._output import echo, emit_json, fail_usage, render_table
 from ipdash.commands._receiver import load_receiver_for_cli, receiver_options
 from ipdash.commands.accounts_json import accounts_to_json
@@ -31,7 +31,7 @@ from ipdash.sources.csv_stats import CsvReadError
 from ipdash.sources.loader import load_lean_for_cli
 
 
-@click.command()
+@click.command(cls=PluginCommand)
 @click.option(
     "--csv", "csv_files", multiple=True, type=click.Path(path_type=Path), help="Stats or SNDS CSV file(s)."
 )
@@ -113,9 +113,14 @@ def report(
         echo_errors=output_format != "table",
     )
     choice = ChecksChoice(run_checks, nameserver, sample=sample)
+    from ipdash.sources.store import StoreError
+
     try:
         today = shared.today if shared is not None else None
         result, notes = analyse_for_cli(dataset, config, choice, receiver=receiver, lean=lean, today=today)
+    except StoreError as error:  # the earlier days of the IPs that need them, read mid-analysis
+        fail_usage(str(error))
+        return
     finally:
         if lean is not None:
             lean.close()
