@@ -46,7 +46,6 @@ from ipdash.sources.providers.polling import Poller, configured_sources, fetch_s
 from ipdash.sources.store import (
     HistoryReader,
     HistoryStore,
-    SqliteStore,
     StoreDamaged,
     StoreError,
     open_store,
@@ -89,8 +88,7 @@ def poll(config_path: Path | None, once: bool, force: bool, output_format: str) 
     except StoreError as error:
         fail_usage(str(error))
         return
-    if isinstance(store, SqliteStore):
-        store.on_busy = _report_busy
+    store.on_busy = _report_busy
     with store:
         try:
             code = asyncio.run(

@@ -15,6 +15,7 @@ import json
 import os
 import socket
 import threading
+import time
 from collections.abc import Callable, Collection, Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
@@ -32,11 +33,15 @@ from ipdash.sources.store.pg_schema import (
     partition_name,
 )
 from ipdash.sources.store.schema import SchemaError
-from ipdash.sources.store.sqlite import StoreError
+from ipdash.sources.store.sqlite import RETRY_SECONDS, BusyHook, StoreError
 
 CHANNEL = "ipdash_history"
 #: PostgreSQL's SQLSTATE for a statement that gave up waiting for a lock (``lock_timeout``).
 LOCK_NOT_AVAILABLE = "55P03"
+#: A write that lost to another session (a lock wait given up, a deadlock, a serialisation failure)
+#: is tried again, as SQLite's are: a locked store delays a poll's write, it never drops it.
+_RETRIED_STATES = frozenset({LOCK_NOT_AVAILABLE, "40P01", "40001"})
+_FIRST_BACKOFF, _MAX_BACKOFF = 0.05, 2.0
 #: The drivers whose errors are the store's failures: psycopg, its pool, ADBC (the stats reader).
 _DRIVER_MODULES = frozenset({"psycopg", "psycopg_pool", "adbc_driver_manager"})
 F = TypeVar("F", bound=Callable[..., Any])
@@ -87,6 +92,33 @@ def _driver_errors(method: F) -> F:
     return wrapped  # type: ignore[return-value]
 
 
+def _retried_while_locked(method: F) -> F:
+    """The write again, with backoff, while another session's lock keeps it out; given up (a
+    :class:`StoreError`) after ``retry_seconds``. Each try is a whole transaction of its own."""
+
+    @functools.wraps(method)
+    def wrapped(self: PostgresStore, *args: Any, **kwargs: Any) -> Any:
+        backoff, give_up_at = _FIRST_BACKOFF, time.monotonic() + self.retry_seconds
+        while True:
+            try:
+                return method(self, *args, **kwargs)
+            except self._psycopg.Error as error:
+                if getattr(error, "sqlstate", None) not in _RETRIED_STATES:
+                    raise
+                if time.monotonic() + backoff > give_up_at:
+                    raise StoreError(
+                        f"{_redacted(self.url)}: the history store has been locked by another session "
+                        f"for over {self.retry_seconds:g} s ({_first_line(error)}). See who holds it "
+                        "in pg_locks and pg_stat_activity"
+                    ) from error
+            if self.on_busy is not None:
+                self.on_busy(backoff)
+            time.sleep(backoff)  # in the writing thread, never on the event loop
+            backoff = min(backoff * 2, _MAX_BACKOFF)
+
+    return wrapped  # type: ignore[return-value]
+
+
 class PostgresStore:
     def __init__(
         self,
@@ -95,6 +127,7 @@ class PostgresStore:
         password: str | None = None,
         pool_size: int = 4,
         lock_timeout_ms: int = 10_000,
+        on_busy: BusyHook | None = None,
     ) -> None:
         import psycopg
         from psycopg_pool import ConnectionPool
@@ -105,6 +138,8 @@ class PostgresStore:
         self._partition_lock = threading.Lock()
         self._claims: dict[str, Any] = {}
         self.lock_timeout_ms = int(lock_timeout_ms)
+        self.on_busy = on_busy
+        self.retry_seconds = RETRY_SECONDS
         # Every session waits at most [store] busy_timeout_ms for a lock another session holds (a
         # migration, a LOCK TABLE, a long VACUUM FULL): without it a report or a poll waits forever.
         kwargs: dict[str, Any] = {
@@ -163,6 +198,7 @@ class PostgresStore:
         self._partitions.update(partition_name(table, m) for m in missing)
 
     @_driver_errors
+    @_retried_while_locked
     def save_poll(self, result: PollResult) -> int:
         stamp = _aware(result.fetched_at)
         written = 0
@@ -207,6 +243,7 @@ class PostgresStore:
         return len(stamped)
 
     @_driver_errors
+    @_retried_while_locked
     def import_records(self, table: rows.Table, stamped: list[tuple[Any, datetime]]) -> int:
         """Records with their own fetch times (``ipdash store migrate``), upserted like a poll's."""
         if table.day_column:
@@ -216,6 +253,7 @@ class PostgresStore:
             return self._upsert_stamped(db, table, [(r, _aware(stamp)) for r, stamp in stamped])
 
     @_driver_errors
+    @_retried_while_locked
     def import_run(self, run: SourceRun) -> None:
         """One source's outcomes, kept when the store already has a later attempt."""
         with self._pool.connection() as db:
@@ -465,6 +503,7 @@ class PostgresStore:
         return {key: AlertRecord(key, source, opened, payload) for key, source, opened, payload in found}
 
     @_driver_errors
+    @_retried_while_locked
     def open_alert(self, record: AlertRecord) -> None:
         from psycopg.types.json import Jsonb
 
@@ -477,6 +516,7 @@ class PostgresStore:
             )
 
     @_driver_errors
+    @_retried_while_locked
     def close_alert(self, key: str) -> None:
         with self._pool.connection() as db:
             db.execute("DELETE FROM alerts WHERE key = %s", (key,))
@@ -489,6 +529,7 @@ class PostgresStore:
         return {key: at for key, at in found}
 
     @_driver_errors
+    @_retried_while_locked
     def acknowledge_alert(self, key: str, at: datetime) -> None:
         with self._pool.connection() as db:
             db.execute(
@@ -516,6 +557,7 @@ class PostgresStore:
         return None if row is None else (int(row[0]), bytes(row[1]))
 
     @_driver_errors
+    @_retried_while_locked
     def write_snapshot(self, key: str, version: int, payload: bytes) -> None:
         """Store a snapshot made at data version ``version``; those of older versions (no viewer can
         match them again) are deleted."""
