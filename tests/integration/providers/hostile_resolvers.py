@@ -348,8 +348,9 @@ def odd_input_probe(
                      "--nameserver", f"127.0.0.1:{port}", "--format", output],
                     capture_output=True, text=True, env=env, timeout=180, check=False,
                 )  # fmt: skip
-                # nagios: a finding is CRITICAL (2), incomplete UNKNOWN (3); a usage error is exit 2 too
-                wanted = {0: 0, 1: 2, 2: 2, 3: 3}[wanted_exit] if output == "nagios" else wanted_exit
+                # nagios: a finding is CRITICAL (2); incomplete and a usage error (the check could not
+                # be made) are UNKNOWN (3)
+                wanted = {0: 0, 1: 2, 2: 3, 3: 3}[wanted_exit] if output == "nagios" else wanted_exit
                 _judge_process(outcome, f"--format {output}", done, wanted)
                 if ODD_KEY in done.stdout + done.stderr:
                     outcome.leaked = True
