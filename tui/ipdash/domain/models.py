@@ -32,7 +32,26 @@ def canonical_ip(text: str) -> str:
     IPv6 is compressed and lower-case; an IPv4-mapped IPv6 address is unmapped,
     since it is the same sender. A zone id (``fe80::1%eth0``) is kept only when it is a plain
     interface name: one holding escapes or other characters is refused.
+
+    Each distinct text is parsed once (a bounded memo; a refused text is not kept and raises
+    each time): a poll of 10,000 IPs names each IP in tens of answers' rows, and ``ipaddress``'s
+    parse in Python was its costliest step per record, on threads the event loop waits behind.
     """
+    if type(text) is str and len(text) <= _MEMO_TEXT_LENGTH:
+        return _canonical_ip_memo(text)
+    return _parse_canonical_ip(text)
+
+
+#: Longer texts are never IP addresses worth remembering (the longest IPv6 with a zone id is ~110).
+_MEMO_TEXT_LENGTH = 128
+
+
+@functools.lru_cache(maxsize=65_536)
+def _canonical_ip_memo(text: str) -> str:
+    return _parse_canonical_ip(text)
+
+
+def _parse_canonical_ip(text: str) -> str:
     address = ipaddress.ip_address(text.strip())
     if isinstance(address, ipaddress.IPv6Address):
         if address.scope_id is not None and not _ZONE_ID.fullmatch(address.scope_id):

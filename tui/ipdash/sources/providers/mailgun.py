@@ -22,6 +22,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, date, datetime, time, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
@@ -364,8 +365,25 @@ def _count(value: Any) -> int | None:
 
 
 def _rfc2822_day(text: str | None) -> date | None:
+    """The day of an RFC 2822 time, in its own offset. A poll's rows name a handful of days, each
+    in thousands of rows: each distinct text is parsed once (email.utils parses in Python)."""
     if not text:
         return None
+    if type(text) is str and len(text) <= _MEMO_TEXT_LENGTH:
+        return _rfc2822_day_memo(text)
+    return _parse_rfc2822_day(text)
+
+
+#: Longer texts are never one time worth remembering.
+_MEMO_TEXT_LENGTH = 64
+
+
+@functools.lru_cache(maxsize=4096)
+def _rfc2822_day_memo(text: str) -> date | None:
+    return _parse_rfc2822_day(text)
+
+
+def _parse_rfc2822_day(text: str) -> date | None:
     try:
         return parsedate_to_datetime(text).date()
     except (TypeError, ValueError):

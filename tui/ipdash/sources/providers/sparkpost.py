@@ -335,6 +335,8 @@ def _subtract(total: DailyStat, parts: list[DailyStat]) -> DailyStat | None:
 
 
 def _count(value: Any) -> int | None:
+    if value.__class__ is int:  # nearly every value: answered first (half a million a 10k-IP poll)
+        return value if value >= 0 else None
     if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
         return None
     return int(value)

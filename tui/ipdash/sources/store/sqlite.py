@@ -184,7 +184,7 @@ class SqliteStore:
             records = table.records(result)
             if records:
                 stored = self.columns[table.name]
-                batches.append((table, stored, [table.to_row(r, stamp, stored) for r in records]))
+                batches.append((table, stored, table.to_rows(records, stamp, stored)))
 
         def write(db: sqlite3.Connection) -> int:
             written = 0
