@@ -1,0 +1,76 @@
+"""A poll's rows are built a record at a time, not a value at a time: only the columns a store
+cannot take as they are (days, datetimes, flags, tuples) go through the conversion, and the rows
+are the same as when every value went through it."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ipdash.sources.store import SqliteStore, rows
+from ipdash.sources.store import postgres as pg
+from ipdash.sources.store.postgres import PostgresStore
+from ipdash.sources.store.rows import TABLES
+
+from .test_store import ACCOUNT, FACTS, LISTING, SNDS, STAT, T0, WARMUP, poll
+
+#: One record of every table, each holding every kind of value its table has.
+RECORDS = {
+    "daily_stats": STAT,
+    "ip_facts": FACTS,
+    "snds_days": SNDS,
+    "warmups": WARMUP,
+    "listings": LISTING,
+    "account_days": ACCOUNT,
+}
+MANY_STATS = tuple(replace(STAT, ip=f"192.0.2.{n}") for n in range(100))
+
+
+def counting(monkeypatch: pytest.MonkeyPatch, module: Any, name: str) -> list[int]:
+    calls = [0]
+    real = getattr(module, name)
+
+    def counted(*args: Any) -> Any:
+        calls[0] += 1
+        return real(*args)
+
+    monkeypatch.setattr(module, name, counted)
+    return calls
+
+
+def test_sqlite_daily_stats_convert_only_their_day(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    converted = counting(monkeypatch, rows, "_to_db")
+    with SqliteStore(tmp_path / "history.sqlite3") as store:
+        assert store.save_poll(poll(stats=MANY_STATS)) == 100
+        assert converted[0] == 100  # a value at a time: 100 records x 14 columns
+        assert len(store.load().stats) == 100
+
+
+@pytest.mark.parametrize("table", TABLES, ids=lambda t: t.name)
+def test_sqlite_rows_are_those_of_converting_every_value(table: rows.Table) -> None:
+    record = RECORDS[table.name]
+    stored = table.field_names
+    every_value = (*(rows._to_db(getattr(record, name)) for name in stored), "stamp")
+    assert table.to_rows([record, record], "stamp", stored) == [every_value, every_value]
+    assert table.to_rows([record], "stamp", stored[:1]) == [
+        (rows._to_db(getattr(record, stored[0])), "stamp")
+    ]
+
+
+def test_postgres_daily_stats_convert_nothing(pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    converted = counting(monkeypatch, pg, "_to_pg")
+    with PostgresStore(pg_url) as store:
+        assert store.save_poll(poll(stats=MANY_STATS)) == 100
+        assert converted[0] == 0  # a value at a time: 100 records x 14 columns
+        assert len(store.load().stats) == 100
+
+
+@pytest.mark.parametrize("table", TABLES, ids=lambda t: t.name)
+def test_postgres_rows_are_those_of_converting_every_value(table: rows.Table) -> None:
+    record = RECORDS[table.name]
+    stored = table.field_names
+    every_value = [*(pg._to_pg(table, name, getattr(record, name)) for name in stored), T0]
+    assert list(pg._pg_rows(table, stored, [(record, T0)])) == [every_value]
