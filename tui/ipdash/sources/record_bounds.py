@@ -92,7 +92,7 @@ def _record_problem(record: Any, bounds: RecordBounds) -> str | None:
     and Nones, all within the bounds: those are passed over in one quick look at their values (read in
     one C call); a record with anything else, or anything out of bounds, is judged field by field."""
     limit, first_day, last_day = bounds.max_count, bounds.first_day, bounds.last_day
-    for value in _values_of(type(record))(record):
+    for value in _values_of(record.__class__)(record):
         kind = value.__class__
         if kind is int:
             if -limit <= value <= limit:
