@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import pytest
 
+from counting import CountedCalls
 from ipdash.sources.store import SqliteStore, rows
 from ipdash.sources.store import postgres as pg
 from ipdash.sources.store.postgres import PostgresStore
@@ -29,23 +29,11 @@ RECORDS = {
 MANY_STATS = tuple(replace(STAT, ip=f"192.0.2.{n}") for n in range(100))
 
 
-def counting(monkeypatch: pytest.MonkeyPatch, module: Any, name: str) -> list[int]:
-    calls = [0]
-    real = getattr(module, name)
-
-    def counted(*args: Any) -> Any:
-        calls[0] += 1
-        return real(*args)
-
-    monkeypatch.setattr(module, name, counted)
-    return calls
-
-
 def test_sqlite_daily_stats_convert_only_their_day(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    converted = counting(monkeypatch, rows, "_to_db")
+    converted = CountedCalls(monkeypatch, "_to_db", rows)
     with SqliteStore(tmp_path / "history.sqlite3") as store:
         assert store.save_poll(poll(stats=MANY_STATS)) == 100
-        assert converted[0] == 100  # a value at a time: 100 records x 14 columns
+        assert converted.count == 100  # a value at a time: 100 records x 14 columns
         assert len(store.load().stats) == 100
 
 
@@ -61,10 +49,10 @@ def test_sqlite_rows_are_those_of_converting_every_value(table: rows.Table) -> N
 
 
 def test_postgres_daily_stats_convert_nothing(pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    converted = counting(monkeypatch, pg, "_to_pg")
+    converted = CountedCalls(monkeypatch, "_to_pg", pg)
     with PostgresStore(pg_url) as store:
         assert store.save_poll(poll(stats=MANY_STATS)) == 100
-        assert converted[0] == 0  # a value at a time: 100 records x 14 columns
+        assert converted.count == 0  # a value at a time: 100 records x 14 columns
         assert len(store.load().stats) == 100
 
 
