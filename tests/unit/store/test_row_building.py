@@ -29,11 +29,25 @@ RECORDS = {
 MANY_STATS = tuple(replace(STAT, ip=f"192.0.2.{n}") for n in range(100))
 
 
-def test_sqlite_daily_stats_convert_only_their_day(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    converted = CountedCalls(monkeypatch, "_to_db", rows)
-    with SqliteStore(tmp_path / "history.sqlite3") as store:
+@pytest.mark.parametrize(("kind", "conversions"), [("sqlite", 100), ("postgres", 0)])
+def test_daily_stats_convert_only_what_the_store_cannot_take(
+    kind: str,
+    conversions: int,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
+) -> None:
+    # SQLite converts each record's day; PostgreSQL takes days as they are. Converting every
+    # value, both made 1,400 conversions (100 records x 14 columns).
+    if kind == "sqlite":
+        converted = CountedCalls(monkeypatch, "_to_db", rows)
+        opened: SqliteStore | PostgresStore = SqliteStore(tmp_path / "history.sqlite3")
+    else:
+        converted = CountedCalls(monkeypatch, "_to_pg", pg)
+        opened = PostgresStore(request.getfixturevalue("pg_url"))
+    with opened as store:
         assert store.save_poll(poll(stats=MANY_STATS)) == 100
-        assert converted.count == 100  # a value at a time: 100 records x 14 columns
+        assert converted.count == conversions
         assert len(store.load().stats) == 100
 
 
@@ -46,14 +60,6 @@ def test_sqlite_rows_are_those_of_converting_every_value(table: rows.Table) -> N
     assert table.to_rows([record], "stamp", stored[:1]) == [
         (rows._to_db(getattr(record, stored[0])), "stamp")
     ]
-
-
-def test_postgres_daily_stats_convert_nothing(pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    converted = CountedCalls(monkeypatch, "_to_pg", pg)
-    with PostgresStore(pg_url) as store:
-        assert store.save_poll(poll(stats=MANY_STATS)) == 100
-        assert converted.count == 0  # a value at a time: 100 records x 14 columns
-        assert len(store.load().stats) == 100
 
 
 @pytest.mark.parametrize("table", TABLES, ids=lambda t: t.name)
