@@ -129,6 +129,20 @@ async def off_loop(function: Callable[P, T], /, *args: P.args, **kwargs: P.kwarg
     return await loop.run_in_executor(_record_builder(), call)
 
 
+#: Items freed at a time by :func:`let_go` (a few hundred microseconds of freeing a chunk).
+LET_GO_CHUNK = 1_000
+
+
+def let_go(items: list[Any]) -> None:
+    """Empty a big list of parsed items a chunk at a time, on the thread that built records from
+    them. Freeing is one C call that never gives up the GIL: the 17,500 metric items (with their
+    dimensions, dicts and sets) of a 10,000-IP Mailgun week were freed in one go wherever the last
+    reference went, seen as full collections on the event loop after the poll finding them in the
+    oldest generation (100-190 ms passes, bench_poll)."""
+    while items:
+        del items[-LET_GO_CHUNK:]
+
+
 async def until_stopped(work: Awaitable[T], where: str) -> T:
     """``work``, unless the running poll is asked to stop first: then it is cancelled and
     :class:`Interrupted` says what was in flight."""

@@ -39,6 +39,7 @@ from ipdash.sources.providers.base import (
     ProviderError,
     ProviderSource,
     default_base_url,
+    let_go,
     off_loop,
     parse_payload,
     parse_payload_off_loop,
@@ -307,7 +308,9 @@ class MailgunSource(ProviderSource):
     def _add_stats(
         self, collected: Collected, items: list[MetricsItem], *, whole_days_only: bool = False
     ) -> None:
+        """The items' daily stats into ``collected``; the items are let go meanwhile (emptied)."""
         stats = [stat for item in items if (stat := self._daily_stat(item, collected)) is not None]
+        let_go(items)
         if whole_days_only and stats:
             last = max(stat.day for stat in stats)
             stats = [stat for stat in stats if stat.day < last]
