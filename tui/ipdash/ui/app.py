@@ -1,4 +1,4 @@
-"""The ipdash Textual app: thin. It owns loading (in workers), themes and the keys; screens render."""
+"""The ipdash Textual app: thin. It owns themes, the keys and the controllers (loading: `LoadControl`); screens render."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from ipdash.gc_pauses import bulk_allocation
 from ipdash.ui.blocklists import (
     RECHECK_POLL_SECONDS,
     BlocklistsControl,
@@ -23,7 +22,8 @@ from ipdash.ui.blocklists import (
     ChecksProgress,
     ChecksReady,
 )
-from ipdash.ui.data_state import DataState, Snapshot
+from ipdash.ui.data_state import DataState
+from ipdash.ui.loading import REPLAY_START_DAYS_BACK, LoadControl
 from ipdash.ui.messages import DataReady, LoadProgress
 from ipdash.ui.themes import install_themes, next_theme
 
@@ -34,7 +34,6 @@ if TYPE_CHECKING:
     from ipdash.domain.thresholds import Preset
     from ipdash.sources.loader import LastReads, LoadPlan
     from ipdash.sources.loader_early import EarlyLoad
-    from ipdash.sources.store.shared_view import SharedView
     from ipdash.ui.domains import DomainsControl
     from ipdash.ui.live import LivePolling, StoreHistory
     from ipdash.ui.screens.dashboard import DashboardScreen
@@ -49,7 +48,6 @@ NEED_PLAN = frozenset({"refresh", "wizard", "blocklists", "range"})
 FILE_CHECK_SECONDS = 2.0
 CHECK_REDRAW_SECONDS = 0.5  # while a blocklist run goes on, arrived results are analysed at most this often
 REPLAY_SECONDS = 3.0
-REPLAY_START_DAYS_BACK = 21
 
 
 def _system_clock() -> datetime:
@@ -90,9 +88,7 @@ class IpdashApp(App[int]):
         early_load: EarlyLoad | None = None,
     ) -> None:
         super().__init__()
-        #: The first load, already running since before the app was made (``--csv``, ``--config``).
-        self._early_load = early_load
-        self._early_loaded: EarlyLoad | None = None  # taken by the first load; its cache kept after paint
+        self.loading = LoadControl(self, early_load)
         self._plan: LoadPlan | None = None
         self._make_plan: PlanFactory | None = plan if callable(plan) else None
         self.clock = clock
@@ -103,8 +99,6 @@ class IpdashApp(App[int]):
         self.data: DataReady | None = None
         self.receiver: ReceiverData | None = None  # DMARC / ARF reports: an input of the analysis
         self.replay_day: date | None = None
-        self._file_signature: tuple[tuple[str, float, int], ...] | None = ()
-        self._last_reads: LastReads = {}  # a file that goes missing keeps its last data, marked stale
         self._check_redraw_pending = False
         self._side_work: Worker[None] | None = None  # started once the first data is on screen
         from ipdash.ui.alerts import AlertsControl
@@ -192,7 +186,7 @@ class IpdashApp(App[int]):
             self.call_after_refresh(self._start_boot)  # the first frame first: the rest imports a lot
             return
         self.push_screen(self.dashboard)
-        if self._early_load is not None:
+        if self.loading.early_load is not None:
             self.start_load()  # its worker waits for the early load (no GIL held), then analyses
         else:
             self.call_after_refresh(self.start_load)  # first frame first: loading imports the domain
@@ -231,231 +225,34 @@ class IpdashApp(App[int]):
         import ipdash.ui.screens.dashboard  # noqa: F401
 
         self.call_from_thread(self._booted, plan)
-        self._load()
+        self.loading.load()
 
     def _booted(self, plan: LoadPlan) -> None:
         self._install_plan(plan)
-        self._file_signature = None  # the boot worker takes it as its load begins
+        self.loading.file_signature = None  # the boot worker takes it as its load begins
         self.switch_screen(self.dashboard)
         self._start_feeds()
+
+    # the load's state, as tests and scripts read it ----------------------------
+    @property
+    def _early_load(self) -> EarlyLoad | None:
+        return self.loading.early_load
+
+    @property
+    def _last_reads(self) -> LastReads:
+        return self.loading.last_reads
+
+    @property
+    def _file_signature(self) -> tuple[tuple[str, float, int], ...] | None:
+        return self.loading.file_signature
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return self.booted or action not in NEED_PLAN
 
     # loading -------------------------------------------------------------------
     def start_load(self) -> None:
-        self._file_signature = None  # taken in the worker: it imports the receiver sources (~0.3 s)
-        # The first load has no check results yet (the checks start once data is shown): the worker
-        # makes the empty snapshot, so the checks' modules are imported there, not on the loop.
-        if self.data is not None:
-            self.state.checks = self._check_results()
-        self.run_worker(
-            self._load,
-            thread=True,
-            exclusive=True,
-            group="load",
-            description="load data",
-            exit_on_error=False,
-        )
-
-    @bulk_allocation()
-    def _load(self) -> None:
-        worker = get_current_worker()
-        early, self._early_load = self._early_load, None
-        self._early_loaded = early
-        if early is None:
-            self._file_signature = self._signature()
-        else:  # the files' part was taken as the early load began; the report folders' now
-            from ipdash.sources.loader_early import stat_signature
-
-            self._file_signature = early.signature + stat_signature(self._watched_folders())
-        if self.state.checks is None:
-            self.state.checks = self._check_results()
-
-        def progress(label: str, done: int, total: int) -> None:
-            self.post_message(LoadProgress(label, done, total))
-
-        token = self.state.begin_load()  # polls landing from here on are merged into this load too
-        shared = self._first_frame_from_store(worker, early) if self.data is None else None
-        try:
-            if early is not None:
-                early.forward_progress(progress)
-                while not early.wait(0.05):
-                    if worker.is_cancelled:
-                        return
-                self._last_reads.update(early.last_reads)
-                dataset = early.result()
-            else:
-                # The domain and sources load here, in the worker, not before the first frame.
-                from ipdash.sources.loader import load_dataset
-
-                dataset = load_dataset(
-                    self.plan, progress=progress, now=self.clock(), last_reads=self._last_reads
-                )
-            receiver = self._load_receiver(dataset)
-            if self.plan.reads_store:
-                from ipdash.ui.live import StoreHistory
-
-                if self.store_history is None:  # kept: a reload after a file changed reads what changed
-                    self.store_history = StoreHistory(self.plan)
-                dataset = self.store_history.under(dataset, self.range_days)
-            read_for = self.store_history.widest if self.store_history is not None else 0
-            snapshot = self.state.install_load(
-                token,
-                dataset,
-                cancelled=lambda: worker.is_cancelled,
-                on_install=self._set_receiver(receiver, read_for),
-            )
-        finally:
-            self.state.end_load(token)
-        if snapshot is None:
-            if shared is not None:
-                shared.close()
-            return
-        if self.demo:
-            latest = snapshot.dataset.latest_day()
-            if latest is not None and self.replay_day is None:
-                self.replay_day = latest - timedelta(days=REPLAY_START_DAYS_BACK)
-        analysed = self._analysed(snapshot, self.replay_day)
-        self.post_message(analysed)
-        if shared is not None:
-            self._share_first_frame(shared, snapshot, analysed)
-
-    def _first_frame_from_store(self, worker: Worker[None], early: EarlyLoad | None) -> SharedView | None:
-        """The first load of a ``[store]``-only viewer (``sources.store.shared_view``): the first frame
-        drawn from the analysis a poller or an earlier viewer stored when its key matches, then the
-        history loaded and analysed as before. Returns the SharedView to store this load's analysis
-        in when none matched (None: stored one drawn, or not such a load). The lookup the CLI began
-        before the app (``sources.store.early_view``) is taken when it was for this day and range."""
-        view = early.view if early is not None else None
-        if self.demo or not self.plan.reads_store or self._has_receiver_sources():
-            if view is not None:
-                view.discard()
-            return None
-        from ipdash.sources.store.early_view import lookup
-
-        now = self.clock()
-        shared, frame = lookup(view, self.plan, now.date(), self.range_days, lambda: worker.is_cancelled)
-        if shared is None or frame is None:
-            return shared
-        shared.close()
-        stored = DataReady(
-            frame.dataset(),
-            frame.analysis,
-            now,
-            origin=self.origin,
-            range_days=self.range_days,
-            seq=0,  # any analysis of the data loaded next is newer
-            stale=frame.stale_sources(),
-            days_pending=True,  # no records yet: the load brings them
-        )
-        self.post_message(stored)
-        self._wait_until_drawn(worker)  # the history's read would hold the interpreter meanwhile
-        return None
-
-    def _share_first_frame(self, shared: SharedView, snapshot: Snapshot, analysed: DataReady) -> None:
-        """Store the first analysis for the next viewer once it is drawn: only when it had what a
-        stored first frame has (no check results, no receiver reports)."""
-        try:
-            checks = snapshot.checks
-            if checks.by_ip or checks.domains or self.receiver is not None or self.demo:
-                return
-            self._wait_until_drawn(get_current_worker())
-            shared.save(snapshot.dataset, analysed.analysis)
-        finally:
-            shared.close()
-
-    def _wait_until_drawn(self, worker: Worker[None]) -> None:
-        """In a worker: wait until data posted before is on screen (or the worker is cancelled)."""
-        drawn = threading.Event()
-
-        def once_shown() -> None:
-            if self.data is None:
-                self.call_after_refresh(once_shown)  # the message is still in the queue
-            else:
-                self.call_after_refresh(drawn.set)
-
-        self.call_from_thread(once_shown)
-        while not drawn.wait(0.05):
-            if worker.is_cancelled:
-                return
-
-    def _set_receiver(self, receiver: ReceiverData | None, read_for: int | None) -> Callable[[], None]:
-        def install() -> None:
-            self.receiver, self.held_range = receiver, read_for
-
-        return install
-
-    def _as_shown(self, full: Dataset, replay_day: date | None) -> Dataset:
-        """The data as the screens show it: in --demo, only up to the replay day (call off the loop)."""
-        return full.until(replay_day) if self.demo and replay_day else full
-
-    def _analyse_in_background(self, description: str) -> None:
-        """Filter and analyse the data as it is then in a thread, as of the replay day now; the
-        newest snapshot's result wins (``on_data_ready``)."""
-        day = self.replay_day
-        self.state.checks = self._check_results()  # taken on the loop: the results change there
-
-        def work() -> None:
-            snapshot = self.state.snapshot()
-            if snapshot is None:
-                return
-            analysed = self._analysed(snapshot, day)
-            if not get_current_worker().is_cancelled:  # a newer request runs: skip the drawing
-                self.post_message(analysed)
-
-        self.run_worker(
-            work,
-            thread=True,
-            exclusive=True,
-            group="replay",
-            description=description,
-            exit_on_error=False,
-        )
-
-    @bulk_allocation()
-    def _analysed(self, snapshot: Snapshot, replay_day: date | None) -> DataReady:
-        """Runs in a worker thread: the one analysis every surface uses, for one state of the data."""
-        from ipdash.domain.analysis import analyse
-        from ipdash.domain.time_range import range_window
-
-        dataset, checks = self._as_shown(snapshot.dataset, replay_day), snapshot.checks
-        now, days = self.clock(), self.range_days
-        window = range_window(dataset, days, today=now.date())
-        shown = self.data  # the last analysis: its metrics are reused where the records did not change
-        analysis = analyse(
-            dataset,
-            self.plan.config,
-            self.presets,
-            checks=checks,
-            window=window,
-            today=now.date(),
-            previous=shown.analysis if shown is not None else None,
-            receiver=self.receiver,
-        )
-        # Alerts are judged as `ipdash poll` judges them, over the configured window, whatever range is shown.
-        alert_feed = None
-        if days != self.plan.config.window_days:
-            alert_feed = analyse(
-                dataset,
-                self.plan.config,
-                self.presets,
-                checks=checks,
-                today=now.date(),
-                receiver=self.receiver,
-            ).feed
-        import ipdash.ui.widgets.blocklist_panel  # noqa: F401  (show_data's cells: imported here, not on the loop)
-
-        return DataReady(
-            dataset,
-            analysis,
-            now,
-            origin=self.origin,
-            replay_day=self.replay_day if self.demo else None,
-            range_days=days,
-            alert_feed=alert_feed,
-            seq=snapshot.seq,
-        )
+        """Load everything again (a file changed, `r`, a wider range), in a worker: ``LoadControl``."""
+        self.loading.start()
 
     def on_load_progress(self, message: LoadProgress) -> None:
         self.dashboard.show_progress(message.label, message.done, message.total)
@@ -489,11 +286,11 @@ class IpdashApp(App[int]):
             import ipdash.sources.alert_board  # noqa: F401  (for the alerts: not on the loop)
 
             self.call_from_thread(self._start_side_work)
-            if self._early_loaded is not None:  # the parsed-CSV cache for the next start, once the
+            if self.loading.early_loaded is not None:  # the parsed-CSV cache for the next start, once the
                 from ipdash.ui.after_load import wait_until_quiet  # first data's formatting is done
 
                 wait_until_quiet(lambda: self.workers, lambda: worker.is_cancelled)
-                self._early_loaded.keep_cache()
+                self.loading.early_loaded.keep_cache()
 
         self._side_work = self.run_worker(
             wait_then_start, thread=True, group="after-first-data", description="start checks and alerts",
@@ -507,38 +304,8 @@ class IpdashApp(App[int]):
         if self.data is not None:
             self.alerts.update(self.data)
 
-    def _has_receiver_sources(self) -> bool:
-        """Whether there can be DMARC / ARF report folders (the sample data's, or config sources of
-        those kinds, as ``validate_sections`` tells them): else their modules are not imported."""
-        plan = self.plan
-        return plan.is_sample or any(
-            isinstance(entry, dict) and entry.get("kind") in ("dmarc", "arf") for entry in plan.config.sources
-        )
-
-    def _load_receiver(self, dataset: Dataset) -> ReceiverData | None:
-        """DMARC and ARF report folders (config kinds dmarc/arf, the sample data's), beside the files."""
-        if not self._has_receiver_sources():
-            return None
-        from ipdash.sources.receiver import load_receiver, plan_receiver_sources
-
-        sources = plan_receiver_sources(self.plan)
-        return load_receiver(sources, dataset, self.clock()) if sources else None
-
-    def _watched_folders(self) -> list[Path]:
-        if not self._has_receiver_sources():
-            return []
-        from ipdash.sources.receiver import plan_receiver_sources, watched_folders
-
-        return watched_folders(plan_receiver_sources(self.plan))
-
-    def _signature(self) -> tuple[tuple[str, float, int], ...]:
-        from ipdash.sources.loader_early import stat_signature
-
-        return stat_signature([*self.plan.watched_paths(), *self._watched_folders()])
-
     def _check_files(self) -> None:
-        if self._file_signature is not None and self._signature() != self._file_signature:
-            self.start_load()
+        self.loading.check_files()
 
     def _advance_replay(self) -> None:
         full = self.full_dataset
@@ -548,17 +315,17 @@ class IpdashApp(App[int]):
         self.replay_day = self.replay_day + timedelta(days=1)
         if self.replay_day > latest:
             self.replay_day = latest - timedelta(days=REPLAY_START_DAYS_BACK)
-        self._analyse_in_background(f"replay {self.replay_day}")
+        self.loading.analyse_in_background(f"replay {self.replay_day}")
 
     # provider polling ----------------------------------------------------------
     def _on_poll_result(self, result: PollResult) -> None:
         """A source was polled (and stored): merge it copy-on-write and analyse, off the event loop."""
-        self.state.checks = self._check_results()
+        self.state.checks = self.check_results()
 
         def absorb() -> None:
             snapshot = self.state.absorb(result)
             if snapshot is not None:  # None: the first load is still reading, and merges it as it ends
-                self.post_message(self._analysed(snapshot, self.replay_day))
+                self.post_message(self.loading.analysed(snapshot, self.replay_day))
 
         self.run_worker(
             absorb, thread=True, group="poll-merge", description=f"merge {result.source}", exit_on_error=False
@@ -619,7 +386,7 @@ class IpdashApp(App[int]):
         self.notify(message.summary, timeout=6)
         self.reanalyse()
 
-    def _check_results(self) -> CheckResults:
+    def check_results(self) -> CheckResults:
         """Blocklist, rDNS and sending-domain results as they stand (a snapshot: take it on the loop)."""
         from dataclasses import replace
 
@@ -629,16 +396,16 @@ class IpdashApp(App[int]):
         """Run the analysis again on the data as loaded (new check results change scores and breaches)."""
         if self.full_dataset is None:
             if self.data is not None:  # a stored first frame is shown: the load takes these results
-                self.state.checks = self._check_results()
+                self.state.checks = self.check_results()
                 if self.full_dataset is not None:  # it was installed meanwhile
-                    self._analyse_in_background("re-analyse")
+                    self.loading.analyse_in_background("re-analyse")
             return
         if self.store_history is not None:
             from ipdash.ui.live import reaches
 
             if not reaches(self.held_range, self.range_days):
                 return  # a wider range's read is under way (set_range started it): its analysis follows
-        self._analyse_in_background("re-analyse")
+        self.loading.analyse_in_background("re-analyse")
 
     # actions -------------------------------------------------------------------
     def action_refresh(self) -> None:
