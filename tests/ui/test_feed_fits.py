@@ -170,3 +170,21 @@ async def test_every_feed_line_can_be_reached_inside_the_panel(
         assert feed.cursor_row == feed.row_count - 1
         last_line = feed.region.y + 1 + feed._y_offsets.index((feed.ordered_rows[-1].key, 0)) - feed.scroll_y
         assert feed.region.y < last_line < min(feed.region.bottom, bottom.bottom)  # in view
+
+
+async def test_a_1000_ip_feed_is_formatted_and_fitted_in_a_thread_not_on_the_loop(
+    make_app: Callable[..., IpdashApp],
+) -> None:
+    """A thousand IPs bring a couple of hundred breaches: formatting and fitting them on the loop was
+    ~10 ms of the first data frame's stall (bench_tui_scale --stalls); the loop only places them."""
+    async with make_app().run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        feed = pilot.app.dashboard.query_one(BreachFeed)
+        lines = [
+            FeedItem("warn", date(2026, 11, 1), f"198.51.{n // 256}.{n % 256}", "bounce rate", f"{n}%", "p")
+            for n in range(232)  # the 1k-IP benchmark's feed
+        ]
+        feed.show(lines)
+        assert feed.formatting, "laid out in the feed's thread"
+        await settle(pilot)
+        assert not feed.formatting and feed.row_count == len(lines)

@@ -83,8 +83,9 @@ class BreachFeed(SteadyScrollbarsMixin, FastCellsMixin, DataTable[Text]):
     )
     VALUE_LINES = FIT.value_lines  # lines a value wraps to in the feed; enter shows a longer one whole
     #: Up to this many lines the feed is formatted and fitted on the event loop; above, in a thread
-    #: (at 10,000 IPs thousands of lines: ~0.3-1 s of a stalled loop per data update or filter key).
-    SYNC_LINES = 300
+    #: (at 10,000 IPs thousands of lines: ~0.3-1 s of a stalled loop per data update or filter key;
+    #: at 1,000 IPs ~230 lines, ~10 ms of the first data frame's stall when it was 300).
+    SYNC_LINES = 100
 
     def on_mount(self) -> None:
         self.border_title = "Breaches"
