@@ -207,14 +207,7 @@ class IpdashApp(App[int]):
             self.set_interval(self.replay_seconds, self._advance_replay)
 
     def _start_boot(self) -> None:
-        self.run_worker(
-            self._boot,
-            thread=True,
-            exclusive=True,
-            group="load",
-            description="load data",
-            exit_on_error=False,
-        )
+        self.loading.run_in_load_worker(self._boot)
 
     def _boot(self) -> None:
         """The boot worker: the plan, the dashboard's modules (imported here, not on the loop), then

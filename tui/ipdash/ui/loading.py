@@ -42,13 +42,12 @@ class LoadControl:
         # makes the empty snapshot, so the checks' modules are imported there, not on the loop.
         if self.app.data is not None:
             self.app.state.checks = self.app.check_results()
+        self.run_in_load_worker(self.load)
+
+    def run_in_load_worker(self, work: Callable[[], None]) -> None:
+        """The load worker (one at a time: a newer load cancels the one running); the boot's too."""
         self.app.run_worker(
-            self.load,
-            thread=True,
-            exclusive=True,
-            group="load",
-            description="load data",
-            exit_on_error=False,
+            work, thread=True, exclusive=True, group="load", description="load data", exit_on_error=False
         )
 
     @bulk_allocation()
