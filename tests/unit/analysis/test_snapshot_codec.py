@@ -303,7 +303,7 @@ def test_the_analysis_records_take_the_slot_path() -> None:
     from ipdash.domain.warmup.results import DayVolume
 
     def slotted(cls: type) -> bool:
-        return snapshot_codec._slot_setters(cls, snapshot_codec._stored_fields(cls)) is not None
+        return snapshot_codec._twin(cls) is not None
 
     assert all(slotted(cls) for cls in (Verdict, Totals, IpAnalysis, IpMetrics, Window, _Plain))
     # Built through their __init__: one that checks its fields, one of its own, one not slotted.

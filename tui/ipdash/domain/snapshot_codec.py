@@ -179,16 +179,10 @@ class Codec:
                 lines += [f"    if {condition}:", f"        {name} = d_{name}({name})"]
             else:
                 lines.append(f"    {name} = d_{name}({name})")
-        setters = _slot_setters(cls, stored) if positional else None
-        if setters is not None:
-            # What the dataclass's own __init__ does (each field set through its slot), without the
-            # call and the frozen class's object.__setattr__ per field: 300,000 objects at 10k IPs.
-            scope["new"] = object.__new__
-            lines.append("    made = new(cls)")
-            for n, (setter, name) in enumerate(zip(setters, names, strict=True)):
-                scope[f"set{n}"] = setter
-                lines.append(f"    set{n}(made, {name})")
-            lines.append("    return made")
+        twin = _twin(cls) if positional else None
+        if twin is not None:
+            scope["twin"] = twin  # built as the dataclass's own __init__ would (snapshot_records)
+            lines.append(f"    return twin({', '.join(names)})")
         else:
             call = (
                 ", ".join(names)
@@ -204,6 +198,39 @@ class Codec:
         exec("\n".join(lines), scope)  # code made here from the type hints, never from data
         made: Decoder = scope["decode"]
         return made
+
+    def _table(self, tp: Any) -> Decoder | None:
+        """The decoder of ``tp`` records stored by column (a list of them), None when ``tp`` is not a
+        dataclass; compiled on first use (its fields may hold ``tp`` again)."""
+        if not _is_dataclass(tp):
+            return None
+        made: list[Decoder] = []
+
+        def decode(value: Any) -> Any:
+            if not made:
+                made.append(self._table_decoder(tp))
+            return made[0](value)
+
+        return decode
+
+    def _table_decoder(self, cls: type) -> Decoder:
+        from ipdash.domain import snapshot_records
+
+        stored = _stored_fields(cls)
+        twin = _twin(cls)
+        if twin is None:
+            item = self._decoder(cls)
+            return lambda value: [item(one) for one in _rows(value)]
+        columns = [
+            snapshot_records.column_decoder(
+                _ALIASES.get(hint, hint),
+                f"{cls.__name__}.{field.name}",
+                self._decoder(hint),
+                lambda: self.texts,
+            )
+            for field, hint in stored
+        ]
+        return snapshot_records.table_decoder(cls, twin, columns)
 
     def _make_encoder(self, tp: Any) -> Encoder:
         if tp is str:
@@ -259,12 +286,12 @@ class Codec:
             members = [_decode_str if plain and arg is str else self._decoder(arg) for arg in args]
             return _union_decoder(members, type(None) in args)
         if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
-            return _array_decoder(self._decoder(args[0]), tuple, _is_dataclass(args[0]))
+            return _array_decoder(self._decoder(args[0]), tuple, self._table(args[0]))
         if origin is tuple:
             return _fixed_decoder([self._decoder(arg) for arg in args])
         if origin in (list, Sequence):
             kind = tuple if origin is Sequence else list
-            return _array_decoder(self._decoder(args[0]), kind, _is_dataclass(args[0]))
+            return _array_decoder(self._decoder(args[0]), kind, self._table(args[0]))
         if origin is frozenset:
             return _set_decoder(self._decoder(args[0]))
         if origin in (dict, Mapping):
@@ -349,23 +376,17 @@ class Codec:
         return LazyProviderSeries(self._series.decoded[index], ip, providers)
 
 
-def _slot_setters(cls: type, stored: list[tuple[dataclasses.Field[Any], Any]]) -> list[Any] | None:
-    """The slots' setters of ``cls``'s fields in order, when its ``__init__`` only sets each field
-    (a dataclass with slots, every field stored, no ``__post_init__``, ``__init__`` the one
-    dataclasses wrote, no base class); None otherwise (decoded through ``cls(...)``)."""
-    names = [field.name for field, _ in stored]
-    init = cls.__dict__.get("__init__")
-    if (
-        "__slots__" not in cls.__dict__
-        or tuple(cls.__dict__["__slots__"]) != tuple(names)
-        or [field.name for field in dataclasses.fields(cls)] != names
-        or hasattr(cls, "__post_init__")
-        or not cls.__dataclass_params__.init  # type: ignore[attr-defined]
-        or getattr(getattr(init, "__code__", None), "co_filename", "") != "<string>"  # dataclasses' own
-        or cls.__mro__[1:] != (object,)
-    ):
-        return None
-    return [cls.__dict__[name].__set__ for name in names]
+_TWINS: dict[type, type | None] = {}
+
+
+def _twin(cls: type) -> type | None:
+    """``cls``'s twin (``snapshot_records.twin_of``: built through its slots), None when it is
+    built through its own ``__init__``."""
+    if cls not in _TWINS:
+        from ipdash.domain.snapshot_records import twin_of
+
+        _TWINS[cls] = twin_of(cls, [field.name for field, _ in _stored_fields(cls)])
+    return _TWINS[cls]
 
 
 def _stored_fields(cls: type) -> list[tuple[dataclasses.Field[Any], Any]]:
@@ -633,10 +654,10 @@ def _column(values: tuple[Any, ...]) -> Any:
     return list(values)
 
 
-def _array_decoder(item: Decoder, kind: type, rows: bool) -> Decoder:
+def _array_decoder(item: Decoder, kind: type, table: Decoder | None) -> Decoder:
     def decode(value: Any) -> Any:
-        if rows and type(value) is dict:
-            decoded = [item(one) for one in _rows(value)]
+        if table is not None and type(value) is dict:
+            decoded = table(value)
         elif type(value) is list:
             decoded = [item(one) for one in value]
         else:
