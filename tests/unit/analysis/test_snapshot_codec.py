@@ -321,3 +321,79 @@ def test_the_analysis_records_take_the_slot_path() -> None:
         and codec_for(OwnInit).decode({"value": [-2], "series": [], "strings": []}).count == 2
     )
     assert not slotted(dataclasses.dataclass(frozen=True)(type("Loose", (), {"__annotations__": {"n": int}})))
+
+
+# records built as their twin, tables decoded a column at a time (domain.snapshot_records) ----------
+def test_a_record_built_as_its_twin_is_one_built_normally_and_stays_frozen() -> None:
+    from ipdash.domain.thresholds import Status, Verdict
+
+    made = Verdict("192.0.2.1", "ip", "bounce_rate", Status.WARN, 0.03, 0.02, "default", "csv", 500)
+    codec = codec_for(Verdict)
+    decoded = codec.decode(orjson.loads(orjson.dumps(codec.encode(made))))
+    assert type(decoded) is Verdict and decoded == made and hash(decoded) == hash(made)
+    assert all(getattr(decoded, name) == getattr(made, name) for name in Verdict.__slots__)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        decoded.sent = 1  # type: ignore[misc]
+    assert {decoded, made} == {made} and dataclasses.replace(decoded, sent=1) == dataclasses.replace(
+        made, sent=1
+    )
+
+
+def verdict_table() -> tuple[Any, dict[str, Any]]:
+    from ipdash.domain.thresholds import Status, Verdict
+
+    verdicts = tuple(
+        Verdict("192.0.2.1", scope, "bounce_rate", status, value, 0.02, "a default preset", "csv", sent,
+                since=date(2025, 1, 2) if status is Status.WARN else None)
+        for scope, status, value, sent in (("ip", Status.WARN, 0.03, 10), ("gmail.com", Status.OK, float("nan"), 0),
+                                           ("yahoo.com", Status.OK, None, 5))
+    )  # fmt: skip
+    codec = codec_for(tuple[Verdict, ...])
+    return codec, orjson.loads(orjson.dumps(codec.encode(verdicts)))
+
+
+def test_a_table_of_records_round_trips_column_by_column() -> None:
+    codec, payload = verdict_table()
+    assert type(payload["value"]) is dict  # stored by column
+    decoded = codec.decode(payload)
+    assert codec.encode(decoded) == payload and math.isnan(decoded[1].value)
+    assert decoded[0].since == date(2025, 1, 2) and decoded[2].since is None and decoded[2].value is None
+
+
+def test_a_damaged_table_of_records_is_refused() -> None:
+    import copy
+
+    codec, payload = verdict_table()
+    columns = payload["value"]["columns"]
+    assert codec.decode(payload) is not None
+
+    def changed(column: int, new: Any) -> dict[str, Any]:
+        found = copy.deepcopy(payload)
+        found["value"]["columns"][column] = new
+        return found
+
+    damaged = [
+        changed(3, ["warn", "ok", "excellent"]),  # not a Status
+        changed(3, ["warn", "ok", 1]),
+        changed(8, [10, True, 5]),  # a bool as a count
+        changed(8, {"same": 1.5}),
+        changed(4, [0.03, "x", None]),
+        changed(4, [0.03, {"float": "much"}, None]),
+        changed(1, ["ip", 7, "yahoo.com"]),  # a long text's number out of the table
+        changed(1, ["ip", -1, "yahoo.com"]),
+        changed(10, ["2025-13-01", None, None]),  # not a date
+        changed(10, [20250102, None, None]),
+        changed(10, ["2025-01-02", None]),  # one short
+        changed(2, {"same": "bounce_rate", "more": 1}),
+        changed(2, "bounce_rate"),
+        {"value": {"n": 3, "columns": columns[:-1]}, "series": [], "strings": payload["strings"]},
+        {"value": {"n": 3, "columns": columns, "x": 0}, "series": [], "strings": payload["strings"]},
+        {"value": {"n": True, "columns": columns}, "series": [], "strings": payload["strings"]},
+        # a few bytes asking for a trillion records: refused, not made
+        {"value": {"n": 10**12, "columns": [{"same": c[0]} if type(c) is list else c for c in columns]},
+         "series": [], "strings": payload["strings"]},
+    ]  # fmt: skip
+    for n, value in enumerate(damaged):
+        with pytest.raises(CodecError):
+            codec.decode(value)
+            pytest.fail(f"damage {n} decoded")
