@@ -148,10 +148,7 @@ class Codec:
         for (field, hint), name in zip(stored, names, strict=True):
             hint = _ALIASES.get(hint, hint)
             where = f"{cls.__name__}.{field.name}"
-            args = typing.get_args(hint)
-            optional = typing.get_origin(hint) in (Union, types.UnionType) and len(args) == 2
-            optional = optional and type(None) in args
-            inner = next(arg for arg in args if arg is not type(None)) if optional else hint
+            optional, inner = optional_of(hint)
             check = {int: "type({v}) is not int", bool: "type({v}) is not bool"}.get(inner)
             guard = "{v} is not None and " if optional else ""
             if check is not None:
@@ -339,9 +336,10 @@ class Codec:
     def _decode_series(self, value: Any) -> Any:
         from ipdash.domain.series import LazySeries
 
-        if type(value) is dict and set(value) == {"days"}:
+        # keys() compared with a set: no set made per call (20,000 series at 10k IPs)
+        if type(value) is dict and value.keys() == {"days"}:
             return self._decoder(_PLAIN["series"])(value["days"])
-        if type(value) is not dict or set(value) != {"series", "ip", "provider"}:
+        if type(value) is not dict or value.keys() != {"series", "ip", "provider"}:
             raise CodecError("a series: not an object")
         index, ip, provider = value["series"], value["ip"], value["provider"]
         if type(index) is not int or not 0 <= index < len(self._series.decoded):
@@ -364,19 +362,27 @@ class Codec:
     def _decode_provider_series(self, value: Any) -> Any:
         from ipdash.domain.series import LazyProviderSeries
 
-        if type(value) is dict and set(value) == {"mapping"}:
+        if type(value) is dict and value.keys() == {"mapping"}:
             return self._decoder(_PLAIN["by_provider"])(value["mapping"])
-        if type(value) is not dict or set(value) != {"series", "ip", "providers"}:
+        if type(value) is not dict or value.keys() != {"series", "ip", "providers"}:
             raise CodecError("provider series: not an object")
         index, ip, providers = value["series"], value["ip"], value["providers"]
         if type(index) is not int or not 0 <= index < len(self._series.decoded):
             raise CodecError("provider series: no such source")
-        if type(ip) is not str or type(providers) is not list or not all(type(p) is str for p in providers):
+        if type(ip) is not str or type(providers) is not list or not _TEXT.issuperset(map(type, providers)):
             raise CodecError("provider series: ip or providers not text")
         return LazyProviderSeries(self._series.decoded[index], ip, providers)
 
 
+def optional_of(hint: Any) -> tuple[bool, Any]:
+    """(whether ``hint`` is ``X | None``, X)."""
+    args = typing.get_args(hint)
+    optional = typing.get_origin(hint) in (Union, types.UnionType) and len(args) == 2 and type(None) in args
+    return optional, next(arg for arg in args if arg is not type(None)) if optional else hint
+
+
 _TWINS: dict[type, type | None] = {}
+_TEXT = frozenset({str})
 
 
 def _twin(cls: type) -> type | None:

@@ -23,13 +23,12 @@ from __future__ import annotations
 import dataclasses
 import enum
 import itertools
-import types
 import typing
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any, Literal, Union
+from typing import Any, Literal
 
-from ipdash.domain.snapshot_codec import CodecError, Decoder
+from ipdash.domain.snapshot_codec import CodecError, Decoder, optional_of
 
 Column = list[Any]
 ColumnDecoder = Callable[[Column], Column]
@@ -64,13 +63,6 @@ def twin_of(cls: type, names: list[str]) -> type | None:
     except TypeError:  # another layout after all (e.g. a mangled slot name): no twin
         return None
     return twin if type(probe) is cls else None
-
-
-def optional_of(hint: Any) -> tuple[bool, Any]:
-    """(whether ``hint`` is ``X | None``, X)."""
-    args = typing.get_args(hint)
-    optional = typing.get_origin(hint) in (Union, types.UnionType) and len(args) == 2 and type(None) in args
-    return optional, next(arg for arg in args if arg is not type(None)) if optional else hint
 
 
 #: Kinds of field whose decoded values are immutable: a repeated value is decoded once and shared.
