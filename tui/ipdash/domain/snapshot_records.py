@@ -85,10 +85,10 @@ def column_decoder(hint: Any, where: str, one: Decoder, texts: Callable[[], list
     """How a column of ``hint`` values (the field ``where``) decodes. ``one``: the decoder of one
     value, for the kinds without a column path; ``texts``: the payload's table of long texts."""
     optional, inner = optional_of(hint)
-    nones = {type(None)} if optional else set()
+    nones: set[type] = {type(None)} if optional else set()
     scalar = inner in _SCALARS or (isinstance(inner, type) and issubclass(inner, enum.Enum))
     if inner is int or inner is bool:
-        plain = frozenset({inner, *nones})
+        plain: frozenset[type] = frozenset({inner, *nones})
         return FieldColumn(_checked(plain, f"{where}: not a {inner.__name__}"), True, plain)
     if inner is float:
         plain = frozenset({float, int, *nones})
