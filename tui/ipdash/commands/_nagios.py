@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NoReturn
 
 OK, WARNING, CRITICAL, UNKNOWN = 0, 1, 2, 3
 STATE_NAMES = {OK: "OK", WARNING: "WARNING", CRITICAL: "CRITICAL", UNKNOWN: "UNKNOWN"}
@@ -83,7 +83,7 @@ def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
-def emit(output: PluginOutput) -> None:
+def emit(output: PluginOutput) -> NoReturn:
     """Print the plugin output and exit with its state (the plugin exit-code contract)."""
     from ipdash.commands._output import echo
 

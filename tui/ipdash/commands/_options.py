@@ -16,7 +16,8 @@ NAGIOS_HELP = (
 )
 
 
-#: ``ctx.meta`` key: the command was asked for monitoring-plugin output.
+#: ``ctx.meta`` key (one dict shared by every context of a run): the command was asked for
+#: monitoring-plugin output.
 PLUGIN_MODE = "ipdash.plugin_mode"
 
 
@@ -36,7 +37,7 @@ def wants_plugin_output(args: Sequence[str]) -> bool:
 def in_plugin_mode() -> bool:
     """Whether the running command was asked for monitoring-plugin output."""
     ctx = click.get_current_context(silent=True)
-    return bool(ctx is not None and ctx.find_root().meta.get(PLUGIN_MODE))
+    return bool(ctx is not None and ctx.meta.get(PLUGIN_MODE))
 
 
 def plugin_unknown(message: str) -> NoReturn:
@@ -45,7 +46,6 @@ def plugin_unknown(message: str) -> NoReturn:
 
     lines = [line for line in message.strip().splitlines() if line.strip()] or ["failed"]
     _nagios.emit(_nagios.PluginOutput(_nagios.UNKNOWN, f"ipdash: {lines[0]}", details=lines[1:]))
-    raise AssertionError("unreachable")  # emit exits
 
 
 class PluginCommand(click.Command):
@@ -64,11 +64,11 @@ class PluginCommand(click.Command):
             if not plugin:
                 raise
             plugin_unknown(error.format_message())
-        ctx.find_root().meta[PLUGIN_MODE] = plugin
+        ctx.meta[PLUGIN_MODE] = plugin
         return ctx
 
     def invoke(self, ctx: click.Context) -> Any:
-        if not ctx.find_root().meta.get(PLUGIN_MODE):
+        if not ctx.meta.get(PLUGIN_MODE):
             return super().invoke(ctx)
         try:
             return super().invoke(ctx)

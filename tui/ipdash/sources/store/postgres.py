@@ -16,7 +16,6 @@ import operator
 import os
 import socket
 import threading
-import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
@@ -34,7 +33,7 @@ from ipdash.sources.store.pg_schema import (
     partition_name,
 )
 from ipdash.sources.store.schema import SchemaError
-from ipdash.sources.store.sqlite import RETRY_SECONDS, BusyHook, StoreError
+from ipdash.sources.store.sqlite import RETRY_SECONDS, BusyHook, StoreError, retried_while_locked
 
 CHANNEL = "ipdash_history"
 #: PostgreSQL's SQLSTATE for a statement that gave up waiting for a lock (``lock_timeout``).
@@ -42,7 +41,6 @@ LOCK_NOT_AVAILABLE = "55P03"
 #: A write that lost to another session (a lock wait given up, a deadlock, a serialisation failure)
 #: is tried again, as SQLite's are: a locked store delays a poll's write, it never drops it.
 _RETRIED_STATES = frozenset({LOCK_NOT_AVAILABLE, "40P01", "40001"})
-_FIRST_BACKOFF, _MAX_BACKOFF = 0.05, 2.0
 #: The drivers whose errors are the store's failures: psycopg, its pool, ADBC (the stats reader).
 _DRIVER_MODULES = frozenset({"psycopg", "psycopg_pool", "adbc_driver_manager"})
 F = TypeVar("F", bound=Callable[..., Any])
@@ -116,23 +114,19 @@ def _retried_while_locked(method: F) -> F:
 
     @functools.wraps(method)
     def wrapped(self: PostgresStore, *args: Any, **kwargs: Any) -> Any:
-        backoff, give_up_at = _FIRST_BACKOFF, time.monotonic() + self.retry_seconds
-        while True:
-            try:
-                return method(self, *args, **kwargs)
-            except self._psycopg.Error as error:
-                if getattr(error, "sqlstate", None) not in _RETRIED_STATES:
-                    raise
-                if time.monotonic() + backoff > give_up_at:
-                    raise StoreError(
-                        f"{_redacted(self.url)}: the history store has been locked by another session "
-                        f"for over {self.retry_seconds:g} s ({_first_line(error)}). See who holds it "
-                        "in pg_locks and pg_stat_activity"
-                    ) from error
-            if self.on_busy is not None:
-                self.on_busy(backoff)
-            time.sleep(backoff)  # in the writing thread, never on the event loop
-            backoff = min(backoff * 2, _MAX_BACKOFF)
+        def locked_out(error: Exception) -> bool:
+            return isinstance(error, self._psycopg.Error) and error.sqlstate in _RETRIED_STATES
+
+        def gave_up(error: Exception) -> StoreError:
+            return StoreError(
+                f"{_redacted(self.url)}: the history store has been locked by another session "
+                f"for over {self.retry_seconds:g} s ({_first_line(error)}). See who holds it "
+                "in pg_locks and pg_stat_activity"
+            )
+
+        return retried_while_locked(
+            lambda: method(self, *args, **kwargs), locked_out, gave_up, self.retry_seconds, self.on_busy
+        )
 
     return wrapped  # type: ignore[return-value]
 

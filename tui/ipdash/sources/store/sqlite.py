@@ -52,6 +52,31 @@ def damaged(path: Path, problem: object) -> StoreDamaged:
     )
 
 
+def retried_while_locked(
+    action: Callable[[], T],
+    locked_out: Callable[[Exception], bool],
+    gave_up: Callable[[Exception], StoreError],
+    retry_seconds: float,
+    on_busy: BusyHook | None,
+) -> T:
+    """``action``, tried again with backoff (told to ``on_busy``) while its error says another
+    process or session holds the lock, until ``retry_seconds`` have passed: then ``gave_up``'s
+    StoreError. Both stores' writers wait this way: a locked store delays a write, never drops it."""
+    backoff, give_up_at = _FIRST_BACKOFF, time.monotonic() + retry_seconds
+    while True:
+        try:
+            return action()
+        except Exception as error:
+            if not locked_out(error):
+                raise
+            if time.monotonic() + backoff > give_up_at:
+                raise gave_up(error) from error
+        if on_busy is not None:
+            on_busy(backoff)
+        time.sleep(backoff)  # in the writing thread, never on the event loop
+        backoff = min(backoff * 2, _MAX_BACKOFF)
+
+
 def is_busy(error: sqlite3.OperationalError) -> bool:
     code = getattr(error, "sqlite_errorcode", None)
     if code is not None:
@@ -123,24 +148,22 @@ class SqliteStore:
     def _retrying(self, action: Callable[[], T]) -> T:
         """``action``, tried again with backoff while another process holds the lock; a damaged
         file or an unreadable stored value becomes a StoreError that says how to recover."""
-        backoff, give_up_at = _FIRST_BACKOFF, time.monotonic() + self.retry_seconds
-        while True:
-            try:
-                return action()
-            except sqlite3.OperationalError as error:
-                if not is_busy(error):
-                    raise damaged(self.path, error) from error
-                if time.monotonic() + backoff > give_up_at:
-                    raise StoreError(
-                        f"{self.path}: the history store has been locked by another process for over "
-                        f"{self.retry_seconds:.0f} s ({error})"
-                    ) from error
-            except sqlite3.DatabaseError as error:  # "database disk image is malformed", "not a database"
-                raise damaged(self.path, error) from error
-            if self.on_busy is not None:
-                self.on_busy(backoff)
-            time.sleep(backoff)  # in the writing thread, never on the event loop
-            backoff = min(backoff * 2, _MAX_BACKOFF)
+
+        def locked_out(error: Exception) -> bool:
+            return isinstance(error, sqlite3.OperationalError) and is_busy(error)
+
+        def gave_up(error: Exception) -> StoreError:
+            return StoreError(
+                f"{self.path}: the history store has been locked by another process for over "
+                f"{self.retry_seconds:.0f} s ({error})"
+            )
+
+        try:
+            return retried_while_locked(action, locked_out, gave_up, self.retry_seconds, self.on_busy)
+        except (
+            sqlite3.DatabaseError
+        ) as error:  # not busy: "database disk image is malformed", "not a database"
+            raise damaged(self.path, error) from error
 
     def _reading(self, action: Callable[[sqlite3.Connection], T]) -> T:
         def attempt() -> T:
