@@ -81,7 +81,7 @@ async def test_the_app_shows_the_early_read_without_reading_again(
         assert app.data is not None and list(app.data.analysis.ips) == ["192.0.2.1"]
         assert app.data.analysis.ips["192.0.2.1"].metrics.totals.sent == 10_000
         assert app.dashboard.table.row_count == 1
-        assert path in app._last_reads  # the last good read, kept for a file that breaks later
+        assert path in app.loading.last_reads  # the last good read, kept for a file that breaks later
         path.unlink()
         await pilot.press("r")
         await settle(pilot)
@@ -108,10 +108,10 @@ async def test_a_file_changed_while_the_early_load_read_it_is_read_again(
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
         assert app.data is not None
-        assert app._file_signature == early.signature != stat_signature(plan.watched_paths())
+        assert app.loading.file_signature == early.signature != stat_signature(plan.watched_paths())
         app._check_files()  # what the file watcher does every 2 s
         await settle(pilot)
-        assert app._file_signature == stat_signature(plan.watched_paths())
+        assert app.loading.file_signature == stat_signature(plan.watched_paths())
         assert set(app.data.analysis.ips) == {"192.0.2.1", "198.51.100.7"}
 
 
@@ -190,7 +190,7 @@ def test_the_command_line_starts_the_first_load_before_the_app(
     result = CliRunner().invoke(main_group, ["--csv", str(path)])
     assert result.exit_code == EXIT_OK, result.output
     (app,) = apps
-    early = app._early_load
+    early = app.loading.early_load
     assert isinstance(early, EarlyLoad) and early.plan is app.plan
     assert early.wait(timeout=60) and list(early.result().ips()) == ["192.0.2.1"]
     assert early.cache_dir == user_cache_dir() / "parsed"  # the test's own (conftest)
@@ -224,4 +224,4 @@ def test_the_sample_data_boot_path_has_no_early_load(monkeypatch: pytest.MonkeyP
     result = CliRunner().invoke(main_group, [])
     assert result.exit_code == EXIT_OK, result.output
     (app,) = apps
-    assert app._early_load is None and not app.booted
+    assert app.loading.early_load is None and not app.booted

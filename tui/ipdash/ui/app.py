@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from ipdash.domain.models import Dataset, PollResult
     from ipdash.domain.receiver import ReceiverData
     from ipdash.domain.thresholds import Preset
-    from ipdash.sources.loader import LastReads, LoadPlan
+    from ipdash.sources.loader import LoadPlan
     from ipdash.sources.loader_early import EarlyLoad
     from ipdash.ui.domains import DomainsControl
     from ipdash.ui.live import LivePolling, StoreHistory
@@ -225,19 +225,6 @@ class IpdashApp(App[int]):
         self.loading.file_signature = None  # the boot worker takes it as its load begins
         self.switch_screen(self.dashboard)
         self._start_feeds()
-
-    # the load's state, as tests and scripts read it ----------------------------
-    @property
-    def _early_load(self) -> EarlyLoad | None:
-        return self.loading.early_load
-
-    @property
-    def _last_reads(self) -> LastReads:
-        return self.loading.last_reads
-
-    @property
-    def _file_signature(self) -> tuple[tuple[str, float, int], ...] | None:
-        return self.loading.file_signature
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return self.booted or action not in NEED_PLAN
