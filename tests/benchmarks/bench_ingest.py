@@ -339,6 +339,10 @@ def main() -> int:
     parser.add_argument("--file", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--profile-out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.before is not None:
+        from before_tree import package_root  # beside this script: run as one, it is on sys.path
+
+        args.before = package_root(args.before)
     if args.measure:
         print(json.dumps(measure(args.measure, args.file, args.profile_out)))
         return 0

@@ -150,6 +150,10 @@ def main() -> int:
     )
     parser.add_argument("--split", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.before is not None:
+        from before_tree import package_root  # beside this script: run as one, it is on sys.path
+
+        args.before = package_root(args.before)
     if args.split:
         print(json.dumps(split(args.split)))
         return 0

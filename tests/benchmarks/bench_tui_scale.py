@@ -697,6 +697,10 @@ def main() -> None:
         " with --before: the before run keeps ipdash's turns, the same tree with and without them",
     )
     args = parser.parse_args()
+    if args.before is not None:
+        from before_tree import package_root  # beside this script: run as one, it is on sys.path
+
+        args.before = package_root(args.before)
     if args.stalls:
         os.environ["BENCH_STALLS"] = "1"
     if args.long_turns:
