@@ -165,11 +165,11 @@ def test_bool_int_and_text_stay_apart() -> None:
         codec.encode(Totals(sent=True))  # type: ignore[arg-type]
     with pytest.raises(CodecError):
         codec.decode(
-            {"value": [True, None, None, None, None, None, None, None, None], "series": [], "strings": []}
+            {"value": [True, None, None, None, None, None, None, None, None], "series": [], "strings": [], "tables": []}
         )
     with pytest.raises(CodecError):
         codec.decode(
-            {"value": ["1", None, None, None, None, None, None, None, None], "series": [], "strings": []}
+            {"value": ["1", None, None, None, None, None, None, None, None], "series": [], "strings": [], "tables": []}
         )
 
 
@@ -242,7 +242,7 @@ def test_deep_nesting_is_refused_not_a_crash() -> None:
     for _ in range(5000):
         node = ["d", "via", None, 0, "", [node]]
     with pytest.raises(CodecError):
-        codec.decode({"value": node, "series": [], "strings": []})
+        codec.decode({"value": node, "series": [], "strings": [], "tables": []})
 
 
 @settings(max_examples=200, deadline=None)
@@ -251,7 +251,7 @@ def test_deep_nesting_is_refused_not_a_crash() -> None:
                     max_leaves=30))  # fmt: skip
 def test_arbitrary_json_is_refused_or_decoded_never_a_crash(value: Any) -> None:
     codec = analysis_codec()
-    for payload in (value, {"value": value, "series": [], "strings": []}):
+    for payload in (value, {"value": value, "series": [], "strings": [], "tables": []}):
         with contextlib.suppress(CodecError):
             codec.decode(payload)
 
@@ -285,16 +285,16 @@ def test_slotted_records_decode_equal_through_their_slots() -> None:
     decoded = codec.decode(orjson.loads(orjson.dumps(codec.encode(_Plain("a", 1)))))
     assert decoded == _Plain("a", 1) and type(decoded) is _Plain
     with pytest.raises(CodecError):
-        codec.decode({"value": ["a", "1"], "series": [], "strings": []})
+        codec.decode({"value": ["a", "1"], "series": [], "strings": [], "tables": []})
     with pytest.raises(CodecError):
-        codec.decode({"value": ["a"], "series": [], "strings": []})
+        codec.decode({"value": ["a"], "series": [], "strings": [], "tables": []})
 
 
 def test_records_that_check_themselves_are_still_checked() -> None:
     codec = codec_for(_Checked)
     assert codec.decode(codec.encode(_Checked(3))) == _Checked(3)
     with pytest.raises(CodecError):
-        codec.decode({"value": [-1], "series": [], "strings": []})
+        codec.decode({"value": [-1], "series": [], "strings": [], "tables": []})
 
 
 def test_the_analysis_records_take_the_slot_path() -> None:
@@ -318,7 +318,7 @@ def test_the_analysis_records_take_the_slot_path() -> None:
 
     assert (
         not slotted(OwnInit)
-        and codec_for(OwnInit).decode({"value": [-2], "series": [], "strings": []}).count == 2
+        and codec_for(OwnInit).decode({"value": [-2], "series": [], "strings": [], "tables": []}).count == 2
     )
     assert not slotted(dataclasses.dataclass(frozen=True)(type("Loose", (), {"__annotations__": {"n": int}})))
 
@@ -354,23 +354,67 @@ def verdict_table() -> tuple[Any, dict[str, Any]]:
 
 def test_a_table_of_records_round_trips_column_by_column() -> None:
     codec, payload = verdict_table()
-    assert type(payload["value"]) is dict  # stored by column
+    assert payload["value"] == {"rows": [0, 0, 3]} and payload["tables"][0]["n"] == 3  # stored by column
     decoded = codec.decode(payload)
     assert codec.encode(decoded) == payload and math.isnan(decoded[1].value)
     assert decoded[0].since == date(2025, 1, 2) and decoded[2].since is None and decoded[2].value is None
+
+
+def test_every_array_of_flat_records_is_one_table_of_their_type() -> None:
+    from ipdash.domain.thresholds import Status, Verdict
+
+    def verdicts(ip: str, count: int) -> tuple[Verdict, ...]:
+        return tuple(
+            Verdict(ip, f"provider{n}.example", "bounce_rate", Status.OK, n / 100, 0.02, "default", "csv", n)
+            for n in range(count)
+        )
+
+    counts = [0, 5, 6, 7, 5]
+    value = {f"192.0.2.{n}": verdicts(f"192.0.2.{n}", count) for n, count in enumerate(counts)}
+    codec = codec_for(dict[str, tuple[Verdict, ...]])
+    payload = orjson.loads(orjson.dumps(codec.encode(value)))
+    (table,) = payload["tables"]
+    assert table["type"] == "ipdash.domain.thresholds.Verdict" and table["n"] == sum(counts)
+    assert payload["value"]["192.0.2.0"] == [] and payload["value"]["192.0.2.2"] == {"rows": [0, 5, 6]}
+    assert table["columns"][0] == {"runs": [[f"192.0.2.{n}" for n in range(1, 5)], counts[1:]]}
+    decoded = codec.decode(payload)
+    assert decoded == value and all(type(one) is tuple for one in decoded.values())
+    assert codec.encode(decoded) == codec.encode(value)
+
+
+def test_a_column_of_runs_round_trips_and_a_damaged_one_is_refused() -> None:
+    from ipdash.domain.snapshot_records import stored_column
+
+    values = (1,) * 6 + (True,) * 4 + (1.0,) * 4 + (1,) * 10 + (2,) * 8
+    assert stored_column(values) == {"runs": [[1, True, 1.0, 1, 2], [6, 4, 4, 10, 8]]}  # types kept apart
+    assert stored_column((1, 2, 3, 4)) == [1, 2, 3, 4] and stored_column((5, 5)) == {"same": 5}
+    codec, payload = verdict_table()
+    columns = payload["tables"][0]["columns"]
+    columns[8] = {"runs": [[10, 0], [1, 2]]}  # sent
+    assert [verdict.sent for verdict in codec.decode(payload)] == [10, 0, 0]
+    for runs in ([[10, 0], [1, 1]], [[10, 0], [1, 3]], [[10, 0], [0, 3]], [[10, 0], [True, 2]], [[10], [1, 2]],
+                 [[10, True], [1, 2]], [[10, 0]], [[], []], "x", [[10, 0], [-1, 4]]):  # fmt: skip
+        columns[8] = {"runs": runs}
+        with pytest.raises(CodecError):
+            codec.decode(payload)
+            pytest.fail(f"runs {runs} decoded")
 
 
 def test_a_damaged_table_of_records_is_refused() -> None:
     import copy
 
     codec, payload = verdict_table()
-    columns = payload["value"]["columns"]
+    table = payload["tables"][0]
+    columns = table["columns"]
     assert codec.decode(payload) is not None
 
     def changed(column: int, new: Any) -> dict[str, Any]:
         found = copy.deepcopy(payload)
-        found["value"]["columns"][column] = new
+        found["tables"][0]["columns"][column] = new
         return found
+
+    def with_table(**changes: Any) -> dict[str, Any]:
+        return {**payload, "tables": [{**table, **changes}]}
 
     damaged = [
         changed(3, ["warn", "ok", "excellent"]),  # not a Status
@@ -386,12 +430,23 @@ def test_a_damaged_table_of_records_is_refused() -> None:
         changed(10, ["2025-01-02", None]),  # one short
         changed(2, {"same": "bounce_rate", "more": 1}),
         changed(2, "bounce_rate"),
-        {"value": {"n": 3, "columns": columns[:-1]}, "series": [], "strings": payload["strings"]},
-        {"value": {"n": 3, "columns": columns, "x": 0}, "series": [], "strings": payload["strings"]},
-        {"value": {"n": True, "columns": columns}, "series": [], "strings": payload["strings"]},
+        with_table(columns=columns[:-1]),
+        with_table(x=0),
+        with_table(n=True),
+        with_table(type="ipdash.domain.score.Gate"),  # another type's table
         # a few bytes asking for a trillion records: refused, not made
-        {"value": {"n": 10**12, "columns": [{"same": c[0]} if type(c) is list else c for c in columns]},
-         "series": [], "strings": payload["strings"]},
+        with_table(n=10**12, columns=[{"same": c[0]} if type(c) is list else c for c in columns]),
+        # the arrays' references: outside the table, more than it holds, not all of it, no such table
+        {**payload, "value": {"rows": [0, 1, 3]}},
+        {**payload, "value": {"rows": [0, 0, 0]}},
+        {**payload, "value": {"rows": [0, -1, 3]}},
+        {**payload, "value": {"rows": [0, 0, 2]}},
+        {**payload, "value": {"rows": [1, 0, 3]}},
+        {**payload, "value": {"rows": [0, 0, True]}},
+        {**payload, "value": {"rows": [0, 0, 3], "n": 3}},
+        {**payload, "tables": [table, table]},
+        {**payload, "tables": []},
+        {k: v for k, v in payload.items() if k != "tables"},  # an older payload, without tables
     ]  # fmt: skip
     for n, value in enumerate(damaged):
         with pytest.raises(CodecError):

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import functools
 import math
 import types
 import typing
@@ -36,7 +37,8 @@ class CodecError(ValueError):
 
 
 class _Series:
-    """What one encoding or decoding shares: the series sources met (decoded), the long texts."""
+    """What one encoding or decoding shares: the series sources met (decoded), the long texts, the
+    tables of flat records (``snapshot_records``: every array of one such type, in one table)."""
 
     def __init__(self) -> None:
         self.sources: list[Any] = []
@@ -44,6 +46,10 @@ class _Series:
         self.decoded: list[Any] = []
         self.strings: list[str] = []
         self.string_index: dict[str, int] = {}
+        self.tables: list[tuple[type, list[Any]]] = []  # encoding: (type, its records' fields)
+        self.table_index: dict[type, int] = {}
+        self.stored_tables: list[Any] = []  # decoding: the tables as stored, and as decoded
+        self.records = snapshot_records_pools()
 
 
 #: Texts this long or longer are stored once, and referred to by their number in the table.
@@ -66,30 +72,36 @@ class Codec:
     # the public side ---------------------------------------------------------------------------
     def encode(self, value: Any) -> dict[str, Any]:
         """``value`` as JSON values: ``{"value": …, "series": [records per series source],
-        "strings": [long texts]}``."""
+        "strings": [long texts], "tables": [flat records by type]}``."""
+        from ipdash.domain.snapshot_records import stored_table
+
         self._series = _Series()
         try:
             encoded = self._encoder(self.root)(value)
             series = [_encode_source(source, self.records) for source in self._series.sources]
             strings = self._series.strings
+            tables = [stored_table(_type_name(cls), rows) for cls, rows in self._series.tables]
         finally:
             self._series = _Series()
-        return {"value": encoded, "series": series, "strings": strings}
+        return {"value": encoded, "series": series, "strings": strings, "tables": tables}
 
     def decode(self, payload: Any) -> Any:
         """What :meth:`encode` was given; CodecError when ``payload`` is not a good encoding."""
-        if type(payload) is not dict or set(payload) != {"value", "series", "strings"}:
+        if type(payload) is not dict or payload.keys() != _PAYLOAD_KEYS:
             raise CodecError("not an encoded value")
-        series, strings = payload["series"], payload["strings"]
-        if type(series) is not list or type(strings) is not list:
-            raise CodecError("series or texts: not an array")
+        series, strings, tables = payload["series"], payload["strings"], payload["tables"]
+        if type(series) is not list or type(strings) is not list or type(tables) is not list:
+            raise CodecError("series, texts or tables: not an array")
         if not all(type(text) is str for text in strings):
             raise CodecError("texts: not all text")
         self._series = _Series()
         self._series.strings = self.texts = strings
+        self._series.stored_tables = tables
         try:
             self._series.decoded = [_decode_source(found) for found in series]
-            return self._decoder(self.root)(payload["value"])
+            decoded = self._decoder(self.root)(payload["value"])
+            self._series.records.check_all_taken(len(tables))
+            return decoded
         except RecursionError as error:
             raise CodecError("nested too deep") from error
         finally:
@@ -210,6 +222,49 @@ class Codec:
 
         return decode
 
+    # flat records: every array of one type in one table ------------------------------------
+    def _flat(self, tp: Any) -> bool:
+        from ipdash.domain.snapshot_records import flat
+
+        return _is_dataclass(tp) and _twin(tp) is not None and flat([hint for _, hint in _stored_fields(tp)])
+
+    def _pooled_encoder(self, cls: type, kind: type) -> Encoder:
+        """An array of flat ``cls`` records: its records' fields appended to the table of ``cls``,
+        the array stored as ``{"rows": [table, first, count]}`` (an empty one as ``[]``)."""
+        item = self._encoder(cls)
+
+        def encode(value: Any) -> Any:
+            if type(value) is not kind:
+                raise CodecError(f"{kind.__name__} expected, got {type(value).__name__}")
+            if not value:
+                return []
+            encoded = [item(one) for one in value]
+            found = self._series
+            index = found.table_index.get(cls)
+            if index is None:
+                index = found.table_index[cls] = len(found.tables)
+                found.tables.append((cls, []))
+            rows = found.tables[index][1]
+            first = len(rows)
+            rows += encoded
+            return {"rows": [index, first, len(encoded)]}
+
+        return encode
+
+    def _pooled(self, tp: Any) -> Decoder | None:
+        """The decoder of an array of flat ``tp`` records stored in its type's table (None: ``tp``
+        is not such a record)."""
+        if not self._flat(tp):
+            return None
+        name, made = _type_name(tp), []
+
+        def decode(value: Any) -> Any:
+            if not made:
+                made.append(self._table_decoder(tp))
+            return self._series.records.take(value, name, self._series.stored_tables, made[0])
+
+        return decode
+
     def _table_decoder(self, cls: type) -> Decoder:
         from ipdash.domain import snapshot_records
 
@@ -250,11 +305,15 @@ class Codec:
             members = [_encode_str if plain and arg is str else self._encoder(arg) for arg in args]
             return _union_encoder(members)
         if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
+            if self._flat(args[0]):
+                return self._pooled_encoder(args[0], tuple)
             return _array_encoder(self._encoder(args[0]), tuple, _is_dataclass(args[0]))
         if origin is tuple:
             return _fixed_encoder([self._encoder(arg) for arg in args])
         if origin in (list, Sequence):
             kind = tuple if origin is Sequence else list
+            if self._flat(args[0]):
+                return self._pooled_encoder(args[0], kind)
             return _array_encoder(self._encoder(args[0]), kind, _is_dataclass(args[0]))
         if origin is frozenset:
             return _set_encoder(self._encoder(args[0]))
@@ -283,12 +342,12 @@ class Codec:
             members = [_decode_str if plain and arg is str else self._decoder(arg) for arg in args]
             return _union_decoder(members, type(None) in args)
         if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
-            return _array_decoder(self._decoder(args[0]), tuple, self._table(args[0]))
+            return _array_decoder(self._decoder(args[0]), tuple, self._pooled(args[0]) or self._table(args[0]))
         if origin is tuple:
             return _fixed_decoder([self._decoder(arg) for arg in args])
         if origin in (list, Sequence):
             kind = tuple if origin is Sequence else list
-            return _array_decoder(self._decoder(args[0]), kind, self._table(args[0]))
+            return _array_decoder(self._decoder(args[0]), kind, self._pooled(args[0]) or self._table(args[0]))
         if origin is frozenset:
             return _set_decoder(self._decoder(args[0]))
         if origin in (dict, Mapping):
@@ -334,19 +393,17 @@ class Codec:
         return {"days": self._encoder(_PLAIN["series"])(value)}
 
     def _decode_series(self, value: Any) -> Any:
-        from ipdash.domain.series import LazySeries
-
-        # keys() compared with a set: no set made per call (20,000 series at 10k IPs)
-        if type(value) is dict and value.keys() == {"days"}:
+        # keys() compared with a set made once (20,000 series at 10k IPs), the class looked up once
+        if type(value) is dict and value.keys() == _DAYS_KEYS:
             return self._decoder(_PLAIN["series"])(value["days"])
-        if type(value) is not dict or value.keys() != {"series", "ip", "provider"}:
+        if type(value) is not dict or value.keys() != _SERIES_KEYS:
             raise CodecError("a series: not an object")
         index, ip, provider = value["series"], value["ip"], value["provider"]
         if type(index) is not int or not 0 <= index < len(self._series.decoded):
             raise CodecError("a series: no such source")
         if type(ip) is not str or (provider is not None and type(provider) is not str):
             raise CodecError("a series: ip or provider not text")
-        return LazySeries(self._series.decoded[index], ip, provider)
+        return _series_classes()[0](self._series.decoded[index], ip, provider)
 
     def _encode_provider_series(self, value: Any) -> Any:
         from ipdash.domain.series import LazyProviderSeries
@@ -360,18 +417,16 @@ class Codec:
         return {"mapping": self._encoder(_PLAIN["by_provider"])(value)}
 
     def _decode_provider_series(self, value: Any) -> Any:
-        from ipdash.domain.series import LazyProviderSeries
-
-        if type(value) is dict and value.keys() == {"mapping"}:
+        if type(value) is dict and value.keys() == _MAPPING_KEYS:
             return self._decoder(_PLAIN["by_provider"])(value["mapping"])
-        if type(value) is not dict or value.keys() != {"series", "ip", "providers"}:
+        if type(value) is not dict or value.keys() != _PROVIDER_SERIES_KEYS:
             raise CodecError("provider series: not an object")
         index, ip, providers = value["series"], value["ip"], value["providers"]
         if type(index) is not int or not 0 <= index < len(self._series.decoded):
             raise CodecError("provider series: no such source")
         if type(ip) is not str or type(providers) is not list or not _TEXT.issuperset(map(type, providers)):
             raise CodecError("provider series: ip or providers not text")
-        return LazyProviderSeries(self._series.decoded[index], ip, providers)
+        return _series_classes()[1](self._series.decoded[index], ip, providers)
 
 
 def optional_of(hint: Any) -> tuple[bool, Any]:
@@ -402,6 +457,30 @@ def _stored_fields(cls: type) -> list[tuple[dataclasses.Field[Any], Any]]:
         for field in dataclasses.fields(cls)
         if field.init and (field.compare or field.default is dataclasses.MISSING)
     ]
+
+
+_PAYLOAD_KEYS = frozenset({"value", "series", "strings", "tables"})
+_DAYS_KEYS, _MAPPING_KEYS = frozenset({"days"}), frozenset({"mapping"})
+_SERIES_KEYS = frozenset({"series", "ip", "provider"})
+_PROVIDER_SERIES_KEYS = frozenset({"series", "ip", "providers"})
+
+
+@functools.cache
+def _series_classes() -> tuple[Any, Any]:
+    """(LazySeries, LazyProviderSeries): imported on first use (they import polars)."""
+    from ipdash.domain.series import LazyProviderSeries, LazySeries
+
+    return LazySeries, LazyProviderSeries
+
+
+def _type_name(cls: type) -> str:
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def snapshot_records_pools() -> Any:
+    from ipdash.domain.snapshot_records import Tables
+
+    return Tables()
 
 
 class _Marker:
@@ -636,8 +715,8 @@ def _is_dataclass(tp: Any) -> bool:
 
 def _array_encoder(item: Encoder, kind: type, rows: bool) -> Encoder:
     """``rows``: the items are dataclasses (arrays of their fields): two or more are stored as
-    ``{"n": count, "columns": [...]}``, a column of one value repeated as ``{"same": value}`` (an IP's
-    threshold verdicts share their IP, preset, reason and minimum volume)."""
+    ``{"n": count, "columns": [...]}`` (a column as ``snapshot_records.stored_column``). Flat records'
+    arrays are stored in their type's table instead (``Codec._pooled_encoder``)."""
 
     def encode(value: Any) -> Any:
         if kind is tuple and type(value) is not tuple:
@@ -647,17 +726,11 @@ def _array_encoder(item: Encoder, kind: type, rows: bool) -> Encoder:
         encoded = [item(one) for one in value]
         if not rows or len(encoded) < 2:
             return encoded
-        return {"n": len(encoded), "columns": [_column(column) for column in zip(*encoded, strict=True)]}
+        from ipdash.domain.snapshot_records import stored_column
+
+        return {"n": len(encoded), "columns": [stored_column(column) for column in zip(*encoded, strict=True)]}
 
     return encode
-
-
-def _column(values: tuple[Any, ...]) -> Any:
-    first = values[0]
-    kind = type(first)
-    if all(type(one) is kind and one == first for one in values):
-        return {"same": first}
-    return list(values)
 
 
 def _array_decoder(item: Decoder, kind: type, table: Decoder | None) -> Decoder:
@@ -686,6 +759,10 @@ def _rows(value: dict[str, Any]) -> list[tuple[Any, ...]]:
             full.append(column)
         elif type(column) is dict and len(column) == 1 and "same" in column:
             full.append([column["same"]] * length)
+        elif type(column) is dict and len(column) == 1 and "runs" in column:
+            from ipdash.domain.snapshot_records import expanded, repeated
+
+            full.append(repeated(*expanded(column["runs"], length)))
         else:
             raise CodecError("a column expected")
     return list(zip(*full, strict=True))  # rows as tuples: only the items' decoders read them

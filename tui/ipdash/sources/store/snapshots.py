@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 #: The payload's format; a snapshot of another codec is ignored.
-CODEC = "ipdash-snapshot/1"
+CODEC = "ipdash-snapshot/2"
 
 #: Config tables that say where the data comes from, not how it is analysed: a poller's config
 #: (with [[sources]]) and a viewer's ([store] only) make the same analysis of the same store.
