@@ -165,11 +165,21 @@ def test_bool_int_and_text_stay_apart() -> None:
         codec.encode(Totals(sent=True))  # type: ignore[arg-type]
     with pytest.raises(CodecError):
         codec.decode(
-            {"value": [True, None, None, None, None, None, None, None, None], "series": [], "strings": [], "tables": []}
+            {
+                "value": [True, None, None, None, None, None, None, None, None],
+                "series": [],
+                "strings": [],
+                "tables": [],
+            }
         )
     with pytest.raises(CodecError):
         codec.decode(
-            {"value": ["1", None, None, None, None, None, None, None, None], "series": [], "strings": [], "tables": []}
+            {
+                "value": ["1", None, None, None, None, None, None, None, None],
+                "series": [],
+                "strings": [],
+                "tables": [],
+            }
         )
 
 

@@ -228,7 +228,7 @@ class Codec:
 
         return _is_dataclass(tp) and _twin(tp) is not None and flat([hint for _, hint in _stored_fields(tp)])
 
-    def _pooled_encoder(self, cls: type, kind: type) -> Encoder:
+    def _pooled_encoder(self, cls: type, kind: Any) -> Encoder:
         """An array of flat ``cls`` records: its records' fields appended to the table of ``cls``,
         the array stored as ``{"rows": [table, first, count]}`` (an empty one as ``[]``)."""
         item = self._encoder(cls)
@@ -256,7 +256,7 @@ class Codec:
         is not such a record)."""
         if not self._flat(tp):
             return None
-        name, made = _type_name(tp), []
+        name, made = _type_name(tp), list[Decoder]()
 
         def decode(value: Any) -> Any:
             if not made:
@@ -342,7 +342,9 @@ class Codec:
             members = [_decode_str if plain and arg is str else self._decoder(arg) for arg in args]
             return _union_decoder(members, type(None) in args)
         if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
-            return _array_decoder(self._decoder(args[0]), tuple, self._pooled(args[0]) or self._table(args[0]))
+            return _array_decoder(
+                self._decoder(args[0]), tuple, self._pooled(args[0]) or self._table(args[0])
+            )
         if origin is tuple:
             return _fixed_decoder([self._decoder(arg) for arg in args])
         if origin in (list, Sequence):
@@ -728,7 +730,10 @@ def _array_encoder(item: Encoder, kind: type, rows: bool) -> Encoder:
             return encoded
         from ipdash.domain.snapshot_records import stored_column
 
-        return {"n": len(encoded), "columns": [stored_column(column) for column in zip(*encoded, strict=True)]}
+        return {
+            "n": len(encoded),
+            "columns": [stored_column(column) for column in zip(*encoded, strict=True)],
+        }
 
     return encode
 
