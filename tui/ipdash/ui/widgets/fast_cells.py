@@ -66,10 +66,30 @@ def bare_segments(cell: Text, width: int, padding: int) -> list[Segment] | None:
     return segments
 
 
+def bare_lines(cell: Text, width: int, padding: int, height: int) -> list[list[Segment]] | None:
+    """The segments Rich renders for ``Padding(cell, (0, padding))`` in a box of ``width`` ×
+    ``height`` cells, one list per line (a row of ``height`` lines: the feed's wrapped values); None
+    unless every line of ``cell`` is the simple case of ``bare_segments`` (already wrapped to fit)."""
+    if height == 1:
+        bare = bare_segments(cell, width, padding)
+        return None if bare is None else [bare]
+    parts = cell.plain.split("\n")
+    if len(parts) > height or cell._spans:
+        return None
+    lines: list[list[Segment]] = []
+    for part in parts:
+        line = bare_segments(Text(part, style=cell.style, justify=cell.justify, overflow=cell.overflow), width, padding)
+        if line is None:
+            return None
+        lines.append(line)
+    blank = [Segment(" " * width, _NULL)]
+    return lines + [blank] * (height - len(parts))
+
+
 class FastCellsMixin:
     """Mix into a ``DataTable`` subclass (before it); rows more than one line high take DataTable's path."""
 
-    #: (row key, column key) -> (cell, width, padding, bare segments[, place, its styled line])
+    #: (row key, column key) -> (cell, width, padding, height, bare lines[, place, its styled lines])
     _bare_cache: dict[tuple[Any, Any], tuple[Any, ...]]
 
     def notify_style_update(self: Any) -> None:
@@ -99,20 +119,12 @@ class FastCellsMixin:
         column_key = self._column_locations.get_key(column_index)
         try:
             cell = self._data[row_key][column_key]
-            one_line = self.rows[row_key].height == 1
+            height = self.rows[row_key].height  # a row of wrapped lines (the feed's): every cell that high
         except KeyError:
             return slow(self, row_index, column_index, base_style, width, cursor, hover)
-        if not one_line:  # a row of wrapped lines (the feed's long values): every cell is that high
+        if not isinstance(cell, Text) or height < 1:
             return slow(self, row_index, column_index, base_style, width, cursor, hover)
-        if not isinstance(cell, Text):
-            return slow(self, row_index, column_index, base_style, width, cursor, hover)
-        cache = self.__dict__.setdefault("_bare_cache", {})
-        key = (row_key, column_key)
-        padding = self.cell_padding
-        found = cache.get(key)
-        if found is None or found[0] is not cell or found[1] != width or found[2] != padding:
-            found = cache[key] = (cell, width, padding, bare_segments(cell, width, padding))
-        bare = found[3]
+        bare = cell_lines(self, row_key, column_key, cell, width, height)
         if bare is None:
             return slow(self, row_index, column_index, base_style, width, cursor, hover)
         component_style, post_style = self._get_styles_to_render_cell(
@@ -129,12 +141,28 @@ class FastCellsMixin:
         # The line for these styles at this place is kept with the cell: a filter that brings a row
         # back where it was, or a repaint that moves nothing, draws it without styling it again.
         place = (row_index, column_index, base_style, component_style, post_style)
-        if len(found) > 4 and found[4] == place:
-            return found[5]
+        cache = self.__dict__["_bare_cache"]
+        found = cache[row_key, column_key]
+        if len(found) > 5 and found[5] == place:
+            return found[6]  # type: ignore[no-any-return]
         pre_style = base_style + Style.from_meta({"row": row_index, "column": column_index}) + component_style
-        lines = [list(Segment.apply_style(bare, style=pre_style, post_style=post_style))]
-        cache[key] = (*found[:4], place, lines)
+        lines = [list(Segment.apply_style(line, style=pre_style, post_style=post_style)) for line in bare]
+        cache[row_key, column_key] = (*found[:5], place, lines)
         return lines
+
+
+def cell_lines(
+    table: Any, row_key: Any, column_key: Any, cell: Text, width: int, height: int
+) -> list[list[Segment]] | None:
+    """``bare_lines`` of a table's cell, kept per (row, column) while the cell object, its width,
+    the padding and the row's height are the same."""
+    cache: dict[tuple[Any, Any], tuple[Any, ...]] = table.__dict__.setdefault("_bare_cache", {})
+    key = (row_key, column_key)
+    padding = table.cell_padding
+    found = cache.get(key)
+    if found is None or found[0] is not cell or found[1] != width or found[2] != padding or found[3] != height:
+        found = cache[key] = (cell, width, padding, height, bare_lines(cell, width, padding, height))
+    return found[4]  # type: ignore[no-any-return]
 
 
 def _header_cell(

@@ -23,7 +23,7 @@ from textual.geometry import Region
 from textual.strip import Strip
 from textual.widgets import DataTable
 
-from ipdash.ui.widgets.fast_cells import bare_segments
+from ipdash.ui.widgets.fast_cells import bare_segments, cell_lines
 
 #: Lines kept by place; past this many (a long scroll) they start again.
 KEPT_LINES = 2000
@@ -62,7 +62,10 @@ class _Pass:
 class FastRowsMixin:
     """Mix into a ``DataTable`` subclass (before ``FastCellsMixin``) whose rows are all one line,
     with a row cursor, no fixed rows or columns and no row labels; anything else takes DataTable's
-    path."""
+    path. ``WRAPPED_ROWS``: rows of several lines too (the feed's wrapped values), each line of a
+    cell from ``fast_cells.cell_lines``."""
+
+    WRAPPED_ROWS = False
 
     def render_lines(self: Any, crop: Region) -> list[Strip]:
         self.__dict__["_fast_pass"] = (
@@ -106,15 +109,15 @@ class FastRowsMixin:
             row_key, line = self._get_offsets(y)
         except LookupError:
             return Strip.blank(width, base_style)
-        if row_key is self._header_row_key or line:
+        if row_key is self._header_row_key or (line and not self.WRAPPED_ROWS):
             return DataTable._render_line(self, y, x1, x2, base_style)
         row_index = self._row_locations.get(row_key)
         try:
             cells = self._data[row_key]
-            one_line = self.rows[row_key].height == 1
+            height = self.rows[row_key].height
         except KeyError:
             return DataTable._render_line(self, y, x1, x2, base_style)
-        if row_index is None or not one_line:
+        if row_index is None or not (height == 1 or (self.WRAPPED_ROWS and line < height)):
             return DataTable._render_line(self, y, x1, x2, base_style)
         shared = self._shared_pass()
         cursor = row_index == self.cursor_coordinate.row
@@ -123,14 +126,14 @@ class FastRowsMixin:
         values = tuple(cells.get(key) for key, _ in shared.columns)
         place = (
             row_key, y, x1, x2, width, base_style, row_style, cursor, hover, shared.show_cursor, shared.hover,
-            shared.fg_css, shared.bg_css, shared.padding, shared.columns_key, self._pseudo_class_state,
+            shared.fg_css, shared.bg_css, shared.padding, shared.columns_key, self._pseudo_class_state, line,
         )  # fmt: skip
         kept: dict[Any, tuple[tuple[Any, ...], Strip]] = self.__dict__.setdefault("_kept_lines", {})
         found = kept.get(place)
         if found is not None and all(a is b for a, b in zip(found[0], values, strict=True)):
             return found[1]
         strip = self._fast_line(
-            shared, row_index, values, row_style, cursor, hover, x1, x2, width, base_style
+            shared, row_index, values, row_style, cursor, hover, x1, x2, width, base_style, (row_key, line, height)
         )
         if len(kept) >= KEPT_LINES:
             kept.clear()
@@ -149,12 +152,14 @@ class FastRowsMixin:
         x2: int,
         width: int,
         base_style: Style,
+        wrapped: tuple[Any, int, int],
     ) -> Strip:
         """What ``DataTable._render_line`` draws for this data line (row cursor, one line).
 
         Each segment's style is DataTable's ``row + meta + component + segment + post``; meta holds
         nothing but the cell's place, so it is added last (the same style: Rich's addition keeps
-        every colour and attribute of the others), and the rest is shared by every cell of a tone."""
+        every colour and attribute of the others), and the rest is shared by every cell of a tone.
+        ``wrapped``: (row key, the line's number in its row, the row's height)."""
         component_style, post_style = self._get_styles_to_render_cell(
             False, False, False, hover, cursor, shared.show_cursor, shared.hover, shared.fg_css, shared.bg_css
         )
@@ -162,10 +167,17 @@ class FastRowsMixin:
         head = row_style + component_style
         padding = shared.padding
         line: list[Segment] = []
-        for column_index, ((_key, cell_width), cell) in enumerate(zip(shared.columns, values, strict=True)):
-            bare = bare_segments(cell, cell_width, padding) if isinstance(cell, Text) else None
+        row_key, line_no, height = wrapped
+        for column_index, ((key, cell_width), cell) in enumerate(zip(shared.columns, values, strict=True)):
+            if not isinstance(cell, Text):
+                bare = None
+            elif height == 1:
+                bare = bare_segments(cell, cell_width, padding)
+            else:
+                lines = cell_lines(self, row_key, key, cell, cell_width, height)
+                bare = None if lines is None else lines[line_no]
             if bare is None:
-                line += self._render_cell(row_index, column_index, row_style, cell_width, cursor, hover)[0]
+                line += self._render_cell(row_index, column_index, row_style, cell_width, cursor, hover)[line_no]
                 continue
             meta = Style.from_meta({"row": row_index, "column": column_index})
             for text, style, _control in bare:
