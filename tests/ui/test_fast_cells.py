@@ -89,3 +89,32 @@ def test_cells_the_cheap_path_does_not_handle_fall_back() -> None:
     assert bare_segments(Text("too long for it"), 6, 1) is None
     assert bare_segments(Text("x", style="bold"), 6, 1) is None  # a style by name: Rich parses it
     assert bare_segments(Text("ok", style=Style(bold=True)), 6, 1) is not None
+
+
+@pytest.mark.parametrize("padding", [0, 1])
+async def test_cells_of_wrapped_rows_render_as_datatables_own(padding: int) -> None:
+    """A row of several lines (the feed's wrapped values): each cell's lines, the blank ones under a
+    shorter cell too, are DataTable's own, and already-wrapped values take the cheap path."""
+    cells = [Text("wrapped\nvalue"), Text("one"), Text("a\nb\nc", style=Style(color="red")), Text("x\n\ny")]
+    cells += [Text("too wide for it\nb"), Text("r\nl", justify="right"), Text.assemble(("a", "red"), "\nb")]
+    app = Host(padding)
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = app.query_one(FastTable)
+        width = 10
+        table.add_column("c0", width=width - 2 * padding, key="c0")
+        for index, cell in enumerate(cells):
+            table.add_row(cell, key=str(index), height=3)
+        await pilot.pause()
+        base = Style(color="white", bgcolor="black")
+        for row in range(len(cells)):
+            for cursor, hover in ((False, False), (True, False), (False, True)):
+                table._clear_caches()
+                fast = table._render_cell(row, 0, base, width, cursor, hover)
+                table._clear_caches()
+                slow = DataTable._render_cell(table, row, 0, base, width, cursor, hover)
+                assert _simple(fast) == _simple(slow), (cells[row], cursor, hover)
+                assert [[s.style.meta for s in line if s.style] for line in _simple(fast)] == [
+                    [s.style.meta for s in line if s.style] for line in _simple(slow)
+                ]
+        cheap = [key for key, found in table.__dict__["_bare_cache"].items() if found[4] is not None]
+        assert {key.value for key, _ in cheap} == {"0", "1", "2", "5"}

@@ -106,3 +106,51 @@ async def test_a_cell_changed_in_place_and_rows_placed_again_are_drawn_again() -
         assert _lines(fast) == _lines(fast, slow=True)
         region = Region(0, 0, fast.size.width, fast.size.height)
         assert _segments(fast.render_lines(region)) == _segments(plain.render_lines(region))
+
+
+class _Wrapped(FastRowsMixin, FastCellsMixin, DataTable[Text]):  # type: ignore[misc]
+    WRAPPED_ROWS = True  # the breaches feed's rows: a long value wrapped over several lines
+
+
+def _wrapped_cells(n: int) -> list[Text]:
+    value = ["one line", "wrapped\nover two", "three\nlines\nhere", "x"][n % 4]
+    return [
+        Text("✗ critical" if n % 2 else "▲ warn", style=Style(color="red" if n % 2 else "yellow")),
+        Text(f"10.0.0.{n}"),
+        Text(value),
+        Text.assemble(("a", "red"), "b") if n % 5 == 0 else Text("2026-11-20"),  # spans: DataTable's cell
+        Text("fits\nnot" if n == 7 else "p", justify="right"),
+    ]
+
+
+async def test_wrapped_rows_lines_are_datatables_lines() -> None:
+    class _WrappedTables(App[None]):
+        CSS = "DataTable { height: 20; width: 70; }"
+
+        def compose(self) -> ComposeResult:
+            yield _Wrapped(id="fast", cursor_type="row", zebra_stripes=True)
+            yield DataTable[Text](id="plain", cursor_type="row", zebra_stripes=True)
+            yield Input(id="elsewhere")
+
+    async with _WrappedTables().run_test(size=(80, 50)) as pilot:
+        fast, plain = pilot.app.query_one("#fast", _Wrapped), pilot.app.query_one("#plain", DataTable)
+        for table in (fast, plain):
+            for key, width in (("severity", 10), ("ip", 9), ("detail", 8), ("since", 10), ("pool", 4)):
+                table.add_column(key, key=key, width=width)
+            for n in range(16):
+                cells = _wrapped_cells(n)
+                table.add_row(*cells, key=str(n), height=max(cell.plain.count("\n") + 1 for cell in cells))
+        pilot.app.query_one(Input).focus()  # the same state as the plain DataTable: the same screen lines
+        await pilot.pause()
+        for cursor, hover, scroll in ((0, -1, 0), (2, 2, 0), (5, 7, 3), (15, 0, 20)):
+            for table in (fast, plain):
+                table.move_cursor(row=cursor)
+                table.hover_coordinate = Coordinate(hover, 0)
+                table.scroll_to(y=scroll, animate=False, immediate=True)
+            await pilot.pause()
+            expected = _lines(fast, slow=True)
+            assert _lines(fast) == expected
+            assert _lines(fast) == expected, "drawn again from the kept lines"
+            assert any(place[-1] > 0 for place in fast.__dict__["_kept_lines"]), "wrapped lines took the cheap path"
+            region = Region(0, 0, fast.size.width, fast.size.height)
+            assert _segments(fast.render_lines(region)) == _segments(plain.render_lines(region))
