@@ -151,6 +151,8 @@ async def test_wrapped_rows_lines_are_datatables_lines() -> None:
             expected = _lines(fast, slow=True)
             assert _lines(fast) == expected
             assert _lines(fast) == expected, "drawn again from the kept lines"
-            assert any(place[-1] > 0 for place in fast.__dict__["_kept_lines"]), "wrapped lines took the cheap path"
+            assert any(place[-1] > 0 for place in fast.__dict__["_kept_lines"]), (
+                "wrapped lines took the cheap path"
+            )
             region = Region(0, 0, fast.size.width, fast.size.height)
             assert _segments(fast.render_lines(region)) == _segments(plain.render_lines(region))

@@ -203,7 +203,9 @@ async def test_the_feeds_wrapped_lines_are_drawn_by_the_cheap_path_as_datatable_
         base, width = feed.rich_style, feed.size.width
         ys = range(feed.header_height + sum(row.height for row in feed.ordered_rows))
         cheap = [feed._render_line(y, 0, width, base) for y in ys]
-        assert any(place[-1] > 0 for place in feed.__dict__["_kept_lines"]), "second lines took the cheap path"
+        assert any(place[-1] > 0 for place in feed.__dict__["_kept_lines"]), (
+            "second lines took the cheap path"
+        )
         feed._clear_caches()
         assert cheap == [DataTable._render_line(feed, y, 0, width, base) for y in ys]
 

@@ -78,7 +78,9 @@ def bare_lines(cell: Text, width: int, padding: int, height: int) -> list[list[S
         return None
     lines: list[list[Segment]] = []
     for part in parts:
-        line = bare_segments(Text(part, style=cell.style, justify=cell.justify, overflow=cell.overflow), width, padding)
+        line = bare_segments(
+            Text(part, style=cell.style, justify=cell.justify, overflow=cell.overflow), width, padding
+        )
         if line is None:
             return None
         lines.append(line)
@@ -160,7 +162,13 @@ def cell_lines(
     key = (row_key, column_key)
     padding = table.cell_padding
     found = cache.get(key)
-    if found is None or found[0] is not cell or found[1] != width or found[2] != padding or found[3] != height:
+    if (
+        found is None
+        or found[0] is not cell
+        or found[1] != width
+        or found[2] != padding
+        or found[3] != height
+    ):
         found = cache[key] = (cell, width, padding, height, bare_lines(cell, width, padding, height))
     return found[4]  # type: ignore[no-any-return]
 

@@ -132,8 +132,9 @@ class FastRowsMixin:
         found = kept.get(place)
         if found is not None and all(a is b for a, b in zip(found[0], values, strict=True)):
             return found[1]
+        wrapped = (row_key, line, height)
         strip = self._fast_line(
-            shared, row_index, values, row_style, cursor, hover, x1, x2, width, base_style, (row_key, line, height)
+            shared, row_index, values, row_style, cursor, hover, x1, x2, width, base_style, wrapped
         )
         if len(kept) >= KEPT_LINES:
             kept.clear()
@@ -177,7 +178,8 @@ class FastRowsMixin:
                 lines = cell_lines(self, row_key, key, cell, cell_width, height)
                 bare = None if lines is None else lines[line_no]
             if bare is None:
-                line += self._render_cell(row_index, column_index, row_style, cell_width, cursor, hover)[line_no]
+                lines = self._render_cell(row_index, column_index, row_style, cell_width, cursor, hover)
+                line += lines[line_no]
                 continue
             meta = Style.from_meta({"row": row_index, "column": column_index})
             for text, style, _control in bare:
